@@ -1,0 +1,52 @@
+"""nbgrader configuration of the Lab 3 course (instructors edit this file).
+
+Run nbgrader from this folder (the course root). Timeouts and the gradebook URL
+are set here; points live in the source notebook (see README.md).
+"""
+
+import os
+from pathlib import Path
+
+from kmeans_em_lab.limits import timeout_for_cell
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+COURSE_ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.root = str(COURSE_ROOT)
+c.CourseDirectory.course_id = "lab3-kmeans-em"
+
+# Gradebook: SQLite by default, with a busy timeout so parallel graders wait
+# for the lock instead of failing with "database is locked". For PostgreSQL
+# set LAB3_DB_URL, e.g. postgresql://grader:secret@localhost/lab3 (README).
+c.CourseDirectory.db_url = os.environ.get(
+    "LAB3_DB_URL", f"sqlite:///{COURSE_ROOT / 'gradebook.db'}?timeout=120"
+)
+
+# Students may edit or delete test cells: autograde restores them all.
+c.OverwriteCells.add_missing_cells = True
+
+# Kernel shutdown without the 5 s grace period per notebook.
+c.Execute.shutdown_kernel = "immediate"
+c.Execute.interrupt_on_timeout = True
+
+# Seconds a cell may run. Cells not listed get DEFAULT_CELL_TIMEOUT. Set from
+# the benchmark (`make bench`): at least 10x the reference solution's time and
+# above the original lab's slow EM.
+DEFAULT_CELL_TIMEOUT = 30
+CELL_TIMEOUTS = {
+    "kmeans_run": 120,
+    "kmeans_on_gmm": 120,
+    "em_run": 300,
+    "test_K_Means_hidden": 120,
+    "test_EM_hidden": 300,
+}
+c.Execute.timeout = DEFAULT_CELL_TIMEOUT
+c.Execute.timeout_func = timeout_for_cell(CELL_TIMEOUTS, DEFAULT_CELL_TIMEOUT)
+
+# Output kept in autograded notebooks: lines per output and traceback length.
+c.LimitOutput.max_lines = 500
+c.LimitOutput.max_traceback = 100
+
+# What replaces a solution in the release.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
