@@ -11,7 +11,7 @@ import sys
 
 # command -> (module, help); each module has ``add_arguments(parser)`` and ``main(args)``.
 COMMANDS = {
-    "data": ("kmeans_em_lab.cli_data", "rebuild data/*.p from the seeded generator and sync copies"),
+    "data": ("kmeans_em_lab.cli_data", "rebuild data/*.p with the seeded generator; sync copies"),
     "figures": ("kmeans_em_lab.cli_figures", "print the calibration and oracle figures"),
     "release": ("kmeans_em_lab.release", "regenerate release/lab3 from source/lab3"),
     "grade": ("kmeans_em_lab.pipeline.cli", "autograde submitted/, feedback, CSV and class report"),

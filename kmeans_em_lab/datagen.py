@@ -172,7 +172,10 @@ def write(seed: int = SEED, data_dir: Path | None = None) -> list[Path]:
         target = data_dir / item.name
         target.write_bytes(item.payload)
         written.append(target)
-    return written
+    # marks the files as this generator's output, for the byte-equality test
+    marker = data_dir / "GENERATED"
+    marker.write_text(f"{seed}\n")
+    return [*written, marker]
 
 
 def sync_copies(data_dir: Path | None = None, targets: list[Path] | None = None) -> list[Path]:

@@ -100,7 +100,7 @@ class EMResult:
     """Log-likelihood before each step and after the last; never decreases."""
 
 
-def em(X, pi, mu, sigma, tol: float = 1e-12, max_iter: int = 100_000) -> EMResult:
+def em(X, pi, mu, sigma, tol: float = 1e-14, max_iter: int = 100_000) -> EMResult:
     """EM from ``(pi, mu, sigma)`` until the log-likelihood stops rising.
 
     Stops when one step raises the log-likelihood by less than
@@ -110,7 +110,7 @@ def em(X, pi, mu, sigma, tol: float = 1e-12, max_iter: int = 100_000) -> EMResul
     pi, mu, sigma = float(pi), np.asarray(mu, dtype=float), np.asarray(sigma, dtype=float)
     ll = log_likelihood(X, pi, mu, sigma)
     history = [ll]
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is reported)
         pi, mu, sigma = em_step(X, pi, mu, sigma)
         new_ll = log_likelihood(X, pi, mu, sigma)
         history.append(new_ll)

@@ -124,7 +124,7 @@ def lloyd(X: np.ndarray, m0: np.ndarray, max_iter: int = 1000) -> KMeansResult:
     """
     m = np.array(m0, dtype=float, copy=True)
     history = []
-    for n_iter in range(1, max_iter + 1):
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is reported)
         labels, D = assign_labels(X, m)
         history.append(D)
         new_m = update_from_labels(X, labels, m)

@@ -1,0 +1,106 @@
+"""Small helpers shared by the checks: readable numbers, shapes, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+class Verdict:
+    """Collects the problems of one check and fails with all of them at once."""
+
+    def __init__(self, function: str):
+        self.function = function
+        self.problems: list[str] = []
+
+    def add(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def require(self, ok: bool, problem: str) -> bool:
+        if not ok:
+            self.add(problem)
+        return ok
+
+    def raise_if_failed(self) -> None:
+        if self.problems:
+            shown = self.problems[:6]
+            more = len(self.problems) - len(shown)
+            lines = "\n".join(f"  - {p}" for p in shown)
+            tail = f"\n  (and {more} more)" if more > 0 else ""
+            raise AssertionError(f"{self.function} does not meet its contract:\n{lines}{tail}")
+
+
+def fmt(value) -> str:
+    """A short, readable rendering of a number or array."""
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        try:
+            return f"{float(arr):.6g}"
+        except (TypeError, ValueError):
+            return repr(value)[:80]
+    return np.array2string(arr, precision=4, threshold=8, edgeitems=2, max_line_width=120)
+
+
+def describe(value) -> str:
+    """Type and shape, for 'you returned ...' messages."""
+    if isinstance(value, np.ndarray):
+        return f"ndarray of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, list | tuple):
+        return f"{type(value).__name__} of length {len(value)}"
+    return type(value).__name__
+
+
+def as_float_array(value, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``value`` as a float array of ``shape``, accepting the same numbers in a
+    squeezable layout (e.g. (K, 1) for (K,)); None when that is impossible."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if arr.shape == shape:
+        return arr
+    if arr.size == int(np.prod(shape)) and arr.squeeze().shape == tuple(d for d in shape if d != 1):
+        return arr.reshape(shape)
+    return None
+
+
+def as_scalar(value) -> float | None:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return float(arr.reshape(())) if arr.size == 1 else None
+
+
+def rel_close(a: float, b: float, rtol: float) -> bool:
+    return abs(a - b) <= rtol * max(abs(a), abs(b), 1e-300)
+
+
+def snapshot(*args) -> list:
+    """Deep copies of array-like arguments, to detect mutation."""
+    out = []
+    for a in args:
+        if isinstance(a, Mapping):
+            out.append({k: np.array(v, copy=True) for k, v in a.items()})
+        else:
+            out.append(np.array(a, copy=True))
+    return out
+
+
+def unchanged(before, after) -> bool:
+    if isinstance(before, Mapping):
+        return before.keys() == after.keys() and all(
+            unchanged(before[k], np.asarray(after[k])) for k in before
+        )
+    after = np.asarray(after)
+    return before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
+
+
+def check_not_mutated(verdict: Verdict, call_text: str, names, before, after) -> None:
+    for name, b, a in zip(names, before, after, strict=True):
+        verdict.require(
+            unchanged(b, a),
+            f"{call_text} modified its input `{name}`: work on a copy, the caller still needs it",
+        )

@@ -1,0 +1,135 @@
+"""Hidden checks of the EM part: ``EM_step`` and ``EM``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import contract, em
+from . import reference_results as ref
+from .common import Verdict, as_float_array, as_scalar, check_not_mutated, describe, fmt, snapshot
+from .harness import call, substituted
+
+NAMES = ("pi", "mu_0", "mu_1", "sigma_0", "sigma_1")
+
+
+def _states(X: np.ndarray):
+    """Parameter states to take one step from: (pi, mu, sigma)."""
+    pi0, mu0, sigma0 = em.init_from_kmeans(X, centres=ref.best_kmeans("gmm", 2).centres)
+    return [
+        (0.5, np.array([1.0, -1.0]), np.array([1.0, 1.0])),
+        (0.3, np.array([1.3, -1.8]), np.array([0.7, 1.5])),
+        (0.8, np.array([-2.5, 0.5]), np.array([2.0, 0.5])),
+        (pi0, mu0, sigma0),
+    ]
+
+
+def _flatten(result) -> np.ndarray | None:
+    """(pi, mu, sigma) as the five numbers of ``NAMES``; None when malformed."""
+    if not (isinstance(result, tuple | list) and len(result) == 3):
+        return None
+    pi = as_scalar(result[0])
+    mu, sigma = as_float_array(result[1], (2,)), as_float_array(result[2], (2,))
+    if pi is None or mu is None or sigma is None:
+        return None
+    return np.array([pi, *mu, *sigma])
+
+
+def _known_mistakes(X, pi, mu, sigma) -> dict[str, np.ndarray]:
+    """What one step gives under common mistakes, to name the one a student made."""
+    gamma = em.responsibilities(X, pi, mu, sigma)
+    w = np.column_stack([1 - gamma, gamma])
+    new_mu = w.T @ X / w.sum(axis=0)
+    around_old = np.einsum("nk,nk->k", w, (X[:, None] - np.asarray(mu)) ** 2) / w.sum(axis=0)
+    right_pi, right_mu, right_sigma = em.em_step(X, pi, mu, sigma)
+    return {
+        "the variance is computed around the old means instead of the new ones": np.array(
+            [right_pi, *new_mu, *np.sqrt(around_old)]
+        ),
+        "it returns variances where the lab asks for standard deviations": np.array(
+            [right_pi, *right_mu, *right_sigma**2]
+        ),
+        "pi is the prior of component 0; the lab's pi is the prior of component 1": np.array(
+            [1 - right_pi, *right_mu, *right_sigma]
+        ),
+    }
+
+
+def check_EM_step(namespace: dict) -> None:
+    v = Verdict("EM_step")
+    f = namespace["EM_step"]
+    X = ref.gmm_X()
+    for pi, mu, sigma in _states(X):
+        call_text = f"EM_step(Data['X'], pi={fmt(pi)}, mu={fmt(mu)}, sigma={fmt(sigma)})"
+        before = snapshot(X, mu, sigma)
+        result, report = call(f, X, pi, mu, sigma, label=call_text, namespace=namespace,
+                              seed=5)  # fmt: skip
+        check_not_mutated(v, call_text, ["X", "mu", "sigma"], before, [X, mu, sigma])
+        got = _flatten(result)
+        if got is None:
+            v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of "
+                  f"2 values, got {describe(result)}")  # fmt: skip
+            break
+        want = np.array([p for part in em.em_step(X, pi, mu, sigma) for p in np.ravel(part)])
+        off = np.abs(got - want) > 1e-6 * np.maximum(1.0, np.abs(want))
+        if off.any():
+            detail = ", ".join(
+                f"{NAMES[i]} = {fmt(got[i])} (expected {fmt(want[i])})" for i in np.flatnonzero(off)
+            )
+            reason = next(
+                (
+                    why
+                    for why, bad in _known_mistakes(X, pi, mu, sigma).items()
+                    if np.allclose(got, bad, rtol=1e-6, atol=1e-9)
+                ),
+                "",
+            )
+            extra = f"; it looks like {reason}" if reason else ""
+            note = f"; your code emitted {report.summary()}" if report.summary() else ""
+            v.add(f"{call_text}: {detail}{extra}{note}")
+    v.raise_if_failed()
+
+
+def check_EM(namespace: dict) -> None:
+    """EM(Data['X']) reaches the maximum-likelihood fit (components matched)."""
+    v = Verdict("EM")
+    f = namespace["EM"]
+    X = ref.gmm_X()
+    helpers = {"K_Means": contract.make_K_Means(namespace_rng(namespace)),
+               "EM_step": contract.EM_step}  # fmt: skip
+    call_text = "EM(Data['X'])"
+    with substituted(namespace, helpers):
+        before = snapshot(X)
+        result, report = call(f, X, label=call_text, namespace=namespace, seed=17,
+                              allowed=helpers.values())  # fmt: skip
+    check_not_mutated(v, call_text, ["X"], before, [X])
+    got = _flatten(result)
+    if got is None:
+        v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of 2 "
+              f"values, got {describe(result)}")  # fmt: skip
+        v.raise_if_failed()
+    mle = ref.em_mle()
+    pi, mu, sigma = em.align_components(got[0], got[1:3], got[3:5], mle.mu)
+    ok_range = 0 < pi < 1 and bool(np.all(sigma > 0)) and bool(np.all(np.isfinite(got)))
+    if not v.require(ok_range, f"{call_text} returned pi={fmt(got[0])}, sigma={fmt(got[3:5])}: "
+                     "pi must lie in (0, 1) and sigma be positive"):  # fmt: skip
+        v.raise_if_failed()
+    aligned = np.array([pi, *mu, *sigma])
+    want = np.array([mle.pi, *mle.mu, *mle.sigma])
+    for i in np.flatnonzero(np.abs(aligned - want) > 0.01):
+        v.add(f"{call_text}: {NAMES[i]} = {fmt(aligned[i])}, the maximum-likelihood value is "
+              f"{fmt(want[i])} (components matched up to a swap)")  # fmt: skip
+    ll = em.log_likelihood(X, pi, mu, sigma)
+    v.require(
+        abs(ll - mle.log_likelihood) <= 1e-3 * abs(mle.log_likelihood),
+        f"{call_text}: log-likelihood {fmt(ll)}, the maximum is {fmt(mle.log_likelihood)}: "
+        "run the steps until the parameters (or the log-likelihood) stop changing",
+    )
+    if v.problems and report.summary():
+        v.add(f"{call_text}: your code also emitted {report.summary()}")
+    v.raise_if_failed()
+
+
+def namespace_rng(namespace: dict) -> np.random.Generator:
+    """The notebook's ``rng`` (reseeded by the harness before each call)."""
+    rng = namespace.get("rng")
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(0)

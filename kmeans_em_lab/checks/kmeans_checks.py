@@ -1,0 +1,261 @@
+"""Hidden checks of the K-Means part: ``Centroid_init``, ``Set``, ``Update``, ``K_Means``.
+
+Each check takes the notebook's namespace, calls the student's function
+through :func:`.harness.call` and raises ``AssertionError`` with a message
+that says, in plain words, what differs from the contract.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import contract, kmeans
+from . import reference_results as ref
+from .common import (
+    Verdict,
+    as_float_array,
+    as_scalar,
+    check_not_mutated,
+    describe,
+    fmt,
+    rel_close,
+    snapshot,
+)
+from .harness import call, substituted
+
+SEEDS = (11, 23, 37, 41, 53)
+
+
+def _data_cases():
+    """(label, X) for the 2-D Spotify features and the 1-D mixture samples."""
+    return [("tracks", ref.spotify_X()), ("Data['X']", ref.gmm_X())]
+
+
+def _centre_cases(X: np.ndarray, K: int):
+    """Centre sets for ``Set`` and ``Update``: (description, m), one leaving a cluster empty."""
+    rng = np.random.default_rng(7)
+    tail = X.shape[1:]
+    rows = X[rng.choice(len(X), size=K, replace=False)]
+    spread = X.std(axis=0)
+    gaussian = X.mean(axis=0) + rng.standard_normal((K,) + tail) * spread
+    far = rows.copy()
+    far[-1] = X.max(axis=0) + 50.0 * (1.0 + np.abs(X).max())
+    more = X[rng.choice(len(X), size=K + 2, replace=False)]
+    return [
+        (f"{K} samples of the data as centres", rows),
+        (f"{K} random points as centres", gaussian),
+        (f"centre {K - 1} far from every sample (its cluster must be empty)", far),
+        (f"{K + 2} centres", more),
+    ]
+
+
+def _sorted_rows(points: np.ndarray) -> np.ndarray:
+    """Rows of a (M, F) array in lexicographic order (cluster contents are order-free)."""
+    return points[np.lexsort(points.T[::-1])] if len(points) else points
+
+
+def check_Centroid_init(namespace: dict) -> None:
+    v = Verdict("Centroid_init")
+    f = namespace["Centroid_init"]
+    for label, X in _data_cases():
+        K = ref.n_artists() if X.ndim == 2 else 2
+        shape = (K,) + X.shape[1:]
+        call_text = f"Centroid_init({label}, {K})"
+        draws = []
+        for seed in SEEDS[:3]:
+            before = snapshot(X)
+            m, _ = call(f, X, K, label=call_text, namespace=namespace, seed=seed)
+            check_not_mutated(v, call_text, ["X"], before, [X])
+            arr = as_float_array(m, shape)
+            if not v.require(
+                arr is not None, f"{call_text} should return an array of shape {shape}, "
+                f"got {describe(m)}"
+            ):
+                break
+            draws.append(arr)
+            v.require(bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf")
+            rows = np.unique(arr.reshape(K, -1), axis=0)
+            v.require(
+                len(rows) == K,
+                f"{call_text} returned only {len(rows)} distinct centres: the {K} centres "
+                "must differ, or clusters start out identical",
+            )
+            low, high = X.min(axis=0), X.max(axis=0)
+            v.require(
+                bool(np.all((arr >= low) & (arr <= high))),
+                f"{call_text} put a centre outside the range of the data "
+                f"(min {fmt(low)}, max {fmt(high)}): draw the centres from the data's region",
+            )
+        if len(draws) >= 2:
+            v.require(
+                not all(np.array_equal(draws[0], d) for d in draws[1:]),
+                f"{call_text} returned the same centres for different random states: "
+                "draw them with the notebook's `rng`, not a fixed seed",
+            )
+    v.raise_if_failed()
+
+
+def check_Set(namespace: dict) -> None:
+    v = Verdict("Set")
+    f = namespace["Set"]
+    for label, X in _data_cases():
+        K = ref.n_artists() if X.ndim == 2 else 2
+        for description, m in _centre_cases(X, K):
+            call_text = f"Set({label}, m) with {description}"
+            before = snapshot(X, m)
+            result, report = call(f, X, m, label=call_text, namespace=namespace, seed=SEEDS[0])
+            check_not_mutated(v, call_text, ["X", "m"], before, [X, m])
+            _compare_set(v, call_text, X, m, result, report)
+    v.raise_if_failed()
+
+
+def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
+    if not (isinstance(result, tuple | list) and len(result) == 2):
+        v.add(f"{call_text} should return a pair (C, D), got {describe(result)}")
+        return
+    C, D = result
+    want_C, want_D = kmeans.assign(X, m)
+    K = len(m)
+    if not isinstance(C, dict):
+        v.add(f"{call_text}: C should be a dict of the points of each cluster, got {describe(C)}")
+        return
+    if sorted(C.keys(), key=str) != sorted(range(K), key=str):
+        v.add(f"{call_text}: C should have the integer keys 0..{K - 1}, got {list(C.keys())}")
+        return
+    width = X.shape[1] if X.ndim == 2 else 1
+    for k in range(K):
+        try:
+            got = np.asarray(C[k], dtype=float).reshape(-1, width)
+        except (TypeError, ValueError):
+            v.add(f"{call_text}: C[{k}] should hold the samples of cluster {k}, "
+                  f"got {describe(C[k])}")  # fmt: skip
+            continue
+        want = want_C[k].reshape(-1, width)
+        if len(got) != len(want):
+            v.add(f"{call_text}: cluster {k} has {len(got)} samples, expected {len(want)} "
+                  "(each sample goes to its nearest centre)")  # fmt: skip
+        elif not np.array_equal(_sorted_rows(got), _sorted_rows(want)):
+            v.add(f"{call_text}: cluster {k} holds the right number of samples but not the "
+                  "right ones (each sample goes to its nearest centre)")  # fmt: skip
+    got_D = as_scalar(D)
+    if got_D is None:
+        v.add(f"{call_text}: D should be a number, got {describe(D)}")
+    elif not rel_close(got_D, want_D, 1e-9):
+        hint = ""
+        root = float(np.sqrt(kmeans.squared_distances(X, m).min(axis=1)).sum())
+        if rel_close(got_D, root, 1e-6):
+            hint = " (that is the sum of distances: the distortion sums SQUARED distances)"
+        v.add(f"{call_text}: D = {fmt(got_D)}, expected {fmt(want_D)}{hint}")
+    if report.summary() and v.problems:
+        v.add(f"{call_text}: your code also emitted {report.summary()}")
+
+
+def check_Update(namespace: dict) -> None:
+    v = Verdict("Update")
+    f = namespace["Update"]
+    for label, X in _data_cases():
+        K = ref.n_artists() if X.ndim == 2 else 2
+        for description, m in _centre_cases(X, K):
+            C, _ = kmeans.assign(X, m)
+            call_text = f"Update({label}, C, m) with {description}"
+            before = snapshot(X, C, m)
+            new_m, report = call(f, X, C, m, label=call_text, namespace=namespace, seed=SEEDS[0])
+            check_not_mutated(v, call_text, ["X", "C", "m"], before, [X, C, m])
+            _compare_update(v, call_text, C, before[2], new_m, report)
+    v.raise_if_failed()
+
+
+def _compare_update(v: Verdict, call_text: str, C, m, new_m, report) -> None:
+    got = as_float_array(new_m, m.shape)
+    if got is None:
+        v.add(f"{call_text} should return centres of shape {m.shape}, got {describe(new_m)}")
+        return
+    want = kmeans.update(None, C, m)
+    for k in range(len(m)):
+        if len(C[k]) == 0:
+            v.require(
+                bool(np.all(np.isfinite(got[k]))),
+                f"{call_text}: cluster {k} is empty and its new centre is {fmt(got[k])}; "
+                "an empty cluster must keep a usable centre (e.g. its previous one), never nan",
+            )
+        elif not np.allclose(got[k], want[k], rtol=1e-9, atol=1e-12):
+            v.add(f"{call_text}: centre {k} is {fmt(got[k])}, expected the mean of its "
+                  f"cluster {fmt(want[k])}")  # fmt: skip
+    if report.summary() and v.problems:
+        v.add(f"{call_text}: your code also emitted {report.summary()}")
+
+
+def _kmeans_runs(namespace: dict, v: Verdict, label: str, X: np.ndarray, K: int, seeds):
+    """Run the student's K_Means with the reference helpers; yields checked (m, D)."""
+    f = namespace["K_Means"]
+
+    def reference_init(X, K):
+        return kmeans.init_centroids(X, K, namespace["rng"])
+
+    helpers = {"Centroid_init": reference_init, "Set": contract.Set, "Update": contract.Update}
+    shape = (K,) + X.shape[1:]
+    runs = []
+    with substituted(namespace, helpers):
+        for seed in seeds:
+            call_text = f"K_Means({label}, {K})"
+            before = snapshot(X)
+            result, _ = call(f, X, K, label=call_text, namespace=namespace, seed=seed,
+                             allowed=helpers.values())  # fmt: skip
+            check_not_mutated(v, call_text, ["X"], before, [X])
+            if not (isinstance(result, tuple | list) and len(result) == 2):
+                v.add(f"{call_text} should return a pair (m, D), got {describe(result)}")
+                break
+            m, D = as_float_array(result[0], shape), as_scalar(result[1])
+            if m is None or D is None:
+                v.add(f"{call_text} should return m of shape {shape} and a number D, got "
+                      f"{describe(result[0])} and {describe(result[1])}")  # fmt: skip
+                break
+            if not v.require(bool(np.all(np.isfinite(m))), f"{call_text} returned nan centres"):
+                break
+            true_D = kmeans.distortion(X, m)
+            v.require(
+                rel_close(D, true_D, 1e-6),
+                f"{call_text} returned D = {fmt(D)}, but the distortion of the returned centres "
+                f"is {fmt(true_D)}: return the distortion of the final centres",
+            )
+            labels, _ = kmeans.assign_labels(X, m)
+            step = kmeans.update_from_labels(X, labels, m)
+            shift = float(np.abs(step - m).max())
+            v.require(
+                shift <= 1e-6 * (1.0 + float(np.abs(m).max())),
+                f"{call_text} stopped too early: one more assignment and update moves the "
+                f"centres by {fmt(shift)}; iterate until the centres stop changing",
+            )
+            runs.append((m, true_D))
+    return runs
+
+
+def check_K_Means(namespace: dict) -> None:
+    """Consistency, fixed point and near-optimal distortion on the Spotify data."""
+    v = Verdict("K_Means")
+    X, K = ref.spotify_X(), ref.n_artists()
+    runs = _kmeans_runs(namespace, v, "tracks", X, K, SEEDS)
+    if runs and not v.problems:
+        best = min(D for _, D in runs)
+        optimum = ref.best_kmeans("spotify", K).distortion
+        v.require(
+            best <= 1.01 * optimum,
+            f"over {len(runs)} runs, the lowest distortion was {fmt(best)}, more than 1% above "
+            f"the best reachable {fmt(optimum)}",
+        )
+    v.raise_if_failed()
+
+
+def check_K_Means_1d(namespace: dict) -> None:
+    """The 1-D case: K_Means(Data['X'], 2) finds the reference centres."""
+    v = Verdict("K_Means")
+    X = ref.gmm_X()
+    runs = _kmeans_runs(namespace, v, "Data['X']", X, 2, SEEDS[:3])
+    if runs and not v.problems:
+        m, _ = min(runs, key=lambda run: run[1])
+        want = np.sort(ref.best_kmeans("gmm", 2).centres)
+        v.require(
+            bool(np.allclose(np.sort(m), want, rtol=0, atol=1e-3)),
+            f"K_Means(Data['X'], 2) found centres {fmt(np.sort(m))}, expected {fmt(want)}",
+        )
+    v.raise_if_failed()

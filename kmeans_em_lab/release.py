@@ -1,0 +1,72 @@
+"""Generating the student version ``release/lab3`` from ``source/lab3`` with nbgrader.
+
+``python -m kmeans_em_lab release`` regenerates it without touching the
+gradebook (byte-deterministic: every cell has an id); the instructor pipeline
+calls :func:`generate` with ``use_db=True`` so that the gradebook records the
+assignment and its hidden tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from . import paths
+
+
+def load_config(course_root: Path):
+    """The course's ``nbgrader_config.py`` as a traitlets Config."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config_file = course_root / "nbgrader_config.py"
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{config_file} is missing: is {course_root} a course root?")
+    config = PyFileConfigLoader(config_file.name, path=str(course_root)).load_config()
+    config.CourseDirectory.root = str(course_root)
+    return config
+
+
+@contextlib.contextmanager
+def _chdir(path: Path):
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def generate(
+    course_root: Path | None = None, assignment: str = paths.ASSIGNMENT, use_db: bool = False
+) -> Path:
+    """Regenerate ``release/<assignment>``; returns its folder. Raises on failure."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    course_root = Path(course_root or paths.course_root()).resolve()
+    config = load_config(course_root)
+    # what `nbgrader generate_assignment --no-db` sets
+    config.GenerateAssignment.no_database = not use_db
+    config.SaveCells.enabled = use_db
+    with _chdir(course_root):
+        coursedir = CourseDirectory(config=config)
+        api = NbGraderAPI(coursedir=coursedir, config=config)
+        result = api.generate_assignment(assignment, force=True, create=use_db)
+    if not result["success"]:
+        raise RuntimeError(
+            f"nbgrader could not generate release/{assignment}:\n"
+            f"{result.get('error') or ''}\n{result.get('log') or ''}"
+        )
+    return course_root / "release" / assignment
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--course-root", type=Path, default=None, help="course folder")
+    parser.add_argument("--assignment", default=paths.ASSIGNMENT)
+
+
+def main(args) -> int:
+    folder = generate(args.course_root, args.assignment)
+    print(f"regenerated {folder}")
+    return 0
