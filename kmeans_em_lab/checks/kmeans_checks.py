@@ -68,8 +68,8 @@ def check_Centroid_init(namespace: dict) -> None:
             check_not_mutated(v, call_text, ["X"], before, [X])
             arr = as_float_array(m, shape)
             if not v.require(
-                arr is not None, f"{call_text} should return an array of shape {shape}, "
-                f"got {describe(m)}"
+                arr is not None,
+                f"{call_text} should return an array of shape {shape}, got {describe(m)}",
             ):
                 break
             draws.append(arr)

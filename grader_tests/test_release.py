@@ -1,0 +1,159 @@
+"""The release is generated from the source, byte for byte, and leaks nothing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kmeans_em_lab import paths, release, submissions
+from kmeans_em_lab.checks import CHECKS
+from kmeans_em_lab.checks import reference_results as ref
+
+ROOT = paths.course_root()
+SOURCE_NB = ROOT / "source" / paths.ASSIGNMENT / paths.NOTEBOOK
+RELEASE_DIR = ROOT / "release" / paths.ASSIGNMENT
+RELEASE_NB = RELEASE_DIR / paths.NOTEBOOK
+FUNCTIONS = ("Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM")
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> Path:
+    """release/lab3 generated afresh from a copy of source/ and the course config."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "source", course / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    return release.generate(course)
+
+
+@pytest.fixture(scope="module")
+def source_nb():
+    return nbformat.read(SOURCE_NB, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def release_nb():
+    return nbformat.read(RELEASE_NB, as_version=4)
+
+
+def test_committed_release_equals_a_fresh_generation(regenerated):
+    fresh, committed = _files(regenerated), _files(RELEASE_DIR)
+    assert sorted(fresh) == sorted(committed), "release/lab3 holds other files than nbgrader makes"
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"release/lab3 is stale ({stale}): run `make release` and commit it"
+
+
+def test_release_data_is_the_course_data():
+    for name in paths.DATA_FILES:
+        assert (RELEASE_DIR / "data" / name).read_bytes() == (ROOT / "data" / name).read_bytes()
+
+
+def test_every_cell_has_a_stable_id(source_nb):
+    ids = [cell.get("id") for cell in source_nb.cells]
+    assert all(ids), "cells without ids make generation non-deterministic"
+    assert len(set(ids)) == len(ids)
+    graded = [_nbgrader(c) for c in source_nb.cells if _nbgrader(c)]
+    assert all(
+        meta["grade_id"] == cell.id
+        for meta, cell in zip(graded, (c for c in source_nb.cells if _nbgrader(c)), strict=True)
+    )
+
+
+def test_release_has_no_solution_code(source_nb, release_nb):
+    text = RELEASE_NB.read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION"):
+        assert marker not in text
+    solution_lines = {
+        line.strip()
+        for code in submissions.source_solutions(SOURCE_NB).values()
+        for line in code.split('"""')[-1].splitlines()  # the code after the docstring
+        if len(line.strip()) > 12 and not line.strip().startswith(("#", "return", "def "))
+    }
+    assert len(solution_lines) > 20
+    leaked = sorted(line for line in solution_lines if line in text)
+    assert not leaked, f"solution code in the release: {leaked[:5]}"
+    stubs = [c for c in release_nb.cells if _nbgrader(c).get("solution")]
+    assert [c.id for c in stubs] == list(FUNCTIONS)
+    assert all("raise NotImplementedError()" in c.source for c in stubs)
+
+
+def test_release_has_no_hidden_tests_nor_grading_package(release_nb):
+    text = RELEASE_NB.read_text()
+    for secret in ("HIDDEN TESTS", "kmeans_em_lab", "run_hidden_checks", "importlib"):
+        assert secret not in text, f"{secret!r} appears in the release"
+    hidden = [c for c in release_nb.cells if c.id.endswith(("_hidden", "_hidden_1d"))]
+    assert len(hidden) == 7
+    for cell in hidden:
+        code = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")]
+        assert not code, f"{cell.id} still holds code in the release: {code}"
+
+
+def test_release_has_no_outputs_nor_reference_results(release_nb):
+    for cell in release_nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.id
+    text = RELEASE_NB.read_text()
+    mle = ref.em_mle()
+    centres = ref.best_kmeans("gmm", 2).centres
+    for value in (mle.pi, *mle.mu, *mle.sigma, *centres):
+        assert f"{value:.4f}" not in text, f"a reference result ({value:.4f}) is in the release"
+
+
+def test_points_per_function(source_nb):
+    points: dict[str, float] = {}
+    for cell in source_nb.cells:
+        meta = _nbgrader(cell)
+        if meta.get("grade"):
+            function = re.match(r"test_(.+?)_(public|hidden)", meta["grade_id"]).group(1)
+            points[function] = points.get(function, 0) + meta["points"]
+    assert points == {
+        "Centroid_init": 5, "Set": 15, "Update": 15, "K_Means": 20, "EM_step": 20, "EM": 25,
+    }  # fmt: skip
+    intro = source_nb.cells[0].source
+    for function, total in points.items():
+        assert re.search(rf"\| `{function}` \|[^|]*\| {total:g} \|", intro), (
+            f"the notebook's points table disagrees for {function}"
+        )
+    readme = (ROOT / "README.md").read_text()
+    for function, total in points.items():
+        assert re.search(rf"\| `{function}` \|[^\n]*\| {total:g} \|", readme), (
+            f"README.md's points table disagrees for {function}"
+        )
+
+
+def test_every_graded_function_has_public_and_hidden_tests(source_nb):
+    ids = {c.id for c in source_nb.cells}
+    for function in FUNCTIONS:
+        assert {f"test_{function}_public", f"test_{function}_hidden"} <= ids
+    text = "\n".join(c.source for c in source_nb.cells)
+    hidden_calls = re.findall(r'run_hidden_checks\("(\w+)"', text)
+    assert sorted(hidden_calls) == sorted(CHECKS), "every check runs in exactly one hidden cell"
+
+
+def test_timeouts_name_existing_cells(source_nb):
+    config = release.load_config(ROOT)
+    timeout = config.Execute.timeout_func
+    ids = {c.id for c in source_nb.cells}
+    text = (ROOT / "nbgrader_config.py").read_text()
+    block = text[text.index("CELL_TIMEOUTS = {") :].split("}")[0]
+    named = re.findall(r'"(\w+)":', block)
+    assert named and set(named) <= ids, f"timeouts for unknown cells: {set(named) - ids}"
+    for cell in source_nb.cells:
+        limit = timeout(cell)
+        assert limit == (config.Execute.timeout if cell.id not in named else limit)
+        assert limit >= config.Execute.timeout
