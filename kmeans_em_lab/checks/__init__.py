@@ -35,7 +35,21 @@ def _own_modules() -> list[str]:
 
 
 def run_hidden_checks(name: str, namespace: dict) -> None:
-    """Run the hidden checks ``name`` (a key of :data:`CHECKS`) on the notebook's namespace."""
+    """Run the hidden checks ``name`` (a key of :data:`CHECKS`) on the notebook's namespace.
+
+    A failure is re-raised from here alone, so the student's feedback shows the
+    call and the message, not the checks' internals.
+    """
+    try:
+        _run(name, namespace)
+    except AssertionError as failure:
+        message = str(failure)
+    else:
+        return
+    raise AssertionError(message) from None
+
+
+def _run(name: str, namespace: dict) -> None:
     function, check, replaced = CHECKS[name]
     tampered = integrity.tampered_functions(extra_modules=_own_modules())
     if tampered:
