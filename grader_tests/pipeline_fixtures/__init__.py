@@ -1,0 +1,1 @@
+"""Helpers for the pipeline tests: a toy nbgrader course and student submissions."""

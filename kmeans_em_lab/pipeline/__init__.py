@@ -1,0 +1,22 @@
+"""The instructor pipeline behind ``make grade``: parallel autograde, feedback, CSV, report.
+
+``python -m kmeans_em_lab grade [--workers N] [--student S ...] [--force]`` runs it
+(:mod:`.cli`). Modules, one job each:
+
+- :mod:`.settings`     what a run grades and how (course root, workers, limits, config)
+- :mod:`.prepare`      the release is current, the gradebook knows the assignment and students
+- :mod:`.intake`       what a submission folder holds (notebook, renamed, missing, invalid)
+- :mod:`.stamps`       hashes of what was graded, so a re-run regrades only what changed
+- :mod:`.scores`       gradebook reads and writes (zeroing a student, scores per cell)
+- :mod:`.execute`      ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck kernel
+- :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
+- :mod:`.kernel_cap`   the kernel-side cap on bytes printed per cell (an IPython startup file)
+- :mod:`.incidents`    the flags read back from an autograded notebook
+- :mod:`.grader`       grading one student in a long-lived worker (one ``NbGraderAPI``)
+- :mod:`.worker`       the worker process: its environment and its loop
+- :mod:`.pool`         the parent: distributes students, watchdog, respawn, retry once
+- :mod:`.progress`     the progress bar on stderr (plain lines when not a terminal)
+- :mod:`.grouping`     graded cells -> lab functions (``test_<Function>_<what>``)
+- :mod:`.export`       ``reports/grades.csv``
+- :mod:`.report`       the class table in the terminal and ``reports/class_report.png``
+"""

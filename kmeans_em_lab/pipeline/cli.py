@@ -1,0 +1,225 @@
+"""``python -m kmeans_em_lab grade``: autograde ``submitted/`` in parallel, then feedback,
+``reports/grades.csv``, the class table and ``reports/class_report.png``.
+
+Exit status: 0 when every submission was graded (a submission with nothing
+gradable in it counts: it gets 0 and a flag), 1 when some could not be graded
+after a retry (they get 0 and are listed), 2 when the course itself cannot be
+graded (no config, no source notebook, release failed, unknown student).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .. import paths
+
+EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__.split("\n\n")[0]
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="grading processes (default: the machine's cores, %(default)s)",
+    )
+    parser.add_argument(
+        "--student",
+        dest="students",
+        nargs="+",
+        action="extend",
+        metavar="S",
+        help="grade only these students (repeatable); the report still covers the class",
+    )
+    parser.add_argument("--assignment", default=paths.ASSIGNMENT)
+    parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    parser.add_argument(
+        "--course-root",
+        type=Path,
+        default=None,
+        help="course folder with nbgrader_config.py (default: this repository)",
+    )
+    parser.add_argument(
+        "--watchdog",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wall-clock limit per submission (default: the notebook's cell limits summed "
+        "plus a margin)",
+    )
+    parser.add_argument(
+        "--transport",
+        choices=("ipc", "tcp"),
+        default="ipc",
+        help="kernel sockets: ipc (files, no TCP port to collide; default) or tcp",
+    )
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    from . import grader, intake, scores, stamps
+    from .export import write_csv
+    from .pool import Pool, PoolEvents
+    from .prepare import SetupError, prepare
+    from .progress import Progress
+    from .report import terminal_table, write_png
+    from .settings import (
+        Settings,
+        course_id,
+        db_url,
+        load_course_config,
+        submission_deadline,
+    )
+
+    root = Path(args.course_root or paths.course_root()).resolve()
+    settings = Settings(
+        root=root,
+        assignment=args.assignment,
+        notebook=f"{args.assignment}.ipynb",
+        workers=max(1, args.workers),
+        students=args.students,
+        force=args.force,
+        watchdog=args.watchdog,
+        transport=args.transport,
+    )
+    try:
+        config = load_course_config(root)
+        students = intake.discover(settings.submitted, settings.assignment, settings.students)
+        layout, done = prepare(settings, config, students)
+    except (FileNotFoundError, KeyError, SetupError) as err:
+        print(f"grade: {str(err).strip(chr(39))}", file=sys.stderr)
+        return EXIT_SETUP
+    url, course = db_url(config), course_id(config)
+    _say(f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; {done}")
+
+    # -- what needs grading -----------------------------------------------------
+    course_digest = stamps.course_digest(root, settings.assignment)
+    to_grade, outcomes = [], {}
+    for student in students:
+        stamp = stamps.read(root, settings.assignment, student)
+        digest = stamps.folder_digest(settings.submitted / student / settings.assignment)
+        unchanged = (
+            not settings.force
+            and stamps.is_current(stamp, digest, course_digest)
+            and scores.has_submission(url, course, settings.assignment, student)
+            and (
+                stamp["status"] == "zero"
+                or (settings.autograded_dir(student) / settings.notebook).exists()
+            )
+        )
+        if unchanged:
+            outcomes[student] = stamp
+        else:
+            to_grade.append(student)
+    if outcomes:
+        _say(f"{len(outcomes)} unchanged since last graded: kept (--force regrades them)")
+
+    # -- grading ------------------------------------------------------------------
+    results: dict[str, dict] = {}
+    if to_grade:
+        deadline = submission_deadline(config, settings)
+        workers = min(settings.workers, len(to_grade))
+        _say(
+            f"grading {len(to_grade)} submission(s) with {workers} worker(s) "
+            f"(watchdog {deadline:.0f} s per submission)"
+        )
+        progress = Progress(len(to_grade))
+        events = PoolEvents(
+            started=progress.started,
+            finished=progress.finished,
+            retrying=progress.retrying,
+            tick=progress.tick,
+        )
+        pool = Pool(settings, workers, deadline, events)
+        try:
+            results = pool.run(to_grade)
+        except KeyboardInterrupt:
+            progress.close()
+            print("grade: interrupted; workers and kernels stopped", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        progress.close()
+        for student, result in results.items():
+            if result["status"] == "failed":
+                grader.mark_failed(settings, url, course, student)
+                result["flags"] = [f"not graded: {result['message']}"] + result.get("flags", [])
+        outcomes.update(results)
+
+    # -- feedback, CSV, report ------------------------------------------------------
+    _ensure_feedback(settings, config, [s for s, o in outcomes.items() if o["status"] == "graded"])
+    table = scores.class_scores(url, course, settings.assignment)
+    for student in table:
+        if student not in outcomes:
+            stamp = stamps.read(root, settings.assignment, student)
+            if stamp:
+                outcomes[student] = stamp
+    csv_path = write_csv(
+        settings.reports / "grades.csv",
+        url=url,
+        course=course,
+        assignment=settings.assignment,
+        table=table,
+        layout=layout,
+        outcomes=outcomes,
+    )
+    png_path = write_png(
+        settings.reports / "class_report.png",
+        table,
+        layout,
+        title=f"{settings.assignment}: class report",
+    )
+    _say()
+    _say(terminal_table(table, layout, outcomes))
+    _say()
+    return _summary(settings, outcomes, results, csv_path, png_path)
+
+
+def _ensure_feedback(settings, config, students: list[str]) -> None:
+    """Feedback for graded students who have none (e.g. deleted since): made here."""
+    missing = [
+        s
+        for s in students
+        if not (settings.feedback_dir(s) / f"{settings.notebook_id}.html").exists()
+    ]
+    if not missing:
+        return
+    from nbgrader.apps import NbGraderAPI
+
+    from .settings import grading_config
+
+    api = NbGraderAPI(config=grading_config(config, settings))
+    for student in missing:
+        result = api.generate_feedback(settings.assignment, student, force=True)
+        if not result.get("success"):
+            print(f"grade: no feedback for {student}", file=sys.stderr)
+
+
+def _summary(settings, outcomes: dict, results: dict, csv_path: Path, png_path: Path) -> int:
+    flagged = {
+        s: o for s, o in sorted(outcomes.items()) if o.get("flags") or o["status"] != "graded"
+    }
+    failed = sorted(s for s, o in results.items() if o["status"] == "failed")
+    if flagged:
+        _say("to look at:")
+        for student, outcome in flagged.items():
+            reasons = outcome.get("flags") or [outcome.get("message", "")]
+            _say(f"  {student} [{outcome['status']}]: " + "; ".join(r for r in reasons if r))
+        _say()
+    _say(f"grades:   {csv_path}")
+    _say(f"report:   {png_path}")
+    _say(f"feedback: {settings.root / 'feedback'}")
+    _say(f"logs:     {settings.logs}")
+    if failed:
+        print(
+            f"grade: {len(failed)} submission(s) could not be graded (0 recorded, see above): "
+            + ", ".join(failed),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK

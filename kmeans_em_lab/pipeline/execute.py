@@ -1,0 +1,185 @@
+"""``ResilientExecute``: nbgrader's Execute that survives a dead or unresponsive kernel.
+
+Stock nbgrader aborts the whole notebook when the kernel dies (``os._exit``, a
+segfault) or ignores the interrupt sent at a cell's time limit (SIGINT
+ignored): the autograded folder is deleted and the gradebook keeps whatever
+scores it had before. This subclass instead records an error output in the
+cell where it happened and in every later code cell ("not run: ..."), so the
+notebook is saved and scored like any other: 0 for the cells not reached.
+
+It also arranges the kernel's environment: a private ``IPYTHONDIR`` whose
+startup file caps output bytes inside the kernel (:mod:`.kernel_cap`), and
+BLAS thread counts of 1 (parallelism comes from the workers; one thread also
+keeps floating-point results the same from run to run). While a cell runs,
+output past ``max_output_bytes`` is dropped as it arrives.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Dict, Integer
+
+from . import kernel_cap
+from .limit_bytes import note, utf8_prefix
+
+# enames of the error outputs this preprocessor writes (read back by .incidents)
+KERNEL_DIED = "KernelDied"
+KERNEL_UNRESPONSIVE = "KernelUnresponsive"
+NOT_RUN = "CellNotRun"
+
+_IPYTHON_DIR: Path | None = None
+
+
+def _ipython_dir() -> Path:
+    """This process's private IPYTHONDIR with the output-cap startup file (made once)."""
+    global _IPYTHON_DIR
+    if _IPYTHON_DIR is None:
+        path = Path(tempfile.mkdtemp(prefix="lab3-ipython-"))
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        kernel_cap.write_startup_dir(path)
+        _IPYTHON_DIR = path
+    return _IPYTHON_DIR
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="error",
+        ename=ename,
+        evalue=evalue,
+        traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"],
+    )
+
+
+def cell_label(cell: NotebookNode, index: int) -> str:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"{grade_id} (#{index})" if grade_id else f"#{index}"
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "exit status unknown"
+    if code < 0:
+        try:
+            return f"killed by signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class ResilientExecute(Execute):
+    """Execute that turns kernel death and unresponsive kernels into cell errors."""
+
+    kernel_output_bytes = Integer(
+        1_048_576,
+        help="bytes a cell may print inside the kernel (stdout+stderr); -1 means no cap",
+    ).tag(config=True)
+
+    max_output_bytes = Integer(
+        1_048_576,
+        help="bytes of output kept per cell as messages arrive (-1 means no limit)",
+    ).tag(config=True)
+
+    kernel_env = Dict(
+        {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        help="environment variables set for the kernel unless already set",
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._halted: str | None = None
+        self._received: dict[int, int] = {}
+        self._noted: set[tuple[int, str]] = set()
+        return super().preprocess(nb, resources, km)
+
+    # -- the kernel's environment -------------------------------------------------
+
+    def _kernel_environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for key, value in self.kernel_env.items():
+            env.setdefault(key, str(value))
+        env.setdefault("MPLBACKEND", "Agg")
+        if self.kernel_output_bytes >= 0:
+            env["IPYTHONDIR"] = str(_ipython_dir())
+            env[kernel_cap.ENV_VAR] = str(self.kernel_output_bytes)
+        return env
+
+    @contextmanager
+    def setup_kernel(self, **kwargs):
+        kwargs.setdefault("env", self._kernel_environment())
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        with super().setup_kernel(**kwargs):
+            yield
+
+    # -- cells ----------------------------------------------------------------------
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self._halted is not None:
+            cell.outputs = [error_output(NOT_RUN, f"not run: {self._halted}")]
+            cell.execution_count = None
+            return cell, resources
+        label = cell_label(cell, index)
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._halted = f"the kernel died in cell {label} ({describe_exit(self._exit_code())})"
+            self.log.error("Kernel died in cell %s", label)
+            cell.outputs.append(error_output(KERNEL_DIED, self._halted))
+        except CellTimeoutError as err:
+            timeout = self._get_timeout(cell)
+            self._halted = (
+                f"the kernel did not stop when interrupted at the time limit ({timeout} s) "
+                f"in cell {label}"
+            )
+            self.log.error("Kernel unresponsive in cell %s: %s", label, str(err).splitlines()[0])
+            self._stop_kernel()
+            cell.outputs.append(error_output(KERNEL_UNRESPONSIVE, self._halted))
+        return cell, self.resources
+
+    def _exit_code(self) -> int | None:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is None:
+            return None
+        try:
+            return process.wait(timeout=2)
+        except (subprocess.TimeoutExpired, OSError):
+            return process.poll()
+
+    def _stop_kernel(self) -> None:
+        """Kill a kernel that ignores interrupts now: it would burn a core until cleanup."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            try:
+                process.kill()
+                process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+    # -- output as it arrives -----------------------------------------------------
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self.max_output_bytes >= 0 and msg.get("msg_type") == "stream":
+            content = msg["content"]
+            used = self._received.get(cell_index, 0)
+            text, size, cut = utf8_prefix(content.get("text", ""), self.max_output_bytes - used)
+            self._received[cell_index] = used + size
+            if cut:
+                key = (cell_index, content.get("name"))
+                if key not in self._noted:  # one note per stream: a stderr one is kept
+                    self._noted.add(key)
+                    text += note(self.max_output_bytes)
+                elif not text:
+                    return None
+                msg = {**msg, "content": {**content, "text": text}}
+        return super().output(outs, msg, display_id, cell_index)

@@ -1,0 +1,107 @@
+"""``reports/grades.csv``: nbgrader's export columns, per-function points, the run's outcome.
+
+Columns, in order:
+
+- ``assignment, duedate, timestamp, student_id, last_name, first_name, email,
+  raw_score, late_submission_penalty, score, max_score``: exactly what
+  ``nbgrader export`` writes (its default CSV plugin), one row per student in
+  the gradebook;
+- ``<Function>`` for each function of the lab (the graded cells grouped by
+  :func:`.grouping.function_of`): points obtained on that function's test cells;
+- ``status``: ``graded``, ``zero`` (nothing gradable was submitted), ``failed``
+  (could not be graded: 0 everywhere), ``not submitted``;
+- ``flags``: what the instructor should look at, ``; ``-separated.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from .grouping import group
+from .prepare import Layout
+from .scores import StudentScores
+
+NBGRADER_COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+]
+
+
+def function_points(row: StudentScores, layout: Layout) -> dict[str, tuple[float, float]]:
+    """function -> (points obtained, points available) for one student."""
+    out = {}
+    for function, ids in group(layout.grade_ids, layout.functions).items():
+        got = sum(row.grades.get(g, (0.0, 0.0))[0] for g in ids)
+        available = sum(points for g, points in layout.cells if g in ids)
+        out[function] = (got, available)
+    return out
+
+
+def _student_info(url: str, course: str, assignment: str) -> tuple[object, dict[str, dict]]:
+    with Gradebook(url, course) as gb:
+        try:
+            duedate = gb.find_assignment(assignment).duedate
+        except MissingEntry:
+            duedate = None
+        info = {
+            s.id: {"last_name": s.last_name, "first_name": s.first_name, "email": s.email}
+            for s in gb.students
+        }
+    return duedate, info
+
+
+def write_csv(
+    path: Path,
+    *,
+    url: str,
+    course: str,
+    assignment: str,
+    table: dict[str, StudentScores],
+    layout: Layout,
+    outcomes: dict[str, dict],
+) -> Path:
+    """Write the CSV; ``outcomes`` is student -> {status, flags} (this run or the stamps)."""
+    duedate, info = _student_info(url, course, assignment)
+    functions = list(group(layout.grade_ids, layout.functions))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(NBGRADER_COLUMNS + functions + ["status", "flags"])
+        for student in sorted(table):
+            row = table[student]
+            who = info.get(student, {})
+            outcome = outcomes.get(student, {})
+            points = function_points(row, layout)
+            writer.writerow(
+                [
+                    assignment,
+                    duedate or "",
+                    row.timestamp or "",
+                    student,
+                    who.get("last_name") or "",
+                    who.get("first_name") or "",
+                    who.get("email") or "",
+                    f"{row.raw_score:g}",
+                    f"{row.late_penalty:g}",
+                    f"{row.score:g}",
+                    f"{row.max_score:g}",
+                ]
+                + [f"{points[f][0]:g}" for f in functions]
+                + [
+                    outcome.get("status", "not submitted"),
+                    "; ".join(outcome.get("flags", [])),
+                ]
+            )
+    return path

@@ -1,0 +1,131 @@
+"""``LimitOutputBytes``: cell output limited by bytes, the way ``LimitOutput`` limits lines.
+
+nbgrader's ``LimitOutput`` counts lines, so one 200 MB line goes into the
+autograded notebook whole. This preprocessor runs after it and keeps at most
+``max_bytes`` bytes of output per cell (text cut at a character boundary, with
+a note in the same stream so a test cell is not zeroed by a stderr note;
+oversized non-text data such as a huge image is dropped with a note).
+"""
+
+from __future__ import annotations
+
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+TRUNCATED = "... output truncated by the grader"
+
+
+def note(limit: int) -> str:
+    """The line that marks where output was cut (found again by :mod:`.incidents`)."""
+    return f"\n{TRUNCATED}: more than {limit} bytes in this cell ...\n"
+
+
+def utf8_prefix(text: str, max_bytes: int) -> tuple[str, int, bool]:
+    """The longest prefix of ``text`` of at most ``max_bytes`` UTF-8 bytes.
+
+    Returns (prefix, its size in bytes, whether anything was cut). Only the
+    first ``max_bytes`` characters are ever encoded, however long ``text`` is.
+    """
+    max_bytes = max(0, max_bytes)
+    head = text[: max_bytes + 1]
+    data = head.encode("utf-8", "surrogatepass")
+    if len(data) <= max_bytes and len(head) == len(text):
+        return text, len(data), False
+    kept = data[:max_bytes].decode("utf-8", "ignore")
+    return kept, len(kept.encode("utf-8", "surrogatepass")), True
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+class LimitOutputBytes(NbGraderPreprocessor):
+    """Limit the bytes of output kept per code cell (streams, results, displays, errors).
+
+    What decides a test cell's score survives the cut: an error output is always
+    kept (its text shortened), a stderr stream is kept (as the note), and an
+    ``execute_result`` keeps a ``text/plain`` entry.
+    """
+
+    max_bytes = Integer(
+        1_048_576, help="maximum bytes of output kept per code cell (-1 means no limit)"
+    ).tag(config=True)
+
+    # room always left to an error message, even past the limit
+    ERROR_ROOM = 4096
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        if self.max_bytes < 0 or cell.cell_type != "code":
+            return cell, resources
+        self._budget = self.max_bytes
+        self._noted = False
+        outputs = []
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream":
+                output = self._limit_stream(output)
+            elif kind in ("execute_result", "display_data"):
+                output = self._limit_data(output)
+            elif kind == "error":
+                output = self._limit_error(output)
+            if output is not None:
+                outputs.append(output)
+        if self._noted:
+            self.log.warning("Output of cell %s cut at %d bytes", cell_index, self.max_bytes)
+        cell.outputs = outputs
+        return cell, resources
+
+    def _note(self) -> str:
+        if self._noted:
+            return ""
+        self._noted = True
+        return note(self.max_bytes)
+
+    def _limit_stream(self, output: NotebookNode) -> NotebookNode | None:
+        text, size, cut = utf8_prefix(_text(output.text), self._budget)
+        self._budget -= size
+        if cut:
+            text += self._note()
+        if not text and output.get("name") != "stderr":
+            return None  # nothing left of a stdout stream
+        output.text = text or note(self.max_bytes)
+        return output
+
+    def _limit_data(self, output: NotebookNode) -> NotebookNode | None:
+        data = output.get("data", {})
+        for mime in list(data):
+            text, size, cut = utf8_prefix(_text(data[mime]), self._budget)
+            self._budget -= size
+            if not cut:
+                continue
+            if mime.startswith("text/"):
+                data[mime] = (text + self._note()) or note(self.max_bytes)
+            else:
+                del data[mime]
+                data.setdefault("text/plain", f"[{mime} output removed]" + self._note())
+        if not data:
+            if output.get("output_type") == "display_data":
+                return None
+            data["text/plain"] = note(self.max_bytes)
+        return output
+
+    def _limit_error(self, output: NotebookNode) -> NotebookNode:
+        room = max(self._budget, self.ERROR_ROOM)
+        evalue, size, cut = utf8_prefix(_text(output.get("evalue", "")), room)
+        output.evalue = evalue + (self._note() if cut else "")
+        room -= size
+        lines = []
+        for line in output.get("traceback", []):
+            kept, size, cut = utf8_prefix(line, max(room, 0))
+            if cut:
+                lines.append(kept + self._note())
+                break
+            lines.append(kept)
+            room -= size
+        output.traceback = lines
+        self._budget = max(0, min(self._budget, room))
+        return output

@@ -1,0 +1,174 @@
+"""What a run grades and how: the course, its nbgrader config, the pipeline's own knobs.
+
+The course's ``nbgrader_config.py`` stays the one place for time limits, output
+limits and the gradebook URL; :func:`grading_config` adds the pipeline's pieces
+on top of it (the resilient Execute, the byte limit, the kernel transport),
+through nbgrader's own traits, so ``nbgrader autograde`` itself is unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+CONFIG_FILE = "nbgrader_config.py"
+# Seconds added to the sum of a notebook's cell limits before the watchdog kills
+# a worker: kernel start-up (nbclient allows 60 s), sanitizing, saving, feedback.
+DEFAULT_MARGIN = 120.0
+
+
+@dataclass
+class Settings:
+    """One run of the pipeline."""
+
+    root: Path
+    assignment: str = "lab3"
+    notebook: str = "lab3.ipynb"
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    students: list[str] | None = None
+    force: bool = False
+    margin: float = DEFAULT_MARGIN
+    watchdog: float | None = None  # seconds per submission; None: from the cell limits
+    transport: str = "ipc"  # kernel transport: "ipc" (no TCP ports) or "tcp"
+    job: str = "kmeans_em_lab.pipeline.grader:make_job"
+
+    @property
+    def notebook_id(self) -> str:
+        return Path(self.notebook).stem
+
+    @property
+    def submitted(self) -> Path:
+        return self.root / "submitted"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def logs(self) -> Path:
+        return self.reports / "logs"
+
+    @property
+    def source_notebook(self) -> Path:
+        return self.root / "source" / self.assignment / self.notebook
+
+    @property
+    def release_notebook(self) -> Path:
+        return self.root / "release" / self.assignment / self.notebook
+
+    def autograded_dir(self, student: str) -> Path:
+        return self.root / "autograded" / student / self.assignment
+
+    def feedback_dir(self, student: str) -> Path:
+        return self.root / "feedback" / student / self.assignment
+
+    @property
+    def staging(self) -> Path:
+        """Where a worker puts the copy of a submission nbgrader reads (hidden, git-ignored)."""
+        return self.root / "autograded" / ".staging"
+
+
+def load_course_config(root: Path) -> Config:
+    """The course's ``nbgrader_config.py``, as nbgrader itself would load it."""
+    path = Path(root) / CONFIG_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no {CONFIG_FILE} in {root}: is it the course root?")
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    config.CourseDirectory.root = str(Path(root).resolve())
+    return config
+
+
+def db_url(config: Config) -> str:
+    """The gradebook URL; SQLite gets a busy timeout if the config has none."""
+    url = config.CourseDirectory.get("db_url") or ""
+    if not url:
+        root = config.CourseDirectory.root
+        url = f"sqlite:///{Path(root) / 'gradebook.db'}"
+    if url.startswith("sqlite") and "timeout=" not in url:
+        url += ("&" if "?" in url else "?") + "timeout=120"
+    return url
+
+
+def course_id(config: Config) -> str:
+    return config.CourseDirectory.get("course_id") or ""
+
+
+def grading_config(
+    base: Config, settings: Settings, *, worker_index: int = 0, scratch: Path | None = None
+) -> Config:
+    """``base`` plus the pipeline's preprocessors and kernel transport, for one worker.
+
+    ``scratch`` is the worker's private folder: with the ``ipc`` transport the
+    kernel's sockets are files there (absolute paths: nbgrader runs the kernel
+    in another folder than the one it connects from), so no TCP port is used.
+    """
+    from nbgrader.converters import Autograde
+
+    config = copy.deepcopy(base)  # the caller's config is left alone
+    config.CourseDirectory.db_url = db_url(base)
+    config.CourseDirectory.submitted_directory = os.path.relpath(settings.staging, settings.root)
+    default = Autograde.autograde_preprocessors.default()
+    config.Autograde.autograde_preprocessors = pipeline_preprocessors(
+        list(base.Autograde.get("autograde_preprocessors", default))
+    )
+    config.KernelManager.transport = settings.transport
+    if settings.transport == "ipc":
+        folder = Path(scratch or tempfile.mkdtemp(prefix="lab3-w"))
+        config.KernelManager.ip = str(folder.resolve() / "kernel")
+    elif os.uname().sysname == "Linux":
+        # Linux answers on all of 127.0.0.0/8: each worker binds its own address,
+        # so two workers can never pick the same (address, port).
+        config.KernelManager.ip = f"127.0.0.{2 + worker_index % 250}"
+    return config
+
+
+def pipeline_preprocessors(preprocessors: list) -> list:
+    """nbgrader's autograde list with Execute -> ResilientExecute, LimitOutputBytes added.
+
+    ``LimitOutputBytes`` goes right after ``LimitOutput`` (or before ``SaveAutoGrades``),
+    so what is saved and scored is already limited.
+    """
+    from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
+
+    from .execute import ResilientExecute
+    from .limit_bytes import LimitOutputBytes
+
+    out = [ResilientExecute if pp is Execute else pp for pp in preprocessors]
+    if LimitOutputBytes not in out:
+        anchor = LimitOutput if LimitOutput in out else SaveAutoGrades
+        at = out.index(anchor) + (1 if anchor is LimitOutput else 0) if anchor in out else len(out)
+        out.insert(at, LimitOutputBytes)
+    return out
+
+
+def submission_deadline(config: Config, settings: Settings) -> float:
+    """Watchdog seconds for one submission: the notebook's cell limits summed, plus margin.
+
+    A cell may run its limit, then nbclient waits ``iopub_timeout`` for the
+    interrupted kernel to go idle: both count.
+    """
+    if settings.watchdog is not None:
+        return float(settings.watchdog)
+    import nbformat
+
+    execute = config.get("Execute", {})
+    default = execute.get("timeout", 30) or 0
+    timeout_func = execute.get("timeout_func")
+    iopub = execute.get("iopub_timeout", 4)
+    path = settings.source_notebook
+    if not path.exists():
+        path = settings.release_notebook
+    nb = nbformat.read(path, as_version=4)
+    total = 0.0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        limit = timeout_func(cell) if callable(timeout_func) else default
+        total += float(limit or default or 0) + float(iopub)
+    return total + settings.margin

@@ -1,0 +1,82 @@
+"""What was graded last, so that a re-run regrades only what changed.
+
+A stamp is a small JSON file per student, ``autograded/.grade-stamps/<assignment>/<student>.json``
+(a hidden folder nbgrader does not look into, removed with ``autograded/`` by
+``make clean``). It records the hash of the submitted files and the hash of
+what grading depends on besides them (the source notebook, ``nbgrader_config.py``,
+the pipeline's version), with the outcome (status, flags, message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+# Bump when a change to the pipeline changes scores: every submission is regraded.
+PIPELINE_VERSION = "1"
+
+IGNORED = {".ipynb_checkpoints", "__pycache__"}
+
+
+def folder_digest(folder: Path) -> str:
+    """sha256 over the relative paths and contents of the files under ``folder``."""
+    digest = hashlib.sha256()
+    folder = Path(folder)
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = path.relative_to(folder)
+            if any(part in IGNORED for part in rel.parts):
+                continue
+            digest.update(str(rel.as_posix()).encode() + b"\0")
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def course_digest(root: Path, assignment: str) -> str:
+    """sha256 of what grading depends on besides the submission."""
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    root = Path(root)
+    digest.update(folder_digest(root / "source" / assignment).encode())
+    config = root / "nbgrader_config.py"
+    if config.exists():
+        digest.update(config.read_bytes())
+    return digest.hexdigest()
+
+
+def stamp_path(root: Path, assignment: str, student: str) -> Path:
+    return Path(root) / "autograded" / ".grade-stamps" / assignment / f"{student}.json"
+
+
+def read(root: Path, assignment: str, student: str) -> dict | None:
+    path = stamp_path(root, assignment, student)
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write(root: Path, assignment: str, student: str, stamp: dict) -> None:
+    path = stamp_path(root, assignment, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(stamp, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def remove(root: Path, assignment: str, student: str) -> None:
+    stamp_path(root, assignment, student).unlink(missing_ok=True)
+
+
+def is_current(stamp: dict | None, submission: str, course: str) -> bool:
+    """The stamp describes a finished grading of exactly these files under this course."""
+    return bool(
+        stamp
+        and stamp.get("submission") == submission
+        and stamp.get("course") == course
+        and stamp.get("status") in ("graded", "zero")
+    )
