@@ -1,0 +1,153 @@
+"""``python -m kmeans_em_lab bench``: the benchmarks of issue 7, written to ``bench/results.md``.
+
+Parts (``--parts``, default all):
+
+0. the machine (always);
+1. autograde throughput: the pipeline against a sequential ``nbgrader autograde``
+   on copies of the example submissions, and its scaling with workers;
+2. per-submission overhead: grading one submission against merely executing it;
+3. the reference K-Means and EM against scikit-learn (same starts, same results);
+4. the hidden tests' cost per graded cell against the time limits;
+5. memory: peak RSS of the grading workers and kernels (measured during part 1).
+
+``--quick`` is a smoke run (a few minutes); the default run takes about 20 minutes
+on 2 cores, most of it in part 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from .. import paths
+
+ALL_PARTS = (1, 2, 3, 4, 5)
+
+
+def _parts(text: str) -> tuple[int, ...]:
+    try:
+        parts = tuple(sorted({int(p) for p in text.replace(" ", "").split(",") if p}))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,3,4: {text!r}") from err
+    if not parts or not set(parts) <= set((0,) + ALL_PARTS):
+        raise argparse.ArgumentTypeError(f"parts are 0-5, got {text!r}")
+    return tuple(p for p in parts if p)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(p) for p in text.split(",") if p)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4: {text!r}") from err
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive numbers: {text!r}")
+    return values
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__.split("\n\n")[0]
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 8 submissions, one round, fewer repeats everywhere",
+    )
+    parser.add_argument(
+        "--parts",
+        type=_parts,
+        default=ALL_PARTS,
+        help="which parts to run, e.g. 3,4 (default: all)",
+    )
+    parser.add_argument(
+        "--submissions",
+        type=int,
+        default=None,
+        help="submissions graded in part 1 (default 40, quick 8)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds of part 1, each timing every configuration once (default 1)",
+    )
+    parser.add_argument(
+        "--workers-list",
+        type=_ints,
+        default=(1, 2, 4),
+        help="worker counts for the scaling table (default 1,2,4)",
+    )
+    parser.add_argument(
+        "--overhead-repeats", type=int, default=None, help="repeats of part 2 (default 5, quick 2)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="results file (default: bench/results.md in the course root)",
+    )
+    parser.add_argument(
+        "--keep-scratch",
+        action="store_true",
+        help="keep the scratch course copies (their path is printed)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    from . import machine
+    from .report import render
+    from .timing import loadavg
+
+    load_before = loadavg()
+    started = time.monotonic()
+    quick = args.quick
+    command = "python -m kmeans_em_lab bench " + shlex.join(
+        sys.argv[2:] if len(sys.argv) > 2 else []
+    )
+    sections = []
+
+    if 1 in args.parts or 5 in args.parts:
+        from . import grading
+
+        n = args.submissions or (8 if quick else 40)
+        throughput, memory = grading.throughput(
+            n_submissions=n,
+            rounds=args.rounds or 1,
+            workers_list=args.workers_list,
+            with_scaling=1 in args.parts,
+            keep=args.keep_scratch,
+        )
+        if 1 in args.parts:
+            sections.append(throughput)
+        if 5 in args.parts:
+            sections.append(memory)
+    if 2 in args.parts:
+        from . import grading
+
+        repeats = args.overhead_repeats or (2 if quick else 5)
+        sections.append(grading.overhead(repeats=repeats, keep=args.keep_scratch))
+    if 3 in args.parts:
+        from . import reference
+
+        sections.append(
+            reference.run(kmeans_rounds=5 if quick else 30, em_rounds=3 if quick else 10)
+        )
+    if 4 in args.parts:
+        from . import cells
+
+        sections.append(cells.run(*((2, 1, 1, 1) if quick else (5, 3, 3, 1))))
+    sections.sort(key=lambda s: s.title)
+
+    header = machine.header(load_before, loadavg(), command)
+    header.notes.append(
+        f"Benchmark wall time: {time.monotonic() - started:.0f} s"
+        + (" (--quick: a smoke run, not the reference figures)" if quick else "")
+    )
+    text = render(header, sections)
+    output = args.output or paths.course_root() / "bench" / "results.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    print(text)
+    print(f"written: {output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,372 @@
+"""Part 4: what each graded cell costs, against its time limit in ``nbgrader_config.py``.
+
+Two notebooks are timed cell by cell: the source notebook (the reference
+solution, hidden tests included) and the same notebook with the solution cells
+replaced by the original lab's code (``grader_tests/corpus/cases/original_lab.py``:
+its slow ``Set``, ``K_Means`` and its ``EM`` + ``EM_step`` that take seconds).
+
+- in-process: the code cells executed in order in one namespace (as
+  ``grader_tests/test_checks.py`` builds it, the whole notebook rather than the
+  solutions only), the checks' cached reference results cleared before every
+  pass, as in a fresh kernel;
+- in a kernel: the notebook run by nbclient, each cell timed from the client's
+  side (what nbgrader's per-cell timeout measures, kernel round trips included).
+
+The rule (issue 7): every limit at least 10x the reference time and above the
+original lab's time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .. import paths, submissions
+from .report import Goal, Section, fmt_seconds
+from .timing import median
+
+ORIGINAL_CASE = Path("grader_tests") / "corpus" / "cases" / "original_lab.py"
+REFERENCE_FACTOR = 10
+
+
+@dataclass
+class Cell:
+    id: str
+    grade_id: str | None
+    source: str
+    points: float | None  # None: not a graded cell
+    limit: float  # seconds nbgrader allows it
+
+
+@dataclass
+class Timings:
+    """Seconds per cell id for each pass, and the errors seen."""
+
+    passes: list[dict[str, float]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    overhead: list[float] = field(default_factory=list)  # kernel start + stop per pass (nbclient)
+
+    def median(self, cell_id: str) -> float | None:
+        return median(p.get(cell_id) for p in self.passes)
+
+
+def source_notebook(root: Path | None = None) -> Path:
+    return (root or paths.course_root()) / "source" / paths.ASSIGNMENT / paths.NOTEBOOK
+
+
+def original_lab_code(root: Path | None = None) -> dict[str, str]:
+    text = ((root or paths.course_root()) / ORIGINAL_CASE).read_text()
+    return submissions.parse(text).replace
+
+
+def limits(root: Path | None = None):
+    """nbgrader's ``(timeout_func, default)`` from the course's ``nbgrader_config.py``."""
+    from .. import release
+
+    config = release.load_config(root or paths.course_root())
+    default = float(config.Execute.get("timeout", 30) or 30)
+    func = config.Execute.get("timeout_func")
+    return (func if callable(func) else (lambda cell: default)), default
+
+
+def notebook(replace: dict[str, str] | None = None, root: Path | None = None):
+    """The source notebook (hidden tests included) with some cells' code replaced."""
+    nb = nbformat.read(source_notebook(root), as_version=4)
+    for cell in nb.cells:
+        if replace and cell.id in replace:
+            cell.source = replace[cell.id]
+    return nb
+
+
+def code_cells(nb, root: Path | None = None) -> list[Cell]:
+    timeout_func, default = limits(root)
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        points = float(meta.get("points", 0) or 0) if meta.get("grade") else None
+        limit = timeout_func(cell)
+        out.append(
+            Cell(
+                cell.id,
+                meta.get("grade_id"),
+                cell.source,
+                points,
+                float(default if limit is None else limit),
+            )
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- in-process
+
+
+def clear_reference_caches() -> None:
+    """Forget the checks' cached data and reference fits (a fresh kernel has none)."""
+    from ..checks import reference_results
+
+    for value in vars(reference_results).values():
+        if hasattr(value, "cache_clear"):
+            value.cache_clear()
+
+
+@contextlib.contextmanager
+def _chdir(path: Path):
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _python_only(source: str) -> str:
+    """The cell without IPython magics (``%matplotlib inline``, ``%config ...``)."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
+
+
+def run_in_process(cells: list[Cell], workdir: Path, timings: Timings) -> None:
+    """One pass over ``cells`` in a fresh namespace; adds the seconds per cell to ``timings``."""
+    import matplotlib
+
+    if "MPLBACKEND" not in os.environ:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    clear_reference_caches()
+    namespace = {"__name__": "__main__"}
+    seconds = {}
+    sink = io.StringIO()
+    with _chdir(workdir), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        for cell in cells:
+            code = compile(_python_only(cell.source), f"<cell {cell.id}>", "exec")
+            start = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    exec(code, namespace)
+            except Exception as err:  # noqa: BLE001 - a failing test cell is still timed
+                timings.errors.setdefault(cell.id, f"{type(err).__name__}")
+            seconds[cell.id] = time.perf_counter() - start
+            plt.close("all")
+            sink.seek(0)
+            sink.truncate()
+    timings.passes.append(seconds)
+
+
+# ----------------------------------------------------------------------------- nbclient
+
+
+def run_in_kernel(nb, workdir: Path, timings: Timings, timeout: float = 1800) -> None:
+    """One nbclient run of ``nb`` in ``workdir``; client-side seconds per cell."""
+    from nbclient import NotebookClient
+
+    seconds: dict[str, float] = {}
+
+    class TimedClient(NotebookClient):
+        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+            finally:
+                if cell.cell_type == "code":
+                    seconds[cell.id] = time.perf_counter() - start
+
+    nb = nbformat.from_dict(nb)  # a copy: outputs are not kept
+    client = TimedClient(
+        nb,
+        timeout=timeout,
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    total = time.perf_counter() - start
+    for cell in nb.cells:
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            timings.errors.setdefault(cell.id, errors[0].get("ename", "error"))
+    timings.passes.append(seconds)
+    timings.overhead.append(total - sum(seconds.values()))
+
+
+# ----------------------------------------------------------------------------- the part
+
+
+@dataclass
+class CellCosts:
+    cells: list[Cell]
+    reference: Timings
+    reference_kernel: Timings
+    original: Timings
+    original_kernel: Timings
+
+
+def measure(
+    ref_passes: int = 5,
+    orig_passes: int = 3,
+    kernel_ref_passes: int = 3,
+    kernel_orig_passes: int = 1,
+    root: Path | None = None,
+) -> CellCosts:
+    root = root or paths.course_root()
+    ref_nb = notebook(root=root)
+    orig_nb = notebook(original_lab_code(root), root=root)
+    cells = code_cells(ref_nb, root)
+    orig_cells = code_cells(orig_nb, root)
+    costs = CellCosts(cells, Timings(), Timings(), Timings(), Timings())
+    with tempfile.TemporaryDirectory(prefix="lab3-bench-cells-") as tmp:
+        workdir = Path(tmp) / paths.ASSIGNMENT
+        shutil.copytree(source_notebook(root).parent, workdir)
+        for _ in range(ref_passes):
+            run_in_process(cells, workdir, costs.reference)
+        for _ in range(orig_passes):
+            run_in_process(orig_cells, workdir, costs.original)
+        for _ in range(kernel_ref_passes):
+            run_in_kernel(ref_nb, workdir, costs.reference_kernel)
+        for _ in range(kernel_orig_passes):
+            run_in_kernel(orig_nb, workdir, costs.original_kernel)
+    return costs
+
+
+def _worst(*values: float | None) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _nice_ceiling(seconds: float) -> int:
+    """A round number of seconds at or above ``seconds`` (1, 2, 5, 10, 20, 30, 60, ...)."""
+    for step in (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900):
+        if seconds <= step:
+            return step
+    return int(math.ceil(seconds / 300) * 300)
+
+
+def run(
+    ref_passes: int = 5,
+    orig_passes: int = 3,
+    kernel_ref_passes: int = 3,
+    kernel_orig_passes: int = 1,
+    root: Path | None = None,
+) -> Section:
+    costs = measure(ref_passes, orig_passes, kernel_ref_passes, kernel_orig_passes, root)
+    return section(costs)
+
+
+def section(costs: CellCosts) -> Section:
+    _, default = limits()
+    sec = Section(
+        "4. Hidden tests' cost and the time limits",
+        f"Seconds per code cell, medians: the reference solution ({len(costs.reference.passes)} "
+        f"passes in-process, {len(costs.reference_kernel.passes)} in a kernel via nbclient) "
+        f"and the original lab's code ({len(costs.original.passes)} in-process, "
+        f"{len(costs.original_kernel.passes)} in a kernel). 'needed' = the larger of "
+        f"{REFERENCE_FACTOR}x the slower reference figure and the slower original-lab figure; "
+        f"the rule is limit >= needed. Listed: graded cells, cells with their own limit, and "
+        f"any cell that breaks the rule (others have the default {default:g} s).",
+    )
+    table = sec.table(
+        "",
+        [
+            "cell",
+            "points",
+            "limit",
+            "reference in-process",
+            "reference in kernel",
+            f"{REFERENCE_FACTOR}x reference",
+            "original lab in-process",
+            "original lab in kernel",
+            "needed",
+            "limit / needed",
+            "verdict",
+        ],
+    )
+    too_low, rows = [], []
+    for cell in costs.cells:
+        ref = _worst(costs.reference.median(cell.id), costs.reference_kernel.median(cell.id))
+        orig = _worst(costs.original.median(cell.id), costs.original_kernel.median(cell.id))
+        needed = _worst(None if ref is None else REFERENCE_FACTOR * ref, orig)
+        if needed is None:
+            continue
+        ok = cell.limit >= needed
+        if not ok:
+            too_low.append((cell, needed))
+        listed = cell.points is not None or cell.limit != default or not ok
+        if not listed:
+            continue
+        if not ok:
+            verdict = f"TOO LOW: raise to >= {_nice_ceiling(needed)} s"
+        elif orig is not None and cell.limit < 2 * orig:
+            verdict = "ok (under 2x the original lab)"
+        else:
+            verdict = "ok"
+        rows.append(cell.id)
+        errors = [e for e in (costs.original.errors.get(cell.id),) if e]
+        orig_note = f" ({errors[0]})" if errors and cell.points is not None else ""
+        table.add(
+            cell.grade_id or cell.id,
+            "-" if cell.points is None else f"{cell.points:g}",
+            f"{cell.limit:g} s",
+            fmt_seconds(costs.reference.median(cell.id)),
+            fmt_seconds(costs.reference_kernel.median(cell.id)),
+            fmt_seconds(None if ref is None else REFERENCE_FACTOR * ref),
+            fmt_seconds(costs.original.median(cell.id)) + orig_note,
+            fmt_seconds(costs.original_kernel.median(cell.id)),
+            fmt_seconds(needed),
+            f"{cell.limit / needed:.0f}x" if needed else "-",
+            verdict,
+        )
+    ref_errors = {k: v for k, v in costs.reference.errors.items()}
+    if ref_errors:
+        sec.notes.append(f"The reference solution raised in cells {ref_errors}: check the source.")
+    sec.notes.append(
+        "The original lab's code fails some tests (its Update leaves nan for an empty cluster, "
+        "its EM_step uses the old means): a failing test is timed all the same (the exception "
+        "name is shown)."
+    )
+    for name, timings in (
+        ("reference", costs.reference_kernel),
+        ("original lab", costs.original_kernel),
+    ):
+        if timings.passes:
+            total = median(sum(p.values()) for p in timings.passes)
+            sec.notes.append(
+                f"Whole notebook in a kernel, {name}: {fmt_seconds(total)} in cells "
+                f"+ {fmt_seconds(median(timings.overhead))} kernel start/stop."
+            )
+    sum_limits = sum(c.limit for c in costs.cells)
+    sec.notes.append(
+        f"The limits of all {len(costs.cells)} code cells add up to {sum_limits:g} s: the most "
+        "one submission can take before the pipeline's watchdog (that sum plus a margin)."
+    )
+    if too_low:
+        names = ", ".join(
+            f"{c.grade_id or c.id} ({c.limit:g} s < {fmt_seconds(n)})" for c, n in too_low
+        )
+        sec.notes.insert(
+            0,
+            f"**Limits too low by the rule: {names}.** Change them in "
+            "nbgrader_config.py (CELL_TIMEOUTS).",
+        )
+    sec.goals.append(
+        Goal(
+            "4. every time limit >= 10x reference and >= original lab",
+            "all cells ok" if not too_low else f"{len(too_low)} cell(s) too low",
+            "limit >= needed for every cell",
+            not too_low,
+        )
+    )
+    sec.data.update(costs=costs, too_low=[c.id for c, _ in too_low], rows=rows)
+    return sec

@@ -1,0 +1,172 @@
+"""The benchmark's results: tables, sections, goals, rendered as Markdown.
+
+Every part of the benchmark returns a :class:`Section`; :func:`render` puts
+them together under the machine header, with a summary of the goals first.
+:func:`parse_tables` reads the tables back (the tests check they are well-formed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+    def add(self, *cells) -> None:
+        if len(cells) != len(self.headers):
+            raise ValueError(f"row of {len(cells)} cells for {len(self.headers)} columns")
+        self.rows.append([_cell(c) for c in cells])
+
+    def markdown(self) -> str:
+        lines = [
+            "| " + " | ".join(self.headers) + " |",
+            "|" + "|".join(" --- " for _ in self.headers) + "|",
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+
+@dataclass
+class Goal:
+    name: str
+    measured: str
+    target: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "NOT MET", None: "not measured"}[self.met]
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str = ""
+    tables: list[tuple[str, Table]] = field(default_factory=list)  # (caption, table)
+    notes: list[str] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # raw figures, for tests and callers
+
+    def table(self, caption: str, headers: list[str]) -> Table:
+        table = Table(headers)
+        self.tables.append((caption, table))
+        return table
+
+    def markdown(self) -> str:
+        parts = [f"## {self.title}"]
+        if self.intro:
+            parts.append(self.intro)
+        for caption, table in self.tables:
+            if caption:
+                parts.append(caption)
+            parts.append(table.markdown())
+        if self.notes:
+            parts.append("\n".join(f"- {note}" for note in self.notes))
+        return "\n\n".join(parts)
+
+
+def _cell(value) -> str:
+    text = value if isinstance(value, str) else fmt_value(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def fmt_value(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return fmt_seconds(value)
+    return str(value)
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    """Seconds with three significant digits in a readable unit."""
+    if seconds is None:
+        return "-"
+    if seconds >= 100:
+        return f"{seconds:.0f} s"
+    if seconds >= 1:
+        return f"{seconds:.3g} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
+
+
+def fmt_mib(nbytes: float | None) -> str:
+    return "-" if nbytes is None else f"{nbytes / 2**20:.0f} MiB"
+
+
+def goals_table(sections: list[Section]) -> Table:
+    table = Table(["goal", "measured", "target", "verdict"])
+    for section in sections:
+        for goal in section.goals:
+            table.add(goal.name, goal.measured, goal.target, goal.verdict)
+    return table
+
+
+def render(header: Section, sections: list[Section], footer: Section | None = None) -> str:
+    """The whole results file: title, header, goals, sections."""
+    parts = ["# Lab 3 benchmark results", header.markdown()]
+    if any(s.goals for s in sections):
+        parts.append("## Goals\n\n" + goals_table(sections).markdown())
+    parts += [s.markdown() for s in sections]
+    if footer is not None:
+        parts.append(footer.markdown())
+    return "\n\n".join(parts) + "\n"
+
+
+def parse_tables(markdown: str) -> list[list[list[str]]]:
+    """Every pipe table in ``markdown`` as a list of rows (header first, rule dropped).
+
+    Raises ``ValueError`` when a table's rows do not all have the header's width
+    or the second line is not a rule.
+    """
+    tables, current = [], []
+    for line in markdown.splitlines() + [""]:
+        if line.startswith("|"):
+            current.append(line)
+            continue
+        if current:
+            tables.append(_parse_table(current))
+            current = []
+    return tables
+
+
+def _split(line: str) -> list[str]:
+    inner = line.strip()
+    if not (inner.startswith("|") and inner.endswith("|")):
+        raise ValueError(f"table line not enclosed in pipes: {line!r}")
+    cells, buf, escaped = [], "", False
+    for ch in inner[1:-1]:
+        if ch == "|" and not escaped:
+            cells.append(buf.strip())
+            buf = ""
+        else:
+            buf += ch
+        escaped = ch == "\\" and not escaped
+    cells.append(buf.strip())
+    return cells
+
+
+def _parse_table(lines: list[str]) -> list[list[str]]:
+    if len(lines) < 2:
+        raise ValueError(f"table without a rule line: {lines}")
+    header = _split(lines[0])
+    rule = _split(lines[1])
+    if len(rule) != len(header) or not all(set(c) <= set("-: ") and c for c in rule):
+        raise ValueError(f"bad rule line under {lines[0]!r}: {lines[1]!r}")
+    rows = [header]
+    for line in lines[2:]:
+        row = _split(line)
+        if len(row) != len(header):
+            raise ValueError(f"row of {len(row)} cells under {len(header)} headers: {line!r}")
+        rows.append(row)
+    return rows
