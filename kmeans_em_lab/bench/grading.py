@@ -1,0 +1,449 @@
+"""Parts 1, 2 and 5: grading throughput, per-submission overhead, memory.
+
+Everything runs on scratch copies of the course (``LAB3_COURSE_ROOT`` points
+the package and the hidden checks at them), each configuration on a fresh
+gradebook that already knows the assignment (that set-up is not timed):
+
+- part 1: ``nbgrader autograde lab3`` (sequential, one process) against
+  ``python -m kmeans_em_lab grade --workers N --force`` on the same N copies of
+  the examples, in alternation, round after round; the scores of every run are
+  compared with nbgrader's;
+- part 2: one correct submission: ``jupyter nbconvert --to notebook --execute``
+  (the floor: running the notebook and nothing else) against the pipeline with
+  one worker, and ``nbgrader autograde`` for context;
+- part 5: the process tree of every run of part 1 sampled for peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from . import course as scratch
+from .memory import TreeSampler
+from .report import Goal, Section, fmt_mib, fmt_ratio, fmt_seconds
+from .timing import fmt_load, loadavg, median, paired_ratio
+
+SPEEDUP_GOAL = 1.8
+OVERHEAD_GOAL = 1.3
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: float
+    returncode: int
+    log: Path
+    load: tuple[float, float, float]
+    maxrss: int = 0  # bytes: ru_maxrss of the command and its waited-for descendants
+    sampler: TreeSampler | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    autograded: int = 0  # autograded notebooks written
+    worker_seconds: dict[str, float] = field(default_factory=dict)  # pipeline stamps
+
+
+def run_command(
+    label: str, cmd: list[str], cwd: Path, env: dict, log: Path, sample: bool = True
+) -> Run:
+    """Run ``cmd``, timed, its output to ``log``, its process tree sampled for memory."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    load = loadavg()
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(proc.pid).start() if sample else None
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if sampler:
+            sampler.stop()
+    return Run(label, seconds, proc.returncode, log, load, usage.ru_maxrss * 1024, sampler)
+
+
+def gradebook_scores(course: Path) -> dict[str, float]:
+    """Student -> total score of lab3 in the scratch course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    url = f"sqlite:///{course / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        return {s.student.id: float(s.score) for s in gb.assignment_submissions(paths.ASSIGNMENT)}
+
+
+def _collect(run: Run, course: Path) -> Run:
+    run.scores = gradebook_scores(course)
+    run.autograded = len(list((course / "autograded").glob(f"*/{paths.ASSIGNMENT}/*.ipynb")))
+    stamps = course / "autograded" / ".grade-stamps" / paths.ASSIGNMENT
+    for path in stamps.glob("*.json"):
+        try:
+            run.worker_seconds[path.stem] = float(json.loads(path.read_text())["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return run
+
+
+def nbgrader_autograde(course: Path, log: Path, student: str | None = None) -> Run:
+    scratch.reset(course)
+    cmd = [scratch.tool("nbgrader"), "autograde", paths.ASSIGNMENT]
+    if student:
+        cmd += ["--student", student]
+    run = run_command(
+        "nbgrader autograde (sequential)", cmd, course, scratch.environment(course), log
+    )
+    return _collect(run, course)
+
+
+def pipeline(course: Path, workers: int, log: Path) -> Run:
+    scratch.reset(course)
+    cmd = [
+        sys.executable,
+        "-m",
+        "kmeans_em_lab",
+        "grade",
+        "--workers",
+        str(workers),
+        "--course-root",
+        str(course),
+        "--force",
+    ]
+    run = run_command(
+        f"pipeline, {workers} worker(s)", cmd, course, scratch.environment(course), log
+    )
+    return _collect(run, course)
+
+
+def _scratch_dir(keep: bool) -> Path:
+    base = Path(tempfile.mkdtemp(prefix="lab3-bench-"))
+    if keep:
+        print(f"bench: scratch course copies under {base}", file=sys.stderr)
+    return base
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " / ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _score_check(run: Run, baseline: Run) -> str:
+    if run is baseline:
+        return "baseline"
+    if run.scores.keys() != baseline.scores.keys():
+        return f"different students ({len(run.scores)} vs {len(baseline.scores)})"
+    diffs = {s: run.scores[s] - baseline.scores[s] for s in run.scores}
+    differing = {s: d for s, d in diffs.items() if abs(d) > 1e-9}
+    if not differing:
+        return "identical"
+    return f"{len(differing)} differ: " + ", ".join(
+        f"{s} {d:+g}" for s, d in sorted(differing.items())[:3]
+    )
+
+
+# ----------------------------------------------------------------------------- part 1 and 5
+
+
+def throughput(
+    n_submissions: int = 40,
+    rounds: int = 1,
+    workers_list=(1, 2, 4),
+    with_scaling: bool = True,
+    keep: bool = False,
+) -> tuple[Section, Section]:
+    root = paths.course_root()
+    base = _scratch_dir(keep)
+    default_workers = os.cpu_count() or 1
+    try:
+        examples, origin = scratch.collect_examples(root, base / "examples")
+        course = scratch.copy_course(root, base / "course")
+        students = scratch.add_submissions(course, examples, n_submissions)
+        worker_counts = (
+            sorted(set(workers_list) | {default_workers}) if with_scaling else [default_workers]
+        )
+        configs = ["nbgrader"] + [f"w{n}" for n in worker_counts]
+        runs: dict[str, list[Run]] = {c: [] for c in configs}
+        for r in range(rounds):
+            order = configs if r % 2 == 0 else configs[::-1]
+            for config in order:
+                log = base / "logs" / f"round{r}-{config}.log"
+                print(
+                    f"bench: part 1, round {r + 1}/{rounds}: {config} on "
+                    f"{len(students)} submissions (load {fmt_load(loadavg())})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if config == "nbgrader":
+                    run = nbgrader_autograde(course, log)
+                else:
+                    run = pipeline(course, int(config[1:]), log)
+                runs[config].append(run)
+        part1 = _throughput_section(runs, default_workers, students, examples, origin)
+        part5 = _memory_section(runs, default_workers, len(students))
+        return part1, part5
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _throughput_section(runs, default_workers, students, examples, origin) -> Section:
+    n = len(students)
+    rounds = len(runs["nbgrader"])
+    sec = Section(
+        "1. Autograde throughput",
+        f"{n} submissions: copies of {len(examples)} examples ({origin}), cycled, each copy "
+        "with a markdown cell naming it. Baseline: `nbgrader autograde lab3` (one process, "
+        "one submission after the other). Candidate: `python -m kmeans_em_lab grade "
+        "--workers N --force` (autograde, HTML feedback, grades CSV and the class report). "
+        f"Each on a fresh gradebook, in alternation, {rounds} round(s); speed-up = nbgrader's "
+        "time / the pipeline's in the same round (median over rounds).",
+    )
+    baseline = runs["nbgrader"]
+    table = sec.table(
+        "",
+        [
+            "command",
+            "workers",
+            "wall time",
+            "per submission",
+            "speed-up vs nbgrader",
+            "autograded",
+            "exit code",
+            "scores vs nbgrader",
+            "load at start",
+        ],
+    )
+    speedups = {}
+    for config, config_runs in runs.items():
+        wall = median(r.seconds for r in config_runs)
+        workers = "1 (sequential)" if config == "nbgrader" else config[1:]
+        if config != "nbgrader":
+            speedups[config] = paired_ratio(
+                [b.seconds for b in baseline], [r.seconds for r in config_runs]
+            )
+        label = "nbgrader autograde lab3" if config == "nbgrader" else "kmeans_em_lab grade"
+        if config == f"w{default_workers}":
+            label += " (default workers)"
+        table.add(
+            label,
+            workers,
+            fmt_seconds(wall),
+            fmt_seconds(wall / n),
+            "1.00x (baseline)" if config == "nbgrader" else fmt_ratio(speedups[config]),
+            f"{median(r.autograded for r in config_runs):g}/{n}",
+            ",".join(str(r.returncode) for r in config_runs),
+            "; ".join(_score_check(r, b) for r, b in zip(config_runs, baseline, strict=True)),
+            fmt_load(config_runs[0].load),
+        )
+    default = speedups.get(f"w{default_workers}")
+    sec.goals.append(
+        Goal(
+            f"1. pipeline with default workers ({default_workers}) vs sequential nbgrader",
+            fmt_ratio(default),
+            f">= {SPEEDUP_GOAL:.1f}x",
+            None if default is None else default >= SPEEDUP_GOAL,
+        )
+    )
+    # time inside the workers, by example (from the pipeline's stamps)
+    per_example: dict[str, list[float]] = {}
+    for config, config_runs in runs.items():
+        if config != f"w{default_workers}":
+            continue
+        for run in config_runs:
+            for student, seconds in run.worker_seconds.items():
+                per_example.setdefault(student.split("-", 1)[1], []).append(seconds)
+    if per_example:
+        t = sec.table(
+            f"Seconds per submission inside a worker ({default_workers} workers; autograde and "
+            "feedback, from the pipeline's stamps), by example:",
+            ["example", "copies graded", "median", "max"],
+        )
+        for name, values in sorted(per_example.items()):
+            t.add(name, len(values), fmt_seconds(median(values)), fmt_seconds(max(values)))
+    failed = [r for rs in runs.values() for r in rs if r.returncode != 0]
+    for run in failed:
+        sec.notes.append(f"{run.label} exited {run.returncode}: {_tail(run.log)}")
+    sec.notes.append(
+        "The pipeline does more than the baseline: it also writes HTML feedback for every "
+        "student, the grades CSV and the report PNG; its time includes all of it."
+    )
+    sec.data.update(runs=runs, speedups=speedups)
+    return sec
+
+
+def _memory_section(runs, default_workers: int, n: int) -> Section:
+    sec = Section(
+        "5. Memory",
+        f"Peak resident memory (VmHWM, sampled every 0.2 s) of the processes of each run over "
+        f"the {n} submissions of part 1; 'whole tree' is the largest sum of RSS at one sample; "
+        "ru_maxrss is the largest single process the command waited for (wait4).",
+    )
+    table = sec.table(
+        "",
+        [
+            "command",
+            "command process",
+            "workers (max)",
+            "worker RSS at 1/4 of its life -> end",
+            "kernels (max / median)",
+            "kernels seen",
+            "whole tree",
+            "ru_maxrss",
+        ],
+    )
+    worst_worker = None
+    for config, config_runs in runs.items():
+        run = config_runs[0]
+        s = run.sampler
+        if s is None:
+            continue
+        command = s.peaks("command")
+        workers = s.peaks("worker")
+        kernels = s.peaks("kernel")
+        worker_peak = max((p.peak for p in workers), default=None)
+        if config == f"w{default_workers}":
+            worst_worker = worker_peak
+        growth = ", ".join(f"{fmt_mib(p.rss_at(0.25))} -> {fmt_mib(p.last_rss)}" for p in workers)
+        label = (
+            "nbgrader autograde lab3" if config == "nbgrader" else f"grade --workers {config[1:]}"
+        )
+        table.add(
+            label,
+            fmt_mib(max((p.peak for p in command), default=None)),
+            fmt_mib(worker_peak) if workers else "- (none)",
+            growth or "-",
+            f"{fmt_mib(max((p.peak for p in kernels), default=None))} / "
+            f"{fmt_mib(median(p.peak for p in kernels))}",
+            len(kernels),
+            fmt_mib(s.max_total),
+            fmt_mib(run.maxrss),
+        )
+    sec.goals.append(
+        Goal(
+            f"5. peak RSS of a grading worker over {n} submissions ({default_workers} workers)",
+            fmt_mib(worst_worker),
+            "reported",
+            None if worst_worker is None else True,
+        )
+    )
+    sec.notes.append(
+        "A worker holds nbgrader, its gradebook session and the feedback exporter; each "
+        "submission runs in its own kernel process, counted in the kernels' column."
+    )
+    return sec
+
+
+# ----------------------------------------------------------------------------- part 2
+
+
+def overhead(repeats: int = 5, keep: bool = False) -> Section:
+    root = paths.course_root()
+    base = _scratch_dir(keep)
+    try:
+        examples, origin = scratch.collect_examples(root, base / "examples")
+        example = scratch.correct_example(examples)
+        course = scratch.copy_course(root, base / "course")
+        (student,) = scratch.add_submissions(course, [example], 1)
+        folder = course / "submitted" / student / paths.ASSIGNMENT
+        env = scratch.environment(course)
+        runs: dict[str, list[Run]] = {"floor": [], "pipeline": [], "nbgrader": []}
+        for r in range(repeats):
+            order = list(runs) if r % 2 == 0 else list(runs)[::-1]
+            for config in order:
+                print(
+                    f"bench: part 2, repeat {r + 1}/{repeats}: {config} "
+                    f"(load {fmt_load(loadavg())})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                log = base / "logs" / f"overhead{r}-{config}.log"
+                if config == "floor":
+                    out = base / "nbconvert"
+                    shutil.rmtree(out, ignore_errors=True)
+                    cmd = [
+                        scratch.tool("jupyter"),
+                        "nbconvert",
+                        "--to",
+                        "notebook",
+                        "--execute",
+                        "--allow-errors",
+                        "--output-dir",
+                        str(out),
+                        str(folder / paths.NOTEBOOK),
+                    ]
+                    run = run_command("nbconvert --execute", cmd, folder, env, log, sample=False)
+                elif config == "pipeline":
+                    run = pipeline(course, 1, log)
+                else:
+                    run = nbgrader_autograde(course, log, student)
+                runs[config].append(run)
+        return _overhead_section(runs, example, origin)
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _overhead_section(runs, example, origin) -> Section:
+    floor = [r.seconds for r in runs["floor"]]
+    sec = Section(
+        "2. Per-submission overhead",
+        f"One submission (a copy of the example `{example.name}`, from {origin}), "
+        f"{len(floor)} repeats in alternation. Floor: `jupyter nbconvert --to notebook "
+        "--execute --allow-errors` of the submitted notebook (start a kernel, run it, save). "
+        "Ratio = time / the floor's time in the same repeat (median over repeats).",
+    )
+    table = sec.table("", ["command", "median", "min", "max", "ratio to the floor", "exit codes"])
+    ratios = {}
+    rows = [
+        ("floor", "jupyter nbconvert --execute (floor)"),
+        ("pipeline", "python -m kmeans_em_lab grade --workers 1 (one submission)"),
+        ("nbgrader", "nbgrader autograde lab3 --student S"),
+    ]
+    for config, label in rows:
+        times = [r.seconds for r in runs[config]]
+        ratios[config] = paired_ratio(times, floor)
+        table.add(
+            label,
+            fmt_seconds(median(times)),
+            fmt_seconds(min(times)),
+            fmt_seconds(max(times)),
+            fmt_ratio(ratios[config]),
+            ",".join(str(r.returncode) for r in runs[config]),
+        )
+    inside = [s for r in runs["pipeline"] for s in r.worker_seconds.values()]
+    if inside:
+        inside_ratio = median(inside) / median(floor)
+        table.add(
+            "the same, time inside the worker (autograde + feedback, from its stamp)",
+            fmt_seconds(median(inside)),
+            fmt_seconds(min(inside)),
+            fmt_seconds(max(inside)),
+            fmt_ratio(inside_ratio),
+            "-",
+        )
+        ratios["inside"] = inside_ratio
+    goal = ratios["pipeline"]
+    sec.goals.append(
+        Goal(
+            "2. one submission through the pipeline vs executing it (end to end)",
+            fmt_ratio(goal),
+            f"<= {OVERHEAD_GOAL:.1f}x",
+            None if goal is None else goal <= OVERHEAD_GOAL,
+        )
+    )
+    sec.notes.append(
+        "The pipeline's end-to-end time also covers its own start-up (Python, nbgrader, the "
+        "gradebook check), starting a worker process, restoring and running the hidden tests, "
+        "HTML feedback, the grades CSV and the report PNG; the floor runs only the notebook "
+        "as submitted (no hidden tests)."
+    )
+    for run in (r for rs in runs.values() for r in rs if r.returncode != 0):
+        sec.notes.append(f"{run.label} exited {run.returncode}: {_tail(run.log)}")
+    sec.data.update(runs=runs, ratios=ratios)
+    return sec
