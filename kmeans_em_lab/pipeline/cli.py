@@ -64,6 +64,9 @@ def _say(text: str = "") -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from .settings import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     from . import grader, intake, scores, stamps
     from .export import write_csv
     from .pool import Pool, PoolEvents
@@ -92,44 +95,15 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = load_course_config(root)
         students = intake.discover(settings.submitted, settings.assignment, settings.students)
-        layout, done = prepare(settings, config, students)
-    except (FileNotFoundError, KeyError, SetupError) as err:
+    except (FileNotFoundError, KeyError) as err:
         print(f"grade: {str(err).strip(chr(39))}", file=sys.stderr)
         return EXIT_SETUP
     url, course = db_url(config), course_id(config)
-    _say(f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; {done}")
+    to_grade, outcomes = _select(settings, url, course, students)
 
-    # -- what needs grading -----------------------------------------------------
-    course_digest = stamps.course_digest(root, settings.assignment)
-    to_grade, outcomes = [], {}
-    for student in students:
-        stamp = stamps.read(root, settings.assignment, student)
-        digest = stamps.folder_digest(settings.submitted / student / settings.assignment)
-        unchanged = (
-            not settings.force
-            and stamps.is_current(stamp, digest, course_digest)
-            and scores.has_submission(url, course, settings.assignment, student)
-            and (
-                stamp["status"] == "zero"
-                or (settings.autograded_dir(student) / settings.notebook).exists()
-            )
-        )
-        if unchanged:
-            outcomes[student] = stamp
-        else:
-            to_grade.append(student)
-    if outcomes:
-        _say(f"{len(outcomes)} unchanged since last graded: kept (--force regrades them)")
-
-    # -- grading ------------------------------------------------------------------
-    results: dict[str, dict] = {}
+    # Workers start now: their imports overlap with the release check below.
+    pool = progress = None
     if to_grade:
-        deadline = submission_deadline(config, settings)
-        workers = min(settings.workers, len(to_grade))
-        _say(
-            f"grading {len(to_grade)} submission(s) with {workers} worker(s) "
-            f"(watchdog {deadline:.0f} s per submission)"
-        )
         progress = Progress(len(to_grade))
         events = PoolEvents(
             started=progress.started,
@@ -137,7 +111,27 @@ def main(args: argparse.Namespace) -> int:
             retrying=progress.retrying,
             tick=progress.tick,
         )
-        pool = Pool(settings, workers, deadline, events)
+        workers = min(settings.workers, len(to_grade))
+        pool = Pool(settings, workers, submission_deadline(config, settings), events)
+        pool.start()
+    try:
+        layout, done = prepare(settings, config, students)
+    except (FileNotFoundError, SetupError) as err:
+        if pool:
+            pool.kill_all()
+        print(f"grade: {err}", file=sys.stderr)
+        return EXIT_SETUP
+    _say(f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; {done}")
+    if outcomes:
+        _say(f"{len(outcomes)} unchanged since last graded: kept (--force regrades them)")
+
+    # -- grading ------------------------------------------------------------------
+    results: dict[str, dict] = {}
+    if pool:
+        _say(
+            f"grading {len(to_grade)} submission(s) with {pool.workers} worker(s) "
+            f"(watchdog {pool.deadline:.0f} s per submission)"
+        )
         try:
             results = pool.run(to_grade)
         except KeyboardInterrupt:
@@ -178,6 +172,31 @@ def main(args: argparse.Namespace) -> int:
     _say(terminal_table(table, layout, outcomes))
     _say()
     return _summary(settings, outcomes, results, csv_path, png_path)
+
+
+def _select(settings, url: str, course: str, students: list[str]) -> tuple[list[str], dict]:
+    """(students to grade, {student: stamp} of those unchanged since last graded)."""
+    from . import scores, stamps
+
+    course_digest = stamps.course_digest(settings.root, settings.assignment)
+    to_grade, kept = [], {}
+    for student in students:
+        stamp = stamps.read(settings.root, settings.assignment, student)
+        digest = stamps.folder_digest(settings.submitted / student / settings.assignment)
+        unchanged = (
+            not settings.force
+            and stamps.is_current(stamp, digest, course_digest)
+            and scores.has_submission(url, course, settings.assignment, student)
+            and (
+                stamp["status"] == "zero"
+                or (settings.autograded_dir(student) / settings.notebook).exists()
+            )
+        )
+        if unchanged:
+            kept[student] = stamp
+        else:
+            to_grade.append(student)
+    return to_grade, kept
 
 
 def _ensure_feedback(settings, config, students: list[str]) -> None:

@@ -32,6 +32,7 @@ from traitlets import Dict, Integer
 
 from . import kernel_cap
 from .limit_bytes import note, utf8_prefix
+from .ports import WorkerKernelManager
 
 # enames of the error outputs this preprocessor writes (read back by .incidents)
 KERNEL_DIED = "KernelDied"
@@ -94,6 +95,11 @@ class ResilientExecute(Execute):
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         help="environment variables set for the kernel unless already set",
     ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        # nbgrader's Execute forces AsyncKernelManager as a keyword (config cannot change it)
+        kwargs.setdefault("kernel_manager_class", WorkerKernelManager)
+        super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self._halted: str | None = None

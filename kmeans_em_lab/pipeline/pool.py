@@ -42,7 +42,7 @@ def kill_tree(pid: int) -> None:
 
 @dataclass
 class _Worker:
-    index: int
+    index: int  # the worker's slot
     process: multiprocessing.Process
     conn: object
     ready: bool = False
@@ -71,26 +71,27 @@ class Pool:
     def __post_init__(self) -> None:
         self._ctx = multiprocessing.get_context("spawn")
         self._pool: list[_Worker] = []
-        self._next_index = 0
         self._start_failures = 0
         self._fatal = ""
 
     # -- workers ------------------------------------------------------------------
 
     def _spawn(self) -> None:
-        index = self._next_index
-        self._next_index += 1
+        # a slot is a worker's share of per-worker resources (its log, its TCP port
+        # range): a replacement worker takes the slot its predecessor freed
+        used = {w.index for w in self._pool}
+        slot = min(i for i in range(len(self._pool) + 1) if i not in used)
         parent, child = self._ctx.Pipe()
-        log = self.settings.logs / f"worker-{index}.log"
+        log = self.settings.logs / f"worker-{slot}.log"
         process = self._ctx.Process(
             target=_worker_entry,
-            args=(child, index, self.settings, log),
-            name=f"lab3-grader-{index}",
+            args=(child, slot, self.settings, log),
+            name=f"lab3-grader-{slot}",
             daemon=True,
         )
         process.start()
         child.close()
-        self._pool.append(_Worker(index=index, process=process, conn=parent))
+        self._pool.append(_Worker(index=slot, process=process, conn=parent))
 
     def _retire(self, worker: _Worker, *, kill: bool) -> None:
         if kill and worker.process.pid is not None:
@@ -116,6 +117,11 @@ class Pool:
     def kill_all(self) -> None:
         for worker in list(self._pool):
             self._retire(worker, kill=True)
+
+    def start(self) -> None:
+        """Start the workers ahead of :meth:`run` (their start-up overlaps other work)."""
+        while len(self._pool) < self.workers:
+            self._spawn()
 
     # -- the loop -----------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import os
+import random
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,10 @@ CONFIG_FILE = "nbgrader_config.py"
 # Seconds added to the sum of a notebook's cell limits before the watchdog kills
 # a worker: kernel start-up (nbclient allows 60 s), sanitizing, saving, feedback.
 DEFAULT_MARGIN = 120.0
+# tcp transport: TCP ports per worker, and where the workers' ranges may start
+# (below Linux's ephemeral ports, 32768+, which the OS hands out on its own).
+PORT_SPAN = 200
+PORT_RANGE = (20000, 32000)
 
 
 @dataclass
@@ -36,7 +42,14 @@ class Settings:
     margin: float = DEFAULT_MARGIN
     watchdog: float | None = None  # seconds per submission; None: from the cell limits
     transport: str = "ipc"  # kernel transport: "ipc" (no TCP ports) or "tcp"
+    port_base: int = 0  # tcp: first port of worker 0's range (0: drawn at random per run)
     job: str = "kmeans_em_lab.pipeline.grader:make_job"
+
+    def __post_init__(self) -> None:
+        if self.transport == "tcp" and not self.port_base:
+            low, high = PORT_RANGE
+            slots = (high - low) // PORT_SPAN - max(1, self.workers)
+            self.port_base = low + random.randrange(max(1, slots)) * PORT_SPAN
 
     @property
     def notebook_id(self) -> str:
@@ -72,6 +85,18 @@ class Settings:
     def staging(self) -> Path:
         """Where a worker puts the copy of a submission nbgrader reads (hidden, git-ignored)."""
         return self.root / "autograded" / ".staging"
+
+
+def skip_slow_optional_imports() -> None:
+    """Keep ``rfc3987_syntax`` out of this process: a faster start for the parent and workers.
+
+    jsonschema (imported by nbformat, so by nbgrader) loads it, if installed, only
+    to check the "iri" string format, which notebooks do not use; building its
+    grammar takes over a second, about half of nbgrader's import time. Without it
+    jsonschema simply skips that format. Call before importing nbgrader.
+    """
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
 
 
 def load_course_config(root: Path) -> Config:
@@ -121,10 +146,11 @@ def grading_config(
     if settings.transport == "ipc":
         folder = Path(scratch or tempfile.mkdtemp(prefix="lab3-w"))
         config.KernelManager.ip = str(folder.resolve() / "kernel")
-    elif os.uname().sysname == "Linux":
-        # Linux answers on all of 127.0.0.0/8: each worker binds its own address,
-        # so two workers can never pick the same (address, port).
-        config.KernelManager.ip = f"127.0.0.{2 + worker_index % 250}"
+    else:
+        # each worker takes its kernels' ports from its own range (see .ports)
+        span = config.WorkerKernelManager.get("port_span", PORT_SPAN)
+        config.WorkerKernelManager.port_span = span
+        config.WorkerKernelManager.port_base = settings.port_base + worker_index * span
     return config
 
 

@@ -21,7 +21,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from .settings import Settings
+from .settings import Settings, skip_slow_optional_imports
 
 
 def load_job(spec: str):
@@ -57,6 +57,7 @@ def run(conn, index: int, settings: Settings, log_path: Path | None = None) -> N
     except OSError:
         pass
     _redirect_output(log_path)
+    skip_slow_optional_imports()
     scratch = scratch_dir(index)
     os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch / "runtime")
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,0 +1,424 @@
+"""The grading pipeline end to end, on a toy nbgrader course built in a temporary folder.
+
+One class is graded three times by ``python -m kmeans_em_lab grade`` (the real
+command, in a subprocess):
+
+1. every student submits a correct notebook: full marks all round;
+2. most students then resubmit something broken (kernel killed by ``os._exit``
+   or a segfault, an infinite loop, a kernel ignoring SIGINT, a 200 MB line,
+   a renamed notebook, invalid JSON, an empty folder, no notebook, a notebook
+   nbgrader refuses): the class is regraded, only what changed;
+3. ``--force --student ok`` regrades one unchanged submission.
+
+Run 1 makes stale scores visible: after run 2 no broken student may keep any
+of run 1's points for what did not run.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbformat.notebooknode import NotebookNode
+from pipeline_fixtures import toy_course as toy
+
+from kmeans_em_lab.pipeline import scores
+from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+
+BIN = str(Path(sys.executable).parent)
+
+
+def grade(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m kmeans_em_lab grade --course-root root ...`` as ``make grade`` runs it."""
+    environ = {k: v for k, v in os.environ.items() if k != "LAB3_DB_URL"}
+    environ.update({"PATH": BIN + os.pathsep + environ.get("PATH", ""), "MPLBACKEND": "Agg"})
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "kmeans_em_lab", "grade", "--course-root", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=600,
+    )
+
+
+def class_table(root: Path, env: dict | None = None) -> dict[str, scores.StudentScores]:
+    saved = os.environ.get("LAB3_DB_URL")
+    os.environ.pop("LAB3_DB_URL", None)
+    os.environ.update(env or {})
+    try:
+        config = load_course_config(root)
+        return scores.class_scores(db_url(config), course_id(config), "lab3")
+    finally:
+        os.environ.pop("LAB3_DB_URL", None)
+        if saved is not None:
+            os.environ["LAB3_DB_URL"] = saved
+
+
+def read_csv(root: Path) -> dict[str, dict]:
+    with open(root / "reports" / "grades.csv", newline="") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+def grades_of(table, student) -> dict[str, float]:
+    return {g: got for g, (got, _) in table[student].grades.items()}
+
+
+FULL = {"test_square_public": 1.0, "test_square_hidden": 2.0, "test_add_public": 1.0}
+
+# student -> what they resubmit for run 2 (None: unchanged)
+BROKEN = {
+    "ok": None,
+    "partial": lambda root: toy.make_submission(root, "partial", toy.answers(add="x = 1\n")),
+    "exits": lambda root: toy.make_submission(
+        root, "exits", toy.answers(add="import os\nos._exit(1)\n")
+    ),
+    "segfault": lambda root: toy.make_submission(
+        root, "segfault", toy.answers(add="import ctypes\nctypes.string_at(0)\n")
+    ),
+    "loops": lambda root: toy.make_submission(
+        root, "loops", toy.answers(add="while True:\n    pass\n")
+    ),
+    "nosigint": lambda root: toy.make_submission(
+        root,
+        "nosigint",
+        toy.answers(
+            add=(
+                "import os, signal\n"
+                f"open({str(root / 'nosigint.pid')!r}, 'w').write(str(os.getpid()))\n"
+                "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                "while True:\n    pass\n"
+            )
+        ),
+    ),
+    "bigline": lambda root: toy.make_submission(
+        root,
+        "bigline",
+        toy.answers(square="def square(x):\n    return x * x\nprint('x' * 200_000_000)\n"),
+    ),
+    "renamed": lambda root: toy.make_submission(root, "renamed", filename="lab3 (1).ipynb"),
+    "badjson": lambda root: toy.write_raw(root, "badjson", {"lab3.ipynb": '{"cells": [}'}),
+    "emptied": lambda root: toy.write_raw(root, "emptied", {}),
+    "nonotebook": lambda root: toy.write_raw(root, "nonotebook", {"answers.py": "x = 1\n"}),
+    "refused": lambda root: _schema_from_the_future(root, "refused"),
+}
+
+
+def _schema_from_the_future(root: Path, student: str) -> None:
+    """A valid notebook nbgrader refuses to grade (metadata schema too new): a real failure."""
+    path = toy.make_submission(root, student)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata.nbgrader["schema_version"] = 99
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = toy.build_course(tmp_path_factory.mktemp("toy") / "course", timeout=3)
+    for student in BROKEN:
+        toy.make_submission(root, student)
+    first = grade(root, "--workers", "2")
+    before = class_table(root)
+    stamps_before = {
+        s: (root / "autograded" / ".grade-stamps" / "lab3" / f"{s}.json").stat().st_mtime_ns
+        for s in BROKEN
+    }
+    feedback_before = {s: (root / "feedback" / s / "lab3" / "lab3.html").exists() for s in BROKEN}
+    for change in BROKEN.values():
+        if change:
+            change(root)
+    second = grade(root, "--workers", "2")
+    after = class_table(root)
+    csv_after = read_csv(root)
+    stamps_after = {
+        s: (root / "autograded" / ".grade-stamps" / "lab3" / f"{s}.json").stat().st_mtime_ns
+        for s in ("ok",)
+    }
+    third = grade(root, "--force", "--student", "ok")
+    forced = class_table(root)
+    return {
+        "root": root,
+        "runs": (first, second, third),
+        "before": before,
+        "after": after,
+        "forced": forced,
+        "csv": csv_after,
+        "stamps": (stamps_before, stamps_after),
+        "feedback_before": feedback_before,
+    }
+
+
+def test_first_run_grades_the_class_with_progress(graded_class):
+    first = graded_class["runs"][0]
+    assert first.returncode == 0, first.stderr
+    assert all(grades_of(graded_class["before"], s) == FULL for s in BROKEN)
+    # progress on stderr: plain lines (not a terminal), done/total, failures, ETA
+    lines = [line for line in first.stderr.splitlines() if line.startswith("[")]
+    assert len(lines) == len(BROKEN)
+    assert lines[-1].startswith(f"[{len(BROKEN)}/{len(BROKEN)}]")
+    assert all("failed, ETA" in line for line in lines)
+    assert all(graded_class["feedback_before"].values())
+
+
+def test_kernel_death_scores_zero_for_cells_not_reached_and_flags(graded_class):
+    after, root = graded_class["after"], graded_class["root"]
+    for student, how in (("exits", "exit code 1"), ("segfault", "SIGSEGV")):
+        # cells before the crash keep their points, the rest is 0: no stale 1 from run 1
+        assert grades_of(after, student) == {**FULL, "test_add_public": 0.0}
+        row = graded_class["csv"][student]
+        assert row["status"] == "graded" and "kernel died" in row["flags"] and how in row["flags"]
+        nb = nbformat.read(root / "autograded" / student / "lab3" / "lab3.ipynb", as_version=4)
+        enames = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert "KernelDied" in enames and "CellNotRun" in enames
+        assert (root / "feedback" / student / "lab3" / "lab3.html").exists()
+
+
+def test_infinite_loop_ends_at_the_cell_time_limit(graded_class):
+    # the loop was interrupted, the kernel lived on: the cells after it ran
+    assert grades_of(graded_class["after"], "loops") == {**FULL, "test_add_public": 0.0}
+    assert "time limit reached in cell add" in graded_class["csv"]["loops"]["flags"]
+    nb = nbformat.read(
+        graded_class["root"] / "autograded" / "loops" / "lab3" / "lab3.ipynb", as_version=4
+    )
+    (test_add,) = [
+        c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_add_public"
+    ]
+    assert [o.get("ename") for o in test_add.outputs] == ["NameError"]
+
+
+def test_kernel_ignoring_sigint_neither_hangs_nor_loses_the_class(graded_class):
+    root, after = graded_class["root"], graded_class["after"]
+    assert grades_of(after, "nosigint") == {**FULL, "test_add_public": 0.0}
+    assert "did not stop when interrupted" in graded_class["csv"]["nosigint"]["flags"]
+    pid = int((root / "nosigint.pid").read_text())
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+    assert graded_class["runs"][1].stdout.count("graded") >= 1
+    assert set(graded_class["csv"]) == set(BROKEN)
+
+
+def test_output_is_limited_by_bytes(graded_class):
+    root = graded_class["root"]
+    notebook = root / "autograded" / "bigline" / "lab3" / "lab3.ipynb"
+    assert notebook.stat().st_size < 2_000_000  # the 200 MB line is not in it
+    assert "output truncated by the grader" in notebook.read_text()
+    assert grades_of(graded_class["after"], "bigline") == FULL
+    assert "byte limit" in graded_class["csv"]["bigline"]["flags"]
+
+
+def test_renamed_notebook_is_graded_and_flagged(graded_class):
+    assert grades_of(graded_class["after"], "renamed") == FULL
+    row = graded_class["csv"]["renamed"]
+    assert row["status"] == "graded" and "renamed notebook" in row["flags"]
+    assert "lab3 (1).ipynb" in row["flags"]
+
+
+@pytest.mark.parametrize(
+    ("student", "message"),
+    [
+        ("badjson", "not a readable notebook"),
+        ("emptied", "empty submission folder"),
+        ("nonotebook", "no notebook: lab3.ipynb is missing"),
+    ],
+)
+def test_nothing_gradable_gets_zero_and_a_clear_message(graded_class, student, message):
+    root = graded_class["root"]
+    assert set(grades_of(graded_class["after"], student).values()) == {0.0}  # not run 1's
+    row = graded_class["csv"][student]
+    assert row["status"] == "zero" and message in row["flags"] and row["score"] == "0"
+    assert f"{student} [zero]: " in graded_class["runs"][1].stdout
+    assert message in graded_class["runs"][1].stdout
+    # run 1's autograded notebook and feedback are gone: they were stale
+    assert not (root / "feedback" / student / "lab3").exists()
+    assert not (root / "autograded" / student / "lab3").exists()
+
+
+def test_a_submission_that_cannot_be_graded_fails_the_run_after_the_others(graded_class):
+    second = graded_class["runs"][1]
+    assert second.returncode == 1
+    assert "could not be graded" in second.stderr and "refused" in second.stderr
+    assert "retrying refused" in second.stderr  # one retry before giving up
+    row = graded_class["csv"]["refused"]
+    assert row["status"] == "failed" and row["score"] == "0"
+    assert set(grades_of(graded_class["after"], "refused").values()) == {0.0}
+    # every other student was graded
+    others = {s: r["status"] for s, r in graded_class["csv"].items() if s != "refused"}
+    assert "failed" not in others.values()
+
+
+def test_rerun_regrades_only_what_changed(graded_class):
+    second = graded_class["runs"][1]
+    assert "1 unchanged since last graded" in second.stdout
+    graded_lines = [line for line in second.stderr.splitlines() if line.startswith("[")]
+    assert not any(line.split("] ")[1].startswith("ok:") for line in graded_lines)
+    before, after = graded_class["stamps"]
+    assert before["ok"] == after["ok"]  # its stamp was not even rewritten
+    assert grades_of(graded_class["after"], "ok") == FULL
+    assert grades_of(graded_class["after"], "partial") == {**FULL, "test_add_public": 0.0}
+
+
+def test_forced_regrade_gives_identical_scores(graded_class):
+    third = graded_class["runs"][2]
+    assert third.returncode == 0, third.stderr
+    assert "[1/1] ok: 4/4" in third.stderr
+    after, forced = graded_class["after"], graded_class["forced"]
+    assert {s: grades_of(forced, s) for s in BROKEN} == {s: grades_of(after, s) for s in BROKEN}
+
+
+def test_csv_report_and_feedback(graded_class):
+    root = graded_class["root"]
+    with open(root / "reports" / "grades.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[:11] == [
+        "assignment",
+        "duedate",
+        "timestamp",
+        "student_id",
+        "last_name",
+        "first_name",
+        "email",
+        "raw_score",
+        "late_submission_penalty",
+        "score",
+        "max_score",
+    ]
+    assert header[11:] == ["square", "add", "status", "flags"]
+    row = graded_class["csv"]["partial"]
+    assert (row["square"], row["add"], row["score"], row["max_score"]) == ("3", "0", "3", "4")
+    assert (root / "reports" / "class_report.png").read_bytes()[:4] == b"\x89PNG"
+    table = graded_class["runs"][1].stdout
+    assert "student" in table and "square" in table and "full marks" in table
+    for student in ("ok", "partial", "exits", "renamed"):
+        assert (root / "feedback" / student / "lab3" / "lab3.html").exists()
+
+
+# -- output bytes: the kernel-side cap keeps a 200 MB line out of the grader ----------
+
+
+def _run_cells(tmp_path, source: str, **traits) -> tuple[NotebookNode, list[int]]:
+    """Run one cell with ResilientExecute; returns it and the sizes of the stream messages."""
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    received: list[int] = []
+
+    class Recording(ResilientExecute):
+        def output(self, outs, msg, display_id, cell_index):
+            if msg["msg_type"] == "stream":
+                received.append(len(msg["content"]["text"]))
+            return super().output(outs, msg, display_id, cell_index)
+
+    nb = toy.source_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    executor = Recording(timeout=60, shutdown_kernel="immediate", **traits)
+    executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    return nb.cells[0], received
+
+
+def test_kernel_caps_output_before_it_reaches_the_grader(tmp_path):
+    cell, received = _run_cells(tmp_path, "print('x' * 200_000_000)\nprint('after')")
+    assert sum(received) < 2_000_000  # what crossed the wire, not just what was saved
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    assert "output truncated by the grader" in text and len(text) < 2_000_000
+
+
+def test_grader_caps_output_as_it_arrives_when_the_kernel_does_not(tmp_path):
+    cell, received = _run_cells(
+        tmp_path, "print('y' * 20_000_000)", kernel_output_bytes=-1, max_output_bytes=100_000
+    )
+    assert sum(received) >= 20_000_000  # the kernel sent it all...
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    assert len(text) < 200_000 and "output truncated by the grader" in text  # ...not kept
+
+
+# -- the gradebook on PostgreSQL ---------------------------------------------------------
+
+
+def _pg_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
+@pytest.fixture
+def postgres_url():
+    """A throw-away PostgreSQL server (unix socket in a temp folder, no TCP port)."""
+    initdb, pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("PostgreSQL server binaries not installed (Debian: apt-get install postgresql)")
+    pytest.importorskip("psycopg2", reason="psycopg2 is needed to reach PostgreSQL")
+    run_as: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="lab3pg-", dir="/tmp"))  # short: socket paths
+    if os.geteuid() == 0:  # the server refuses to run as root
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run the server")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data = base / "data"
+    try:
+        subprocess.run(
+            [*run_as, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *run_as,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-l",
+                str(base / "server.log"),
+                "-w",
+                "-o",
+                f"-k {base} -c listen_addresses=''",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    except subprocess.CalledProcessError as err:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"could not start PostgreSQL: {err.stderr.decode(errors='replace')}")
+    try:
+        import psycopg2
+
+        conn = psycopg2.connect(host=str(base), user="postgres", dbname="postgres")
+        conn.autocommit = True
+        conn.cursor().execute("CREATE DATABASE lab3")
+        conn.close()
+        yield f"postgresql+psycopg2://postgres@/lab3?host={base}"
+    finally:
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_pipeline_on_postgresql(tmp_path, postgres_url):
+    root = toy.build_course(tmp_path / "course", timeout=3)
+    (root / "gradebook.db").unlink()  # the toy release was made with SQLite: gone
+    toy.make_submission(root, "ok")
+    toy.make_submission(root, "exits", toy.answers(add="import os\nos._exit(1)\n"))
+    env = {"LAB3_DB_URL": postgres_url}
+    run = grade(root, "--workers", "2", "--transport", "tcp", env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "release regenerated" in run.stdout  # the assignment went into PostgreSQL
+    table = class_table(root, env)
+    assert grades_of(table, "ok") == FULL
+    assert grades_of(table, "exits") == {**FULL, "test_add_public": 0.0}
+    assert not (root / "gradebook.db").exists()

@@ -1,0 +1,309 @@
+"""The grading pipeline's parts, without running student notebooks.
+
+The pool's watchdog, respawn and retry run real worker processes with a stand-in
+job (``pipeline_fixtures.fake_jobs``); the rest are plain functions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbformat.notebooknode import NotebookNode
+from pipeline_fixtures import toy_course
+
+from kmeans_em_lab.pipeline import intake, stamps
+from kmeans_em_lab.pipeline.grouping import function_of, group
+from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes, utf8_prefix
+from kmeans_em_lab.pipeline.pool import Pool, PoolEvents
+from kmeans_em_lab.pipeline.progress import Progress
+from kmeans_em_lab.pipeline.settings import (
+    Settings,
+    grading_config,
+    pipeline_preprocessors,
+    submission_deadline,
+)
+
+# -- grouping graded cells into the lab's functions ------------------------------------
+
+LAB_FUNCTIONS = ["Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM"]
+
+
+@pytest.mark.parametrize(
+    ("grade_id", "function"),
+    [
+        ("test_Set_public", "Set"),
+        ("test_Set_hidden", "Set"),
+        ("test_K_Means_hidden", "K_Means"),
+        ("test_K_Means_hidden_1d", "K_Means"),
+        ("test_Centroid_init_public", "Centroid_init"),
+        ("test_EM_step_hidden", "EM_step"),
+        ("test_EM_hidden", "EM"),
+        ("kmeans_run", "kmeans_run"),
+    ],
+)
+def test_grade_ids_group_into_functions(grade_id, function):
+    assert function_of(grade_id, LAB_FUNCTIONS) == function
+    # without the list of functions, the _public/_hidden marker decides
+    assert function_of(grade_id) == function
+
+
+def test_grouping_falls_back_to_the_grade_id():
+    assert function_of("written_answer") == "written_answer"
+    assert function_of("test_square_3") == "square"
+    assert group(["test_a_public", "x", "test_a_hidden"]) == {
+        "a": ["test_a_public", "test_a_hidden"],
+        "x": ["x"],
+    }
+
+
+# -- output limited by bytes -------------------------------------------------------------
+
+
+def test_utf8_prefix_cuts_at_a_character_boundary():
+    assert utf8_prefix("abc", 10) == ("abc", 3, False)
+    text, size, cut = utf8_prefix("é" * 10, 5)  # 2 bytes each
+    assert (text, size, cut) == ("éé", 4, True)
+    text, size, cut = utf8_prefix("x" * 50_000_000, 100)
+    assert (len(text), size, cut) == (100, 100, True)
+
+
+def _cell(*outputs) -> NotebookNode:
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.outputs = [nbformat.v4.output_from_msg(o) if "header" in o else o for o in outputs]
+    return cell
+
+
+def test_limit_output_bytes_keeps_what_decides_the_score():
+    pp = LimitOutputBytes(max_bytes=1000)
+    huge = "x" * 5_000_000  # one line: LimitOutput (lines) would keep all of it
+    cell = _cell(
+        nbformat.v4.new_output("stream", name="stdout", text=huge),
+        nbformat.v4.new_output("stream", name="stderr", text="warning: " + huge),
+        nbformat.v4.new_output("execute_result", data={"text/plain": huge}, execution_count=1),
+        nbformat.v4.new_output("error", ename="ValueError", evalue=huge, traceback=[huge, huge]),
+    )
+    cell, _ = pp.preprocess_cell(cell, {}, 0)
+    kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+    # the stderr stream, the result and the error are still there: the score is unchanged
+    assert kinds == [
+        ("stream", "stdout"),
+        ("stream", "stderr"),
+        ("execute_result", None),
+        ("error", None),
+    ]
+    assert len(json.dumps(cell.outputs)) < 1000 + LimitOutputBytes.ERROR_ROOM * 2 + 2000
+    assert "truncated by the grader" in cell.outputs[0].text
+    assert cell.outputs[2].data["text/plain"]  # nbgrader reads it for partial credit
+
+
+def test_limit_output_bytes_leaves_small_output_alone():
+    pp = LimitOutputBytes(max_bytes=1000)
+    stream = nbformat.v4.new_output("stream", name="stdout", text="hello\n")
+    cell, _ = pp.preprocess_cell(_cell(stream), {}, 0)
+    assert cell.outputs[0].text == "hello\n"
+
+
+def test_huge_image_is_dropped_with_a_note():
+    pp = LimitOutputBytes(max_bytes=1000)
+    cell = _cell(nbformat.v4.new_output("display_data", data={"image/png": "A" * 100_000}))
+    cell, _ = pp.preprocess_cell(cell, {}, 0)
+    assert "image/png" not in cell.outputs[0].data
+    assert "removed" in cell.outputs[0].data["text/plain"]
+
+
+# -- the preprocessors and the kernel transport through nbgrader's config ------------
+
+
+def test_tcp_ports_come_from_the_workers_own_range():
+    from kmeans_em_lab.pipeline.ports import free_ports
+
+    ports = free_ports("127.0.0.1", 23000, 50)
+    assert len(set(ports)) == 5 and all(23000 <= p < 23050 for p in ports)
+    assert free_ports("127.0.0.1", 23000, 50) != ports  # round-robin: not the same again
+
+
+def test_pipeline_swaps_execute_and_adds_the_byte_limit():
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
+
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    out = pipeline_preprocessors(list(Autograde.autograde_preprocessors.default()))
+    assert Execute not in out and ResilientExecute in out
+    assert out.index(LimitOutput) < out.index(LimitOutputBytes) < out.index(SaveAutoGrades)
+
+
+def test_workers_never_share_kernel_sockets(tmp_path):
+    from traitlets.config import Config
+
+    base = Config()
+    base.CourseDirectory.root = str(tmp_path)
+    ipc = [
+        grading_config(base, Settings(root=tmp_path), worker_index=i, scratch=tmp_path / f"w{i}")
+        for i in range(3)
+    ]
+    assert {c.KernelManager.transport for c in ipc} == {"ipc"}
+    assert len({c.KernelManager.ip for c in ipc}) == 3
+    assert all(Path(c.KernelManager.ip).is_absolute() for c in ipc)
+    tcp = [
+        grading_config(base, Settings(root=tmp_path, transport="tcp", workers=3), worker_index=i)
+        for i in range(3)
+    ]
+    ranges = [
+        range(c.WorkerKernelManager.port_base, c.WorkerKernelManager.port_base + 200) for c in tcp
+    ]
+    assert all(set(a).isdisjoint(b) for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(20000 <= r.start and r.stop <= 32000 for r in ranges)
+    # SQLite always waits for the lock instead of failing
+    assert "timeout=" in ipc[0].CourseDirectory.db_url
+    assert "CourseDirectory" not in base or "db_url" not in base.CourseDirectory
+
+
+def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
+    from kmeans_em_lab.limits import timeout_for_cell
+    from kmeans_em_lab.pipeline.settings import load_course_config
+
+    root = tmp_path / "course"
+    (root / "source" / "lab3").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    nbformat.write(toy_course.source_notebook(), root / "source" / "lab3" / "lab3.ipynb")
+    config = load_course_config(root)
+    config.Execute.timeout = 7
+    config.Execute.iopub_timeout = 4
+    settings = Settings(root=root, margin=100)
+    assert submission_deadline(config, settings) == 5 * (7 + 4) + 100  # 5 code cells
+    config.Execute.timeout_func = timeout_for_cell({"add": 50}, 7)
+    assert submission_deadline(config, settings) == 4 * 11 + (50 + 4) + 100
+    assert submission_deadline(config, Settings(root=root, watchdog=9)) == 9
+
+
+# -- what a submission folder holds ------------------------------------------------------
+
+
+def _nb_text() -> str:
+    return nbformat.writes(nbformat.v4.new_notebook())
+
+
+@pytest.mark.parametrize(
+    ("files", "graded", "problem", "flag"),
+    [
+        ({"lab3.ipynb": "NB"}, "lab3.ipynb", None, None),
+        ({"lab3 (1).ipynb": "NB", "data.csv": "1"}, "lab3 (1).ipynb", None, "renamed"),
+        ({"lab3.ipynb": "NB", "other.ipynb": "NB"}, "lab3.ipynb", None, None),
+        ({"a.ipynb": "NB", "b.ipynb": "NB"}, None, "cannot tell which", None),
+        ({"answers.py": "x = 1"}, None, "no notebook", None),
+        ({}, None, "empty submission folder", None),
+        ({"lab3.ipynb": "{not json"}, None, "not a readable notebook", None),
+        ({"lab3.ipynb": ""}, None, "not a readable notebook", None),
+    ],
+)
+def test_intake_classifies_submissions(tmp_path, files, graded, problem, flag):
+    folder = tmp_path / "alice" / "lab3"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(_nb_text() if text == "NB" else text)
+    sub = intake.inspect("alice", folder, "lab3.ipynb")
+    assert (sub.notebook.name if sub.notebook else None) == graded
+    if problem:
+        assert problem in sub.problem
+    else:
+        assert sub.problem is None
+    assert any(flag in f for f in sub.flags) if flag else not sub.flags
+
+
+def test_discover_lists_students_and_rejects_unknown_ones(tmp_path):
+    for student in ("bob", "alice"):
+        (tmp_path / student / "lab3").mkdir(parents=True)
+    (tmp_path / "carol" / "lab2").mkdir(parents=True)
+    assert intake.discover(tmp_path, "lab3") == ["alice", "bob"]
+    assert intake.discover(tmp_path, "lab3", ["bob"]) == ["bob"]
+    with pytest.raises(KeyError, match="carol"):
+        intake.discover(tmp_path, "lab3", ["carol"])
+
+
+def test_submission_digest_follows_content(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "lab3.ipynb").write_text("one")
+    first = stamps.folder_digest(tmp_path / "a")
+    assert stamps.folder_digest(tmp_path / "a") == first
+    (tmp_path / "a" / "lab3.ipynb").write_text("two")
+    assert stamps.folder_digest(tmp_path / "a") != first
+    stamp = {"submission": first, "course": "c", "status": "graded"}
+    assert stamps.is_current(stamp, first, "c")
+    assert not stamps.is_current(stamp, first, "other course")
+    assert not stamps.is_current({**stamp, "status": "failed"}, first, "c")
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+def test_progress_plain_lines_when_not_a_terminal():
+    out = io.StringIO()
+    progress = Progress(3, stream=out, tty=False)
+    progress.started("alice")
+    progress.finished({"student": "alice", "status": "graded", "score": 4, "max_score": 4})
+    progress.finished({"student": "bob", "status": "failed", "message": "worker killed"})
+    progress.close()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("[1/3] alice: 4/4") and "0 failed" in lines[0]
+    assert "ETA" in lines[0] and "\r" not in out.getvalue()
+    assert lines[1].startswith("[2/3] bob: FAILED (worker killed)") and "1 failed" in lines[1]
+    assert lines[-1].startswith("graded 2/3")
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal():
+    out = io.StringIO()
+    progress = Progress(2, stream=out, tty=True)
+    progress.started("alice")
+    progress.finished({"student": "alice", "status": "graded", "score": 1, "max_score": 2})
+    text = out.getvalue()
+    assert "\r\x1b[K[" in text and "1/2 done, 0 failed, ETA" in text and "#" in text
+
+
+# -- the pool: workers, watchdog, respawn, one retry ------------------------------------
+
+
+def _run_pool(tmp_path, students, job, deadline=3.0, workers=2):
+    settings = Settings(root=tmp_path, job=job)
+    events = []
+    pool = Pool(
+        settings,
+        workers,
+        deadline,
+        PoolEvents(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
+        poll=0.1,
+    )
+    return pool.run(students), events
+
+
+def test_pool_watchdog_kills_stuck_workers_retries_once_and_grades_the_rest(tmp_path):
+    students = ["a", "hang", "b", "crash", "flaky", "c", "d"]
+    results, events = _run_pool(tmp_path, students, "pipeline_fixtures.fake_jobs:make_job")
+    assert set(results) == set(students)
+    for student in ("a", "b", "c", "d", "flaky"):
+        assert results[student]["status"] == "graded", results[student]
+    assert results["flaky"]["attempts"] == 2
+    assert results["hang"]["status"] == "failed" and results["hang"]["attempts"] == 2
+    assert "watchdog" in results["hang"]["message"]
+    assert results["crash"]["status"] == "failed" and results["crash"]["attempts"] == 2
+    assert "worker process died" in results["crash"]["message"]
+    retried = sorted(e["student"] for e in events if e.get("retry"))
+    assert retried == ["crash", "flaky", "hang"]
+    # the watchdog killed the stuck worker's whole tree, its own children included
+    pids = [int(p.read_text()) for p in tmp_path.glob("hang.*.pid")]
+    assert len(pids) == 2
+    for pid in pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+
+
+def test_pool_reports_every_student_when_no_worker_can_start(tmp_path):
+    results, _ = _run_pool(
+        tmp_path, ["a", "b"], "pipeline_fixtures.fake_jobs:make_broken_job", workers=1
+    )
+    assert {r["status"] for r in results.values()} == {"failed"}
+    assert "this job cannot be built" in results["a"]["message"]
