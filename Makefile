@@ -44,3 +44,14 @@ bench: $(READY)
 
 clean:
 	rm -rf autograded feedback reports gradebook.db .artifacts
+
+# Students: `make student-env` once, then `make lab`. JupyterLab opens the
+# released notebook with nbgrader's student plugins only (config in student/).
+# Started from the course root: Validate then uses nbgrader_config.py's time
+# limits. No MPLBACKEND: an inherited one (e.g. Agg) would hide the plots.
+student-env: $(READY)
+
+lab: $(READY)
+	env -u MPLBACKEND JUPYTER_CONFIG_PATH="$(CURDIR)/student" PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)/release/lab3" $(ARGS) \
+	  "$(CURDIR)/release/lab3/lab3.ipynb"

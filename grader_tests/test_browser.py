@@ -1,0 +1,358 @@
+"""The released lab in a real JupyterLab, driven in Chromium like a student would.
+
+JupyterLab runs with the student configuration in ``student/`` (as ``make lab``
+does) on a copy of the release in which the solution cells are filled in. The
+test opens the notebook, runs all cells from the Run menu, clicks nbgrader's
+Validate button and reads the verdict dialog; then the same with a wrong
+``Set``. Screenshots go to ``.artifacts/browser/``.
+
+Playwright drives Debian's ``/usr/bin/chromium`` (its own browser download does
+not work here); ``.ci/run`` installs the package when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kmeans_em_lab import submissions
+
+REPO = Path(__file__).resolve().parents[1]
+STUDENT_CONFIG = REPO / "student"
+RELEASE_NB = REPO / "release" / "lab3" / "lab3.ipynb"
+ARTIFACTS = REPO / ".artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTRUCTOR_PLUGINS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+)
+# A typical bug: `Set` returns each sample's cluster index instead of the dict of samples.
+WRONG_SET = """\
+def Set(X, m):
+    X2 = np.reshape(X, (len(X), -1))
+    m2 = np.reshape(m, (len(m), -1))
+    sq_dist = ((X2[:, None, :] - m2[None, :, :]) ** 2).sum(axis=2)
+    labels = np.argmin(sq_dist, axis=1)
+    return labels, float(sq_dist.min(axis=1).sum())
+"""
+SERVER_START_TIMEOUT = 90  # s; two shared cores
+RUN_ALL_TIMEOUT = 300_000  # ms
+VALIDATE_TIMEOUT = 420_000  # ms: Validate executes the whole notebook again on the server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+# --------------------------------------------------------------------------
+# The notebooks: the release with its solution cells filled in
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab_root(tmp_path_factory) -> Path:
+    """JupyterLab's root: ``correct/`` and ``wrong_set/``, each a submission folder.
+
+    ``correct`` is the release with every solution cell taken from the source
+    notebook; ``wrong_set`` the same with ``WRONG_SET`` in the ``Set`` cell.
+    """
+    assert RELEASE_NB.exists(), f"{RELEASE_NB} is missing: run `make release`"
+    solutions = submissions.source_solutions()
+    assert "Set" in solutions, f"no solution cell with id 'Set' in {sorted(solutions)}"
+    root = tmp_path_factory.mktemp("lab_root")
+    for name, code in (("correct", solutions), ("wrong_set", {**solutions, "Set": WRONG_SET})):
+        submissions.write_submission(submissions.Edits(replace=code), root / name, RELEASE_NB)
+    return root
+
+
+# --------------------------------------------------------------------------
+# JupyterLab and Chromium
+# --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    def __init__(self, url: str, token: str, log: Path):
+        self.url, self.token, self.log = url, token, log
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture(scope="module")
+def lab(lab_root, tmp_path_factory):
+    """JupyterLab with the student configuration, started from the course root like ``make lab``."""
+    home = tmp_path_factory.mktemp("jupyter_home")
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ)
+    # Inline plots in the kernels (ipykernel keeps an MPLBACKEND it inherits, e.g. make's Agg).
+    env.pop("MPLBACKEND", None)
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        JUPYTER_CONFIG_PATH=str(STUDENT_CONFIG),
+        # Nothing from (or written to) the user's ~/.jupyter: settings, workspaces.
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--port-retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={lab_root}",
+    ]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = home / "jupyterlab.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = Lab(f"http://127.0.0.1:{port}", token, log)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{server.log_tail()}")
+            try:
+                request = urllib.request.Request(
+                    f"{server.url}/api/status", headers={"Authorization": f"token {token}"}
+                )
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"JupyterLab did not answer in {SERVER_START_TIMEOUT} s:\n{server.log_tail()}"
+                )
+            time.sleep(0.5)
+        yield server
+    finally:
+        # The server's process group: the server and the kernels it started.
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def find_chromium() -> str | None:
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+            if subprocess.run(step, env=env, capture_output=True, timeout=900).returncode:
+                break
+    return CHROMIUM if os.access(CHROMIUM, os.X_OK) else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    for stale in ARTIFACTS.glob("failed-*"):
+        stale.unlink()
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} and it cannot be installed here (needs root and "
+            "apt-get): install Debian's chromium package, as .ci/run does"
+        )
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    """A fresh browser tab; on failure, its screenshot, console and the server log in ARTIFACTS."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    failed_before = request.session.testsfailed
+    yield page
+    if request.session.testsfailed > failed_before:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"failed-{request.node.name}.png")
+        (ARTIFACTS / f"failed-{request.node.name}.log").write_text(
+            "\n".join(["browser console:", *console[-40:], "", "JupyterLab log:", lab.log_tail()])
+        )
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+def open_notebook(page, lab: Lab, root: Path, path: str):
+    """Open ``root / path`` in a fresh workspace; its panel, all cells shown, kernel idle.
+
+    The toolbar's execution indicator says "idle" before any kernel exists, and
+    the cells render in batches: Run All clicked then finds no kernel (a
+    "Select Kernel" dialog) or runs part of the notebook. So wait for every
+    cell and for the status bar's "<kernel> | Idle".
+    """
+    n_cells = len(json.loads((root / path).read_text())["cells"])
+    page.goto(f"{lab.url}/lab/tree/{path}?reset&token={lab.token}")
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    panel.locator(".jp-Cell").nth(n_cells - 1).wait_for(state="attached", timeout=120_000)
+    assert panel.locator(".jp-Cell").count() == n_cells
+    kernel = page.locator("#jp-main-statusbar .jp-StatusBar-TextItem[title^='Change kernel']")
+    kernel.filter(has_text=re.compile(r"\| Idle$")).wait_for(timeout=120_000)
+    return panel
+
+
+def run_all_cells(page, panel, expect_all: bool) -> None:
+    """Run > Run All Cells, and wait until nothing is running or queued.
+
+    JupyterLab marks every queued cell ``[*]`` when Run All starts; the kernel
+    aborts the queue after an error. The prompts start empty (fresh copy), so
+    "no ``[*]`` and at least one number" only holds once the run is over.
+    """
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$"))
+    page.locator(".lm-Menu-item", has=label).click()
+    page.wait_for_function(
+        """([panel, expectAll]) => {
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                .map(e => e.textContent.trim());
+            const done = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
+            const idle = panel.querySelector(".jp-Notebook-ExecutionIndicator")
+                ?.getAttribute("data-status") === "idle";
+            return idle && !prompts.includes('[*]:') && done > 0
+                && (!expectAll || done === prompts.length);
+        }""",
+        arg=[panel.element_handle(), expect_all],
+        timeout=RUN_ALL_TIMEOUT,
+        polling=250,
+    )
+
+
+def validate(page, panel):
+    """Click Validate; the verdict dialog's message element."""
+    button = panel.locator(".jp-Toolbar .validate-button")
+    assert button.inner_text().strip() == "Validate"
+    button.click()
+    dialog = page.locator(".jp-Dialog", has=page.locator("#validation-message"))
+    dialog.wait_for(timeout=VALIDATE_TIMEOUT)
+    assert dialog.locator(".jp-Dialog-header").inner_text().strip() == "Validation Results"
+    return dialog
+
+
+# --------------------------------------------------------------------------
+# The tests
+# --------------------------------------------------------------------------
+
+
+def test_student_jupyterlab_has_validate_but_no_instructor_tools(page, lab, lab_root):
+    panel = open_notebook(page, lab, lab_root, "correct/lab3.ipynb")
+    shot(page, "01-student-lab-opened")
+
+    assert panel.locator(".jp-Toolbar .validate-button").is_visible()
+    config = json.loads(page.locator("#jupyter-config-data").text_content())
+    disabled = set(config.get("disabledExtensions", []))
+    assert set(INSTRUCTOR_PLUGINS) <= disabled, f"disabled plugins: {sorted(disabled)}"
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    assert "@jupyter/nbgrader:assignment-list" not in disabled
+
+    # No "Create Assignment" sidebar, no formgrader tab.
+    assert page.locator("#nbgrader-create_assignemnt").count() == 0  # (sic) nbgrader's id
+    assert page.get_by_title("Nbgrader Create Assignment").count() == 0
+    assert page.locator("#formgrader").count() == 0
+
+    # The Nbgrader menu offers the assignment list only.
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    items = page.locator("#jp-mainmenu-nbgrader .lm-Menu-item").filter(visible=True)
+    labels = [label.strip() for label in items.all_inner_texts()]
+    assert labels == ["Assignment List"], labels
+    shot(page, "02-nbgrader-menu")
+    page.keyboard.press("Escape")
+
+    # Server side: formgrader is off, the student extensions answer.
+    auth = {"Authorization": f"token {lab.token}"}
+    assert page.request.get(f"{lab.url}/formgrader", headers=auth).status == 404
+    version = page.request.get(f"{lab.url}/nbgrader_version?version=0.9.6", headers=auth)
+    assert version.ok and version.json() == {"success": True}
+
+
+def test_correct_solutions_pass_validate(page, lab, lab_root):
+    panel = open_notebook(page, lab, lab_root, "correct/lab3.ipynb")
+    run_all_cells(page, panel, expect_all=True)
+    errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    panel.locator(".jp-OutputArea-output img").last.scroll_into_view_if_needed()
+    shot(page, "03-correct-run-all")
+    assert errors.filter(has_text="Traceback").count() == 0, errors.first.inner_text()
+
+    dialog = validate(page, panel)
+    shot(page, "04-correct-validate")
+    message = dialog.locator("#validation-message")
+    assert message.inner_text().strip() == "Success! Your notebook passes all the tests."
+    assert "validation-success" in (message.get_attribute("class") or "")
+    dialog.get_by_role("button", name="Ok").click()
+    dialog.wait_for(state="detached")
+
+
+def test_wrong_set_fails_validate(page, lab, lab_root):
+    panel = open_notebook(page, lab, lab_root, "wrong_set/lab3.ipynb")
+    run_all_cells(page, panel, expect_all=False)
+    failure = panel.locator(".jp-OutputArea-output", has_text="AssertionError")
+    assert failure.count() >= 1
+    failure.first.scroll_into_view_if_needed()
+    shot(page, "05-wrong-set-run-all")
+
+    dialog = validate(page, panel)
+    message = dialog.locator("#validation-message")
+    # Each failure is the test cell's source, then its traceback: show the first traceback.
+    message.locator(".jp-RenderedText pre").nth(1).scroll_into_view_if_needed()
+    shot(page, "06-wrong-set-validate")
+    assert "validation-failed" in (message.get_attribute("class") or "")
+    text = message.inner_text()
+    (ARTIFACTS / "06-wrong-set-validate.txt").write_text(text)
+    assert "Success!" not in text
+    failures = text.split("The following cell failed:")[1:]
+    assert failures, text
+    # The first failing test cell calls Set, and its message says what was wrong.
+    first = failures[0]
+    reason = re.search(r"^AssertionError: (.+)$", first, re.M)
+    assert "Set(" in first and reason, first
