@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,24 +50,52 @@ class Run:
     scores: dict[str, float] = field(default_factory=dict)
     autograded: int = 0  # autograded notebooks written
     worker_seconds: dict[str, float] = field(default_factory=dict)  # pipeline stamps
+    lines: list[tuple[float, str]] = field(default_factory=list)  # (seconds, output line)
+
+    def first_line(self, prefix: str) -> float | None:
+        """When the first output line starting with ``prefix`` arrived (s after start)."""
+        return next((t for t, line in self.lines if line.startswith(prefix)), None)
 
 
 def run_command(
     label: str, cmd: list[str], cwd: Path, env: dict, log: Path, sample: bool = True
 ) -> Run:
-    """Run ``cmd``, timed, its output to ``log``, its process tree sampled for memory."""
+    """Run ``cmd``, timed, its output to ``log`` (and its lines, timestamped, kept),
+    its process tree sampled for memory."""
     log.parent.mkdir(parents=True, exist_ok=True)
     load = loadavg()
+    lines: list[tuple[float, str]] = []
     with open(log, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        reader = threading.Thread(target=_read_lines, args=(proc.stdout, out, start, lines))
+        reader.start()
         sampler = TreeSampler(proc.pid).start() if sample else None
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         if sampler:
             sampler.stop()
-    return Run(label, seconds, proc.returncode, log, load, usage.ru_maxrss * 1024, sampler)
+        reader.join(timeout=10)  # a leftover grandchild may hold the pipe: not waited for
+    run = Run(label, seconds, proc.returncode, log, load, usage.ru_maxrss * 1024, sampler)
+    run.lines = lines
+    return run
+
+
+def _read_lines(stream, out, start: float, lines: list) -> None:
+    """Copy ``stream`` to ``out``, noting when each line (ended by \\n or \\r) arrived."""
+    buf = b""
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        now = time.perf_counter() - start
+        out.write(chunk)
+        buf += chunk
+        parts = re.split(rb"[\r\n]", buf)
+        buf = parts.pop()
+        lines.extend((now, p.decode(errors="replace")) for p in parts if p.strip())
+    if buf.strip():
+        lines.append((time.perf_counter() - start, buf.decode(errors="replace")))
 
 
 def gradebook_scores(course: Path) -> dict[str, float]:
@@ -394,7 +424,7 @@ def _overhead_section(runs, example, origin) -> Section:
     sec = Section(
         "2. Per-submission overhead",
         f"One submission (a copy of the example `{example.name}`, from {origin}), "
-        f"{len(floor)} repeats in alternation. Floor: `jupyter nbconvert --to notebook "
+        f"{len(floor)} repeat(s) in alternation. Floor: `jupyter nbconvert --to notebook "
         "--execute --allow-errors` of the submitted notebook (start a kernel, run it, save). "
         "Ratio = time / the floor's time in the same repeat (median over repeats).",
     )
@@ -428,6 +458,7 @@ def _overhead_section(runs, example, origin) -> Section:
             "-",
         )
         ratios["inside"] = inside_ratio
+    _pipeline_phases(sec, runs["pipeline"])
     goal = ratios["pipeline"]
     sec.goals.append(
         Goal(
@@ -447,3 +478,36 @@ def _overhead_section(runs, example, origin) -> Section:
         sec.notes.append(f"{run.label} exited {run.returncode}: {_tail(run.log)}")
     sec.data.update(runs=runs, ratios=ratios)
     return sec
+
+
+def _pipeline_phases(sec: Section, runs: list[Run]) -> None:
+    """Where the pipeline's end-to-end time goes, from its output's timestamps and stamps."""
+    phases: dict[str, list[float]] = {}
+    for run in runs:
+        grading, done = run.first_line("grading "), run.first_line("grades:")
+        inside = sum(run.worker_seconds.values()) if run.worker_seconds else None
+        if grading is None or done is None or inside is None:
+            continue
+        for name, seconds in (
+            ("start-up: Python, imports, course config, release and gradebook check", grading),
+            (
+                "worker start (spawn, nbgrader imports, NbGraderAPI), CSV, report PNG, table",
+                done - grading - inside,
+            ),
+            (
+                "inside the worker: autograde (kernel, all cells, hidden tests) + HTML feedback",
+                inside,
+            ),
+            ("exit", run.seconds - done),
+        ):
+            phases.setdefault(name, []).append(seconds)
+    if not phases:
+        return
+    total = median(r.seconds for r in runs)
+    table = sec.table(
+        "Where the pipeline's time goes for one submission (medians; from the times its "
+        "output lines arrived and the worker's stamp):",
+        ["phase", "seconds", "share"],
+    )
+    for name, values in phases.items():
+        table.add(name, fmt_seconds(median(values)), f"{median(values) / total:.0%}")
