@@ -150,10 +150,8 @@ def test_workers_never_share_kernel_sockets(tmp_path):
     assert {c.KernelManager.transport for c in ipc} == {"ipc"}
     assert len({c.KernelManager.ip for c in ipc}) == 3
     assert all(Path(c.KernelManager.ip).is_absolute() for c in ipc)
-    tcp = [
-        grading_config(base, Settings(root=tmp_path, transport="tcp", workers=3), worker_index=i)
-        for i in range(3)
-    ]
+    run = Settings(root=tmp_path, transport="tcp", workers=3)  # one run, three workers
+    tcp = [grading_config(base, run, worker_index=i) for i in range(3)]
     ranges = [
         range(c.WorkerKernelManager.port_base, c.WorkerKernelManager.port_base + 200) for c in tcp
     ]

@@ -20,10 +20,10 @@ def make_job(worker_index, settings, scratch):
     def job(student: str) -> dict:
         if student.startswith("hang"):
             child = subprocess.Popen(
-                [sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True
+                [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
             )
             (root / f"{student}.{child.pid}.pid").write_text(str(child.pid))
-            time.sleep(600)
+            time.sleep(60)  # far past the test's watchdog (a broken one fails, not hangs)
         if student.startswith("crash"):
             os._exit(3)
         if student.startswith("flaky"):
