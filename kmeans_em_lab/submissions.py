@@ -12,6 +12,18 @@ release. A code file holds one block per solution cell::
 Cells are matched by their id (the solution cells' ids are the function
 names). Blocks may also replace any other cell (``### CELL <id>``), delete
 one (``### DELETE <id>``) or add a cell after one (``### AFTER <id>``).
+
+A *case* (:func:`load_case`, the grading corpus in ``grader_tests/corpus/cases``)
+is such a file with a header of comment lines before the first block::
+
+    # One line saying what the case is.
+    # Base: solution            (the default) or release
+    # Expect: Centroid_init 5, Set 5, Update 15, K_Means 20, EM_step 20, EM 25 (total 90)
+    # Why: Set -10 (test_Set_hidden): D sums distances, not squared distances.
+
+On the ``solution`` base, every solution cell the file does not list gets the
+source notebook's solution, so a case changes exactly what it lists; on the
+``release`` base, unlisted solution cells keep the release's stubs.
 """
 
 from __future__ import annotations
@@ -68,6 +80,77 @@ def source_solutions(source: Path | None = None) -> dict[str, str]:
         for cell in nb.cells
         if cell.metadata.get("nbgrader", {}).get("solution")
     }
+
+
+@dataclass
+class Case:
+    """A submission of the grading corpus, with what it should score and why."""
+
+    name: str
+    title: str
+    base: str  # "solution" or "release"
+    expect: dict[str, float]  # function -> points, from the "Expect:" line
+    why: list[str]
+    edits: Edits  # complete: unlisted solution cells filled in on the solution base
+
+
+_HEADER_KEY = re.compile(r"^#\s*(Base|Expect|Why):\s*(.*)$")
+_EXPECT_ITEM = re.compile(r"(\w+)\s+(\d+(?:\.\d+)?)")
+BASES = ("solution", "release")
+
+
+def parse_case(name: str, text: str, solutions: dict[str, str] | None = None) -> Case:
+    """A case from the text of its file (see the module docstring)."""
+    first_block = _BLOCK.search(text)
+    header = text[: first_block.start()] if first_block else text
+    title_lines: list[str] = []
+    fields: dict[str, list[str]] = {"Base": [], "Expect": [], "Why": []}
+    last = None
+    for line in header.splitlines():
+        if not line.startswith("#"):
+            continue
+        match = _HEADER_KEY.match(line)
+        if match:
+            last = match.group(1)
+            fields[last].append(match.group(2).strip())
+        elif last is not None and line.startswith("#  "):  # continuation of the last field
+            fields[last][-1] += " " + line[1:].strip()
+        elif last is None:
+            title_lines.append(line[1:].strip())
+    base = fields["Base"][0] if fields["Base"] else "solution"
+    if base not in BASES:
+        raise ValueError(f"case {name}: Base must be one of {BASES}, not {base!r}")
+    if len(fields["Expect"]) != 1:
+        raise ValueError(f"case {name}: exactly one '# Expect:' line is needed")
+    expect_text = fields["Expect"][0].split("(total")[0]
+    expect = {f: float(p) for f, p in _EXPECT_ITEM.findall(expect_text)}
+    edits = parse(text)
+    if base == "solution":
+        if solutions is None:
+            solutions = source_solutions()
+        for cell_id, code in solutions.items():
+            if cell_id not in edits.replace and cell_id not in edits.delete:
+                edits.replace[cell_id] = code
+    return Case(
+        name=name,
+        title=" ".join(title_lines),
+        base=base,
+        expect=expect,
+        why=fields["Why"],
+        edits=edits,
+    )
+
+
+def load_case(path: Path, solutions: dict[str, str] | None = None) -> Case:
+    """The case in the file ``path`` (its name is the file's stem)."""
+    path = Path(path)
+    return parse_case(path.stem, path.read_text(), solutions)
+
+
+def load_cases(folder: Path, solutions: dict[str, str] | None = None) -> dict[str, Case]:
+    """Every ``*.py`` case in ``folder``, by name, sorted."""
+    solutions = source_solutions() if solutions is None else solutions
+    return {p.stem: load_case(p, solutions) for p in sorted(Path(folder).glob("*.py"))}
 
 
 def assemble(edits: Edits, release: Path | None = None) -> nbformat.NotebookNode:

@@ -1,0 +1,17 @@
+# Typical bug: Set's distortion sums the distances, not the squared distances.
+# Expect: Centroid_init 5, Set 5, Update 15, K_Means 20, EM_step 20, EM 25 (total 90)
+# Why: Set -10 (test_Set_hidden): D differs from the reference distortion. test_Set_public
+#   cannot tell: its example's distances are all 0 or 1, which squaring leaves unchanged.
+### CELL Set
+def Set(X, m):
+    """Nearest centre of every sample; D sums the distances (bug: not squared)."""
+    K = len(m)
+    X2 = np.reshape(X, (len(X), -1))
+    m2 = np.reshape(m, (K, -1))
+    dist = np.zeros((len(X2), K))
+    for k in range(K):
+        dist[:, k] = np.sqrt(np.sum((X2 - m2[k]) ** 2, axis=1))
+    nearest = np.argmin(dist, axis=1)
+    C = {k: X[nearest == k] for k in range(K)}
+    D = float(np.sum(np.min(dist, axis=1)))
+    return C, D

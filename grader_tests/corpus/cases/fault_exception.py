@@ -1,0 +1,14 @@
+# Fault: Set raises an exception (IndexError) on 1-D data: it reads X.shape[1].
+# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
+# Why: Set -15 (test_Set_public, test_Set_hidden): Set(Data['X'], m) raises IndexError.
+### CELL Set
+def Set(X, m):
+    """Nearest centre of every sample (bug: assumes 2-D data)."""
+    N, F = X.shape[0], X.shape[1]
+    K = len(m)
+    sq_dist = np.zeros((N, K))
+    for k in range(K):
+        sq_dist[:, k] = np.sum((X - m[k]) ** 2, axis=1)
+    nearest = np.argmin(sq_dist, axis=1)
+    C = {k: X[nearest == k] for k in range(K)}
+    return C, float(np.sum(np.min(sq_dist, axis=1)))

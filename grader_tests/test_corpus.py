@@ -1,0 +1,343 @@
+"""The grading corpus: known submissions, graded end to end, must score exactly as expected.
+
+Every case in ``corpus/cases/`` is a code file (see :mod:`kmeans_em_lab.submissions`)
+assembled into a copy of the release notebook. The whole corpus is written as
+the ``submitted/`` folder of a scratch copy of the course and graded through
+the instructor pipeline (``python -m kmeans_em_lab grade``, :func:`grade_course`)
+twice: once fresh, once more with ``--force``. Each graded cell must get exactly
+the points in ``corpus/expected.json``, both times.
+
+A second test runs the hidden checks in-process on the reference solution
+(and a few correct variants) under 50 different seed offsets: a correct
+submission never fails a check whatever the random state.
+
+``corpus/README`` material (the table of cases) lives in ``grader_tests/README.md``;
+:func:`corpus_table` renders it and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.random import default_rng
+from scipy.stats import norm
+
+from kmeans_em_lab import paths, submissions
+from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks
+
+HERE = Path(__file__).resolve().parent
+CASES_DIR = HERE / "corpus" / "cases"
+EXPECTED_FILE = HERE / "corpus" / "expected.json"
+README = HERE / "README.md"
+FUNCTIONS = ("Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM")
+WORKERS = 2  # the CI machine's cores
+SEED_OFFSETS = range(50)
+
+
+# -- the corpus ------------------------------------------------------------------------------
+
+
+def load_cases() -> dict[str, submissions.Case]:
+    return submissions.load_cases(CASES_DIR)
+
+
+def load_expected() -> dict[str, dict[str, float]]:
+    """case -> graded cell -> points."""
+    return json.loads(EXPECTED_FILE.read_text())
+
+
+def function_of(grade_id: str) -> str:
+    """``test_K_Means_hidden_1d`` -> ``K_Means``."""
+    rest = grade_id.removeprefix("test_")
+    return max((f for f in FUNCTIONS if rest.startswith(f + "_")), key=len)
+
+
+def per_function(cells: dict[str, float]) -> dict[str, float]:
+    out = dict.fromkeys(FUNCTIONS, 0.0)
+    for grade_id, points in cells.items():
+        out[function_of(grade_id)] += points
+    return out
+
+
+# Appended to the scratch course's nbgrader_config.py, to keep the corpus fast:
+# - the ungraded cells that run the student's whole algorithm on the lab's data get
+#   10 s instead of minutes: no point depends on them, and the slow cases
+#   (fault_slow_correct, original_lab) would spend minutes there on every grading;
+# - test_EM_public gets the 30 s of the other public tests instead of 120 s: when
+#   grading, it runs the student's EM with the reference K_Means and EM_step (fast);
+#   only original_lab's never-ending loop reaches the limit.
+# Every other graded cell keeps the course's limit.
+CORPUS_LIMITS = {"kmeans_run": 10, "kmeans_gmm_run": 10, "em_run": 10, "test_EM_public": 30}
+CORPUS_CONFIG = f"""
+# --- grading corpus (grader_tests/test_corpus.py): shorter limits, see CORPUS_LIMITS ---
+CELL_TIMEOUTS.update({CORPUS_LIMITS!r})
+c.Execute.timeout_func = timeout_for_cell(CELL_TIMEOUTS, DEFAULT_CELL_TIMEOUT)
+"""
+
+
+def build_course(root: Path, cases: dict[str, submissions.Case]) -> Path:
+    """A scratch copy of the course at ``root`` whose ``submitted/`` holds ``cases``."""
+    course = paths.course_root()
+    for folder in ("source", "release", "data"):
+        shutil.copytree(course / folder, root / folder)
+    config = (course / "nbgrader_config.py").read_text()
+    (root / "nbgrader_config.py").write_text(config + CORPUS_CONFIG)
+    release = root / "release" / paths.ASSIGNMENT / paths.NOTEBOOK
+    for name, case in cases.items():
+        folder = root / "submitted" / name / paths.ASSIGNMENT
+        submissions.write_submission(case.edits, folder, release=release)
+    return root
+
+
+def grade_course(root: Path, *, force: bool = False) -> dict[str, dict[str, float]]:
+    """Grade every submission of the course at ``root`` with the instructor pipeline.
+
+    Returns student -> graded cell -> points, read back from the gradebook.
+    The one place the corpus calls the grader.
+    """
+    from kmeans_em_lab.pipeline import cli, scores
+    from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    argv = ["--course-root", str(root), "--workers", str(WORKERS)] + (["--force"] if force else [])
+    status = cli.main(parser.parse_args(argv))
+    assert status == cli.EXIT_OK, f"the pipeline exited with {status}"
+    config = load_course_config(root)
+    table = scores.class_scores(db_url(config), course_id(config), paths.ASSIGNMENT)
+    return {
+        student: {grade_id: got for grade_id, (got, _) in row.grades.items()}
+        for student, row in table.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def graded_twice(tmp_path_factory) -> tuple[dict, dict]:
+    """The whole corpus graded fresh, then again with --force, in one scratch course."""
+    root = build_course(tmp_path_factory.mktemp("corpus"), load_cases())
+    first = grade_course(root)
+    second = grade_course(root, force=True)
+    return first, second
+
+
+CASE_NAMES = sorted(p.stem for p in CASES_DIR.glob("*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_case_scores_exactly_the_expected_points(graded_twice, case):
+    first, _ = graded_twice
+    expected = load_expected()[case]
+    got = first[case]
+    assert got == expected, (
+        f"{case}: per function {per_function(got)}, not {per_function(expected)}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_case_scores_the_same_when_graded_again(graded_twice, case):
+    first, second = graded_twice
+    assert second[case] == first[case]
+
+
+# -- the corpus' own consistency (fast) ---------------------------------------------------------
+
+
+def test_every_case_has_expected_points_for_every_graded_cell():
+    expected = load_expected()
+    assert sorted(expected) == CASE_NAMES
+    release = submissions.release_notebook()
+    import nbformat
+
+    nb = nbformat.read(release, as_version=4)
+    graded = {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    for case, cells in expected.items():
+        assert set(cells) == set(graded), case
+        for grade_id, points in cells.items():
+            assert points in (0.0, graded[grade_id]), f"{case}: {grade_id} all or nothing"
+
+
+def test_case_headers_agree_with_expected_json():
+    expected = load_expected()
+    for name, case in load_cases().items():
+        assert set(case.expect) == set(FUNCTIONS), f"{name}: Expect must name every function"
+        assert case.expect == per_function(expected[name]), name
+        total = sum(case.expect.values())
+        header = (CASES_DIR / f"{name}.py").read_text()
+        assert f"(total {total:g})" in header, f"{name}: the Expect line's total is not {total:g}"
+        lost = [f for f in FUNCTIONS if case.expect[f] < per_function(_full())[f]]
+        for function in lost:
+            assert any(function in why for why in case.why), f"{name}: say why {function} loses"
+
+
+def _full() -> dict[str, float]:
+    return load_expected()["solution"]
+
+
+def corpus_table() -> str:
+    """The Markdown table of the corpus in grader_tests/README.md."""
+    cases = load_cases()
+    head = "| case | what | " + " | ".join(f"`{f}`" for f in FUNCTIONS) + " | total | why |"
+    rule = "|---|---|" + "---:|" * (len(FUNCTIONS) + 1) + "---|"
+    rows = []
+    for name, case in cases.items():
+        points = " | ".join(f"{case.expect[f]:g}" for f in FUNCTIONS)
+        what, why = (text.replace("|", "\\|") for text in (case.title, "<br>".join(case.why)))
+        total = sum(case.expect.values())
+        rows.append(f"| `{name}` | {what} | {points} | {total:g} | {why} |")
+    return "\n".join([head, rule, *rows])
+
+
+def test_readme_table_is_current():
+    assert corpus_table() in README.read_text(), (
+        "grader_tests/README.md's corpus table is stale: paste the output of "
+        "`python -c 'import test_corpus; print(test_corpus.corpus_table())'` (from grader_tests/)"
+    )
+
+
+# -- the hidden checks under 50 random states ---------------------------------------------------
+
+
+def _namespace(case: submissions.Case) -> dict:
+    """The case's solution cells executed the way a notebook does (``__name__`` is __main__)."""
+    ns = {"__name__": "__main__", "np": np, "norm": norm, "rng": default_rng(12345),
+          "warnings": __import__("warnings")}  # fmt: skip
+    for cell_id in FUNCTIONS:
+        code = textwrap.dedent(case.edits.replace[cell_id])
+        exec(compile(code, f"<cell {cell_id}>", "exec"), ns)
+    return ns
+
+
+# the reference solution, and correct variants whose results depend on the random state
+SEED_CASES = ("solution", "kmeans_plusplus", "uniform_init", "em_random_init", "em_swapped")
+
+
+@pytest.mark.parametrize("case", SEED_CASES)
+def test_correct_code_passes_every_check_under_50_seed_offsets(case, monkeypatch):
+    """No flaky false negative: 50 random states, not one failed check.
+
+    A variant is run through the checks of the functions it changes (the rest
+    of it is the reference solution, which the "solution" case covers).
+    """
+    loaded = load_cases()[case]
+    ns = _namespace(loaded)
+    source = submissions.source_solutions()
+    changed = {f for f in FUNCTIONS if loaded.edits.replace[f] != source[f]} or set(FUNCTIONS)
+    names = [name for name, (function, _, _) in CHECKS.items() if function in changed]
+    failures = []
+    for offset in SEED_OFFSETS:
+        monkeypatch.setattr(harness, "SEED_OFFSET", offset)
+        for name in names:
+            try:
+                run_hidden_checks(name, ns)
+            except AssertionError as failure:
+                failures.append(f"offset {offset}, {name}: {failure}")
+    assert not failures, "\n".join(failures[:5])
+
+
+# -- the grading fixes the corpus led to, in-process (fast) -------------------------------------
+
+
+def test_the_corpus_course_config_shortens_only_the_documented_limits(tmp_path):
+    from kmeans_em_lab import release
+
+    build_course(tmp_path, {})
+    course = release.load_config(paths.course_root()).Execute.timeout_func
+    corpus = release.load_config(tmp_path).Execute.timeout_func
+    import nbformat
+
+    nb = nbformat.read(paths.course_root() / "source" / "lab3" / "lab3.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            want = CORPUS_LIMITS.get(cell.id, course(cell))
+            assert corpus(cell) == want, cell.id
+
+
+def test_switching_off_the_tamper_detection_does_not_hide_a_patched_check(monkeypatch):
+    import importlib
+
+    import kmeans_em_lab.checks as checks
+    from kmeans_em_lab.checks import integrity, kmeans_checks
+
+    ns = _namespace(load_cases()["solution"])
+    exec("def Set(X, m):\n    return {k: X for k in range(len(m))}, 0.0\n", ns)
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(integrity, "tampered_functions", lambda *a, **k: [])
+            patch.setattr(kmeans_checks, "check_Set", lambda namespace: None)
+            with pytest.raises(AssertionError, match="kmeans_checks.check_Set"):
+                importlib.reload(checks).run_hidden_checks("Set", ns)
+    finally:
+        importlib.reload(checks)  # the package as installed for the other tests
+
+
+def test_public_prelude_binds_the_reference_helpers_of_k_means_and_em():
+    from kmeans_em_lab import contract
+    from kmeans_em_lab.checks import run_public_prelude
+
+    ns = _namespace(load_cases()["solution"])
+    student = {name: ns[name] for name in FUNCTIONS}
+    saved = run_public_prelude("K_Means", ns)  # outside IPython: the caller restores
+    assert ns["Set"] is contract.Set and ns["Update"] is contract.Update
+    assert ns["Centroid_init"] is not student["Centroid_init"]
+    assert ns["K_Means"] is student["K_Means"]
+    assert saved == {n: student[n] for n in ("Centroid_init", "Set", "Update")}
+    ns.update(saved)
+    saved = run_public_prelude("EM", ns)
+    assert ns["EM_step"] is contract.EM_step and ns["EM"] is student["EM"]
+    assert set(saved) == {"K_Means", "EM_step"}
+    assert run_public_prelude("Set", ns) == {}
+
+
+def test_public_prelude_restores_the_students_helpers_when_the_cell_ends():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns.update(_namespace(load_cases()["solution"]))
+        student_set = shell.user_ns["Set"]
+        shell.run_cell(
+            "import importlib, kmeans_em_lab.checks\n"
+            'importlib.reload(kmeans_em_lab.checks).run_public_prelude("K_Means", globals())\n'
+            "inside = Set\n"
+            "raise AssertionError('a failing public test')\n"
+        )
+        assert shell.user_ns["inside"] is not student_set  # the reference, during the cell
+        assert shell.user_ns["Set"] is student_set  # the student's again afterwards
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_public_prelude_fails_forbidden_code():
+    from kmeans_em_lab.checks import run_public_prelude
+
+    ns = _namespace(load_cases()["cheat_sklearn_kmeans"])
+    with pytest.raises(AssertionError, match="sklearn"):
+        run_public_prelude("K_Means", ns)
+
+
+def hidden_verdicts(case: str) -> dict[str, str]:
+    """Each hidden check's verdict on a case, in-process ('' when it passes): for case authors.
+
+    Not for the cases that end the process or loop forever (fault_os_exit, fault_infinite_loop).
+    """
+    ns = _namespace(load_cases()[case])
+    out = {}
+    for name in CHECKS:
+        try:
+            run_hidden_checks(name, ns)
+            out[name] = ""
+        except AssertionError as failure:
+            out[name] = str(failure)
+    return out
