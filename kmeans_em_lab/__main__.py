@@ -15,6 +15,7 @@ COMMANDS = {
     "figures": ("kmeans_em_lab.cli_figures", "print the calibration and oracle figures"),
     "release": ("kmeans_em_lab.release", "regenerate release/lab3 from source/lab3"),
     "grade": ("kmeans_em_lab.pipeline.cli", "autograde submitted/, feedback, CSV and class report"),
+    "examples": ("kmeans_em_lab.examples", "write the example students under submitted/"),
     "bench": ("kmeans_em_lab.bench", "benchmarks; writes bench/results.md"),
 }
 
