@@ -164,13 +164,19 @@ class ResilientExecute(Execute):
 
     def _stop_kernel(self) -> None:
         """Kill a kernel that ignores interrupts now: it would burn a core until cleanup."""
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            try:
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        if process is None or process.poll() is not None:
+            return
+        try:
+            pgid = getattr(provisioner, "pgid", None)
+            if pgid and pgid == process.pid:  # its own group: the student's children go too
+                os.killpg(pgid, signal.SIGKILL)
+            else:
                 process.kill()
-                process.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
     # -- output as it arrives -----------------------------------------------------
 
