@@ -93,9 +93,10 @@ def skip_slow_optional_imports() -> None:
     jsonschema (imported by nbformat, so by nbgrader) loads it, if installed, only
     to check the "iri" string format, which notebooks do not use; building its
     grammar takes over a second, about half of nbgrader's import time. Without it
-    jsonschema simply skips that format. Call before importing nbgrader.
+    jsonschema simply skips that format. Call before importing nbgrader; a process
+    that has imported jsonschema already is left alone (nothing left to save).
     """
-    if "rfc3987_syntax" not in sys.modules:
+    if "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules:
         sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError
 
 
