@@ -169,15 +169,22 @@ def lab(lab_root, tmp_path_factory):
             proc.wait()
 
 
+def _installed_chromium() -> str | None:
+    """$LAB3_CHROMIUM, Debian's chromium, or a Chrome/Chromium on PATH (e.g. GitHub's runners)."""
+    candidates = [os.environ.get("LAB3_CHROMIUM"), CHROMIUM]
+    candidates += [shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
 def find_chromium() -> str | None:
-    if os.access(CHROMIUM, os.X_OK):
-        return CHROMIUM
+    if _installed_chromium():
+        return _installed_chromium()
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
             if subprocess.run(step, env=env, capture_output=True, timeout=900).returncode:
                 break
-    return CHROMIUM if os.access(CHROMIUM, os.X_OK) else None
+    return _installed_chromium()
 
 
 @pytest.fixture(scope="module")
