@@ -84,7 +84,9 @@ def test_part4_table_is_well_formed(part4):
 
 @pytest.mark.slow
 def test_part4_times_the_original_lab_too():
-    costs = cells.measure(ref_passes=1, orig_passes=1, kernel_ref_passes=0, kernel_orig_passes=0)
+    costs = cells.measure(
+        ref_passes=1, orig_passes=1, kernel_ref_passes=0, kernel_orig_passes=0, cap=10.0
+    )
     section = cells.section(costs)
     _well_formed(section)
     assert costs.original.median("em_run") is not None
@@ -120,3 +122,14 @@ def test_tables_with_ragged_rows_are_rejected():
 def test_parts_argument():
     assert _parts("4,3") == (3, 4)
     assert _parts("0,1") == (1,)
+
+
+def test_an_endless_cell_is_stopped_at_its_cap_and_the_pass_goes_on(tmp_path):
+    endless = cells.Cell("loop", "loop", "while True:\n    pass", None, limit=30.0)
+    after = cells.Cell("after", None, "x = 1", None, limit=30.0)
+    timings = cells.Timings()
+    cells.run_in_process([endless, after], tmp_path, timings, cap=0.3)
+    assert timings.timed_out == {"loop": 0.3}
+    assert timings.passes[0]["loop"] >= 0.3 and "after" in timings.passes[0]
+    cells.run_in_process([endless, after], tmp_path, timings, cap=0.3)  # not run again
+    assert timings.passes[1]["loop"] == 0.3
