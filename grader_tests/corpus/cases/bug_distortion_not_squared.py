@@ -1,7 +1,7 @@
 # Typical bug: Set's distortion sums the distances, not the squared distances.
-# Expect: Centroid_init 5, Set 5, Update 15, K_Means 20, EM_step 20, EM 25 (total 90)
-# Why: Set -10 (test_Set_hidden): D differs from the reference distortion. test_Set_public
-#   cannot tell: its example's distances are all 0 or 1, which squaring leaves unchanged.
+# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
+# Why: Set -15 (test_Set_public, test_Set_hidden): D differs from the distortion, the sum of
+#   SQUARED distances (the public example has distances of 2, so it tells too).
 ### CELL Set
 def Set(X, m):
     """Nearest centre of every sample; D sums the distances (bug: not squared)."""
