@@ -37,6 +37,8 @@ from .report import Goal, Section, fmt_seconds
 from .timing import median
 
 ORIGINAL_CASE = Path("grader_tests") / "corpus" / "cases" / "original_lab.py"
+# correct but about 1000x slower than the reference (Python loops, a pdf per sample)
+SLOW_CORRECT_CASE = Path("grader_tests") / "corpus" / "cases" / "fault_slow_correct.py"
 REFERENCE_FACTOR = 10
 
 
@@ -288,6 +290,7 @@ class CellCosts:
     original: Timings
     original_kernel: Timings
     cap: float = 60.0  # no cell ran longer than min(its limit, cap)
+    slow_correct: Timings = field(default_factory=Timings)  # informative, not in the rule
 
 
 def measure(
@@ -297,6 +300,7 @@ def measure(
     kernel_orig_passes: int = 1,
     root: Path | None = None,
     cap: float = 60.0,
+    slow_correct_passes: int = 1,
 ) -> CellCosts:
     """Time the cells; each one runs at most ``min(its limit, cap)`` seconds."""
     root = root or paths.course_root()
@@ -316,6 +320,12 @@ def measure(
             run_in_kernel(ref_nb, workdir, costs.reference_kernel, cap)
         for _ in range(kernel_orig_passes):
             run_in_kernel(orig_nb, workdir, costs.original_kernel, cap, costs.original.timed_out)
+        slow_code = root / SLOW_CORRECT_CASE
+        if slow_code.exists():
+            slow = submissions.parse(slow_code.read_text()).replace
+            slow_cells = code_cells(notebook(slow, root=root), root)
+            for _ in range(slow_correct_passes):
+                run_in_process(slow_cells, workdir, costs.slow_correct, cap)
     return costs
 
 
@@ -339,8 +349,17 @@ def run(
     kernel_orig_passes: int = 1,
     root: Path | None = None,
     cap: float = 60.0,
+    slow_correct_passes: int = 1,
 ) -> Section:
-    costs = measure(ref_passes, orig_passes, kernel_ref_passes, kernel_orig_passes, root, cap)
+    costs = measure(
+        ref_passes,
+        orig_passes,
+        kernel_ref_passes,
+        kernel_orig_passes,
+        root,
+        cap,
+        slow_correct_passes,
+    )
     return section(costs)
 
 
@@ -387,6 +406,7 @@ def section(costs: CellCosts) -> Section:
             "needed",
             "limit / needed",
             "verdict",
+            "slow-but-correct case in-process",
         ],
     )
     too_low, unfinished, rows = [], [], []
@@ -437,6 +457,7 @@ def section(costs: CellCosts) -> Section:
             fmt_seconds(needed),
             f"{cell.limit / needed:.0f}x" if needed else "-",
             verdict,
+            _shown(costs.slow_correct, cell.id) if costs.slow_correct.passes else "-",
         )
     ref_errors = {**costs.reference.errors, **costs.reference_kernel.errors}
     if ref_errors:
@@ -460,7 +481,27 @@ def section(costs: CellCosts) -> Section:
             "the original-lab rule: the corpus case grader_tests/corpus/cases/original_lab.py "
             "explains that its EM, graded with a correct EM_step from its random start in "
             "test_EM_public, gets a nan mean and its exact-equality loop never ends; no limit "
-            "lets such code finish, grading stops it at the cell's limit."
+            "lets such code finish, grading stops it at the cell's limit. So each such "
+            "submission spends that cell's full limit there (part 1's per-example times show "
+            "it): the limit sets what code that never ends costs, and a lower limit that still "
+            "keeps 'needed' would grade such a class faster."
+        )
+    if costs.slow_correct.passes:
+        tight = [
+            c.grade_id or c.id
+            for c in costs.cells
+            if c.id in costs.slow_correct.timed_out
+            or (costs.slow_correct.median(c.id) or 0) * 2 > c.limit
+        ]
+        sec.notes.append(
+            "Last column, for information (not part of the rule): the corpus case "
+            f"{SLOW_CORRECT_CASE.as_posix()}, correct code about 1000x slower than the "
+            "reference (Python loops; a pdf call per sample). "
+            + (
+                f"Within 2x of its limit or stopped: {', '.join(tight)}."
+                if tight
+                else "Every cell ends within half its limit."
+            )
         )
     for name, timings in (
         ("reference", costs.reference_kernel),

@@ -292,10 +292,17 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         t = sec.table(
             f"Seconds per submission inside a worker ({default_workers} workers; autograde and "
             "feedback, from the pipeline's stamps), by example:",
-            ["example", "copies graded", "median", "max"],
+            ["example", "copies graded", "median", "max", "share of all worker time"],
         )
+        total = sum(sum(v) for v in per_example.values()) or 1.0
         for name, values in sorted(per_example.items()):
-            t.add(name, len(values), fmt_seconds(median(values)), fmt_seconds(max(values)))
+            t.add(
+                name,
+                len(values),
+                fmt_seconds(median(values)),
+                fmt_seconds(max(values)),
+                f"{sum(values) / total:.0%}",
+            )
     failed = [r for rs in runs.values() for r in rs if r.returncode != 0]
     for run in failed:
         sec.notes.append(f"{run.label} exited {run.returncode}: {_tail(run.log)}")
