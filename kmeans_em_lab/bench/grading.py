@@ -197,7 +197,10 @@ def throughput(
         worker_counts = (
             sorted(set(workers_list) | {default_workers}) if with_scaling else [default_workers]
         )
-        configs = ["nbgrader"] + [f"w{n}" for n in worker_counts]
+        # the goal's pair first and side by side, then the rest of the scaling
+        configs = ["nbgrader", f"w{default_workers}"] + [
+            f"w{n}" for n in worker_counts if n != default_workers
+        ]
         runs: dict[str, list[Run]] = {c: [] for c in configs}
         for r in range(rounds):
             order = configs if r % 2 == 0 else configs[::-1]
@@ -220,6 +223,11 @@ def throughput(
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _by_workers(runs: dict) -> list:
+    """(config, runs) with nbgrader first, then the pipeline by number of workers."""
+    return sorted(runs.items(), key=lambda kv: -1 if kv[0] == "nbgrader" else int(kv[0][1:]))
 
 
 def _throughput_section(runs, default_workers, students, examples, origin) -> Section:
@@ -250,7 +258,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         ],
     )
     speedups = {}
-    for config, config_runs in runs.items():
+    for config, config_runs in _by_workers(runs):
         wall = median(r.seconds for r in config_runs)
         workers = "1 (sequential)" if config == "nbgrader" else config[1:]
         if config != "nbgrader":
@@ -282,7 +290,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
     )
     # time inside the workers, by example (from the pipeline's stamps)
     per_example: dict[str, list[float]] = {}
-    for config, config_runs in runs.items():
+    for config, config_runs in _by_workers(runs):
         if config != f"w{default_workers}":
             continue
         for run in config_runs:
@@ -335,7 +343,7 @@ def _memory_section(runs, default_workers: int, n: int) -> Section:
         ],
     )
     worst_worker = None
-    for config, config_runs in runs.items():
+    for config, config_runs in _by_workers(runs):
         run = config_runs[0]
         s = run.sampler
         if s is None:
