@@ -22,6 +22,7 @@ import argparse
 import shlex
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from .. import paths
@@ -107,50 +108,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from . import machine
-    from .report import render
+    from .report import Goal, Section, render
     from .timing import loadavg
 
     load_before = loadavg()
     started = time.monotonic()
     quick = args.quick
-    command = "python -m kmeans_em_lab bench " + shlex.join(
-        sys.argv[2:] if len(sys.argv) > 2 else []
-    )
-    sections = []
+    command = " ".join(["python -m kmeans_em_lab bench", shlex.join(sys.argv[2:])]).strip()
+    sections: list = []
+    failures: list[str] = []
+
+    def part(title: str, build) -> None:
+        """Run one part; a part that fails is reported and the others still run."""
+        try:
+            built = build()
+        except Exception as err:  # noqa: BLE001 - reported in the results and the exit code
+            traceback.print_exc()
+            failures.append(title)
+            failed = Section(
+                f"{title} (FAILED)",
+                f"This part failed: `{type(err).__name__}: "
+                f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}`",
+            )
+            failed.goals.append(Goal(title, "failed", "-", None))
+            built = [failed]
+        sections.extend(built if isinstance(built, list | tuple) else [built])
 
     if 1 in args.parts or 5 in args.parts:
-        from . import grading
 
-        n = args.submissions or (4 if quick else 40)
-        workers_list = args.workers_list or (() if quick else (1, 2, 4))
-        throughput, memory = grading.throughput(
-            n_submissions=n,
-            rounds=args.rounds or 1,
-            workers_list=workers_list,
-            with_scaling=1 in args.parts,
-            keep=args.keep_scratch,
-        )
-        if 1 in args.parts:
-            sections.append(throughput)
-        if 5 in args.parts:
-            sections.append(memory)
+        def part1():
+            from . import grading
+
+            n = args.submissions or (4 if quick else 40)
+            workers_list = args.workers_list or (() if quick else (1, 2, 4))
+            throughput, memory = grading.throughput(
+                n_submissions=n,
+                rounds=args.rounds or 1,
+                workers_list=workers_list,
+                with_scaling=1 in args.parts,
+                keep=args.keep_scratch,
+            )
+            return [s for p, s in ((1, throughput), (5, memory)) if p in args.parts]
+
+        part("1. Autograde throughput / 5. Memory", part1)
     if 2 in args.parts:
-        from . import grading
 
-        repeats = args.overhead_repeats or (1 if quick else 5)
-        sections.append(grading.overhead(repeats=repeats, keep=args.keep_scratch))
+        def part2():
+            from . import grading
+
+            repeats = args.overhead_repeats or (1 if quick else 5)
+            return grading.overhead(repeats=repeats, keep=args.keep_scratch)
+
+        part("2. Per-submission overhead", part2)
     if 3 in args.parts:
-        from . import reference
 
-        sections.append(
-            reference.run(kmeans_rounds=5 if quick else 30, em_rounds=3 if quick else 10)
-        )
+        def part3():
+            from . import reference
+
+            return reference.run(kmeans_rounds=5 if quick else 30, em_rounds=3 if quick else 10)
+
+        part("3. Reference implementations vs scikit-learn", part3)
     if 4 in args.parts:
-        from . import cells
 
-        passes = (2, 1, 1, 1) if quick else (5, 3, 3, 1)
-        cap = args.cell_cap or (30.0 if quick else 60.0)
-        sections.append(cells.run(*passes, cap=cap))
+        def part4():
+            from . import cells
+
+            passes = (2, 1, 1, 1) if quick else (5, 3, 3, 1)
+            return cells.run(*passes, cap=args.cell_cap or (30.0 if quick else 60.0))
+
+        part("4. Hidden tests' cost and the time limits", part4)
     sections.sort(key=lambda s: s.title)
 
     header = machine.header(load_before, loadavg(), command)
@@ -164,4 +190,7 @@ def main(args: argparse.Namespace) -> int:
     output.write_text(text)
     print(text)
     print(f"written: {output}", file=sys.stderr)
+    if failures:
+        print(f"bench: failed: {', '.join(failures)}", file=sys.stderr)
+        return 1
     return 0
