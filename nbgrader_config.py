@@ -42,7 +42,6 @@ CELL_TIMEOUTS = {
     # hidden tests calling K_Means / EM several times
     "test_K_Means_hidden": 180,
     "test_K_Means_hidden_1d": 120,
-    "test_EM_public": 120,
     "test_EM_hidden": 300,
 }
 c.Execute.timeout = DEFAULT_CELL_TIMEOUT
