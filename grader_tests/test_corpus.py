@@ -70,7 +70,7 @@ def per_function(cells: dict[str, float]) -> dict[str, float]:
 # - the ungraded cells that run the student's whole algorithm on the lab's data get
 #   10 s instead of minutes: no point depends on them, and the slow cases
 #   (fault_slow_correct, original_lab) would spend minutes there on every grading;
-# - test_EM_public gets 10 s instead of 120 s: when grading, it runs the student's EM
+# - test_EM_public gets 10 s instead of 30 s: when grading, it runs the student's EM
 #   with the reference K_Means and EM_step (under 0.5 s for every case that passes it);
 #   only original_lab's never-ending loop reaches the limit.
 # Every other graded cell keeps the course's limit.
