@@ -8,37 +8,18 @@ same kinds of cases end to end through nbgrader.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pytest
-from numpy.random import default_rng
-from scipy.stats import norm
 
 from kmeans_em_lab import submissions
-from kmeans_em_lab.checks import CHECKS, run_hidden_checks
+from kmeans_em_lab.checks import CHECKS, run_hidden_checks, verdicts
 
 SOLUTIONS = submissions.source_solutions()
 
 
 def notebook(**replacements: str) -> dict:
     """A namespace holding the source solutions, with some functions replaced."""
-    ns = {"__name__": "__main__", "np": np, "norm": norm, "rng": default_rng(12345)}
-    for name, code in SOLUTIONS.items():
-        exec(compile(textwrap.dedent(replacements.get(name, code)), f"<{name}>", "exec"), ns)
-    return ns
-
-
-def verdicts(ns: dict) -> dict[str, str]:
-    """Check name -> '' when it passes, else its failure message."""
-    out = {}
-    for name in CHECKS:
-        try:
-            run_hidden_checks(name, ns)
-            out[name] = ""
-        except AssertionError as failure:
-            out[name] = str(failure)
-    return out
+    return submissions.run_cells(replacements.get(name, code) for name, code in SOLUTIONS.items())
 
 
 def failing(ns: dict) -> set[str]:

@@ -21,16 +21,12 @@ import argparse
 import json
 import os
 import shutil
-import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
-from numpy.random import default_rng
-from scipy.stats import norm
 
 from kmeans_em_lab import paths, submissions
-from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks
+from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
 
 HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "corpus" / "cases"
@@ -217,12 +213,7 @@ def test_readme_table_is_current():
 
 def _namespace(case: submissions.Case) -> dict:
     """The case's solution cells executed the way a notebook does (``__name__`` is __main__)."""
-    ns = {"__name__": "__main__", "np": np, "norm": norm, "rng": default_rng(12345),
-          "warnings": __import__("warnings")}  # fmt: skip
-    for cell_id in FUNCTIONS:
-        code = textwrap.dedent(case.edits.replace[cell_id])
-        exec(compile(code, f"<cell {cell_id}>", "exec"), ns)
-    return ns
+    return submissions.run_cells(case.edits.replace[cell_id] for cell_id in FUNCTIONS)
 
 
 # the reference solution, and correct variants whose results depend on the random state
@@ -338,12 +329,4 @@ def hidden_verdicts(case: str) -> dict[str, str]:
 
     Not for the cases that end the process or loop forever (fault_os_exit, fault_infinite_loop).
     """
-    ns = _namespace(load_cases()[case])
-    out = {}
-    for name in CHECKS:
-        try:
-            run_hidden_checks(name, ns)
-            out[name] = ""
-        except AssertionError as failure:
-            out[name] = str(failure)
-    return out
+    return verdicts(_namespace(load_cases()[case]))

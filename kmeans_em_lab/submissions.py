@@ -66,6 +66,26 @@ def parse(text: str) -> Edits:
     return edits
 
 
+def run_cells(codes, seed: int = 12345) -> dict:
+    """Execute solution-cell code the way the notebook does; returns the namespace.
+
+    ``codes``: cell sources in notebook order. The namespace starts with what
+    the notebook's setup cell provides (``np``, ``norm``, ``warnings`` and the
+    seeded ``rng``) and its ``__name__`` is ``__main__``, as in a kernel.
+    """
+    import textwrap
+    import warnings
+
+    import numpy as np
+    from scipy.stats import norm
+
+    namespace = {"__name__": "__main__", "np": np, "norm": norm, "warnings": warnings,
+                 "rng": np.random.default_rng(seed)}  # fmt: skip
+    for n, code in enumerate(codes):
+        exec(compile(textwrap.dedent(code), f"<cell {n}>", "exec"), namespace)
+    return namespace
+
+
 def release_notebook(course_root: Path | None = None) -> Path:
     root = course_root or paths.course_root()
     return root / "release" / paths.ASSIGNMENT / paths.NOTEBOOK
