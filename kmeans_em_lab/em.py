@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from .kmeans import lloyd
 
@@ -32,26 +32,46 @@ def _log_normal_pdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     return -0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma) - _LOG_SQRT_2PI
 
 
-def _component_log_densities(X, pi, mu, sigma) -> np.ndarray:
-    """log((1 - pi) phi_0(x_i)) and log(pi phi_1(x_i)), shape (N, 2)."""
+def _component_log_densities(X, pi, mu, sigma) -> tuple[np.ndarray, np.ndarray]:
+    """log((1 - pi) phi_0(x_i)) and log(pi phi_1(x_i)), each of shape (N,)."""
     X = np.asarray(X, dtype=float)
-    return np.column_stack(
-        [
-            np.log1p(-pi) + _log_normal_pdf(X, mu[0], sigma[0]),
-            np.log(pi) + _log_normal_pdf(X, mu[1], sigma[1]),
-        ]
+    return (
+        np.log1p(-pi) + _log_normal_pdf(X, mu[0], sigma[0]),
+        np.log(pi) + _log_normal_pdf(X, mu[1], sigma[1]),
     )
 
 
+def _gamma(log_dens) -> np.ndarray:
+    log_0, log_1 = log_dens
+    return expit(log_1 - log_0)  # pi phi_1 / ((1 - pi) phi_0 + pi phi_1), without overflow
+
+
+def _total_log_likelihood(log_dens) -> float:
+    return float(np.logaddexp(*log_dens).sum())
+
+
 def responsibilities(X, pi, mu, sigma) -> np.ndarray:
-    """gamma_i = P(component 1 | x_i), shape (N,), computed in log space."""
-    log_dens = _component_log_densities(X, pi, mu, sigma)
-    return expit(log_dens[:, 1] - log_dens[:, 0])
+    """E-step: gamma_i = P(component 1 | x_i), shape (N,), computed in log space."""
+    return _gamma(_component_log_densities(X, pi, mu, sigma))
 
 
 def log_likelihood(X, pi, mu, sigma) -> float:
     """sum_i log p(x_i) under the mixture (natural log)."""
-    return float(logsumexp(_component_log_densities(X, pi, mu, sigma), axis=1).sum())
+    return _total_log_likelihood(_component_log_densities(X, pi, mu, sigma))
+
+
+def maximise(X, gamma) -> tuple[float, np.ndarray, np.ndarray]:
+    """M-step from the responsibilities ``gamma`` (shape (N,)): ``(pi, mu, sigma)``.
+
+    Component 0 weighs sample i by ``1 - gamma_i``, component 1 by ``gamma_i``;
+    each variance is taken around that component's new mean.
+    """
+    X = np.asarray(X, dtype=float)
+    weights = np.stack([1.0 - gamma, gamma])  # (2, N): component 0, component 1
+    totals = weights.sum(axis=1)
+    new_mu = weights @ X / totals
+    new_var = np.einsum("kn,kn->k", weights, (X - new_mu[:, None]) ** 2) / totals
+    return float(gamma.mean()), new_mu, np.sqrt(new_var)
 
 
 def em_step(X, pi, mu, sigma) -> tuple[float, np.ndarray, np.ndarray]:
@@ -60,13 +80,7 @@ def em_step(X, pi, mu, sigma) -> tuple[float, np.ndarray, np.ndarray]:
     ``mu`` and ``sigma`` come back as float arrays of shape (2,). The inputs
     are not modified.
     """
-    X = np.asarray(X, dtype=float)
-    gamma = responsibilities(X, pi, mu, sigma)
-    weights = np.column_stack([1.0 - gamma, gamma])  # (N, 2): component 0, component 1
-    totals = weights.sum(axis=0)
-    new_mu = weights.T @ X / totals
-    new_var = np.einsum("nk,nk->k", weights, (X[:, None] - new_mu) ** 2) / totals
-    return float(gamma.mean()), new_mu, np.sqrt(new_var)
+    return maximise(X, responsibilities(X, pi, mu, sigma))
 
 
 def init_from_kmeans(X, centres=None, rng: np.random.Generator | None = None):
@@ -108,11 +122,15 @@ def em(X, pi, mu, sigma, tol: float = 1e-14, max_iter: int = 100_000) -> EMResul
     """
     X = np.asarray(X, dtype=float)
     pi, mu, sigma = float(pi), np.asarray(mu, dtype=float), np.asarray(sigma, dtype=float)
-    ll = log_likelihood(X, pi, mu, sigma)
+    # The densities at the current parameters give both their log-likelihood
+    # and the next E-step, so each iteration evaluates them once.
+    log_dens = _component_log_densities(X, pi, mu, sigma)
+    ll = _total_log_likelihood(log_dens)
     history = [ll]
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is reported)
-        pi, mu, sigma = em_step(X, pi, mu, sigma)
-        new_ll = log_likelihood(X, pi, mu, sigma)
+        pi, mu, sigma = maximise(X, _gamma(log_dens))
+        log_dens = _component_log_densities(X, pi, mu, sigma)
+        new_ll = _total_log_likelihood(log_dens)
         history.append(new_ll)
         converged = new_ll - ll < tol * abs(ll)
         ll = new_ll

@@ -31,10 +31,17 @@ def _as_2d(X: np.ndarray, m: np.ndarray | None = None):
 
 
 def squared_distances(X: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distance of every sample to every centre, shape (N, K)."""
+    """Squared Euclidean distance of every sample to every centre, shape (N, K).
+
+    Computed from the differences ``x_i - m_k`` (never as ``|x|^2 - 2 x.m + |m|^2``,
+    which rounds equal distances apart and would break ties at random). The
+    differences are laid out features first, shape (F, K, N), so that each
+    sum over the features adds whole contiguous rows of N samples.
+    """
     X2, m2 = _as_2d(X, m)
-    diff = X2[:, None, :] - m2[None, :, :]  # (N, K, F)
-    return np.einsum("nkf,nkf->nk", diff, diff)
+    samples_by_feature = np.ascontiguousarray(X2.T)  # (F, N)
+    diff = samples_by_feature[:, None, :] - m2.T[:, :, None]  # (F, K, N)
+    return np.einsum("fkn,fkn->nk", diff, diff)
 
 
 def assign_labels(X: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float]:
@@ -90,12 +97,15 @@ def update(X: np.ndarray, C: dict[int, np.ndarray], m: np.ndarray) -> np.ndarray
 
 
 def update_from_labels(X: np.ndarray, labels: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Cluster means from a label vector (the vectorised form of :func:`update`)."""
+    """Cluster means from a label vector (the vectorised form of :func:`update`).
+
+    ``member[k, i]`` is 1 when sample i is in cluster k, so ``member @ X``
+    holds the per-cluster sums (K, F) and ``member.sum(1)`` the counts.
+    """
     X2, m2 = _as_2d(X, m)
-    K = len(m2)
-    counts = np.bincount(labels, minlength=K)
-    sums = np.zeros_like(m2)
-    np.add.at(sums, labels, X2)
+    member = labels == np.arange(len(m2))[:, None]  # (K, N), bool
+    counts = member.sum(axis=1)
+    sums = member @ X2
     filled = counts > 0
     new_m = m2.copy()
     new_m[filled] = sums[filled] / counts[filled, None]
