@@ -103,6 +103,20 @@ def test_em_step_matches_a_naive_loop(seed):
     np.testing.assert_allclose(sigma_r, sigma_n, rtol=0, atol=1e-12)
 
 
+def test_em_runs_the_same_steps_as_em_step(gmm):
+    """em() shares one density evaluation between the log-likelihood and the next
+    E-step: its path must still be em_step applied n_iter times."""
+    start = em.init_from_kmeans(gmm.X, centres=[-1.0, 1.0])
+    run = em.em(gmm.X, *start)
+    pi, mu, sigma = start
+    for step in range(run.n_iter):
+        pi, mu, sigma = em.em_step(gmm.X, pi, mu, sigma)
+        assert run.history[step + 1] == pytest.approx(
+            em.log_likelihood(gmm.X, pi, mu, sigma), rel=1e-14
+        )
+    assert (run.pi, *run.mu, *run.sigma) == pytest.approx((pi, *mu, *sigma), rel=1e-13)
+
+
 def test_em_step_does_not_mutate_its_inputs():
     X, _ = _mixture(4, n=200)
     mu, sigma, X_before = np.array([-1.0, 2.0]), np.array([1.0, 1.0]), X.copy()

@@ -9,7 +9,6 @@ assignment and its hidden tests.
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 from . import paths
@@ -27,16 +26,6 @@ def load_config(course_root: Path):
     return config
 
 
-@contextlib.contextmanager
-def _chdir(path: Path):
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
 def generate(
     course_root: Path | None = None, assignment: str = paths.ASSIGNMENT, use_db: bool = False
 ) -> Path:
@@ -49,7 +38,7 @@ def generate(
     # what `nbgrader generate_assignment --no-db` sets
     config.GenerateAssignment.no_database = not use_db
     config.SaveCells.enabled = use_db
-    with _chdir(course_root):
+    with contextlib.chdir(course_root):
         coursedir = CourseDirectory(config=config)
         api = NbGraderAPI(coursedir=coursedir, config=config)
         result = api.generate_assignment(assignment, force=True, create=use_db)

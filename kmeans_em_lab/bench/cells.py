@@ -125,16 +125,6 @@ def clear_reference_caches() -> None:
             value.cache_clear()
 
 
-@contextlib.contextmanager
-def _chdir(path: Path):
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 def _python_only(source: str) -> str:
     """The cell without IPython magics (``%matplotlib inline``, ``%config ...``)."""
     return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
@@ -194,7 +184,11 @@ def run_in_process(cells: list[Cell], workdir: Path, timings: Timings, cap: floa
     namespace = {"__name__": "__main__"}
     seconds = {}
     sink = io.StringIO()
-    with _chdir(workdir), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with (
+        contextlib.chdir(workdir),
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
         for cell in cells:
             allowed = min(cell.limit, cap)
             if cell.id in timings.timed_out:
@@ -342,24 +336,9 @@ def _nice_ceiling(seconds: float) -> int:
     return int(math.ceil(seconds / 300) * 300)
 
 
-def run(
-    ref_passes: int = 5,
-    orig_passes: int = 3,
-    kernel_ref_passes: int = 3,
-    kernel_orig_passes: int = 1,
-    root: Path | None = None,
-    cap: float = 60.0,
-    slow_correct_passes: int = 1,
-) -> Section:
-    costs = measure(
-        ref_passes,
-        orig_passes,
-        kernel_ref_passes,
-        kernel_orig_passes,
-        root,
-        cap,
-        slow_correct_passes,
-    )
+def run(**options) -> Section:
+    """Part 4's section; ``options`` are those of :func:`measure`."""
+    costs = measure(**options)
     return section(costs)
 
 
