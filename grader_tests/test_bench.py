@@ -145,3 +145,30 @@ def test_an_endless_cell_is_stopped_at_its_cap_and_the_pass_goes_on(tmp_path):
     assert timings.passes[0]["loop"] >= 0.3 and "after" in timings.passes[0]
     cells.run_in_process([endless, after], tmp_path, timings, cap=0.3)  # not run again
     assert timings.passes[1]["loop"] == 0.3
+
+
+def test_part1_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
+    """The goal's pair runs every round, the other worker counts only in the first:
+    each speed-up must use nbgrader's time of the same round."""
+    from kmeans_em_lab.bench import grading
+
+    def run(label, seconds):
+        return grading.Run(label, seconds, 0, tmp_path / "log", (0.0, 0.0, 0.0))
+
+    runs = {
+        "nbgrader": [run("nbgrader", s) for s in (100.0, 120.0, 80.0)],
+        "w2": [run("w2", s) for s in (50.0, 40.0, 50.0)],
+        "w1": [run("w1", 80.0)],
+        "w4": [run("w4", 40.0)],
+    }
+    examples = [course.Example("ada_correct", tmp_path)]
+    section = grading._throughput_section(runs, 2, ["b00-ada_correct"] * 4, examples, "test")
+    speedups = section.data["speedups"]
+    assert speedups["w2"] == pytest.approx(2.0)  # median of 2.0, 3.0, 1.6
+    assert speedups["w1"] == pytest.approx(1.25)  # 100 / 80, round 1 only
+    assert speedups["w4"] == pytest.approx(2.5)
+    (goal,) = section.goals
+    assert goal.met is True
+    tables = _well_formed(section)
+    runs_column = [row[2] for row in tables[2][1:]]
+    assert runs_column == ["3", "1", "3", "1"]  # nbgrader, then workers 1, 2, 4

@@ -197,13 +197,12 @@ def throughput(
         worker_counts = (
             sorted(set(workers_list) | {default_workers}) if with_scaling else [default_workers]
         )
-        # the goal's pair first and side by side, then the rest of the scaling
-        configs = ["nbgrader", f"w{default_workers}"] + [
-            f"w{n}" for n in worker_counts if n != default_workers
-        ]
-        runs: dict[str, list[Run]] = {c: [] for c in configs}
+        # the goal's pair side by side in every round; the rest of the scaling in the first
+        pair = ["nbgrader", f"w{default_workers}"]
+        scaling = [f"w{n}" for n in worker_counts if n != default_workers]
+        runs: dict[str, list[Run]] = {c: [] for c in pair + scaling}
         for r in range(rounds):
-            order = configs if r % 2 == 0 else configs[::-1]
+            order = (pair if r % 2 == 0 else pair[::-1]) + (scaling if r == 0 else [])
             for config in order:
                 log = base / "logs" / f"round{r}-{config}.log"
                 print(
@@ -239,8 +238,10 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         "with a markdown cell naming it. Baseline: `nbgrader autograde lab3` (one process, "
         "one submission after the other). Candidate: `python -m kmeans_em_lab grade "
         "--workers N --force` (autograde, HTML feedback, grades CSV and the class report). "
-        f"Each on a fresh gradebook, in alternation, {rounds} round(s); speed-up = nbgrader's "
-        "time / the pipeline's in the same round (median over rounds).",
+        f"Each on a fresh gradebook. The goal's pair (nbgrader and the default workers) runs "
+        f"side by side in {rounds} round(s), alternating which goes first; the other worker "
+        "counts run once, in the first round. Speed-up = nbgrader's time / the pipeline's in "
+        "the same round (median over rounds); wall time is the median over runs.",
     )
     baseline = runs["nbgrader"]
     table = sec.table(
@@ -248,6 +249,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         [
             "command",
             "workers",
+            "runs",
             "wall time",
             "per submission",
             "speed-up vs nbgrader",
@@ -263,7 +265,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         workers = "1 (sequential)" if config == "nbgrader" else config[1:]
         if config != "nbgrader":
             speedups[config] = paired_ratio(
-                [b.seconds for b in baseline], [r.seconds for r in config_runs]
+                [b.seconds for b in baseline[: len(config_runs)]], [r.seconds for r in config_runs]
             )
         label = "nbgrader autograde lab3" if config == "nbgrader" else "kmeans_em_lab grade"
         if config == f"w{default_workers}":
@@ -271,12 +273,13 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         table.add(
             label,
             workers,
+            len(config_runs),
             fmt_seconds(wall),
             fmt_seconds(wall / n),
             "1.00x (baseline)" if config == "nbgrader" else fmt_ratio(speedups[config]),
             f"{median(r.autograded for r in config_runs):g}/{n}",
             ",".join(str(r.returncode) for r in config_runs),
-            "; ".join(_score_check(r, b) for r, b in zip(config_runs, baseline, strict=True)),
+            "; ".join(_score_check(r, b) for r, b in zip(config_runs, baseline, strict=False)),
             fmt_load(config_runs[0].load),
         )
     default = speedups.get(f"w{default_workers}")
