@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
+from ..pipeline import settings
 from . import course as scratch
 from .memory import TreeSampler
 from .report import Goal, Section, fmt_mib, fmt_ratio, fmt_seconds
@@ -189,7 +190,7 @@ def throughput(
 ) -> tuple[Section, Section]:
     root = paths.course_root()
     base = _scratch_dir(keep)
-    default_workers = os.cpu_count() or 1
+    default_workers = settings.default_workers()
     try:
         examples, origin = scratch.collect_examples(root, base / "examples")
         course = scratch.copy_course(root, base / "course")

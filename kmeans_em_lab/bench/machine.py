@@ -7,6 +7,7 @@ import platform
 import sys
 from importlib import metadata
 
+from ..pipeline.settings import usable_cores
 from .report import Section, fmt_mib
 from .timing import fmt_load, loadavg
 
@@ -56,13 +57,6 @@ def _blas() -> str:
         if p.get("user_api") == "blas"
     }
     return ", ".join(sorted(found)) or "unknown"
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def header(load_before: tuple[float, float, float], load_after=None, command: str = "") -> Section:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .. import paths
+from .settings import default_workers
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -24,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="grading processes (default: the machine's cores, %(default)s)",
+        default=None,
+        help=f"grading processes (default: two per usable core, here {default_workers()})",
     )
     parser.add_argument(
         "--student",
@@ -88,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
         root=root,
         assignment=args.assignment,
         notebook=f"{args.assignment}.ipynb",
-        workers=max(1, args.workers),
+        workers=max(1, args.workers or default_workers()),
         students=args.students,
         force=args.force,
         watchdog=args.watchdog,
