@@ -276,7 +276,10 @@ def _run_pool(tmp_path, students, job, deadline=3.0, workers=2):
         PoolEvents(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
         poll=0.1,
     )
-    return pool.run(students), events
+    try:
+        return pool.run(students), events
+    finally:
+        pool.close()
 
 
 def test_pool_watchdog_kills_stuck_workers_retries_once_and_grades_the_rest(tmp_path):
@@ -305,3 +308,20 @@ def test_pool_reports_every_student_when_no_worker_can_start(tmp_path):
     )
     assert {r["status"] for r in results.values()} == {"failed"}
     assert "this job cannot be built" in results["a"]["message"]
+
+
+def test_pool_started_early_grows_on_demand_and_stops_every_worker_on_close(tmp_path):
+    settings = Settings(root=tmp_path, job="pipeline_fixtures.fake_jobs:make_job")
+    pool = Pool(settings, 2, poll=0.1)
+    pool.start(1)  # the parent starts what it knows is needed, before the gradebook says more
+    assert len(pool._pool) == 1
+    try:
+        results = pool.run(["a", "b", "c", "d"])
+        assert {r["status"] for r in results.values()} == {"graded"}
+        workers = [w.process for w in pool._pool]
+        assert len(workers) == 2, "run() starts the workers start() did not"
+        assert all(w.stopping for w in pool._pool), "told to stop as soon as grading ends"
+    finally:
+        pool.close()
+    assert pool._pool == []
+    assert all(not p.is_alive() and p.exitcode == 0 for p in workers), [p.exitcode for p in workers]

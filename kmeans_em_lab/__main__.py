@@ -6,6 +6,7 @@ Commands are loaded lazily so that ``data`` does not pay for nbgrader's imports.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -32,5 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     return int(module.main(command_parser.parse_args(rest)) or 0)
 
 
+def exit_quickly(status: int) -> None:
+    """Exit without the interpreter's final garbage collections.
+
+    Once nbgrader and matplotlib are loaded, collecting their objects at exit
+    takes about 0.4 s, a share of every ``grade`` run. Frozen objects are
+    left to the OS; files are still flushed and closed and atexit handlers still run.
+    """
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_quickly(main())

@@ -68,19 +68,9 @@ def main(args: argparse.Namespace) -> int:
     from .settings import skip_slow_optional_imports
 
     skip_slow_optional_imports()
-    from . import grader, intake, scores, stamps
-    from .export import write_csv
-    from .pool import Pool, PoolEvents
-    from .prepare import SetupError, prepare
-    from .progress import Progress
-    from .report import terminal_table, write_png
-    from .settings import (
-        Settings,
-        course_id,
-        db_url,
-        load_course_config,
-        submission_deadline,
-    )
+    from . import intake
+    from .pool import Pool
+    from .settings import Settings, load_course_config
 
     root = Path(args.course_root or paths.course_root()).resolve()
     # the hidden checks (and so the kernels, which inherit it) read this course's data/
@@ -101,27 +91,51 @@ def main(args: argparse.Namespace) -> int:
     except (FileNotFoundError, KeyError) as err:
         print(f"grade: {str(err).strip(chr(39))}", file=sys.stderr)
         return EXIT_SETUP
-    url, course = db_url(config), course_id(config)
-    to_grade, outcomes = _select(settings, url, course, students)
 
-    # Workers start now: their imports overlap with the release check below.
-    pool = progress = None
+    # Workers start before anything else: their start-up (nbgrader's imports, about
+    # 2 s) overlaps the parent's own (gradebook, release check). As many as there are
+    # submissions changed on disk, which all need grading; the pool starts more if
+    # the gradebook adds some (a student missing from it is graded again).
+    changed, _ = _select(settings, students, in_gradebook=lambda student: True)
+    pool = Pool(settings, settings.workers)
+    pool.start(min(settings.workers, len(changed)))
+    try:
+        return _grade(settings, config, students, pool)
+    except BaseException:
+        pool.kill_all()
+        raise
+
+
+def _grade(settings, config, students: list[str], pool) -> int:
+    from . import scores, stamps
+    from .export import write_csv
+    from .pool import PoolEvents
+    from .prepare import SetupError, prepare
+    from .progress import Progress
+    from .report import preload_matplotlib, terminal_table, write_png
+    from .settings import course_id, db_url, submission_deadline
+
+    url, course = db_url(config), course_id(config)
+    to_grade, outcomes = _select(
+        settings,
+        students,
+        in_gradebook=lambda s: scores.has_submission(url, course, settings.assignment, s),
+    )
+    progress = None
     if to_grade:
         progress = Progress(len(to_grade))
-        events = PoolEvents(
+        pool.events = PoolEvents(
             started=progress.started,
             finished=progress.finished,
             retrying=progress.retrying,
             tick=progress.tick,
         )
-        workers = min(settings.workers, len(to_grade))
-        pool = Pool(settings, workers, submission_deadline(config, settings), events)
-        pool.start()
+        pool.workers = min(settings.workers, len(to_grade))
+        pool.deadline = submission_deadline(config, settings)
     try:
         layout, done = prepare(settings, config, students)
     except (FileNotFoundError, SetupError) as err:
-        if pool:
-            pool.kill_all()
+        pool.kill_all()
         print(f"grade: {err}", file=sys.stderr)
         return EXIT_SETUP
     _say(f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; {done}")
@@ -130,11 +144,13 @@ def main(args: argparse.Namespace) -> int:
 
     # -- grading ------------------------------------------------------------------
     results: dict[str, dict] = {}
-    if pool:
+    if to_grade:
         _say(
             f"grading {len(to_grade)} submission(s) with {pool.workers} worker(s) "
             f"(watchdog {pool.deadline:.0f} s per submission)"
         )
+        # the parent waits on its workers meanwhile: the report's imports cost nothing
+        preload_matplotlib()
         try:
             results = pool.run(to_grade)
         except KeyboardInterrupt:
@@ -142,9 +158,13 @@ def main(args: argparse.Namespace) -> int:
             print("grade: interrupted; workers and kernels stopped", file=sys.stderr)
             return EXIT_INTERRUPTED
         progress.close()
-        for student, result in results.items():
-            if result["status"] == "failed":
+        failed = [s for s, r in results.items() if r["status"] == "failed"]
+        if failed:
+            from . import grader
+
+            for student in failed:
                 grader.mark_failed(settings, url, course, student)
+                result = results[student]
                 result["flags"] = [f"not graded: {result['message']}"] + result.get("flags", [])
         outcomes.update(results)
 
@@ -153,7 +173,7 @@ def main(args: argparse.Namespace) -> int:
     table = scores.class_scores(url, course, settings.assignment)
     for student in table:
         if student not in outcomes:
-            stamp = stamps.read(root, settings.assignment, student)
+            stamp = stamps.read(settings.root, settings.assignment, student)
             if stamp:
                 outcomes[student] = stamp
     csv_path = write_csv(
@@ -174,12 +194,18 @@ def main(args: argparse.Namespace) -> int:
     _say()
     _say(terminal_table(table, layout, outcomes))
     _say()
-    return _summary(settings, outcomes, results, csv_path, png_path)
+    status = _summary(settings, outcomes, results, csv_path, png_path)
+    pool.close()  # the workers were told to stop when grading ended: they are gone by now
+    return status
 
 
-def _select(settings, url: str, course: str, students: list[str]) -> tuple[list[str], dict]:
-    """(students to grade, {student: stamp} of those unchanged since last graded)."""
-    from . import scores, stamps
+def _select(settings, students: list[str], in_gradebook) -> tuple[list[str], dict]:
+    """(students to grade, {student: stamp} of those unchanged since last graded).
+
+    ``in_gradebook(student)`` says whether the gradebook holds the student's
+    submission; it is asked last, only of students unchanged on disk.
+    """
+    from . import stamps
 
     course_digest = stamps.course_digest(settings.root, settings.assignment)
     to_grade, kept = [], {}
@@ -189,11 +215,11 @@ def _select(settings, url: str, course: str, students: list[str]) -> tuple[list[
         unchanged = (
             not settings.force
             and stamps.is_current(stamp, digest, course_digest)
-            and scores.has_submission(url, course, settings.assignment, student)
             and (
                 stamp["status"] == "zero"
                 or (settings.autograded_dir(student) / settings.notebook).exists()
             )
+            and in_gradebook(student)
         )
         if unchanged:
             kept[student] = stamp

@@ -48,6 +48,7 @@ class _Worker:
     ready: bool = False
     student: str | None = None
     started: float = 0.0
+    stopping: bool = False  # told to stop (sent None)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class PoolEvents:
 class Pool:
     settings: Settings
     workers: int
-    deadline: float  # seconds one submission may take before its worker is killed
+    deadline: float = float("inf")  # seconds one submission may take before its worker is killed
     events: PoolEvents = field(default_factory=PoolEvents)
     poll: float = 0.5
 
@@ -103,13 +104,21 @@ class Pool:
             pass
         self._pool.remove(worker)
 
-    def _stop_all(self) -> None:
-        for worker in list(self._pool):
+    def _tell_all_to_stop(self) -> None:
+        for worker in self._pool:
+            if worker.stopping:
+                continue
+            worker.stopping = True
             try:
                 worker.conn.send(None)
             except OSError:
                 pass
-        end = time.monotonic() + 10
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Wait for the workers to stop (they were told to when :meth:`run` ended);
+        one still running after ``timeout`` seconds is killed with its tree."""
+        self._tell_all_to_stop()
+        end = time.monotonic() + timeout
         for worker in list(self._pool):
             worker.process.join(timeout=max(0.1, end - time.monotonic()))
             self._retire(worker, kill=worker.process.is_alive())
@@ -118,9 +127,11 @@ class Pool:
         for worker in list(self._pool):
             self._retire(worker, kill=True)
 
-    def start(self) -> None:
-        """Start the workers ahead of :meth:`run` (their start-up overlaps other work)."""
-        while len(self._pool) < self.workers:
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` workers (default: all) ahead of :meth:`run`, so that their
+        start-up overlaps other work; :meth:`run` starts any more it needs."""
+        count = self.workers if count is None else min(count, self.workers)
+        while len(self._pool) < count:
             self._spawn()
 
     # -- the loop -----------------------------------------------------------------
@@ -143,7 +154,8 @@ class Pool:
         except BaseException:
             self.kill_all()
             raise
-        self._stop_all()
+        # told now, waited for in close(): the caller's own work overlaps their exit
+        self._tell_all_to_stop()
         return self._results
 
     def _fill(self) -> None:

