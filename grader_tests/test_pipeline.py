@@ -273,6 +273,24 @@ def test_rerun_regrades_only_what_changed(graded_class):
     assert grades_of(graded_class["after"], "partial") == {**FULL, "test_add_public": 0.0}
 
 
+def test_unchanged_submission_missing_from_a_new_gradebook_is_graded_again(tmp_path):
+    root = toy.build_course(tmp_path / "course", timeout=3)
+    toy.make_submission(root, "ok")
+    toy.make_submission(root, "later")
+    first = grade(root, "--workers", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (root / "gradebook.db").unlink()  # e.g. the instructor starts a new database
+    toy.make_submission(root, "later", toy.answers(add="raise ValueError('no')\n"))
+    second = grade(root, "--workers", "2")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "unchanged since last graded" not in second.stdout
+    # "later" changed on disk, "ok" did not: the gradebook alone says "ok" needs grading
+    assert "grading 2 submission(s) with 2 worker(s)" in second.stdout
+    table = class_table(root)
+    assert grades_of(table, "ok") == FULL
+    assert grades_of(table, "later") == {**FULL, "test_add_public": 0.0}
+
+
 def test_forced_regrade_gives_identical_scores(graded_class):
     third = graded_class["runs"][2]
     assert third.returncode == 0, third.stderr

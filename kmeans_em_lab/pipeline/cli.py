@@ -96,17 +96,17 @@ def main(args: argparse.Namespace) -> int:
     # 2 s) overlaps the parent's own (gradebook, release check). As many as there are
     # submissions changed on disk, which all need grading; the pool starts more if
     # the gradebook adds some (a student missing from it is graded again).
-    changed, _ = _select(settings, students, in_gradebook=lambda student: True)
+    changed, unchanged = _changed_on_disk(settings, students)
     pool = Pool(settings, settings.workers)
     pool.start(min(settings.workers, len(changed)))
     try:
-        return _grade(settings, config, students, pool)
+        return _grade(settings, config, students, unchanged, pool)
     except BaseException:
         pool.kill_all()
         raise
 
 
-def _grade(settings, config, students: list[str], pool) -> int:
+def _grade(settings, config, students: list[str], unchanged: dict, pool) -> int:
     from . import scores, stamps
     from .export import write_csv
     from .pool import PoolEvents
@@ -116,11 +116,12 @@ def _grade(settings, config, students: list[str], pool) -> int:
     from .settings import course_id, db_url, submission_deadline
 
     url, course = db_url(config), course_id(config)
-    to_grade, outcomes = _select(
-        settings,
-        students,
-        in_gradebook=lambda s: scores.has_submission(url, course, settings.assignment, s),
-    )
+    # unchanged on disk but missing from the gradebook (e.g. a new database): graded again
+    missing = {
+        s for s in unchanged if not scores.has_submission(url, course, settings.assignment, s)
+    }
+    to_grade = [s for s in students if s in missing or s not in unchanged]
+    outcomes = {s: stamp for s, stamp in unchanged.items() if s not in missing}
     progress = None
     if to_grade:
         progress = Progress(len(to_grade))
@@ -199,33 +200,29 @@ def _grade(settings, config, students: list[str], pool) -> int:
     return status
 
 
-def _select(settings, students: list[str], in_gradebook) -> tuple[list[str], dict]:
-    """(students to grade, {student: stamp} of those unchanged since last graded).
-
-    ``in_gradebook(student)`` says whether the gradebook holds the student's
-    submission; it is asked last, only of students unchanged on disk.
-    """
+def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
+    """(students whose submission or course changed since last graded, or never graded;
+    {student: stamp} of the others). ``--force`` counts every student as changed."""
     from . import stamps
 
     course_digest = stamps.course_digest(settings.root, settings.assignment)
-    to_grade, kept = [], {}
+    changed, unchanged = [], {}
     for student in students:
         stamp = stamps.read(settings.root, settings.assignment, student)
         digest = stamps.folder_digest(settings.submitted / student / settings.assignment)
-        unchanged = (
+        current = (
             not settings.force
             and stamps.is_current(stamp, digest, course_digest)
             and (
                 stamp["status"] == "zero"
                 or (settings.autograded_dir(student) / settings.notebook).exists()
             )
-            and in_gradebook(student)
         )
-        if unchanged:
-            kept[student] = stamp
+        if current:
+            unchanged[student] = stamp
         else:
-            to_grade.append(student)
-    return to_grade, kept
+            changed.append(student)
+    return changed, unchanged
 
 
 def _ensure_feedback(settings, config, students: list[str]) -> None:
