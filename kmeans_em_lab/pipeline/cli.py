@@ -98,7 +98,7 @@ def main(args: argparse.Namespace) -> int:
     # the gradebook adds some (a student missing from it is graded again).
     changed, unchanged = _changed_on_disk(settings, students)
     pool = Pool(settings, settings.workers)
-    pool.start(min(settings.workers, len(changed)))
+    pool.start(len(changed))  # at most settings.workers
     try:
         return _grade(settings, config, students, unchanged, pool)
     except BaseException:
