@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kmeans_em_lab import submissions
-from kmeans_em_lab.checks import CHECKS, run_hidden_checks, verdicts
+from kmeans_em_lab.checks import CHECKS, judge, record_in_process, run_hidden_checks, verdicts
 
 SOLUTIONS = submissions.source_solutions()
 
@@ -231,12 +231,29 @@ def test_monkeypatched_numpy_fails_the_check(monkeypatch):
     assert all("numpy.allclose" in message for message in found.values())
 
 
-def test_monkeypatched_checks_are_detected(monkeypatch):
-    from kmeans_em_lab.checks import kmeans_checks
+def test_a_patched_recorder_is_refused(monkeypatch):
+    from lab3_kernel import capture
 
     ns = notebook(Set="def Set(X, m):\n    return {}, 0.0\n")
-    monkeypatch.setattr(kmeans_checks, "check_Set", lambda namespace: None)
-    assert "kmeans_checks.check_Set" in verdicts(ns)["Set"]
+    monkeypatch.setattr(capture, "call", lambda *a, **k: ({}, capture.CallReport()))
+    assert "lab3_kernel.capture.call" in verdicts(ns)["Set"]
+
+
+def test_the_verdict_comes_from_the_record_not_from_the_kernel():
+    """Whatever the kernel claims, only results that pass the check earn the cell."""
+    ns = notebook(Set="def Set(X, m):\n    return {}, 0.0\n")
+    honest = record_in_process("Set", ns)
+    assert judge("Set", honest)
+    assert judge("Set", {**honest, "refused": ""})  # claiming no refusal changes nothing
+    assert "no record" in judge("Set", None)
+    assert "no record" in judge("Set", {**honest, "check": "Update"})
+    cut = {**honest, "outcomes": honest["outcomes"][:2]}
+    assert "no record of the call" in judge("Set", cut)
+    good = record_in_process("Set", notebook())
+    assert judge("Set", good) == ""
+    forged = {**good, "outcomes": [{**o, "result": {"opaque": "x", "repr": "1"}}
+                                   for o in good["outcomes"]]}  # fmt: skip
+    assert judge("Set", forged)
 
 
 def test_a_missing_function_is_reported_by_name():

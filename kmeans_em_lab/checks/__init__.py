@@ -1,39 +1,48 @@
-"""What the notebook's hidden tests call.
+"""What the grader checks, and how the record of a graded cell becomes its verdict.
 
-A hidden test cell holds only::
+The notebook's graded cells hold no checks. A hidden test cell is only::
 
-    import importlib, kmeans_em_lab.checks
-    importlib.reload(kmeans_em_lab.checks).run_hidden_checks("Set", globals())
+    import lab3_kernel
+    lab3_kernel.record("Set", globals())
 
-(the reload undoes any reassignment of this module's functions by a student
-cell, and reloads :mod:`.integrity`, so a student cell cannot switch off the
-tamper detection either). :func:`run_hidden_checks` first makes sure the
-grading tools are intact and the function does not call another package's
-clustering or mixture code, then runs the function's checks. Any failure is
-an ``AssertionError`` whose message is the student's feedback.
+and a public test starts with a hidden region (stripped from the release)::
 
-Public test cells start with a hidden region too (stripped from the release,
-so students never see it)::
+    import lab3_kernel
+    lab3_kernel.record_public("K_Means", globals())
 
-    importlib.reload(kmeans_em_lab.checks).run_public_prelude("K_Means", globals())
+Before such a cell runs, the grader writes its :func:`plan` into the kernel's
+inbox: for a hidden test the calls its check makes (planned against the
+reference, :mod:`.harness`), for a public test the reference helpers it runs
+with (:data:`PUBLIC_ISOLATION`, so a bug in ``Set`` is not paid for again in
+the tests of ``K_Means``). The kernel records what the student's function
+returned (:mod:`lab3_kernel.recorder`); after the cell, :func:`judge` decides
+outside the kernel:
 
-:func:`run_public_prelude` applies the same rules (tools intact, no forbidden
-code: a function that breaks them scores 0 on its public test as well), and
-for ``K_Means`` and ``EM`` binds the reference helpers for the rest of the cell
-(:data:`PUBLIC_ISOLATION`), so a bug in ``Set`` or ``EM_step`` is not paid for
-again in the public tests of the functions that call them.
+- a hidden test: the check runs again, answered by the record (:data:`CHECKS`);
+- a public test: its visible code runs again in the grader, each call of the
+  function under test answered by the record, so its assertions and messages
+  are exactly those students see when they validate.
+
+A missing, cut or malformed record fails the cell; a rule the kernel reports
+broken (tampering, forbidden code, function not defined) fails it too. Every
+failure message is the student's feedback.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
+import contextlib
+import io
+import json
+import re
+import warnings
+from functools import lru_cache
 
-from . import em_checks, integrity, kmeans_checks
+import numpy as np
 
-# A fresh copy of the tamper detection on every reload of this package: a student
-# cell that replaced integrity.tampered_functions would otherwise disable it.
-integrity = importlib.reload(integrity)
+from lab3_kernel import recorder, wire
+
+from . import em_checks, harness, helper_source, kmeans_checks
+from . import reference_results as ref
 
 # hidden-test name -> (function under test, check, names the check replaces by the reference)
 CHECKS = {
@@ -46,123 +55,173 @@ CHECKS = {
     "EM": ("EM", em_checks.check_EM, ("K_Means", "EM_step")),
 }
 
-
-def _own_modules() -> list[str]:
-    return sorted(name for name in sys.modules if name.startswith("kmeans_em_lab"))
-
-
-def run_hidden_checks(name: str, namespace: dict) -> None:
-    """Run the hidden checks ``name`` (a key of :data:`CHECKS`) on the notebook's namespace.
-
-    A failure is re-raised from here alone, so the student's feedback shows the
-    call and the message, not the checks' internals.
-    """
-    try:
-        _run(name, namespace)
-    except AssertionError as failure:
-        message = str(failure)
-    else:
-        return
-    raise AssertionError(message) from None
-
-
-def verdicts(namespace: dict) -> dict[str, str]:
-    """Every hidden check on a namespace: '' where it passes, else its message."""
-    out = {}
-    for name in CHECKS:
-        try:
-            run_hidden_checks(name, namespace)
-            out[name] = ""
-        except AssertionError as failure:
-            out[name] = str(failure)
-    return out
-
-
-def _run(name: str, namespace: dict) -> None:
-    function, check, replaced = CHECKS[name]
-    _guard(function, namespace, replaced)
-    check(namespace)
-
-
-def _guard(function: str, namespace: dict, replaced=()) -> None:
-    """The rules every graded cell of ``function`` applies before running it."""
-    tampered = integrity.tampered_functions(extra_modules=_own_modules())
-    if tampered:
-        raise AssertionError(
-            f"{function} cannot be graded: the notebook replaced {', '.join(tampered[:5])}, "
-            "which the tests rely on. Remove the code that reassigns them."
-        )
-    if not callable(namespace.get(function)):
-        raise AssertionError(f"{function} is not defined: run the cell that defines it")
-    skip_namespace = {k: v for k, v in namespace.items() if k not in replaced}
-    found = integrity.forbidden_references(namespace[function], skip_namespace)
-    if found:
-        raise AssertionError(
-            f"{function} {'; '.join(found)}: the lab asks you to write the algorithm with "
-            "numpy yourself, so this function scores 0"
-        )
-
-
 # public test -> the helpers bound to the reference while that test runs
 PUBLIC_ISOLATION = {
     "K_Means": ("Centroid_init", "Set", "Update"),
     "EM": ("K_Means", "EM_step"),
 }
 
-
-def reference_helpers(names, namespace: dict) -> dict:
-    """The reference implementations of ``names``, drawing from the notebook's ``rng``."""
-    from .. import contract
-
-    rng = em_checks.namespace_rng(namespace)
-    table = {
-        "Centroid_init": contract.make_Centroid_init(rng),
-        "Set": contract.Set,
-        "Update": contract.Update,
-        "K_Means": contract.make_K_Means(rng),
-        "EM_step": contract.EM_step,
-    }
-    return {name: table[name] for name in names}
+PUBLIC = "public:"  # plan and record names of public tests: "public:<function>"
+_RECORD_CALL = re.compile(r"""lab3_kernel\.record(_public)?\(\s*["'](\w+)["']""")
+_HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 
 
-def run_public_prelude(function: str, namespace: dict) -> dict:
-    """Start of ``function``'s public test cell, when grading (the hidden region).
+def cell_check(source: str) -> str | None:
+    """The check a graded cell records for (``"Set"``, ``"public:K_Means"``), from its source."""
+    found = _RECORD_CALL.search(source or "")
+    if not found:
+        return None
+    public, name = found.groups()
+    if public:
+        return PUBLIC + name if name in {f for f, _, _ in CHECKS.values()} else None
+    return name if name in CHECKS else None
 
-    Fails (``AssertionError``) when the tools were tampered with or ``function``
-    uses forbidden code. Otherwise, for the functions of :data:`PUBLIC_ISOLATION`,
-    binds the reference helpers in ``namespace`` until the cell ends (an IPython
-    ``post_run_cell`` callback puts the student's back, whether the test passed
-    or not). Returns the student's helpers it replaced (outside IPython the
-    caller restores them).
-    """
-    replaced = PUBLIC_ISOLATION.get(function, ())
-    try:
-        _guard(function, namespace, replaced)
-    except AssertionError as failure:
-        message = str(failure)
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+def plan(check: str) -> dict:
+    """What the kernel must do in the cell of ``check`` (JSON-ready)."""
+    return json.loads(_plan_text(check, harness.SEED_OFFSET))
+
+
+@lru_cache(maxsize=32)
+def _plan_text(check: str, seed_offset: int) -> str:
+    if check.startswith(PUBLIC):
+        function = check.removeprefix(PUBLIC)
+        replaced = PUBLIC_ISOLATION.get(function, ())
+        calls, helpers = [], replaced
     else:
-        return _bind_until_cell_ends(namespace, reference_helpers(replaced, namespace))
-    raise AssertionError(message) from None
+        function, run_check, replaced = CHECKS[check]
+        session = harness.Session("plan")
+        run_check(session)
+        calls = session.calls
+        used = {name for c in calls for name in c["substitute"]}
+        helpers = tuple(name for name in helper_source.FACTORIES if name in used)
+    return json.dumps({
+        "check": check,
+        "function": function,
+        "replaced": list(replaced),
+        "calls": calls,
+        "helpers": {name: helper_source.FACTORIES[name] for name in helpers},
+        "helper_source": helper_source.source(helpers) if helpers else "",
+    })  # fmt: skip
 
 
-def _bind_until_cell_ends(namespace: dict, helpers: dict) -> dict:
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in helpers}
-    namespace.update(helpers)
+# -- judging -----------------------------------------------------------------------------------
 
-    def restore(*_args) -> None:
-        shell.events.unregister("post_run_cell", restore)
-        for name, value in saved.items():
-            if value is missing:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = value
 
+def judge(check: str, record, cell_source: str = "") -> str:
+    """'' when the record passes ``check``, else the failure message.
+
+    ``record`` is the kernel's answer, decoded from JSON and untrusted;
+    ``cell_source`` is the graded cell's own source (public tests replay its
+    visible code).
+    """
+    if not (isinstance(record, dict) and record.get("check") == check):
+        return (
+            "the grader found no record of this test: the notebook stopped or changed the "
+            "grader's recording, so this test scores 0"
+        )
+    refused = record.get("refused")
+    if refused:
+        return str(refused)[:2000]
+    outcomes = record.get("outcomes")
+    if not isinstance(outcomes, list):
+        return "the grader's record of this test is malformed, so this test scores 0"
     try:
+        if check.startswith(PUBLIC):
+            _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source)
+        else:
+            CHECKS[check][1](harness.Session("judge", outcomes))
+    except AssertionError as failure:
+        return str(failure) or f"{check}: a public test assertion failed"
+    except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
+        return f"{type(err).__name__}: {str(err)[:500]}"
+    return ""
+
+
+def public_test_code(cell_source: str) -> str:
+    """The visible part of a public test cell (what students run)."""
+    return _HIDDEN_REGION.sub("", cell_source)
+
+
+def _replay_public(function: str, outcomes: list, cell_source: str) -> None:
+    answers = iter(outcomes)
+
+    def answer(*args, **_kwargs):
+        outcome = next(answers, None)
+        if not isinstance(outcome, dict):
+            raise harness.RecordError(
+                f"the grader found no record of this call of {function}: the notebook stopped "
+                "or changed the grader's recording, so this test scores 0"
+            )
+        if outcome.get("error") is not None:
+            raise AssertionError(f"{function} raised {str(outcome['error'])[:500]}")
+        changed = outcome.get("mutated_values") or {}
+        for key, value in changed.items() if isinstance(changed, dict) else ():
+            if str(key).isdigit() and int(key) < len(args):
+                _overwrite(args[int(key)], wire.decode(value))
+        return wire.decode(outcome.get("result"))
+
+    namespace = {"np": np, "warnings": warnings, "tracks": ref.spotify_X(), function: answer}
+    code = compile(public_test_code(cell_source), f"<public test of {function}>", "exec")
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(code, namespace)
+
+
+def _overwrite(target, value) -> None:
+    """Make the grader's copy of an argument show the change the student's call made to it."""
+    if isinstance(target, np.ndarray):
+        new = np.asarray(value) if not isinstance(value, wire.Opaque) else None
+        if new is not None and new.shape == target.shape and new.dtype.kind in "biuf":
+            target[...] = new
+        else:
+            target[...] = np.nan if target.dtype.kind == "f" else ~target
+    elif isinstance(target, dict):
+        target.clear()
+        if isinstance(value, dict):
+            target.update(value)
+
+
+# -- in one process (tests, the instructor's own kernel) ---------------------------------------
+
+
+def record_in_process(check: str, namespace: dict) -> dict:
+    """The record a kernel would send for ``check``, made here, through the same JSON."""
+    made = recorder.run_plan(plan(check), namespace)
+    return json.loads(json.dumps(made))
+
+
+def run_hidden_checks(name: str, namespace: dict) -> None:
+    """Plan, record and judge the hidden check ``name`` on a namespace in this process;
+    ``AssertionError`` with the student's feedback when it fails."""
+    message = judge(name, record_in_process(name, namespace))
+    if message:
+        raise AssertionError(message)
+
+
+def verdicts(namespace: dict) -> dict[str, str]:
+    """Every hidden check on a namespace, in this process: '' where it passes, else its message."""
+    return {name: judge(name, record_in_process(name, namespace)) for name in CHECKS}
+
+
+def run_public_prelude(function: str, namespace: dict) -> recorder.PublicRecording:
+    """A public test's hidden region in the instructor's own kernel (no grader around):
+    refuses what the grader would refuse and binds the reference helpers until the
+    cell ends. Outside IPython the caller ends it with ``.finish()``."""
+    recording = recorder.PublicRecording(plan(PUBLIC + function), namespace)
+    if recording.out["refused"]:
+        raise AssertionError(recording.out["refused"])
+    with contextlib.suppress(ImportError):
         from IPython import get_ipython
-    except ImportError:  # pragma: no cover (IPython comes with the kernel)
-        get_ipython = lambda: None  # noqa: E731
-    shell = get_ipython()
-    if shell is not None and helpers:
-        shell.events.register("post_run_cell", restore)
-    return {name: value for name, value in saved.items() if value is not missing}
+
+        shell = get_ipython()
+        if shell is not None:
+
+            def finish(*_args) -> None:
+                shell.events.unregister("post_run_cell", finish)
+                recording.finish()
+
+            shell.events.register("post_run_cell", finish)
+    return recording

@@ -1,205 +1,139 @@
-"""Calling student code from a hidden test: seeded, captured, watched.
+"""How a check meets the student's code: planned against the reference, judged on a record.
 
-:func:`call` runs one student function with
+A check (e.g. :func:`.kmeans_checks.check_Set`) is written once, as if it
+called the student's function directly through :func:`call`. It is run twice,
+both times in the grader:
 
-- the notebook's ``rng`` and numpy's and Python's global random state reseeded,
-  so a submission scores the same on every run;
-- warnings, stdout and stderr captured (a RuntimeWarning inside correct code
-  must not reach the cell's stderr, where nbgrader would count it as a failure);
-- numpy's default floating-point error policy, whatever the notebook set;
-- a profile hook recording calls into forbidden packages (scikit-learn's
-  clustering and mixture models, and the like);
-- the student's exceptions turned into :class:`StudentError` with a short,
-  readable message.
+1. **planning** (:class:`Session` in ``"plan"`` mode): each :func:`call` is
+   noted (function, arguments, seed, helpers to bind) and answered by the
+   reference, so the check runs to its end and every call is known. The calls
+   become the plan the kernel carries out (:mod:`lab3_kernel.recorder`);
+2. **judging** (``"judge"`` mode): each :func:`call` is answered, in order, by
+   what the student's function returned in the kernel (its record), and the
+   check compares as usual. Its ``AssertionError`` is the verdict.
+
+The calls' inputs never depend on earlier answers, so the plan made against the
+reference is the one the student's code is run on.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import random
-import sys
-import traceback
-import warnings
-from collections import Counter
+import copy
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 
 import numpy as np
 
-# Packages whose clustering or mixture code does the lab's work for the student.
-FORBIDDEN_PREFIXES = (
-    "sklearn",
-    "scipy.cluster",
-    "statsmodels",
-    "pomegranate",
-    "pyclustering",
-    "kmodes",
-    "hdbscan",
-    "torch",
-    "tensorflow",
-    "kmeans_em_lab",
-)
+from lab3_kernel import wire
+from lab3_kernel.capture import CallReport, StudentError
 
-_CAPTURE_LIMIT = 64 * 1024  # bytes of captured student output kept for messages
+from .. import contract, kmeans
 
-# Added to every seed :func:`call` uses. 0 when grading; the corpus tests set other
+# Added to every seed a check uses. 0 when grading; the corpus tests set other
 # values to show that correct code passes whatever the random state.
 SEED_OFFSET = 0
 
 
-class StudentError(AssertionError):
-    """The student's code raised, or broke a rule; the message says how."""
+class RecordError(AssertionError):
+    """The kernel's record does not answer the plan (missing, cut short, malformed)."""
 
 
-class _BoundedText(io.TextIOBase):
-    """A text sink that keeps the first ``limit`` characters and counts the rest."""
+class Student:
+    """The student's function called ``name``, as a check sees it."""
 
-    def __init__(self, limit: int = _CAPTURE_LIMIT):
-        self.limit, self.kept, self.total = limit, [], 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        room = self.limit - min(self.total, self.limit)
-        if room > 0:
-            self.kept.append(s[:room])
-        self.total += len(s)
-        return len(s)
-
-    def getvalue(self) -> str:
-        return "".join(self.kept)
+    def __init__(self, name: str):
+        self.name = name
 
 
-@dataclass
-class CallReport:
-    """What a student call did besides returning."""
-
-    warnings: list[str] = field(default_factory=list)
-    stderr: str = ""
-    stdout_chars: int = 0
-    forbidden: set[str] = field(default_factory=set)
-
-    def summary(self) -> str:
-        """One line for failure messages, empty when there is nothing to say."""
-        parts = []
-        if self.warnings:
-            counted = Counter(self.warnings).most_common(3)
-            parts.append("warnings: " + "; ".join(f"{w} (x{n})" for w, n in counted))
-        if self.stderr.strip():
-            parts.append("stderr: " + self.stderr.strip().splitlines()[-1][:200])
-        return " | ".join(parts)
+def _reference_answer(name: str, args: tuple, seed: int):
+    """What the reference returns for a planned call (to let the check run on)."""
+    rng = np.random.default_rng(seed)
+    table = {
+        "Centroid_init": lambda X, K: kmeans.init_centroids(X, K, rng),
+        "Set": contract.Set,
+        "Update": contract.Update,
+        "K_Means": contract.make_K_Means(rng),
+        "EM_step": contract.EM_step,
+        "EM": contract.make_EM(rng),
+    }
+    return table[name](*copy.deepcopy(args))
 
 
-def reseed(namespace: Mapping, seed: int) -> None:
-    """Reseed the notebook's ``rng`` in place, numpy's global state and ``random``."""
-    np.random.seed(seed)
-    random.seed(seed)
-    rng = namespace.get("rng")
-    fresh = np.random.default_rng(seed)
-    if isinstance(rng, np.random.Generator) and type(rng.bit_generator) is type(
-        fresh.bit_generator
-    ):
-        rng.bit_generator.state = fresh.bit_generator.state
-    elif isinstance(namespace, dict):
-        namespace["rng"] = fresh
+class Session(Mapping):
+    """The notebook's namespace as a check sees it: every name is the student's function."""
+
+    def __init__(self, mode: str, outcomes: list | None = None):
+        if mode not in ("plan", "judge"):
+            raise ValueError(mode)
+        self.mode = mode
+        self.calls: list[dict] = []
+        self.substitutes: tuple[str, ...] = ()
+        self._outcomes: Iterator = iter(outcomes or [])
+
+    def __getitem__(self, name: str) -> Student:
+        return Student(name)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def call(self, name: str, args: tuple, label: str, seed: int):
+        if self.mode == "plan":
+            self.calls.append({
+                "function": name,
+                "args": wire.encode(list(args)),
+                "label": label,
+                "seed": seed + SEED_OFFSET,
+                "substitute": list(self.substitutes),
+            })  # fmt: skip
+            return _reference_answer(name, args, seed + SEED_OFFSET), CallReport()
+        return self._answer(label)
+
+    def _answer(self, label: str):
+        outcome = next(self._outcomes, None)
+        if not isinstance(outcome, dict) or outcome.get("label") != label:
+            raise RecordError(
+                f"the grader found no record of the call {label}: the notebook stopped "
+                "or changed the grader's recording, so this test scores 0"
+            )
+        if outcome.get("error") is not None:
+            raise StudentError(str(outcome["error"])[:2000])
+        try:
+            result = wire.decode(outcome.get("result"))
+        except wire.WireError as err:
+            raise RecordError(f"{label} returned what the grader cannot read ({err})") from None
+        return result, _report(outcome)
 
 
-@contextlib.contextmanager
-def substituted(namespace: dict, replacements: Mapping[str, object]) -> Iterator[None]:
-    """Temporarily bind names in the notebook's namespace (e.g. the reference ``Set``)."""
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in replacements}
-    namespace.update(replacements)
+def _report(outcome: dict) -> CallReport:
+    def texts(value, limit):
+        return [str(v)[:300] for v in value[:limit]] if isinstance(value, list) else []
+
+    mutated = outcome.get("mutated")
+    return CallReport(
+        warnings=texts(outcome.get("warnings"), 50),
+        stderr=str(outcome.get("stderr") or "")[-2000:],
+        stdout_chars=outcome["stdout_chars"] if type(outcome.get("stdout_chars")) is int else 0,
+        mutated=[i for i in mutated if type(i) is int] if isinstance(mutated, list) else [],
+    )
+
+
+@contextmanager
+def substituted(namespace: Session, names) -> Iterator[None]:
+    """The calls made meanwhile run with the reference ``names`` bound in the kernel."""
+    saved = namespace.substitutes
+    namespace.substitutes = tuple(names)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is missing:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = value
+        namespace.substitutes = saved
 
 
-def _forbidden_module(name: str | None) -> str | None:
-    if not name:
-        return None
-    for prefix in FORBIDDEN_PREFIXES:
-        if name == prefix or name.startswith(prefix + "."):
-            return prefix
-    return None
-
-
-def _run_watched(func, args, report: CallReport, allowed=()):
-    """``func(*args)``, recording Python-level calls into forbidden packages.
-
-    Calls made inside the ``allowed`` functions (the reference substitutes the
-    check itself put in the namespace) are not the student's and are ignored.
-    """
-    # The capture sinks' own methods run when student code prints: not the student's.
-    sinks = [f for f in vars(_BoundedText).values() if callable(f) and hasattr(f, "__code__")]
-    allowed_codes = {f.__code__ for f in [*allowed, *sinks]}
-    inside_allowed = [0]
-
-    def hook(frame, event, arg):
-        if frame.f_code in allowed_codes:
-            inside_allowed[0] += {"call": 1, "return": -1}.get(event, 0)
-        elif event == "call" and not inside_allowed[0]:
-            hit = _forbidden_module(frame.f_globals.get("__name__"))
-            if hit:
-                report.forbidden.add(hit)
-
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        return func(*args)
-    finally:
-        sys.setprofile(previous)
-
-
-def _describe_exception(exc: BaseException, label: str) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    # The last frame in notebook code (ipykernel names cells <ipython-input-..> or a tmp file).
-    student = [f for f in frames if "kmeans_em_lab" not in (f.filename or "")]
-    where = ""
-    if student:
-        last = student[-1]
-        code = (last.line or "").strip()
-        where = f" in {last.name}(), at `{code}`" if code else f" in {last.name}()"
-    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-    return f"{label} raised {type(exc).__name__}{where}" + (f": {text}" if text else "")
-
-
-def call(func, *args, label: str, namespace: Mapping, seed: int, allowed=()):
-    """Run ``func(*args)`` under the harness; returns ``(result, CallReport)``.
-
-    ``allowed``: functions whose own calls are not watched (reference substitutes).
-    """
-    report = CallReport()
-    if not callable(func):
-        raise StudentError(f"{label}: expected a function, found {type(func).__name__}")
-    reseed(namespace, seed + SEED_OFFSET)
-    out, err = _BoundedText(), _BoundedText()
-    try:
-        with (
-            warnings.catch_warnings(record=True) as caught,
-            np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"),
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-        ):
-            warnings.simplefilter("always")
-            result = _run_watched(func, args, report, allowed)
-    except (Exception, SystemExit) as exc:
-        report.stderr = err.getvalue()
-        raise StudentError(_describe_exception(exc, label)) from None
-    finally:
-        report.stdout_chars = out.total
-    report.stderr = err.getvalue()
-    report.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
-    if report.forbidden:
-        raise StudentError(
-            f"{label} called into {', '.join(sorted(report.forbidden))}: the lab asks you to "
-            "write the algorithm with numpy yourself, so this function scores 0"
-        )
-    return result, report
+def call(func: Student, *args, label: str, namespace: Session, seed: int):
+    """``func(*args)`` as the check sees it: ``(result, CallReport)``, or a
+    :class:`StudentError` when the student's code raised or broke a rule."""
+    if not isinstance(func, Student):
+        raise TypeError("checks call the student's functions through their Session")
+    return namespace.call(func.name, args, label, seed)

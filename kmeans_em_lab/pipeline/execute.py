@@ -7,11 +7,17 @@ scores it had before. This subclass instead records an error output in the
 cell where it happened and in every later code cell ("not run: ..."), so the
 notebook is saved and scored like any other: 0 for the cells not reached.
 
-It also arranges the kernel's environment: a private ``IPYTHONDIR`` whose
-startup file caps output bytes inside the kernel (:mod:`.kernel_cap`), and
+It carries the exchange with the kernel's recorder (:mod:`.records`): before
+a graded cell that records a check, the cell's plan goes into the kernel's
+inbox; after it, the record it left is collected into ``resources`` for
+:class:`.judge.JudgeRecords`, which reaches the verdict outside the kernel.
+
+It also arranges the kernel's environment: an ``IPYTHONDIR`` whose startup
+file caps output bytes inside the kernel (:mod:`lab3_kernel.output_cap`), and
 BLAS thread counts of 1 (parallelism comes from the workers; one thread also
 keeps floating-point results the same from run to run). While a cell runs,
-output past ``max_output_bytes`` is dropped as it arrives.
+output past ``max_output_bytes`` is dropped as it arrives. The kernel runs in
+the sandbox of its kernel manager (:mod:`.sandbox`) unless that is switched off.
 """
 
 from __future__ import annotations
@@ -30,9 +36,13 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Dict, Integer
 
-from . import kernel_cap
+from lab3_kernel import output_cap
+
+from .. import checks
+from .judge import RECORDS
 from .limit_bytes import note, utf8_prefix
-from .ports import WorkerKernelManager
+from .records import Mailbox
+from .sandbox import SandboxedKernelManager
 
 # enames of the error outputs this preprocessor writes (read back by .incidents)
 KERNEL_DIED = "KernelDied"
@@ -48,7 +58,7 @@ def _ipython_dir() -> Path:
     if _IPYTHON_DIR is None:
         path = Path(tempfile.mkdtemp(prefix="lab3-ipython-"))
         atexit.register(shutil.rmtree, path, ignore_errors=True)
-        kernel_cap.write_startup_dir(path)
+        output_cap.write_startup_dir(path)
         _IPYTHON_DIR = path
     return _IPYTHON_DIR
 
@@ -98,25 +108,54 @@ class ResilientExecute(Execute):
 
     def __init__(self, *args, **kwargs):
         # nbgrader's Execute forces AsyncKernelManager as a keyword (config cannot change it)
-        kwargs.setdefault("kernel_manager_class", WorkerKernelManager)
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self._halted: str | None = None
         self._received: dict[int, int] = {}
         self._noted: set[tuple[int, str]] = set()
-        return super().preprocess(nb, resources, km)
+        self._mailbox = Mailbox()
+        resources = {} if resources is None else resources
+        resources[RECORDS] = {}
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._mailbox.close()
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if getattr(km, "sandbox", False):
+            km.extra_binds = self._mailbox.binds()
+            km.sandbox_env = {**self._kernel_settings(), **self._mailbox.env(sandboxed=True)}
+            if self.kernel_output_bytes >= 0:
+                km.ipython_startup = str(_ipython_dir() / "profile_default" / "startup"
+                                         / output_cap.STARTUP_FILE)  # fmt: skip
+        return km
+
+    @property
+    def _sandboxed(self) -> bool:
+        return bool(getattr(self.km, "sandbox", False))
 
     # -- the kernel's environment -------------------------------------------------
 
+    def _kernel_settings(self) -> dict[str, str]:
+        """What the kernel needs set, sandboxed or not (thread counts, the output cap)."""
+        env = {key: str(value) for key, value in self.kernel_env.items()}
+        if self.kernel_output_bytes >= 0:
+            env[output_cap.ENV_VAR] = str(self.kernel_output_bytes)
+        return env
+
     def _kernel_environment(self) -> dict[str, str]:
+        """The environment of an unsandboxed kernel: the grader's own, plus its settings."""
         env = dict(os.environ)
-        for key, value in self.kernel_env.items():
-            env.setdefault(key, str(value))
+        for key, value in self._kernel_settings().items():
+            env.setdefault(key, value)
         env.setdefault("MPLBACKEND", "Agg")
         if self.kernel_output_bytes >= 0:
             env["IPYTHONDIR"] = str(_ipython_dir())
-            env[kernel_cap.ENV_VAR] = str(self.kernel_output_bytes)
+            env[output_cap.ENV_VAR] = str(self.kernel_output_bytes)
+        env.update(self._mailbox.env(sandboxed=False))
         return env
 
     @contextmanager
@@ -135,6 +174,17 @@ class ResilientExecute(Execute):
             cell.outputs = [error_output(NOT_RUN, f"not run: {self._halted}")]
             cell.execution_count = None
             return cell, resources
+        grade = cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+        check = checks.cell_check(cell.source) if grade else None
+        if check is None:
+            return self._run_cell(cell, resources, index)
+        self._mailbox.post(checks.plan(check))
+        try:
+            return self._run_cell(cell, resources, index)
+        finally:
+            resources.setdefault(RECORDS, {})[index] = (check, self._mailbox.take())
+
+    def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)
         try:
             return super().preprocess_cell(cell, resources, index)

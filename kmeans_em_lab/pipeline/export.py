@@ -10,7 +10,9 @@ Columns, in order:
   :func:`.grouping.function_of`): points obtained on that function's test cells;
 - ``status``: ``graded``, ``zero`` (nothing gradable was submitted), ``failed``
   (could not be graded: 0 everywhere), ``not submitted``;
-- ``flags``: what the instructor should look at, ``; ``-separated.
+- ``flags``: what the instructor should look at, ``; ``-separated;
+- ``sandbox``: ``on`` when the student's code ran in the sandbox, ``off`` when it
+  was graded with ``--no-sandbox`` (with the grader's own rights).
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def function_points(row: StudentScores, layout: Layout) -> dict[str, tuple[float
     return out
 
 
+def sandbox_mark(outcome: dict) -> str:
+    """``on``/``off``: whether this outcome's grading ran in the sandbox ('' if not graded)."""
+    if "status" not in outcome or outcome.get("status") == "not submitted":
+        return ""
+    return "off" if outcome.get("sandbox") is False else "on"
+
+
 def _student_info(url: str, course: str, assignment: str) -> tuple[object, dict[str, dict]]:
     with Gradebook(url, course) as gb:
         try:
@@ -78,7 +87,7 @@ def write_csv(
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(NBGRADER_COLUMNS + functions + ["status", "flags"])
+        writer.writerow(NBGRADER_COLUMNS + functions + ["status", "flags", "sandbox"])
         for student in sorted(table):
             row = table[student]
             who = info.get(student, {})
@@ -102,6 +111,7 @@ def write_csv(
                 + [
                     outcome.get("status", "not submitted"),
                     "; ".join(outcome.get("flags", [])),
+                    sandbox_mark(outcome),
                 ]
             )
     return path

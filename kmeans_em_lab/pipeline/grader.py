@@ -80,6 +80,7 @@ class StudentGrader:
             "course": self.course_digest,
             "flags": [],
             "message": "",
+            "sandbox": s.sandbox,
         }
         clear_outputs(s, student)
         scores.zero_submission(self.url, self.course, s.assignment, student, flagged=False)

@@ -68,6 +68,7 @@ class Settings:
     margin: float = DEFAULT_MARGIN
     watchdog: float | None = None  # seconds per submission; None: from the cell limits
     transport: str = "ipc"  # kernel transport: "ipc" (no TCP ports) or "tcp"
+    sandbox: bool = True  # kernels in bubblewrap (False only with --no-sandbox)
     port_base: int = 0  # tcp: first port of worker 0's range (0: drawn at random per run)
     job: str = "kmeans_em_lab.pipeline.grader:make_job"
 
@@ -170,6 +171,7 @@ def grading_config(
         list(base.Autograde.get("autograde_preprocessors", default))
     )
     config.KernelManager.transport = settings.transport
+    config.SandboxedKernelManager.sandbox = settings.sandbox
     if settings.transport == "ipc":
         folder = Path(scratch or tempfile.mkdtemp(prefix="lab3-w"))
         config.KernelManager.ip = str(folder.resolve() / "kernel")
@@ -182,17 +184,24 @@ def grading_config(
 
 
 def pipeline_preprocessors(preprocessors: list) -> list:
-    """nbgrader's autograde list with Execute -> ResilientExecute, LimitOutputBytes added.
+    """nbgrader's autograde list with Execute -> ResilientExecute + JudgeRecords,
+    LimitOutputBytes added.
 
-    ``LimitOutputBytes`` goes right after ``LimitOutput`` (or before ``SaveAutoGrades``),
-    so what is saved and scored is already limited.
+    ``JudgeRecords`` follows execution at once (the verdicts are in the notebook
+    before anything else reads it); ``LimitOutputBytes`` goes right after
+    ``LimitOutput`` (or before ``SaveAutoGrades``), so what is saved and scored
+    is already limited.
     """
     from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
 
     from .execute import ResilientExecute
+    from .judge import JudgeRecords
     from .limit_bytes import LimitOutputBytes
 
-    out = [ResilientExecute if pp is Execute else pp for pp in preprocessors]
+    out = []
+    for pp in preprocessors:
+        out += [ResilientExecute, JudgeRecords] if pp in (Execute, ResilientExecute) else [pp]
+    out = list(dict.fromkeys(out))
     if LimitOutputBytes not in out:
         anchor = LimitOutput if LimitOutput in out else SaveAutoGrades
         at = out.index(anchor) + (1 if anchor is LimitOutput else 0) if anchor in out else len(out)

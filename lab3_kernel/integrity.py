@@ -1,12 +1,17 @@
-"""Rules a submission must keep for its results to be trusted.
+"""Rules a submission must keep, checked inside the kernel before its calls are recorded.
 
 - :func:`tampered_functions`: numpy, scipy and this package must be what they
-  were installed as. A student cell that replaces ``np.allclose`` or one of the
-  checks with its own function would otherwise grade itself.
+  were installed as. A student cell that replaces ``np.allclose`` or the
+  recorder's own functions is refused from then on.
 - :func:`forbidden_references`: a graded function (and the notebook functions
   it calls) must not refer to another package's clustering or mixture code, nor
-  to this package's reference implementations. Read statically from the code
-  objects; :mod:`.harness` also watches the calls at run time.
+  to the grader's code. Read statically from the code objects; :mod:`.capture`
+  also watches the calls at run time.
+
+Both run in the student's kernel, so a determined student can defeat them: they
+can only take points away (the grader refuses what they report), never give
+any. What a function earns is decided outside the kernel, from its recorded
+results.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sysconfig
 import types
 from collections.abc import Iterable, Mapping
 
-from .harness import _forbidden_module
+from .capture import _forbidden_module
 
 # Modules whose functions the checks rely on (by name, so this file imports nothing extra).
 WATCHED_MODULES = (
@@ -39,7 +44,7 @@ def _trusted_roots() -> tuple[str, ...]:
     """Folders installed code comes from: the standard library, site-packages, this package."""
     paths = sysconfig.get_paths()
     roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    roots.add(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    roots.add(os.path.dirname(os.path.abspath(__file__)))  # this package
     return tuple(os.path.realpath(r) + os.sep for r in roots)
 
 
@@ -71,11 +76,14 @@ def tampered_functions(extra_modules: Iterable[str] = ()) -> list[str]:
                 and obj.__module__ == module_name
                 and obj.__name__ != attr
                 and not attr.startswith("_")
-                and module_name.startswith("kmeans_em_lab")
+                and module_name.startswith(__package__)
             ):
                 found.append(f"{module_name}.{attr}")
     builtins = sys.modules["builtins"]
-    for attr in ("isinstance", "len", "abs", "float", "sum", "min", "max", "sorted", "callable"):
+    for attr in (
+        "isinstance", "len", "abs", "float", "sum", "min", "max", "sorted", "callable",
+        "compile", "exec", "open", "getattr",
+    ):  # fmt: skip
         if isinstance(getattr(builtins, attr, None), types.FunctionType):
             found.append(f"builtins.{attr}")
     for module, attr in ((pickle, "load"), (math, "isclose")):

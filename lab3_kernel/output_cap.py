@@ -1,15 +1,15 @@
 """The kernel-side cap on output bytes: a 200 MB print never leaves the kernel.
 
 :func:`install` runs inside the student's IPython kernel, from a startup file
-in a grader-only ``IPYTHONDIR`` (:func:`write_startup_dir`), before any cell.
+in the kernel's ``IPYTHONDIR`` (:func:`startup_code`), before any cell.
 It wraps ``sys.stdout.write`` / ``sys.stderr.write`` with a byte budget per cell
 (reset on every ``pre_execute``) and shortens oversized display data, so the
 grader never receives, holds or saves the excess. The grader side has its own
-limits too (:class:`.execute.ResilientExecute`, :class:`.limit_bytes.LimitOutputBytes`):
+limits too (``ResilientExecute``, ``LimitOutputBytes`` in the grading pipeline):
 student code can undo this one.
 
-This file is executed by ``runpy`` inside the kernel: it imports nothing from
-the course package and leaves no names in the student's namespace.
+It imports nothing but the standard library and leaves no names in the
+student's namespace.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 ENV_VAR = "LAB3_KERNEL_OUTPUT_BYTES"
-RUN_NAME = "__lab3_kernel_output_cap__"
 STARTUP_FILE = "00-lab3-output-cap.py"
 MARK = "... output truncated by the grader"
 
@@ -123,18 +122,18 @@ def install(limit: int | None = None) -> bool:
     return True
 
 
+def startup_code() -> str:
+    """The text of an IPython startup file that runs :func:`install` at kernel start."""
+    return (
+        "# Written by the Lab 3 grading pipeline: caps output bytes per cell.\n"
+        f"__import__({__name__!r}, fromlist=['install']).install()\n"
+    )
+
+
 def write_startup_dir(ipython_dir: Path) -> Path:
     """An ``IPYTHONDIR`` whose default profile runs :func:`install` at kernel start."""
     startup = Path(ipython_dir) / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
     path = startup / STARTUP_FILE
-    here = str(Path(__file__).resolve())
-    path.write_text(
-        "# Written by the Lab 3 grading pipeline: caps output bytes per cell.\n"
-        f"__import__('runpy').run_path({here!r}, run_name={RUN_NAME!r})\n"
-    )
+    path.write_text(startup_code())
     return path
-
-
-if __name__ == RUN_NAME:
-    install()

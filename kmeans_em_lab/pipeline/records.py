@@ -1,0 +1,114 @@
+"""The grader's side of the exchange with a kernel: plans in, records out.
+
+One :class:`Mailbox` per notebook run: an *inbox* the kernel only reads (the
+plan of the graded cell about to run, :func:`kmeans_em_lab.checks.plan`) and an
+*outbox* it writes (the record of that cell, :mod:`lab3_kernel.recorder`).
+Inside the sandbox they appear at :data:`SANDBOX_INBOX` and
+:data:`SANDBOX_OUTBOX`.
+
+The outbox is written by student code, so :meth:`Mailbox.take` reads it as
+hostile: no symbolic link followed, only a regular file, at most
+:data:`MAX_RECORD_BYTES`, never blocking (a FIFO is refused), and the folder is
+emptied before every graded cell so a file planted earlier is never taken for
+a later cell's record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+from lab3_kernel.recorder import INBOX_VAR, OUTBOX_VAR, PLAN_FILE, RECORD_FILE
+
+SANDBOX_INBOX = "/lab3/inbox"
+SANDBOX_OUTBOX = "/lab3/outbox"
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+
+class Mailbox:
+    """The inbox and outbox of one kernel, in a private temporary folder."""
+
+    def __init__(self, parent: str | Path | None = None):
+        self.root = Path(tempfile.mkdtemp(prefix="lab3-mail-", dir=parent))
+        self.inbox, self.outbox = self.root / "inbox", self.root / "outbox"
+        self.inbox.mkdir()
+        self.outbox.mkdir()
+        self.outbox.chmod(0o777)  # the sandbox user may be another uid
+
+    def env(self, sandboxed: bool) -> dict[str, str]:
+        """The kernel's variables naming its inbox and outbox."""
+        if sandboxed:
+            return {INBOX_VAR: SANDBOX_INBOX, OUTBOX_VAR: SANDBOX_OUTBOX}
+        return {INBOX_VAR: str(self.inbox), OUTBOX_VAR: str(self.outbox)}
+
+    def binds(self) -> list[tuple[str, str, bool]]:
+        """(host path, sandbox path, writable) of the two folders."""
+        return [(str(self.inbox), SANDBOX_INBOX, False), (str(self.outbox), SANDBOX_OUTBOX, True)]
+
+    def post(self, plan: dict) -> None:
+        """The plan of the next graded cell in; anything left in the outbox out."""
+        self._empty_outbox()
+        part = self.inbox / (PLAN_FILE + ".part")
+        part.write_text(json.dumps(plan))
+        part.replace(self.inbox / PLAN_FILE)
+
+    def take(self) -> dict | None:
+        """The record the kernel left for the cell that just ran (None: none, or unreadable).
+
+        The plan is withdrawn too: the next cell gets its own or none.
+        """
+        (self.inbox / PLAN_FILE).unlink(missing_ok=True)
+        try:
+            data = read_untrusted(self.outbox / RECORD_FILE, MAX_RECORD_BYTES)
+        except OSError:
+            data = None
+        self._empty_outbox()
+        if data is None:
+            return None
+        try:
+            record = json.loads(data)
+        except (ValueError, RecursionError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def _empty_outbox(self) -> None:
+        for entry in list(os.scandir(self.outbox)):
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def read_untrusted(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, else None.
+
+    Opened without following a symbolic link and without blocking (a FIFO
+    planted by student code cannot hang the grader).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

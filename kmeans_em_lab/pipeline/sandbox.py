@@ -1,0 +1,488 @@
+"""The student's kernel runs in a bubblewrap sandbox: :class:`SandboxedKernelManager`.
+
+The kernel is started as ``prlimit ... -- bwrap ... -- python -m ipykernel_launcher``.
+What student code could try, and what stops it:
+
+- read the course (hidden tests, ``gradebook.db``, other students, ``.git``) or the
+  grader's secrets: the kernel sees a new, read-only root holding only ``/usr``,
+  Python and the course's venv (read-only), a few files of ``/etc``, the package
+  ``lab3_kernel`` (``/lab3/lib``), its connection file and socket folder. The
+  notebook's folder is not bound but copied (no symlink followed, no ``*.ipynb``)
+  into a scratch folder, ``/lab3/submission``, removed afterwards. ``--clearenv``:
+  the grader's environment does not reach the kernel (:data:`SANDBOX_ENV` and
+  ``sandbox_env`` do). The sandbox's uid is root outside (user namespace), so
+  nothing root-owned is bound that the kernel must not read (not all of ``/etc``).
+- write anywhere else: all binds are read-only but the scratch folder, the
+  socket folder, a size-capped ``/tmp`` and the caller's ``extra_binds``.
+- use scikit-learn or ``scipy.cluster``: their folders in every ``site-packages``
+  are covered by a package whose import raises ``ModuleNotFoundError``
+  (:data:`HIDDEN_PACKAGES`); the course's own package is not importable either
+  (its editable install points into the course, which is not bound).
+- the network, other processes, the host name: new network (loopback only), pid,
+  IPC, UTS and cgroup namespaces; no capabilities; no further user namespaces; a
+  new session (no terminal injection).
+- exhaust the machine: ``prlimit`` caps address space, file size, open files and
+  core dumps; tasks (processes and threads) are capped by a ``pids`` cgroup per
+  kernel. RLIMIT_NPROC does not do it here: for root (the sandbox's uid maps to
+  root) the kernel ignores it, and for anyone else it counts every task of the
+  user, so a low value stops the sandbox from starting at all. Without a
+  writable pids cgroup the limit falls back on RLIMIT_NPROC (set to the user's
+  current tasks plus ``max_processes``: shared by the user's kernels, void for root).
+- outlive the kernel: bwrap is pid 1 of the pid namespace and dies with its
+  parent, so a SIGKILL of the kernel's process (what the pipeline sends) ends
+  every process started in the sandbox.
+
+Not defended: CPU time (the cells' time limits are), the total size written
+to the scratch folder (only each file's), attacks on the Linux kernel itself.
+Interrupts go as messages (``interrupt_mode = "message"``): a SIGINT to bwrap
+would end the sandbox instead of interrupting a cell.
+:func:`check_sandbox` tells whether the sandbox can start on this machine.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import glob
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+
+from traitlets import Bool, Dict, Integer, List, Unicode, default
+
+from .ports import WorkerKernelManager
+
+BWRAP = "/usr/bin/bwrap"
+PRLIMIT = "/usr/bin/prlimit"
+SANDBOX_UID = 65534  # nobody
+BWRAP_FLAGS = (
+    "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+    "--cap-drop", "ALL", "--clearenv", "--hostname", "sandbox",
+    "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+)  # fmt: skip
+SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64")  # a symlink on the host stays a symlink
+ETC_FILES = ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime")
+HIDDEN_PACKAGES = ("sklearn", "scipy/cluster")  # folders relative to a site-packages
+SYSTEM_SITES = ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages")
+SANDBOX_ROOT = "/lab3"
+SUBMISSION = "/lab3/submission"  # the kernel's working directory
+LIB = "/lab3/lib"  # on PYTHONPATH: holds lab3_kernel
+KERNEL_PACKAGE = "lab3_kernel"
+IPYTHON_DIR = "/tmp/ipython"
+MPL_CONFIG_DIR = "/tmp/matplotlib"
+SANDBOX_ENV = {
+    "PATH": f"{sys.prefix}/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    "PYTHONPATH": LIB,
+    "PYTHONNOUSERSITE": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": MPL_CONFIG_DIR,
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "IPYTHONDIR": IPYTHON_DIR,
+}
+PASSWD = f"sandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:Lab 3 sandbox:/tmp:/usr/sbin/nologin\n"
+GROUP = f"sandbox:x:{SANDBOX_UID}:\n"
+HIDDEN_INIT = (
+    "raise ModuleNotFoundError(f'No module named {__name__!r} (not available in Lab 3)', "
+    "name=__name__)\n"
+)
+PREFIX = "lab3-kernel-"  # of each kernel's scratch folder and cgroup
+MiB = 2**20
+
+DEFAULT_KERNEL_PACKAGE = Path(__file__).resolve().parents[2] / KERNEL_PACKAGE
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot be set up for this kernel (the kernel does not start)."""
+
+
+class SandboxedKernelManager(WorkerKernelManager):
+    """A :class:`.WorkerKernelManager` whose kernels start inside bubblewrap (module doc)."""
+
+    sandbox = Bool(True, help="run the kernel in the sandbox; False: a plain kernel").tag(
+        config=True
+    )
+    address_space = Integer(4 * 2**30, help="RLIMIT_AS of every sandboxed process, bytes").tag(
+        config=True
+    )
+    max_processes = Integer(
+        64,
+        help="tasks (processes and threads, the kernel has ~12) in one sandbox: "
+        "pids cgroup, else RLIMIT_NPROC on top of the user's current tasks",
+    ).tag(config=True)
+    max_file_size = Integer(256 * MiB, help="RLIMIT_FSIZE: largest file written, bytes").tag(
+        config=True
+    )
+    max_open_files = Integer(256, help="RLIMIT_NOFILE").tag(config=True)
+    tmp_size = Integer(
+        256 * MiB, help="size of the sandbox's /tmp and of its /dev/shm (memory), bytes each"
+    ).tag(config=True)
+    max_copy_bytes = Integer(
+        256 * MiB, help="largest total size of the notebook folder copied into the sandbox"
+    ).tag(config=True)
+    pids_cgroup = Unicode(
+        "auto",
+        help="cgroup folder (v1 pids hierarchy, or v2 with pids in its subtree_control) "
+        "where each kernel gets a child with pids.max; 'auto': this process's own cgroup "
+        "if writable; '': none (RLIMIT_NPROC only)",
+    ).tag(config=True)
+    extra_binds = List(
+        help="(host_path, sandbox_path, writable) bound into the sandbox (set before start)"
+    ).tag(config=True)
+    sandbox_env = Dict(
+        help="environment variables of the kernel, on top of SANDBOX_ENV (set before start)"
+    ).tag(config=True)
+    kernel_package = Unicode(
+        help=f"host folder of the package bound read-only as {LIB}/{KERNEL_PACKAGE}"
+    ).tag(config=True)
+    ipython_startup = Unicode(
+        "", help="host file bound read-only into the kernel's IPython startup folder"
+    ).tag(config=True)
+
+    _scratch: Path | None = None
+    _cgroup: Path | None = None
+
+    @default("kernel_package")
+    def _kernel_package_default(self) -> str:
+        return str(DEFAULT_KERNEL_PACKAGE)
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None and self.sandbox:
+            spec.interrupt_mode = "message"
+        return spec
+
+    # -- start and cleanup ------------------------------------------------------------
+
+    async def _async_pre_start_kernel(self, **kw):
+        if not self.sandbox:
+            return await super()._async_pre_start_kernel(**kw)
+        if self.transport != "ipc" or not os.path.isabs(self.ip):
+            raise SandboxError(
+                "the sandbox needs transport 'ipc' (it has no network) and, as ip, the "
+                f"absolute path prefix of the socket files (ip={self.ip!r})"
+            )
+        if not Path(self.kernel_package, "__init__.py").is_file():
+            raise SandboxError(f"no Python package at kernel_package={self.kernel_package!r}")
+        self._release()  # a restart starts from a fresh copy
+        Path(self.ip).parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self._scratch = scratch
+        try:
+            copy_folder(Path(kw.get("cwd") or os.getcwd()), scratch, self.max_copy_bytes)
+            self._cgroup = pids_cgroup(self.pids_cgroup, scratch.name, self.max_processes)
+            if self._cgroup is None and os.geteuid() == 0:
+                self.log.warning("sandbox: no writable pids cgroup, tasks are not limited")
+            return await super()._async_pre_start_kernel(**kw)
+        except BaseException:
+            self._release()
+            raise
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            if self.sandbox:
+                self._kill_sandbox()
+                self._release()
+
+    cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base's
+    pre_start_kernel = _async_pre_start_kernel
+
+    def _kill_sandbox(self) -> None:
+        """A sandbox still running at cleanup is killed: its scratch folder goes next."""
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            with suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with suppress(OSError, subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+
+    def _release(self) -> None:
+        """Remove the cgroup (waits for the sandbox's last tasks), then the scratch folder."""
+        if self._cgroup is not None:
+            remove_cgroup(self._cgroup)
+            self._cgroup = None
+        if self._scratch is not None:
+            remove_tree(self._scratch)
+            self._scratch = None
+
+    # -- the command ------------------------------------------------------------------
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox:
+            return cmd
+        if self._scratch is None:
+            raise SandboxError("the sandbox is prepared when the kernel starts")
+        connection_file = os.path.realpath(self.connection_file)
+        binds = [
+            (str(self.kernel_package), f"{LIB}/{KERNEL_PACKAGE}", False),
+            (str(self._scratch), SUBMISSION, True),
+            (connection_file, connection_file, False),
+            (os.path.dirname(self.ip), os.path.dirname(self.ip), True),
+        ]
+        if self.ipython_startup:
+            name = os.path.basename(self.ipython_startup)
+            startup = f"{IPYTHON_DIR}/profile_default/startup/{name}"
+            binds.append((self.ipython_startup, startup, False))
+        for host, inside, writable in self.extra_binds:
+            if not os.path.isabs(inside):
+                raise SandboxError(f"extra_binds: {inside!r} is not an absolute path")
+            binds.append((str(host), str(inside), bool(writable)))
+        env = {**SANDBOX_ENV, **{k: str(v) for k, v in self.sandbox_env.items()}}
+        limits = self._limits()
+        command = sandbox_command(
+            cmd, binds=binds, env=env, chdir=SUBMISSION, limits=limits, tmp_size=self.tmp_size
+        )
+        if self._cgroup is not None:  # join the cgroup, then exec: no task escapes it
+            join = 'echo $$ > "$0" && exec "$@"'
+            command = ["/bin/sh", "-c", join, str(self._cgroup / "cgroup.procs"), *command]
+        return command
+
+    def _limits(self) -> list[str]:
+        limits = [
+            f"--as={self.address_space}",
+            f"--fsize={self.max_file_size}",
+            f"--nofile={self.max_open_files}",
+            "--core=0",
+        ]
+        if self._cgroup is None:
+            limits.append(f"--nproc={user_tasks() + self.max_processes}")
+        return limits
+
+
+# -- the sandbox's command line ---------------------------------------------------------
+
+
+def sandbox_command(
+    cmd: list[str],
+    *,
+    binds: list[tuple[str, str, bool]] = (),
+    env: dict[str, str] | None = None,
+    chdir: str = "/tmp",
+    limits: list[str] = (),
+    tmp_size: int = 256 * MiB,
+    font_cache: bool = True,
+) -> list[str]:
+    """``prlimit LIMITS -- bwrap ... -- cmd``: ``binds`` are (host, inside, writable)."""
+    args = [*BWRAP_FLAGS, "--proc", "/proc", "--dev", "/dev"]
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ETC_FILES:
+        args += ["--ro-bind-try", path, path]
+    shared = _shared_dir()
+    args += ["--ro-bind", str(shared / "passwd"), "/etc/passwd"]
+    args += ["--ro-bind", str(shared / "group"), "/etc/group"]
+    for prefix in sorted({sys.base_prefix, sys.prefix}):
+        args += ["--ro-bind", prefix, prefix]
+    for folder in _hidden_folders():
+        args += ["--ro-bind", str(shared / "hidden"), folder]
+    for tmp in ("/tmp", "/dev/shm"):  # memory: capped
+        args += ["--size", str(tmp_size), "--tmpfs", tmp]
+    args += ["--remount-ro", "/dev", "--dir", IPYTHON_DIR, "--dir", MPL_CONFIG_DIR]
+    if font_cache:
+        for cache in sorted(_font_cache().glob("*.json")):
+            args += ["--ro-bind", str(cache), f"{MPL_CONFIG_DIR}/{cache.name}"]
+    for host, inside, writable in binds:
+        args += ["--bind" if writable else "--ro-bind", host, inside]
+    args += ["--remount-ro", "/", "--chdir", chdir]
+    for key, value in (env or {}).items():
+        args += ["--setenv", key, value]
+    return [PRLIMIT, *limits, "--", BWRAP, *args, "--", *cmd]
+
+
+@functools.cache
+def _shared_dir() -> Path:
+    """This process's files for every sandbox: /etc/passwd, /etc/group, the hiding package."""
+    path = Path(tempfile.mkdtemp(prefix="lab3-sandbox-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    (path / "passwd").write_text(PASSWD)
+    (path / "group").write_text(GROUP)
+    (path / "hidden").mkdir()
+    (path / "hidden" / "__init__.py").write_text(HIDDEN_INIT)
+    (path / "matplotlib").mkdir()
+    path.chmod(0o755)
+    return path
+
+
+@functools.cache
+def _hidden_folders() -> tuple[str, ...]:
+    """:data:`HIDDEN_PACKAGES` in every site-packages visible in the sandbox."""
+    sites = site.getsitepackages([sys.prefix, sys.base_prefix])
+    for pattern in SYSTEM_SITES:
+        sites += glob.glob(pattern)
+    found = {os.path.join(s, p) for s in sites for p in HIDDEN_PACKAGES}
+    return tuple(sorted(f for f in found if os.path.isdir(f)))
+
+
+@functools.cache
+def _font_cache() -> Path:
+    """matplotlib's font list, built once per process in a sandbox, then bound read-only.
+
+    Without it every kernel rebuilds it at its first ``import matplotlib.pyplot`` (~1 s);
+    built inside, its paths are the fonts the sandbox sees.
+    """
+    folder = _shared_dir() / "matplotlib"
+    cmd = [sys.executable, "-c", "import matplotlib.font_manager"]
+    binds = [(str(folder), MPL_CONFIG_DIR, True)]
+    env = {**SANDBOX_ENV, "PYTHONPATH": ""}
+    with suppress(OSError, subprocess.SubprocessError):
+        command = sandbox_command(cmd, binds=binds, env=env, font_cache=False)
+        subprocess.run(command, capture_output=True, timeout=120, check=False)
+    return folder
+
+
+# -- the notebook folder's copy -------------------------------------------------------------
+
+
+def copy_folder(source: Path, target: Path, limit: int) -> int:
+    """Copy ``source``'s regular files and folders (no symlink, no ``*.ipynb``); bytes copied.
+
+    Raises :class:`SandboxError` past ``limit`` bytes.
+    """
+    used = 0
+    with os.scandir(source) as entries:
+        for entry in entries:
+            path = target / entry.name
+            if entry.is_symlink():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                path.mkdir()
+                used += copy_folder(Path(entry.path), path, limit - used)
+            elif entry.is_file(follow_symlinks=False) and not entry.name.endswith(".ipynb"):
+                used += entry.stat(follow_symlinks=False).st_size
+                if used > limit:
+                    raise SandboxError(
+                        f"the notebook's folder {source} holds more than {limit} bytes "
+                        "(max_copy_bytes): not copied into the sandbox"
+                    )
+                shutil.copyfile(entry.path, path, follow_symlinks=False)
+    return used
+
+
+def remove_tree(path: Path) -> None:
+    """Remove ``path`` even if the student made folders unreadable (chmod 000)."""
+    with suppress(OSError):
+        path.chmod(0o700)
+    for root, dirs, _files in os.walk(path):
+        for name in dirs:
+            child = os.path.join(root, name)
+            if not os.path.islink(child):
+                with suppress(OSError):
+                    os.chmod(child, 0o700)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# -- the process limit ------------------------------------------------------------------------
+
+
+def pids_cgroup(setting: str, name: str, max_tasks: int) -> Path | None:
+    """A new cgroup ``name`` with ``pids.max = max_tasks``, or None if none can be made."""
+    for parent in _cgroup_parents(setting):
+        group = Path(parent) / name
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            (group / "pids.max").write_text(str(max_tasks))
+            return group
+        except OSError:
+            remove_cgroup(group)
+    return None
+
+
+def _cgroup_parents(setting: str) -> list[str]:
+    if setting != "auto":
+        return [setting] if setting else []
+    parents = []
+    with suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            hierarchy, controllers, path = line.split(":", 2)
+            if "pids" in controllers.split(","):
+                parents.append(f"/sys/fs/cgroup/pids{path}")
+            elif hierarchy == "0":
+                v2 = f"/sys/fs/cgroup{path}".rstrip("/")
+                with suppress(OSError):
+                    if "pids" in Path(v2, "cgroup.subtree_control").read_text().split():
+                        parents.append(v2)
+    return [p for p in parents if os.access(p, os.W_OK)]
+
+
+def remove_cgroup(group: Path, wait: float = 2.0) -> None:
+    """Remove an (emptying) cgroup; its last tasks may take a moment to go."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
+
+
+def user_tasks() -> int:
+    """Tasks (threads) of this process's user now: what RLIMIT_NPROC counts."""
+    uid, count = os.getuid(), 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            with suppress(OSError):
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{pid}/task"))
+    return count
+
+
+# -- can the sandbox start here? ------------------------------------------------------------
+
+NO_BWRAP = (
+    "bubblewrap is not installed ({path} not found): install it "
+    "(Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"
+)
+NO_PRLIMIT = "prlimit is not installed ({path} not found): it comes with util-linux"
+NO_USERNS = (
+    "the sandbox does not start: {error}\n"
+    "bubblewrap needs unprivileged user namespaces. Check the sysctls "
+    "kernel.unprivileged_userns_clone (Debian, must be 1), user.max_user_namespaces "
+    "(must be > 0) and, on Ubuntu 24.04+, kernel.apparmor_restrict_unprivileged_userns "
+    "(0, or an AppArmor profile for bwrap)."
+)
+NO_SANDBOX = (
+    "\nWithout it, `--no-sandbox` grades with the students' code unconfined: "
+    "only do that if you trust it."
+)
+
+
+@functools.cache
+def check_sandbox() -> str | None:
+    """None if a sandbox like the kernel's starts here, else what is wrong and the fix."""
+    for path, message in ((BWRAP, NO_BWRAP), (PRLIMIT, NO_PRLIMIT)):
+        if not os.access(path, os.X_OK):
+            return message.format(path=path) + NO_SANDBOX
+    command = sandbox_command([sys.executable, "-c", "pass"], env=SANDBOX_ENV, font_cache=False)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as err:
+        return NO_USERNS.format(error=err) + NO_SANDBOX
+    if done.returncode != 0:
+        error = done.stderr.strip() or f"exit code {done.returncode}"
+        return NO_USERNS.format(error=error) + NO_SANDBOX
+    return None
