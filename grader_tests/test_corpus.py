@@ -261,40 +261,40 @@ def test_the_corpus_course_config_shortens_only_the_documented_limits(tmp_path):
             assert corpus(cell) == want, cell.id
 
 
-def test_switching_off_the_tamper_detection_does_not_hide_a_patched_check(monkeypatch):
-    import importlib
-
-    import kmeans_em_lab.checks as checks
-    from kmeans_em_lab.checks import integrity, kmeans_checks
+def test_switching_off_the_tamper_detection_does_not_hide_a_patched_recorder(monkeypatch):
+    from lab3_kernel import capture, integrity
 
     ns = _namespace(load_cases()["solution"])
     exec("def Set(X, m):\n    return {k: X for k in range(len(m))}, 0.0\n", ns)
-    try:
-        with monkeypatch.context() as patch:
-            patch.setattr(integrity, "tampered_functions", lambda *a, **k: [])
-            patch.setattr(kmeans_checks, "check_Set", lambda namespace: None)
-            with pytest.raises(AssertionError, match="kmeans_checks.check_Set"):
-                importlib.reload(checks).run_hidden_checks("Set", ns)
-    finally:
-        importlib.reload(checks)  # the package as installed for the other tests
+    with monkeypatch.context() as patch:
+        patch.setattr(integrity, "tampered_functions", lambda *a, **k: [])
+        patch.setattr(capture, "call", lambda func, *a, **k: (a[0], capture.CallReport()))
+        with pytest.raises(AssertionError, match="lab3_kernel.capture.call"):
+            run_hidden_checks("Set", ns)
 
 
 def test_public_prelude_binds_the_reference_helpers_of_k_means_and_em():
+    import numpy as np
+
     from kmeans_em_lab import contract
     from kmeans_em_lab.checks import run_public_prelude
 
     ns = _namespace(load_cases()["solution"])
     student = {name: ns[name] for name in FUNCTIONS}
-    saved = run_public_prelude("K_Means", ns)  # outside IPython: the caller restores
-    assert ns["Set"] is contract.Set and ns["Update"] is contract.Update
-    assert ns["Centroid_init"] is not student["Centroid_init"]
-    assert ns["K_Means"] is student["K_Means"]
-    assert saved == {n: student[n] for n in ("Centroid_init", "Set", "Update")}
-    ns.update(saved)
-    saved = run_public_prelude("EM", ns)
-    assert ns["EM_step"] is contract.EM_step and ns["EM"] is student["EM"]
-    assert set(saved) == {"K_Means", "EM_step"}
-    assert run_public_prelude("Set", ns) == {}
+    recording = run_public_prelude("K_Means", ns)  # outside IPython: the caller ends it
+    for name in ("Centroid_init", "Set", "Update"):
+        assert ns[name] is not student[name]
+    X, m = np.arange(12.0).reshape(6, 2), np.array([[0.0, 0.0], [9.0, 9.0]])
+    assert ns["Set"](X, m)[1] == contract.Set(X, m)[1]
+    assert ns["K_Means"].__wrapped__ is student["K_Means"]  # recorded, still the student's
+    recording.finish()
+    assert {name: ns[name] for name in FUNCTIONS} == student
+    recording = run_public_prelude("EM", ns)
+    assert ns["EM_step"] is not student["EM_step"] and ns["Set"] is student["Set"]
+    recording.finish()
+    recording = run_public_prelude("Set", ns)
+    assert [n for n in FUNCTIONS if ns[n] is not student[n]] == ["Set"]
+    recording.finish()
 
 
 def test_public_prelude_restores_the_students_helpers_when_the_cell_ends():
@@ -305,8 +305,8 @@ def test_public_prelude_restores_the_students_helpers_when_the_cell_ends():
         shell.user_ns.update(_namespace(load_cases()["solution"]))
         student_set = shell.user_ns["Set"]
         shell.run_cell(
-            "import importlib, kmeans_em_lab.checks\n"
-            'importlib.reload(kmeans_em_lab.checks).run_public_prelude("K_Means", globals())\n'
+            "import lab3_kernel\n"
+            'lab3_kernel.record_public("K_Means", globals())\n'
             "inside = Set\n"
             "raise AssertionError('a failing public test')\n"
         )

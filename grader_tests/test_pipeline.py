@@ -39,10 +39,26 @@ BIN = str(Path(sys.executable).parent)
 DONE_LINE = re.compile(r"^\[\s*\d+/\d+\] [\w-]+: ")  # one per finished submission
 
 
+# The grading runs' temporary folder: every kernel's sandbox and sockets live under it, so
+# a process whose command line names it after a run is one the run left behind.
+RUN_TMP = tempfile.mkdtemp(prefix="lab3-pt-", dir="/tmp" if os.path.isdir("/tmp") else None)
+
+
+def leftover_processes() -> list[str]:
+    """Command lines of live processes started by the grading runs (none should remain)."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if RUN_TMP in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(cmdline[:200])
+    return found
+
+
 def grade(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """``python -m kmeans_em_lab grade --course-root root ...`` as ``make grade`` runs it."""
     environ = {k: v for k, v in os.environ.items() if k != "LAB3_DB_URL"}
     environ.update({"PATH": BIN + os.pathsep + environ.get("PATH", ""), "MPLBACKEND": "Agg"})
+    environ["TMPDIR"] = RUN_TMP
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "kmeans_em_lab", "grade", "--course-root", str(root), *args],
@@ -95,8 +111,7 @@ BROKEN = {
         "nosigint",
         toy.answers(
             add=(
-                "import os, signal\n"
-                f"open({str(root / 'nosigint.pid')!r}, 'w').write(str(os.getpid()))\n"
+                "import signal\n"
                 "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                 "while True:\n    pass\n"
             )
@@ -200,11 +215,10 @@ def test_infinite_loop_ends_at_the_cell_time_limit(graded_class):
 
 
 def test_kernel_ignoring_sigint_neither_hangs_nor_loses_the_class(graded_class):
-    root, after = graded_class["root"], graded_class["after"]
+    after = graded_class["after"]
     assert grades_of(after, "nosigint") == {**FULL, "test_add_public": 0.0}
     assert "did not stop when interrupted" in graded_class["csv"]["nosigint"]["flags"]
-    pid = int((root / "nosigint.pid").read_text())
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+    assert leftover_processes() == []  # the stuck kernel was killed with its sandbox
     assert graded_class["runs"][1].stdout.count("graded") >= 1
     assert set(graded_class["csv"]) == set(BROKEN)
 
@@ -316,7 +330,7 @@ def test_csv_report_and_feedback(graded_class):
         "score",
         "max_score",
     ]
-    assert header[11:] == ["square", "add", "status", "flags"]
+    assert header[11:] == ["square", "add", "status", "flags", "sandbox"]
     row = graded_class["csv"]["partial"]
     assert (row["square"], row["add"], row["score"], row["max_score"]) == ("3", "0", "3", "4")
     assert (root / "reports" / "class_report.png").read_bytes()[:4] == b"\x89PNG"
@@ -341,9 +355,14 @@ def _run_cells(tmp_path, source: str, **traits) -> tuple[NotebookNode, list[int]
                 received.append(len(msg["content"]["text"]))
             return super().output(outs, msg, display_id, cell_index)
 
+    from traitlets.config import Config
+
+    config = Config()  # a sandboxed kernel talks over ipc socket files (short paths)
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(tempfile.mkdtemp(dir=RUN_TMP)) / "kernel")
     nb = toy.source_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source)]
-    executor = Recording(timeout=60, shutdown_kernel="immediate", **traits)
+    executor = Recording(config=config, timeout=60, shutdown_kernel="immediate", **traits)
     executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     return nb.cells[0], received
 
@@ -439,8 +458,12 @@ def test_pipeline_on_postgresql(tmp_path, postgres_url):
     toy.make_submission(root, "ok")
     toy.make_submission(root, "exits", toy.answers(add="import os\nos._exit(1)\n"))
     env = {"LAB3_DB_URL": postgres_url}
-    run = grade(root, "--workers", "2", "--transport", "tcp", env=env)
+    # TCP kernel sockets need the network the sandbox takes away: unsandboxed here, which
+    # also shows --no-sandbox end to end
+    run = grade(root, "--workers", "2", "--transport", "tcp", "--no-sandbox", env=env)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert {row["sandbox"] for row in read_csv(root).values()} == {"off"}
+    assert "WITHOUT the sandbox" in run.stdout or "without the sandbox" in run.stdout
     assert "release regenerated" in run.stdout  # the assignment went into PostgreSQL
     table = class_table(root, env)
     assert grades_of(table, "ok") == FULL

@@ -132,10 +132,73 @@ def test_pipeline_swaps_execute_and_adds_the_byte_limit():
     from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
 
     from kmeans_em_lab.pipeline.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.judge import JudgeRecords
 
     out = pipeline_preprocessors(list(Autograde.autograde_preprocessors.default()))
     assert Execute not in out and ResilientExecute in out
+    assert out.index(JudgeRecords) == out.index(ResilientExecute) + 1  # judged at once
     assert out.index(LimitOutput) < out.index(LimitOutputBytes) < out.index(SaveAutoGrades)
+    assert pipeline_preprocessors(out) == out
+
+
+def test_tcp_kernel_sockets_need_no_sandbox(tmp_path, capsys):
+    import argparse
+
+    from kmeans_em_lab.pipeline import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--course-root", str(tmp_path), "--transport", "tcp"])
+    assert cli.main(args) == cli.EXIT_SETUP
+    assert "--no-sandbox" in capsys.readouterr().err
+
+
+def test_symbolic_links_in_a_submission_are_never_followed(tmp_path):
+    course_secret = tmp_path / "source" / "lab3"
+    course_secret.mkdir(parents=True)
+    (course_secret / "lab3.ipynb").write_text(_nb_text())
+    folder = tmp_path / "eve" / "lab3"
+    folder.mkdir(parents=True)
+    (folder / "lab3.ipynb").symlink_to(course_secret / "lab3.ipynb")
+    (folder / "data").symlink_to(course_secret)
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.notebook is None and "symbolic link" in sub.problem
+    (folder / "lab3.ipynb").unlink()
+    (folder / "lab3.ipynb").write_text(_nb_text())
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.notebook == folder / "lab3.ipynb" and not sub.problem
+    assert any("symbolic links left out: data" in f for f in sub.flags)
+    linked = tmp_path / "mallory" / "lab3"
+    linked.parent.mkdir()
+    linked.symlink_to(folder)
+    assert "symbolic link" in intake.inspect("mallory", linked, "lab3.ipynb").problem
+
+
+def test_a_record_is_read_as_hostile_data(tmp_path):
+    import os
+
+    from kmeans_em_lab.pipeline.records import Mailbox, read_untrusted
+
+    box = Mailbox(tmp_path)
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"check": "Set"}')
+    (box.outbox / "record.json").symlink_to(secret)
+    assert box.take() is None  # a link is not followed
+    os.mkfifo(box.outbox / "record.json")
+    assert box.take() is None  # a FIFO does not block the grader
+    (box.outbox / "record.json").write_text("[" * 100_000)
+    assert box.take() is None  # nor does a record too deep to parse
+    (box.outbox / "record.json").write_text('{"check": "Set", "outcomes": []}')
+    box.post({"check": "Update"})
+    assert list(box.outbox.iterdir()) == []  # what a cell leaves is not the next cell's
+    (box.outbox / "record.json").write_text('{"check": "Update", "outcomes": []}')
+    assert box.take() == {"check": "Update", "outcomes": []}
+    assert not (box.inbox / "plan.json").exists()  # the plan is withdrawn after the cell
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 1001)
+    assert read_untrusted(big, 1000) is None and read_untrusted(big, 2000) == b"x" * 1001
+    box.close()
+    assert not box.root.exists()
 
 
 def test_workers_never_share_kernel_sockets(tmp_path):

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from kmeans_em_lab import paths, release, submissions
-from kmeans_em_lab.checks import CHECKS
+from kmeans_em_lab.checks import CHECKS, cell_check, plan
 from kmeans_em_lab.checks import reference_results as ref
 
 ROOT = paths.course_root()
@@ -94,7 +94,7 @@ def test_release_has_no_solution_code(source_nb, release_nb):
 
 def test_release_has_no_hidden_tests_nor_grading_package(release_nb):
     text = RELEASE_NB.read_text()
-    for secret in ("HIDDEN TESTS", "kmeans_em_lab", "run_hidden_checks", "importlib"):
+    for secret in ("HIDDEN TESTS", "kmeans_em_lab", "lab3_kernel", "record(", "importlib"):
         assert secret not in text, f"{secret!r} appears in the release"
     hidden = [c for c in release_nb.cells if c.id.endswith(("_hidden", "_hidden_1d"))]
     assert len(hidden) == 7
@@ -141,8 +141,31 @@ def test_every_graded_function_has_public_and_hidden_tests(source_nb):
     for function in FUNCTIONS:
         assert {f"test_{function}_public", f"test_{function}_hidden"} <= ids
     text = "\n".join(c.source for c in source_nb.cells)
-    hidden_calls = re.findall(r'run_hidden_checks\("(\w+)"', text)
+    hidden_calls = re.findall(r'lab3_kernel\.record\("(\w+)"', text)
     assert sorted(hidden_calls) == sorted(CHECKS), "every check runs in exactly one hidden cell"
+    for cell in source_nb.cells:
+        if _nbgrader(cell).get("grade"):
+            function = re.match(r"test_(.+?)_(public|hidden)", cell.id).group(1)
+            check = cell_check(cell.source)
+            if cell.id.endswith("_public"):
+                assert check == "public:" + function, cell.id
+            else:
+                assert check in CHECKS and CHECKS[check][0] == function, cell.id
+
+
+def test_a_reference_helper_reaches_the_kernel_only_after_its_functions_tests(source_nb):
+    """The helpers a plan ships (e.g. the reference Set, for K_Means' tests) come after every
+    graded cell of that function, so a student cannot pass its own tests with it."""
+    graded = [c for c in source_nb.cells if _nbgrader(c).get("grade")]
+    last_test = {}
+    for position, cell in enumerate(graded):
+        last_test[re.match(r"test_(.+?)_(public|hidden)", cell.id).group(1)] = position
+    shipped = []
+    for position, cell in enumerate(graded):
+        for helper in plan(cell_check(cell.source))["helpers"]:
+            assert position > last_test[helper], f"{cell.id} ships the reference {helper}"
+            shipped.append(helper)
+    assert set(shipped) == {"Centroid_init", "Set", "Update", "K_Means", "EM_step"}
 
 
 def test_timeouts_name_existing_cells(source_nb):

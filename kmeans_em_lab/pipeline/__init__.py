@@ -8,9 +8,12 @@
 - :mod:`.intake`       what a submission folder holds (notebook, renamed, missing, invalid)
 - :mod:`.stamps`       hashes of what was graded, so a re-run regrades only what changed
 - :mod:`.scores`       gradebook reads and writes (zeroing a student, scores per cell)
-- :mod:`.execute`      ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck kernel
+- :mod:`.sandbox`      ``SandboxedKernelManager``: every kernel in bubblewrap, with rlimits
+- :mod:`.execute`      ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck kernel,
+  carrying each graded cell's plan to the kernel and its record back (:mod:`.records`)
+- :mod:`.records`      the kernel's inbox (plans) and outbox (records, read as untrusted data)
+- :mod:`.judge`        ``JudgeRecords``: each recorded cell's verdict, reached outside the kernel
 - :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
-- :mod:`.kernel_cap`   the kernel-side cap on bytes printed per cell (an IPython startup file)
 - :mod:`.incidents`    the flags read back from an autograded notebook
 - :mod:`.grader`       grading one student in a long-lived worker (one ``NbGraderAPI``)
 - :mod:`.worker`       the worker process: its environment and its loop

@@ -93,6 +93,13 @@ def main(args: argparse.Namespace) -> int:
         transport=args.transport,
         sandbox=args.sandbox,
     )
+    if settings.sandbox and settings.transport != "ipc":
+        print(
+            "grade: --transport tcp needs --no-sandbox (a sandboxed kernel has no network; "
+            "it talks to the grader over ipc socket files)",
+            file=sys.stderr,
+        )
+        return EXIT_SETUP
     if settings.sandbox:
         from .sandbox import check_sandbox
 

@@ -78,6 +78,8 @@ def cell_label(cell: NotebookNode, index: int) -> str:
 
 
 def describe_exit(code: int | None) -> str:
+    """A kernel's exit status in words. bubblewrap reports a sandboxed kernel killed by
+    signal N as exit code 128 + N (the shell's convention): named as the signal too."""
     if code is None:
         return "exit status unknown"
     if code < 0:
@@ -85,6 +87,12 @@ def describe_exit(code: int | None) -> str:
             return f"killed by signal {-code} ({signal.Signals(-code).name})"
         except ValueError:
             return f"killed by signal {-code}"
+    if code > 128:
+        try:
+            name = signal.Signals(code - 128).name
+        except ValueError:
+            return f"exit code {code}"
+        return f"exit code {code}: killed by signal {code - 128} ({name})"
     return f"exit code {code}"
 
 

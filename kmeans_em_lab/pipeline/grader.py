@@ -132,7 +132,7 @@ class StudentGrader:
         for path in sub.folder.rglob("*"):
             rel = path.relative_to(sub.folder)
             skipped = intake.IGNORED - {"timestamp.txt"}
-            if not path.is_file() or any(part in skipped for part in rel.parts):
+            if path.is_symlink() or not path.is_file() or any(p in skipped for p in rel.parts):
                 continue
             if path.suffix == ".ipynb":
                 continue  # only the notebook being graded goes in, below

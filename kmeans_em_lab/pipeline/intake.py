@@ -4,6 +4,10 @@ One notebook named ``lab3.ipynb``: graded. Exactly one other ``.ipynb`` (e.g.
 ``lab3 (1).ipynb``): graded as ``lab3.ipynb``, with a flag. Anything else, an
 empty folder, no notebook, several candidates, a notebook that is not valid
 JSON: nothing to run, the student gets 0 and a ``problem`` saying why.
+
+Symbolic links are never followed: a link in a submission could point into
+the course (the source notebook, the gradebook). A linked notebook or
+submission folder is not graded; other links are left out, with a flag.
 """
 
 from __future__ import annotations
@@ -46,26 +50,44 @@ def discover(submitted: Path, assignment: str, only: list[str] | None = None) ->
     return list(dict.fromkeys(only))
 
 
+def _kept(path: Path, folder: Path) -> bool:
+    return not any(part in IGNORED for part in path.relative_to(folder).parts)
+
+
 def _files(folder: Path) -> list[Path]:
+    """The regular files of ``folder`` (symbolic links and what lies behind them left out)."""
     return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part in IGNORED for part in p.relative_to(folder).parts)
+        p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and _kept(p, folder)
     )
+
+
+def links(folder: Path) -> list[Path]:
+    """The symbolic links in ``folder`` (rglob does not descend into linked folders)."""
+    return sorted(p for p in folder.rglob("*") if p.is_symlink() and _kept(p, folder))
 
 
 def inspect(student: str, folder: Path, notebook_name: str) -> Submission:
     """Classify ``folder`` (``submitted/<student>/<assignment>``)."""
     sub = Submission(student=student, folder=Path(folder))
+    if sub.folder.is_symlink() or sub.folder.parent.is_symlink():
+        sub.problem = "the submission folder is a symbolic link: not graded"
+        return sub
+    linked = links(sub.folder)
+    if linked:
+        names = ", ".join(str(p.relative_to(sub.folder)) for p in linked[:5])
+        sub.flags.append(f"symbolic links left out: {names}")
     files = _files(sub.folder)
+    expected = sub.folder / notebook_name
+    candidates = sorted(p for p in sub.folder.glob("*.ipynb") if p in files)
+    if expected.is_symlink() and not candidates:
+        sub.problem = f"{notebook_name} is a symbolic link, not a notebook: not graded"
+        return sub
     if not files:
         sub.problem = "empty submission folder: nothing to grade"
         return sub
-    expected = sub.folder / notebook_name
-    if expected.is_file():
+    if expected in files:
         sub.notebook = expected
     else:
-        candidates = sorted(p for p in sub.folder.glob("*.ipynb") if p.is_file())
         if len(candidates) == 1:
             sub.notebook = candidates[0]
             sub.flags.append(f"renamed notebook: graded '{candidates[0].name}' as {notebook_name}")

@@ -29,11 +29,13 @@ What student code could try, and what stops it:
   writable pids cgroup the limit falls back on RLIMIT_NPROC (set to the user's
   current tasks plus ``max_processes``: shared by the user's kernels, void for root).
 - outlive the kernel: bwrap is pid 1 of the pid namespace and dies with its
-  parent, so a SIGKILL of the kernel's process (what the pipeline sends) ends
-  every process started in the sandbox.
+  parent (the thread that started it: a long-lived one), so a SIGKILL of the
+  kernel's process (what the pipeline sends) ends every process in the sandbox.
 
-Not defended: CPU time (the cells' time limits are), the total size written
-to the scratch folder (only each file's), attacks on the Linux kernel itself.
+Not defended: CPU time (the cells' time limits are), memory summed over several
+processes (RLIMIT_AS is per process), the total size written to the scratch
+folder (only each file's), attacks on the Linux kernel itself (no seccomp filter).
+Files the kernel writes into writable binds are owned by the grader's user.
 Interrupts go as messages (``interrupt_mode = "message"``): a SIGINT to bwrap
 would end the sandbox instead of interrupting a cell.
 :func:`check_sandbox` tells whether the sandbox can start on this machine.
@@ -52,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -59,8 +62,8 @@ from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 from .ports import WorkerKernelManager
 
-BWRAP = "/usr/bin/bwrap"
-PRLIMIT = "/usr/bin/prlimit"
+BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
+PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
 SANDBOX_UID = 65534  # nobody
 BWRAP_FLAGS = (
     "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
@@ -72,8 +75,8 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime")
 HIDDEN_PACKAGES = ("sklearn", "scipy/cluster")  # folders relative to a site-packages
 SYSTEM_SITES = ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages")
 SANDBOX_ROOT = "/lab3"
-SUBMISSION = "/lab3/submission"  # the kernel's working directory
-LIB = "/lab3/lib"  # on PYTHONPATH: holds lab3_kernel
+SUBMISSION = f"{SANDBOX_ROOT}/submission"  # the kernel's working directory
+LIB = f"{SANDBOX_ROOT}/lib"  # on PYTHONPATH: holds lab3_kernel
 KERNEL_PACKAGE = "lab3_kernel"
 IPYTHON_DIR = "/tmp/ipython"
 MPL_CONFIG_DIR = "/tmp/matplotlib"
@@ -98,6 +101,7 @@ HIDDEN_INIT = (
     "name=__name__)\n"
 )
 PREFIX = "lab3-kernel-"  # of each kernel's scratch folder and cgroup
+STALE_CGROUP = 600  # seconds: an empty cgroup this old was left by a killed grader
 MiB = 2**20
 
 DEFAULT_KERNEL_PACKAGE = Path(__file__).resolve().parents[2] / KERNEL_PACKAGE
@@ -181,7 +185,8 @@ class SandboxedKernelManager(WorkerKernelManager):
         scratch = Path(tempfile.mkdtemp(prefix=PREFIX))
         self._scratch = scratch
         try:
-            copy_folder(Path(kw.get("cwd") or os.getcwd()), scratch, self.max_copy_bytes)
+            if kw.get("cwd"):  # nbclient's: the notebook's folder (without, nothing is copied)
+                copy_folder(Path(kw["cwd"]), scratch, self.max_copy_bytes)
             self._cgroup = pids_cgroup(self.pids_cgroup, scratch.name, self.max_processes)
             if self._cgroup is None and os.geteuid() == 0:
                 self.log.warning("sandbox: no writable pids cgroup, tasks are not limited")
@@ -270,10 +275,10 @@ class SandboxedKernelManager(WorkerKernelManager):
 def sandbox_command(
     cmd: list[str],
     *,
-    binds: list[tuple[str, str, bool]] = (),
+    binds: Sequence[tuple[str, str, bool]] = (),
     env: dict[str, str] | None = None,
     chdir: str = "/tmp",
-    limits: list[str] = (),
+    limits: Sequence[str] = (),
     tmp_size: int = 256 * MiB,
     font_cache: bool = True,
 ) -> list[str]:
@@ -317,7 +322,6 @@ def _shared_dir() -> Path:
     (path / "hidden").mkdir()
     (path / "hidden" / "__init__.py").write_text(HIDDEN_INIT)
     (path / "matplotlib").mkdir()
-    path.chmod(0o755)
     return path
 
 
@@ -376,10 +380,10 @@ def copy_folder(source: Path, target: Path, limit: int) -> int:
     return used
 
 
-def remove_tree(path: Path) -> None:
+def remove_tree(path: str | Path) -> None:
     """Remove ``path`` even if the student made folders unreadable (chmod 000)."""
     with suppress(OSError):
-        path.chmod(0o700)
+        os.chmod(path, 0o700)
     for root, dirs, _files in os.walk(path):
         for name in dirs:
             child = os.path.join(root, name)
@@ -393,8 +397,16 @@ def remove_tree(path: Path) -> None:
 
 
 def pids_cgroup(setting: str, name: str, max_tasks: int) -> Path | None:
-    """A new cgroup ``name`` with ``pids.max = max_tasks``, or None if none can be made."""
+    """A new cgroup ``name`` with ``pids.max = max_tasks``, or None if none can be made.
+
+    Empty cgroups of killed graders are removed on the way (a cgroup with tasks
+    cannot be; a new one is spared for :data:`STALE_CGROUP` seconds, until it is joined).
+    """
     for parent in _cgroup_parents(setting):
+        for stale in Path(parent).glob(PREFIX + "*"):
+            with suppress(OSError):
+                if stale.stat().st_mtime < time.time() - STALE_CGROUP:
+                    stale.rmdir()
         group = Path(parent) / name
         try:
             group.mkdir()
@@ -477,7 +489,10 @@ def check_sandbox() -> str | None:
     for path, message in ((BWRAP, NO_BWRAP), (PRLIMIT, NO_PRLIMIT)):
         if not os.access(path, os.X_OK):
             return message.format(path=path) + NO_SANDBOX
-    command = sandbox_command([sys.executable, "-c", "pass"], env=SANDBOX_ENV, font_cache=False)
+    limits = SandboxedKernelManager(pids_cgroup="")._limits()
+    command = sandbox_command(
+        [sys.executable, "-c", "pass"], env=SANDBOX_ENV, limits=limits, font_cache=False
+    )
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.SubprocessError) as err:
