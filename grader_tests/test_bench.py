@@ -147,28 +147,189 @@ def test_an_endless_cell_is_stopped_at_its_cap_and_the_pass_goes_on(tmp_path):
     assert timings.passes[1]["loop"] == 0.3
 
 
-def test_part1_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
-    """The goal's pair runs every round, the other worker counts only in the first:
-    each speed-up must use nbgrader's time of the same round."""
+def _run(label, seconds, tmp_path, scores=None):
     from kmeans_em_lab.bench import grading
 
-    def run(label, seconds):
-        return grading.Run(label, seconds, 0, tmp_path / "log", (0.0, 0.0, 0.0))
+    run = grading.Run(label, seconds, 0, tmp_path / "log", (0.0, 0.0, 0.0))
+    run.scores = dict(scores or {})
+    return run
 
+
+def _goal(section, text):
+    (goal,) = [g for g in section.goals if text in g.name]
+    return goal
+
+
+def test_part1_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
+    """The goals' runs go every round, the other worker counts only in the first:
+    each speed-up must use nbgrader's time of the same round, and the sandbox's cost
+    the --no-sandbox run of the same round."""
+    from kmeans_em_lab.bench import grading
+
+    scores = {"b00-ada_correct": 100.0, "b01-grace_original": 42.5}
     runs = {
-        "nbgrader": [run("nbgrader", s) for s in (100.0, 120.0, 80.0)],
-        "w2": [run("w2", s) for s in (50.0, 40.0, 50.0)],
-        "w1": [run("w1", 80.0)],
-        "w4": [run("w4", 40.0)],
+        "nbgrader": [_run("nbgrader", s, tmp_path, scores) for s in (100.0, 120.0, 80.0)],
+        "w2": [_run("w2", s, tmp_path, scores) for s in (50.0, 40.0, 50.0)],
+        "w2-no-sandbox": [_run("w2 plain", s, tmp_path, scores) for s in (40.0, 40.0, 50.0)],
+        "w1": [_run("w1", 80.0, tmp_path, scores)],
+        "w4": [_run("w4", 40.0, tmp_path, scores)],
     }
     examples = [course.Example("ada_correct", tmp_path)]
     section = grading._throughput_section(runs, 2, ["b00-ada_correct"] * 4, examples, "test")
     speedups = section.data["speedups"]
     assert speedups["w2"] == pytest.approx(2.0)  # median of 2.0, 3.0, 1.6
+    assert speedups["w2-no-sandbox"] == pytest.approx(2.5)  # median of 2.5, 3.0, 1.6
     assert speedups["w1"] == pytest.approx(1.25)  # 100 / 80, round 1 only
     assert speedups["w4"] == pytest.approx(2.5)
-    (goal,) = section.goals
-    assert goal.met is True
+    assert section.data["sandbox_cost"] == pytest.approx(1.0)  # median of 1.25, 1.0, 1.0
+    assert _goal(section, "vs sequential nbgrader").met is True
+    sandbox = _goal(section, "sandbox costs at most 10% (part 1, default workers")
+    assert sandbox.met is True and sandbox.target.startswith(f"<= {grading.SANDBOX_COST_GOAL:.2f}x")
+    assert len(section.goals) == 2
     tables = _well_formed(section)
-    runs_column = [row[2] for row in tables[2][1:]]
-    assert runs_column == ["3", "1", "3", "1"]  # nbgrader, then workers 1, 2, 4
+    main, cost = tables[2], tables[3]
+    assert main[0][:4] == ["command", "workers", "sandbox", "runs"]
+    assert [row[1:4] for row in main[1:]] == [
+        ["1 (sequential)", "-", "3"],
+        ["1", "on", "1"],
+        ["2", "on", "3"],
+        ["2", "off", "3"],
+        ["4", "on", "1"],
+    ]
+    assert "--no-sandbox" in main[4][0]
+    assert cost[0][0] == "pipeline" and "ratio sandbox / no-sandbox" in cost[0]
+    (row,) = cost[1:]
+    assert row[cost[0].index("pairs")] == "3"
+    assert row[cost[0].index("ratio sandbox / no-sandbox")] == "1.00x"
+    assert row[cost[0].index("scores sandbox vs no-sandbox")] == "; ".join(["identical"] * 3)
+
+
+def test_the_sandbox_goal_fails_when_scores_differ_or_it_costs_too_much(tmp_path):
+    from kmeans_em_lab.bench import grading
+
+    same, other = {"s": 10.0}, {"s": 9.0}
+    section = Section("t")
+    grading._sandbox_cost(
+        section, 1, "x", [_run("a", 10.0, tmp_path, same)], [_run("b", 10.0, tmp_path, other)]
+    )
+    assert section.goals[-1].met is False and "scores differ" in section.goals[-1].measured
+    grading._sandbox_cost(
+        section, 1, "x", [_run("a", 12.0, tmp_path, same)], [_run("b", 10.0, tmp_path, same)]
+    )
+    assert section.goals[-1].met is False and section.goals[-1].measured == "1.20x"
+    grading._sandbox_cost(section, 1, "x", [], [])
+    assert section.goals[-1].met is None  # not measured
+
+
+def test_part2_compares_the_sandboxed_pipeline_with_the_floor_and_no_sandbox(tmp_path):
+    from kmeans_em_lab.bench import grading
+
+    scores = {"b00-ada_correct": 100.0}
+
+    def runs_of(label, times):
+        return [_run(label, t, tmp_path, scores) for t in times]
+
+    runs = {
+        "floor": runs_of("floor", (10.0, 10.0, 10.0)),
+        "pipeline": runs_of("pipeline", (12.0, 13.0, 11.0)),
+        "pipeline-no-sandbox": runs_of("plain", (11.0, 12.0, 11.0)),
+        "nbgrader": runs_of("nbgrader", (14.0, 14.0, 14.0)),
+    }
+    section = grading._overhead_section(runs, course.Example("ada_correct", tmp_path), "test")
+    ratios = section.data["ratios"]
+    assert ratios["pipeline"] == pytest.approx(1.2)  # the goal: the sandboxed pipeline
+    assert ratios["pipeline-no-sandbox"] == pytest.approx(1.1)
+    assert ratios["sandbox"] == pytest.approx(13.0 / 12.0)  # median of 12/11, 13/12, 11/11
+    assert _goal(section, "pipeline (sandboxed) vs executing it").met is True
+    assert _goal(section, "sandbox costs at most 10% (part 2, one submission)").met is True
+    assert len(section.goals) == 2
+    tables = _well_formed(section)
+    main, cost = tables[2], tables[3]
+    assert [row[0] for row in main[1:]] == [
+        "jupyter nbconvert --execute (floor)",
+        "python -m kmeans_em_lab grade --workers 1 (one submission, sandboxed)",
+        "the same with --no-sandbox",
+        "nbgrader autograde lab3 --student S",
+    ]
+    assert [row[4] for row in main[1:]] == ["1.00x", "1.20x", "1.10x", "1.40x"]
+    (row,) = cost[1:]
+    assert row[0] == "one submission" and row[cost[0].index("pairs")] == "3"
+
+
+def test_a_run_of_some_parts_keeps_the_others_sections(tmp_path):
+    """--parts 1,2 rewrites parts 1 and 2 only: parts 3-5 stay, marked, goals included."""
+    from kmeans_em_lab.bench import report
+
+    def section(title, goal, measured):
+        sec = Section(title, "intro")
+        sec.table("", ["a", "b"]).add(1, 2)
+        sec.goals.append(report.Goal(goal, measured, "x", True))
+        return sec
+
+    earlier = render(
+        machine.header(loadavg(), command="python -m kmeans_em_lab bench"),
+        [section("1. One", "1. goal one", "old"), section("3. Three", "3. goal three", "3x")],
+    )
+    kept, described = report.earlier_sections(earlier, (1, 2))
+    assert [s.title for s in kept] == ["3. Three"]
+    assert "python -m kmeans_em_lab bench" in described
+    (goal,) = kept[0].goals
+    assert (goal.name, goal.measured, goal.met, goal.run) == (
+        "3. goal three",
+        "3x",
+        True,
+        "earlier run",
+    )
+    again = render(machine.header(loadavg()), [section("1. One", "1. goal one", "new"), *kept])
+    tables = parse_tables(again)
+    goals = tables[1]
+    assert goals[0] == report.GOAL_COLUMNS
+    assert [row[0] for row in goals[1:]] == ["1. goal one", "3. goal three"]
+    assert [row[-1] for row in goals[1:]] == ["this run", "earlier run"]
+    assert again.count(report.KEPT_MARK) == 1
+    kept_twice, _ = report.earlier_sections(again, (1,))
+    assert kept_twice[0].intro.count(report.KEPT_MARK) == 1  # marked once, not per run
+
+
+def test_the_results_file_is_well_formed_and_has_every_goal():
+    """bench/results.md as committed: tables parse, and every goal of parts 1-5 is there."""
+    from kmeans_em_lab.bench import report
+
+    text = (paths.course_root() / "bench" / "results.md").read_text()
+    tables = parse_tables(text)
+    for rows in tables:
+        assert len(rows) >= 2 and all(rows[0]), rows
+    goals = tables[1]
+    assert goals[0] == report.GOAL_COLUMNS
+    names = [row[0] for row in goals[1:]]
+    for expected in (
+        "1. pipeline with default workers",
+        "1. sandbox costs at most 10% (part 1, default workers",
+        "2. one submission through the pipeline (sandboxed) vs executing it",
+        "2. sandbox costs at most 10% (part 2, one submission)",
+        "3. reference K-Means",
+        "3. reference EM",
+        "4. every time limit",
+        "5. peak RSS",
+    ):
+        assert sum(name.startswith(expected) for name in names) == 1, (expected, names)
+    titles = [title for title, _ in report.split_sections(text)]
+    assert titles[:2] == ["Machine", "Goals"]
+    assert [t.split(".")[0] for t in titles[2:]] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_sandboxed_kernels_launchers_are_not_counted_as_kernels():
+    from kmeans_em_lab.bench import memory
+
+    class Proc:
+        def __init__(self, pid, *argv):
+            self.pid, self.argv = pid, list(argv)
+
+        def cmdline(self):
+            return self.argv
+
+    kernel = ["/venv/bin/python", "-m", "ipykernel_launcher", "-f", "k.json"]
+    assert memory.classify(Proc(2, *kernel), 1) == "kernel"
+    for launcher in ("/usr/bin/prlimit", "/usr/bin/bwrap", "/bin/sh"):
+        assert memory.classify(Proc(3, launcher, "--", *kernel), 1) == "other"
+    assert memory.classify(Proc(1, *kernel), 1) == "command"

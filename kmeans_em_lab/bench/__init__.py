@@ -4,17 +4,24 @@ Parts (``--parts``, default all):
 
 0. the machine (always);
 1. autograde throughput: the pipeline against a sequential ``nbgrader autograde``
-   on copies of the example submissions, and its scaling with workers;
-2. per-submission overhead: grading one submission against merely executing it;
+   on copies of the example submissions, and its scaling with workers; the
+   sandbox's cost (the default workers with and without ``--no-sandbox``);
+2. per-submission overhead: grading one submission against merely executing it,
+   and the sandbox's cost on it;
 3. the reference K-Means and EM against scikit-learn (same starts, same results);
 4. the hidden tests' cost per graded cell against the time limits;
 5. memory: peak RSS of the grading workers and kernels (measured during part 1).
 
-``--quick`` is a smoke run (about 10 minutes). The default run takes about 70
-minutes on 2 cores, nearly all of it in part 1 (three rounds of nbgrader against
-the default workers, then 1, 2, 3, 4 and 8 workers once): a quarter of the 40 copies
+``--quick`` is a smoke run (about 10 minutes; ``--quick --parts 1,2`` about 6 on an
+idle 2-core machine, 13 under a load average of 5-7). The default run takes about
+80 minutes on 2 cores, nearly all of it in part 1 (three
+rounds of nbgrader, the default workers and the default workers with
+``--no-sandbox``, then 1, 2, 3, 4 and 8 workers once): a quarter of the 40 copies
 are the original lab's code, and each of those spends the full limit of one
 cell (test_EM_public, where its EM never ends) in every run.
+
+The results file keeps the sections of the parts not run from its previous
+version (marked as kept, with that run's command and load), unless ``--fresh``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ from pathlib import Path
 from .. import paths
 
 ALL_PARTS = (1, 2, 3, 4, 5)
+# part 1: submissions, rounds (goals' runs side by side), extra worker counts;
+# part 2: repeats. The default run, then what --quick cuts it to.
+FULL = dict(submissions=40, rounds=3, workers_list=(1, 2, 3, 4, 8), overhead_repeats=5)
+QUICK = dict(submissions=4, rounds=1, workers_list=(), overhead_repeats=3)
 
 
 def _parts(text: str) -> tuple[int, ...]:
@@ -56,8 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run (about 10 minutes): 4 submissions (one copy of each example), "
-        "default workers only, fewer repeats everywhere",
+        help="smoke run (about 10 minutes): 4 submissions (one copy of each example), one "
+        "round, default workers only (with and without the sandbox), fewer repeats everywhere",
     )
     parser.add_argument(
         "--parts",
@@ -69,24 +80,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--submissions",
         type=int,
         default=None,
-        help="submissions graded in part 1 (default 40, quick 4)",
+        help=f"submissions graded in part 1 (default {FULL['submissions']}, "
+        f"quick {QUICK['submissions']})",
     )
     parser.add_argument(
         "--rounds",
         type=int,
         default=None,
-        help="rounds of part 1's goal pair, nbgrader and the default workers, side by side "
-        "(default 3, quick 1); the other worker counts run once",
+        help="rounds of part 1's goals' runs side by side: nbgrader, the default workers and "
+        f"the same with --no-sandbox (default {FULL['rounds']}, quick {QUICK['rounds']}); "
+        "the other worker counts run once",
     )
     parser.add_argument(
         "--workers-list",
         type=_ints,
         default=None,
         help="worker counts for the scaling table, besides the default (two per core); "
-        "default 1,2,3,4,8, quick none",
+        f"default {','.join(map(str, FULL['workers_list']))}, quick none",
     )
     parser.add_argument(
-        "--overhead-repeats", type=int, default=None, help="repeats of part 2 (default 5, quick 1)"
+        "--overhead-repeats",
+        type=int,
+        default=None,
+        help=f"repeats of part 2 (default {FULL['overhead_repeats']}, "
+        f"quick {QUICK['overhead_repeats']})",
     )
     parser.add_argument(
         "--cell-cap",
@@ -102,6 +119,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="results file (default: bench/results.md in the course root)",
     )
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="write only this run's parts (default: the results file keeps the other parts' "
+        "sections from its previous version, marked as kept)",
+    )
+    parser.add_argument(
         "--keep-scratch",
         action="store_true",
         help="keep the scratch course copies (their path is printed)",
@@ -110,12 +133,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from . import machine
-    from .report import Goal, Section, render
+    from .report import Goal, Section, earlier_sections, render
     from .timing import loadavg
 
     load_before = loadavg()
     started = time.monotonic()
     quick = args.quick
+    plan = QUICK if quick else FULL
     command = " ".join(["python -m kmeans_em_lab bench", shlex.join(sys.argv[2:])]).strip()
     sections: list = []
     failures: list[str] = []
@@ -141,12 +165,10 @@ def main(args: argparse.Namespace) -> int:
         def part1():
             from . import grading
 
-            n = args.submissions or (4 if quick else 40)
-            workers_list = args.workers_list or (() if quick else (1, 2, 3, 4, 8))
             throughput, memory = grading.throughput(
-                n_submissions=n,
-                rounds=args.rounds or (1 if quick else 3),
-                workers_list=workers_list,
+                n_submissions=args.submissions or plan["submissions"],
+                rounds=args.rounds or plan["rounds"],
+                workers_list=args.workers_list or plan["workers_list"],
                 with_scaling=1 in args.parts,
                 keep=args.keep_scratch,
             )
@@ -158,7 +180,7 @@ def main(args: argparse.Namespace) -> int:
         def part2():
             from . import grading
 
-            repeats = args.overhead_repeats or (1 if quick else 5)
+            repeats = args.overhead_repeats or plan["overhead_repeats"]
             return grading.overhead(repeats=repeats, keep=args.keep_scratch)
 
         part("2. Per-submission overhead", part2)
@@ -181,15 +203,30 @@ def main(args: argparse.Namespace) -> int:
             return cells.run(**passes, cap=args.cell_cap or (30.0 if quick else 60.0))
 
         part("4. Hidden tests' cost and the time limits", part4)
-    sections.sort(key=lambda s: s.title)
-
+    if quick:
+        for section in sections:
+            section.intro = (
+                "*From a --quick run (a smoke run with fewer submissions, rounds and repeats "
+                f"than the default run; see the Machine section).* {section.intro}"
+            )
+            for goal in section.goals:
+                goal.run = f"{goal.run} (--quick)"
+    output = args.output or paths.course_root() / "bench" / "results.md"
     header = machine.header(load_before, loadavg(), command)
     header.notes.append(
         f"Benchmark wall time: {time.monotonic() - started:.0f} s"
         + (" (--quick: a smoke run, not the reference figures)" if quick else "")
     )
+    if output.is_file() and not args.fresh:
+        kept, earlier = earlier_sections(output.read_text(), args.parts)
+        if kept:
+            sections += kept
+            header.notes.append(
+                f"This run measured part(s) {', '.join(map(str, args.parts))}; the sections "
+                f"{', '.join(s.title for s in kept)} are kept from an earlier run ({earlier})."
+            )
+    sections.sort(key=lambda s: s.title)
     text = render(header, sections)
-    output = args.output or paths.course_root() / "bench" / "results.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(text)

@@ -7,10 +7,12 @@ gradebook that already knows the assignment (that set-up is not timed):
 - part 1: ``nbgrader autograde lab3`` (sequential, one process) against
   ``python -m kmeans_em_lab grade --workers N --force`` on the same N copies of
   the examples, in alternation, round after round; the scores of every run are
-  compared with nbgrader's;
+  compared with nbgrader's. The default workers also run with ``--no-sandbox``
+  in every round, next to the (sandboxed) default: the sandbox's cost;
 - part 2: one correct submission: ``jupyter nbconvert --to notebook --execute``
   (the floor: running the notebook and nothing else) against the pipeline with
-  one worker, and ``nbgrader autograde`` for context;
+  one worker, sandboxed and with ``--no-sandbox``, and ``nbgrader autograde``
+  for context;
 - part 5: the process tree of every run of part 1 sampled for peak RSS.
 """
 
@@ -35,8 +37,23 @@ from .memory import TreeSampler
 from .report import Goal, Section, fmt_mib, fmt_ratio, fmt_seconds
 from .timing import fmt_load, loadavg, median, paired_ratio
 
-SPEEDUP_GOAL = 1.8
-OVERHEAD_GOAL = 1.3
+SPEEDUP_GOAL = 1.8  # part 1: nbgrader's time / the pipeline's (default workers), at least
+OVERHEAD_GOAL = 1.3  # part 2: the sandboxed pipeline's time / the floor's, at most
+SANDBOX_COST_GOAL = 1.10  # parts 1 and 2: sandboxed time / --no-sandbox time, at most
+NO_SANDBOX = "-no-sandbox"  # suffix of a configuration run with --no-sandbox
+
+
+def _config(workers: int, sandbox: bool = True) -> str:
+    """Part 1's name of a pipeline configuration: ``w4``, ``w4-no-sandbox``."""
+    return f"w{workers}" + ("" if sandbox else NO_SANDBOX)
+
+
+def _workers(config: str) -> int:
+    return int(config[1:].removesuffix(NO_SANDBOX))
+
+
+def _sandboxed(config: str) -> bool:
+    return not config.endswith(NO_SANDBOX)
 
 
 @dataclass
@@ -131,7 +148,7 @@ def nbgrader_autograde(course: Path, log: Path, student: str | None = None) -> R
     return _collect(run, course)
 
 
-def pipeline(course: Path, workers: int, log: Path) -> Run:
+def pipeline(course: Path, workers: int, log: Path, sandbox: bool = True) -> Run:
     scratch.reset(course)
     cmd = [
         sys.executable,
@@ -144,9 +161,10 @@ def pipeline(course: Path, workers: int, log: Path) -> Run:
         str(course),
         "--force",
     ]
-    run = run_command(
-        f"pipeline, {workers} worker(s)", cmd, course, scratch.environment(course), log
-    )
+    if not sandbox:
+        cmd.append("--no-sandbox")
+    label = f"pipeline, {workers} worker(s)" + ("" if sandbox else ", --no-sandbox")
+    run = run_command(label, cmd, course, scratch.environment(course), log)
     return _collect(run, course)
 
 
@@ -178,6 +196,53 @@ def _score_check(run: Run, baseline: Run) -> str:
     )
 
 
+def _sandbox_cost(
+    sec: Section, part: int, what: str, sandboxed: list[Run], unsandboxed: list[Run]
+) -> float | None:
+    """The sandbox's cost table and goal: the same pipeline with and without ``--no-sandbox``,
+    paired run by run (same round); returns the median of sandboxed / unsandboxed."""
+    pairs = list(zip(sandboxed, unsandboxed, strict=False))
+    ratio = paired_ratio([s.seconds for s, _ in pairs], [u.seconds for _, u in pairs])
+    checks = [_score_check(s, u) if s.scores and u.scores else "no scores read" for s, u in pairs]
+    equal = bool(checks) and all(c == "identical" for c in checks)
+    table = sec.table(
+        f"Cost of the sandbox ({what}): the same command sandboxed (the default) and with "
+        "`--no-sandbox`, side by side in every round; ratio = sandboxed time / "
+        "`--no-sandbox` time in the same round (median over rounds).",
+        [
+            "pipeline",
+            "pairs",
+            "sandboxed",
+            "--no-sandbox",
+            "ratio sandbox / no-sandbox",
+            "ratio per round",
+            "scores sandbox vs no-sandbox",
+            "load at start",
+        ],
+    )
+    table.add(
+        what,
+        len(pairs),
+        fmt_seconds(median(s.seconds for s, _ in pairs)),
+        fmt_seconds(median(u.seconds for _, u in pairs)),
+        fmt_ratio(ratio),
+        ", ".join(fmt_ratio(s.seconds / u.seconds) for s, u in pairs if u.seconds) or "-",
+        "; ".join(checks) or "-",
+        fmt_load(pairs[0][0].load) if pairs else "-",
+    )
+    sec.goals.append(
+        Goal(
+            f"{part}. sandbox costs at most {SANDBOX_COST_GOAL - 1:.0%} (part {part}, {what})",
+            fmt_ratio(ratio) + ("" if equal or not pairs else "; scores differ"),
+            f"<= {SANDBOX_COST_GOAL:.2f}x, same scores",
+            None if ratio is None else ratio <= SANDBOX_COST_GOAL and equal,
+        )
+    )
+    if pairs and not equal:
+        sec.notes.append(f"Sandboxed and --no-sandbox scores differ ({what}): {'; '.join(checks)}")
+    return ratio
+
+
 # ----------------------------------------------------------------------------- part 1 and 5
 
 
@@ -198,9 +263,10 @@ def throughput(
         worker_counts = (
             sorted(set(workers_list) | {default_workers}) if with_scaling else [default_workers]
         )
-        # the goal's pair side by side in every round; the rest of the scaling in the first
-        pair = ["nbgrader", f"w{default_workers}"]
-        scaling = [f"w{n}" for n in worker_counts if n != default_workers]
+        # the goals' configurations side by side in every round (the sandboxed default
+        # between nbgrader and --no-sandbox); the rest of the scaling in the first round
+        pair = ["nbgrader", _config(default_workers), _config(default_workers, sandbox=False)]
+        scaling = [_config(n) for n in worker_counts if n != default_workers]
         runs: dict[str, list[Run]] = {c: [] for c in pair + scaling}
         for r in range(rounds):
             order = (pair if r % 2 == 0 else pair[::-1]) + (scaling if r == 0 else [])
@@ -215,7 +281,7 @@ def throughput(
                 if config == "nbgrader":
                     run = nbgrader_autograde(course, log)
                 else:
-                    run = pipeline(course, int(config[1:]), log)
+                    run = pipeline(course, _workers(config), log, sandbox=_sandboxed(config))
                 runs[config].append(run)
         part1 = _throughput_section(runs, default_workers, students, examples, origin)
         part5 = _memory_section(runs, default_workers, len(students))
@@ -226,8 +292,14 @@ def throughput(
 
 
 def _by_workers(runs: dict) -> list:
-    """(config, runs) with nbgrader first, then the pipeline by number of workers."""
-    return sorted(runs.items(), key=lambda kv: -1 if kv[0] == "nbgrader" else int(kv[0][1:]))
+    """(config, runs) with nbgrader first, then the pipeline by number of workers
+    (sandboxed before --no-sandbox)."""
+
+    def key(item):
+        config = item[0]
+        return (-1, 0) if config == "nbgrader" else (_workers(config), not _sandboxed(config))
+
+    return sorted(runs.items(), key=key)
 
 
 def _throughput_section(runs, default_workers, students, examples, origin) -> Section:
@@ -238,11 +310,13 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         f"{n} submissions: copies of {len(examples)} examples ({origin}), cycled, each copy "
         "with a markdown cell naming it. Baseline: `nbgrader autograde lab3` (one process, "
         "one submission after the other). Candidate: `python -m kmeans_em_lab grade "
-        "--workers N --force` (autograde, HTML feedback, grades CSV and the class report). "
-        f"Each on a fresh gradebook. The goal's pair (nbgrader and the default workers) runs "
-        f"side by side in {rounds} round(s), alternating which goes first; the other worker "
-        "counts run once, in the first round. Speed-up = nbgrader's time / the pipeline's in "
-        "the same round (median over rounds); wall time is the median over runs.",
+        "--workers N --force` (autograde, HTML feedback, grades CSV and the class report), "
+        "every kernel in the sandbox (the default), and the default workers with "
+        "`--no-sandbox` too. Each on a fresh gradebook. The goals' runs (nbgrader, the default "
+        f"workers sandboxed and with --no-sandbox) run side by side in {rounds} round(s), "
+        "alternating the order; the other worker counts run once, in the first round. "
+        "Speed-up = nbgrader's time / the pipeline's in the same round (median over rounds); "
+        "wall time is the median over runs.",
     )
     baseline = runs["nbgrader"]
     table = sec.table(
@@ -250,6 +324,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         [
             "command",
             "workers",
+            "sandbox",
             "runs",
             "wall time",
             "per submission",
@@ -263,17 +338,20 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
     speedups = {}
     for config, config_runs in _by_workers(runs):
         wall = median(r.seconds for r in config_runs)
-        workers = "1 (sequential)" if config == "nbgrader" else config[1:]
+        workers = "1 (sequential)" if config == "nbgrader" else str(_workers(config))
         if config != "nbgrader":
             speedups[config] = paired_ratio(
                 [b.seconds for b in baseline[: len(config_runs)]], [r.seconds for r in config_runs]
             )
         label = "nbgrader autograde lab3" if config == "nbgrader" else "kmeans_em_lab grade"
-        if config == f"w{default_workers}":
+        if config != "nbgrader" and not _sandboxed(config):
+            label += " --no-sandbox"
+        if config != "nbgrader" and _workers(config) == default_workers:
             label += " (default workers)"
         table.add(
             label,
             workers,
+            "-" if config == "nbgrader" else ("on" if _sandboxed(config) else "off"),
             len(config_runs),
             fmt_seconds(wall),
             fmt_seconds(wall / n),
@@ -283,7 +361,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
             "; ".join(_score_check(r, b) for r, b in zip(config_runs, baseline, strict=False)),
             fmt_load(config_runs[0].load),
         )
-    default = speedups.get(f"w{default_workers}")
+    default = speedups.get(_config(default_workers))
     sec.goals.append(
         Goal(
             f"1. pipeline with default workers ({default_workers}) vs sequential nbgrader",
@@ -292,18 +370,25 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
             None if default is None else default >= SPEEDUP_GOAL,
         )
     )
+    sandbox_cost = _sandbox_cost(
+        sec,
+        1,
+        f"default workers ({default_workers})",
+        runs.get(_config(default_workers), []),
+        runs.get(_config(default_workers, sandbox=False), []),
+    )
     # time inside the workers, by example (from the pipeline's stamps)
     per_example: dict[str, list[float]] = {}
     for config, config_runs in _by_workers(runs):
-        if config != f"w{default_workers}":
+        if config != _config(default_workers):
             continue
         for run in config_runs:
             for student, seconds in run.worker_seconds.items():
                 per_example.setdefault(student.split("-", 1)[1], []).append(seconds)
     if per_example:
         t = sec.table(
-            f"Seconds per submission inside a worker ({default_workers} workers; autograde and "
-            "feedback, from the pipeline's stamps), by example:",
+            f"Seconds per submission inside a worker ({default_workers} workers, sandboxed; "
+            "autograde and feedback, from the pipeline's stamps), by example:",
             ["example", "copies graded", "median", "max", "share of all worker time"],
         )
         total = sum(sum(v) for v in per_example.values()) or 1.0
@@ -322,7 +407,7 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         "The pipeline does more than the baseline: it also writes HTML feedback for every "
         "student, the grades CSV and the report PNG; its time includes all of it."
     )
-    sec.data.update(runs=runs, speedups=speedups)
+    sec.data.update(runs=runs, speedups=speedups, sandbox_cost=sandbox_cost)
     return sec
 
 
@@ -356,12 +441,13 @@ def _memory_section(runs, default_workers: int, n: int) -> Section:
         workers = s.peaks("worker")
         kernels = s.peaks("kernel")
         worker_peak = max((p.peak for p in workers), default=None)
-        if config == f"w{default_workers}":
+        if config == _config(default_workers):
             worst_worker = worker_peak
         growth = ", ".join(f"{fmt_mib(p.rss_at(0.25))} -> {fmt_mib(p.last_rss)}" for p in workers)
-        label = (
-            "nbgrader autograde lab3" if config == "nbgrader" else f"grade --workers {config[1:]}"
-        )
+        label = "nbgrader autograde lab3"
+        if config != "nbgrader":
+            label = f"grade --workers {_workers(config)}"
+            label += "" if _sandboxed(config) else " --no-sandbox"
         table.add(
             label,
             fmt_mib(max((p.peak for p in command), default=None)),
@@ -383,7 +469,9 @@ def _memory_section(runs, default_workers: int, n: int) -> Section:
     )
     sec.notes.append(
         "A worker holds nbgrader, its gradebook session and the feedback exporter; each "
-        "submission runs in its own kernel process, counted in the kernels' column."
+        "submission runs in its own kernel process, counted in the kernels' column (a "
+        "sandboxed kernel's launchers, prlimit and two bwrap processes, count in the whole "
+        "tree only)."
     )
     return sec
 
@@ -401,7 +489,9 @@ def overhead(repeats: int = 5, keep: bool = False) -> Section:
         (student,) = scratch.add_submissions(course, [example], 1)
         folder = course / "submitted" / student / paths.ASSIGNMENT
         env = scratch.environment(course)
-        runs: dict[str, list[Run]] = {"floor": [], "pipeline": [], "nbgrader": []}
+        # the sandboxed pipeline between the floor and --no-sandbox, in either order
+        configs = ("floor", "pipeline", "pipeline" + NO_SANDBOX, "nbgrader")
+        runs: dict[str, list[Run]] = {c: [] for c in configs}
         for r in range(repeats):
             order = list(runs) if r % 2 == 0 else list(runs)[::-1]
             for config in order:
@@ -427,8 +517,8 @@ def overhead(repeats: int = 5, keep: bool = False) -> Section:
                         str(folder / paths.NOTEBOOK),
                     ]
                     run = run_command("nbconvert --execute", cmd, folder, env, log, sample=False)
-                elif config == "pipeline":
-                    run = pipeline(course, 1, log)
+                elif config.startswith("pipeline"):
+                    run = pipeline(course, 1, log, sandbox=_sandboxed(config))
                 else:
                     run = nbgrader_autograde(course, log, student)
                 runs[config].append(run)
@@ -445,13 +535,15 @@ def _overhead_section(runs, example, origin) -> Section:
         f"One submission (a copy of the example `{example.name}`, from {origin}), "
         f"{len(floor)} repeat(s) in alternation. Floor: `jupyter nbconvert --to notebook "
         "--execute --allow-errors` of the submitted notebook (start a kernel, run it, save). "
-        "Ratio = time / the floor's time in the same repeat (median over repeats).",
+        "Ratio = time / the floor's time in the same repeat (median over repeats). The "
+        "pipeline runs sandboxed (the default) and with `--no-sandbox`, one after the other.",
     )
     table = sec.table("", ["command", "median", "min", "max", "ratio to the floor", "exit codes"])
     ratios = {}
     rows = [
         ("floor", "jupyter nbconvert --execute (floor)"),
-        ("pipeline", "python -m kmeans_em_lab grade --workers 1 (one submission)"),
+        ("pipeline", "python -m kmeans_em_lab grade --workers 1 (one submission, sandboxed)"),
+        ("pipeline" + NO_SANDBOX, "the same with --no-sandbox"),
         ("nbgrader", "nbgrader autograde lab3 --student S"),
     ]
     for config, label in rows:
@@ -465,23 +557,31 @@ def _overhead_section(runs, example, origin) -> Section:
             fmt_ratio(ratios[config]),
             ",".join(str(r.returncode) for r in runs[config]),
         )
-    inside = [s for r in runs["pipeline"] for s in r.worker_seconds.values()]
-    if inside:
+    for config, label in (
+        ("pipeline", "time inside the worker, sandboxed (autograde + feedback, its stamp)"),
+        ("pipeline" + NO_SANDBOX, "time inside the worker, --no-sandbox"),
+    ):
+        inside = [s for r in runs[config] for s in r.worker_seconds.values()]
+        if not inside:
+            continue
         inside_ratio = median(inside) / median(floor)
         table.add(
-            "the same, time inside the worker (autograde + feedback, from its stamp)",
+            label,
             fmt_seconds(median(inside)),
             fmt_seconds(min(inside)),
             fmt_seconds(max(inside)),
             fmt_ratio(inside_ratio),
             "-",
         )
-        ratios["inside"] = inside_ratio
-    _pipeline_phases(sec, runs["pipeline"])
+        ratios["inside " + config] = inside_ratio
+    _pipeline_phases(sec, runs["pipeline"], runs["pipeline" + NO_SANDBOX])
+    ratios["sandbox"] = _sandbox_cost(
+        sec, 2, "one submission", runs["pipeline"], runs["pipeline" + NO_SANDBOX]
+    )
     goal = ratios["pipeline"]
     sec.goals.append(
         Goal(
-            "2. one submission through the pipeline vs executing it (end to end)",
+            "2. one submission through the pipeline (sandboxed) vs executing it (end to end)",
             fmt_ratio(goal),
             f"<= {OVERHEAD_GOAL:.1f}x",
             None if goal is None else goal <= OVERHEAD_GOAL,
@@ -499,7 +599,7 @@ def _overhead_section(runs, example, origin) -> Section:
     return sec
 
 
-def _pipeline_phases(sec: Section, runs: list[Run]) -> None:
+def _phases(runs: list[Run]) -> dict[str, list[float]]:
     """Where the pipeline's end-to-end time goes, from its output's timestamps and stamps."""
     phases: dict[str, list[float]] = {}
     for run in runs:
@@ -520,13 +620,24 @@ def _pipeline_phases(sec: Section, runs: list[Run]) -> None:
             ("exit", run.seconds - done),
         ):
             phases.setdefault(name, []).append(seconds)
+    return phases
+
+
+def _pipeline_phases(sec: Section, runs: list[Run], unsandboxed: list[Run]) -> None:
+    """The sandboxed pipeline's phases, next to those of --no-sandbox."""
+    phases, plain = _phases(runs), _phases(unsandboxed)
     if not phases:
         return
     total = median(r.seconds for r in runs)
     table = sec.table(
         "Where the pipeline's time goes for one submission (medians; from the times its "
         "output lines arrived and the worker's stamp):",
-        ["phase", "seconds", "share"],
+        ["phase", "seconds (sandboxed)", "share", "seconds with --no-sandbox"],
     )
     for name, values in phases.items():
-        table.add(name, fmt_seconds(median(values)), f"{median(values) / total:.0%}")
+        table.add(
+            name,
+            fmt_seconds(median(values)),
+            f"{median(values) / total:.0%}",
+            fmt_seconds(median(plain.get(name, []))),
+        )

@@ -3,11 +3,13 @@
 Every process's own high-water mark (``VmHWM``, the kernel's record of its
 peak resident set) is read at each sample, so short peaks between samples are
 not missed for processes alive at the next sample. Processes are sorted into
-roles: the command itself, ``multiprocessing`` workers, Jupyter kernels, others.
+roles: the command itself, ``multiprocessing`` workers, Jupyter kernels (a sandboxed
+kernel's launchers, ``prlimit`` and ``bwrap``, count as others), others.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,15 +54,21 @@ def _status_bytes(pid: int) -> tuple[int, int] | None:
     return hwm, rss
 
 
+# A sandboxed kernel starts as sh -> prlimit -> bwrap (which forks bwrap, pid 1 of the
+# sandbox) -> python: the launchers' command lines name ipykernel too, but are not kernels.
+SANDBOX_LAUNCHERS = ("sh", "prlimit", "bwrap")
+
+
 def classify(proc: psutil.Process, root_pid: int) -> str:
     if proc.pid == root_pid:
         return "command"
     try:
-        cmd = " ".join(proc.cmdline())
+        argv = proc.cmdline()
     except (psutil.Error, OSError):
         return "other"
+    cmd = " ".join(argv)
     if "ipykernel_launcher" in cmd or "ipykernel" in cmd:
-        return "kernel"
+        return "other" if os.path.basename(argv[0]) in SANDBOX_LAUNCHERS else "kernel"
     if "multiprocessing" in cmd and ("spawn_main" in cmd or "--multiprocessing-fork" in cmd):
         return "other" if "resource_tracker" in cmd else "worker"
     return "other"

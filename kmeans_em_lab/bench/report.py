@@ -3,11 +3,19 @@
 Every part of the benchmark returns a :class:`Section`; :func:`render` puts
 them together under the machine header, with a summary of the goals first.
 :func:`parse_tables` reads the tables back (the tests check they are well-formed).
+A run of some parts keeps the other parts' sections of the previous results file
+(:func:`earlier_sections`), marked as such, goals included.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+THIS_RUN = "this run"
+EARLIER_RUN = "earlier run"
+KEPT_MARK = "*Kept from an earlier run"
 
 
 @dataclass
@@ -35,10 +43,14 @@ class Goal:
     measured: str
     target: str
     met: bool | None  # None: not measured in this run
+    run: str = THIS_RUN  # which run measured it (the goals table's last column)
 
     @property
     def verdict(self) -> str:
-        return {True: "met", False: "NOT MET", None: "not measured"}[self.met]
+        return VERDICTS[self.met]
+
+
+VERDICTS = {True: "met", False: "NOT MET", None: "not measured"}
 
 
 @dataclass
@@ -104,11 +116,14 @@ def fmt_mib(nbytes: float | None) -> str:
     return "-" if nbytes is None else f"{nbytes / 2**20:.0f} MiB"
 
 
+GOAL_COLUMNS = ["goal", "measured", "target", "verdict", "measured in"]
+
+
 def goals_table(sections: list[Section]) -> Table:
-    table = Table(["goal", "measured", "target", "verdict"])
+    table = Table(GOAL_COLUMNS)
     for section in sections:
         for goal in section.goals:
-            table.add(goal.name, goal.measured, goal.target, goal.verdict)
+            table.add(goal.name, goal.measured, goal.target, goal.verdict, goal.run)
     return table
 
 
@@ -170,3 +185,65 @@ def _parse_table(lines: list[str]) -> list[list[str]]:
             raise ValueError(f"row of {len(row)} cells under {len(header)} headers: {line!r}")
         rows.append(row)
     return rows
+
+
+# ----------------------------------------------------------------------------- earlier results
+
+
+def part_numbers(title: str) -> set[int]:
+    """The parts a section title or goal name is about: ``"1. A / 5. B"`` -> {1, 5}."""
+    return {int(n) for n in re.findall(r"(?:^|/ )(\d+)\. ", title)}
+
+
+def split_sections(markdown: str) -> list[tuple[str, str]]:
+    """(title, body) of every ``## `` section of a results file, in order."""
+    sections: list[tuple[str, list[str]]] = []
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            sections.append((line[3:].strip(), []))
+        elif sections:
+            sections[-1][1].append(line)
+    return [(title, "\n".join(body).strip()) for title, body in sections]
+
+
+def _describe(header: str) -> str:
+    """The earlier run in a few words, from its Machine section."""
+    tables = parse_tables(header)
+    items = {row[0]: row[1] for row in tables[0][1:]} if tables else {}
+    words = [items.get("command", "command unknown")]
+    if "load average (1/5/15 min) before" in items:
+        words.append(
+            f"load average before {items['load average (1/5/15 min) before']}, after "
+            f"{items.get('load average (1/5/15 min) after', '?')}"
+        )
+    wall = re.search(r"Benchmark wall time: ([^\n]*)", header)
+    if wall:
+        words.append(f"wall time {wall.group(1).strip()}")
+    return "; ".join(words)
+
+
+def earlier_sections(markdown: str, parts: Iterable[int]) -> tuple[list[Section], str]:
+    """The sections of an earlier results file about none of ``parts``, each marked as
+    kept from that run, with their goals; and that run's description ("" if none kept)."""
+    parts = set(parts)
+    sections = split_sections(markdown)
+    found = dict(sections)
+    goal_tables = parse_tables(found.get("Goals", ""))
+    goal_rows = goal_tables[0][1:] if goal_tables else []
+    describe = _describe(found.get("Machine", ""))
+    from_verdict = {v: k for k, v in VERDICTS.items()}
+    kept = []
+    for title, body in sections:
+        numbers = part_numbers(title)
+        if not numbers or numbers & parts:
+            continue
+        if not body.startswith(KEPT_MARK):
+            body = f"{KEPT_MARK}: {describe}.*\n\n{body}"
+        section = Section(title, body)
+        for row in goal_rows:
+            name, measured, target, verdict = row[:4]
+            if min(part_numbers(name), default=0) in numbers:
+                run = row[4].replace(THIS_RUN, EARLIER_RUN, 1) if len(row) > 4 else EARLIER_RUN
+                section.goals.append(Goal(name, measured, target, from_verdict.get(verdict), run))
+        kept.append(section)
+    return kept, describe if kept else ""
