@@ -36,8 +36,7 @@ class Mailbox:
         self.root = Path(tempfile.mkdtemp(prefix="lab3-mail-", dir=parent))
         self.inbox, self.outbox = self.root / "inbox", self.root / "outbox"
         self.inbox.mkdir()
-        self.outbox.mkdir()
-        self.outbox.chmod(0o777)  # the sandbox user may be another uid
+        self.outbox.mkdir()  # the sandbox's user is the grader's user outside: 0700 will do
 
     def env(self, sandboxed: bool) -> dict[str, str]:
         """The kernel's variables naming its inbox and outbox."""

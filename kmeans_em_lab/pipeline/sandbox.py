@@ -6,18 +6,23 @@ What student code could try, and what stops it:
 - read the course (hidden tests, ``gradebook.db``, other students, ``.git``) or the
   grader's secrets: the kernel sees a new, read-only root holding only ``/usr``,
   Python and the course's venv (read-only), a few files of ``/etc``, the package
-  ``lab3_kernel`` (``/lab3/lib``), its connection file and socket folder. The
-  notebook's folder is not bound but copied (no symlink followed, no ``*.ipynb``)
-  into a scratch folder, ``/lab3/submission``, removed afterwards. ``--clearenv``:
-  the grader's environment does not reach the kernel (:data:`SANDBOX_ENV` and
-  ``sandbox_env`` do). The sandbox's uid is root outside (user namespace), so
-  nothing root-owned is bound that the kernel must not read (not all of ``/etc``).
+  ``lab3_kernel`` (``/lab3/lib``), its connection file and its own socket folder.
+  The notebook's folder is not bound but copied (no symlink followed, no
+  ``*.ipynb``) into a scratch folder, ``/lab3/submission``. ``--clearenv``: the
+  grader's environment does not reach the kernel (:data:`SANDBOX_ENV` and
+  ``sandbox_env`` do). Outside, the sandbox's uid is the grader's user (root if
+  the grader runs as root), so nothing that user may read but the kernel must
+  not is bound: not all of ``/etc``, not ``$HOME``.
+- leave something for the next student: the scratch folder, the socket folder
+  (made per kernel in the folder of ``ip``), ``/tmp`` and ``/dev/shm`` are new
+  for every kernel and removed with it.
 - write anywhere else: all binds are read-only but the scratch folder, the
   socket folder, a size-capped ``/tmp`` and the caller's ``extra_binds``.
 - use scikit-learn or ``scipy.cluster``: their folders in every ``site-packages``
   are covered by a package whose import raises ``ModuleNotFoundError``
-  (:data:`HIDDEN_PACKAGES`); the course's own package is not importable either
-  (its editable install points into the course, which is not bound).
+  (:data:`HIDDEN_PACKAGES`), and the ``site-packages`` the kernel's Python does
+  not use (the base Python's, the system's) by an empty folder. The course's own
+  package is not importable (its editable install points into the course, not bound).
 - the network, other processes, the host name: new network (loopback only), pid,
   IPC, UTS and cgroup namespaces; no capabilities; no further user namespaces; a
   new session (no terminal injection).
@@ -154,8 +159,10 @@ class SandboxedKernelManager(WorkerKernelManager):
         "", help="host file bound read-only into the kernel's IPython startup folder"
     ).tag(config=True)
 
-    _scratch: Path | None = None
+    _scratch: Path | None = None  # the notebook folder's copy
     _cgroup: Path | None = None
+    _sockets: Path | None = None  # this kernel's own socket folder (kept across a restart)
+    _ip: str | None = None  # ip as configured
 
     @default("kernel_package")
     def _kernel_package_default(self) -> str:
@@ -181,7 +188,11 @@ class SandboxedKernelManager(WorkerKernelManager):
         if not Path(self.kernel_package, "__init__.py").is_file():
             raise SandboxError(f"no Python package at kernel_package={self.kernel_package!r}")
         self._release()  # a restart starts from a fresh copy
-        Path(self.ip).parent.mkdir(parents=True, exist_ok=True)
+        if self._sockets is None:  # nothing a kernel leaves there reaches the next one
+            self._ip = self.ip
+            Path(self.ip).parent.mkdir(parents=True, exist_ok=True)
+            self._sockets = Path(tempfile.mkdtemp(prefix="k", dir=os.path.dirname(self.ip)))
+            self.ip = str(self._sockets / os.path.basename(self._ip))
         scratch = Path(tempfile.mkdtemp(prefix=PREFIX))
         self._scratch = scratch
         try:
@@ -192,7 +203,7 @@ class SandboxedKernelManager(WorkerKernelManager):
                 self.log.warning("sandbox: no writable pids cgroup, tasks are not limited")
             return await super()._async_pre_start_kernel(**kw)
         except BaseException:
-            self._release()
+            self._release(sockets=True)
             raise
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -201,7 +212,7 @@ class SandboxedKernelManager(WorkerKernelManager):
         finally:
             if self.sandbox:
                 self._kill_sandbox()
-                self._release()
+                self._release(sockets=not restart)
 
     cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base's
     pre_start_kernel = _async_pre_start_kernel
@@ -215,14 +226,17 @@ class SandboxedKernelManager(WorkerKernelManager):
             with suppress(OSError, subprocess.TimeoutExpired):
                 process.wait(timeout=5)
 
-    def _release(self) -> None:
-        """Remove the cgroup (waits for the sandbox's last tasks), then the scratch folder."""
+    def _release(self, sockets: bool = False) -> None:
+        """Remove the cgroup (waits for the sandbox's last tasks), then the folders."""
         if self._cgroup is not None:
             remove_cgroup(self._cgroup)
             self._cgroup = None
         if self._scratch is not None:
             remove_tree(self._scratch)
             self._scratch = None
+        if sockets and self._sockets is not None:
+            remove_tree(self._sockets)
+            self._sockets, self.ip = None, self._ip
 
     # -- the command ------------------------------------------------------------------
 
@@ -237,7 +251,7 @@ class SandboxedKernelManager(WorkerKernelManager):
             (str(self.kernel_package), f"{LIB}/{KERNEL_PACKAGE}", False),
             (str(self._scratch), SUBMISSION, True),
             (connection_file, connection_file, False),
-            (os.path.dirname(self.ip), os.path.dirname(self.ip), True),
+            (str(self._sockets), str(self._sockets), True),
         ]
         if self.ipython_startup:
             name = os.path.basename(self.ipython_startup)
@@ -296,8 +310,8 @@ def sandbox_command(
     args += ["--ro-bind", str(shared / "group"), "/etc/group"]
     for prefix in sorted({sys.base_prefix, sys.prefix}):
         args += ["--ro-bind", prefix, prefix]
-    for folder in _hidden_folders():
-        args += ["--ro-bind", str(shared / "hidden"), folder]
+    for cover, folder in _covers():
+        args += ["--ro-bind", str(shared / cover), folder]
     for tmp in ("/tmp", "/dev/shm"):  # memory: capped
         args += ["--size", str(tmp_size), "--tmpfs", tmp]
     args += ["--remount-ro", "/dev", "--dir", IPYTHON_DIR, "--dir", MPL_CONFIG_DIR]
@@ -321,18 +335,28 @@ def _shared_dir() -> Path:
     (path / "group").write_text(GROUP)
     (path / "hidden").mkdir()
     (path / "hidden" / "__init__.py").write_text(HIDDEN_INIT)
+    (path / "empty").mkdir()
     (path / "matplotlib").mkdir()
     return path
 
 
 @functools.cache
-def _hidden_folders() -> tuple[str, ...]:
-    """:data:`HIDDEN_PACKAGES` in every site-packages visible in the sandbox."""
-    sites = site.getsitepackages([sys.prefix, sys.base_prefix])
+def _covers() -> tuple[tuple[str, str], ...]:
+    """(cover, folder): a site-packages this Python does not use (the base Python's, from
+    a venv) is covered by an empty folder; in the others, :data:`HIDDEN_PACKAGES` by
+    the package that refuses to be imported."""
+    sites = set(site.getsitepackages([sys.prefix, sys.base_prefix]))
     for pattern in SYSTEM_SITES:
-        sites += glob.glob(pattern)
-    found = {os.path.join(s, p) for s in sites for p in HIDDEN_PACKAGES}
-    return tuple(sorted(f for f in found if os.path.isdir(f)))
+        sites.update(glob.glob(pattern))
+    used = {os.path.realpath(p) for p in sys.path}
+    covers = []
+    for folder in sorted(s for s in sites if os.path.isdir(s)):
+        if os.path.realpath(folder) not in used:
+            covers.append(("empty", folder))
+        else:
+            found = (os.path.join(folder, p) for p in HIDDEN_PACKAGES)
+            covers += [("hidden", f) for f in found if os.path.isdir(f)]
+    return tuple(covers)
 
 
 @functools.cache
