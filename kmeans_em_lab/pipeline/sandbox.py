@@ -105,6 +105,8 @@ HIDDEN_INIT = (
     "raise ModuleNotFoundError(f'No module named {__name__!r} (not available in Lab 3)', "
     "name=__name__)\n"
 )
+# matplotlib's font list for sandboxed kernels, built once (see _font_cache)
+FONT_CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab3-kernel"
 PREFIX = "lab3-kernel-"  # of each kernel's scratch folder and cgroup
 STALE_CGROUP = 600  # seconds: an empty cgroup this old was left by a killed grader
 MiB = 2**20
@@ -361,18 +363,34 @@ def _covers() -> tuple[tuple[str, str], ...]:
 
 @functools.cache
 def _font_cache() -> Path:
-    """matplotlib's font list, built once per process in a sandbox, then bound read-only.
+    """matplotlib's font list, built once in a sandbox, then bound read-only into each kernel.
 
     Without it every kernel rebuilds it at its first ``import matplotlib.pyplot`` (~1 s);
-    built inside, its paths are the fonts the sandbox sees.
+    built inside, its paths are the fonts the sandbox sees. Kept in
+    :data:`FONT_CACHE_HOME` per matplotlib version and Python (a grading run of one
+    submission would otherwise pay for it every time); built in a private folder and
+    renamed into place, so workers starting together never read a half-written one.
     """
-    folder = _shared_dir() / "matplotlib"
+    import hashlib
+    from importlib.metadata import version
+
+    python = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+    key = f"matplotlib-{version('matplotlib')}-{python}"
+    folder = FONT_CACHE_HOME / key
+    if any(folder.glob("fontlist-*.json")):
+        return folder
+    FONT_CACHE_HOME.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=FONT_CACHE_HOME))
     cmd = [sys.executable, "-c", "import matplotlib.font_manager"]
-    binds = [(str(folder), MPL_CONFIG_DIR, True)]
+    binds = [(str(building), MPL_CONFIG_DIR, True)]
     env = {**SANDBOX_ENV, "PYTHONPATH": ""}
     with suppress(OSError, subprocess.SubprocessError):
         command = sandbox_command(cmd, binds=binds, env=env, font_cache=False)
         subprocess.run(command, capture_output=True, timeout=120, check=False)
+    try:
+        building.rename(folder)
+    except OSError:  # another worker was first: use its cache
+        shutil.rmtree(building, ignore_errors=True)
     return folder
 
 
