@@ -51,5 +51,33 @@ c.Execute.timeout_func = timeout_for_cell(CELL_TIMEOUTS, DEFAULT_CELL_TIMEOUT)
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100
 
+# The sandbox every student kernel runs in (bubblewrap; README: "Sandbox and
+# threat model"). Limits per kernel; `make grade --no-sandbox` turns it off.
+c.SandboxedKernelManager.address_space = 4 * 2**30  # bytes, per process (RLIMIT_AS)
+c.SandboxedKernelManager.max_processes = 64  # processes and threads (a pids cgroup)
+c.SandboxedKernelManager.max_file_size = 256 * 2**20  # bytes, per file written
+c.SandboxedKernelManager.max_open_files = 256
+c.SandboxedKernelManager.tmp_size = 256 * 2**20  # bytes of /tmp and of /dev/shm (memory)
+
 # What replaces a solution in the release.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Collecting an LMS download (`make collect ZIP=...`: nbgrader's zip collection,
+# see README.md). The student id is read from each file's name: Canvas names
+# files <name>_<user id>_<submission id>_<file> (LATE_ before the user id when
+# late), Moodle <Full Name>_<participant id>_assignsubmission_file_<file>. The
+# id is the student's folder, submitted/<id>/lab3/.
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^(?:.*/)?(?P<lms_name>[^/]+?)_(?:(?i:late)_)?(?P<student_id>\d+)_"
+    r"(?:\d+_|assignsubmission_file(?:_/|_|/))(?P<file_id>[^/]+)$"
+)
+
+# Returning grades (`make canvas`, also run by `make grade` once the roster
+# exists): reports/canvas_grades.csv for Canvas's gradebook import.
+# roster: Canvas's Grades > Export > Export Entire Gradebook (path from the course root);
+# id_column: the roster column holding the nbgrader student ids (ID: Canvas's user id,
+# what `make collect` gives; SIS Login ID: often the JupyterHub user name);
+# assignment: the grade column, "Lab 3 (<Canvas id>)" when the roster already has it.
+c.CanvasGrades.roster = "roster.csv"
+c.CanvasGrades.id_column = "ID"
+c.CanvasGrades.assignment = "Lab 3"

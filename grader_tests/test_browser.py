@@ -1,8 +1,10 @@
-"""The released lab in a real JupyterLab, driven in Chromium like a student would.
+"""The student bundle's lab in a real JupyterLab, driven in Chromium like a student would.
 
-JupyterLab runs with the student configuration in ``student/`` (as ``make lab``
-does) on a copy of the release in which the solution cells are filled in. The
-test opens the notebook, runs all cells from the Run menu, clicks nbgrader's
+The student bundle (``make student-bundle``) is built and unpacked in a scratch
+folder, and JupyterLab started the way its README says (``start_lab.py``: the
+bundle's ``jupyter/`` configuration only, nothing of the course) on copies of
+the bundle's notebook in which the solution cells are filled in. The test
+opens the notebook, runs all cells from the Run menu, clicks nbgrader's
 Validate button and reads the verdict dialog; then the same with a wrong
 ``Set``. Screenshots go to ``.artifacts/browser/``.
 
@@ -24,15 +26,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from kmeans_em_lab import submissions
+from kmeans_em_lab import bundle, submissions
 
 REPO = Path(__file__).resolve().parents[1]
-STUDENT_CONFIG = REPO / "student"
-RELEASE_NB = REPO / "release" / "lab3" / "lab3.ipynb"
 ARTIFACTS = REPO / ".artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -71,18 +72,28 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def lab_root(tmp_path_factory) -> Path:
-    """JupyterLab's root: ``correct/`` and ``wrong_set/``, each a submission folder.
+def student_bundle(tmp_path_factory) -> Path:
+    """The student bundle, built and unpacked from its zip: its folder."""
+    _, archive = bundle.build(REPO, tmp_path_factory.mktemp("dist"))
+    unpacked = tmp_path_factory.mktemp("student")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(unpacked)
+    return unpacked / bundle.BUNDLE
 
-    ``correct`` is the release with every solution cell taken from the source
-    notebook; ``wrong_set`` the same with ``WRONG_SET`` in the ``Set`` cell.
+
+@pytest.fixture(scope="module")
+def lab_root(student_bundle) -> Path:
+    """JupyterLab's root, the bundle's ``lab3/``, with ``correct/`` and ``wrong_set/`` in it.
+
+    ``correct`` is the bundle's notebook with every solution cell taken from the
+    source notebook; ``wrong_set`` the same with ``WRONG_SET`` in the ``Set`` cell.
     """
-    assert RELEASE_NB.exists(), f"{RELEASE_NB} is missing: run `make release`"
+    root = student_bundle / "lab3"
+    notebook = root / "lab3.ipynb"
     solutions = submissions.source_solutions()
     assert "Set" in solutions, f"no solution cell with id 'Set' in {sorted(solutions)}"
-    root = tmp_path_factory.mktemp("lab_root")
     for name, code in (("correct", solutions), ("wrong_set", {**solutions, "Set": WRONG_SET})):
-        submissions.write_submission(submissions.Edits(replace=code), root / name, RELEASE_NB)
+        submissions.write_submission(submissions.Edits(replace=code), root / name, notebook)
     return root
 
 
@@ -106,37 +117,37 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(lab_root, tmp_path_factory):
-    """JupyterLab with the student configuration, started from the course root like ``make lab``."""
+def lab(student_bundle, lab_root, tmp_path_factory):
+    """JupyterLab as the bundle's README starts it: ``python start_lab.py``, in the bundle.
+
+    ``start_lab.py`` sets ``JUPYTER_CONFIG_PATH`` to the bundle's ``jupyter/`` and
+    runs in the bundle's folder, so nothing of the course's configuration is read.
+    """
     home = tmp_path_factory.mktemp("jupyter_home")
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ)
-    # Inline plots in the kernels (ipykernel keeps an MPLBACKEND it inherits, e.g. make's Agg).
-    env.pop("MPLBACKEND", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LAB3_"))}
+    # start_lab.py drops MPLBACKEND itself (e.g. make's Agg, which would hide the plots).
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        JUPYTER_CONFIG_PATH=str(STUDENT_CONFIG),
         # Nothing from (or written to) the user's ~/.jupyter: settings, workspaces.
         JUPYTER_CONFIG_DIR=str(home / "config"),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
     )
     cmd = [
         sys.executable,
-        "-m",
-        "jupyterlab",
+        str(student_bundle / "start_lab.py"),
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
         "--port-retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={lab_root}",
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = home / "jupyterlab.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Lab(f"http://127.0.0.1:{port}", token, log)
     try:

@@ -18,6 +18,9 @@ COMMANDS = {
     "grade": ("kmeans_em_lab.pipeline.cli", "autograde submitted/, feedback, CSV and class report"),
     "examples": ("kmeans_em_lab.examples", "write the example students under submitted/"),
     "bench": ("kmeans_em_lab.bench", "benchmarks; writes bench/results.md"),
+    "bundle": ("kmeans_em_lab.bundle", "build dist/lab3-student.zip, what students get"),
+    "collect": ("kmeans_em_lab.collect", "an LMS download (Canvas, Moodle) into submitted/"),
+    "canvas": ("kmeans_em_lab.canvas", "reports/grades.csv as a Canvas gradebook import file"),
 }
 
 
