@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import nbformat
 import pytest
 
 from kmeans_em_lab import paths, release, submissions
-from kmeans_em_lab.checks import CHECKS, cell_check, plan
+from kmeans_em_lab.checks import CHECKS, cell_check, out_of_order, plan
 from kmeans_em_lab.checks import reference_results as ref
 
 ROOT = paths.course_root()
@@ -166,6 +167,19 @@ def test_a_reference_helper_reaches_the_kernel_only_after_its_functions_tests(so
             assert position > last_test[helper], f"{cell.id} ships the reference {helper}"
             shipped.append(helper)
     assert set(shipped) == {"Centroid_init", "Set", "Update", "K_Means", "EM_step"}
+
+
+def test_a_reference_helper_is_withheld_while_its_functions_tests_are_pending():
+    """Cells moved before the tests of the functions whose reference they run with get no
+    helper (and no call to make): the grader scores them 0 with its own refusal."""
+    withheld, reason = out_of_order("public:EM", pending={"EM_step"})
+    assert "EM_step" in reason and "out of their order" in reason
+    assert withheld["helpers"] == {} and withheld["helper_code"] == ""
+    withheld, reason = out_of_order("K_Means", pending={"Set", "EM"})
+    assert "Set" in reason and withheld["calls"] == []
+    sent, reason = out_of_order("public:EM", pending={"EM"})
+    assert reason == "" and set(sent["helpers"]) == {"K_Means", "EM_step"}
+    assert "lloyd" not in json.dumps(sent)  # compiled: no source text of the reference
 
 
 def test_timeouts_name_existing_cells(source_nb):

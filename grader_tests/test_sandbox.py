@@ -356,6 +356,19 @@ def test_the_host_shows_only_what_the_kernel_needs(kernel):
 def test_the_graders_environment_does_not_reach_the_kernel(kernel):
     inside = kernel.json("import json, os; print(json.dumps(dict(os.environ)))")
     assert "LAB3_DB_URL" not in inside and not any("secret" in v for v in inside.values())
+    # nor that of the sandbox's pid 1 (bwrap itself) or of any other process inside
+    environs = kernel.json(
+        "import glob, json\n"
+        "out = {}\n"
+        "for path in glob.glob('/proc/[0-9]*/environ'):\n"
+        "    try:\n"
+        "        out[path] = open(path, 'rb').read().decode(errors='replace')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print(json.dumps(out))"
+    )
+    assert "/proc/1/environ" in environs
+    assert not any("secret" in text or "LAB3_DB_URL" in text for text in environs.values())
     expected = {**sandbox.SANDBOX_ENV, "LAB3_INBOX": "/lab3/inbox"}
     assert {k: inside[k] for k in expected} == expected
     assert inside["LAB3_KERNEL_OUTPUT_BYTES"] == "1000"

@@ -2,8 +2,8 @@
 
 The grader writes a *plan* for the cell about to run into the kernel's inbox
 (``$LAB3_INBOX/plan.json``): the calls to make (function, arguments, seed),
-the reference helpers to bind meanwhile (their source, sent only for the
-cells that need them) and the names the check replaces. The cell calls
+the reference helpers to bind meanwhile (compiled, sent only for the cells
+that need them) and the names the check replaces. The cell calls
 
 - :func:`record` (a hidden test): makes the planned calls through
   :func:`.capture.call` and writes what came back to ``$LAB3_OUTBOX/record.json``;
@@ -20,7 +20,9 @@ in-process instead, when the course package is importable.
 
 from __future__ import annotations
 
+import base64
 import json
+import marshal
 import os
 import sys
 import types
@@ -87,14 +89,14 @@ class NotebookRng:
 
 
 def helpers(plan: dict, namespace: dict) -> dict:
-    """name -> reference helper, built from the source the plan carries."""
+    """name -> reference helper, built from the compiled code the plan carries."""
     factories = plan.get("helpers") or {}
     if not factories:
         return {}
     module = types.ModuleType(HELPER_MODULE)
     sys.modules[HELPER_MODULE] = module  # for dataclasses, while the code runs; then gone
     try:
-        exec(compile(plan["helper_source"], "<lab3 reference helpers>", "exec"), module.__dict__)
+        exec(marshal.loads(base64.b64decode(plan["helper_code"])), module.__dict__)
     finally:
         sys.modules.pop(HELPER_MODULE, None)
     rng = NotebookRng(namespace)

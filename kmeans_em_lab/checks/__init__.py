@@ -77,6 +77,32 @@ def cell_check(source: str) -> str | None:
     return name if name in CHECKS else None
 
 
+def check_function(check: str) -> str:
+    """The lab function a check grades (``"public:K_Means"`` and ``"K_Means_1d"``: ``K_Means``)."""
+    return check.removeprefix(PUBLIC) if check.startswith(PUBLIC) else CHECKS[check][0]
+
+
+def out_of_order(check: str, pending) -> tuple[dict, str]:
+    """The plan of a cell whose reference helpers may not be sent yet, and why it scores 0.
+
+    A helper (e.g. the reference ``Set``) is sent only once every test cell of its
+    function has run; ``pending`` holds the functions with test cells still to run.
+    A notebook whose test cells were moved before them gets a plan without helpers
+    or calls (so the kernel learns nothing) and this refusal.
+    """
+    early = [name for name in plan(check)["helpers"] if name in pending]
+    if not early:
+        return plan(check), ""
+    names = ", ".join(early)
+    reason = (
+        f"this test runs with the reference {names}, which the grader sends only after "
+        f"every test of {names} has run; the notebook's test cells were moved out of "
+        "their order, so this test scores 0"
+    )
+    withheld = {**plan(check), "calls": [], "helpers": {}, "helper_code": ""}
+    return withheld, reason
+
+
 # -- planning ----------------------------------------------------------------------------------
 
 
@@ -104,7 +130,7 @@ def _plan_text(check: str, seed_offset: int) -> str:
         "replaced": list(replaced),
         "calls": calls,
         "helpers": {name: helper_source.FACTORIES[name] for name in helpers},
-        "helper_source": helper_source.source(helpers) if helpers else "",
+        "helper_code": helper_source.code(helpers) if helpers else "",
     })  # fmt: skip
 
 

@@ -11,6 +11,11 @@ from .harness import call, substituted
 
 NAMES = ("pi", "mu_0", "mu_1", "sigma_0", "sigma_1")
 
+# Tolerances (grader_tests/mutation.md's equivalence evidence uses the same ones).
+STEP_TOL = 1e-6  # EM_step: each parameter, times max(1, |expected|)
+EM_PARAM_ATOL = 0.01  # EM: each parameter against the maximum-likelihood fit
+EM_LL_RTOL = 1e-3  # EM: the log-likelihood against the maximum, relative
+
 
 def _states(X: np.ndarray):
     """Parameter states to take one step from: (pi, mu, sigma)."""
@@ -69,7 +74,7 @@ def check_EM_step(namespace: dict) -> None:
                   f"2 values, got {describe(result)}")  # fmt: skip
             break
         want = np.array([p for part in em.em_step(X, pi, mu, sigma) for p in np.ravel(part)])
-        off = np.abs(got - want) > 1e-6 * np.maximum(1.0, np.abs(want))
+        off = np.abs(got - want) > STEP_TOL * np.maximum(1.0, np.abs(want))
         if off.any():
             detail = ", ".join(
                 f"{NAMES[i]} = {fmt(got[i])} (expected {fmt(want[i])})" for i in np.flatnonzero(off)
@@ -110,12 +115,12 @@ def check_EM(namespace: dict) -> None:
         v.raise_if_failed()
     aligned = np.array([pi, *mu, *sigma])
     want = np.array([mle.pi, *mle.mu, *mle.sigma])
-    for i in np.flatnonzero(np.abs(aligned - want) > 0.01):
+    for i in np.flatnonzero(np.abs(aligned - want) > EM_PARAM_ATOL):
         v.add(f"{call_text}: {NAMES[i]} = {fmt(aligned[i])}, the maximum-likelihood value is "
               f"{fmt(want[i])} (components matched up to a swap)")  # fmt: skip
     ll = em.log_likelihood(X, pi, mu, sigma)
     v.require(
-        abs(ll - mle.log_likelihood) <= 1e-3 * abs(mle.log_likelihood),
+        abs(ll - mle.log_likelihood) <= EM_LL_RTOL * abs(mle.log_likelihood),
         f"{call_text}: log-likelihood {fmt(ll)}, the maximum is {fmt(mle.log_likelihood)}: "
         "run the steps until the parameters (or the log-likelihood) stop changing",
     )

@@ -11,12 +11,17 @@ notebook's order), so it cannot stand in for the student's own.
 The text is assembled from the reference modules themselves
 (:mod:`kmeans_em_lab.kmeans`, :mod:`kmeans_em_lab.em`,
 :mod:`kmeans_em_lab.contract`): what runs in the kernel is the code the
-checks compare against, and nothing else of it.
+checks compare against, and nothing else of it. It travels compiled
+(:func:`code`: bytecode without docstrings, the kernel runs the same Python),
+so no line of the reference's source reaches the kernel, where student code
+could read it and print it into its feedback.
 """
 
 from __future__ import annotations
 
+import base64
 import inspect
+import marshal
 from functools import lru_cache
 
 from .. import contract, em, kmeans
@@ -85,3 +90,10 @@ def source(names: tuple[str, ...]) -> str:
         parts.append(f"{module} = SimpleNamespace({members})\n")
     parts += [inspect.getsource(getattr(contract, factory)) for factory in factories]
     return "\n\n".join(parts)
+
+
+@lru_cache(maxsize=32)
+def code(names: tuple[str, ...]) -> str:
+    """:func:`source` compiled (docstrings dropped), marshalled and base64-encoded."""
+    compiled = compile(source(names), "<lab3 reference helpers>", "exec", optimize=2)
+    return base64.b64encode(marshal.dumps(compiled)).decode("ascii")

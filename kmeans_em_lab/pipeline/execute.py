@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -124,6 +125,13 @@ class ResilientExecute(Execute):
         self._received: dict[int, int] = {}
         self._noted: set[tuple[int, str]] = set()
         self._mailbox = Mailbox()
+        self._pending = Counter(  # functions -> their test cells not run yet
+            checks.check_function(check)
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and (check := checks.cell_check(cell.source))
+        )
         resources = {} if resources is None else resources
         resources[RECORDS] = {}
         try:
@@ -186,11 +194,17 @@ class ResilientExecute(Execute):
         check = checks.cell_check(cell.source) if grade else None
         if check is None:
             return self._run_cell(cell, resources, index)
-        self._mailbox.post(checks.plan(check))
+        pending = {function for function, count in self._pending.items() if count}
+        plan, refused = checks.out_of_order(check, pending)
+        self._mailbox.post(plan)
         try:
             return self._run_cell(cell, resources, index)
         finally:
-            resources.setdefault(RECORDS, {})[index] = (check, self._mailbox.take())
+            self._pending[checks.check_function(check)] -= 1
+            record = self._mailbox.take()
+            if refused:  # the grader's own refusal, whatever the kernel recorded
+                record = {"check": check, "refused": refused, "outcomes": []}
+            resources.setdefault(RECORDS, {})[index] = (check, record)
 
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)

@@ -99,6 +99,7 @@ SANDBOX_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "IPYTHONDIR": IPYTHON_DIR,
 }
+LAUNCHER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # of sh, prlimit and bwrap
 PASSWD = f"sandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:Lab 3 sandbox:/tmp:/usr/sbin/nologin\n"
 GROUP = f"sandbox:x:{SANDBOX_UID}:\n"
 HIDDEN_INIT = (
@@ -203,7 +204,11 @@ class SandboxedKernelManager(WorkerKernelManager):
             self._cgroup = pids_cgroup(self.pids_cgroup, scratch.name, self.max_processes)
             if self._cgroup is None and os.geteuid() == 0:
                 self.log.warning("sandbox: no writable pids cgroup, tasks are not limited")
-            return await super()._async_pre_start_kernel(**kw)
+            cmd, kw = await super()._async_pre_start_kernel(**kw)
+            # bwrap stays pid 1 inside, its environment readable in /proc/1/environ:
+            # the launchers get none of the grader's (--clearenv only cleans the kernel's)
+            kw["env"] = dict(LAUNCHER_ENV)
+            return cmd, kw
         except BaseException:
             self._release(sockets=True)
             raise

@@ -170,6 +170,10 @@ def grading_config(
     config.Autograde.autograde_preprocessors = pipeline_preprocessors(
         list(base.Autograde.get("autograde_preprocessors", default))
     )
+    sanitize = Autograde.sanitize_preprocessors.default()
+    config.Autograde.sanitize_preprocessors = sanitize_preprocessors(
+        list(base.Autograde.get("sanitize_preprocessors", sanitize))
+    )
     config.KernelManager.transport = settings.transport
     config.SandboxedKernelManager.sandbox = settings.sandbox
     if settings.transport == "ipc":
@@ -206,6 +210,19 @@ def pipeline_preprocessors(preprocessors: list) -> list:
         anchor = LimitOutput if LimitOutput in out else SaveAutoGrades
         at = out.index(anchor) + (1 if anchor is LimitOutput else 0) if anchor in out else len(out)
         out.insert(at, LimitOutputBytes)
+    return out
+
+
+def sanitize_preprocessors(preprocessors: list) -> list:
+    """nbgrader's sanitize list with ``RestoreTestOrder`` right after ``OverwriteCells``
+    (test cells put back in the course's order once their content is restored)."""
+    from nbgrader.preprocessors import OverwriteCells
+
+    from .test_order import RestoreTestOrder
+
+    out = [pp for pp in preprocessors if pp is not RestoreTestOrder]
+    at = out.index(OverwriteCells) + 1 if OverwriteCells in out else len(out)
+    out.insert(at, RestoreTestOrder)
     return out
 
 
