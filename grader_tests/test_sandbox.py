@@ -47,6 +47,7 @@ class Kernel:
     """A kernel started through SandboxedKernelManager, driven synchronously."""
 
     def __init__(self, cwd: Path, package: Path, **traits):
+        self.folder = cwd
         self.ipc = Path(tempfile.mkdtemp(prefix="l3", dir="/tmp"))  # socket paths < 100 bytes
         self.loop = asyncio.new_event_loop()
         self.km = SandboxedKernelManager(
@@ -369,6 +370,9 @@ def test_the_graders_environment_does_not_reach_the_kernel(kernel):
     )
     assert "/proc/1/environ" in environs
     assert not any("secret" in text or "LAB3_DB_URL" in text for text in environs.values())
+    assert not any(str(kernel.folder) in text for text in environs.values())  # no course path
+    cwd = kernel.json("import json, os; print(json.dumps(os.readlink('/proc/1/cwd')))")
+    assert str(kernel.folder) not in cwd
     expected = {**sandbox.SANDBOX_ENV, "LAB3_INBOX": "/lab3/inbox"}
     assert {k: inside[k] for k in expected} == expected
     assert inside["LAB3_KERNEL_OUTPUT_BYTES"] == "1000"

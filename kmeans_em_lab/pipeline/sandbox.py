@@ -205,9 +205,11 @@ class SandboxedKernelManager(WorkerKernelManager):
             if self._cgroup is None and os.geteuid() == 0:
                 self.log.warning("sandbox: no writable pids cgroup, tasks are not limited")
             cmd, kw = await super()._async_pre_start_kernel(**kw)
-            # bwrap stays pid 1 inside, its environment readable in /proc/1/environ:
-            # the launchers get none of the grader's (--clearenv only cleans the kernel's)
+            # bwrap stays pid 1 inside, its environment and working directory readable in
+            # /proc/1: the launchers get none of the grader's environment (--clearenv only
+            # cleans the kernel's) and start in the scratch folder, not in the course
             kw["env"] = dict(LAUNCHER_ENV)
+            kw["cwd"] = str(scratch)
             return cmd, kw
         except BaseException:
             self._release(sockets=True)
