@@ -46,7 +46,7 @@ needs_sandbox = pytest.mark.skipif(
 class Kernel:
     """A kernel started through SandboxedKernelManager, driven synchronously."""
 
-    def __init__(self, cwd: Path, package: Path, **traits):
+    def __init__(self, cwd: Path, package: Path, start: dict | None = None, **traits):
         self.folder = cwd
         self.ipc = Path(tempfile.mkdtemp(prefix="l3", dir="/tmp"))  # socket paths < 100 bytes
         self.loop = asyncio.new_event_loop()
@@ -55,7 +55,7 @@ class Kernel:
         )
         self.kc = None
         try:
-            self.run(self.km.start_kernel(cwd=str(cwd)))
+            self.run(self.km.start_kernel(cwd=str(cwd), **(start or {})))
             self.kc = self.km.client()
             self.kc.start_channels()
             self.run(self.kc.wait_for_ready(timeout=60))
@@ -357,6 +357,13 @@ def test_the_host_shows_only_what_the_kernel_needs(kernel):
 def test_the_graders_environment_does_not_reach_the_kernel(kernel):
     inside = kernel.json("import json, os; print(json.dumps(dict(os.environ)))")
     assert "LAB3_DB_URL" not in inside and not any("secret" in v for v in inside.values())
+    expected = {**sandbox.SANDBOX_ENV, "LAB3_INBOX": "/lab3/inbox"}
+    assert {k: inside[k] for k in expected} == expected
+    assert inside["LAB3_KERNEL_OUTPUT_BYTES"] == "1000"
+    # the rest is set inside: PWD by bwrap's --chdir, the others by ipykernel
+    set_inside = {"PWD", "TERM", "CLICOLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "PAGER", "GIT_PAGER"}
+    set_inside |= {"PYDEVD_USE_FRAME_EVAL", "LAB3_KERNEL_OUTPUT_BYTES"}
+    assert set(inside) - set(expected) <= set_inside, set(inside) - set(expected) - set_inside
     # nor that of the sandbox's pid 1 (bwrap itself) or of any other process inside
     environs = kernel.json(
         "import glob, json\n"
@@ -373,13 +380,33 @@ def test_the_graders_environment_does_not_reach_the_kernel(kernel):
     assert not any(str(kernel.folder) in text for text in environs.values())  # no course path
     cwd = kernel.json("import json, os; print(json.dumps(os.readlink('/proc/1/cwd')))")
     assert str(kernel.folder) not in cwd
-    expected = {**sandbox.SANDBOX_ENV, "LAB3_INBOX": "/lab3/inbox"}
-    assert {k: inside[k] for k in expected} == expected
-    assert inside["LAB3_KERNEL_OUTPUT_BYTES"] == "1000"
-    # the rest is set inside: PWD by bwrap's --chdir, the others by ipykernel
-    set_inside = {"PWD", "TERM", "CLICOLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "PAGER", "GIT_PAGER"}
-    set_inside |= {"PYDEVD_USE_FRAME_EVAL", "LAB3_KERNEL_OUTPUT_BYTES"}
-    assert set(inside) - set(expected) <= set_inside, set(inside) - set(expected) - set_inside
+
+
+@pytest.mark.slow
+@needs_sandbox
+def test_no_file_of_the_grader_is_open_in_the_sandbox(course, tmp_path):
+    """stdout and stderr of the sandbox's processes are a private file, not the ones the
+    grader passes (the pipeline's worker log is in the course: a kernel must not write it
+    nor name it through /proc)."""
+    log = tmp_path / "worker.log"
+    with open(log, "w") as stderr:
+        kernel = Kernel(course["folder"], course["package"], start={"stderr": stderr})
+    try:
+        kernel.execute("import os; os.write(2, b'kernel was here')")
+        targets = kernel.json(
+            "import glob, json, os\n"
+            "out = []\n"
+            "for path in glob.glob('/proc/[0-9]*/fd/*'):\n"
+            "    try:\n"
+            "        out.append(os.readlink(path))\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "print(json.dumps(out))"
+        )
+    finally:
+        kernel.close()
+    assert targets and not any(str(log) in t or str(tmp_path) in t for t in targets), targets
+    assert "kernel was here" not in log.read_text()
 
 
 @pytest.mark.slow

@@ -99,6 +99,7 @@ SANDBOX_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "IPYTHONDIR": IPYTHON_DIR,
 }
+OUTPUT_TAIL = 4096  # bytes of a kernel's own stdout/stderr kept for the grader's log
 LAUNCHER_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # of sh, prlimit and bwrap
 PASSWD = f"sandbox:x:{SANDBOX_UID}:{SANDBOX_UID}:Lab 3 sandbox:/tmp:/usr/sbin/nologin\n"
 GROUP = f"sandbox:x:{SANDBOX_UID}:\n"
@@ -166,6 +167,7 @@ class SandboxedKernelManager(WorkerKernelManager):
     _cgroup: Path | None = None
     _sockets: Path | None = None  # this kernel's own socket folder (kept across a restart)
     _ip: str | None = None  # ip as configured
+    _output = None  # the sandbox's stdout and stderr: a temporary file outside the course
 
     @default("kernel_package")
     def _kernel_package_default(self) -> str:
@@ -210,6 +212,11 @@ class SandboxedKernelManager(WorkerKernelManager):
             # cleans the kernel's) and start in the scratch folder, not in the course
             kw["env"] = dict(LAUNCHER_ENV)
             kw["cwd"] = str(scratch)
+            # nor any file of the course open: not the worker's log as stdout/stderr (a
+            # kernel could write to it, and name it through /proc/1/fd); a private file,
+            # whose last lines go to the grader's log when the kernel is cleaned up
+            self._output = tempfile.TemporaryFile(prefix=PREFIX)
+            kw["stdout"] = kw["stderr"] = self._output
             return cmd, kw
         except BaseException:
             self._release(sockets=True)
@@ -236,7 +243,16 @@ class SandboxedKernelManager(WorkerKernelManager):
                 process.wait(timeout=5)
 
     def _release(self, sockets: bool = False) -> None:
-        """Remove the cgroup (waits for the sandbox's last tasks), then the folders."""
+        """Remove the cgroup (waits for the sandbox's last tasks), then the folders; log the
+        end of what the kernel printed outside its cells."""
+        if self._output is not None:
+            self._output.seek(0, os.SEEK_END)
+            self._output.seek(max(0, self._output.tell() - OUTPUT_TAIL))
+            tail = self._output.read().decode("utf-8", "replace").strip()
+            if tail:
+                self.log.info("Sandboxed kernel's own output (last lines):\n%s", tail)
+            self._output.close()
+            self._output = None
         if self._cgroup is not None:
             remove_cgroup(self._cgroup)
             self._cgroup = None
