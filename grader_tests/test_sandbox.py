@@ -177,6 +177,19 @@ def kernel(course):
 # -- without a kernel -----------------------------------------------------------------------
 
 
+def test_every_bind_is_mounted_after_the_private_tmp(monkeypatch):
+    """A course (its venv) or a Python under /tmp must not be hidden by the sandbox's own
+    /tmp: the tmpfs mounts come before every bind."""
+    monkeypatch.setattr(sandbox.sys, "prefix", "/tmp/course/.venv")
+    cmd = sandbox.sandbox_command(
+        ["python"], binds=[("/tmp/lab3-mail-x/inbox", "/lab3/inbox", False)], font_cache=False
+    )
+    tmpfs = [i for i, arg in enumerate(cmd) if arg == "--tmpfs"]
+    binds = [i for i, arg in enumerate(cmd) if arg in ("--bind", "--ro-bind", "--ro-bind-try")]
+    assert cmd[tmpfs[0] + 1] == "/tmp" and max(tmpfs) < min(binds)
+    assert cmd[cmd.index("/tmp/course/.venv") - 1] == "--ro-bind"
+
+
 def test_no_sandbox_gives_the_plain_command(tmp_path):
     plain = WorkerKernelManager(connection_file=str(tmp_path / "k.json"))
     unboxed = SandboxedKernelManager(sandbox=False, connection_file=str(tmp_path / "k.json"))

@@ -323,6 +323,8 @@ def sandbox_command(
 ) -> list[str]:
     """``prlimit LIMITS -- bwrap ... -- cmd``: ``binds`` are (host, inside, writable)."""
     args = [*BWRAP_FLAGS, "--proc", "/proc", "--dev", "/dev"]
+    for tmp in ("/tmp", "/dev/shm"):  # memory: capped; first, so that no bind below is hidden
+        args += ["--size", str(tmp_size), "--tmpfs", tmp]  # (a venv may live under /tmp)
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
@@ -337,8 +339,6 @@ def sandbox_command(
         args += ["--ro-bind", prefix, prefix]
     for cover, folder in _covers():
         args += ["--ro-bind", str(shared / cover), folder]
-    for tmp in ("/tmp", "/dev/shm"):  # memory: capped
-        args += ["--size", str(tmp_size), "--tmpfs", tmp]
     args += ["--remount-ro", "/dev", "--dir", IPYTHON_DIR, "--dir", MPL_CONFIG_DIR]
     if font_cache:
         for cache in sorted(_font_cache().glob("*.json")):
