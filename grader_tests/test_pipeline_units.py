@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -141,16 +142,20 @@ def test_pipeline_swaps_execute_and_adds_the_byte_limit():
     assert pipeline_preprocessors(out) == out
 
 
-def test_tcp_kernel_sockets_need_no_sandbox(tmp_path, capsys):
+def test_tcp_kernel_sockets_need_no_sandbox(tmp_path, capsys, monkeypatch):
     import argparse
 
+    from kmeans_em_lab import paths
     from kmeans_em_lab.pipeline import cli
+
+    monkeypatch.setenv("LAB3_COURSE_ROOT", str(paths.course_root()))  # restored afterwards
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     args = parser.parse_args(["--course-root", str(tmp_path), "--transport", "tcp"])
     assert cli.main(args) == cli.EXIT_SETUP
     assert "--no-sandbox" in capsys.readouterr().err
+    assert os.environ["LAB3_COURSE_ROOT"] == str(paths.course_root())  # not the refused root
 
 
 def test_symbolic_links_in_a_submission_are_never_followed(tmp_path):

@@ -71,7 +71,7 @@ SECURITY = HERE / "security"
 CASES_DIR = SECURITY / "cases"
 EXPECTED_FILE = SECURITY / "expected.json"
 README = SECURITY / "README.md"
-VICTIMS = {"victim_solution": "solution", "victim_original_lab": "original_lab"}
+VICTIMS = {"victim_solution": "solution", "victim_bug_update_nan_empty": "bug_update_nan_empty"}
 CORPUS_EXPECTED = HERE / "corpus" / "expected.json"
 
 COURSE_NAME = "lab3-security-course"  # the planted code is inert unless the course path says this

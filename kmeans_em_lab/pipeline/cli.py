@@ -80,8 +80,6 @@ def main(args: argparse.Namespace) -> int:
     from .settings import Settings, load_course_config
 
     root = Path(args.course_root or paths.course_root()).resolve()
-    # the hidden checks (and so the kernels, which inherit it) read this course's data/
-    os.environ["LAB3_COURSE_ROOT"] = str(root)
     settings = Settings(
         root=root,
         assignment=args.assignment,
@@ -107,6 +105,8 @@ def main(args: argparse.Namespace) -> int:
         if problem:
             print(f"grade: the sandbox cannot start. {problem}", file=sys.stderr)
             return EXIT_SETUP
+    # the hidden checks read this course's data/ (set once the run is known to go ahead)
+    os.environ["LAB3_COURSE_ROOT"] = str(root)
     try:
         config = load_course_config(root)
         students = intake.discover(settings.submitted, settings.assignment, settings.students)
