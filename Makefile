@@ -12,7 +12,7 @@ READY  := $(VENV)/.ready
 RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg
 
 .PHONY: venv grade test test-fast lint data release bench student-env lab clean \
-	student-bundle collect canvas
+	student-bundle collect canvas mutants
 
 $(READY): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -50,6 +50,11 @@ release: $(READY)
 
 bench: $(READY)
 	$(RUN) $(BIN)/python -m kmeans_em_lab bench $(ARGS)
+
+# Mutation score of the hidden checks: grader_tests/mutation.md (ARGS=--quick: a sample,
+# no file written).
+mutants: $(READY)
+	$(RUN) $(BIN)/python -m kmeans_em_lab mutants $(ARGS)
 
 clean:
 	rm -rf autograded feedback reports gradebook.db .artifacts dist

@@ -21,6 +21,7 @@ COMMANDS = {
     "bundle": ("kmeans_em_lab.bundle", "build dist/lab3-student.zip, what students get"),
     "collect": ("kmeans_em_lab.collect", "an LMS download (Canvas, Moodle) into submitted/"),
     "canvas": ("kmeans_em_lab.canvas", "reports/grades.csv as a Canvas gradebook import file"),
+    "mutants": ("kmeans_em_lab.mutation", "mutation score of the checks: grader_tests/mutation.md"),
 }
 
 

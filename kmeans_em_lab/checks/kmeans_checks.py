@@ -54,7 +54,28 @@ def _centre_cases(X: np.ndarray, K: int):
         (f"{K} random points as centres", gaussian),
         (f"centre {K - 1} far from every sample (its cluster must be empty)", far),
         (f"{K + 2} centres", more),
-    ]
+        (f"centre {K - 1} next to an isolated sample (its cluster holds that one sample)",
+         _lone_centres(X, rows)),
+    ]  # fmt: skip
+
+
+def _lone_centres(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` with the last two centres replaced so that the last one's cluster holds
+    exactly one sample: an outlying sample ``s``, its nearest neighbour ``t`` as centre
+    K-2, centre K-1 just beyond ``s`` (away from ``t``), so that the cluster's mean is
+    ``s`` and not the centre itself."""
+    flat = X.reshape(len(X), -1)
+    far_first = np.argsort(-np.linalg.norm(flat - flat.mean(axis=0), axis=1), kind="stable")
+    for i in far_first[:100]:
+        gaps = np.linalg.norm(flat - flat[i], axis=1)
+        gaps[i] = np.inf
+        j = int(np.argmin(gaps))
+        m = np.array(rows, dtype=float)
+        m[-2], m[-1] = X[j], X[i] + 0.5 * (X[i] - X[j])
+        C, _ = kmeans.assign(X, m)
+        if len(C[len(m) - 1]) == 1:
+            return m
+    raise RuntimeError("no sample of the data is isolated enough for a one-sample cluster")
 
 
 def _sorted_rows(points: np.ndarray) -> np.ndarray:
@@ -78,7 +99,7 @@ def check_Centroid_init(namespace: dict) -> None:
                 arr is not None,
                 f"{call_text} should return an array of shape {shape}, got {describe(m)}",
             ):
-                break
+                continue  # not break: every planned call is answered in the record, in order
             draws.append(arr)
             v.require(bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf")
             rows = np.unique(arr.reshape(K, -1), axis=0)
@@ -99,7 +120,39 @@ def check_Centroid_init(namespace: dict) -> None:
                 f"{call_text} returned the same centres for different random states: "
                 "draw them with the notebook's `rng`, not a fixed seed",
             )
+    for label, X in _few_samples_cases():
+        _check_few_samples(v, f, label, X, namespace)
     v.raise_if_failed()
+
+
+def _few_samples_cases():
+    """(label, X): data with as many samples as centres are asked for (K = N)."""
+    return [("tracks[:4]", ref.spotify_X()[:4]), ("Data['X'][:3]", ref.gmm_X()[:3])]
+
+
+def _check_few_samples(v: Verdict, f, label: str, X: np.ndarray, namespace) -> None:
+    """K = N: the K centres must still differ (a draw with replacement repeats a sample).
+    Every planned call is made, whatever the earlier ones returned."""
+    K = len(X)
+    shape = (K,) + X.shape[1:]
+    call_text = f"Centroid_init({label}, {K})"
+    for seed in SEEDS[:3]:
+        m, report = call(f, X, K, label=call_text, namespace=namespace, seed=seed)
+        check_not_mutated(v, call_text, report, ("X", "K"))
+        arr = as_float_array(m, shape)
+        if not v.require(
+            arr is not None,
+            f"{call_text} should return an array of shape {shape}, got {describe(m)}",
+        ):
+            continue
+        if not v.require(bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf"):
+            continue
+        distinct = len(np.unique(arr.reshape(K, -1), axis=0))
+        v.require(
+            distinct == K,
+            f"{call_text} returned only {distinct} distinct centres for {K} samples: the "
+            f"{K} centres must differ (drawing samples with replacement can repeat one)",
+        )
 
 
 def check_Set(namespace: dict) -> None:
