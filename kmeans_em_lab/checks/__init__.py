@@ -25,7 +25,8 @@ outside the kernel:
 
 A missing, cut or malformed record fails the cell; a rule the kernel reports
 broken (tampering, forbidden code, function not defined) fails it too. Every
-failure message is the student's feedback.
+failure message is the student's feedback; :func:`judgement` also names its
+causes (:mod:`.causes`).
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ import io
 import json
 import re
 import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from lab3_kernel import recorder, wire
+from lab3_kernel.capture import StudentError
 
-from . import em_checks, harness, helper_source, kmeans_checks
+from . import causes, em_checks, harness, helper_source, kmeans_checks
 from . import reference_results as ref
+from .common import CheckFailure
 
 # hidden-test name -> (function under test, check, names the check replaces by the reference)
 CHECKS = {
@@ -137,34 +141,64 @@ def _plan_text(check: str, seed_offset: int) -> str:
 # -- judging -----------------------------------------------------------------------------------
 
 
-def judge(check: str, record, cell_source: str = "") -> str:
-    """'' when the record passes ``check``, else the failure message.
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on one graded cell's record: its message ('' when it passes) and the
+    cause of each problem, ``(code, problem)`` pairs with codes of :data:`.causes.CAUSES`."""
+
+    message: str = ""
+    causes: tuple[tuple[str, str], ...] = ()
+
+
+def _failed(message: str, cause: str) -> Judgement:
+    return Judgement(message, ((cause, message),))
+
+
+def judgement(check: str, record, cell_source: str = "") -> Judgement:
+    """The verdict on ``record`` for ``check``, and its causes.
 
     ``record`` is the kernel's answer, decoded from JSON and untrusted;
     ``cell_source`` is the graded cell's own source (public tests replay its
     visible code).
     """
     if not (isinstance(record, dict) and record.get("check") == check):
-        return (
+        return _failed(
             "the grader found no record of this test: the notebook stopped or changed the "
-            "grader's recording, so this test scores 0"
+            "grader's recording, so this test scores 0",
+            "record_missing",
         )
     refused = record.get("refused")
     if refused:
-        return str(refused)[:2000]
+        text = str(refused)[:2000]
+        return _failed(text, causes.of_refusal(text))
     outcomes = record.get("outcomes")
     if not isinstance(outcomes, list):
-        return "the grader's record of this test is malformed, so this test scores 0"
+        return _failed(
+            "the grader's record of this test is malformed, so this test scores 0", "record_missing"
+        )
     try:
         if check.startswith(PUBLIC):
             _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source)
         else:
             CHECKS[check][1](harness.Session("judge", outcomes))
+    except CheckFailure as failure:
+        found = tuple(failure.causes) or ((causes.GENERIC, str(failure)),)
+        return Judgement(str(failure), found)
+    except harness.RecordError as failure:
+        return _failed(str(failure), "record_missing")
+    except StudentError as failure:
+        return _failed(str(failure), causes.of_student_error(str(failure)))
     except AssertionError as failure:
-        return str(failure) or f"{check}: a public test assertion failed"
+        message = str(failure) or f"{check}: a public test assertion failed"
+        return _failed(message, causes.of_public_assertion(message))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
-        return f"{type(err).__name__}: {str(err)[:500]}"
-    return ""
+        return _failed(f"{type(err).__name__}: {str(err)[:500]}", causes.GENERIC)
+    return Judgement()
+
+
+def judge(check: str, record, cell_source: str = "") -> str:
+    """'' when the record passes ``check``, else the failure message (see :func:`judgement`)."""
+    return judgement(check, record, cell_source).message
 
 
 def public_test_code(cell_source: str) -> str:
@@ -183,7 +217,7 @@ def _replay_public(function: str, outcomes: list, cell_source: str) -> None:
                 "or changed the grader's recording, so this test scores 0"
             )
         if outcome.get("error") is not None:
-            raise AssertionError(f"{function} raised {str(outcome['error'])[:500]}")
+            raise StudentError(f"{function} raised {str(outcome['error'])[:500]}")
         changed = outcome.get("mutated_values") or {}
         for key, value in changed.items() if isinstance(changed, dict) else ():
             if str(key).isdigit() and int(key) < len(args):

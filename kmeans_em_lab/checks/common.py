@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from .causes import CAUSES
+
+
+class CheckFailure(AssertionError):
+    """A check's failure: its message, and the cause of each problem it found.
+
+    ``causes`` holds ``(code, problem)`` pairs, codes from :data:`.causes.CAUSES`,
+    each code once with the first problem it explains.
+    """
+
+    def __init__(self, message: str, causes: list[tuple[str, str]]):
+        super().__init__(message)
+        self.causes = causes
+
 
 class Verdict:
     """Collects the problems of one check and fails with all of them at once."""
@@ -11,14 +25,23 @@ class Verdict:
     def __init__(self, function: str):
         self.function = function
         self.problems: list[str] = []
+        self.causes: dict[str, str] = {}  # cause code -> the first problem it explains
 
-    def add(self, problem: str) -> None:
+    def add(self, problem: str, *, cause: str) -> None:
+        """A problem, and its cause (a code of :data:`.causes.CAUSES`)."""
+        if cause not in CAUSES:
+            raise ValueError(f"unknown cause code {cause!r}: add it to checks/causes.py")
+        self.note(problem)
+        self.causes.setdefault(cause, problem)
+
+    def note(self, problem: str) -> None:
+        """A line of the message that is no cause of its own (e.g. what the code printed)."""
         if problem not in self.problems:
             self.problems.append(problem)
 
-    def require(self, ok: bool, problem: str) -> bool:
+    def require(self, ok: bool, problem: str, *, cause: str) -> bool:
         if not ok:
-            self.add(problem)
+            self.add(problem, cause=cause)
         return ok
 
     def raise_if_failed(self) -> None:
@@ -27,7 +50,10 @@ class Verdict:
             more = len(self.problems) - len(shown)
             lines = "\n".join(f"  - {p}" for p in shown)
             tail = f"\n  (and {more} more)" if more > 0 else ""
-            raise AssertionError(f"{self.function} does not meet its contract:\n{lines}{tail}")
+            raise CheckFailure(
+                f"{self.function} does not meet its contract:\n{lines}{tail}",
+                list(self.causes.items()),
+            )
 
 
 def fmt(value) -> str:
@@ -81,5 +107,6 @@ def check_not_mutated(verdict: Verdict, call_text: str, report, names) -> None:
     for index in report.mutated:
         name = names[index] if 0 <= index < len(names) else f"#{index + 1}"
         verdict.add(
-            f"{call_text} modified its input `{name}`: work on a copy, the caller still needs it"
+            f"{call_text} modified its input `{name}`: work on a copy, the caller still needs it",
+            cause="input_modified",
         )

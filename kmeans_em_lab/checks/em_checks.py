@@ -39,24 +39,49 @@ def _flatten(result) -> np.ndarray | None:
     return np.array([pi, *mu, *sigma])
 
 
-def _known_mistakes(X, pi, mu, sigma) -> dict[str, np.ndarray]:
-    """What one step gives under common mistakes, to name the one a student made."""
-    gamma = em.responsibilities(X, pi, mu, sigma)
+GRID_POINTS = 100  # the grid of the original lab's pdf lookup (np.linspace(min, max, 100))
+
+
+def _grid_responsibilities(X, pi, mu, sigma) -> np.ndarray:
+    """The E-step with each sample's pdf read at its nearest point of a grid over the data."""
+    domain = np.linspace(X.min(), X.max(), GRID_POINTS)
+    nearest = domain[np.argmin(np.abs(X[:, None] - domain[None, :]), axis=1)]
+    return em.responsibilities(nearest, pi, mu, sigma)
+
+
+def _m_step(X, gamma, mu, *, around_old: bool) -> np.ndarray:
+    """The five numbers of an M-step from ``gamma``; variances around the old ``mu`` or not."""
     w = np.column_stack([1 - gamma, gamma])
     new_mu = w.T @ X / w.sum(axis=0)
-    around_old = np.einsum("nk,nk->k", w, (X[:, None] - np.asarray(mu)) ** 2) / w.sum(axis=0)
+    centre = np.asarray(mu, dtype=float) if around_old else new_mu
+    var = np.einsum("nk,nk->k", w, (X[:, None] - centre) ** 2) / w.sum(axis=0)
+    return np.array([gamma.mean(), *new_mu, *np.sqrt(var)])
+
+
+def _known_mistakes(X, pi, mu, sigma) -> list[tuple[tuple[str, ...], str, np.ndarray]]:
+    """What one step gives under common mistakes, to name the one a student made:
+    (cause codes, the mistake in words, the five numbers)."""
+    gamma = em.responsibilities(X, pi, mu, sigma)
+    grid = _grid_responsibilities(X, pi, mu, sigma)
     right_pi, right_mu, right_sigma = em.em_step(X, pi, mu, sigma)
-    return {
-        "the variance is computed around the old means instead of the new ones": np.array(
-            [right_pi, *new_mu, *np.sqrt(around_old)]
-        ),
-        "it returns variances where the lab asks for standard deviations": np.array(
-            [right_pi, *right_mu, *right_sigma**2]
-        ),
-        "pi is the prior of component 0; the lab's pi is the prior of component 1": np.array(
-            [1 - right_pi, *right_mu, *right_sigma]
-        ),
-    }
+    on_grid = (
+        "the pdf is read off a grid (each sample at its nearest grid point) instead of computed"
+    )
+    return [
+        (("variance_old_mean",),
+         "the variance is computed around the old means instead of the new ones",
+         _m_step(X, gamma, mu, around_old=True)),
+        (("variance_not_std",),
+         "it returns variances where the lab asks for standard deviations",
+         np.array([right_pi, *right_mu, *right_sigma**2])),
+        (("pi_wrong_component",),
+         "pi is the prior of component 0; the lab's pi is the prior of component 1",
+         np.array([1 - right_pi, *right_mu, *right_sigma])),
+        (("pdf_on_grid",), on_grid, _m_step(X, grid, mu, around_old=False)),
+        (("pdf_on_grid", "variance_old_mean"),
+         f"{on_grid}, and the variance is computed around the old means instead of the new ones",
+         _m_step(X, grid, mu, around_old=True)),
+    ]  # fmt: skip
 
 
 def check_EM_step(namespace: dict) -> None:
@@ -71,7 +96,7 @@ def check_EM_step(namespace: dict) -> None:
         got = _flatten(result)
         if got is None:
             v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of "
-                  f"2 values, got {describe(result)}")  # fmt: skip
+                  f"2 values, got {describe(result)}", cause="wrong_type")  # fmt: skip
             break
         want = np.array([p for part in em.em_step(X, pi, mu, sigma) for p in np.ravel(part)])
         # not within the tolerance (nan is never within it)
@@ -80,17 +105,18 @@ def check_EM_step(namespace: dict) -> None:
             detail = ", ".join(
                 f"{NAMES[i]} = {fmt(got[i])} (expected {fmt(want[i])})" for i in np.flatnonzero(off)
             )
-            reason = next(
+            codes, reason = next(
                 (
-                    why
-                    for why, bad in _known_mistakes(X, pi, mu, sigma).items()
+                    (codes, why)
+                    for codes, why, bad in _known_mistakes(X, pi, mu, sigma)
                     if np.allclose(got, bad, rtol=1e-6, atol=1e-9)
                 ),
-                "",
+                (("nan_result",) if not np.all(np.isfinite(got)) else ("wrong_result",), ""),
             )
             extra = f"; it looks like {reason}" if reason else ""
             note = f"; your code emitted {report.summary()}" if report.summary() else ""
-            v.add(f"{call_text}: {detail}{extra}{note}")
+            for code in codes:
+                v.add(f"{call_text}: {detail}{extra}{note}", cause=code)
     v.raise_if_failed()
 
 
@@ -121,23 +147,26 @@ def _check_em_run(v: Verdict, f, call_text: str, X, mle, seed: int, namespace) -
     got = _flatten(result)
     if got is None:
         v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of 2 "
-              f"values, got {describe(result)}")  # fmt: skip
+              f"values, got {describe(result)}", cause="wrong_type")  # fmt: skip
         v.raise_if_failed()
     pi, mu, sigma = em.align_components(got[0], got[1:3], got[3:5], mle.mu)
     ok_range = 0 < pi < 1 and bool(np.all(sigma > 0)) and bool(np.all(np.isfinite(got)))
     if not v.require(ok_range, f"{call_text} returned pi={fmt(got[0])}, sigma={fmt(got[3:5])}: "
-                     "pi must lie in (0, 1) and sigma be positive"):  # fmt: skip
+                     "pi must lie in (0, 1) and sigma be positive",
+                     cause="invalid_parameters"):  # fmt: skip
         v.raise_if_failed()
     aligned = np.array([pi, *mu, *sigma])
     want = np.array([mle.pi, *mle.mu, *mle.sigma])
     for i in np.flatnonzero(np.abs(aligned - want) > EM_PARAM_ATOL):
         v.add(f"{call_text}: {NAMES[i]} = {fmt(aligned[i])}, the maximum-likelihood value is "
-              f"{fmt(want[i])} (components matched up to a swap)")  # fmt: skip
+              f"{fmt(want[i])} (components matched up to a swap)",
+              cause="not_maximum_likelihood")  # fmt: skip
     ll = em.log_likelihood(X, pi, mu, sigma)
     v.require(
         abs(ll - mle.log_likelihood) <= EM_LL_RTOL * abs(mle.log_likelihood),
         f"{call_text}: log-likelihood {fmt(ll)}, the maximum is {fmt(mle.log_likelihood)}: "
         "run the steps until the parameters (or the log-likelihood) stop changing",
+        cause="not_maximum_likelihood",
     )
     if v.problems and report.summary():
-        v.add(f"{call_text}: your code also emitted {report.summary()}")
+        v.note(f"{call_text}: your code also emitted {report.summary()}")

@@ -98,27 +98,35 @@ def check_Centroid_init(namespace: dict) -> None:
             if not v.require(
                 arr is not None,
                 f"{call_text} should return an array of shape {shape}, got {describe(m)}",
+                cause="wrong_type",
             ):
                 continue  # not break: every planned call is answered in the record, in order
             draws.append(arr)
-            v.require(bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf")
+            v.require(
+                bool(np.all(np.isfinite(arr))),
+                f"{call_text} returned nan or inf",
+                cause="nan_result",
+            )
             rows = np.unique(arr.reshape(K, -1), axis=0)
             v.require(
                 len(rows) == K,
                 f"{call_text} returned only {len(rows)} distinct centres: the {K} centres "
                 "must differ, or clusters start out identical",
+                cause="repeated_centres",
             )
             low, high = X.min(axis=0), X.max(axis=0)
             v.require(
                 bool(np.all((arr >= low) & (arr <= high))),
                 f"{call_text} put a centre outside the range of the data "
                 f"(min {fmt(low)}, max {fmt(high)}): draw the centres from the data's region",
+                cause="centre_outside_data",
             )
         if len(draws) >= 2:
             v.require(
                 not all(np.array_equal(draws[0], d) for d in draws[1:]),
                 f"{call_text} returned the same centres for different random states: "
                 "draw them with the notebook's `rng`, not a fixed seed",
+                cause="ignores_rng",
             )
     for label, X in _few_samples_cases():
         _check_few_samples(v, f, label, X, namespace)
@@ -143,15 +151,19 @@ def _check_few_samples(v: Verdict, f, label: str, X: np.ndarray, namespace) -> N
         if not v.require(
             arr is not None,
             f"{call_text} should return an array of shape {shape}, got {describe(m)}",
+            cause="wrong_type",
         ):
             continue
-        if not v.require(bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf"):
+        if not v.require(
+            bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf", cause="nan_result"
+        ):
             continue
         distinct = len(np.unique(arr.reshape(K, -1), axis=0))
         v.require(
             distinct == K,
             f"{call_text} returned only {distinct} distinct centres for {K} samples: the "
             f"{K} centres must differ (drawing samples with replacement can repeat one)",
+            cause="repeated_centres",
         )
 
 
@@ -170,16 +182,24 @@ def check_Set(namespace: dict) -> None:
 
 def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
     if not (isinstance(result, tuple | list) and len(result) == 2):
-        v.add(f"{call_text} should return a pair (C, D), got {describe(result)}")
+        v.add(
+            f"{call_text} should return a pair (C, D), got {describe(result)}", cause="wrong_type"
+        )
         return
     C, D = result
     want_C, want_D = kmeans.assign(X, m)
     K = len(m)
     if not isinstance(C, dict):
-        v.add(f"{call_text}: C should be a dict of the points of each cluster, got {describe(C)}")
+        v.add(
+            f"{call_text}: C should be a dict of the points of each cluster, got {describe(C)}",
+            cause="clusters_not_dict",
+        )
         return
     if sorted(C.keys(), key=str) != sorted(range(K), key=str):
-        v.add(f"{call_text}: C should have the integer keys 0..{K - 1}, got {list(C.keys())}")
+        v.add(
+            f"{call_text}: C should have the integer keys 0..{K - 1}, got {list(C.keys())}",
+            cause="cluster_keys",
+        )
         return
     width = X.shape[1] if X.ndim == 2 else 1
     for k in range(K):
@@ -187,26 +207,28 @@ def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
             got = np.asarray(C[k], dtype=float).reshape(-1, width)
         except (TypeError, ValueError):
             v.add(f"{call_text}: C[{k}] should hold the samples of cluster {k}, "
-                  f"got {describe(C[k])}")  # fmt: skip
+                  f"got {describe(C[k])}", cause="wrong_type")  # fmt: skip
             continue
         want = want_C[k].reshape(-1, width)
         if len(got) != len(want):
             v.add(f"{call_text}: cluster {k} has {len(got)} samples, expected {len(want)} "
-                  "(each sample goes to its nearest centre)")  # fmt: skip
+                  "(each sample goes to its nearest centre)", cause="wrong_assignment")  # fmt: skip
         elif not np.array_equal(_sorted_rows(got), _sorted_rows(want)):
             v.add(f"{call_text}: cluster {k} holds the right number of samples but not the "
-                  "right ones (each sample goes to its nearest centre)")  # fmt: skip
+                  "right ones (each sample goes to its nearest centre)",
+                  cause="wrong_assignment")  # fmt: skip
     got_D = as_scalar(D)
     if got_D is None:
-        v.add(f"{call_text}: D should be a number, got {describe(D)}")
+        v.add(f"{call_text}: D should be a number, got {describe(D)}", cause="wrong_type")
     elif not rel_close(got_D, want_D, SET_D_RTOL):
-        hint = ""
+        hint, cause = "", "wrong_distortion"
         root = float(np.sqrt(kmeans.squared_distances(X, m).min(axis=1)).sum())
         if rel_close(got_D, root, 1e-6):
             hint = " (that is the sum of distances: the distortion sums SQUARED distances)"
-        v.add(f"{call_text}: D = {fmt(got_D)}, expected {fmt(want_D)}{hint}")
+            cause = "distortion_not_squared"
+        v.add(f"{call_text}: D = {fmt(got_D)}, expected {fmt(want_D)}{hint}", cause=cause)
     if report.summary() and v.problems:
-        v.add(f"{call_text}: your code also emitted {report.summary()}")
+        v.note(f"{call_text}: your code also emitted {report.summary()}")
 
 
 def check_Update(namespace: dict) -> None:
@@ -226,7 +248,10 @@ def check_Update(namespace: dict) -> None:
 def _compare_update(v: Verdict, call_text: str, C, m, new_m, report) -> None:
     got = as_float_array(new_m, m.shape)
     if got is None:
-        v.add(f"{call_text} should return centres of shape {m.shape}, got {describe(new_m)}")
+        v.add(
+            f"{call_text} should return centres of shape {m.shape}, got {describe(new_m)}",
+            cause="wrong_type",
+        )
         return
     want = kmeans.update(None, C, m)
     for k in range(len(m)):
@@ -235,12 +260,13 @@ def _compare_update(v: Verdict, call_text: str, C, m, new_m, report) -> None:
                 bool(np.all(np.isfinite(got[k]))),
                 f"{call_text}: cluster {k} is empty and its new centre is {fmt(got[k])}; "
                 "an empty cluster must keep a usable centre (e.g. its previous one), never nan",
+                cause="empty_cluster_nan",
             )
         elif not np.allclose(got[k], want[k], rtol=UPDATE_RTOL, atol=UPDATE_ATOL):
             v.add(f"{call_text}: centre {k} is {fmt(got[k])}, expected the mean of its "
-                  f"cluster {fmt(want[k])}")  # fmt: skip
+                  f"cluster {fmt(want[k])}", cause="wrong_mean")  # fmt: skip
     if report.summary() and v.problems:
-        v.add(f"{call_text}: your code also emitted {report.summary()}")
+        v.note(f"{call_text}: your code also emitted {report.summary()}")
 
 
 def _kmeans_runs(namespace: dict, v: Verdict, label: str, X: np.ndarray, K: int, seeds):
@@ -254,20 +280,29 @@ def _kmeans_runs(namespace: dict, v: Verdict, label: str, X: np.ndarray, K: int,
             result, report = call(f, X, K, label=call_text, namespace=namespace, seed=seed)
             check_not_mutated(v, call_text, report, ("X", "K"))
             if not (isinstance(result, tuple | list) and len(result) == 2):
-                v.add(f"{call_text} should return a pair (m, D), got {describe(result)}")
+                v.add(
+                    f"{call_text} should return a pair (m, D), got {describe(result)}",
+                    cause="wrong_type",
+                )
                 break
             m, D = as_float_array(result[0], shape), as_scalar(result[1])
             if m is None or D is None:
                 v.add(f"{call_text} should return m of shape {shape} and a number D, got "
-                      f"{describe(result[0])} and {describe(result[1])}")  # fmt: skip
+                      f"{describe(result[0])} and {describe(result[1])}",
+                      cause="wrong_type")  # fmt: skip
                 break
-            if not v.require(bool(np.all(np.isfinite(m))), f"{call_text} returned nan centres"):
+            if not v.require(
+                bool(np.all(np.isfinite(m))),
+                f"{call_text} returned nan centres",
+                cause="nan_result",
+            ):
                 break
             true_D = kmeans.distortion(X, m)
             v.require(
                 rel_close(D, true_D, KMEANS_D_RTOL),
                 f"{call_text} returned D = {fmt(D)}, but the distortion of the returned centres "
                 f"is {fmt(true_D)}: return the distortion of the final centres",
+                cause="distortion_not_final",
             )
             labels, _ = kmeans.assign_labels(X, m)
             step = kmeans.update_from_labels(X, labels, m)
@@ -276,6 +311,7 @@ def _kmeans_runs(namespace: dict, v: Verdict, label: str, X: np.ndarray, K: int,
                 shift <= FIXED_POINT_TOL * (1.0 + float(np.abs(m).max())),
                 f"{call_text} stopped too early: one more assignment and update moves the "
                 f"centres by {fmt(shift)}; iterate until the centres stop changing",
+                cause="stopped_early",
             )
             runs.append((m, true_D))
     return runs
@@ -293,6 +329,7 @@ def check_K_Means(namespace: dict) -> None:
             best <= (1.0 + OPTIMUM_SLACK) * optimum,
             f"over {len(runs)} runs, the lowest distortion was {fmt(best)}, more than 1% above "
             f"the best reachable {fmt(optimum)}",
+            cause="poor_optimum",
         )
     v.raise_if_failed()
 
@@ -308,5 +345,6 @@ def check_K_Means_1d(namespace: dict) -> None:
         v.require(
             bool(np.allclose(np.sort(m), want, rtol=0, atol=CENTRES_1D_ATOL)),
             f"K_Means(Data['X'], 2) found centres {fmt(np.sort(m))}, expected {fmt(want)}",
+            cause="wrong_centres",
         )
     v.raise_if_failed()
