@@ -1,7 +1,7 @@
 """The grading pipeline's parts, without running student notebooks.
 
-The pool's watchdog, respawn and retry run real worker processes with a stand-in
-job (``pipeline_fixtures.fake_jobs``); the rest are plain functions.
+The Dask dispatcher's watchdog, retry and worker deaths run a real LocalCluster
+with a stand-in job (``pipeline_fixtures.fake_jobs``); the rest are plain functions.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from pipeline_fixtures import toy_course
 from kmeans_em_lab.pipeline import intake, stamps
 from kmeans_em_lab.pipeline.grouping import function_of, group
 from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes, utf8_prefix
-from kmeans_em_lab.pipeline.pool import Pool, PoolEvents
 from kmeans_em_lab.pipeline.progress import Progress
 from kmeans_em_lab.pipeline.settings import (
     Settings,
@@ -117,15 +116,7 @@ def test_huge_image_is_dropped_with_a_note():
     assert "removed" in cell.outputs[0].data["text/plain"]
 
 
-# -- the preprocessors and the kernel transport through nbgrader's config ------------
-
-
-def test_tcp_ports_come_from_the_workers_own_range():
-    from kmeans_em_lab.pipeline.ports import free_ports
-
-    ports = free_ports("127.0.0.1", 23000, 50)
-    assert len(set(ports)) == 5 and all(23000 <= p < 23050 for p in ports)
-    assert free_ports("127.0.0.1", 23000, 50) != ports  # round-robin: not the same again
+# -- the preprocessors and the kernel sockets through nbgrader's config --------------
 
 
 def test_pipeline_swaps_execute_and_adds_the_byte_limit():
@@ -140,22 +131,6 @@ def test_pipeline_swaps_execute_and_adds_the_byte_limit():
     assert out.index(JudgeRecords) == out.index(ResilientExecute) + 1  # judged at once
     assert out.index(LimitOutput) < out.index(LimitOutputBytes) < out.index(SaveAutoGrades)
     assert pipeline_preprocessors(out) == out
-
-
-def test_tcp_kernel_sockets_need_no_sandbox(tmp_path, capsys, monkeypatch):
-    import argparse
-
-    from kmeans_em_lab import paths
-    from kmeans_em_lab.pipeline import cli
-
-    monkeypatch.setenv("LAB3_COURSE_ROOT", str(paths.course_root()))  # restored afterwards
-
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    args = parser.parse_args(["--course-root", str(tmp_path), "--transport", "tcp"])
-    assert cli.main(args) == cli.EXIT_SETUP
-    assert "--no-sandbox" in capsys.readouterr().err
-    assert os.environ["LAB3_COURSE_ROOT"] == str(paths.course_root())  # not the refused root
 
 
 def test_symbolic_links_in_a_submission_are_never_followed(tmp_path):
@@ -211,20 +186,13 @@ def test_workers_never_share_kernel_sockets(tmp_path):
 
     base = Config()
     base.CourseDirectory.root = str(tmp_path)
-    ipc = [
-        grading_config(base, Settings(root=tmp_path), worker_index=i, scratch=tmp_path / f"w{i}")
-        for i in range(3)
-    ]
+    ipc = [grading_config(base, sandbox=True, scratch=tmp_path / f"w{i}") for i in range(3)]
     assert {c.KernelManager.transport for c in ipc} == {"ipc"}
     assert len({c.KernelManager.ip for c in ipc}) == 3
     assert all(Path(c.KernelManager.ip).is_absolute() for c in ipc)
-    run = Settings(root=tmp_path, transport="tcp", workers=3)  # one run, three workers
-    tcp = [grading_config(base, run, worker_index=i) for i in range(3)]
-    ranges = [
-        range(c.WorkerKernelManager.port_base, c.WorkerKernelManager.port_base + 200) for c in tcp
-    ]
-    assert all(set(a).isdisjoint(b) for a, b in zip(ranges, ranges[1:], strict=False))
-    assert all(20000 <= r.start and r.stop <= 32000 for r in ranges)
+    assert {c.SandboxedKernelManager.sandbox for c in ipc} == {True}
+    off = grading_config(base, sandbox=False, scratch=tmp_path / "w")
+    assert off.SandboxedKernelManager.sandbox is False
     # SQLite always waits for the lock instead of failing
     assert "timeout=" in ipc[0].CourseDirectory.db_url
     assert "CourseDirectory" not in base or "db_url" not in base.CourseDirectory
@@ -331,65 +299,80 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
     assert "\r\x1b[K[" in text and "1/2 done, 0 failed, ETA" in text and "#" in text
 
 
-# -- the pool: workers, watchdog, respawn, one retry ------------------------------------
+# -- the Dask dispatcher: watchdog, retry once, workers that die ---------------------
 
 
-def _run_pool(tmp_path, students, job, deadline=3.0, workers=2):
-    settings = Settings(root=tmp_path, job=job)
+def _dispatch(tmp_path, students, job, deadline=3.0, workers=2):
+    from kmeans_em_lab.pipeline.cluster import Dispatcher, Events, connect, disconnect
+    from kmeans_em_lab.pipeline.course_bundle import CourseBundle
+    from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions
+
+    settings = Settings(root=tmp_path, workers=workers, job=job)
+    bundle = CourseBundle("lab3", "lab3.ipynb", "0" * 64, {"dir": str(tmp_path).encode()}, b"")
+    submissions = [SubmissionFiles(s, f"{i:064d}", {}) for i, s in enumerate(students)]
     events = []
-    pool = Pool(
-        settings,
-        workers,
-        deadline,
-        PoolEvents(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
-        poll=0.1,
-    )
+    saved = []
+    client, cluster = connect(settings)
     try:
-        return pool.run(students), events
+        dispatcher = Dispatcher(
+            client,
+            bundle,
+            settings,
+            TaskOptions(sandbox=False, deadline=deadline, grace=1.0),
+            Events(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
+        )
+        results = dispatcher.run(submissions, lambda r: saved.append(r["student"]) or r)
     finally:
-        pool.close()
+        disconnect(client, cluster)
+    return results, events, saved
 
 
-def test_pool_watchdog_kills_stuck_workers_retries_once_and_grades_the_rest(tmp_path):
-    students = ["a", "hang", "b", "crash", "flaky", "c", "d"]
-    results, events = _run_pool(tmp_path, students, "pipeline_fixtures.fake_jobs:make_job")
+def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp_path):
+    students = ["a", "hang", "b", "crash", "flaky", "stuck", "c", "d"]
+    results, events, saved = _dispatch(tmp_path, students, "pipeline_fixtures.fake_jobs:job")
     assert set(results) == set(students)
     for student in ("a", "b", "c", "d", "flaky"):
         assert results[student]["status"] == "graded", results[student]
     assert results["flaky"]["attempts"] == 2
+    # the watchdog killed the kernel (here: the job's child); the job returned; retried once
     assert results["hang"]["status"] == "failed" and results["hang"]["attempts"] == 2
     assert "watchdog" in results["hang"]["message"]
-    assert results["crash"]["status"] == "failed" and results["crash"]["attempts"] == 2
-    assert "worker process died" in results["crash"]["message"]
+    # a job that ignores the watchdog, and one that kills its worker: Dask reran each on
+    # another worker once, then gave up (KilledWorker), and the batch went on
+    for student in ("stuck", "crash"):
+        assert results[student]["status"] == "failed", results[student]
+        assert "died 2 times" in results[student]["message"]
     retried = sorted(e["student"] for e in events if e.get("retry"))
-    assert retried == ["crash", "flaky", "hang"]
-    # the watchdog killed the stuck worker's whole tree, its own children included
-    pids = [int(p.read_text()) for p in tmp_path.glob("hang.*.pid")]
-    assert len(pids) == 2
+    assert retried == ["flaky", "hang"]
+    assert sorted(saved) == ["a", "b", "c", "d", "flaky"], "each graded result saved once"
+    assert sorted(e["student"] for e in events if not e.get("retry")) == sorted(students)
+    pids = [int(p.read_text()) for p in tmp_path.glob("*.*.pid")]
+    assert len(pids) >= 4  # hang twice, stuck twice
     for pid in pids:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
 
 
-def test_pool_reports_every_student_when_no_worker_can_start(tmp_path):
-    results, _ = _run_pool(
-        tmp_path, ["a", "b"], "pipeline_fixtures.fake_jobs:make_broken_job", workers=1
+def test_dask_reports_every_student_when_the_job_cannot_grade(tmp_path):
+    results, events, saved = _dispatch(
+        tmp_path, ["a", "b"], "pipeline_fixtures.fake_jobs:broken_job", workers=1
     )
     assert {r["status"] for r in results.values()} == {"failed"}
-    assert "this job cannot be built" in results["a"]["message"]
+    assert "this job cannot grade anything" in results["a"]["message"]
+    assert saved == []
 
 
-def test_pool_started_early_grows_on_demand_and_stops_every_worker_on_close(tmp_path):
-    settings = Settings(root=tmp_path, job="pipeline_fixtures.fake_jobs:make_job")
-    pool = Pool(settings, 2, poll=0.1)
-    pool.start(1)  # the parent starts what it knows is needed, before the gradebook says more
-    assert len(pool._pool) == 1
-    try:
-        results = pool.run(["a", "b", "c", "d"])
-        assert {r["status"] for r in results.values()} == {"graded"}
-        workers = [w.process for w in pool._pool]
-        assert len(workers) == 2, "run() starts the workers start() did not"
-        assert all(w.stopping for w in pool._pool), "told to stop as soon as grading ends"
-    finally:
-        pool.close()
-    assert pool._pool == []
-    assert all(not p.is_alive() and p.exitcode == 0 for p in workers), [p.exitcode for p in workers]
+def test_an_unreachable_scheduler_stops_the_run_with_a_clear_message(tmp_path, capsys):
+    import argparse
+
+    from kmeans_em_lab.pipeline import cli
+
+    root = toy_course.build_course(tmp_path / "course")
+    toy_course.make_submission(root, "ada")
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(
+        ["--course-root", str(root), "--scheduler", "tcp://127.0.0.1:9", "--no-sandbox"]
+    )
+    assert cli.main(args) == cli.EXIT_SETUP
+    err = capsys.readouterr().err
+    assert "tcp://127.0.0.1:9" in err and "could not start grading" in err

@@ -27,9 +27,15 @@ def load_config(course_root: Path):
 
 
 def generate(
-    course_root: Path | None = None, assignment: str = paths.ASSIGNMENT, use_db: bool = False
+    course_root: Path | None = None,
+    assignment: str = paths.ASSIGNMENT,
+    use_db: bool = False,
+    db_url: str | None = None,
 ) -> Path:
-    """Regenerate ``release/<assignment>``; returns its folder. Raises on failure."""
+    """Regenerate ``release/<assignment>``; returns its folder. Raises on failure.
+
+    ``db_url``: the gradebook to record the assignment in (``use_db``), instead
+    of the one ``nbgrader_config.py`` names."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -38,6 +44,8 @@ def generate(
     # what `nbgrader generate_assignment --no-db` sets
     config.GenerateAssignment.no_database = not use_db
     config.SaveCells.enabled = use_db
+    if db_url:
+        config.CourseDirectory.db_url = db_url
     with contextlib.chdir(course_root):
         coursedir = CourseDirectory(config=config)
         api = NbGraderAPI(coursedir=coursedir, config=config)

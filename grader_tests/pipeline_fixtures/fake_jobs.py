@@ -1,8 +1,11 @@
-"""A stand-in for the grading job, to test the pool (workers, watchdog, retry) without nbgrader.
+"""Stand-ins for the grading job, to test the Dask dispatcher without nbgrader.
 
-The student's name says what the job does: ``hang*`` starts a grandchild
-process and never returns (the watchdog must kill both), ``crash*`` kills its
-worker process, ``flaky*`` fails its first attempt only, anything else is graded.
+A job is called on a worker as ``job(bundle, submission, options)``; the
+student's name says what it does: ``hang*`` starts a grandchild process and
+waits for it (the watchdog must kill it, and the job then returns), ``stuck*``
+ignores the watchdog (the worker process must be ended), ``crash*`` kills its
+worker process, ``flaky*`` fails its first attempt only, anything else is
+graded. Files (pid files, markers) go to the folder named by ``bundle.files["dir"]``.
 """
 
 from __future__ import annotations
@@ -14,27 +17,27 @@ import time
 from pathlib import Path
 
 
-def make_job(worker_index, settings, scratch):
-    root = Path(settings.root)
-
-    def job(student: str) -> dict:
+def job(bundle, submission, options) -> dict:
+    folder = Path(bundle.files["dir"].decode())
+    student = submission.student
+    if student.startswith(("hang", "stuck")):
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+        )
+        (folder / f"{student}.{child.pid}.pid").write_text(str(child.pid))
         if student.startswith("hang"):
-            child = subprocess.Popen(
-                [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
-            )
-            (root / f"{student}.{child.pid}.pid").write_text(str(child.pid))
+            child.wait()  # returns once the watchdog killed it
+        else:
             time.sleep(60)  # far past the test's watchdog (a broken one fails, not hangs)
-        if student.startswith("crash"):
-            os._exit(3)
-        if student.startswith("flaky"):
-            marker = root / f"{student}.seen"
-            if not marker.exists():
-                marker.write_text("first attempt")
-                return {"student": student, "status": "error", "message": "transient failure"}
-        return {"student": student, "status": "graded", "score": 1.0, "max_score": 1.0}
-
-    return job
+    if student.startswith("crash"):
+        os._exit(3)
+    if student.startswith("flaky"):
+        marker = folder / f"{student}.seen"
+        if not marker.exists():
+            marker.write_text("first attempt")
+            return {"status": "error", "message": "transient failure"}
+    return {"status": "graded", "score": 1.0, "max_score": 1.0}
 
 
-def make_broken_job(worker_index, settings, scratch):
-    raise RuntimeError("this job cannot be built")
+def broken_job(bundle, submission, options) -> dict:
+    raise RuntimeError("this job cannot grade anything")

@@ -1,7 +1,7 @@
 """The instructor pipeline behind ``make grade``: parallel autograde, feedback, CSV, report.
 
-``python -m kmeans_em_lab grade [--workers N] [--student S ...] [--force]`` runs it
-(:mod:`.cli`). Modules, one job each:
+``python -m kmeans_em_lab grade [--workers N | --scheduler ADDRESS] [--student S ...]
+[--force]`` runs it (:mod:`.cli`, the driver). Modules, one job each:
 
 - :mod:`.settings`     what a run grades and how (course root, workers, limits, config)
 - :mod:`.prepare`      the release is current, the gradebook knows the assignment and students
@@ -15,9 +15,13 @@
 - :mod:`.judge`        ``JudgeRecords``: each recorded cell's verdict, reached outside the kernel
 - :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
 - :mod:`.incidents`    the flags read back from an autograded notebook
-- :mod:`.grader`       grading one student in a long-lived worker (one ``NbGraderAPI``)
-- :mod:`.worker`       the worker process: its environment and its loop
-- :mod:`.pool`         the parent: distributes students, watchdog, respawn, retry once
+- :mod:`.course_bundle` the course as bytes for the workers (config, source, data, template
+  gradebook): workers share no folder with the driver
+- :mod:`.cluster`      Dask: a LocalCluster or a scheduler; tasks out, results in, retry once,
+  a submission that kills workers given up
+- :mod:`.task`         on a worker: one submission under the watchdog; the worker's set-up
+- :mod:`.grader`       on a worker: nbgrader autograde and feedback in a private course
+- :mod:`.store`        on the driver, the one writer: files, gradebook scores, stamps
 - :mod:`.progress`     the progress bar on stderr (plain lines when not a terminal)
 - :mod:`.grouping`     graded cells -> lab functions (``test_<Function>_<what>``)
 - :mod:`.export`       ``reports/grades.csv``

@@ -1,6 +1,11 @@
 """``python -m kmeans_em_lab grade``: autograde ``submitted/`` in parallel, then feedback,
 ``reports/grades.csv``, the class table and ``reports/class_report.png``.
 
+Grading runs on Dask (:mod:`.cluster`): a LocalCluster of worker processes by
+default, or an existing Dask scheduler (``--scheduler`` or
+``LAB3_DASK_SCHEDULER``). This process is the driver and the only writer of the
+gradebook, ``autograded/``, ``feedback/`` and ``reports/``.
+
 Exit status: 0 when every submission was graded (a submission with nothing
 gradable in it counts: it gets 0 and a flag), 1 when some could not be graded
 after a retry (they get 0 and are listed), 2 when the course itself cannot be
@@ -15,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .. import paths
-from .settings import default_workers
+from .settings import SCHEDULER_ENV, default_workers
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -53,10 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "plus a margin)",
     )
     parser.add_argument(
-        "--transport",
-        choices=("ipc", "tcp"),
-        default="ipc",
-        help="kernel sockets: ipc (files, no TCP port to collide; default) or tcp",
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="grade on this Dask scheduler (e.g. tcp://host:8786; default: $"
+        f"{SCHEDULER_ENV}, else a local cluster of --workers processes)",
     )
     parser.add_argument(
         "--no-sandbox",
@@ -76,7 +82,6 @@ def main(args: argparse.Namespace) -> int:
 
     skip_slow_optional_imports()
     from . import intake
-    from .pool import Pool
     from .settings import Settings, load_course_config
 
     root = Path(args.course_root or paths.course_root()).resolve()
@@ -88,17 +93,10 @@ def main(args: argparse.Namespace) -> int:
         students=args.students,
         force=args.force,
         watchdog=args.watchdog,
-        transport=args.transport,
         sandbox=args.sandbox,
+        scheduler=args.scheduler or os.environ.get(SCHEDULER_ENV) or None,
     )
-    if settings.sandbox and settings.transport != "ipc":
-        print(
-            "grade: --transport tcp needs --no-sandbox (a sandboxed kernel has no network; "
-            "it talks to the grader over ipc socket files)",
-            file=sys.stderr,
-        )
-        return EXIT_SETUP
-    if settings.sandbox:
+    if settings.sandbox and not settings.scheduler:
         from .sandbox import check_sandbox
 
         problem = check_sandbox()
@@ -113,86 +111,58 @@ def main(args: argparse.Namespace) -> int:
     except (FileNotFoundError, KeyError) as err:
         print(f"grade: {str(err).strip(chr(39))}", file=sys.stderr)
         return EXIT_SETUP
-
-    # Workers start before anything else: their start-up (nbgrader's imports, about
-    # 2 s) overlaps the parent's own (gradebook, release check). As many as there are
-    # submissions changed on disk, which all need grading; the pool starts more if
-    # the gradebook adds some (a student missing from it is graded again).
-    changed, unchanged = _changed_on_disk(settings, students)
-    pool = Pool(settings, settings.workers)
-    pool.start(len(changed))  # at most settings.workers
-    try:
-        return _grade(settings, config, students, unchanged, pool)
-    except BaseException:
-        pool.kill_all()
-        raise
+    return _grade(settings, config, students)
 
 
-def _grade(settings, config, students: list[str], unchanged: dict, pool) -> int:
+def _grade(settings, config, students: list[str]) -> int:
     from . import scores, stamps
+    from .cluster import Background
+    from .cluster import SetupError as ClusterSetupError
     from .export import write_csv
-    from .pool import PoolEvents
     from .prepare import SetupError, prepare
-    from .progress import Progress
-    from .report import preload_matplotlib, terminal_table, write_png
-    from .settings import course_id, db_url, submission_deadline
+    from .report import terminal_table, write_png
+    from .settings import course_id, db_url
 
     url, course = db_url(config), course_id(config)
+    changed, unchanged = _changed_on_disk(settings, students)
     # unchanged on disk but missing from the gradebook (e.g. a new database): graded again
     missing = {
         s for s in unchanged if not scores.has_submission(url, course, settings.assignment, s)
     }
     to_grade = [s for s in students if s in missing or s not in unchanged]
     outcomes = {s: stamp for s, stamp in unchanged.items() if s not in missing}
-    progress = None
-    if to_grade:
-        progress = Progress(len(to_grade))
-        pool.events = PoolEvents(
-            started=progress.started,
-            finished=progress.finished,
-            retrying=progress.retrying,
-            tick=progress.tick,
-        )
-        pool.workers = min(settings.workers, len(to_grade))
-        pool.deadline = submission_deadline(config, settings)
+    # The cluster starts meanwhile (its workers import nbgrader while the release is
+    # checked and the submissions are read).
+    cluster = Background(settings, len(to_grade)) if to_grade else None
     try:
-        layout, done = prepare(settings, config, students)
-    except (FileNotFoundError, SetupError) as err:
-        pool.kill_all()
-        print(f"grade: {err}", file=sys.stderr)
-        return EXIT_SETUP
-    _say(f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; {done}")
-    if outcomes:
-        _say(f"{len(outcomes)} unchanged since last graded: kept (--force regrades them)")
-
-    # -- grading ------------------------------------------------------------------
-    results: dict[str, dict] = {}
-    if to_grade:
-        _say(
-            f"grading {len(to_grade)} submission(s) with {pool.workers} worker(s) "
-            f"(watchdog {pool.deadline:.0f} s per submission)"
-        )
-        # the parent waits on its workers meanwhile: the report's imports cost nothing
-        preload_matplotlib()
         try:
-            results = pool.run(to_grade)
-        except KeyboardInterrupt:
-            progress.close()
-            print("grade: interrupted; workers and kernels stopped", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        progress.close()
-        failed = [s for s, r in results.items() if r["status"] == "failed"]
-        if failed:
-            from . import grader
-
-            for student in failed:
-                grader.mark_failed(settings, url, course, student)
-                result = results[student]
-                result["flags"] = [f"not graded: {result['message']}"] + result.get("flags", [])
-        outcomes.update(results)
+            layout, done = prepare(settings, config, students)
+        except (FileNotFoundError, SetupError) as err:
+            print(f"grade: {err}", file=sys.stderr)
+            return EXIT_SETUP
+        _say(
+            f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; "
+            f"{done}"
+        )
+        if outcomes:
+            _say(f"{len(outcomes)} unchanged since last graded: kept (--force regrades them)")
+        results: dict[str, dict] = {}
+        if to_grade:
+            try:
+                results = _run(settings, config, url, course, to_grade, cluster)
+            except ClusterSetupError as err:
+                print(f"grade: {err}", file=sys.stderr)
+                return EXIT_SETUP
+            except KeyboardInterrupt:
+                print("grade: interrupted; workers and kernels stopped", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            outcomes.update(results)
+    finally:
+        if cluster is not None:
+            cluster.close()
 
     # -- feedback, CSV, report ------------------------------------------------------
-    _ensure_feedback(settings, config, [s for s, o in outcomes.items() if o["status"] == "graded"])
+    _ensure_feedback(settings, [s for s, o in outcomes.items() if o["status"] == "graded"])
     table = scores.class_scores(url, course, settings.assignment)
     for student in table:
         if student not in outcomes:
@@ -225,9 +195,82 @@ def _grade(settings, config, students: list[str], unchanged: dict, pool) -> int:
             "with the grader's own rights: their grades hold only if their code is trusted"
         )
         _say()
-    status = _summary(settings, outcomes, results, csv_path, png_path)
-    pool.close()  # the workers were told to stop when grading ended: they are gone by now
-    return status
+    return _summary(settings, outcomes, results, csv_path, png_path)
+
+
+def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) -> dict[str, dict]:
+    """Grade ``to_grade`` on the cluster; student -> final result (already saved)."""
+    from . import course_bundle, intake, stamps, store
+    from .cluster import Dispatcher, Events
+    from .progress import Progress
+    from .report import preload_matplotlib
+    from .settings import submission_deadline
+    from .task import TaskOptions
+
+    bundle = course_bundle.build(settings)
+    digest = bundle.digest
+    store.clear(settings, url, course, to_grade)
+    progress = Progress(len(to_grade))
+    results: dict[str, dict] = {}
+    submissions = []
+    for student in to_grade:
+        sub = intake.inspect(
+            student, settings.submitted / student / settings.assignment, settings.notebook
+        )
+        if sub.problem:
+            result = {
+                "student": student,
+                "status": "zero",
+                "message": sub.problem,
+                "flags": [sub.problem, *sub.flags],
+                "sandbox": settings.sandbox,
+                "submission": stamps.folder_digest(sub.folder),
+                "seconds": 0.0,
+            }
+            results[student] = store.save(settings, url, course, result, digest)
+            progress.finished(results[student])
+            continue
+        files = store.submission_files(sub, settings.notebook)
+        submissions.append((files, sub.flags))
+    flags = {files.student: extra for files, extra in submissions}
+
+    def save(result: dict) -> dict:
+        result["flags"] = flags.get(result["student"], []) + result.get("flags", [])
+        return store.save(settings, url, course, result, digest)
+
+    if submissions:
+        client = cluster.client()
+        options = TaskOptions(
+            sandbox=settings.sandbox,
+            deadline=submission_deadline(config, settings),
+            grace=settings.grace,
+        )
+        _say(
+            f"grading {len(submissions)} submission(s) on {cluster.describe()} "
+            f"(watchdog {options.deadline:.0f} s per submission)"
+        )
+        preload_matplotlib()  # the driver waits on the cluster meanwhile
+        events = Events(
+            started=progress.started,
+            finished=progress.finished,
+            retrying=progress.retrying,
+            tick=progress.tick,
+        )
+        try:
+            graded = Dispatcher(client, bundle, settings, options, events).run(
+                [files for files, _ in submissions], save
+            )
+        except KeyboardInterrupt:
+            progress.close()
+            raise
+        for student, result in graded.items():
+            if result["status"] == "failed":
+                store.mark_failed(settings, url, course, student)
+                result["flags"] = [f"not graded: {result['message']}"] + flags.get(student, [])
+                store.write_log(settings, student, result.get("log", ""))
+        results.update(graded)
+    progress.close()
+    return results
 
 
 def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
@@ -255,24 +298,17 @@ def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
     return changed, unchanged
 
 
-def _ensure_feedback(settings, config, students: list[str]) -> None:
+def _ensure_feedback(settings, students: list[str]) -> None:
     """Feedback for graded students who have none (e.g. deleted since): made here."""
+    from .store import regenerate_feedback
+
     missing = [
         s
         for s in students
         if not (settings.feedback_dir(s) / f"{settings.notebook_id}.html").exists()
     ]
-    if not missing:
-        return
-    from nbgrader.apps import NbGraderAPI
-
-    from .settings import grading_config
-
-    api = NbGraderAPI(config=grading_config(config, settings))
-    for student in missing:
-        result = api.generate_feedback(settings.assignment, student, force=True)
-        if not result.get("success"):
-            print(f"grade: no feedback for {student}", file=sys.stderr)
+    for student in regenerate_feedback(settings, missing) if missing else []:
+        print(f"grade: no feedback for {student}", file=sys.stderr)
 
 
 def _summary(settings, outcomes: dict, results: dict, csv_path: Path, png_path: Path) -> int:

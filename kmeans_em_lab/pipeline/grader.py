@@ -1,21 +1,30 @@
-"""Grading one student, inside a long-lived worker holding one ``NbGraderAPI``.
+"""Grading one submission on a worker, in a private course that nothing else sees.
 
-Order matters for the stale-score rule: the old stamp, the old automatic scores
-(zeroed), the old autograded notebook and feedback go first; only then is the
-submission run. Whatever happens next, the gradebook holds either this run's
-scores or zeros, never the previous run's.
+The worker unpacks the course bundle once (:mod:`.course_bundle`: config,
+source assignment, data, a gradebook that knows the assignment) into a
+private folder and keeps one ``NbGraderAPI`` on it. For each submission it
+writes the submitted files under ``submitted/<student>``, runs nbgrader's
+``autograde`` (the pipeline's preprocessors: sandboxed kernel, verdicts judged
+outside it) and ``generate_feedback`` against that private gradebook, and
+returns everything the driver needs as data: the autograded and feedback
+files, the per-cell scores, the submission's timestamp, flags and log. The
+worker never writes the instructor's gradebook or course; the driver
+(:mod:`.store`) is the one writer.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from . import incidents, intake, scores, stamps
-from .settings import Settings, course_id, db_url, grading_config, load_course_config
+from nbgrader.api import Gradebook, MissingEntry
+
+from . import incidents, scores
+from .course_bundle import GRADEBOOK, CourseBundle, safe_relative
+from .settings import course_id, grading_config, load_course_config
+from .task import SubmissionFiles, TaskOptions, scratch
 
 _EXCEPTION_LINE = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)\w*): (.+)$")
 
@@ -34,123 +43,104 @@ def error_summary(log: str, error: str = "") -> str:
 
 
 def _remove(path: Path) -> None:
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
-    elif path.exists():
+    elif path.exists() or path.is_symlink():
         path.unlink()
 
 
-def clear_outputs(settings: Settings, student: str) -> None:
-    """This student's autograded notebook, feedback and stamp: gone (they would be stale)."""
-    stamps.remove(settings.root, settings.assignment, student)
-    _remove(settings.autograded_dir(student))
-    _remove(settings.feedback_dir(student))
+def read_files(folder: Path) -> dict[str, bytes]:
+    """The regular files under ``folder`` by relative path (empty if it does not exist)."""
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
-def mark_failed(settings: Settings, url: str, course: str, student: str) -> None:
-    """After the last attempt failed: 0 everywhere, flagged, nothing stale left behind."""
-    clear_outputs(settings, student)
-    scores.zero_submission(url, course, settings.assignment, student, flagged=True)
+class PrivateCourse:
+    """One unpacked course bundle and the ``NbGraderAPI`` that grades in it."""
 
-
-class StudentGrader:
-    """Grades students one after another with one ``NbGraderAPI`` (built once)."""
-
-    def __init__(self, settings: Settings, worker_index: int = 0, scratch: Path | None = None):
+    def __init__(self, bundle: CourseBundle, options: TaskOptions):
         from nbgrader.apps import NbGraderAPI
 
-        self.settings = settings
-        base = load_course_config(settings.root)
-        self.url = db_url(base)
+        self.bundle = bundle
+        self.root = scratch() / f"course-{bundle.digest[:12]}-{'s' if options.sandbox else 'n'}"
+        _remove(self.root)
+        self.root.mkdir(parents=True)
+        bundle.unpack(self.root)
+        os.environ["LAB3_COURSE_ROOT"] = str(self.root)  # the hidden checks read its data/
+        base = load_course_config(self.root)
+        base.CourseDirectory.db_url = f"sqlite:///{self.root / GRADEBOOK}"
+        self.url = f"sqlite:///{self.root / GRADEBOOK}?timeout=120"
         self.course = course_id(base)
-        config = grading_config(base, settings, worker_index=worker_index, scratch=scratch)
+        config = grading_config(base, sandbox=options.sandbox, scratch=scratch())
+        config.CourseDirectory.db_url = self.url
         self.api = NbGraderAPI(config=config)
-        self.course_digest = stamps.course_digest(settings.root, settings.assignment)
 
-    def __call__(self, student: str) -> dict:
-        return self.grade(student)
+    def folder(self, kind: str, student: str) -> Path:
+        return self.root / kind / student / self.bundle.assignment
 
-    def grade(self, student: str) -> dict:
-        s = self.settings
-        started = time.monotonic()
-        folder = s.submitted / student / s.assignment
-        result = {
-            "student": student,
-            "submission": stamps.folder_digest(folder),
-            "course": self.course_digest,
-            "flags": [],
-            "message": "",
-            "sandbox": s.sandbox,
-        }
-        clear_outputs(s, student)
-        scores.zero_submission(self.url, self.course, s.assignment, student, flagged=False)
-        sub = intake.inspect(student, folder, s.notebook)
-        result["flags"] += sub.flags
-        if sub.problem:
-            result.update(status="zero", message=sub.problem)
-            result["flags"].insert(0, sub.problem)
-        else:
-            self._autograde(sub, result)
-        if result["status"] in ("graded", "zero"):
-            if result["flags"]:
-                scores.set_flagged(self.url, self.course, s.assignment, student, True)
-            result["score"], result["max_score"] = self._total(student)
-            result["seconds"] = round(time.monotonic() - started, 2)
-            stamps.write(s.root, s.assignment, student, result)
-        result["seconds"] = round(time.monotonic() - started, 2)
-        return result
-
-    def _autograde(self, sub: intake.Submission, result: dict) -> None:
-        s = self.settings
-        staged = self._stage(sub)
+    def grade(self, submission: SubmissionFiles) -> dict:
+        os.environ["LAB3_COURSE_ROOT"] = str(self.root)
+        student, assignment = submission.student, self.bundle.assignment
+        self._forget(student)
+        folder = self.folder("submitted", student)
+        folder.mkdir(parents=True)
+        for rel, data in submission.files.items():
+            path = folder / safe_relative(rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         try:
-            run = self.api.autograde(s.assignment, sub.student, force=True, create=True)
+            return self._autograde(student, assignment)
         finally:
-            shutil.rmtree(staged.parent, ignore_errors=True)
+            self._forget(student)
+
+    def _autograde(self, student: str, assignment: str) -> dict:
+        run = self.api.autograde(assignment, student, force=True, create=True)
         log = run.get("log", "")
-        notebook = s.autograded_dir(sub.student) / s.notebook
+        notebook = self.folder("autograded", student) / self.bundle.notebook
         if not run.get("success") or not notebook.exists():
-            self._write_log(sub.student, log + run.get("error", ""))
-            result.update(status="error", message=error_summary(log, run.get("error", "")))
-            return
-        result["flags"] += incidents.flags(notebook)
-        feedback = self.api.generate_feedback(s.assignment, sub.student, force=True)
+            return {
+                "status": "error",
+                "message": error_summary(log, run.get("error", "")),
+                "log": log + run.get("error", ""),
+            }
+        flags = incidents.flags(notebook)
+        feedback = self.api.generate_feedback(assignment, student, force=True)
         log += feedback.get("log", "")
         if not feedback.get("success"):
-            result["flags"].append(
-                "feedback not generated: " + error_summary(log, feedback.get("error", ""))
-            )
-        self._write_log(sub.student, log)
-        result.update(status="graded")
+            flags.append("feedback not generated: " + error_summary(log, feedback.get("error", "")))
+        row = scores.student_scores(self.url, self.course, assignment, student)
+        return {
+            "status": "graded",
+            "flags": flags,
+            "log": log,
+            "grades": {name: got for name, (got, _) in row.grades.items()},
+            "timestamp": row.timestamp.isoformat() if row.timestamp else None,
+            "autograded": read_files(self.folder("autograded", student)),
+            "feedback": read_files(self.folder("feedback", student)),
+        }
 
-    def _stage(self, sub: intake.Submission) -> Path:
-        """Copy the submission where nbgrader reads it, the notebook under its expected name."""
-        s = self.settings
-        dest = s.staging / sub.student / s.assignment
-        _remove(dest)
-        dest.mkdir(parents=True)
-        for path in sub.folder.rglob("*"):
-            rel = path.relative_to(sub.folder)
-            skipped = intake.IGNORED - {"timestamp.txt"}
-            if path.is_symlink() or not path.is_file() or any(p in skipped for p in rel.parts):
-                continue
-            if path.suffix == ".ipynb":
-                continue  # only the notebook being graded goes in, below
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest / rel)
-        shutil.copy2(sub.notebook, dest / s.notebook)
-        return dest
-
-    def _total(self, student: str) -> tuple[float, float]:
-        row = scores.student_scores(self.url, self.course, self.settings.assignment, student)
-        return row.score, row.max_score
-
-    def _write_log(self, student: str, text: str) -> None:
-        logs = self.settings.logs
-        logs.mkdir(parents=True, exist_ok=True)
-        (logs / f"{student}.log").write_text(text)
+    def _forget(self, student: str) -> None:
+        """The student's files and private gradebook entry: gone (each grading starts clean)."""
+        for kind in ("submitted", "autograded", "feedback"):
+            _remove(self.root / kind / student)
+        with Gradebook(self.url, self.course) as gb:
+            try:
+                gb.remove_submission(self.bundle.assignment, student)
+            except MissingEntry:
+                pass
 
 
-def make_job(worker_index: int, settings: Settings, scratch: Path) -> Callable[[str], dict]:
-    """The worker's job: ``student -> result dict`` (see :mod:`.worker`)."""
-    return StudentGrader(settings, worker_index, scratch)
+_COURSES: dict[tuple[str, bool], PrivateCourse] = {}
+
+
+def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options: TaskOptions):
+    """The default job (``Settings.job``): one submission graded in this worker's course."""
+    key = (bundle.digest, options.sandbox)
+    if key not in _COURSES:
+        _COURSES[key] = PrivateCourse(bundle, options)
+    return _COURSES[key].grade(submission)

@@ -63,9 +63,8 @@ from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
+from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, List, Unicode, default
-
-from .ports import WorkerKernelManager
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
@@ -120,8 +119,8 @@ class SandboxError(RuntimeError):
     """The sandbox cannot be set up for this kernel (the kernel does not start)."""
 
 
-class SandboxedKernelManager(WorkerKernelManager):
-    """A :class:`.WorkerKernelManager` whose kernels start inside bubblewrap (module doc)."""
+class SandboxedKernelManager(AsyncKernelManager):
+    """An ``AsyncKernelManager`` whose kernels start inside bubblewrap (module doc)."""
 
     sandbox = Bool(True, help="run the kernel in the sandbox; False: a plain kernel").tag(
         config=True

@@ -1,6 +1,6 @@
 """Gradebook reads and writes the pipeline needs, through nbgrader's ``Gradebook``.
 
-The stale-score rule lives here: :func:`zero_submission` sets every automatic
+The stale-score rule lives here: :func:`zero_submissions` sets every automatic
 score of a student's submission to 0 before a regrade (and after a failure),
 so a grading that dies half way can never leave the previous run's scores.
 Manual scores an instructor entered are left alone, as nbgrader itself does.
@@ -36,23 +36,39 @@ def ensure_students(url: str, course: str, students: list[str]) -> None:
             gb.update_or_create_student(student)
 
 
-def zero_submission(
-    url: str, course: str, assignment: str, student: str, *, flagged: bool | None = None
+def zero_submissions(
+    url: str, course: str, assignment: str, students: list[str], *, flagged: bool | None = None
 ) -> None:
-    """All automatic scores of ``student``'s submission set to 0 (created if missing)."""
+    """All automatic scores of each student's submission set to 0 (created if missing)."""
     with Gradebook(url, course) as gb:
-        gb.update_or_create_student(student)
+        for student in students:
+            gb.update_or_create_student(student)
+            try:
+                submission = gb.find_submission(assignment, student)
+            except MissingEntry:
+                submission = gb.add_submission(assignment, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0.0
+                    grade.needs_manual_grade = False
+                if flagged is not None:
+                    notebook.flagged = flagged
+        gb.db.commit()
+
+
+def has_manual_grades(url: str, course: str, assignment: str, student: str) -> bool:
+    """An instructor entered a score, extra credit or comment for this submission."""
+    with Gradebook(url, course) as gb:
         try:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
-            submission = gb.add_submission(assignment, student)
+            return False
         for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0.0
-                grade.needs_manual_grade = False
-            if flagged is not None:
-                notebook.flagged = flagged
-        gb.db.commit()
+            if any(g.manual_score is not None or g.extra_credit for g in notebook.grades):
+                return True
+            if any(c.manual_comment for c in notebook.comments):
+                return True
+        return False
 
 
 def set_flagged(url: str, course: str, assignment: str, student: str, flagged: bool) -> None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-import random
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +19,14 @@ from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
 # Seconds added to the sum of a notebook's cell limits before the watchdog kills
-# a worker: kernel start-up (nbclient allows 60 s), sanitizing, saving, feedback.
+# a submission's kernel: kernel start-up (nbclient allows 60 s), sanitizing,
+# saving, feedback.
 DEFAULT_MARGIN = 120.0
-# tcp transport: TCP ports per worker, and where the workers' ranges may start
-# (below Linux's ephemeral ports, 32768+, which the OS hands out on its own).
-PORT_SPAN = 200
-PORT_RANGE = (20000, 32000)
-
+# Seconds the watchdog then waits for the grading to return before it ends the
+# whole worker process (Dask reruns the submission elsewhere, then gives up).
+DEFAULT_GRACE = 30.0
+# Environment variable naming a Dask scheduler to grade on (``--scheduler``).
+SCHEDULER_ENV = "LAB3_DASK_SCHEDULER"
 
 WORKERS_PER_CORE = 2
 
@@ -41,7 +40,8 @@ def usable_cores() -> int:
 
 
 def default_workers() -> int:
-    """Grading processes to run by default: two per usable core.
+    """Grading processes (Dask workers, one kernel each) to start by default: two per
+    usable core.
 
     A worker alternates between its kernel running the notebook and its own
     work (starting the kernel, checking, saving, the HTML feedback), so one
@@ -67,16 +67,11 @@ class Settings:
     force: bool = False
     margin: float = DEFAULT_MARGIN
     watchdog: float | None = None  # seconds per submission; None: from the cell limits
-    transport: str = "ipc"  # kernel transport: "ipc" (no TCP ports) or "tcp"
+    grace: float = DEFAULT_GRACE
     sandbox: bool = True  # kernels in bubblewrap (False only with --no-sandbox)
-    port_base: int = 0  # tcp: first port of worker 0's range (0: drawn at random per run)
-    job: str = "kmeans_em_lab.pipeline.grader:make_job"
-
-    def __post_init__(self) -> None:
-        if self.transport == "tcp" and not self.port_base:
-            low, high = PORT_RANGE
-            slots = (high - low) // PORT_SPAN - max(1, self.workers)
-            self.port_base = low + random.randrange(max(1, slots)) * PORT_SPAN
+    scheduler: str | None = None  # a Dask scheduler's address; None: a LocalCluster
+    # what a Dask worker runs for one submission ("module:function", see .task)
+    job: str = "kmeans_em_lab.pipeline.grader:grade_submission"
 
     @property
     def notebook_id(self) -> str:
@@ -109,9 +104,9 @@ class Settings:
         return self.root / "feedback" / student / self.assignment
 
     @property
-    def staging(self) -> Path:
-        """Where a worker puts the copy of a submission nbgrader reads (hidden, git-ignored)."""
-        return self.root / "autograded" / ".staging"
+    def cache(self) -> Path:
+        """The driver's own files between runs (hidden, git-ignored, gone with autograded/)."""
+        return self.root / "autograded" / ".cache"
 
 
 def skip_slow_optional_imports() -> None:
@@ -152,20 +147,19 @@ def course_id(config: Config) -> str:
     return config.CourseDirectory.get("course_id") or ""
 
 
-def grading_config(
-    base: Config, settings: Settings, *, worker_index: int = 0, scratch: Path | None = None
-) -> Config:
-    """``base`` plus the pipeline's preprocessors and kernel transport, for one worker.
+def grading_config(base: Config, *, sandbox: bool, scratch: Path) -> Config:
+    """``base`` plus the pipeline's preprocessors and kernel sockets, for one worker's
+    private course.
 
-    ``scratch`` is the worker's private folder: with the ``ipc`` transport the
-    kernel's sockets are files there (absolute paths: nbgrader runs the kernel
-    in another folder than the one it connects from), so no TCP port is used.
+    ``scratch`` is the worker's private folder: the kernel's sockets are files
+    there (the ``ipc`` transport; absolute paths: nbgrader runs the kernel in
+    another folder than the one it connects from), so no TCP port is used and a
+    sandboxed kernel, which has no network, can still talk to the grader.
     """
     from nbgrader.converters import Autograde
 
     config = copy.deepcopy(base)  # the caller's config is left alone
     config.CourseDirectory.db_url = db_url(base)
-    config.CourseDirectory.submitted_directory = os.path.relpath(settings.staging, settings.root)
     default = Autograde.autograde_preprocessors.default()
     config.Autograde.autograde_preprocessors = pipeline_preprocessors(
         list(base.Autograde.get("autograde_preprocessors", default))
@@ -174,16 +168,9 @@ def grading_config(
     config.Autograde.sanitize_preprocessors = sanitize_preprocessors(
         list(base.Autograde.get("sanitize_preprocessors", sanitize))
     )
-    config.KernelManager.transport = settings.transport
-    config.SandboxedKernelManager.sandbox = settings.sandbox
-    if settings.transport == "ipc":
-        folder = Path(scratch or tempfile.mkdtemp(prefix="lab3-w"))
-        config.KernelManager.ip = str(folder.resolve() / "kernel")
-    else:
-        # each worker takes its kernels' ports from its own range (see .ports)
-        span = config.WorkerKernelManager.get("port_span", PORT_SPAN)
-        config.WorkerKernelManager.port_span = span
-        config.WorkerKernelManager.port_base = settings.port_base + worker_index * span
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(scratch).resolve() / "kernel")
+    config.SandboxedKernelManager.sandbox = sandbox
     return config
 
 

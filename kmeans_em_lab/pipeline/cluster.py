@@ -1,0 +1,302 @@
+"""Grading on Dask: a LocalCluster by default, any Dask scheduler with ``--scheduler``.
+
+:func:`connect` starts a ``LocalCluster`` of worker processes (one thread and
+one ``kernel`` resource each: one submission's kernel per process) or joins an
+existing scheduler. :class:`Dispatcher` sends each submission as a task
+(:func:`.task.run_task`) that needs one ``kernel`` and hands every result to
+the driver's callback as it arrives, then releases it (a result held by a
+worker that later dies would otherwise be computed again).
+
+Faults, and who handles them:
+
+- the job fails (nbgrader error, watchdog): the task returns ``status`` ``error``;
+  the dispatcher submits it once more, then reports it ``failed``;
+- a worker dies mid-submission: Dask reruns the task on another worker; a
+  submission that kills :data:`WORKER_DEATHS` workers is given up
+  (``KilledWorker``) and reported ``failed`` with the reason;
+- a driver stopped half way: results already saved have their stamps, so the
+  next run grades only the others. Task keys are made from the stamps'
+  digests (student, submission, course, attempt), so a key names one grading.
+
+At most :attr:`Dispatcher.window` tasks are in the cluster at once (twice its
+kernel slots), so a class of thousands does not sit in the scheduler's memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .course_bundle import CourseBundle
+from .settings import Settings
+from .task import QUIET_ENV, STARTED_TOPIC, SubmissionFiles, TaskOptions, run_task
+
+RESOURCE = "kernel"  # Dask worker resource: one per submission being graded
+MAX_ATTEMPTS = 2  # gradings of one submission that returned an error
+WORKER_DEATHS = 2  # workers one submission may take down before it is given up
+POLL = 0.1  # seconds between looks at the finished tasks (and progress redraws)
+
+
+@dataclass
+class Events:
+    """Callbacks for the progress display (all optional)."""
+
+    started: Callable[[str], None] = lambda student: None
+    finished: Callable[[dict], None] = lambda result: None
+    retrying: Callable[[dict], None] = lambda result: None
+    tick: Callable[[], None] = lambda: None
+
+
+def _dask_config() -> dict:
+    return {
+        # Dask's count of worker deaths a task may cause is the number it survives
+        "distributed.scheduler.allowed-failures": WORKER_DEATHS - 1,
+        # the task's own watchdog decides when a submission is stuck
+        "distributed.scheduler.worker-ttl": None,
+        "distributed.worker.daemon": False,
+        "distributed.admin.large-graph-warning-threshold": "64MiB",
+    }
+
+
+def connect(settings: Settings, workers: int | None = None) -> tuple[object, object | None]:
+    """``(client, cluster)``: a client of ``settings.scheduler`` (cluster None), else of a
+    new LocalCluster of ``workers`` processes (default ``settings.workers``).
+
+    The client is not made the default one (it may be used from another thread than
+    the one that made it); close both with :func:`disconnect`."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    dask.config.update(dask.config.config, _dask_config(), priority="new")
+    if settings.scheduler:
+        return Client(settings.scheduler, timeout="30s", set_as_default=False), None
+    cluster = LocalCluster(
+        n_workers=workers or settings.workers,
+        threads_per_worker=1,
+        processes=True,
+        resources={RESOURCE: 1},
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        preload=["kmeans_em_lab.pipeline.task"],
+        env={QUIET_ENV: "1"},
+    )
+    try:
+        return Client(cluster, set_as_default=False), cluster
+    except BaseException:
+        cluster.close(timeout=10)
+        raise
+
+
+def disconnect(client, cluster) -> None:
+    """Leave the scheduler; stop the local cluster (its workers and their kernels)."""
+    with contextlib.suppress(Exception):
+        client.close(timeout=10)
+    if cluster is not None:
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+
+
+class SetupError(RuntimeError):
+    """No cluster to grade on: the scheduler cannot be reached, workers cannot start."""
+
+
+class Background:
+    """The cluster and its client, started in a thread while the driver prepares the run."""
+
+    def __init__(self, settings: Settings, submissions: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.settings = settings
+        self.workers = min(settings.workers, max(1, submissions))
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="lab3-cluster")
+        self._started = self._thread.submit(connect, settings, self.workers)
+
+    def client(self):
+        """The client, once the cluster is up (raises :class:`SetupError` if it cannot be)."""
+        try:
+            client, _ = self._started.result()
+        except Exception as err:  # noqa: BLE001 - any failure to start is the same problem
+            where = (
+                f"the Dask scheduler {self.settings.scheduler}"
+                if self.settings.scheduler
+                else "a local Dask cluster"
+            )
+            raise SetupError(
+                f"could not start grading on {where}: {type(err).__name__}: {err}"
+            ) from err
+        if self.settings.scheduler and self.settings.sandbox:
+            problems = sandbox_problems(client)
+            if problems:
+                raise SetupError(
+                    "the sandbox cannot start on some workers: "
+                    + "; ".join(
+                        f"{worker}: {problem}" for worker, problem in sorted(problems.items())
+                    )
+                )
+        if kernel_slots(client) < 1:
+            raise SetupError(
+                f"no worker of {self.settings.scheduler} offers a '{RESOURCE}' "
+                f"resource: start them with `dask worker ... --resources "
+                f"{RESOURCE}=1`"
+            )
+        return client
+
+    def describe(self) -> str:
+        if self.settings.scheduler:
+            return f"the Dask scheduler {self.settings.scheduler} ({self._slots()} kernel slot(s))"
+        return f"a local Dask cluster of {self.workers} worker process(es)"
+
+    def _slots(self) -> int:
+        try:
+            return kernel_slots(self._started.result()[0])
+        except Exception:  # noqa: BLE001 - only for the message
+            return 0
+
+    def close(self) -> None:
+        """Stop the local cluster (workers and their kernels) or leave the scheduler."""
+        try:
+            client, cluster = self._started.result()
+        except Exception:  # noqa: BLE001 - nothing was started
+            return
+        finally:
+            self._thread.shutdown(wait=False)
+        disconnect(client, cluster)
+
+
+def sandbox_problems(client) -> dict[str, str]:
+    """Worker address -> why bubblewrap cannot start there (workers where it can: absent)."""
+    from .sandbox import check_sandbox
+
+    return {w: p for w, p in client.run(check_sandbox).items() if p}
+
+
+def kernel_slots(client) -> int:
+    """Kernels the cluster can run at once (its workers' ``kernel`` resources)."""
+    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    return int(sum(w.get("resources", {}).get(RESOURCE, 0) for w in workers.values()))
+
+
+def task_key(submission: SubmissionFiles, bundle: CourseBundle, attempt: int) -> str:
+    return (
+        f"lab3-grade-{submission.student}-{submission.digest[:16]}-{bundle.digest[:16]}-{attempt}"
+    )
+
+
+def _failure(student: str, attempts: int, message: str) -> dict:
+    return {
+        "student": student,
+        "status": "failed",
+        "message": message,
+        "flags": [],
+        "attempts": attempts,
+    }
+
+
+@dataclass
+class Dispatcher:
+    client: object
+    bundle: CourseBundle
+    settings: Settings
+    options: TaskOptions
+    events: Events = field(default_factory=Events)
+
+    def run(self, submissions: list[SubmissionFiles], save: Callable[[dict], dict]) -> dict:
+        """Grade ``submissions``; ``save`` stores each final ``graded`` result as it
+        arrives (and returns it completed). Returns student -> final result."""
+        from distributed import as_completed
+
+        started: queue.Queue = queue.Queue()
+        self.client.subscribe_topic(STARTED_TOPIC, lambda event: started.put(event[1]))
+        bundle = self.client.scatter(self.bundle, broadcast=True, hash=False)
+        todo = list(reversed(submissions))
+        running: dict = {}  # future -> (submission, attempt)
+        finished = as_completed([], loop=self.client.loop)
+        results: dict[str, dict] = {}
+
+        def submit(submission: SubmissionFiles, attempt: int) -> None:
+            future = self._submit(bundle, submission, attempt)
+            running[future] = (submission, attempt)
+            finished.add(future)
+
+        try:
+            while todo or running:
+                window = max(4, 2 * kernel_slots(self.client))
+                while todo and len(running) < window:
+                    submit(todo.pop(), 1)
+                done = finished.next_batch(block=False)
+                self._drain(started)
+                for future in done:
+                    submission, attempt = running.pop(future)
+                    result = self._collect(future, submission, attempt)
+                    if result["status"] == "error" and attempt < MAX_ATTEMPTS:
+                        self.events.retrying(result)
+                        submit(submission, attempt + 1)
+                        continue
+                    if result["status"] == "error":
+                        result["status"] = "failed"
+                    if result["status"] == "graded":
+                        result = save(result)
+                    results[submission.student] = result
+                    self.events.finished(result)
+                self.events.tick()
+                if not done:
+                    time.sleep(POLL)
+        finally:
+            for future in running:
+                future.cancel()
+            with contextlib.suppress(Exception):
+                self.client.unsubscribe_topic(STARTED_TOPIC)
+        return results
+
+    def _submit(self, bundle, submission: SubmissionFiles, attempt: int):
+        return self.client.submit(
+            run_task,
+            self.settings.job,
+            bundle,
+            submission,
+            self.options,
+            key=task_key(submission, self.bundle, attempt),
+            resources={RESOURCE: 1},
+            pure=False,
+        )
+
+    def _collect(self, future, submission: SubmissionFiles, attempt: int) -> dict:
+        from distributed import KilledWorker
+
+        try:
+            result = future.result()
+        except KilledWorker:
+            result = _failure(
+                submission.student,
+                attempt,
+                f"the grading worker died {WORKER_DEATHS} times on this submission "
+                "(a kernel that kills its worker, or the watchdog's last resort): not graded",
+            )
+        except Exception as err:  # noqa: BLE001 - a lost task: reported, retried once
+            result = {
+                "student": submission.student,
+                "status": "error",
+                "message": f"{type(err).__name__}: {err}",
+                "flags": [],
+            }
+        finally:
+            future.release()  # a result held by a worker that dies later is not recomputed
+        result["attempts"] = attempt
+        result.setdefault("flags", [])
+        result.setdefault("message", "")
+        result["submission"] = submission.digest
+        result["sandbox"] = self.options.sandbox
+        return result
+
+    def _drain(self, started: queue.Queue) -> None:
+        while True:
+            try:
+                event = started.get_nowait()
+            except queue.Empty:
+                return
+            self.events.started(event.get("student", "?"))

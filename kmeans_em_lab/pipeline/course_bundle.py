@@ -1,0 +1,116 @@
+"""What a grading worker receives about the course: files in memory, no shared folder.
+
+A Dask worker may run on another machine with only the course's package and
+its environment installed. :func:`build` packs, once per run, what grading
+depends on besides the submission: ``nbgrader_config.py``, the source
+assignment (the notebook with its hidden tests, its data) and ``data/`` (which
+the hidden checks read), plus a SQLite gradebook that knows the assignment and
+no student. The worker unpacks it into a private course (:mod:`.task`); it
+never sees the instructor's gradebook, so it needs no database credentials.
+
+The template gradebook is the slow part (nbgrader's ``generate_assignment``):
+it is kept in ``autograded/.cache`` under the course's digest and rebuilt only
+when the source, the configuration or the pipeline changed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import stamps
+from .settings import CONFIG_FILE, Settings
+
+GRADEBOOK = "gradebook.db"  # the template gradebook's name in a private course
+
+
+@dataclass(frozen=True)
+class CourseBundle:
+    """The course as bytes: ``files`` maps paths relative to the course root to contents."""
+
+    assignment: str
+    notebook: str
+    digest: str  # :func:`.stamps.course_digest`: changes whenever grading may change
+    files: dict[str, bytes]
+    gradebook: bytes  # SQLite file: the assignment and its cells, no student
+
+    def unpack(self, root: Path) -> None:
+        """Write the course under ``root`` (a new, private folder)."""
+        root = Path(root)
+        for rel, data in self.files.items():
+            path = root / safe_relative(rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (root / GRADEBOOK).write_bytes(self.gradebook)
+
+
+def safe_relative(rel: str) -> Path:
+    """``rel`` as a relative path that stays below its root (raises ``ValueError`` if not)."""
+    path = Path(rel)
+    if path.is_absolute() or not path.parts or ".." in path.parts:
+        raise ValueError(f"not a relative path inside the folder: {rel!r}")
+    return path
+
+
+def _regular_files(folder: Path) -> dict[str, Path]:
+    """Regular files under ``folder`` by relative path (links and caches left out)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_symlink() or not path.is_file():
+            continue
+        if any(part in stamps.IGNORED for part in rel.parts):
+            continue
+        found[rel.as_posix()] = path
+    return found
+
+
+def course_files(settings: Settings) -> dict[str, bytes]:
+    """What grading reads from the course besides the submission, by relative path."""
+    root = settings.root
+    files = {CONFIG_FILE: (root / CONFIG_FILE).read_bytes()}
+    for folder in (Path("source") / settings.assignment, Path("data")):
+        for rel, path in _regular_files(root / folder).items():
+            files[(folder / rel).as_posix()] = path.read_bytes()
+    return files
+
+
+def template_gradebook(settings: Settings, files: dict[str, bytes]) -> bytes:
+    """A SQLite gradebook in which nbgrader recorded the assignment (built in a scratch copy)."""
+    from .. import release
+
+    with tempfile.TemporaryDirectory(prefix="lab3-course-") as scratch:
+        root = Path(scratch)
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        url = f"sqlite:///{root / GRADEBOOK}"
+        release.generate(root, settings.assignment, use_db=True, db_url=url)
+        return (root / GRADEBOOK).read_bytes()
+
+
+def build(settings: Settings) -> CourseBundle:
+    """The bundle of ``settings``' course (the template gradebook cached by digest)."""
+    digest = stamps.course_digest(settings.root, settings.assignment)
+    files = course_files(settings)
+    cached = settings.cache / f"gradebook-{digest[:32]}.db"
+    if cached.is_file():
+        gradebook = cached.read_bytes()
+    else:
+        gradebook = template_gradebook(settings, files)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        for old in cached.parent.glob("gradebook-*.db"):
+            old.unlink(missing_ok=True)
+        tmp = cached.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(gradebook)
+        os.replace(tmp, cached)
+    return CourseBundle(
+        assignment=settings.assignment,
+        notebook=settings.notebook,
+        digest=digest,
+        files=files,
+        gradebook=gradebook,
+    )

@@ -1,0 +1,157 @@
+"""The driver's side of grading: submissions out as bytes, results in, one writer.
+
+Before a batch, :func:`clear` removes each student's autograded notebook,
+feedback and stamp and zeroes their automatic scores (the stale-score rule:
+whatever happens next, the gradebook holds this run's scores or zeros, never
+the previous run's). :func:`submission_files` reads a submission as bytes for
+a worker. :func:`save` writes what a worker sent back: the autograded and
+feedback files, the scores (through nbgrader's own ``SaveAutoGrades`` on the
+autograded notebook, so manual scores and comments behave as in nbgrader),
+flags, and last the stamp, so a driver stopped half way regrades exactly the
+students it had not saved.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from . import intake, scores, stamps
+from .course_bundle import safe_relative
+from .settings import Settings
+from .task import SubmissionFiles
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def clear_outputs(settings: Settings, student: str) -> None:
+    """This student's autograded notebook, feedback and stamp: gone (they would be stale)."""
+    stamps.remove(settings.root, settings.assignment, student)
+    _remove(settings.autograded_dir(student))
+    _remove(settings.feedback_dir(student))
+
+
+def clear(settings: Settings, url: str, course: str, students: list[str]) -> None:
+    """Before grading ``students``: outputs removed, automatic scores zeroed, not flagged."""
+    for student in students:
+        clear_outputs(settings, student)
+    scores.zero_submissions(url, course, settings.assignment, students, flagged=False)
+
+
+def mark_failed(settings: Settings, url: str, course: str, student: str) -> None:
+    """After the last attempt failed: 0 everywhere, flagged, nothing stale left behind."""
+    clear_outputs(settings, student)
+    scores.zero_submissions(url, course, settings.assignment, [student], flagged=True)
+
+
+def submission_files(sub: intake.Submission, notebook_name: str) -> SubmissionFiles:
+    """The files of a gradable submission, the notebook under ``notebook_name``.
+
+    Symbolic links are never followed and other notebooks are left out (only the
+    one being graded goes in); ``timestamp.txt`` goes with them (nbgrader reads
+    the submission time from it).
+    """
+    files: dict[str, bytes] = {}
+    skipped = intake.IGNORED - {"timestamp.txt"}
+    for path in sorted(sub.folder.rglob("*")):
+        rel = path.relative_to(sub.folder)
+        if path.is_symlink() or not path.is_file() or any(p in skipped for p in rel.parts):
+            continue
+        if path.suffix == ".ipynb":
+            continue
+        files[rel.as_posix()] = path.read_bytes()
+    files[notebook_name] = sub.notebook.read_bytes()
+    return SubmissionFiles(
+        student=sub.student, digest=stamps.folder_digest(sub.folder), files=files
+    )
+
+
+def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    _remove(folder)
+    folder.mkdir(parents=True)
+    for rel, data in files.items():
+        path = folder / safe_relative(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _save_scores(settings: Settings, url: str, course: str, student: str, result: dict) -> None:
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    timestamp = result.get("timestamp")
+    with Gradebook(url, course) as gb:
+        gb.update_or_create_student(student)
+        if timestamp:
+            gb.update_or_create_submission(
+                settings.assignment, student, timestamp=datetime.fromisoformat(timestamp)
+            )
+        else:
+            gb.update_or_create_submission(settings.assignment, student)
+    notebook = nbformat.reads(
+        result["autograded"][settings.notebook].decode("utf-8"), as_version=nbformat.NO_CONVERT
+    )
+    resources = {
+        "nbgrader": {
+            "notebook": settings.notebook_id,
+            "assignment": settings.assignment,
+            "student": student,
+            "db_url": url,
+        }
+    }
+    SaveAutoGrades().preprocess(notebook, resources)
+
+
+def save(settings: Settings, url: str, course: str, result: dict, course_digest: str) -> dict:
+    """Write a finished result (``status`` ``graded`` or ``zero``) and its stamp."""
+    student = result["student"]
+    if result["status"] == "graded":
+        _write_folder(settings.autograded_dir(student), result.get("autograded", {}))
+        _write_folder(settings.feedback_dir(student), result.get("feedback", {}))
+        _save_scores(settings, url, course, student, result)
+    if result.get("flags"):
+        scores.set_flagged(url, course, settings.assignment, student, True)
+    row = scores.student_scores(url, course, settings.assignment, student)
+    result["score"], result["max_score"] = row.score, row.max_score
+    if result["status"] == "graded" and scores.has_manual_grades(
+        url, course, settings.assignment, student
+    ):
+        regenerate_feedback(settings, [student])  # the worker's feedback knew only its scores
+    write_log(settings, student, result.get("log", ""))
+    stamp = {k: v for k, v in result.items() if k not in ("autograded", "feedback", "log")}
+    stamp["course"] = course_digest
+    stamps.write(settings.root, settings.assignment, student, stamp)
+    return result
+
+
+def write_log(settings: Settings, student: str, text: str) -> None:
+    settings.logs.mkdir(parents=True, exist_ok=True)
+    path = settings.logs / f"{student}.log"
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:
+    """nbgrader's feedback for ``students`` from the instructor's gradebook; those it failed."""
+    from nbgrader.apps import NbGraderAPI
+
+    from .settings import load_course_config
+
+    config = load_course_config(settings.root)
+    api = NbGraderAPI(config=config)
+    failed = []
+    for student in students:
+        result = api.generate_feedback(settings.assignment, student, force=True)
+        if not result.get("success"):
+            failed.append(student)
+    return failed
