@@ -155,7 +155,6 @@ def test_symbolic_links_in_a_submission_are_never_followed(tmp_path):
 
 
 def test_a_record_is_read_as_hostile_data(tmp_path):
-    import os
 
     from kmeans_em_lab.pipeline.records import Mailbox, read_untrusted
 

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from jupyter_client.manager import AsyncKernelManager
 
 from kmeans_em_lab.pipeline import sandbox
-from kmeans_em_lab.pipeline.ports import WorkerKernelManager
 from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager, check_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +191,7 @@ def test_every_bind_is_mounted_after_the_private_tmp(monkeypatch):
 
 
 def test_no_sandbox_gives_the_plain_command(tmp_path):
-    plain = WorkerKernelManager(connection_file=str(tmp_path / "k.json"))
+    plain = AsyncKernelManager(connection_file=str(tmp_path / "k.json"))
     unboxed = SandboxedKernelManager(sandbox=False, connection_file=str(tmp_path / "k.json"))
     assert unboxed.format_kernel_cmd(["-x"]) == plain.format_kernel_cmd(["-x"])
     assert unboxed.kernel_spec.interrupt_mode == plain.kernel_spec.interrupt_mode == "signal"
