@@ -43,6 +43,7 @@ CAUSES: dict[str, str] = {
     "kernel_unresponsive": "The notebook ignored the interrupt at the time limit and was stopped.",
     "not_run": "The cell did not run: the notebook stopped in an earlier cell.",
     "output_cut": "The cell printed more than the output limit, so its output was cut.",
+    "stderr_output": "The cell wrote to stderr, which nbgrader counts as a failure.",
     "no_notebook": "No gradable notebook was submitted (missing, renamed away or not valid JSON).",
     "not_graded": "The submission could not be graded (see the report's flags).",
     # -- Centroid_init ---------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def check_EM_step(namespace: dict) -> None:
     v.raise_if_failed()
 
 
-def _em_cases():
+def em_cases():
     """(call text, X, its maximum-likelihood fit, seed) for EM's hidden test."""
     n = len(ref.second_gmm_X())
     return [
@@ -135,7 +135,7 @@ def check_EM(namespace: dict) -> None:
     a second data set."""
     v = Verdict("EM")
     f = namespace["EM"]
-    for call_text, X, mle, seed in _em_cases():
+    for call_text, X, mle, seed in em_cases():
         _check_em_run(v, f, call_text, X, mle, seed, namespace)
     v.raise_if_failed()
 

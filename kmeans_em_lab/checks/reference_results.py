@@ -36,6 +36,11 @@ def spotify_X() -> np.ndarray:
     return _spotify().normalized.copy()
 
 
+def spotify_features() -> tuple[str, ...]:
+    """The names of the Spotify features, in column order."""
+    return _spotify().features
+
+
 def n_artists() -> int:
     return len(_spotify().artist_names)
 

@@ -3,11 +3,15 @@
 Runs right after execution (:class:`.execute.ResilientExecute`, which collected
 each graded cell's record in ``resources[RECORDS]``) and before the scores are
 saved. For each cell whose source records a check
-(:func:`kmeans_em_lab.checks.cell_check`), :func:`kmeans_em_lab.checks.judge`
+(:func:`kmeans_em_lab.checks.cell_check`), :func:`kmeans_em_lab.checks.judgement`
 compares the record with the reference; a failure becomes an error output in
 that cell, so nbgrader's own ``SaveAutoGrades`` scores it 0 and the feedback
 shows the message. The kernel can only take a cell's points away (an error it
 raised itself stays); it cannot give any.
+
+Every graded cell that lost points then gets its causes in its metadata
+(:mod:`.causes`), and the hidden tests of ``K_Means`` and ``EM`` the numbers
+of their feedback picture (:mod:`.pictures`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import checks
+from . import causes, pictures
 
 RECORDS = "lab3_records"  # resources key: cell index -> (check, record or None)
 VERDICT = "AssertionError"  # ename of the error output a failed verdict becomes
@@ -31,25 +36,34 @@ def verdict_output(message: str) -> NotebookNode:
 
 
 class JudgeRecords(NbGraderPreprocessor):
-    """Turns each recorded cell's record into its verdict (an error output when it fails)."""
+    """Turns each recorded cell's record into its verdict (an error output when it fails),
+    and notes in every graded cell that lost points why (:mod:`.causes`)."""
 
     def preprocess(self, nb, resources):
         self._records = resources.get(RECORDS, {})
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        cell.get("metadata", {}).pop(causes.KEY, None)  # only the grader writes it
         if cell.cell_type != "code":
             return cell, resources
+        graded = causes.graded_code_cell(cell)
         check = checks.cell_check(cell.source)
-        if check is None:
-            return cell, resources
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return cell, resources  # failed in the kernel (or not run): 0 already
-        recorded_check, record = self._records.get(index, (check, None))
-        if recorded_check != check:
-            record = None
-        message = checks.judge(check, record, cell.source)
-        if message:
-            self.log.info("Cell %s failed its check %s", index, check)
-            cell.outputs.append(verdict_output(message))
+        judged = None
+        if check is not None:
+            recorded_check, record = self._records.get(index, (check, None))
+            if recorded_check != check:
+                record = None
+            judged = checks.judgement(check, record, cell.source)
+            # failed in the kernel (or not run): 0 already, and the kernel's error stays
+            if judged.message and not any(
+                o.get("output_type") == "error" for o in cell.get("outputs", [])
+            ):
+                self.log.info("Cell %s failed its check %s", index, check)
+                cell.outputs.append(verdict_output(judged.message))
+            picture = pictures.keep(check, record) if graded else None
+            if picture is not None:
+                cell.metadata.setdefault(causes.KEY, {})["picture"] = picture
+        if graded:
+            causes.label(cell, judged)
         return cell, resources

@@ -40,7 +40,11 @@ class Layout:
 
 
 def layout(notebook: Path) -> Layout:
-    nb = nbformat.read(notebook, as_version=4)
+    return layout_of(nbformat.read(notebook, as_version=4))
+
+
+def layout_of(nb: nbformat.NotebookNode) -> Layout:
+    """The layout of a notebook already read (e.g. an autograded one: same cells)."""
     cells, functions = [], []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})

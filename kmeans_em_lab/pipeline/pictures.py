@@ -1,0 +1,223 @@
+"""The pictures of the feedback: the student's answer beside the reference's, drawn by the grader.
+
+Two answers explain themselves better drawn than in numbers:
+
+- ``K_Means``: the student's clusters of the songs beside the reference's, on
+  the two features the notebook plots (:data:`PLOTTED_FEATURES`);
+- ``EM``: the student's mixture beside the maximum-likelihood fit, over the
+  histogram of the samples.
+
+:func:`keep` runs when the record of a hidden test is judged (in
+:class:`.judge.JudgeRecords`): it takes from the record (the kernel's
+untrusted JSON) only a few checked numbers, the best of the student's
+K-Means centres or one EM fit, which travel in the autograded notebook (the
+cell's metadata under :data:`.causes.KEY`). :func:`draw` turns them into a PNG
+when the feedback is written, with the course's own data. Nothing of it runs
+in the student's kernel.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import numpy as np
+
+from lab3_kernel import wire
+
+from .. import em, kmeans
+from ..checks import em_checks
+from ..checks import reference_results as ref
+from ..checks.common import as_float_array
+
+PLOTTED_FEATURES = (3, 6)  # x_var, y_var of the notebook's choose_features cell
+COLOURS = ("#FF9132", "#0598B0", "#008F00", "#8A2BE2", "#B00805", "#969696")  # the notebook's
+DPI = 72  # small PNGs: the feedback page stays light
+KMEANS, EM = "kmeans", "em"
+
+
+# -- at judging: the numbers worth a picture ---------------------------------------------------
+
+
+def keep(check: str, record) -> dict | None:
+    """The picture's numbers from the record of ``check`` (JSON-ready), or None."""
+    if not isinstance(record, dict) or not isinstance(record.get("outcomes"), list):
+        return None
+    outcomes = [o for o in record["outcomes"] if isinstance(o, dict)]
+    try:
+        if check == "K_Means":
+            return _kmeans_answer(outcomes)
+        if check == "EM":
+            return _em_answer(outcomes)
+    except Exception:  # noqa: BLE001 - an odd answer gets no picture, never a grading error
+        return None
+    return None
+
+
+def _decoded(outcome):
+    if not isinstance(outcome, dict) or outcome.get("error") is not None:
+        return None
+    try:
+        return wire.decode(outcome.get("result"))
+    except Exception:  # noqa: BLE001 - unreadable: no picture
+        return None
+
+
+def _kmeans_answer(outcomes: list[dict]) -> dict | None:
+    """The student's centres of lowest distortion among their runs on the songs."""
+    X, K = ref.spotify_X(), ref.n_artists()
+    best = None
+    for outcome in outcomes:
+        centres = _centres(_decoded(outcome), (K, X.shape[1]))
+        if centres is not None:
+            distortion = kmeans.distortion(X, centres)
+            if best is None or distortion < best[0]:
+                best = (distortion, centres)
+    return None if best is None else {"kind": KMEANS, "centres": best[1].tolist()}
+
+
+def _centres(result, shape) -> np.ndarray | None:
+    if not (isinstance(result, tuple | list) and len(result) == 2):
+        return None
+    centres = as_float_array(result[0], shape)
+    return centres if centres is not None and np.all(np.isfinite(centres)) else None
+
+
+def _em_answer(outcomes: list[dict]) -> dict | None:
+    """The student's fit on the first data set where it misses the maximum-likelihood fit
+    (else on the first), when it is a mixture that can be drawn."""
+    fits = []
+    for index, (label, _X, mle, _seed) in enumerate(em_checks.em_cases()):
+        answer = next((o for o in outcomes if o.get("label") == label), None)
+        fit = _fit(_decoded(answer))
+        if fit is not None:
+            pi, mu, sigma = em.align_components(fit[0], fit[1:3], fit[3:5], mle.mu)
+            want = np.array([mle.pi, *mle.mu, *mle.sigma])
+            off = bool(np.any(np.abs(np.array([pi, *mu, *sigma]) - want) > em_checks.EM_PARAM_ATOL))
+            fits.append((not off, index, fit))
+    if not fits:
+        return None
+    _, index, fit = min(fits, key=lambda f: (f[0], f[1]))
+    return {"kind": EM, "case": index, "fit": [float(v) for v in fit]}
+
+
+def _fit(result) -> np.ndarray | None:
+    """(pi, mu, sigma) as [pi, mu_0, mu_1, sigma_0, sigma_1] when it is a drawable mixture."""
+    if not (isinstance(result, tuple | list) and len(result) == 3):
+        return None
+    try:
+        pi = float(np.ravel(np.asarray(result[0], dtype=float))[0])
+        mu = np.ravel(np.asarray(result[1], dtype=float))
+        sigma = np.ravel(np.asarray(result[2], dtype=float))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if mu.shape != (2,) or sigma.shape != (2,):
+        return None
+    fit = np.array([pi, *mu, *sigma])
+    if not (np.all(np.isfinite(fit)) and 0 < pi < 1 and np.all(sigma > 0)):
+        return None
+    return fit
+
+
+# -- at feedback: the picture ----------------------------------------------------------------
+
+
+def draw(data) -> bytes | None:
+    """The PNG of a picture :func:`keep` described, or None when it cannot be drawn."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        if data.get("kind") == KMEANS:
+            X, K = ref.spotify_X(), ref.n_artists()
+            centres = as_float_array(data.get("centres"), (K, X.shape[1]))
+            if centres is None or not np.all(np.isfinite(centres)):
+                return None
+            return _png(_kmeans_figure(X, centres))
+        if data.get("kind") == EM:
+            case, fit = int(data.get("case")), _fit(_as_triple(data.get("fit")))
+            if fit is None or not 0 <= case < len(em_checks.em_cases()):
+                return None
+            return _png(_em_figure(case, fit))
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+def _as_triple(numbers):
+    values = list(numbers) if isinstance(numbers, list) and len(numbers) == 5 else None
+    return None if values is None else (values[0], values[1:3], values[3:5])
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def _matched(centres: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``centres`` reordered to lie nearest the reference's, so the clusters' colours agree."""
+    K = len(reference)
+    order = min(
+        itertools.permutations(range(K)),
+        key=lambda p: float(((centres[list(p)] - reference) ** 2).sum()),
+    )
+    return centres[list(order)]
+
+
+def _kmeans_figure(X: np.ndarray, centres: np.ndarray):
+    plt = _pyplot()
+    x, y = PLOTTED_FEATURES
+    names = ref.spotify_features()
+    reference = ref.best_kmeans("spotify", len(centres)).centres
+    shown = [
+        ("Your K_Means", _matched(centres, reference)),
+        ("Reference (best of 100 runs)", reference),
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharex=True, sharey=True,
+                             constrained_layout=True)  # fmt: skip
+    for ax, (title, m) in zip(axes, shown, strict=True):
+        labels, distortion = kmeans.assign_labels(X, m)
+        colours = [COLOURS[k % len(COLOURS)] for k in range(len(m))]
+        ax.scatter(X[:, x], X[:, y], c=[colours[k] for k in labels], s=8, alpha=0.6)
+        ax.scatter(m[:, x], m[:, y], c=colours, marker="X", s=140, edgecolors="black")
+        ax.set_title(f"{title}\ndistortion {distortion:.1f}", fontsize=10)
+        ax.set_xlabel(f"{names[x]} (z-score)", fontsize=9)
+    axes[0].set_ylabel(f"{names[y]} (z-score)", fontsize=9)
+    return fig
+
+
+def _pdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
+    return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2.0 * np.pi))
+
+
+def _em_figure(case: int, fit: np.ndarray):
+    plt = _pyplot()
+    label, X, mle, _ = em_checks.em_cases()[case]
+    shown = [("Your EM", fit), ("Maximum-likelihood fit",
+                                np.array([mle.pi, *mle.mu, *mle.sigma]))]  # fmt: skip
+    domain = np.linspace(X.min(), X.max(), 400)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4), sharex=True, constrained_layout=True)
+    heights = np.histogram(X, bins=50, density=True)[0]
+    for ax, (title, (pi, mu_0, mu_1, sigma_0, sigma_1)) in zip(axes, shown, strict=True):
+        g0, g1 = (1 - pi) * _pdf(domain, mu_0, sigma_0), pi * _pdf(domain, mu_1, sigma_1)
+        ax.hist(X, bins=50, density=True, color=COLOURS[5], alpha=0.4)
+        ax.plot(domain, g0, "--", color=COLOURS[0], linewidth=1.5, label="$g_0$")
+        ax.plot(domain, g1, "--", color=COLOURS[1], linewidth=1.5, label="$g_1$")
+        ax.plot(domain, g0 + g1, color=COLOURS[3], linewidth=1.5, label="$p(x)$")
+        ax.set_ylim(0, 1.4 * max(heights.max(), 1e-9))
+        ll = em.log_likelihood(X, pi, np.array([mu_0, mu_1]), np.array([sigma_0, sigma_1]))
+        ax.set_title(f"{title}\nlog-likelihood {ll:.1f}", fontsize=10)
+        ax.set_xlabel("$x$", fontsize=9)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(label, fontsize=9)
+    return fig
