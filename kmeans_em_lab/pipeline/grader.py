@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from . import incidents, scores
 from .course_bundle import GRADEBOOK, CourseBundle, safe_relative
+from .feedback import add_summary
 from .settings import course_id, grading_config, load_course_config
 from .task import SubmissionFiles, TaskOptions, scratch
 
@@ -113,6 +114,10 @@ class PrivateCourse:
         log += feedback.get("log", "")
         if not feedback.get("success"):
             flags.append("feedback not generated: " + error_summary(log, feedback.get("error", "")))
+        elif problem := add_summary(
+            self.folder("feedback", student) / f"{notebook.stem}.html", notebook
+        ):
+            flags.append(problem)
         row = scores.student_scores(self.url, self.course, assignment, student)
         return {
             "status": "graded",
