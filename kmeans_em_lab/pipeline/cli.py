@@ -116,11 +116,13 @@ def main(args: argparse.Namespace) -> int:
 
 def _grade(settings, config, students: list[str]) -> int:
     from . import scores, stamps
+    from .causes import read_class
+    from .class_page import write_html
     from .cluster import Background
     from .cluster import SetupError as ClusterSetupError
     from .export import write_csv
     from .prepare import SetupError, prepare
-    from .report import terminal_table, write_png
+    from .report import causes_section, terminal_table, write_png
     from .settings import course_id, db_url
 
     url, course = db_url(config), course_id(config)
@@ -169,6 +171,7 @@ def _grade(settings, config, students: list[str]) -> int:
             stamp = stamps.read(settings.root, settings.assignment, student)
             if stamp:
                 outcomes[student] = stamp
+    found = read_class(settings, table, layout, outcomes)  # why points were lost
     csv_path = write_csv(
         settings.reports / "grades.csv",
         url=url,
@@ -177,25 +180,27 @@ def _grade(settings, config, students: list[str]) -> int:
         table=table,
         layout=layout,
         outcomes=outcomes,
+        causes=found,
     )
     unsandboxed = sorted(s for s, o in outcomes.items() if o.get("sandbox") is False)
-    png_path = write_png(
-        settings.reports / "class_report.png",
-        table,
-        layout,
-        title=f"{settings.assignment}: class report"
-        + (f" ({len(unsandboxed)} graded WITHOUT the sandbox)" if unsandboxed else ""),
+    title = f"{settings.assignment}: class report" + (
+        f" ({len(unsandboxed)} graded WITHOUT the sandbox)" if unsandboxed else ""
     )
+    png_path = write_png(settings.reports / "class_report.png", table, layout, title, found)
+    html_path = write_html(settings, table, layout, outcomes, found, title)
     _say()
     _say(terminal_table(table, layout, outcomes))
     _say()
+    if section := causes_section(layout, found):
+        _say(section)
+        _say()
     if unsandboxed:
         _say(
             f"WARNING: {len(unsandboxed)} submission(s) ran without the sandbox (--no-sandbox), "
             "with the grader's own rights: their grades hold only if their code is trusted"
         )
         _say()
-    return _summary(settings, outcomes, results, csv_path, png_path)
+    return _summary(settings, outcomes, results, csv_path, png_path, html_path)
 
 
 def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) -> dict[str, dict]:
@@ -300,6 +305,7 @@ def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
 
 def _ensure_feedback(settings, students: list[str]) -> None:
     """Feedback for graded students who have none (e.g. deleted since): made here."""
+    from .feedback import add_summary
     from .store import regenerate_feedback
 
     missing = [
@@ -307,11 +313,17 @@ def _ensure_feedback(settings, students: list[str]) -> None:
         for s in students
         if not (settings.feedback_dir(s) / f"{settings.notebook_id}.html").exists()
     ]
-    for student in regenerate_feedback(settings, missing) if missing else []:
+    failed = regenerate_feedback(settings, missing) if missing else []
+    for student in failed:
         print(f"grade: no feedback for {student}", file=sys.stderr)
+    for student in sorted(set(missing) - set(failed)):
+        page = settings.feedback_dir(student) / f"{settings.notebook_id}.html"
+        add_summary(page, settings.autograded_dir(student) / settings.notebook)
 
 
-def _summary(settings, outcomes: dict, results: dict, csv_path: Path, png_path: Path) -> int:
+def _summary(
+    settings, outcomes: dict, results: dict, csv_path: Path, png_path: Path, html_path: Path
+) -> int:
     flagged = {
         s: o for s, o in sorted(outcomes.items()) if o.get("flags") or o["status"] != "graded"
     }
@@ -323,7 +335,7 @@ def _summary(settings, outcomes: dict, results: dict, csv_path: Path, png_path: 
             _say(f"  {student} [{outcome['status']}]: " + "; ".join(r for r in reasons if r))
         _say()
     _say(f"grades:   {csv_path}")
-    _say(f"report:   {png_path}")
+    _say(f"report:   {html_path} (the figure alone: {png_path.name})")
     _say(f"feedback: {settings.root / 'feedback'}")
     _say(f"logs:     {settings.logs}")
     if failed:

@@ -12,16 +12,22 @@ Columns, in order:
   (could not be graded: 0 everywhere), ``not submitted``;
 - ``flags``: what the instructor should look at, ``; ``-separated;
 - ``sandbox``: ``on`` when the student's code ran in the sandbox, ``off`` when it
-  was graded with ``--no-sandbox`` (with the grader's own rights).
+  was graded with ``--no-sandbox`` (with the grader's own rights);
+- ``causes``: why points were lost, ``; ``-separated ``function:code`` items
+  (``Update:input_modified; EM:time_limit``), codes of
+  :data:`kmeans_em_lab.checks.causes.CAUSES` read from the autograded notebook
+  (:mod:`.causes`); empty when nothing was lost or the student is not graded.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from .causes import csv_field
 from .grouping import group
 from .prepare import Layout
 from .scores import StudentScores
@@ -80,14 +86,16 @@ def write_csv(
     table: dict[str, StudentScores],
     layout: Layout,
     outcomes: dict[str, dict],
+    causes: Mapping[str, Mapping[str, list]] | None = None,
 ) -> Path:
-    """Write the CSV; ``outcomes`` is student -> {status, flags} (this run or the stamps)."""
+    """Write the CSV; ``outcomes`` is student -> {status, flags} (this run or the stamps),
+    ``causes`` student -> function -> causes (:func:`.causes.read_class`)."""
     duedate, info = _student_info(url, course, assignment)
     functions = list(group(layout.grade_ids, layout.functions))
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(NBGRADER_COLUMNS + functions + ["status", "flags", "sandbox"])
+        writer.writerow(NBGRADER_COLUMNS + functions + ["status", "flags", "sandbox", "causes"])
         for student in sorted(table):
             row = table[student]
             who = info.get(student, {})
@@ -112,6 +120,7 @@ def write_csv(
                     outcome.get("status", "not submitted"),
                     "; ".join(outcome.get("flags", [])),
                     sandbox_mark(outcome),
+                    csv_field((causes or {}).get(student, {})),
                 ]
             )
     return path

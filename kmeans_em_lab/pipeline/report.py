@@ -1,14 +1,19 @@
 """The class report: students x functions in the terminal, and ``reports/class_report.png``.
 
-The PNG has the histogram of total scores (percent) and, per function, the
-share of students who got all of its points, so the part of the lab the class
-struggled with stands out.
+The PNG has the histogram of total scores (percent), per function the share
+of students who got all of its points, so the part of the lab the class
+struggled with stands out, and why points were lost: the most frequent causes
+(:mod:`.causes`) with their number of students. The terminal table is followed
+by the same causes, each with its meaning. The one-page HTML report
+(:mod:`.class_page`) shows the same figure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+from .causes import count
 from .export import function_points
 from .grouping import group
 from .prepare import Layout
@@ -85,13 +90,29 @@ def preload_matplotlib() -> None:
     threading.Thread(target=_import_matplotlib, name="preload-matplotlib", daemon=True).start()
 
 
-def write_png(path: Path, table: dict[str, StudentScores], layout: Layout, title: str = "") -> Path:
+CHART_CAUSES = 12  # causes shown in the figure's bar chart (the most frequent)
+
+
+def figure(
+    table: dict[str, StudentScores],
+    layout: Layout,
+    title: str = "",
+    causes: Mapping[str, Mapping[str, list]] | None = None,
+):
+    """The class figure: score histogram, full marks per function and, when points were
+    lost for known causes, the most frequent of them (``causes``: :func:`.causes.read_class`)."""
     plt = _import_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
+    counts = count(causes or {}, layout)[:CHART_CAUSES]
     percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in table.values()]
     rates = pass_rates(table, layout)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    height = 4.8 + (0.8 + 0.3 * len(counts) if counts else 0.0)
+    fig = plt.figure(figsize=(12, height), constrained_layout=True)
+    grid = fig.add_gridspec(
+        2 if counts else 1, 2, height_ratios=[4.8, height - 4.8] if counts else None
+    )
+    left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
     left.hist(percents, bins=[i * 10 for i in range(11)], color="#4C72B0", edgecolor="white")
     left.set_xlabel("total score (%)")
     left.set_ylabel("students")
@@ -104,9 +125,63 @@ def write_png(path: Path, table: dict[str, StudentScores], layout: Layout, title
     right.set_ylabel("students with full marks (%)")
     right.set_title("Per function: full marks")
     right.tick_params(axis="x", labelrotation=30)
+    if counts:
+        bottom = fig.add_subplot(grid[1, :])
+        labels = [f"{c.function}: {c.code}" for c in counts][::-1]
+        bottom.barh(labels, [c.students for c in counts][::-1], color="#C44E52")
+        bottom.set_xlabel("students")
+        bottom.set_title("Why points were lost (most frequent causes)")
+        bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def write_png(
+    path: Path,
+    table: dict[str, StudentScores],
+    layout: Layout,
+    title: str = "",
+    causes: Mapping[str, Mapping[str, list]] | None = None,
+) -> Path:
+    plt = _import_matplotlib()
+    fig = figure(table, layout, title, causes)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def figure_png(
+    table: dict[str, StudentScores],
+    layout: Layout,
+    title: str = "",
+    causes: Mapping[str, Mapping[str, list]] | None = None,
+    dpi: int = 80,
+) -> bytes:
+    """:func:`figure` as PNG bytes (for a page that embeds it)."""
+    import io
+
+    plt = _import_matplotlib()
+    fig = figure(table, layout, title, causes)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def causes_section(layout: Layout, causes: Mapping[str, Mapping[str, list]]) -> str:
+    """The terminal's list of causes below the table ('' when no points were lost for one)."""
+    counts = count(causes, layout)
+    if not counts:
+        return ""
+    header = ["function", "cause", "students", "what it means"]
+    rows = [[c.function, c.code, str(c.students), c.explanation] for c in counts]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+
+    def line(cells):
+        first = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
+        return "  ".join([*first, cells[2].rjust(widths[2]), cells[3]]).rstrip()
+
+    rule = "  ".join("-" * w for w in [*widths, len(header[3])])
+    return "\n".join(["why points were lost:", line(header), rule, *(line(r) for r in rows)])
