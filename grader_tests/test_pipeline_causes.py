@@ -1,60 +1,25 @@
 """Why points were lost, from judging to the class: kmeans_em_lab/pipeline/causes.py and
 pictures.py, and ``JudgeRecords`` writing both into the autograded notebook.
 
-Notebooks are built in memory with the graded cells' real sources and
-nbgrader metadata; records are made in-process the way a kernel makes them
-(:func:`kmeans_em_lab.checks.record_in_process`). No kernel runs.
+Notebooks are built in memory (``pipeline_fixtures.judged_notebooks``): no
+kernel runs.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from nbformat.notebooknode import NotebookNode
+from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook
 
-from kmeans_em_lab import paths, submissions
+from kmeans_em_lab import paths
 from kmeans_em_lab.checks import record_in_process
 from kmeans_em_lab.pipeline import causes, pictures
 from kmeans_em_lab.pipeline.execute import NOT_RUN, error_output
-from kmeans_em_lab.pipeline.judge import RECORDS, JudgeRecords
 from kmeans_em_lab.pipeline.limit_bytes import note
 from kmeans_em_lab.pipeline.prepare import Layout
-
-CASES = submissions.load_cases(Path(__file__).parent / "corpus" / "cases")
-SOLUTIONS = submissions.source_solutions()
-
-
-def notebook(case: str = "solution", **replacements: str) -> dict:
-    code = {**SOLUTIONS, **CASES[case].edits.replace, **replacements}
-    return submissions.run_cells(code[name] for name in SOLUTIONS)
-
-
-def graded(grade_id: str, source: str, points: float = 5.0, outputs=()) -> NotebookNode:
-    cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["nbgrader"] = {
-        "grade": True,
-        "solution": False,
-        "locked": True,
-        "grade_id": grade_id,
-        "points": points,
-        "schema_version": 3,
-    }
-    cell.outputs = list(outputs)
-    return cell
-
-
-def hidden(check: str) -> str:
-    return f'import lab3_kernel\nlab3_kernel.record("{check}", globals())\n'
-
-
-def judged(cells, records: dict[int, tuple[str, dict | None]]) -> NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = list(cells)
-    JudgeRecords().preprocess(nb, {RECORDS: records})
-    return nb
 
 
 def stream(text: str, name: str = "stdout") -> NotebookNode:

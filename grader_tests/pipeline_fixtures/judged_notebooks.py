@@ -1,0 +1,66 @@
+"""Autograded notebooks built in memory: graded cells judged by ``JudgeRecords``, no kernel.
+
+Cells carry the real sources of the lab's graded cells and nbgrader's
+metadata; records are made in-process the way a kernel makes them
+(:func:`kmeans_em_lab.checks.record_in_process`) from the corpus' cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+
+from kmeans_em_lab import submissions
+from kmeans_em_lab.pipeline.judge import RECORDS, JudgeRecords
+
+CASES = submissions.load_cases(Path(__file__).resolve().parents[1] / "corpus" / "cases")
+SOLUTIONS = submissions.source_solutions()
+
+
+def notebook(case: str = "solution", **replacements: str) -> dict:
+    """The namespace of a corpus case's solution cells (with some replaced)."""
+    code = {**SOLUTIONS, **CASES[case].edits.replace, **replacements}
+    return submissions.run_cells(code[name] for name in SOLUTIONS)
+
+
+def graded(grade_id: str, source: str, points: float = 5.0, outputs=()) -> NotebookNode:
+    """A graded (test) code cell with these outputs."""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "grade_id": grade_id,
+        "points": points,
+        "schema_version": 3,
+    }
+    cell.outputs = list(outputs)
+    return cell
+
+
+def solution(function: str) -> NotebookNode:
+    """The solution cell of ``function`` (what tells the lab's functions apart)."""
+    cell = nbformat.v4.new_code_cell(f"def {function}(*args):\n    pass\n")
+    cell.metadata["nbgrader"] = {
+        "grade": False,
+        "solution": True,
+        "locked": False,
+        "grade_id": function,
+        "schema_version": 3,
+    }
+    return cell
+
+
+def hidden(check: str) -> str:
+    """The source of a hidden test cell of ``check``."""
+    return f'import lab3_kernel\nlab3_kernel.record("{check}", globals())\n'
+
+
+def judged(cells, records: dict[int, tuple[str, dict | None]]) -> NotebookNode:
+    """A notebook of ``cells`` after ``JudgeRecords`` (records by cell index)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = list(cells)
+    JudgeRecords().preprocess(nb, {RECORDS: records})
+    return nb
