@@ -8,6 +8,11 @@ opens the notebook, runs all cells from the Run menu, clicks nbgrader's
 Validate button and reads the verdict dialog; then the same with a wrong
 ``Set``. Screenshots go to ``.artifacts/browser/``.
 
+The instructor's class report (``reports/class_report.html``) is opened from
+disk the same way: it must render (its figure loaded) and every link must
+resolve, from the report to each student's feedback page and from the
+feedback summary to the test cells it names.
+
 Playwright drives Debian's ``/usr/bin/chromium`` (its own browser download does
 not work here); ``.ci/run`` installs the package when it is missing.
 """
@@ -28,10 +33,12 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from kmeans_em_lab import bundle, submissions
+from kmeans_em_lab.pipeline import class_page, feedback
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / ".artifacts" / "browser"
@@ -374,3 +381,81 @@ def test_wrong_set_fails_validate(page, lab, lab_root):
     first = failures[0]
     reason = re.search(r"^AssertionError: (.+)$", first, re.M)
     assert "Set(" in first and reason, first
+
+
+# --------------------------------------------------------------------------
+# The class report, from disk
+# --------------------------------------------------------------------------
+
+FEEDBACK_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>lab3 feedback</title></head><body>
+<a name="top"></a><h4>lab3</h4>
+<a name="test_Set_public"></a><div>Set's public test</div>
+<a name="test_Set_hidden"></a><div>Set's hidden test</div>
+<a name="test_EM_hidden"></a><div>EM's hidden test</div>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def class_report(tmp_path_factory) -> Path:
+    """``reports/class_report.html`` of a small class (test_pipeline_class_page's), and a
+    feedback page with its summary for each graded student."""
+    from pipeline_fixtures.judged_notebooks import graded, judged, solution
+    from test_pipeline_class_page import CAUSES, LAYOUT, OUTCOMES, TABLE
+
+    from kmeans_em_lab.pipeline.execute import error_output
+
+    root = tmp_path_factory.mktemp("report_course")
+    settings = SimpleNamespace(
+        reports=root / "reports",
+        notebook_id="lab3",
+        feedback_dir=lambda student: root / "feedback" / student / "lab3",
+    )
+    failing = [error_output("NotImplementedError", "")]
+    autograded = judged(
+        [solution("Set"), graded("test_Set_public", "Set()\n", 5, failing),
+         graded("test_Set_hidden", "Set()\n", 10, failing), solution("EM"),
+         graded("test_EM_hidden", "EM()\n", 25, failing)],
+        {},
+    )  # fmt: skip
+    summary = feedback.summary_html(autograded)
+    for student in ("ada", "alan", "grace"):
+        page = settings.feedback_dir(student) / "lab3.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(feedback.insert(FEEDBACK_PAGE, summary))
+    return class_page.write_html(settings, TABLE, LAYOUT, OUTCOMES, CAUSES, "lab3: class report")
+
+
+def test_class_report_renders_and_its_links_resolve(browser, class_report):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(class_report.as_uri())
+        assert page.title() == "lab3: class report"
+        figure = page.locator("img").first
+        figure.wait_for()
+        assert page.evaluate(
+            "img => img.complete && img.naturalWidth > 600", figure.element_handle()
+        )
+        assert page.locator("table.causes tbody tr").count() == 5
+        assert page.locator("table.students tbody tr").count() == 4
+        shot(page, "07-class-report")
+
+        links = page.locator("table.students a").evaluate_all("links => links.map(a => a.href)")
+        assert len(links) == 3, links
+        for href in links:
+            page.goto(href)
+            assert page.url == href and page.title() == "lab3 feedback"
+            summary = page.locator("#lab3-summary")
+            assert summary.is_visible() and "Summary: 0 / 40 points" in summary.inner_text()
+            anchors = summary.locator("a").evaluate_all(
+                "links => links.map(a => a.getAttribute('href'))"
+            )
+            assert anchors and all(a.startswith("#") for a in anchors), anchors
+            for anchor in set(anchors):
+                assert page.locator(f'a[name="{anchor[1:]}"]').count() == 1, anchor
+        shot(page, "08-feedback-summary")
+    finally:
+        context.close()
