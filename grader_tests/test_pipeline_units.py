@@ -15,6 +15,7 @@ import nbformat
 import psutil
 import pytest
 from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook
 from pipeline_fixtures import toy_course
 
 from kmeans_em_lab.pipeline import intake, stamps
@@ -301,7 +302,7 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
 # -- the Dask dispatcher: watchdog, retry once, workers that die ---------------------
 
 
-def _dispatch(tmp_path, students, job, deadline=3.0, workers=2):
+def _dispatch(tmp_path, students, job, deadline=2.0, workers=2):
     from kmeans_em_lab.pipeline.cluster import Dispatcher, Events, connect, disconnect
     from kmeans_em_lab.pipeline.course_bundle import CourseBundle
     from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions
@@ -317,7 +318,7 @@ def _dispatch(tmp_path, students, job, deadline=3.0, workers=2):
             client,
             bundle,
             settings,
-            TaskOptions(sandbox=False, deadline=deadline, grace=1.0),
+            TaskOptions(sandbox=False, deadline=deadline, grace=0.5),
             Events(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
         )
         results = dispatcher.run(submissions, lambda r: saved.append(r["student"]) or r)
@@ -360,18 +361,30 @@ def test_dask_reports_every_student_when_the_job_cannot_grade(tmp_path):
     assert saved == []
 
 
-def test_an_unreachable_scheduler_stops_the_run_with_a_clear_message(tmp_path, capsys):
+def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(tmp_path, capsys):
     import argparse
 
-    from kmeans_em_lab.pipeline import cli
+    import dask
+
+    from kmeans_em_lab.pipeline import cli, scores
+    from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
 
     root = toy_course.build_course(tmp_path / "course")
     toy_course.make_submission(root, "ada")
+    config = load_course_config(root)
+    url, course = db_url(config), course_id(config)
+    scores.zero_submissions(url, course, "lab3", ["ada"])
+    with Gradebook(url, course) as gb:  # a score from an earlier run
+        gb.find_grade("test_add_public", "lab3", "lab3", "ada").auto_score = 1.0
+        gb.db.commit()
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     args = parser.parse_args(
         ["--course-root", str(root), "--scheduler", "tcp://127.0.0.1:9", "--no-sandbox"]
     )
-    assert cli.main(args) == cli.EXIT_SETUP
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        assert cli.main(args) == cli.EXIT_SETUP
     err = capsys.readouterr().err
     assert "tcp://127.0.0.1:9" in err and "could not start grading" in err
+    row = scores.student_scores(url, course, "lab3", "ada")
+    assert row.grades["test_add_public"][0] == 1.0, "the earlier score is kept"

@@ -213,6 +213,8 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     from .task import TaskOptions
 
     bundle = course_bundle.build(settings)
+    # the cluster is up (or the run stops here) before any score is touched
+    client = cluster.client()
     digest = bundle.digest
     store.clear(settings, url, course, to_grade)
     progress = Progress(len(to_grade))
@@ -244,7 +246,6 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
         return store.save(settings, url, course, result, digest)
 
     if submissions:
-        client = cluster.client()
         options = TaskOptions(
             sandbox=settings.sandbox,
             deadline=submission_deadline(config, settings),

@@ -71,16 +71,17 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     import dask
     from distributed import Client, LocalCluster
 
-    dask.config.update(dask.config.config, _dask_config(), priority="new")
+    dask.config.set(_dask_config())  # for this process's scheduler and its local workers
     if settings.scheduler:
-        return Client(settings.scheduler, timeout="30s", set_as_default=False), None
+        # waits distributed.comm.timeouts.connect (30 s) for the scheduler
+        return Client(settings.scheduler, set_as_default=False), None
     cluster = LocalCluster(
         n_workers=workers or settings.workers,
         threads_per_worker=1,
         processes=True,
         resources={RESOURCE: 1},
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: two runs never collide on 8787
         silence_logs=logging.ERROR,
         preload=["kmeans_em_lab.pipeline.task"],
         env={QUIET_ENV: "1"},
@@ -197,6 +198,10 @@ def _failure(student: str, attempts: int, message: str) -> dict:
     }
 
 
+def _course(bundle: CourseBundle) -> CourseBundle:
+    return bundle
+
+
 @dataclass
 class Dispatcher:
     client: object
@@ -212,7 +217,12 @@ class Dispatcher:
 
         started: queue.Queue = queue.Queue()
         self.client.subscribe_topic(STARTED_TOPIC, lambda event: started.put(event[1]))
-        bundle = self.client.scatter(self.bundle, broadcast=True, hash=False)
+        # The course travels as a task's result, not scattered data: when the workers
+        # holding it die, the scheduler computes it again instead of cancelling every
+        # submission that needs it.
+        bundle = self.client.submit(
+            _course, self.bundle, key=f"lab3-course-{self.bundle.digest[:32]}", pure=False
+        )
         todo = list(reversed(submissions))
         running: dict = {}  # future -> (submission, attempt)
         finished = as_completed([], loop=self.client.loop)

@@ -182,10 +182,11 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
     offset = _log_offset()
     before = _children()
     finished = threading.Event()
-    fired: list[int] = []
+    fired: list[bool] = []
 
     def watchdog() -> None:
-        fired.append(kill_new_children(before))
+        fired.append(True)  # first: the job may return as soon as its kernel is dead
+        kill_new_children(before)
         if not finished.wait(options.grace):
             os._exit(EXIT_WATCHDOG)  # the job ignores its dead kernel: end the worker
 
