@@ -16,15 +16,18 @@ submission on another worker, then gives up on it (``KilledWorker``).
 
 :func:`dask_setup` prepares a worker process once (``--preload`` of ``dask
 worker``; a LocalCluster passes it itself): a private folder for kernel
-runtime files, nbgrader imported in the background, and, for the local
-cluster, the process's own stdout and stderr in a private file whose new lines
-travel back with each result instead of garbling the driver's terminal.
+runtime files (also its working folder, removed when the process exits),
+nbgrader imported in the background, and, for the local cluster, the
+process's own stdout and stderr in a private file whose new lines travel back
+with each result instead of garbling the driver's terminal.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -71,6 +74,7 @@ def scratch() -> Path:
         if len(base) > 40:
             base = "/tmp" if os.path.isdir("/tmp") else base
         _SCRATCH = Path(tempfile.mkdtemp(prefix="lab3-w-", dir=base))
+        atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
     return _SCRATCH
 
 
@@ -82,6 +86,8 @@ def setup_worker() -> None:
     if os.environ.get("JUPYTER_RUNTIME_DIR", "").startswith(str(scratch())):
         return
     skip_slow_optional_imports()
+    # its own working folder: the one it was started in may be anyone's, and may go away
+    os.chdir(scratch())
     os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch() / "runtime")
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
