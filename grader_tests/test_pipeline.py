@@ -299,7 +299,7 @@ def test_unchanged_submission_missing_from_a_new_gradebook_is_graded_again(tmp_p
     assert second.returncode == 0, second.stdout + second.stderr
     assert "unchanged since last graded" not in second.stdout
     # "later" changed on disk, "ok" did not: the gradebook alone says "ok" needs grading
-    assert "grading 2 submission(s) with 2 worker(s)" in second.stdout
+    assert "grading 2 submission(s) on a local Dask cluster of 2 worker process(es)" in second.stdout
     table = class_table(root)
     assert grades_of(table, "ok") == FULL
     assert grades_of(table, "later") == {**FULL, "test_add_public": 0.0}
