@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from nbformat.notebooknode import NotebookNode
-from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook
+from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook, solution
 
 from kmeans_em_lab import paths
 from kmeans_em_lab.checks import record_in_process
@@ -234,3 +234,25 @@ def test_judging_keeps_the_picture_of_a_failed_k_means(judged_notebook):
     meta = nb.cells[0].metadata["lab3"]
     assert meta["picture"]["kind"] == "kmeans"
     assert [e["code"] for e in meta["causes"]] == ["distortion_not_final", "stopped_early"]
+
+
+@pytest.mark.parametrize(
+    ("module", "cause"), [("sklearn.cluster", "forbidden_code"), ("pandas", "not_defined")]
+)
+def test_a_function_whose_cell_failed_to_import_forbidden_code_is_forbidden_code(module, cause):
+    definition = solution("K_Means")
+    definition.outputs = [
+        error_output("ModuleNotFoundError", f"No module named '{module}' (not available)")
+    ]
+    refused = {
+        "check": "K_Means",
+        "refused": "K_Means is not defined: run the cell that defines it",
+    }
+    nb = judged([definition, graded("test_K_Means_hidden", hidden("K_Means"), 10)],
+                {1: ("K_Means", refused)})  # fmt: skip
+    (entry,) = nb.cells[1].metadata["lab3"]["causes"]
+    assert entry["code"] == cause
+    if cause == "forbidden_code":
+        assert entry["message"].startswith(
+            "the cell that defines K_Means stopped at ModuleNotFoundError: No module named "
+        )

@@ -23,6 +23,8 @@ autograded before causes existed) gets them from :func:`classify` when read.
 1. the pipeline stopped the cell: ``time_limit``, ``kernel_died``,
    ``kernel_unresponsive``, ``not_run``;
 2. the grader's judgement of the cell's record names them;
+   (``not_defined`` becomes ``forbidden_code`` when the function's own cell
+   failed to import a forbidden package, which the sandbox does not have);
 3. the error the kernel raised: ``not_implemented``, ``not_defined``
    (NameError), ``raised_exception``, or the generic ``wrong_result`` for a
    failed assertion;
@@ -39,12 +41,15 @@ the loss (:data:`~kmeans_em_lab.checks.causes.FALLBACKS`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbgrader.utils import determine_grade, is_grade
+
+from lab3_kernel.capture import _forbidden_module as forbidden_package
 
 from ..checks.causes import FALLBACKS, GENERIC, explain, known
 from .grouping import group
@@ -59,6 +64,7 @@ KERNEL_ERRORS = {
     "NameError": "not_defined",
     "AssertionError": GENERIC,
 }
+_MISSING_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
 # a whole submission that could not be graded (its status) -> the cause of every function
 STATUS = {"zero": "no_notebook", "failed": "not_graded"}
 
@@ -120,11 +126,33 @@ def _kernel_error(output) -> Cause:
     return Cause(code, f"{ename}: {evalue}" if evalue else ename or explain(code))
 
 
-def classify(cell, judged=None) -> list[Cause]:
+def failed_imports(nb) -> dict[str, str]:
+    """function -> what its solution cell printed when it failed to import a forbidden
+    package (scikit-learn and the like are not even installed where students' code runs,
+    so such a function is never defined: its tests' refusal says "not defined")."""
+    out = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code" or not meta.get("solution"):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            text = f"{_text(output.get('ename'))}: {_text(output.get('evalue'))}"
+            module = _MISSING_MODULE.search(text)
+            if module and forbidden_package(module.group(1)):
+                function = str(meta.get("grade_id"))
+                out[function] = f"the cell that defines {function} stopped at {text[:500]}"
+    return out
+
+
+def classify(cell, judged=None, failed_import: str = "") -> list[Cause]:
     """The causes of a graded cell that lost points (see the module's rules).
 
     ``judged``: the grader's :class:`kmeans_em_lab.checks.Judgement` of the
-    cell's record, when it has one.
+    cell's record, when it has one; ``failed_import``: what the solution cell
+    of the function under test said when it failed to import a forbidden
+    package (:func:`failed_imports`), which makes "not defined" forbidden code.
     """
     outputs = cell.get("outputs", [])
     errors = [o for o in outputs if o.get("output_type") == "error"]
@@ -136,6 +164,13 @@ def classify(cell, judged=None) -> list[Cause]:
     ]
     if not found and judged is not None and judged.message:
         found = [Cause(known(code), message) for code, message in judged.causes]
+        if failed_import:
+            instead = Cause(
+                "forbidden_code",
+                f"{failed_import}: the lab asks you to write the algorithm with numpy "
+                "yourself, so this function scores 0",
+            )
+            found = [instead if c.code == "not_defined" else c for c in found]
     if not found and errors:
         found = [_kernel_error(errors[0])]
     if not found:
@@ -149,10 +184,11 @@ def classify(cell, judged=None) -> list[Cause]:
     return _unique(Cause(c.code, c.message[:MESSAGE_LIMIT]) for c in found)
 
 
-def label(cell, judged=None) -> None:
+def label(cell, judged=None, failed_import: str = "") -> None:
     """Write the causes of a graded cell that lost points into its metadata."""
     if lost_points(cell):
-        entries = [{"code": c.code, "message": c.message} for c in classify(cell, judged)]
+        found = classify(cell, judged, failed_import)
+        entries = [{"code": c.code, "message": c.message} for c in found]
         cell.metadata.setdefault(KEY, {})["causes"] = entries
 
 

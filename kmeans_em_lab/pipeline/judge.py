@@ -41,6 +41,7 @@ class JudgeRecords(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         self._records = resources.get(RECORDS, {})
+        self._failed_imports = causes.failed_imports(nb)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -65,5 +66,6 @@ class JudgeRecords(NbGraderPreprocessor):
             if picture is not None:
                 cell.metadata.setdefault(causes.KEY, {})["picture"] = picture
         if graded:
-            causes.label(cell, judged)
+            function = checks.check_function(check) if check is not None else ""
+            causes.label(cell, judged, self._failed_imports.get(function, ""))
         return cell, resources
