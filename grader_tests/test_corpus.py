@@ -5,7 +5,10 @@ assembled into a copy of the release notebook. The whole corpus is written as
 the ``submitted/`` folder of a scratch copy of the course and graded through
 the instructor pipeline (``python -m kmeans_em_lab grade``, :func:`grade_course`)
 twice: once fresh, once more with ``--force``. Each graded cell must get exactly
-the points in ``corpus/expected.json``, both times.
+the points in ``corpus/expected.json``, and each case's row of
+``reports/grades.csv`` the causes in ``corpus/expected_causes.json`` (why the
+points were lost, ``function:code`` items, :mod:`kmeans_em_lab.checks.causes`),
+both times.
 
 A second test runs the hidden checks in-process on the reference solution
 (and a few correct variants) under 50 different seed offsets: a correct
@@ -18,19 +21,23 @@ submission never fails a check whatever the random state.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kmeans_em_lab import paths, submissions
 from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
+from kmeans_em_lab.checks.causes import CAUSES
 
 HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "corpus" / "cases"
 EXPECTED_FILE = HERE / "corpus" / "expected.json"
+EXPECTED_CAUSES_FILE = HERE / "corpus" / "expected_causes.json"
 README = HERE / "README.md"
 FUNCTIONS = ("Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM")
 WORKERS = 2  # the CI machine's cores
@@ -47,6 +54,11 @@ def load_cases() -> dict[str, submissions.Case]:
 def load_expected() -> dict[str, dict[str, float]]:
     """case -> graded cell -> points."""
     return json.loads(EXPECTED_FILE.read_text())
+
+
+def load_expected_causes() -> dict[str, list[str]]:
+    """case -> why it loses points, as the CSV's ``function:code`` items, in order."""
+    return json.loads(EXPECTED_CAUSES_FILE.read_text())
 
 
 def function_of(grade_id: str) -> str:
@@ -119,13 +131,29 @@ def grade_course(root: Path, *, force: bool = False) -> dict[str, dict[str, floa
     }
 
 
+def csv_causes(root: Path) -> dict[str, list[str]]:
+    """student -> the ``causes`` items of their row of ``reports/grades.csv``."""
+    with open(root / "reports" / "grades.csv", newline="") as fh:
+        return {row["student_id"]: [i for i in row["causes"].split("; ") if i]
+                for row in csv.DictReader(fh)}  # fmt: skip
+
+
+@dataclass
+class Graded:
+    """Points (student -> graded cell -> points) and CSV causes of both gradings."""
+
+    points: tuple[dict, dict]
+    causes: tuple[dict, dict]
+
+
 @pytest.fixture(scope="module")
-def graded_twice(tmp_path_factory) -> tuple[dict, dict]:
+def graded_twice(tmp_path_factory) -> Graded:
     """The whole corpus graded fresh, then again with --force, in one scratch course."""
     root = build_course(tmp_path_factory.mktemp("corpus"), load_cases())
     first = grade_course(root)
+    first_causes = csv_causes(root)
     second = grade_course(root, force=True)
-    return first, second
+    return Graded((first, second), (first_causes, csv_causes(root)))
 
 
 CASE_NAMES = sorted(p.stem for p in CASES_DIR.glob("*.py"))
@@ -134,7 +162,7 @@ CASE_NAMES = sorted(p.stem for p in CASES_DIR.glob("*.py"))
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_case_scores_exactly_the_expected_points(graded_twice, case):
-    first, _ = graded_twice
+    first, _ = graded_twice.points
     expected = load_expected()[case]
     got = first[case]
     assert got == expected, (
@@ -145,7 +173,15 @@ def test_case_scores_exactly_the_expected_points(graded_twice, case):
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASE_NAMES)
 def test_case_scores_the_same_when_graded_again(graded_twice, case):
-    first, second = graded_twice
+    first, second = graded_twice.points
+    assert second[case] == first[case]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASE_NAMES)
+def test_case_loses_points_for_the_expected_causes(graded_twice, case):
+    first, second = graded_twice.causes
+    assert first[case] == load_expected_causes()[case]
     assert second[case] == first[case]
 
 
@@ -181,6 +217,18 @@ def test_case_headers_agree_with_expected_json():
         lost = [f for f in FUNCTIONS if case.expect[f] < per_function(_full())[f]]
         for function in lost:
             assert any(function in why for why in case.why), f"{name}: say why {function} loses"
+
+
+def test_expected_causes_name_every_function_that_loses_points():
+    causes = load_expected_causes()
+    assert sorted(causes) == CASE_NAMES
+    full = per_function(_full())
+    for case, items in causes.items():
+        pairs = [item.split(":") for item in items]
+        assert all(code in CAUSES for _, code in pairs), case
+        assert len(set(items)) == len(items), case
+        lost = {f for f, points in per_function(load_expected()[case]).items() if points < full[f]}
+        assert {function for function, _ in pairs} == lost, case
 
 
 def _full() -> dict[str, float]:
