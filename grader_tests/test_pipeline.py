@@ -299,7 +299,9 @@ def test_unchanged_submission_missing_from_a_new_gradebook_is_graded_again(tmp_p
     assert second.returncode == 0, second.stdout + second.stderr
     assert "unchanged since last graded" not in second.stdout
     # "later" changed on disk, "ok" did not: the gradebook alone says "ok" needs grading
-    assert "grading 2 submission(s) on a local Dask cluster of 2 worker process(es)" in second.stdout
+    assert (
+        "grading 2 submission(s) on a local Dask cluster of 2 worker process(es)" in second.stdout
+    )
     table = class_table(root)
     assert grades_of(table, "ok") == FULL
     assert grades_of(table, "later") == {**FULL, "test_add_public": 0.0}
@@ -330,14 +332,23 @@ def test_csv_report_and_feedback(graded_class):
         "score",
         "max_score",
     ]
-    assert header[11:] == ["square", "add", "status", "flags", "sandbox"]
+    assert header[11:] == ["square", "add", "status", "flags", "sandbox", "causes"]
     row = graded_class["csv"]["partial"]
     assert (row["square"], row["add"], row["score"], row["max_score"]) == ("3", "0", "3", "4")
+    # why: add is not defined (NameError); the kernel died before exits' test of add
+    assert (row["causes"], graded_class["csv"]["exits"]["causes"]) == ("add:not_defined",
+                                                                        "add:not_run")  # fmt: skip
+    assert graded_class["csv"]["ok"]["causes"] == ""
     assert (root / "reports" / "class_report.png").read_bytes()[:4] == b"\x89PNG"
+    page = (root / "reports" / "class_report.html").read_text()
+    assert '<a href="../feedback/partial/lab3/lab3.html">feedback</a>' in page
     table = graded_class["runs"][1].stdout
     assert "student" in table and "square" in table and "full marks" in table
+    assert "why points were lost:" in table and "not_defined" in table
     for student in ("ok", "partial", "exits", "renamed"):
         assert (root / "feedback" / student / "lab3" / "lab3.html").exists()
+    feedback = (root / "feedback" / "partial" / "lab3" / "lab3.html").read_text()
+    assert '<section id="lab3-summary">' in feedback and 'href="#test_add_public"' in feedback
 
 
 # -- output bytes: the kernel-side cap keeps a 200 MB line out of the grader ----------
