@@ -14,8 +14,10 @@ import json
 import os
 from pathlib import Path
 
-# Bump when a change to the pipeline changes scores: every submission is regraded.
-PIPELINE_VERSION = "1"
+# Bump when a change to the pipeline changes scores, or what grading writes into the
+# autograded notebook and the feedback (2: causes and the feedback summary): every
+# submission is regraded.
+PIPELINE_VERSION = "2"
 
 IGNORED = {".ipynb_checkpoints", "__pycache__"}
 
