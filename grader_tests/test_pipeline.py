@@ -307,6 +307,41 @@ def test_unchanged_submission_missing_from_a_new_gradebook_is_graded_again(tmp_p
     assert grades_of(table, "later") == {**FULL, "test_add_public": 0.0}
 
 
+def test_a_driver_killed_mid_batch_loses_nothing_and_the_rerun_grades_only_the_rest(tmp_path):
+    root = toy.build_course(tmp_path / "course", timeout=3)
+    students = ["s1", "s2", "s3", "s4"]
+    for student in students:
+        toy.make_submission(root, student)
+    environ = {k: v for k, v in os.environ.items() if k != "LAB3_DB_URL"}
+    environ.update(PATH=BIN + os.pathsep + environ.get("PATH", ""), MPLBACKEND="Agg",
+                   TMPDIR=RUN_TMP)  # fmt: skip
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "kmeans_em_lab", "grade", "--course-root", str(root),
+         "--workers", "1"],
+        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    # the first result saved, the driver and its whole cluster die at once (a power cut)
+    for line in driver.stderr:
+        if line.startswith("[1/4]"):
+            os.killpg(driver.pid, 9)
+            break
+    driver.wait(timeout=60)
+    saved = [s for s in students if stamp_of(root, s)]
+    assert 1 <= len(saved) < len(students), saved
+    rerun = grade(root, "--workers", "2")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"{len(saved)} unchanged since last graded: kept" in rerun.stdout
+    assert f"grading {len(students) - len(saved)} submission(s)" in rerun.stdout
+    table = class_table(root)
+    assert {s: grades_of(table, s) for s in students} == {s: FULL for s in students}
+
+
+def stamp_of(root: Path, student: str) -> Path | None:
+    path = root / "autograded" / ".grade-stamps" / "lab3" / f"{student}.json"
+    return path if path.exists() else None
+
+
 def test_forced_regrade_gives_identical_scores(graded_class):
     third = graded_class["runs"][2]
     assert third.returncode == 0, third.stderr
