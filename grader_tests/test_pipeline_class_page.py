@@ -140,3 +140,15 @@ def test_the_csv_has_a_causes_column(tmp_path):
     assert rows["grace"]["causes"] == "Set:clusters_not_dict; EM:time_limit"
     assert rows["alan"]["causes"] == "EM:not_implemented"
     assert rows["ada"]["causes"] == ""
+
+
+def test_the_figure_charts_the_most_frequent_causes_in_the_notebooks_order():
+    from kmeans_em_lab.pipeline.report import CHART_CAUSES, _import_matplotlib, figure
+
+    rare = {f"s{i}": {"Set": [Cause(f"wrong_{i:02d}", "m")]} for i in range(CHART_CAUSES)}
+    frequent = {f"t{i}": {"EM": [Cause("time_limit", "m")]} for i in range(3)}
+    fig = figure(TABLE, LAYOUT, "", {**rare, **frequent})
+    labels = [t.get_text() for t in fig.axes[2].get_yticklabels()][::-1]  # top to bottom
+    _import_matplotlib().close(fig)
+    assert len(labels) == CHART_CAUSES
+    assert labels[-1] == "EM: time_limit" and labels[0] == "Set: wrong_00"

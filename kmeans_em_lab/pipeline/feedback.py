@@ -60,7 +60,7 @@ def _e(text) -> str:
 
 def sentence(message: str) -> str:
     """A message as one line of at most :data:`REASON_LIMIT` characters."""
-    line = " ".join(str(message).split())
+    line = " ".join(str(message).split()).rstrip(" :")
     return line if len(line) <= REASON_LIMIT else line[: REASON_LIMIT - 1].rstrip() + "…"
 
 

@@ -104,7 +104,9 @@ def figure(
     plt = _import_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    counts = count(causes or {}, layout)[:CHART_CAUSES]
+    counts = count(causes or {}, layout)
+    top = sorted(counts, key=lambda c: -c.students)[:CHART_CAUSES]  # stable: notebook order
+    counts = [c for c in counts if c in top]
     percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in table.values()]
     rates = pass_rates(table, layout)
     height = 4.8 + (0.8 + 0.3 * len(counts) if counts else 0.0)
