@@ -13,6 +13,9 @@
   carrying each graded cell's plan to the kernel and its record back (:mod:`.records`)
 - :mod:`.records`      the kernel's inbox (plans) and outbox (records, read as untrusted data)
 - :mod:`.judge`        ``JudgeRecords``: each recorded cell's verdict, reached outside the kernel
+- :mod:`.causes`       why a graded cell lost points: written into the autograded notebook,
+  read back per cell, per function, counted over the class
+- :mod:`.pictures`     the feedback's pictures: numbers kept at judging, drawn by the grader
 - :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
 - :mod:`.incidents`    the flags read back from an autograded notebook
 - :mod:`.course_bundle` the course as bytes for the workers (config, source, data, template
@@ -24,6 +27,8 @@
 - :mod:`.store`        on the driver, the one writer: files, gradebook scores, stamps
 - :mod:`.progress`     the progress bar on stderr (plain lines when not a terminal)
 - :mod:`.grouping`     graded cells -> lab functions (``test_<Function>_<what>``)
+- :mod:`.feedback`     the summary that opens each student's feedback page
 - :mod:`.export`       ``reports/grades.csv``
 - :mod:`.report`       the class table in the terminal and ``reports/class_report.png``
+- :mod:`.class_page`   ``reports/class_report.html``: the class report as one page
 """
