@@ -48,7 +48,7 @@ class Progress:
     def status(self) -> str:
         return f"{self.done}/{self.total} done, {self.failed} failed, ETA {self.eta()}"
 
-    # -- events from the pool -----------------------------------------------------
+    # -- events from the dispatcher -----------------------------------------------
 
     def started(self, student: str) -> None:
         self.running.append(student)
