@@ -393,7 +393,7 @@ class Watcher(threading.Thread):
     PATTERNS = [f"/tmp/{'*/' * depth}{FILE_MARK}*" for depth in range(4)]
     # a kernel's own places, made for it and removed with it: its scratch copy (its cwd), its
     # mailbox (the outbox is writable by design) and its socket folder in its worker's folder
-    OWN = re.compile(r"^/tmp/(lab3-kernel-[^/]+|lab3-mail-[^/]+|lab3-w\d+-[^/]+/k[^/]+)/")
+    OWN = re.compile(r"^/tmp/(lab3-kernel-[^/]+|lab3-mail-[^/]+|lab3-w-[^/]+/k[^/]+)/")
 
     def __init__(self, course: Path):
         super().__init__(daemon=True)
