@@ -337,6 +337,29 @@ def test_a_driver_killed_mid_batch_loses_nothing_and_the_rerun_grades_only_the_r
     assert {s: grades_of(table, s) for s in students} == {s: FULL for s in students}
 
 
+def test_an_instructors_manual_score_survives_a_regrade_and_reaches_the_feedback(tmp_path):
+    from nbgrader.api import Gradebook
+
+    root = toy.build_course(tmp_path / "course", timeout=3)
+    toy.make_submission(root, "ok")
+    assert grade(root, "--workers", "1").returncode == 0
+    config = load_course_config(root)
+    with Gradebook(db_url(config), course_id(config)) as gb:  # the instructor's judgement
+        gb.find_grade("test_square_hidden", "lab3", "lab3", "ok").manual_score = 0.5
+        gb.find_comment("square", "lab3", "lab3", "ok").manual_comment = "see me about this"
+        gb.db.commit()
+    toy.make_submission(root, "ok", toy.answers(add="def add(a, b):\n    return b + a\n"))
+    rerun = grade(root, "--workers", "1")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    table = class_table(root)
+    assert grades_of(table, "ok") == {**FULL, "test_square_hidden": 0.5}
+    with Gradebook(db_url(config), course_id(config)) as gb:
+        assert gb.find_grade("test_square_hidden", "lab3", "lab3", "ok").needs_manual_grade
+    page = (root / "feedback" / "ok" / "lab3" / "lab3.html").read_text()
+    assert "see me about this" in page, "the feedback was made from the instructor's gradebook"
+    assert '<section id="lab3-summary">' in page, "the page opens with the summary"
+
+
 def stamp_of(root: Path, student: str) -> Path | None:
     path = root / "autograded" / ".grade-stamps" / "lab3" / f"{student}.json"
     return path if path.exists() else None

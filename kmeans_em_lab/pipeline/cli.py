@@ -306,7 +306,6 @@ def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
 
 def _ensure_feedback(settings, students: list[str]) -> None:
     """Feedback for graded students who have none (e.g. deleted since): made here."""
-    from .feedback import add_summary
     from .store import regenerate_feedback
 
     missing = [
@@ -314,12 +313,8 @@ def _ensure_feedback(settings, students: list[str]) -> None:
         for s in students
         if not (settings.feedback_dir(s) / f"{settings.notebook_id}.html").exists()
     ]
-    failed = regenerate_feedback(settings, missing) if missing else []
-    for student in failed:
+    for student in regenerate_feedback(settings, missing) if missing else []:
         print(f"grade: no feedback for {student}", file=sys.stderr)
-    for student in sorted(set(missing) - set(failed)):
-        page = settings.feedback_dir(student) / f"{settings.notebook_id}.html"
-        add_summary(page, settings.autograded_dir(student) / settings.notebook)
 
 
 def _summary(

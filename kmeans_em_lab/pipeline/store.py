@@ -142,9 +142,11 @@ def write_log(settings: Settings, student: str, text: str) -> None:
 
 
 def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:
-    """nbgrader's feedback for ``students`` from the instructor's gradebook; those it failed."""
+    """nbgrader's feedback for ``students`` from the instructor's gradebook, each page
+    opening with its summary (:mod:`.feedback`); returns the students it failed for."""
     from nbgrader.apps import NbGraderAPI
 
+    from .feedback import add_summary
     from .settings import load_course_config
 
     config = load_course_config(settings.root)
@@ -154,4 +156,7 @@ def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:
         result = api.generate_feedback(settings.assignment, student, force=True)
         if not result.get("success"):
             failed.append(student)
+            continue
+        page = settings.feedback_dir(student) / f"{settings.notebook_id}.html"
+        add_summary(page, settings.autograded_dir(student) / settings.notebook)
     return failed
