@@ -1,24 +1,34 @@
 """``python -m kmeans_em_lab bench``: the benchmarks of issue 7, written to ``bench/results.md``.
 
-Parts (``--parts``, default all):
+Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
 
 0. the machine (always);
-1. autograde throughput: the pipeline against a sequential ``nbgrader autograde``
-   on copies of the example submissions, and its scaling with workers; the
-   sandbox's cost (the default workers with and without ``--no-sandbox``);
+1a. autograde throughput: ``make grade`` (a local Dask cluster) against a
+    sequential ``nbgrader autograde`` on copies of the example submissions, its
+    scaling with workers, a run on a separate ``dask scheduler`` with its own
+    ``dask worker`` processes (``--scheduler``), and the sandbox's cost (the
+    default workers with and without ``--no-sandbox``);
+1b. the floor, on correct submissions only: ``make grade`` against the
+    kernel-side time (kernel start and cells) summed and divided by the cores,
+    nbgrader beside it, and Dask's scheduling overhead per submission (a no-op
+    job through the same dispatcher);
+1c. where a worker's time goes on correct submissions (cProfile inside each
+    task, timers in the driver);
 2. per-submission overhead: grading one submission against merely executing it,
    and the sandbox's cost on it;
 3. the reference K-Means and EM against scikit-learn (same starts, same results);
 4. the hidden tests' cost per graded cell against the time limits;
-5. memory: peak RSS of the grading workers and kernels (measured during part 1).
+5. memory: peak RSS of the grading workers and kernels (measured during part 1a).
 
-``--quick`` is a smoke run (about 10 minutes; ``--quick --parts 1,2`` about 6 on an
-idle 2-core machine, 13 under a load average of 5-7). The default run takes about
-80 minutes on 2 cores, nearly all of it in part 1 (three
-rounds of nbgrader, the default workers and the default workers with
-``--no-sandbox``, then 1, 2, 3, 4 and 8 workers once): a quarter of the 40 copies
-are the original lab's code, and each of those spends the full limit of one
-cell (test_EM_public, where its EM never ends) in every run.
+``--quick`` is a smoke run (``--quick --parts 1`` about 10 minutes on an idle
+2-core machine). The default run takes well over an hour on 2 cores, nearly all
+of it in part 1a (three rounds of nbgrader, the default workers and the default
+workers with ``--no-sandbox``, then 1, 2, 3, 4 and 8 workers and the scheduler's
+workers once): a quarter of the 40 copies are the original lab's code, and each
+of those spends the full limit of one cell (test_EM_public, where its EM never
+ends) in every run. Split it with ``--parts`` (1a, 1b, 1c, 2, ... one command
+each) and, within 1a, ``--workers-list none`` (no scaling) or ``--rounds``:
+every run keeps the sections it did not measure.
 
 The results file keeps the sections of the parts not run from its previous
 version (marked as kept, with that run's command and load), unless ``--fresh``.
@@ -35,24 +45,54 @@ from pathlib import Path
 
 from .. import paths
 
-ALL_PARTS = (1, 2, 3, 4, 5)
-# part 1: submissions, rounds (goals' runs side by side), extra worker counts;
-# part 2: repeats. The default run, then what --quick cuts it to.
-FULL = dict(submissions=40, rounds=3, workers_list=(1, 2, 3, 4, 8), overhead_repeats=5)
-QUICK = dict(submissions=4, rounds=1, workers_list=(), overhead_repeats=3)
+ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "5")
+# part 1: submissions, rounds (goals' runs side by side), extra worker counts, the Dask
+# scheduler's workers (1a); correct submissions and rounds (1b); part 2: repeats.
+# The default run, then what --quick cuts it to.
+FULL = dict(
+    submissions=40,
+    rounds=3,
+    workers_list=(1, 2, 3, 4, 8),
+    scheduler_workers=3,
+    correct=8,
+    correct_rounds=3,
+    overhead_repeats=5,
+)
+QUICK = dict(
+    submissions=4,
+    rounds=1,
+    workers_list=(),
+    scheduler_workers=3,
+    correct=8,
+    correct_rounds=1,
+    overhead_repeats=3,
+)
 
 
-def _parts(text: str) -> tuple[int, ...]:
-    try:
-        parts = tuple(sorted({int(p) for p in text.replace(" ", "").split(",") if p}))
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected numbers like 1,3,4: {text!r}") from err
-    if not parts or not set(parts) <= set((0,) + ALL_PARTS):
-        raise argparse.ArgumentTypeError(f"parts are 0-5, got {text!r}")
-    return tuple(p for p in parts if p)
+def _part_key(part: str) -> tuple[int, str]:
+    return int(part.rstrip("abcdefghijklmnopqrstuvwxyz")), part
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    """``"1,3"`` -> ("1a", "1b", "1c", "3"): a bare 1 is all of part 1's pieces."""
+    chosen: set[str] = set()
+    for item in text.replace(" ", "").split(","):
+        if not item or item == "0":
+            continue
+        pieces = [p for p in ALL_PARTS if p == item or p.rstrip("abc") == item]
+        if not pieces:
+            raise argparse.ArgumentTypeError(
+                f"parts are {', '.join(ALL_PARTS)} (1 = 1a,1b,1c), got {text!r}"
+            )
+        chosen.update(pieces)
+    if not chosen and "0" not in text:
+        raise argparse.ArgumentTypeError(f"no part in {text!r}")
+    return tuple(sorted(chosen, key=_part_key))
 
 
 def _ints(text: str) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()
     try:
         values = tuple(int(p) for p in text.split(",") if p)
     except ValueError as err:
@@ -67,14 +107,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run (about 10 minutes): 4 submissions (one copy of each example), one "
-        "round, default workers only (with and without the sandbox), fewer repeats everywhere",
+        help="smoke run (part 1 about 10 minutes): 4 submissions (one copy of each example), "
+        "one round, the default workers (with and without the sandbox) and the scheduler's "
+        "workers only, fewer repeats everywhere",
     )
     parser.add_argument(
         "--parts",
         type=_parts,
         default=ALL_PARTS,
-        help="which parts to run, e.g. 3,4 (default: all)",
+        help="which parts to run, e.g. 1b,3,4; 1 is 1a,1b,1c (default: all)",
     )
     parser.add_argument(
         "--submissions",
@@ -96,7 +137,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_ints,
         default=None,
         help="worker counts for the scaling table, besides the default (two per core); "
-        f"default {','.join(map(str, FULL['workers_list']))}, quick none",
+        f"default {','.join(map(str, FULL['workers_list']))}, quick none ('none': no scaling)",
+    )
+    parser.add_argument(
+        "--scheduler-workers",
+        type=int,
+        default=None,
+        help="part 1a: dask worker processes started for the run through --scheduler "
+        f"(default {FULL['scheduler_workers']}; 0: no such run)",
+    )
+    parser.add_argument(
+        "--correct",
+        type=int,
+        default=None,
+        help=f"part 1b: copies of the correct example graded (default {FULL['correct']})",
+    )
+    parser.add_argument(
+        "--correct-rounds",
+        type=int,
+        default=None,
+        help=f"part 1b: rounds (default {FULL['correct_rounds']}, quick {QUICK['correct_rounds']})",
     )
     parser.add_argument(
         "--overhead-repeats",
@@ -160,22 +220,49 @@ def main(args: argparse.Namespace) -> int:
             built = [failed]
         sections.extend(built if isinstance(built, list | tuple) else [built])
 
-    if 1 in args.parts or 5 in args.parts:
+    if "1a" in args.parts or "5" in args.parts:
 
-        def part1():
+        def part1a():
             from . import grading
 
+            workers_list = plan["workers_list"] if args.workers_list is None else args.workers_list
+            scheduler_workers = (
+                plan["scheduler_workers"]
+                if args.scheduler_workers is None
+                else args.scheduler_workers
+            )
             throughput, memory = grading.throughput(
                 n_submissions=args.submissions or plan["submissions"],
                 rounds=args.rounds or plan["rounds"],
-                workers_list=args.workers_list or plan["workers_list"],
-                with_scaling=1 in args.parts,
+                workers_list=workers_list,
+                scheduler_workers=scheduler_workers,
+                with_scaling="1a" in args.parts,
                 keep=args.keep_scratch,
             )
-            return [s for p, s in ((1, throughput), (5, memory)) if p in args.parts]
+            return [s for p, s in (("1a", throughput), ("5", memory)) if p in args.parts]
 
-        part("1. Autograde throughput / 5. Memory", part1)
-    if 2 in args.parts:
+        part("1a. Autograde throughput / 5. Memory", part1a)
+    if "1b" in args.parts:
+
+        def part1b():
+            from . import floor
+
+            return floor.run(
+                copies=args.correct or plan["correct"],
+                rounds=args.correct_rounds or plan["correct_rounds"],
+                keep=args.keep_scratch,
+            )
+
+        part("1b. The floor: correct submissions", part1b)
+    if "1c" in args.parts:
+
+        def part1c():
+            from . import profile
+
+            return profile.run(copies=args.correct or plan["correct"], keep=args.keep_scratch)
+
+        part("1c. Where a worker's time goes", part1c)
+    if "2" in args.parts:
 
         def part2():
             from . import grading
@@ -184,7 +271,7 @@ def main(args: argparse.Namespace) -> int:
             return grading.overhead(repeats=repeats, keep=args.keep_scratch)
 
         part("2. Per-submission overhead", part2)
-    if 3 in args.parts:
+    if "3" in args.parts:
 
         def part3():
             from . import reference
@@ -192,7 +279,7 @@ def main(args: argparse.Namespace) -> int:
             return reference.run(kmeans_rounds=5 if quick else 30, em_rounds=3 if quick else 10)
 
         part("3. Reference implementations vs scikit-learn", part3)
-    if 4 in args.parts:
+    if "4" in args.parts:
 
         def part4():
             from . import cells

@@ -27,6 +27,7 @@ class ProcessPeak:
     first_rss: int = 0
     last_rss: int = 0
     samples: list[tuple[float, int]] = field(default_factory=list)  # (monotonic s, RSS bytes)
+    cpu: float = 0.0  # user + system seconds at the last sample (part 1b's CPU accounting)
 
     def rss_at(self, fraction: float) -> int:
         """RSS at ``fraction`` of the process's observed lifetime (0: first sample)."""
@@ -126,9 +127,19 @@ class TreeSampler:
                     entry.samples.clear()
             entry.peak = max(entry.peak, hwm)
             entry.last_rss = rss
+            try:
+                times = proc.cpu_times()
+                entry.cpu = times.user + times.system
+            except psutil.Error:
+                pass
             entry.samples.append((time.monotonic(), rss))
             total += rss
         self.max_total = max(self.max_total, total)
 
     def peaks(self, role: str) -> list[ProcessPeak]:
         return [p for p in self.processes.values() if p.role == role]
+
+    def cpu(self, role: str) -> float:
+        """CPU seconds of the processes of ``role``, as last sampled (a process's last
+        ``interval`` before it exits is missed)."""
+        return sum(p.cpu for p in self.peaks(role))

@@ -190,9 +190,24 @@ def _parse_table(lines: list[str]) -> list[list[str]]:
 # ----------------------------------------------------------------------------- earlier results
 
 
-def part_numbers(title: str) -> set[int]:
-    """The parts a section title or goal name is about: ``"1. A / 5. B"`` -> {1, 5}."""
-    return {int(n) for n in re.findall(r"(?:^|/ )(\d+)\. ", title)}
+def part_numbers(title: str) -> set[str]:
+    """The parts a section title or goal name is about: ``"1a. A / 5. B"`` -> {"1a", "5"}."""
+    return set(re.findall(r"(?:^|/ )(\d+[a-z]?)\. ", title))
+
+
+def _family(part: str) -> str:
+    return part.rstrip("abcdefghijklmnopqrstuvwxyz")
+
+
+def overlaps(ids: Iterable[str], parts: Iterable[str]) -> bool:
+    """Whether parts ``ids`` and ``parts`` share one; a bare number (``"1"``, from an older
+    results file) stands for all its lettered parts (``"1a"``, ``"1b"``, ...)."""
+    parts = set(parts)
+    for i in ids:
+        for p in parts:
+            if i == p or (i == _family(i) and i == _family(p)) or (p == _family(p) == _family(i)):
+                return True
+    return False
 
 
 def split_sections(markdown: str) -> list[tuple[str, str]]:
@@ -225,7 +240,7 @@ def _describe(header: str) -> str:
 def earlier_sections(markdown: str, parts: Iterable[int]) -> tuple[list[Section], str]:
     """The sections of an earlier results file about none of ``parts``, each marked as
     kept from that run, with their goals; and that run's description ("" if none kept)."""
-    parts = set(parts)
+    parts = {str(p) for p in parts}
     sections = split_sections(markdown)
     found = dict(sections)
     goal_tables = parse_tables(found.get("Goals", ""))
@@ -235,14 +250,14 @@ def earlier_sections(markdown: str, parts: Iterable[int]) -> tuple[list[Section]
     kept = []
     for title, body in sections:
         numbers = part_numbers(title)
-        if not numbers or numbers & parts:
+        if not numbers or overlaps(numbers, parts):
             continue
         if not body.startswith(KEPT_MARK):
             body = f"{KEPT_MARK}: {describe}.*\n\n{body}"
         section = Section(title, body)
         for row in goal_rows:
             name, measured, target, verdict = row[:4]
-            if min(part_numbers(name), default=0) in numbers:
+            if overlaps([min(part_numbers(name), default="")], numbers):
                 run = row[4].replace(THIS_RUN, EARLIER_RUN, 1) if len(row) > 4 else EARLIER_RUN
                 section.goals.append(Goal(name, measured, target, from_verdict.get(verdict), run))
         kept.append(section)
