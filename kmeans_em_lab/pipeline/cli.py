@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 from .. import paths
@@ -115,14 +116,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _grade(settings, config, students: list[str]) -> int:
-    from . import scores, stamps
-    from .causes import read_class
-    from .class_page import write_html
+    from . import scores
     from .cluster import Background
     from .cluster import SetupError as ClusterSetupError
-    from .export import write_csv
     from .prepare import SetupError, prepare
-    from .report import causes_section, terminal_table, write_png
     from .settings import course_id, db_url
 
     url, course = db_url(config), course_id(config)
@@ -136,6 +133,8 @@ def _grade(settings, config, students: list[str]) -> int:
     # The cluster starts meanwhile (its workers import nbgrader while the release is
     # checked and the submissions are read).
     cluster = Background(settings, len(to_grade)) if to_grade else None
+    closing: threading.Thread | None = None
+    graded = False
     try:
         try:
             layout, done = prepare(settings, config, students)
@@ -159,9 +158,29 @@ def _grade(settings, config, students: list[str]) -> int:
                 print("grade: interrupted; workers and kernels stopped", file=sys.stderr)
                 return EXIT_INTERRUPTED
             outcomes.update(results)
+        graded = True
     finally:
-        if cluster is not None:
+        if cluster is not None and graded:
+            # the workers and their kernels stop while the report is written (joined below)
+            closing = threading.Thread(target=cluster.close, name="lab3-cluster-close")
+            closing.start()
+        elif cluster is not None:
             cluster.close()
+    try:
+        return _report(settings, url, course, layout, outcomes, results)
+    finally:
+        if closing is not None:
+            closing.join()
+
+
+def _report(settings, url: str, course: str, layout, outcomes: dict, results: dict) -> int:
+    """Feedback check, grades CSV, class report (PNG and page), the terminal's table and
+    summary; returns the exit status."""
+    from . import scores, stamps
+    from .causes import read_class
+    from .class_page import write_html
+    from .export import write_csv
+    from .report import causes_section, terminal_table, write_png
 
     # -- feedback, CSV, report ------------------------------------------------------
     _ensure_feedback(settings, [s for s, o in outcomes.items() if o["status"] == "graded"])
