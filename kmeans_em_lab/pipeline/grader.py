@@ -67,6 +67,9 @@ class PrivateCourse:
     def __init__(self, bundle: CourseBundle, options: TaskOptions):
         from nbgrader.apps import NbGraderAPI
 
+        from . import schema_cache
+
+        schema_cache.install()  # nbgrader's metadata check: the schema checked once
         self.bundle = bundle
         self.root = scratch() / f"course-{bundle.digest[:12]}-{'s' if options.sandbox else 'n'}"
         _remove(self.root)
