@@ -88,18 +88,11 @@ def check_Centroid_init(namespace: dict) -> None:
     f = namespace["Centroid_init"]
     for label, X in _data_cases():
         K = ref.n_artists() if X.ndim == 2 else 2
-        shape = (K,) + X.shape[1:]
         call_text = f"Centroid_init({label}, {K})"
         draws = []
         for seed in SEEDS[:3]:
-            m, report = call(f, X, K, label=call_text, namespace=namespace, seed=seed)
-            check_not_mutated(v, call_text, report, ("X", "K"))
-            arr = as_float_array(m, shape)
-            if not v.require(
-                arr is not None,
-                f"{call_text} should return an array of shape {shape}, got {describe(m)}",
-                cause="wrong_type",
-            ):
+            arr = _draw(v, f, X, K, call_text, namespace, seed)
+            if arr is None:
                 continue  # not break: every planned call is answered in the record, in order
             draws.append(arr)
             v.require(
@@ -133,6 +126,21 @@ def check_Centroid_init(namespace: dict) -> None:
     v.raise_if_failed()
 
 
+def _draw(v: Verdict, f, X: np.ndarray, K: int, call_text: str, namespace, seed: int):
+    """``Centroid_init(X, K)`` under ``seed``: its centres as an array of shape
+    (K,) + X.shape[1:], or None (and the failure noted) when it returned something else."""
+    shape = (K,) + X.shape[1:]
+    m, report = call(f, X, K, label=call_text, namespace=namespace, seed=seed)
+    check_not_mutated(v, call_text, report, ("X", "K"))
+    arr = as_float_array(m, shape)
+    v.require(
+        arr is not None,
+        f"{call_text} should return an array of shape {shape}, got {describe(m)}",
+        cause="wrong_type",
+    )
+    return arr
+
+
 def _few_samples_cases():
     """(label, X): data with as many samples as centres are asked for (K = N)."""
     return [("tracks[:4]", ref.spotify_X()[:4]), ("Data['X'][:3]", ref.gmm_X()[:3])]
@@ -142,17 +150,10 @@ def _check_few_samples(v: Verdict, f, label: str, X: np.ndarray, namespace) -> N
     """K = N: the K centres must still differ (a draw with replacement repeats a sample).
     Every planned call is made, whatever the earlier ones returned."""
     K = len(X)
-    shape = (K,) + X.shape[1:]
     call_text = f"Centroid_init({label}, {K})"
     for seed in SEEDS[:3]:
-        m, report = call(f, X, K, label=call_text, namespace=namespace, seed=seed)
-        check_not_mutated(v, call_text, report, ("X", "K"))
-        arr = as_float_array(m, shape)
-        if not v.require(
-            arr is not None,
-            f"{call_text} should return an array of shape {shape}, got {describe(m)}",
-            cause="wrong_type",
-        ):
+        arr = _draw(v, f, X, K, call_text, namespace, seed)
+        if arr is None:
             continue
         if not v.require(
             bool(np.all(np.isfinite(arr))), f"{call_text} returned nan or inf", cause="nan_result"
