@@ -45,12 +45,11 @@ def default_workers() -> int:
 
     A worker alternates between its kernel running the notebook and its own
     work (starting the kernel, checking, saving, the HTML feedback), so one
-    worker per core leaves the cores idle part of the time. Measured with
-    ``make bench`` on 2 cores, 40 submissions (bench/results.md): 1 worker
-    567 s, 2 workers 292 s, 4 workers 231 s (nbgrader alone: 548 s). Cell
-    time limits are wall-clock: with two kernels per core a CPU-bound cell may
-    take up to twice as long, which the limits' margins (at least 10x the
-    reference, see bench part 4) absorb.
+    worker per core leaves the cores idle part of the time: see the scaling
+    with workers in bench/results.md (part 1a). Cell time limits are
+    wall-clock: with two kernels per core a CPU-bound cell may take up to
+    twice as long, which the limits' margins (at least 10x the reference, see
+    bench part 4) absorb.
     """
     return WORKERS_PER_CORE * usable_cores()
 
