@@ -442,3 +442,43 @@ def test_a_sandboxed_kernels_launchers_are_not_counted_as_kernels():
     for launcher in ("/usr/bin/prlimit", "/usr/bin/bwrap", "/bin/sh"):
         assert memory.classify(Proc(3, launcher, "--", *kernel), 1) == "other"
     assert memory.classify(Proc(1, *kernel), 1) == "command"
+
+
+def test_part1c_section_from_profiled_files_is_well_formed(tmp_path):
+    """The 1c section from a profiled run's files (here a stand-in profile) and the what-if."""
+    import cProfile
+    import json
+
+    from kmeans_em_lab.bench import grading, profile
+
+    for student in ("b00-ada", "b01-ada"):
+        profiler = cProfile.Profile()
+        profiler.runcall(sum, range(1000))
+        profiler.dump_stats(tmp_path / f"worker-{student}.prof")
+        info = {"wall": 2.0, "cpu": 1.0, "first": True, "pid": 1, "bytes": 10}
+        (tmp_path / f"worker-{student}.json").write_text(json.dumps(info))
+    steps = [["release check", 1.0, 1.5], ["saving one result", 5.0, 5.5]]
+    driver = {"entered": 1.0, "done": 9.0, "steps": steps, "exit": 0}
+    (tmp_path / "driver.json").write_text(json.dumps(driver))
+    run = grading.Run("profiled", 10.0, 0, tmp_path / "log", (0.0, 0.0, 0.0))
+    section = profile.section(tmp_path, run, "ada", "test", 4, 2)
+    scores = {"b00-ada": 100.0}
+    plain = [_run("plain", t, tmp_path, scores) for t in (30.0, 32.0)]
+    soupless = [_run("no-soup", t, tmp_path, scores) for t in (20.0, 32.0)]
+    for run, cpu in zip(plain + soupless, (40.0, 42.0, 30.0, 32.0), strict=True):
+        run.sampler = FakeSampler(worker=cpu)
+    profile._whatif_table(section, {"plain": plain, "no-soup": soupless})
+    assert any("used 10 s less CPU per submission (24%" in n for n in section.notes)
+    assert section.data["whatif"]["ratio"] == pytest.approx(1.25)  # median of 1.5 and 1.0
+    tables = _well_formed(section)
+    phases, driver_steps, whatif = tables[2], tables[3], tables[4]
+    assert [row[0] for row in phases[1 : len(profile.PHASES) + 1]] == [p for p, _ in profile.PHASES]
+    assert [row[0] for row in driver_steps[1:]][1:3] == ["release check", "saving one result"]
+    assert whatif[2][whatif[0].index("scores")] == "identical; identical"
+
+
+def test_the_what_if_page_is_the_rendered_one():
+    from kmeans_em_lab.bench import profile
+
+    page = profile._RenderedPage("<html><img src='x'></html>", features="html.parser")
+    assert page.select("img:not([alt])") == [] and str(page) == "<html><img src='x'></html>"

@@ -20,15 +20,15 @@ Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
 4. the hidden tests' cost per graded cell against the time limits;
 5. memory: peak RSS of the grading workers and kernels (measured during part 1a).
 
-``--quick`` is a smoke run (``--quick --parts 1`` about 10 minutes on an idle
-2-core machine). The default run takes well over an hour on 2 cores, nearly all
-of it in part 1a (three rounds of nbgrader, the default workers and the default
-workers with ``--no-sandbox``, then 1, 2, 3, 4 and 8 workers and the scheduler's
-workers once): a quarter of the 40 copies are the original lab's code, and each
-of those spends the full limit of one cell (test_EM_public, where its EM never
-ends) in every run. Split it with ``--parts`` (1a, 1b, 1c, 2, ... one command
-each) and, within 1a, ``--workers-list none`` (no scaling) or ``--rounds``:
-every run keeps the sections it did not measure.
+``--quick`` is a smoke run; the results file notes each run's wall time. The
+default run is long, nearly all of it in part 1a (three rounds of nbgrader, the
+default workers and the default workers with ``--no-sandbox``, then 1, 2, 3, 4
+and 8 workers and the scheduler's workers once): a quarter of the 40 copies are
+the original lab's code, and each of those spends the full limit of one cell
+(test_EM_public, where its EM never ends) in every run. Split it with
+``--parts`` (1a, 1b, 1c, 2, ... one command each) and, within 1a,
+``--workers-list none`` (no scaling) or ``--rounds``: every run keeps the
+sections it did not measure.
 
 The results file keeps the sections of the parts not run from its previous
 version (marked as kept, with that run's command and load), unless ``--fresh``.
@@ -107,7 +107,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run (part 1 about 10 minutes): 4 submissions (one copy of each example), "
+        help="smoke run: 4 submissions (one copy of each example), "
         "one round, the default workers (with and without the sandbox) and the scheduler's "
         "workers only, fewer repeats everywhere",
     )
@@ -156,7 +156,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--correct-rounds",
         type=int,
         default=None,
-        help=f"part 1b: rounds (default {FULL['correct_rounds']}, quick {QUICK['correct_rounds']})",
+        help="parts 1b and 1c: rounds "
+        f"(default {FULL['correct_rounds']}, quick {QUICK['correct_rounds']})",
     )
     parser.add_argument(
         "--overhead-repeats",
@@ -259,7 +260,11 @@ def main(args: argparse.Namespace) -> int:
         def part1c():
             from . import profile
 
-            return profile.run(copies=args.correct or plan["correct"], keep=args.keep_scratch)
+            return profile.run(
+                copies=args.correct or plan["correct"],
+                keep=args.keep_scratch,
+                rounds=args.correct_rounds or plan["correct_rounds"],
+            )
 
         part("1c. Where a worker's time goes", part1c)
     if "2" in args.parts:

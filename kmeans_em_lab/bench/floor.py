@@ -313,9 +313,11 @@ def _cpu_tables(sec: Section, nbgrader: list[Run], pipe: list[Run], floors, core
     if not all(cpu_split(r) for r in nbgrader + pipe):
         return
     table = sec.table(
-        "CPU seconds by process (medians over rounds; the run's whole process tree, from "
-        "wait4, split by sampling every process every 0.2 s), and the wall time they "
-        f"account for on {cores} cores:",
+        "CPU seconds by process (medians over rounds): every process of the run sampled "
+        "every 0.2 s (a process's last 0.2 s is missed), 'CPU, all' their sum or, if larger, "
+        "what wait4 reported for the command and the descendants it reaped (sandboxed "
+        "kernels and processes left to exit after the command are not always among them); "
+        f"and the wall time they account for on {cores} cores:",
         [
             "command",
             "wall time",

@@ -33,7 +33,14 @@ import time
 from pathlib import Path
 
 PROFILE_ENV = "LAB3_BENCH_PROFILE"  # folder the profiled job writes its stats to
+T0_ENV = "LAB3_BENCH_T0"  # time.time() when the bench launched the harness
 PROFILED_JOB = "kmeans_em_lab.bench.profile:profiled_job"
+# --job: the profiled job, the pipeline's own, or a what-if (bench only, see no_soup_job)
+JOBS = {
+    "profiled": PROFILED_JOB,
+    "plain": "kmeans_em_lab.pipeline.grader:grade_submission",
+    "no-soup": "kmeans_em_lab.bench.profile:no_soup_job",
+}
 
 
 # ----------------------------------------------------------------------------- worker side
@@ -58,6 +65,32 @@ def profiled_job(bundle, submission, options) -> dict:
     info = {"wall": wall, "cpu": cpu, "first": first, "pid": os.getpid(), "bytes": sent}
     (out / f"worker-{submission.student}.json").write_text(json.dumps(info))
     return result
+
+
+class _RenderedPage:
+    """Stands in for BeautifulSoup in nbconvert's HTMLExporter: no parse, nothing selected,
+    the page as the template rendered it."""
+
+    def __init__(self, markup: str, features: str | None = None):
+        self._markup = markup
+
+    def select(self, selector: str) -> list:
+        return []
+
+    def __str__(self) -> str:
+        return self._markup
+
+
+def no_soup_job(bundle, submission, options) -> dict:
+    """What if the feedback HTML skipped nbconvert's BeautifulSoup pass (the alt texts and
+    tabindex it adds)? The pipeline's job with that pass replaced by nothing. Bench only:
+    it measures what the pass costs; the pipeline does not do this."""
+    from nbconvert.exporters import html
+
+    from kmeans_em_lab.pipeline import grader
+
+    html.BeautifulSoup = _RenderedPage
+    return grader.grade_submission(bundle, submission, options)
 
 
 # ----------------------------------------------------------------------------- driver side
@@ -122,11 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     global _T0
     import psutil
 
-    _T0 = psutil.Process().create_time()
+    # when the bench started this process (psutil's create_time is only to the second)
+    _T0 = float(os.environ.get(T0_ENV) or psutil.Process().create_time())
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("course", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--job", choices=sorted(JOBS), default="profiled")
     parser.add_argument(
         "--driver-profile",
         action="store_true",
@@ -146,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     root = args.course.resolve()
     os.environ["LAB3_COURSE_ROOT"] = str(root)
     settings = Settings(
-        root=root, workers=args.workers or default_workers(), force=True, job=PROFILED_JOB
+        root=root, workers=args.workers or default_workers(), force=True, job=JOBS[args.job]
     )
     config = load_course_config(root)
     students = intake.discover(settings.submitted, settings.assignment)
@@ -252,11 +287,13 @@ def worker_phases(stats: pstats.Stats) -> dict[str, float]:
     return out
 
 
-def run(copies: int = 8, keep: bool = False, workers: int | None = None):
+def run(copies: int = 8, keep: bool = False, workers: int | None = None, rounds: int = 1):
+    """The profiled run, then ``rounds`` of the what-if (the pipeline's own job, then the one
+    without nbconvert's BeautifulSoup pass, in alternation, unprofiled)."""
     from .. import paths
     from ..pipeline import settings
     from . import course as scratch
-    from .grading import _scratch_dir, run_command
+    from .grading import _collect, _scratch_dir, run_command
     from .timing import fmt_load, loadavg
 
     root = paths.course_root()
@@ -278,14 +315,90 @@ def run(copies: int = 8, keep: bool = False, workers: int | None = None):
         )
         cmd = [sys.executable, "-m", "kmeans_em_lab.bench.profile", str(course), str(out)]
         cmd += ["--workers", str(workers)]
-        run = run_command("profiled make grade", cmd, course, scratch.environment(course),
+        env = scratch.environment(course)
+        env[T0_ENV] = repr(time.time())
+        run = run_command("profiled make grade", cmd, course, env,
                           base / "logs" / "profile.log", sample=False)  # fmt: skip
         if run.returncode != 0:
             raise RuntimeError(f"the profiled run exited {run.returncode}")
-        return section(out, run, example.name, origin, workers, copies, keep)
+        whatifs: dict[str, list] = {"plain": [], "no-soup": []}
+        for r in range(rounds):
+            for job in list(whatifs) if r % 2 == 0 else list(whatifs)[::-1]:
+                print(
+                    f"bench: part 1c, round {r + 1}/{rounds}: make grade, job {job} "
+                    f"(load {fmt_load(loadavg())})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                scratch.reset(course)
+                cmd = [sys.executable, "-m", "kmeans_em_lab.bench.profile", str(course)]
+                cmd += [str(base / f"{job}{r}"), "--workers", str(workers), "--job", job]
+                log = base / "logs" / f"{job}{r}.log"
+                env = scratch.environment(course)
+                env[T0_ENV] = repr(time.time())
+                done = run_command(job, cmd, course, env, log)
+                whatifs[job].append(_collect(done, course))
+        sec = section(out, run, example.name, origin, workers, copies, keep)
+        _whatif_table(sec, whatifs)
+        return sec
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _whatif_table(sec, whatifs: dict[str, list]) -> None:
+    from .grading import _score_check
+    from .report import fmt_ratio, fmt_seconds
+    from .timing import fmt_load, median, paired_ratio
+
+    plain, soupless = whatifs["plain"], whatifs["no-soup"]
+    if not plain or not soupless:
+        return
+    ratio = paired_ratio([p.seconds for p in plain], [n.seconds for n in soupless])
+    table = sec.table(
+        "What if the feedback skipped nbconvert's BeautifulSoup pass? `make grade --force` "
+        "on the same submissions, unprofiled, with the pipeline's own job and with one where "
+        "nbconvert's HTMLExporter keeps the page as its template rendered it (no alt texts "
+        "or tabindex added), in alternation; the worker processes' CPU sampled as in part "
+        "1b. Bench only: the pipeline does not do this.",
+        [
+            "job",
+            "runs",
+            "wall time",
+            "speed-up vs the pipeline's own job",
+            "worker processes' CPU",
+            "worker CPU per submission",
+            "scores",
+            "load",
+        ],
+    )
+    cpu: dict[str, float | None] = {}
+    copies = len(plain[0].scores) or 1
+    for label, runs in (("own", plain), ("without", soupless)):
+        cpu[label] = median(r.sampler.cpu("worker") for r in runs if r.sampler)
+        table.add(
+            "the pipeline's own" if label == "own" else "without the BeautifulSoup pass",
+            len(runs),
+            fmt_seconds(median(r.seconds for r in runs)),
+            "1.00x" if label == "own" else fmt_ratio(ratio),
+            fmt_seconds(cpu[label]),
+            fmt_seconds(None if cpu[label] is None else cpu[label] / copies),
+            "baseline"
+            if label == "own"
+            else "; ".join(
+                f"exit {r.returncode}" if r.returncode else _score_check(r, p)
+                for r, p in zip(runs, plain, strict=False)
+            ),
+            fmt_load(runs[0].load),
+        )
+    sec.data["whatif"] = {"ratio": ratio, "cpu": cpu, **whatifs}
+    if cpu["own"] and cpu["without"]:
+        saved = cpu["own"] - cpu["without"]
+        sec.notes.append(
+            "Without nbconvert's BeautifulSoup pass the worker processes used "
+            f"{fmt_seconds(saved / copies)} less CPU per submission ({saved / cpu['own']:.0%} "
+            "of theirs; CPU time changes far less with other programs' load than wall time)."
+        )
 
 
 def section(out: Path, run, example: str, origin: str, workers: int, copies: int, keep=False):
