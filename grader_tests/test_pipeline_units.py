@@ -361,14 +361,19 @@ def test_dask_reports_every_student_when_the_job_cannot_grade(tmp_path):
     assert saved == []
 
 
-def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(tmp_path, capsys):
+def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
+    tmp_path, capsys, monkeypatch
+):
     import argparse
 
     import dask
 
+    from kmeans_em_lab import paths
     from kmeans_em_lab.pipeline import cli, scores
     from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
 
+    # the CLI points LAB3_COURSE_ROOT at the course it grades: restored for later tests
+    monkeypatch.setenv("LAB3_COURSE_ROOT", str(paths.course_root()))
     root = toy_course.build_course(tmp_path / "course")
     toy_course.make_submission(root, "ada")
     config = load_course_config(root)
