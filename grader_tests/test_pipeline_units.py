@@ -393,3 +393,18 @@ def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
     assert "tcp://127.0.0.1:9" in err and "could not start grading" in err
     row = scores.student_scores(url, course, "lab3", "ada")
     assert row.grades["test_add_public"][0] == 1.0, "the earlier score is kept"
+
+
+def test_folders_travel_as_bytes_and_never_leave_their_folder(tmp_path):
+    from kmeans_em_lab.pipeline.folders import read_files, remove, write_files
+
+    write_files(tmp_path / "a", {"lab3.ipynb": b"{}", "data/GMM.p": b"\x00"})
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "secret")
+    (tmp_path / "secret").write_bytes(b"not for the grader")
+    assert read_files(tmp_path / "a") == {"data/GMM.p": b"\x00", "lab3.ipynb": b"{}"}
+    for bad in ("../escaped", "/etc/passwd", "data/../../escaped", ""):
+        with pytest.raises(ValueError):
+            write_files(tmp_path / "b", {bad: b"x"})
+    assert not (tmp_path / "escaped").exists()
+    remove(tmp_path / "a" / "link")  # the link goes, not what it points to
+    assert (tmp_path / "secret").exists() and not (tmp_path / "a" / "link").is_symlink()

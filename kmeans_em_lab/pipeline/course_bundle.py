@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import stamps
+from .folders import write_files
 from .settings import CONFIG_FILE, Settings
 
 GRADEBOOK = "gradebook.db"  # the template gradebook's name in a private course
@@ -38,20 +39,8 @@ class CourseBundle:
 
     def unpack(self, root: Path) -> None:
         """Write the course under ``root`` (a new, private folder)."""
-        root = Path(root)
-        for rel, data in self.files.items():
-            path = root / safe_relative(rel)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        (root / GRADEBOOK).write_bytes(self.gradebook)
-
-
-def safe_relative(rel: str) -> Path:
-    """``rel`` as a relative path that stays below its root (raises ``ValueError`` if not)."""
-    path = Path(rel)
-    if path.is_absolute() or not path.parts or ".." in path.parts:
-        raise ValueError(f"not a relative path inside the folder: {rel!r}")
-    return path
+        write_files(root, self.files)
+        (Path(root) / GRADEBOOK).write_bytes(self.gradebook)
 
 
 def _regular_files(folder: Path) -> dict[str, Path]:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
 from . import incidents, scores
-from .course_bundle import GRADEBOOK, CourseBundle, safe_relative
+from .course_bundle import GRADEBOOK, CourseBundle
 from .feedback import add_summary
+from .folders import read_files, remove, write_files
 from .settings import course_id, grading_config, load_course_config
 from .task import SubmissionFiles, TaskOptions, scratch
 
@@ -43,24 +43,6 @@ def error_summary(log: str, error: str = "") -> str:
     return "nbgrader failed without saying why (see the student's log)"
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def read_files(folder: Path) -> dict[str, bytes]:
-    """The regular files under ``folder`` by relative path (empty if it does not exist)."""
-    if not folder.is_dir():
-        return {}
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
-
-
 class PrivateCourse:
     """One unpacked course bundle and the ``NbGraderAPI`` that grades in it."""
 
@@ -72,7 +54,7 @@ class PrivateCourse:
         schema_cache.install()  # nbgrader's metadata check: the schema checked once
         self.bundle = bundle
         self.root = scratch() / f"course-{bundle.digest[:12]}-{'s' if options.sandbox else 'n'}"
-        _remove(self.root)
+        remove(self.root)
         self.root.mkdir(parents=True)
         bundle.unpack(self.root)
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)  # the hidden checks read its data/
@@ -91,12 +73,7 @@ class PrivateCourse:
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
         self._forget(student)
-        folder = self.folder("submitted", student)
-        folder.mkdir(parents=True)
-        for rel, data in submission.files.items():
-            path = folder / safe_relative(rel)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        write_files(self.folder("submitted", student), submission.files)
         try:
             return self._autograde(student, assignment)
         finally:
@@ -135,7 +112,7 @@ class PrivateCourse:
     def _forget(self, student: str) -> None:
         """The student's files and private gradebook entry: gone (each grading starts clean)."""
         for kind in ("submitted", "autograded", "feedback"):
-            _remove(self.root / kind / student)
+            remove(self.root / kind / student)
         with Gradebook(self.url, self.course) as gb:
             try:
                 gb.remove_submission(self.bundle.assignment, student)

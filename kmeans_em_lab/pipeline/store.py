@@ -14,31 +14,22 @@ students it had not saved.
 from __future__ import annotations
 
 import os
-import shutil
 from datetime import datetime
-from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
 
 from . import intake, scores, stamps
-from .course_bundle import safe_relative
+from .folders import remove, write_files
 from .settings import Settings
 from .task import SubmissionFiles
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
 
 
 def clear_outputs(settings: Settings, student: str) -> None:
     """This student's autograded notebook, feedback and stamp: gone (they would be stale)."""
     stamps.remove(settings.root, settings.assignment, student)
-    _remove(settings.autograded_dir(student))
-    _remove(settings.feedback_dir(student))
+    remove(settings.autograded_dir(student))
+    remove(settings.feedback_dir(student))
 
 
 def clear(settings: Settings, url: str, course: str, students: list[str]) -> None:
@@ -76,15 +67,6 @@ def submission_files(sub: intake.Submission, notebook_name: str) -> SubmissionFi
     )
 
 
-def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
-    _remove(folder)
-    folder.mkdir(parents=True)
-    for rel, data in files.items():
-        path = folder / safe_relative(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
 def _save_scores(settings: Settings, url: str, course: str, student: str, result: dict) -> None:
     from nbgrader.preprocessors import SaveAutoGrades
 
@@ -115,8 +97,12 @@ def save(settings: Settings, url: str, course: str, result: dict, course_digest:
     """Write a finished result (``status`` ``graded`` or ``zero``) and its stamp."""
     student = result["student"]
     if result["status"] == "graded":
-        _write_folder(settings.autograded_dir(student), result.get("autograded", {}))
-        _write_folder(settings.feedback_dir(student), result.get("feedback", {}))
+        for folder, files in (
+            (settings.autograded_dir(student), result.get("autograded", {})),
+            (settings.feedback_dir(student), result.get("feedback", {})),
+        ):
+            remove(folder)
+            write_files(folder, files)
         _save_scores(settings, url, course, student, result)
     if result.get("flags"):
         scores.set_flagged(url, course, settings.assignment, student, True)
