@@ -20,6 +20,7 @@
 - :mod:`.incidents`    the flags read back from an autograded notebook
 - :mod:`.course_bundle` the course as bytes for the workers (config, source, data, template
   gradebook): workers share no folder with the driver
+- :mod:`.folders`      folders as ``{path: bytes}`` and back (what travels to and from workers)
 - :mod:`.cluster`      Dask: a LocalCluster or a scheduler; tasks out, results in, retry once,
   a submission that kills workers given up
 - :mod:`.task`         on a worker: one submission under the watchdog; the worker's set-up
