@@ -302,6 +302,12 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
 # -- the Dask dispatcher: watchdog, retry once, workers that die ---------------------
 
 
+# Seconds the watchdog waits, after killing a task's processes, for the job to return
+# before it ends the worker: generous, so that only a job that ignores the kill (stuck*)
+# takes its worker down, however loaded the machine.
+GRACE = 5.0
+
+
 def _dispatch(tmp_path, students, job, deadline=2.0, workers=2):
     from kmeans_em_lab.pipeline.cluster import Dispatcher, Events, connect, disconnect
     from kmeans_em_lab.pipeline.course_bundle import CourseBundle
@@ -318,7 +324,7 @@ def _dispatch(tmp_path, students, job, deadline=2.0, workers=2):
             client,
             bundle,
             settings,
-            TaskOptions(sandbox=False, deadline=deadline, grace=0.5),
+            TaskOptions(sandbox=False, deadline=deadline, grace=GRACE),
             Events(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
         )
         results = dispatcher.run(submissions, lambda r: saved.append(r["student"]) or r)
