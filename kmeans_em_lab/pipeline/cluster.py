@@ -13,7 +13,11 @@ Faults, and who handles them:
   the dispatcher submits it once more, then reports it ``failed``;
 - a worker dies mid-submission: Dask reruns the task on another worker; a
   submission that kills :data:`WORKER_DEATHS` workers is given up
-  (``KilledWorker``) and reported ``failed`` with the reason;
+  (``KilledWorker``) and reported ``failed`` with the reason. Dask also counts
+  a death against the tasks merely waiting on that worker for its kernel
+  slot: a submission given up that had not started on :data:`WORKER_DEATHS`
+  workers (the ``lab3-started`` events) was such a bystander, and is submitted
+  again (at most :data:`MAX_REQUEUES` times) instead of failing;
 - a driver stopped half way: results already saved have their stamps, so the
   next run grades only the others. Task keys are made from the stamps'
   digests (student, submission, course, attempt), so a key names one grading.
@@ -38,6 +42,7 @@ from .task import QUIET_ENV, STARTED_TOPIC, SubmissionFiles, TaskOptions, run_ta
 RESOURCE = "kernel"  # Dask worker resource: one per submission being graded
 MAX_ATTEMPTS = 2  # gradings of one submission that returned an error
 WORKER_DEATHS = 2  # workers one submission may take down before it is given up
+MAX_REQUEUES = 3  # times a bystander of other submissions' worker deaths is submitted again
 POLL = 0.1  # seconds between looks at the finished tasks (and progress redraws)
 
 
@@ -182,10 +187,11 @@ def kernel_slots(client) -> int:
     return int(sum(w.get("resources", {}).get(RESOURCE, 0) for w in workers.values()))
 
 
-def task_key(submission: SubmissionFiles, bundle: CourseBundle, attempt: int) -> str:
-    return (
-        f"lab3-grade-{submission.student}-{submission.digest[:16]}-{bundle.digest[:16]}-{attempt}"
-    )
+def task_key(
+    submission: SubmissionFiles, bundle: CourseBundle, attempt: int, requeue: int = 0
+) -> str:
+    key = f"lab3-grade-{submission.student}-{submission.digest[:16]}-{bundle.digest[:16]}"
+    return f"{key}-{attempt}" + (f"-r{requeue}" if requeue else "")
 
 
 def _failure(student: str, attempts: int, message: str) -> dict:
@@ -224,13 +230,14 @@ class Dispatcher:
             _course, self.bundle, key=f"lab3-course-{self.bundle.digest[:32]}", pure=False
         )
         todo = list(reversed(submissions))
-        running: dict = {}  # future -> (submission, attempt)
+        running: dict = {}  # future -> (submission, attempt, requeue)
         finished = as_completed([], loop=self.client.loop)
         results: dict[str, dict] = {}
+        self._starts: dict[str, int] = {}  # task key -> workers it started on
 
-        def submit(submission: SubmissionFiles, attempt: int) -> None:
-            future = self._submit(bundle, submission, attempt)
-            running[future] = (submission, attempt)
+        def submit(submission: SubmissionFiles, attempt: int, requeue: int = 0) -> None:
+            future = self._submit(bundle, submission, attempt, requeue)
+            running[future] = (submission, attempt, requeue)
             finished.add(future)
 
         try:
@@ -241,8 +248,11 @@ class Dispatcher:
                 done = finished.next_batch(block=False)
                 self._drain(started)
                 for future in done:
-                    submission, attempt = running.pop(future)
-                    result = self._collect(future, submission, attempt)
+                    submission, attempt, requeue = running.pop(future)
+                    result = self._collect(future, submission, attempt, started)
+                    if result.pop("bystander", False) and requeue < MAX_REQUEUES:
+                        submit(submission, attempt, requeue + 1)
+                        continue
                     if result["status"] == "error" and attempt < MAX_ATTEMPTS:
                         self.events.retrying(result)
                         submit(submission, attempt + 1)
@@ -263,30 +273,33 @@ class Dispatcher:
                 self.client.unsubscribe_topic(STARTED_TOPIC)
         return results
 
-    def _submit(self, bundle, submission: SubmissionFiles, attempt: int):
+    def _submit(self, bundle, submission: SubmissionFiles, attempt: int, requeue: int):
         return self.client.submit(
             run_task,
             self.settings.job,
             bundle,
             submission,
             self.options,
-            key=task_key(submission, self.bundle, attempt),
+            key=task_key(submission, self.bundle, attempt, requeue),
             resources={RESOURCE: 1},
             pure=False,
         )
 
-    def _collect(self, future, submission: SubmissionFiles, attempt: int) -> dict:
+    def _collect(self, future, submission: SubmissionFiles, attempt: int, started) -> dict:
         from distributed import KilledWorker
 
         try:
             result = future.result()
         except KilledWorker:
+            self._drain(started)
+            bystander = self._starts.get(future.key, 0) < WORKER_DEATHS
             result = _failure(
                 submission.student,
                 attempt,
                 f"the grading worker died {WORKER_DEATHS} times on this submission "
                 "(a kernel that kills its worker, or the watchdog's last resort): not graded",
             )
+            result["bystander"] = bystander
         except Exception as err:  # noqa: BLE001 - a lost task: reported, retried once
             result = {
                 "student": submission.student,
@@ -309,4 +322,7 @@ class Dispatcher:
                 event = started.get_nowait()
             except queue.Empty:
                 return
+            key = event.get("key")
+            if key is not None:
+                self._starts[key] = self._starts.get(key, 0) + 1
             self.events.started(event.get("student", "?"))

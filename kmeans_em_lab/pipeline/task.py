@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psutil
 
-STARTED_TOPIC = "lab3-started"  # Dask event topic: {"student": ..., "worker": ...}
+STARTED_TOPIC = "lab3-started"  # Dask event topic: {"student": ..., "worker": ..., "key": ...}
 QUIET_ENV = "LAB3_WORKER_QUIET"  # "1": the worker's stdout/stderr go to a private file
 EXIT_WATCHDOG = 70  # exit status of a worker process the watchdog ended
 LOG_TAIL = 64 * 1024  # bytes of the worker's own output sent back with one result
@@ -176,7 +176,8 @@ def _announce(student: str) -> None:
         worker = get_worker()
     except (ImportError, ValueError):
         return  # not on a Dask worker (called directly)
-    worker.log_event(STARTED_TOPIC, {"student": student, "worker": worker.address})
+    event = {"student": student, "worker": worker.address, "key": worker.get_current_task()}
+    worker.log_event(STARTED_TOPIC, event)
 
 
 def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions) -> dict:
