@@ -426,6 +426,12 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
     failed = [r for rs in runs.values() for r in rs if r.returncode != 0]
     for run in failed:
         sec.notes.append(f"{run.label} exited {run.returncode}: {_tail(run.log)}")
+    if rounds == 1:
+        sec.notes.append(
+            "One round only: each ratio is one pair of runs, not a median, and other programs' "
+            "load changed between them (see 'load at start'); a sequential run suffers more "
+            "from that load than the pipeline's parallel processes do."
+        )
     sec.notes.append(
         "The pipeline does more than the baseline: it also writes HTML feedback for every "
         "student, the grades CSV and the report PNG; its time includes all of it."
