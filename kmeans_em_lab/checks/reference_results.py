@@ -3,7 +3,9 @@
 Loaded from the course's own ``data/`` (not the submission folder, where a
 student could overwrite the files) and cached for the kernel's lifetime.
 Every accessor returns a fresh copy, so student code that mutates its input
-cannot corrupt the next check.
+cannot corrupt the next check. How the references are reached (restarts,
+seeds, the second mixture, EM's stopping rule) is the grading policy's
+(:mod:`.policy`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import datasets, em, kmeans
-
-RESTARTS = 100  # reference restarts behind "the optimum" of the Spotify distortion
-# A second data set for EM's hidden test, not the lab's (seed, samples, pi, mu, sigma):
-# its samples lie mostly above 0 and its components overlap, so an EM that stops on a
-# wrong criterion, or starts from clusters computed wrongly, misses its fit.
-SECOND_MIXTURE = (2, 245, 0.29, (1.5, 3.9), (0.8, 0.6))
+from . import policy
 
 
 @lru_cache(maxsize=1)
@@ -53,30 +50,30 @@ def gmm_X() -> np.ndarray:
 @lru_cache(maxsize=4)
 def _best_kmeans(which: str, K: int) -> kmeans.KMeansResult:
     X = spotify_X() if which == "spotify" else gmm_X()
-    return kmeans.kmeans(X, K, np.random.default_rng(2024), n_init=RESTARTS)
+    return _best_of_restarts(X, K)
 
 
 def best_kmeans(which: str, K: int) -> kmeans.KMeansResult:
-    """Best-of-``RESTARTS`` K-Means on ``which`` ("spotify" or "gmm")."""
+    """Best-of-:data:`.policy.RESTARTS` K-Means on ``which`` ("spotify" or "gmm")."""
     return _best_kmeans(which, K)
 
 
 @lru_cache(maxsize=1)
 def em_mle() -> em.EMResult:
     """The maximum-likelihood fit of the mixture, from the best 2-means centres."""
-    return em.fit(gmm_X(), centres=best_kmeans("gmm", 2).centres)
+    return _mle(gmm_X(), best_kmeans("gmm", 2).centres)
 
 
 @lru_cache(maxsize=1)
 def _second_mixture() -> np.ndarray:
-    seed, n, pi, mu, sigma = SECOND_MIXTURE
+    seed, n, pi, mu, sigma = policy.SECOND_MIXTURE
     rng = np.random.default_rng(seed)
     ones = rng.random(n) < pi
     return np.where(ones, rng.normal(mu[1], sigma[1], n), rng.normal(mu[0], sigma[0], n))
 
 
 def second_gmm_X() -> np.ndarray:
-    """The samples of :data:`SECOND_MIXTURE`, shape (N,)."""
+    """The samples of :data:`.policy.SECOND_MIXTURE`, shape (N,)."""
     return _second_mixture().copy()
 
 
@@ -84,5 +81,17 @@ def second_gmm_X() -> np.ndarray:
 def second_em_mle() -> em.EMResult:
     """The maximum-likelihood fit of :func:`second_gmm_X`, from its best 2-means centres."""
     X = second_gmm_X()
-    centres = kmeans.kmeans(X, 2, np.random.default_rng(2024), n_init=RESTARTS).centres
-    return em.fit(X, centres=centres)
+    return _mle(X, _best_of_restarts(X, 2).centres)
+
+
+def _best_of_restarts(X: np.ndarray, K: int) -> kmeans.KMeansResult:
+    """The reference K-Means's best of :data:`.policy.RESTARTS` starts."""
+    rng = np.random.default_rng(policy.REFERENCE_SEED)
+    return kmeans.kmeans(X, K, rng, n_init=policy.RESTARTS)
+
+
+def _mle(X: np.ndarray, centres: np.ndarray) -> em.EMResult:
+    """The reference EM from the 2-means clustering started at ``centres``, run to
+    :data:`.policy.MLE_TOL`."""
+    start = em.init_from_kmeans(X, centres=centres)
+    return em.em(X, *start, tol=policy.MLE_TOL, max_iter=policy.MLE_MAX_ITER)

@@ -38,7 +38,7 @@ import numpy as np
 from lab3_kernel import capture
 
 from .. import em, kmeans
-from ..checks import em_checks, kmeans_checks
+from ..checks import em_checks, kmeans_checks, policy
 from ..checks import reference_results as ref
 from ..checks.common import as_float_array, as_scalar, rel_close
 from .grading import namespace
@@ -189,27 +189,35 @@ def _em_state(X: np.ndarray, i: int) -> tuple[tuple, str]:
 
 def lab_inputs(function: str) -> list[tuple[str, tuple, int]]:
     """The inputs the hidden checks give ``function`` on the lab's data."""
-    seeds = kmeans_checks.SEEDS
     out = []
     if function == "Centroid_init":
         for label, X in kmeans_checks._data_cases():
             K = ref.n_artists() if X.ndim == 2 else 2
-            out += [(f"lab: Centroid_init({label}, {K})", (X, K), s) for s in seeds[:3]]
+            out += [
+                (f"lab: Centroid_init({label}, {K})", (X, K), s) for s in policy.CENTROID_INIT_SEEDS
+            ]
     elif function in ("Set", "Update"):
         for label, X in kmeans_checks._data_cases():
             K = ref.n_artists() if X.ndim == 2 else 2
             for description, m in kmeans_checks._centre_cases(X, K):
                 args = (X, m) if function == "Set" else (X, kmeans.assign(X, m)[0], m)
-                out.append((f"lab: {function}({label}) with {description}", args, seeds[0]))
+                out.append(
+                    (f"lab: {function}({label}) with {description}", args, policy.SET_UPDATE_SEED)
+                )
     elif function == "K_Means":
         out += [(f"lab: K_Means(tracks, {ref.n_artists()})", (ref.spotify_X(), ref.n_artists()), s)
-                for s in seeds]  # fmt: skip
-        out += [("lab: K_Means(Data['X'], 2)", (ref.gmm_X(), 2), s) for s in seeds[:3]]
+                for s in policy.K_MEANS_SEEDS]  # fmt: skip
+        out += [
+            ("lab: K_Means(Data['X'], 2)", (ref.gmm_X(), 2), s) for s in policy.K_MEANS_1D_SEEDS
+        ]
     elif function == "EM_step":
         X = ref.gmm_X()
-        out += [("lab: EM_step(Data['X'], ...)", (X, *state), 5) for state in em_checks._states(X)]
+        seed = policy.EM_STEP_SEED
+        out += [
+            ("lab: EM_step(Data['X'], ...)", (X, *state), seed) for state in em_checks._states(X)
+        ]
     elif function == "EM":
-        out.append(("lab: EM(Data['X'])", (ref.gmm_X(),), 17))
+        out.append(("lab: EM(Data['X'])", (ref.gmm_X(),), policy.EM_SEED))
     return out
 
 
@@ -269,7 +277,7 @@ def _same_set(got, want, X) -> str:
         ):
             return f"cluster {k} differs"
     got_D = as_scalar(D)
-    if got_D is None or not rel_close(got_D, float(want_D), kmeans_checks.SET_D_RTOL):
+    if got_D is None or not rel_close(got_D, float(want_D), policy.SET_D_RTOL):
         return f"D = {D!r}, not {want_D!r}"
     return ""
 
@@ -279,7 +287,7 @@ def _same_update(got, want) -> str:
     arr = as_float_array(got, want.shape)
     if arr is None:
         return f"shape {np.shape(got)} instead of {want.shape}"
-    rtol, atol = kmeans_checks.UPDATE_RTOL, kmeans_checks.UPDATE_ATOL
+    rtol, atol = policy.UPDATE_RTOL, policy.UPDATE_ATOL
     return "" if np.allclose(arr, want, rtol=rtol, atol=atol) else "other centres"
 
 
@@ -290,17 +298,17 @@ def _same_kmeans(got, want) -> str:
     m, D = as_float_array(got[0], want_m.shape), as_scalar(got[1])
     if m is None or D is None:
         return "not centres and a number"
-    limit = kmeans_checks.FIXED_POINT_TOL * (1.0 + float(np.abs(want_m).max()))
+    limit = policy.FIXED_POINT_TOL * (1.0 + float(np.abs(want_m).max()))
     if not np.all(np.abs(m - want_m) <= limit):
         return "other centres"
-    return "" if rel_close(D, float(want[1]), kmeans_checks.KMEANS_D_RTOL) else "other D"
+    return "" if rel_close(D, float(want[1]), policy.KMEANS_D_RTOL) else "other D"
 
 
 def _same_step(got, want) -> str:
     a, b = em_checks._flatten(got), em_checks._flatten(want)
     if a is None:
         return "not (pi, mu, sigma)"
-    tol = em_checks.STEP_TOL * np.maximum(1.0, np.abs(b))
+    tol = policy.STEP_TOL * np.maximum(1.0, np.abs(b))
     return "" if np.all(np.abs(a - b) <= tol) else "other parameters"
 
 
@@ -311,10 +319,10 @@ def _same_fit(got, want, X) -> str:
     pi, mu, sigma = em.align_components(a[0], a[1:3], a[3:5], b[1:3])
     if not (0 < pi < 1 and np.all(sigma > 0) and np.all(np.isfinite(a))):
         return "not a valid mixture"
-    if np.any(np.abs(np.array([pi, *mu, *sigma]) - b) > em_checks.EM_PARAM_ATOL):
+    if np.any(np.abs(np.array([pi, *mu, *sigma]) - b) > policy.EM_PARAM_ATOL):
         return "other parameters"
     ll, want_ll = em.log_likelihood(X, pi, mu, sigma), em.log_likelihood(X, b[0], b[1:3], b[3:5])
-    return "" if abs(ll - want_ll) <= em_checks.EM_LL_RTOL * abs(want_ll) else "lower likelihood"
+    return "" if abs(ll - want_ll) <= policy.EM_LL_RTOL * abs(want_ll) else "lower likelihood"
 
 
 def compare(function: str, got, want, args) -> str:

@@ -38,7 +38,7 @@ STRENGTHENED: list[tuple[str, str, str, str]] = [
         "EM#44, #58, #56 (a wrong log-likelihood stops EM early), EM#15 (`X + mu` for the start)",
         "on the lab's data these still end within 0.01 of the fit",
         "EM also on a second data set, 245 samples of another mixture, mostly above 0 "
-        "(`reference_results.SECOND_MIXTURE`)",
+        "(`policy.SECOND_MIXTURE`)",
         "`bug_em_loglik_swapped_priors`, `bug_em_loglik_loc_scale`",
     ),
 ]

@@ -1,0 +1,195 @@
+"""The grading policy: every number the hidden checks judge by, in one place.
+
+The checks (:mod:`.kmeans_checks`, :mod:`.em_checks`) and the reference
+results they compare with (:mod:`.reference_results`) read their seeds,
+tolerances, restarts and data sizes from here; so do the mutation tests'
+equivalence evidence (:mod:`kmeans_em_lab.mutation.equivalence`) and the
+scikit-learn oracles (:mod:`kmeans_em_lab.oracles`). The README's section
+"What the hidden tests check" quotes some of these numbers;
+``grader_tests/test_policy.py`` holds it to them.
+
+Changing a value here changes grades: the corpus (``grader_tests/corpus``)
+and ``make mutants`` say by how much.
+
+Units: a tolerance on centres, means or standard deviations is in the units
+of the data ``X`` (the Spotify features are z-scored, so one unit is one
+standard deviation of a feature); a distortion is in squared units of ``X``;
+``pi`` is a probability; a log-likelihood is in nats. A relative tolerance
+``rtol`` accepts ``|got - want| <= rtol * |want|``.
+"""
+
+from __future__ import annotations
+
+# -- every check ----------------------------------------------------------------------------
+
+SEEDS: tuple[int, ...] = (11, 23, 37, 41, 53)
+"""Seeds of the random state each call of a student's function runs under.
+
+Before each call the notebook's ``rng`` becomes ``np.random.default_rng(seed)``
+and numpy's and Python's global random states are seeded with ``seed``, so a
+submission scores the same on every run. The values are arbitrary and
+distinct; the functions below take a prefix of them. The corpus tests run
+the correct submissions under 50 offsets of these seeds, so no verdict
+depends on a lucky draw.
+"""
+
+# -- Centroid_init --------------------------------------------------------------------------
+
+CENTROID_INIT_SEEDS: tuple[int, ...] = SEEDS[:3]
+"""Random states of the ``Centroid_init`` calls on each data set (and for K = N).
+
+Three draws: every draw must give K distinct centres inside the data's
+range, and they must not all be equal, which would show that the student
+draws with a fixed seed instead of the notebook's ``rng``.
+"""
+
+# -- Set and Update -------------------------------------------------------------------------
+
+CENTRE_CASES_SEED = 7
+"""Seed of the generator that picks the centre sets ``Set`` and ``Update`` are given
+(samples of the data, random points, one set leaving a cluster empty, one whose
+cluster holds a single sample). Fixed, so every student gets the same sets."""
+
+SET_UPDATE_SEED: int = SEEDS[0]
+"""Random state of the ``Set`` and ``Update`` calls. Neither function draws
+anything; one seed keeps a stray draw in student code reproducible."""
+
+# -- Set ------------------------------------------------------------------------------------
+
+SET_D_RTOL = 1e-9
+"""Relative tolerance on ``Set``'s distortion D against the reference's.
+
+Summing the same squared distances in another order (loops, ``np.sum``,
+``np.linalg.norm(...) ** 2``) changes only the last bits, so 1e-9 accepts
+every correct way of computing it; a wrong assignment or an unsquared
+distance differs by far more."""
+
+SET_MISTAKE_RTOL = 1e-6
+"""Relative tolerance for naming a wrong D as the sum of (unsquared) distances.
+
+Only names the mistake in the message; the verdict is :data:`SET_D_RTOL`'s."""
+
+# -- Update ---------------------------------------------------------------------------------
+
+UPDATE_RTOL = 1e-9
+"""Relative tolerance on each new centre against the mean of its cluster.
+
+A mean summed in another order differs in its last bits only; 1e-9 accepts
+any correct mean."""
+
+UPDATE_ATOL = 1e-12
+"""Absolute tolerance (units of ``X``) on each new centre, for coordinates that
+are zero or nearly so, where a relative tolerance alone accepts nothing."""
+
+# -- K_Means --------------------------------------------------------------------------------
+
+K_MEANS_SEEDS: tuple[int, ...] = SEEDS
+"""Random states of the ``K_Means(tracks, K)`` runs: five runs, each checked for
+consistency and for being a fixed point, and the best of them for its distortion
+(:data:`OPTIMUM_SLACK`)."""
+
+K_MEANS_1D_SEEDS: tuple[int, ...] = SEEDS[:3]
+"""Random states of the ``K_Means(Data['X'], 2)`` runs; the one of lowest
+distortion must find the reference centres (:data:`CENTRES_1D_ATOL`)."""
+
+KMEANS_D_RTOL = 1e-6
+"""Relative tolerance on the returned D against the distortion of the returned
+centres. Wide enough for any summation order; a D computed before the last
+update differs by far more."""
+
+FIXED_POINT_TOL = 1e-6
+"""How far one more assignment and update may move the returned centres, times
+``1 + max |m|`` (units of ``X``).
+
+A K_Means that stops when no centre moves by more than a small tolerance
+(1e-9, say) is at a fixed point for the grader; one that stops after a fixed
+number of rounds is not."""
+
+OPTIMUM_SLACK = 0.01
+"""How far the best distortion of the :data:`K_MEANS_SEEDS` runs may lie above the
+reference's best of :data:`RESTARTS`, as a fraction (0.01: 1%).
+
+K-Means ends in a local optimum that depends on its start, so one run may
+miss the best; a correct K_Means (Forgy, k-means++ or uniform starts) gets
+within 1% in at least one of its five runs for each of the 50 seed offsets
+the corpus tests try."""
+
+CENTRES_1D_ATOL = 1e-3
+"""Absolute tolerance (units of ``X``) on the 1-D centres, sorted, against the
+reference's. The 1-D mixture has one 2-means optimum; 1e-3 accepts a K_Means
+that stops on a small move instead of exact equality."""
+
+RESTARTS = 100
+"""Restarts of the reference K-Means behind "the best reachable" distortion (and
+the 1-D centres): the lowest distortion of 100 Forgy starts stands for the
+optimum."""
+
+REFERENCE_SEED = 2024
+"""Seed of the generator behind the reference's :data:`RESTARTS` starts, so the
+optimum the checks compare with is the same on every run."""
+
+# -- EM_step --------------------------------------------------------------------------------
+
+EM_STEP_SEED = 5
+"""Random state of the ``EM_step`` calls. One step draws nothing; a fixed seed
+keeps a stray draw reproducible."""
+
+STEP_TOL = 1e-6
+"""Tolerance on each of the five parameters after one step, times
+``max(1, |expected|)``: absolute for values below 1, relative above.
+
+Densities from ``scipy.stats.norm`` or from the formula, in any summation
+order, agree far closer; reading the pdf off a grid, variances around the old
+means or returning variances differ by far more. ``nan`` never passes."""
+
+MISTAKE_RTOL = 1e-6
+"""Relative tolerance for naming a known mistake: a wrong step whose five
+parameters equal a mistake's result as closely as a right step equals the
+reference's is said, in the message, to look like that mistake."""
+
+MISTAKE_ATOL = 1e-9
+"""Absolute tolerance for naming a known mistake (see :data:`MISTAKE_RTOL`),
+for parameters near zero."""
+
+# -- EM -------------------------------------------------------------------------------------
+
+EM_SEED = 17
+"""Random state of the ``EM`` calls: EM starts from K-Means, whose initial centres
+are drawn with the notebook's ``rng``."""
+
+EM_PARAM_ATOL = 0.01
+"""Absolute tolerance on each parameter of the fit against the maximum-likelihood
+fit, after matching the components: units of ``X`` for ``mu`` and ``sigma``, a
+probability for ``pi``. Accepts any sound stopping rule (parameters or
+log-likelihood that stop changing); an EM that stops on a wrongly computed
+log-likelihood misses it on :data:`SECOND_MIXTURE`."""
+
+EM_LL_RTOL = 1e-3
+"""Relative tolerance on the fit's log-likelihood against the maximum."""
+
+SECOND_MIXTURE: tuple[int, int, float, tuple[float, float], tuple[float, float]] = (
+    2,
+    245,
+    0.29,
+    (1.5, 3.9),
+    (0.8, 0.6),
+)
+"""A second data set for EM's hidden test, not the lab's: (seed, samples, pi,
+(mu_0, mu_1), (sigma_0, sigma_1)).
+
+Its samples lie mostly above 0 and its components overlap, so an EM that
+stops on a wrong criterion, or starts from clusters computed wrongly, misses
+its fit."""
+
+MLE_TOL = 1e-14
+"""Stopping rule of the reference EM behind the maximum-likelihood fits: it stops
+when a step raises the log-likelihood by less than ``MLE_TOL`` times its size.
+
+EM converges linearly: 1e-12 stops about 3e-5 short of the maximum on the
+lab's 5000 samples, 1e-14 within about 3e-6, tight enough to compare
+maximum-likelihood estimates to 1e-5 (the scikit-learn oracles) and far
+inside :data:`EM_PARAM_ATOL`."""
+
+MLE_MAX_ITER = 100_000
+"""Most EM steps the reference may take for a maximum-likelihood fit; it raises
+an error rather than return a fit short of :data:`MLE_TOL`."""
