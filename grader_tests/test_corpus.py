@@ -4,8 +4,10 @@ Every case in ``corpus/cases/`` is a code file (see :mod:`kmeans_em_lab.submissi
 assembled into a copy of the release notebook. The whole corpus is written as
 the ``submitted/`` folder of a scratch copy of the course and graded through
 the instructor pipeline (``python -m kmeans_em_lab grade``, :func:`grade_course`)
-twice: once fresh, once more with ``--force``. Each graded cell must get exactly
-the points in ``corpus/expected.json``, and each case's row of
+twice: once fresh, once more with ``--force``. ``corpus/expected.json`` lists, per
+case, the graded cells that fail; each graded cell must get exactly its points
+from the source notebook's metadata when it passes (:mod:`kmeans_em_lab.points`)
+and 0 when it fails, and each case's row of
 ``reports/grades.csv`` the causes in ``corpus/expected_causes.json`` (why the
 points were lost, ``function:code`` items, :mod:`kmeans_em_lab.checks.causes`),
 both times.
@@ -24,13 +26,14 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kmeans_em_lab import paths, submissions
+from kmeans_em_lab import paths, points, submissions
 from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
 from kmeans_em_lab.checks.causes import CAUSES
 
@@ -39,7 +42,7 @@ CASES_DIR = HERE / "corpus" / "cases"
 EXPECTED_FILE = HERE / "corpus" / "expected.json"
 EXPECTED_CAUSES_FILE = HERE / "corpus" / "expected_causes.json"
 README = HERE / "README.md"
-FUNCTIONS = ("Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM")
+FUNCTIONS = tuple(points.functions())
 WORKERS = 2  # the CI machine's cores
 SEED_OFFSETS = range(50)
 
@@ -51,9 +54,15 @@ def load_cases() -> dict[str, submissions.Case]:
     return submissions.load_cases(CASES_DIR)
 
 
-def load_expected() -> dict[str, dict[str, float]]:
-    """case -> graded cell -> points."""
+def load_failing() -> dict[str, list[str]]:
+    """case -> the graded cells it fails (grade ids, in notebook order)."""
     return json.loads(EXPECTED_FILE.read_text())
+
+
+def load_expected() -> dict[str, dict[str, float]]:
+    """case -> graded cell -> points: a cell's points from the notebook's metadata, 0 when
+    the case fails it (an nbgrader test cell scores all its points or none)."""
+    return {case: points.scored(failing) for case, failing in load_failing().items()}
 
 
 def load_expected_causes() -> dict[str, list[str]]:
@@ -63,15 +72,12 @@ def load_expected_causes() -> dict[str, list[str]]:
 
 def function_of(grade_id: str) -> str:
     """``test_K_Means_hidden_1d`` -> ``K_Means``."""
-    rest = grade_id.removeprefix("test_")
-    return max((f for f in FUNCTIONS if rest.startswith(f + "_")), key=len)
+    return points.function_of(grade_id, FUNCTIONS)
 
 
 def per_function(cells: dict[str, float]) -> dict[str, float]:
-    out = dict.fromkeys(FUNCTIONS, 0.0)
-    for grade_id, points in cells.items():
-        out[function_of(grade_id)] += points
-    return out
+    """Points per graded cell -> points per function."""
+    return points.per_function(cells, FUNCTIONS)
 
 
 # Appended to the scratch course's nbgrader_config.py, to keep the corpus fast:
@@ -208,35 +214,52 @@ def test_the_regraded_cases_are_corpus_cases():
 # -- the corpus' own consistency (fast) ---------------------------------------------------------
 
 
-def test_every_case_has_expected_points_for_every_graded_cell():
-    expected = load_expected()
-    assert sorted(expected) == CASE_NAMES
-    release = submissions.release_notebook()
-    import nbformat
-
-    nb = nbformat.read(release, as_version=4)
-    graded = {
-        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-        for c in nb.cells
-        if c.metadata.get("nbgrader", {}).get("grade")
-    }
-    for case, cells in expected.items():
-        assert set(cells) == set(graded), case
-        for grade_id, points in cells.items():
-            assert points in (0.0, graded[grade_id]), f"{case}: {grade_id} all or nothing"
+def test_every_case_lists_the_graded_cells_it_fails():
+    failing = load_failing()
+    assert sorted(failing) == CASE_NAMES
+    graded = list(points.cell_points())
+    assert points.cell_points(submissions.release_notebook()) == points.cell_points()
+    for case, cells in failing.items():
+        assert [c for c in graded if c in cells] == cells, f"{case}: graded cells, in order, once"
+    assert failing["solution"] == []
 
 
 def test_case_headers_agree_with_expected_json():
-    expected = load_expected()
-    for name, case in load_cases().items():
-        assert set(case.expect) == set(FUNCTIONS), f"{name}: Expect must name every function"
-        assert case.expect == per_function(expected[name]), name
-        total = sum(case.expect.values())
-        header = (CASES_DIR / f"{name}.py").read_text()
-        assert f"(total {total:g})" in header, f"{name}: the Expect line's total is not {total:g}"
-        lost = [f for f in FUNCTIONS if case.expect[f] < per_function(_full())[f]]
-        for function in lost:
-            assert any(function in why for why in case.why), f"{name}: say why {function} loses"
+    failing = load_failing()
+    problems = {name: check_why(case.why, failing[name]) for name, case in load_cases().items()}
+    assert not {name: found for name, found in problems.items() if found}
+
+
+_WHY = re.compile(r"^(?P<functions>\w+(?:, \w+)*)(?: \((?P<cells>\w+(?:, \w+)*)\))?:")
+
+
+def check_why(why: list[str], failing: list[str]) -> list[str]:
+    """What a case's ``# Why:`` lines get wrong about the cells it fails (empty: nothing).
+
+    Each line starts with the functions that lose points, optionally the cells that
+    fail in parentheses (then exactly those of the named functions), then a colon;
+    every function with a failing cell has a line; a case failing nothing says
+    ``full marks:``."""
+    lost = {function_of(c) for c in failing}
+    problems, named = [], set()
+    if not lost:
+        return [] if why and why[0].startswith("full marks:") else ["no 'full marks:' line"]
+    for line in why:
+        match = _WHY.match(line)
+        names = match.group("functions").split(", ") if match else []
+        if not match or not set(names) <= set(FUNCTIONS):
+            problems.append(f"not '<Function>[, ...] [(<cells>)]: <reason>': {line[:40]}")
+            continue
+        named |= set(names)
+        if set(names) - lost:
+            problems.append(f"{sorted(set(names) - lost)} lose nothing")
+        if match.group("cells"):
+            theirs = {c for c in failing if function_of(c) in names}
+            if set(match.group("cells").split(", ")) != theirs:
+                problems.append(f"{names} fail {sorted(theirs)}, not ({match.group('cells')})")
+    if lost - named:
+        problems.append(f"say why {sorted(lost - named)} lose points")
+    return problems
 
 
 def test_expected_causes_name_every_function_that_loses_points():
@@ -252,20 +275,22 @@ def test_expected_causes_name_every_function_that_loses_points():
 
 
 def _full() -> dict[str, float]:
-    return load_expected()["solution"]
+    return points.cell_points()
 
 
 def corpus_table() -> str:
-    """The Markdown table of the corpus in grader_tests/README.md."""
-    cases = load_cases()
+    """The Markdown table of the corpus in grader_tests/README.md (points per function from
+    expected.json and the notebook's points)."""
+    cases, expected = load_cases(), load_expected()
     head = "| case | what | " + " | ".join(f"`{f}`" for f in FUNCTIONS) + " | total | why |"
     rule = "|---|---|" + "---:|" * (len(FUNCTIONS) + 1) + "---|"
     rows = []
     for name, case in cases.items():
-        points = " | ".join(f"{case.expect[f]:g}" for f in FUNCTIONS)
+        scores = per_function(expected[name])
+        columns = " | ".join(f"{scores[f]:g}" for f in FUNCTIONS)
         what, why = (text.replace("|", "\\|") for text in (case.title, "<br>".join(case.why)))
-        total = sum(case.expect.values())
-        rows.append(f"| `{name}` | {what} | {points} | {total:g} | {why} |")
+        total = sum(scores.values())
+        rows.append(f"| `{name}` | {what} | {columns} | {total:g} | {why} |")
     return "\n".join([head, rule, *rows])
 
 

@@ -11,9 +11,15 @@ import json
 import re
 from pathlib import Path
 
-from kmeans_em_lab import examples, paths
+from kmeans_em_lab import examples, paths, points
 
-EXPECTED = json.loads((Path(__file__).parent / "corpus" / "expected.json").read_text())
+# case -> graded cell -> points: the notebook's points, 0 for the cells the case fails
+EXPECTED = {
+    case: points.scored(failing)
+    for case, failing in json.loads(
+        (Path(__file__).parent / "corpus" / "expected.json").read_text()
+    ).items()
+}
 
 
 def test_committed_examples_equal_a_fresh_generation():
@@ -30,5 +36,7 @@ def test_every_example_is_a_corpus_case_with_the_documented_score():
 
 
 def test_the_examples_cover_what_the_main_job_needs():
-    totals = {s: sum(EXPECTED[c].values()) for s, c in examples.STUDENTS.items()}
-    assert sorted(totals.values()) == [0.0, 55.0, 60.0, 100.0]  # blank, partial, original, full
+    totals = sorted(sum(EXPECTED[c].values()) for c in examples.STUDENTS.values())
+    full = sum(points.cell_points().values())
+    assert totals[0] == 0 and totals[-1] == full  # blank ... full
+    assert 0 < totals[1] < totals[2] < full  # partial, original

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kmeans_em_lab import paths, release, submissions
+from kmeans_em_lab import paths, points, release, submissions
 from kmeans_em_lab.checks import CHECKS, cell_check, out_of_order, plan
 from kmeans_em_lab.checks import reference_results as ref
 
@@ -19,10 +19,7 @@ SOURCE_NB = ROOT / "source" / paths.ASSIGNMENT / paths.NOTEBOOK
 RELEASE_DIR = ROOT / "release" / paths.ASSIGNMENT
 RELEASE_NB = RELEASE_DIR / paths.NOTEBOOK
 FUNCTIONS = ("Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM")
-
-
-def _nbgrader(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
+_nbgrader = points.nbgrader
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -115,26 +112,56 @@ def test_release_has_no_outputs_nor_reference_results(release_nb):
         assert f"{value:.4f}" not in text, f"a reference result ({value:.4f}) is in the release"
 
 
-def test_points_per_function(source_nb):
-    points: dict[str, float] = {}
-    for cell in source_nb.cells:
-        meta = _nbgrader(cell)
-        if meta.get("grade"):
-            function = re.match(r"test_(.+?)_(public|hidden)", meta["grade_id"]).group(1)
-            points[function] = points.get(function, 0) + meta["points"]
-    assert points == {
-        "Centroid_init": 5, "Set": 15, "Update": 15, "K_Means": 20, "EM_step": 20, "EM": 25,
-    }  # fmt: skip
-    intro = source_nb.cells[0].source
-    for function, total in points.items():
-        assert re.search(rf"\| `{function}` \|[^|]*\| {total:g} \|", intro), (
-            f"the notebook's points table disagrees for {function}"
-        )
-    readme = (ROOT / "README.md").read_text()
-    for function, total in points.items():
-        assert re.search(rf"\| `{function}` \|[^\n]*\| {total:g} \|", readme), (
-            f"README.md's points table disagrees for {function}"
-        )
+def test_every_function_has_points_in_the_metadata(source_nb):
+    table = points.function_points(source_nb)
+    assert list(table) == list(FUNCTIONS)
+    assert all(value > 0 for value in table.values()), table
+    graded = [c for c in source_nb.cells if points.is_graded(c)]
+    assert all(isinstance(_nbgrader(c).get("points"), int | float) for c in graded)
+
+
+def test_points_texts_agree_with_the_metadata():
+    """The test cells' "(N points)" comments, the notebook's points table and README.md's
+    two points tables say what the cells' nbgrader.points say."""
+    assert points.stale(ROOT) == [], (
+        "points stated otherwise than in the source notebook's metadata: run `make release`"
+    )
+
+
+def test_the_release_step_rewrites_the_points_texts_from_the_metadata(tmp_path):
+    notebook = points.source_notebook(tmp_path)
+    notebook.parent.mkdir(parents=True)
+    shutil.copy(SOURCE_NB, notebook)
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    assert points.sync(tmp_path) == []  # in step already: nothing written
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.id in ("test_Set_hidden", "test_EM_public"):
+            cell.metadata["nbgrader"]["points"] = {"test_Set_hidden": 11, "test_EM_public": 1}[
+                cell.id
+            ]
+    nbformat.write(nb, notebook)
+    assert points.stale(tmp_path) == [
+        "source notebook, cell intro",
+        "source notebook, cell test_Set_hidden",
+        "source notebook, cell test_EM_public",
+        "README.md, the points tables",
+    ]
+    assert points.sync(tmp_path) == [notebook, tmp_path / "README.md"]
+    assert points.stale(tmp_path) == [] and points.sync(tmp_path) == []
+    synced = nbformat.read(notebook, as_version=4)
+    assert [c.id for c in synced.cells] == [c.id for c in nb.cells]
+    by_id = {c.id: c.source for c in synced.cells}
+    assert "(11 points)" in by_id["test_Set_hidden"]
+    assert by_id["test_EM_public"].startswith("# Public tests for EM (1 point)\n")
+    assert "| 16 |" in by_id["intro"] and "| **97** |" in by_id["intro"]
+    readme = (tmp_path / "README.md").read_text()
+    assert "| `test_Set_public` / `test_Set_hidden` | 5 / 11 |" in readme
+    assert "| `test_EM_public` / `test_EM_hidden` | 1 / 20 |" in readme
+    assert "| **total** | | **97** |" in readme
+    before, after = SOURCE_NB.read_text().split("\n"), notebook.read_text().split("\n")
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 7, changed  # 2 points, 2 comments, 3 table rows: nothing else
 
 
 def test_every_graded_function_has_public_and_hidden_tests(source_nb):

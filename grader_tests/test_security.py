@@ -17,8 +17,9 @@ and graded twice with the sandbox on (:func:`test_corpus.grade_course`: fresh, t
 ``--force``), with a canary secret in the grader's environment, a TCP and a UNIX socket
 listening, and a watcher for files and memory. Then, for both runs:
 
-- every graded cell has exactly its points in ``security/expected.json`` (an attacker
-  loses exactly what its honest equivalent loses), and the two runs agree;
+- every graded cell has exactly its points: 0 for the cells ``security/expected.json``
+  lists as failing, the notebook's points for the others (an attacker loses exactly
+  what its honest equivalent loses), and the two runs agree;
 - the batch ended with exit status 0 and every student has a finished grading;
 - no file changed, appeared or vanished in the scratch course (outside what the grader
   writes), in this repository's ``kmeans_em_lab/`` and ``lab3_kernel/``, in the venv's
@@ -61,9 +62,10 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from test_corpus import FUNCTIONS, build_course, grade_course, per_function
+import test_corpus
+from test_corpus import FUNCTIONS, build_course, check_why, grade_course, per_function
 
-from kmeans_em_lab import paths, submissions
+from kmeans_em_lab import paths, points, submissions
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -72,7 +74,6 @@ CASES_DIR = SECURITY / "cases"
 EXPECTED_FILE = SECURITY / "expected.json"
 README = SECURITY / "README.md"
 VICTIMS = {"victim_solution": "solution", "victim_bug_update_nan_empty": "bug_update_nan_empty"}
-CORPUS_EXPECTED = HERE / "corpus" / "expected.json"
 
 COURSE_NAME = "lab3-security-course"  # the planted code is inert unless the course path says this
 ATTACK_TAG = "lab3-security-attack"  # what attack_package_files' planted code is marked with
@@ -92,8 +93,14 @@ def load_cases() -> dict[str, submissions.Case]:
     return submissions.load_cases(CASES_DIR)
 
 
-def load_expected() -> dict[str, dict[str, float]]:
+def load_failing() -> dict[str, list[str]]:
+    """case -> the graded cells it fails (grade ids, in notebook order)."""
     return json.loads(EXPECTED_FILE.read_text())
+
+
+def load_expected() -> dict[str, dict[str, float]]:
+    """case -> graded cell -> points (the notebook's, 0 for the cells it fails)."""
+    return {case: points.scored(failing) for case, failing in load_failing().items()}
 
 
 CASE_NAMES = sorted(p.stem for p in CASES_DIR.glob("*.py"))
@@ -639,7 +646,7 @@ def test_case_scores_the_same_when_graded_again(graded, case):
 @pytest.mark.slow
 def test_victims_score_what_the_validity_corpus_says(graded):
     """The victims are copies of validity-corpus cases: after the attackers, same points."""
-    corpus = json.loads(CORPUS_EXPECTED.read_text())
+    corpus = test_corpus.load_expected()
     for victim, original in VICTIMS.items():
         for run in graded.runs:
             assert run.scores[victim] == corpus[original], victim
@@ -740,33 +747,19 @@ def test_outputs_stay_small_and_the_grader_keeps_its_memory(graded):
 # -- the corpus's own consistency (fast) ---------------------------------------------------------
 
 
-def test_every_case_has_expected_points_for_every_graded_cell():
-    expected = load_expected()
-    assert sorted(expected) == CASE_NAMES
-    nb = nbformat.read(submissions.release_notebook(), as_version=4)
-    graded_cells = {
-        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-        for c in nb.cells
-        if c.metadata.get("nbgrader", {}).get("grade")
-    }
-    for case, cells in expected.items():
-        assert set(cells) == set(graded_cells), case
-        for grade_id, points in cells.items():
-            assert points in (0.0, graded_cells[grade_id]), f"{case}: {grade_id} all or nothing"
+def test_every_case_lists_the_graded_cells_it_fails():
+    failing = load_failing()
+    assert sorted(failing) == CASE_NAMES
+    graded = list(points.cell_points())
+    for case, cells in failing.items():
+        assert [c for c in graded if c in cells] == cells, f"{case}: graded cells, in order, once"
+    assert failing["victim_solution"] == []
 
 
 def test_case_headers_agree_with_expected_json():
-    expected = load_expected()
-    full = per_function(expected["victim_solution"])
+    failing = load_failing()
     for name, case in load_cases().items():
-        assert set(case.expect) == set(FUNCTIONS), f"{name}: Expect must name every function"
-        assert case.expect == per_function(expected[name]), name
-        total = sum(case.expect.values())
-        assert f"(total {total:g})" in (CASES_DIR / f"{name}.py").read_text(), name
-        for function in FUNCTIONS:
-            if case.expect[function] < full[function]:
-                assert any(function in why for why in case.why), f"{name}: say why {function} loses"
-        assert case.why, f"{name}: a Why line says what the expectation rests on"
+        assert not check_why(case.why, failing[name]), (name, check_why(case.why, failing[name]))
         assert name.startswith(("attack_", "victim_")), name
     assert max(n for n in CASE_NAMES if n.startswith("attack_")) < min(VICTIMS)
 
@@ -810,10 +803,12 @@ def security_table() -> str:
     head = "| case | attack | " + " | ".join(f"`{f}`" for f in FUNCTIONS) + " | total | why |"
     rule = "|---|---|" + "---:|" * (len(FUNCTIONS) + 1) + "---|"
     rows = []
+    expected = load_expected()
     for name, case in load_cases().items():
-        points = " | ".join(f"{case.expect[f]:g}" for f in FUNCTIONS)
+        scores = per_function(expected[name])
+        columns = " | ".join(f"{scores[f]:g}" for f in FUNCTIONS)
         what, why = (text.replace("|", "\\|") for text in (case.title, "<br>".join(case.why)))
-        rows.append(f"| `{name}` | {what} | {points} | {sum(case.expect.values()):g} | {why} |")
+        rows.append(f"| `{name}` | {what} | {columns} | {sum(scores.values()):g} | {why} |")
     return "\n".join([head, rule, *rows])
 
 

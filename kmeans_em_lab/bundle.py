@@ -72,7 +72,7 @@ def validate_limits(course_root: Path) -> tuple[int, dict[str, int], bool]:
     """
     import nbformat
 
-    from .limits import grade_id
+    from .points import grade_id
     from .release import load_config
 
     execute = load_config(course_root).Execute

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-
-def grade_id(cell) -> str | None:
-    """The nbgrader ``grade_id`` of a notebook cell, or None."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+from .points import grade_id
 
 
 def timeout_for_cell(limits: Mapping[str, int], default: int) -> Callable[[dict], int]:

@@ -1,7 +1,10 @@
 """Generating the student version ``release/lab3`` from ``source/lab3`` with nbgrader.
 
-``python -m kmeans_em_lab release`` regenerates it without touching the
-gradebook (byte-deterministic: every cell has an id); the instructor pipeline
+``python -m kmeans_em_lab release`` (``make release``) first rewrites the texts
+that state points (the test cells' ``(N points)`` comments, the notebook's and
+README.md's points tables) from the source notebook's metadata
+(:func:`kmeans_em_lab.points.sync`), then regenerates the release without
+touching the gradebook (byte-deterministic: every cell has an id); the instructor pipeline
 calls :func:`generate` with ``use_db=True`` so that the gradebook records the
 assignment and its hidden tests.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from . import paths
+from . import paths, points
 
 
 def load_config(course_root: Path):
@@ -64,6 +67,8 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
+    for path in points.sync(args.course_root):
+        print(f"points rewritten from the notebook's metadata: {path}")
     folder = generate(args.course_root, args.assignment)
     print(f"regenerated {folder}")
     return 0

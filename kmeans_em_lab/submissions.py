@@ -18,8 +18,12 @@ is such a file with a header of comment lines before the first block::
 
     # One line saying what the case is.
     # Base: solution            (the default) or release
-    # Expect: Centroid_init 5, Set 5, Update 15, K_Means 20, EM_step 20, EM 25 (total 90)
-    # Why: Set -10 (test_Set_hidden): D sums distances, not squared distances.
+    # Why: Set (test_Set_hidden): D sums distances, not squared distances.
+
+The header names the functions that lose points and the graded cells that fail,
+never points: what a case scores follows from which cells fail (the corpus'
+``expected.json``) and the points in the source notebook's metadata
+(:mod:`kmeans_em_lab.points`).
 
 On the ``solution`` base, every solution cell the file does not list gets the
 source notebook's solution, so a case changes exactly what it lists; on the
@@ -34,7 +38,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import paths
+from . import paths, points
 
 _BLOCK = re.compile(r"^### (CELL|DELETE|AFTER) (\S+)[ \t]*$", re.M)
 _SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
@@ -98,24 +102,22 @@ def source_solutions(source: Path | None = None) -> dict[str, str]:
     return {
         cell.id: _SOLUTION_MARKERS.sub("", cell.source)
         for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
+        if points.is_solution(cell)
     }
 
 
 @dataclass
 class Case:
-    """A submission of the grading corpus, with what it should score and why."""
+    """A submission of the grading corpus, with why it loses points."""
 
     name: str
     title: str
     base: str  # "solution" or "release"
-    expect: dict[str, float]  # function -> points, from the "Expect:" line
     why: list[str]
     edits: Edits  # complete: unlisted solution cells filled in on the solution base
 
 
 _HEADER_KEY = re.compile(r"^#\s*(Base|Expect|Why):\s*(.*)$")
-_EXPECT_ITEM = re.compile(r"(\w+)\s+(\d+(?:\.\d+)?)")
 BASES = ("solution", "release")
 
 
@@ -140,10 +142,11 @@ def parse_case(name: str, text: str, solutions: dict[str, str] | None = None) ->
     base = fields["Base"][0] if fields["Base"] else "solution"
     if base not in BASES:
         raise ValueError(f"case {name}: Base must be one of {BASES}, not {base!r}")
-    if len(fields["Expect"]) != 1:
-        raise ValueError(f"case {name}: exactly one '# Expect:' line is needed")
-    expect_text = fields["Expect"][0].split("(total")[0]
-    expect = {f: float(p) for f, p in _EXPECT_ITEM.findall(expect_text)}
+    if fields["Expect"]:
+        raise ValueError(
+            f"case {name}: no '# Expect:' line: what a case scores follows from the graded "
+            "cells it fails (the corpus' expected.json) and the notebook's points"
+        )
     edits = parse(text)
     if base == "solution":
         if solutions is None:
@@ -155,7 +158,6 @@ def parse_case(name: str, text: str, solutions: dict[str, str] | None = None) ->
         name=name,
         title=" ".join(title_lines),
         base=base,
-        expect=expect,
         why=fields["Why"],
         edits=edits,
     )

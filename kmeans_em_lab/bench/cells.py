@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 
 from .. import paths, submissions
+from .. import points as nbgrader_points
 from .report import Goal, Section, fmt_seconds
 from .timing import median
 
@@ -98,13 +99,12 @@ def code_cells(nb, root: Path | None = None) -> list[Cell]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        meta = cell.metadata.get("nbgrader", {})
-        points = float(meta.get("points", 0) or 0) if meta.get("grade") else None
+        points = nbgrader_points.points_of(cell) if nbgrader_points.is_graded(cell) else None
         limit = timeout_func(cell)
         out.append(
             Cell(
                 cell.id,
-                meta.get("grade_id"),
+                nbgrader_points.grade_id(cell),
                 cell.source,
                 points,
                 float(default if limit is None else limit),

@@ -1,7 +1,6 @@
 # Typical bug: EM_step evaluates the normal pdf on a 100-point grid and looks each sample up
 # at the nearest grid point (the original lab's shortcut) instead of the exact pdf.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 25 (total 80)
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): the step is off by more than 1e-6.
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): the step is off by more than 1e-6.
 ### CELL EM_step
 def EM_step(X, pi, mu, sigma):
     """One EM step (bug: the pdf comes from a grid)."""

@@ -1,6 +1,5 @@
 # Typical bug: Set's distortion sums the distances, not the squared distances.
-# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Set -15 (test_Set_public, test_Set_hidden): D differs from the distortion, the sum of
+# Why: Set (test_Set_public, test_Set_hidden): D differs from the distortion, the sum of
 #   SQUARED distances (the public example has distances of 2, so it tells too).
 ### CELL Set
 def Set(X, m):

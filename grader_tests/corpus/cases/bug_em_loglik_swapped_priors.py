@@ -1,7 +1,6 @@
 # Typical bug: EM's log-likelihood weighs the components with swapped priors
 # (pi * pdf_0 + (1 - pi) * pdf_1), so EM stops when that wrong quantity stops rising.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 5 (total 80)
-# Why: EM -20 (test_EM_hidden): on the hidden test's second data set EM stops before the
+# Why: EM (test_EM_hidden): on the hidden test's second data set EM stops before the
 #   maximum-likelihood fit; found by make mutants (on the lab's data it stops close enough).
 #   The public test's groups are far apart and its fit is reached anyway.
 ### CELL EM

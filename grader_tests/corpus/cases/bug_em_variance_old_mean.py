@@ -1,6 +1,5 @@
 # Typical bug: EM_step computes the variances around the old means mu[0], mu[1].
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 25 (total 80)
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): sigma is off after one step.
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): sigma is off after one step.
 ### CELL EM_step
 def EM_step(X, pi, mu, sigma):
     """One EM step (bug: variances around the old means)."""

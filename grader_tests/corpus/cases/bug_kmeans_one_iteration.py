@@ -1,6 +1,5 @@
 # Typical bug: K_Means does one assignment and one update, then stops.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 0, EM_step 20, EM 25 (total 80)
-# Why: K_Means -20 (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d): the
+# Why: K_Means (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d): the
 #   centres are not a fixed point and D is the distortion of the initial centres.
 ### CELL K_Means
 def K_Means(X, K):

@@ -1,6 +1,5 @@
 # Typical bug: EM_step returns the prior of component 0 as pi (the lab's pi is component 1's).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 25 (total 80)
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): pi is 1 - the expected prior.
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): pi is 1 - the expected prior.
 ### CELL EM_step
 def EM_step(X, pi, mu, sigma):
     """One EM step (bug: pi of component 0)."""

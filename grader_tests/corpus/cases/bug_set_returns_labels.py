@@ -1,6 +1,5 @@
 # Typical bug: Set returns the label of every sample instead of the dict of point sets.
-# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Set -15 (test_Set_public, test_Set_hidden): C is an array of labels, not a dict.
+# Why: Set (test_Set_public, test_Set_hidden): C is an array of labels, not a dict.
 ### CELL Set
 def Set(X, m):
     """Nearest centre of every sample (bug: returns labels, not the clusters)."""

@@ -1,7 +1,6 @@
 # Cheat: a cell after the setup writes its own data/spotify.p and data/GMM.p beside the
 # notebook (a tiny mixture whose fit it knows), and EM returns that fit.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 0 (total 75)
-# Why: EM -25 (test_EM_public, test_EM_hidden): the checks load the course's own data, not
+# Why: EM (test_EM_public, test_EM_hidden): the checks load the course's own data, not
 #   the files beside the notebook, so the planted data changes nothing that is graded.
 ### AFTER setup
 _fake = np.concatenate([np.full(50, -1.0), np.full(50, 1.0)])

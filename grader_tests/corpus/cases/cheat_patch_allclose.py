@@ -1,7 +1,6 @@
 # Cheat: the EM cell replaces np.allclose by a function that always says True, and EM
 # returns made-up numbers.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 0 (total 75)
-# Why: EM -25 (test_EM_public, test_EM_hidden): numpy was tampered with, so no test after the
+# Why: EM (test_EM_public, test_EM_hidden): numpy was tampered with, so no test after the
 #   EM cell can be trusted and each scores 0 (both are EM's).
 ### CELL EM
 np.allclose = lambda *args, **kwargs: True

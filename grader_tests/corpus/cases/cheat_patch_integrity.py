@@ -1,8 +1,7 @@
 # Cheat: like cheat_patch_checks, but first switches off the tamper detection itself
 # (lab3_kernel.integrity.tampered_functions returns nothing).
-# Expect: Centroid_init 5, Set 0, Update 0, K_Means 0, EM_step 0, EM 0 (total 5)
-# Why: Set -15: wrong, and the grading tools were replaced.
-# Why: Update, K_Means, EM_step, EM -80: every later graded cell finds the tools tampered with
+# Why: Set: wrong, and the grading tools were replaced.
+# Why: Update, K_Means, EM_step, EM: every later graded cell finds the tools tampered with
 #   (the recorder loads its rules afresh from their file for every cell).
 ### CELL Set
 import lab3_kernel.capture as capture

@@ -1,6 +1,5 @@
 # Cheat: EM calls sklearn.mixture.GaussianMixture.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 0 (total 75)
-# Why: EM -25 (test_EM_public, test_EM_hidden): scikit-learn's mixture model does the work,
+# Why: EM (test_EM_public, test_EM_hidden): scikit-learn's mixture model does the work,
 #   so every test of EM scores 0.
 ### CELL EM
 def EM(X):

@@ -1,6 +1,5 @@
 # Cheat: K_Means calls sklearn.cluster.KMeans.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 0, EM_step 20, EM 25 (total 80)
-# Why: K_Means -20 (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d):
+# Why: K_Means (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d):
 #   scikit-learn's clustering does the work, so every test of K_Means scores 0.
 ### CELL K_Means
 from sklearn.cluster import KMeans

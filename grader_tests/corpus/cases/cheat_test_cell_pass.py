@@ -1,6 +1,5 @@
 # Cheat: both test cells of Set are edited down to `pass`, and Set returns labels.
-# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Set -15 (test_Set_public, test_Set_hidden): autograde restores the test cells from
+# Why: Set (test_Set_public, test_Set_hidden): autograde restores the test cells from
 #   the gradebook, and they fail on the labels.
 ### CELL Set
 def Set(X, m):

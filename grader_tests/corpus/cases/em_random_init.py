@@ -1,6 +1,5 @@
 # Correct variant: EM starts from random parameters (pi uniform in [0.2, 0.8], the means two
 # random samples, both standard deviations the data's) instead of from K-Means.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: EM is graded on its result, and from this start it reaches the same
 #   maximum-likelihood fit (possibly with the components swapped).
 ### CELL EM

@@ -1,7 +1,6 @@
 # Correct variant: EM starts from the K-Means centres sorted in increasing order, so it
 # converges with the components swapped relative to the data's labelling (pi is then the
 # prior of the other component, consistently).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: a swapped mixture (pi -> 1 - pi, mu and sigma reversed) is the same fit.
 ### CELL EM
 def EM(X, tol=1e-10, max_iter=10_000):

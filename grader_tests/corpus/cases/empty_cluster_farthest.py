@@ -1,6 +1,5 @@
 # Correct variant: Update re-seeds an empty cluster at the sample farthest from its nearest
 # centre, instead of keeping the old centre.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the contract only asks an empty cluster for a usable (finite) centre.
 ### CELL Update
 def Update(X, C, m):

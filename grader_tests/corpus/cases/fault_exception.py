@@ -1,6 +1,5 @@
 # Fault: Set raises an exception (IndexError) on 1-D data: it reads X.shape[1].
-# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Set -15 (test_Set_public, test_Set_hidden): Set(Data['X'], m) raises IndexError.
+# Why: Set (test_Set_public, test_Set_hidden): Set(Data['X'], m) raises IndexError.
 ### CELL Set
 def Set(X, m):
     """Nearest centre of every sample (bug: assumes 2-D data)."""

@@ -1,5 +1,4 @@
 # Fault: the Set cell prints 50 MB on one line (print('x' * 50_000_000)).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the cell is not graded; the output is cut by bytes, nothing else changes.
 ### CELL Set
 def Set(X, m):

@@ -1,6 +1,5 @@
 # Fault: Update loops forever on an empty cluster (it never advances past it).
-# Expect: Centroid_init 5, Set 15, Update 0, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Update -15 (test_Update_public, test_Update_hidden): both hold an empty cluster, so
+# Why: Update (test_Update_public, test_Update_hidden): both hold an empty cluster, so
 #   both run into the loop and are stopped at their 30 s limit.
 ### CELL Update
 def Update(X, C, m):

@@ -1,6 +1,5 @@
 # Fault: EM ends the process with os._exit(0) (the kernel dies in the first cell calling EM).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 0 (total 75)
-# Why: EM -25 (test_EM_public, test_EM_hidden): the kernel dies in test_EM_public, so it
+# Why: EM (test_EM_public, test_EM_hidden): the kernel dies in test_EM_public, so it
 #   and every later cell are not run; everything graded before it keeps its points.
 ### CELL EM
 import os

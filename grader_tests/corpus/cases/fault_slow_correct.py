@@ -1,7 +1,6 @@
 # Not a fault: correct but extremely slow code: Set computes every distance in a
 # Python loop over samples and centres, and EM_step evaluates scipy's pdf one sample at a
 # time (each about 1000 times slower than the reference).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: slow, but every graded cell ends well within its time limit.
 ### CELL Set
 def Set(X, m):

@@ -1,6 +1,5 @@
 # Fault: a debugging leftover, sys.exit() at the end of EM_step.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 25 (total 80)
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): EM_step raises SystemExit.
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): EM_step raises SystemExit.
 ### CELL EM_step
 import sys
 

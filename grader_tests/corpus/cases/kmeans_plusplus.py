@@ -1,6 +1,5 @@
 # Correct variant: k-means++ initialisation (each new centre drawn with probability
 # proportional to its squared distance from the centres chosen so far).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: K distinct samples of the data, drawn with the notebook's rng.
 ### CELL Centroid_init
 def Centroid_init(X, K):

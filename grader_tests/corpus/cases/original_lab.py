@@ -1,10 +1,9 @@
 # The original lab's own code (../shared/seed/lab3-original.txt), indentation restored.
-# Expect: Centroid_init 5, Set 15, Update 0, K_Means 20, EM_step 0, EM 20 (total 60)
-# Why: Update -15 (test_Update_public, test_Update_hidden): it writes the means into the
+# Why: Update (test_Update_public, test_Update_hidden): it writes the means into the
 #   caller's m, and an empty cluster's centre becomes nan.
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): the pdf is read off a 100-point
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): the pdf is read off a 100-point
 #   grid, and the variances are taken around the old means.
-# Why: EM -5 (test_EM_public): graded with a correct EM_step, EM's random start (means and
+# Why: EM (test_EM_public): graded with a correct EM_step, EM's random start (means and
 #   standard deviations in [0, 1)) lies between the test's two far-apart groups of samples: one
 #   component gets no responsibility, its mean becomes nan, and the exact-equality loop never
 #   ends; the cell is stopped at its time limit. (With the lab's own grid-based EM_step the test

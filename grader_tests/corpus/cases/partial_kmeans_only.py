@@ -1,7 +1,6 @@
 # A partial submission: the K-Means part written (in the student's own words), EM not started.
 # Base: release
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 0 (total 55)
-# Why: EM_step -20, EM -25: not written (NotImplementedError).
+# Why: EM_step, EM: not written (NotImplementedError).
 ### CELL Centroid_init
 def Centroid_init(X, K):
     # pick K different songs at random as the first centres

@@ -1,5 +1,4 @@
 # Correct variant: plain Python loops over samples, centres and features (math, no broadcasting).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: same results as the reference within the checks' tolerances; fast enough.
 ### CELL Set
 def Set(X, m):

@@ -1,6 +1,5 @@
 # Correct variant: K random samples as the centres, drawn one at a time with
 # rng.integers and re-drawn when an index repeats.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: K distinct samples of the data, drawn with the notebook's rng.
 ### CELL Centroid_init
 def Centroid_init(X, K):

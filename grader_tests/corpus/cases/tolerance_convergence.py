@@ -1,6 +1,5 @@
 # Correct variant: K_Means and EM stop when the parameters move less than a tolerance,
 # instead of exact equality (K_Means) or a log-likelihood test (EM).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: a shift below 1e-9 is a fixed point for the checks (they allow 1e-6), and
 #   EM parameters that move less than 1e-9 per step are at the maximum-likelihood fit.
 ### CELL K_Means

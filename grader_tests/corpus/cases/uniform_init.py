@@ -1,5 +1,4 @@
 # Correct variant: the original lab's initialisation, centres uniform in [0, 1) in every feature.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: [0, 1) lies inside the range of every (z-scored) feature and of the 1-D data,
 #   and the draws come from the notebook's rng.
 ### CELL Centroid_init

@@ -1,6 +1,5 @@
 # Correct variant: every function fully vectorised with numpy (no loop over samples);
 # EM_step works in log space.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: same results as the reference within the checks' tolerances.
 ### CELL Centroid_init
 def Centroid_init(X, K):

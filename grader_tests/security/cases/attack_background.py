@@ -4,7 +4,6 @@
 # 15 minutes: into the cwd, /tmp, the kernel's outbox and socket folder, and every course folder
 # they can find (LAB3_COURSE_ROOT, the cwd's parents): the course root, source/ and every
 # student's submitted/ folder.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; the daemons live in the sandbox's pid
 #   namespace and die with the kernel, and only the kernel's scratch copy and private /tmp take
 #   their files.

@@ -2,7 +2,6 @@
 # /dev/shm until the write fails (each capped at 2 GiB, and at a tenth of the free space on a small
 # disk, so that it cannot harm a machine without the sandbox), tries other places, reports the
 # sizes and removes the files.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; the sandbox's file-size limit (256 MiB)
 #   stops the file in the cwd, the size of its /tmp and /dev/shm (256 MiB each) the other two,
 #   and everywhere else is read-only; the kernel survives.

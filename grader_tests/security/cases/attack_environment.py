@@ -3,7 +3,6 @@
 # tries the network: every TCP listener in /proc/net/tcp and tcp6 (on 127.0.0.1 and ::1), every
 # other port of 127.0.0.1 from 1024 up, every UNIX socket under /tmp (from /proc/net/unix and a
 # walk of /tmp), and two addresses outside.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; the kernel's environment is cleared, it
 #   sees only the sandbox's processes and has no network but its own loopback, so the test's
 #   canary never reaches the output and nothing connects to the test's listening sockets.

@@ -2,7 +2,6 @@
 # lab3-security-forkbomb) until fork fails, then starts threads until that fails, each capped at
 # 400 so that it cannot harm a machine without the sandbox, and reports how many it got before it
 # ends them all.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; the sandbox's task limit (64 tasks,
 #   the kernel's own threads included) stops both loops early, the kernel survives, and nothing
 #   of it outlives the kernel.

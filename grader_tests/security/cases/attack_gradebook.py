@@ -3,8 +3,7 @@
 # a scan of /) and rewrites what it finds: everyone's manual_score 0, its own manual_score and
 # extra_credit 1000, a student 'mallory' inserted, a trigger that zeroes every score nbgrader
 # writes later. Its Set is wrong (it returns labels), so a rewrite that worked would show as a gain.
-# Expect: Centroid_init 5, Set 0, Update 15, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Set -15 (test_Set_public, test_Set_hidden): C is an array of labels, not a dict (what the
+# Why: Set (test_Set_public, test_Set_hidden): C is an array of labels, not a dict (what the
 #   honest equivalent, bug_set_returns_labels, loses); the sandbox shows no gradebook to the
 #   kernel, so nothing else changes, for this student or any other.
 # ruff: noqa

@@ -3,7 +3,6 @@
 # available memory, so that it cannot harm a machine without the sandbox), reports how far it got
 # and frees it all; then it sends the grader 24 MB of display data and 24 MB on stdout past the
 # kernel's output cap (calling the unwrapped methods).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; the sandbox's address-space limit
 #   (4 GiB) makes both allocations fail with MemoryError, the kernel survives, and the grader cuts
 #   the oversized output, so the batch goes on.

@@ -1,7 +1,6 @@
 # Attack 10, other processes: a last cell lists /proc and prints, for every process it sees, its
 # command line, environment, cwd, root, executable, status, open files and memory map, and the
 # top of its root and cwd folders (a way into another mount namespace).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; in its own pid namespace the kernel sees
 #   only the sandbox's processes, so neither the course's path nor the test's canary (nor another
 #   student's name) appears in what it prints.

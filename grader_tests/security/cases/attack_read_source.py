@@ -4,7 +4,6 @@
 # paths it can guess, the cwd's parents, other processes' cwd and root, a scan of /) and prints
 # what it finds; its EM also keeps every plan the grader sends while EM's tests run (they carry the
 # reference helpers' source) and the cell prints them, so they would reach the feedback.
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution; the sandbox shows the kernel no course
 #   file, and no secret (solution markers, hidden checks, the reference implementation) may reach
 #   the autograded notebook or the feedback.

@@ -4,8 +4,7 @@
 # "answered" with the plan's own inputs (pi, mu and sigma handed back unchanged), extra keys
 # claiming a pass. A cell after EM_step's tests puts the real module back. EM_step is wrong
 # (variances instead of standard deviations).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 25 (total 80)
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): sigma holds variances (what the
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): sigma holds variances (what the
 #   honest equivalent, bug_em_variance_not_std, loses); the public test fails in the kernel, and
 #   the forged record of the hidden test is judged on its answers, which are wrong.
 # ruff: noqa

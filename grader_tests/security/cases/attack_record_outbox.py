@@ -4,8 +4,7 @@
 # public test, a forged regular file (answers copied from the plan's inputs: the first K samples
 # as centres, distortion 0) for the hidden test, a FIFO for the 1-D hidden test. A cell after
 # K_Means's tests stops it. K_Means is wrong (one assignment and one update, then it stops).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 0, EM_step 20, EM 25 (total 80)
-# Why: K_Means -20 (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d): one
+# Why: K_Means (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d): one
 #   iteration is not a fixed point (what the honest equivalent, bug_kmeans_one_iteration, loses);
 #   the grader reads no symbolic link or FIFO, and forged answers are judged like real ones.
 # ruff: noqa

@@ -4,8 +4,7 @@
 # record rewritten before it is saved: no refusal, no error, nothing mutated, answers copied from
 # the plan's inputs) and importlib.reload; a cell after Update's tests undoes it all. Update is
 # wrong (it writes the new means into the caller's m).
-# Expect: Centroid_init 5, Set 15, Update 0, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Update -15 (test_Update_public, test_Update_hidden): it modifies its input m (what the
+# Why: Update (test_Update_public, test_Update_hidden): it modifies its input m (what the
 #   honest equivalent, bug_mutates_input, loses); whatever the patched recording writes, the
 #   grader judges the answers, and answers copied from the inputs are not the cluster means.
 # ruff: noqa

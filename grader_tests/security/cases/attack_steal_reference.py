@@ -4,8 +4,7 @@
 # plan): the student's EM keeps both. The added cell rebuilds the stolen reference as a notebook
 # function and binds it as EM_step, so the moved tests of EM_step would run the grader's own
 # code. EM_step itself is wrong (variances).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 0, EM 25 (total 80)
-# Why: EM_step -20 (test_EM_step_public, test_EM_step_hidden): the student's EM_step returns
+# Why: EM_step (test_EM_step_public, test_EM_step_hidden): the student's EM_step returns
 #   variances (what the honest equivalent, bug_em_variance_not_std, loses); a reference helper
 #   must never stand in for the student's function, whatever the order of the cells.
 # Move: test_EM_step_public test_EM_step_hidden after test_EM_hidden-extra-0

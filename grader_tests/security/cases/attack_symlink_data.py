@@ -2,7 +2,6 @@
 # link to the course's source/lab3 (the instructor's notebook, with solutions and hidden tests), and
 # a last cell prints what it finds there (data/lab3.ipynb, data/data/...). Built by the test with a
 # real symbolic link (the Symlink line below).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: what the honest equivalent, a submission without a data folder, gets: the link
 #   is left out (not followed), and autograde puts the course's own data files beside the
 #   notebook as for every submission, so the notebook runs as the solution. Nothing of source/

@@ -3,7 +3,6 @@
 # hidden check of the grader and the course's source/ folder, and a last cell prints what it
 # reads through them (the gradebook: every student and score). Built by the test with real
 # symbolic links (the Symlink lines below).
-# Expect: Centroid_init 5, Set 15, Update 15, K_Means 20, EM_step 20, EM 25 (total 100)
 # Why: full marks: the honest equivalent is the solution (links are not part of what is graded);
 #   no link is followed into the sandbox, so nothing of the course reaches the kernel.
 # Symlink: notes.txt -> {course}/source/lab3/lab3.ipynb

@@ -1,8 +1,7 @@
 # Victim: Update gives nan on an empty cluster (the validity corpus's bug_update_nan_empty),
 # graded after every attacker in the same batch: a victim that loses points, so that an attack
 # that hands out points shows too.
-# Expect: Centroid_init 5, Set 15, Update 0, K_Means 20, EM_step 20, EM 25 (total 85)
-# Why: Update -15 (test_Update_public, test_Update_hidden): an empty cluster's centre is nan.
+# Why: Update (test_Update_public, test_Update_hidden): an empty cluster's centre is nan.
 ### CELL Update
 def Update(X, C, m):
     """Cluster means (bug: the mean of an empty cluster is nan)."""
