@@ -1,4 +1,4 @@
-"""``python -m kmeans_em_lab bench``: the benchmarks of issue 7, written to ``bench/results.md``.
+"""``python -m kmeans_em_lab bench``: the course's benchmarks, written to ``bench/results.md``.
 
 Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
 

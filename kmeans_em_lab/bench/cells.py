@@ -12,7 +12,7 @@ its slow ``Set``, ``K_Means`` and its ``EM`` + ``EM_step`` that take seconds).
 - in a kernel: the notebook run by nbclient, each cell timed from the client's
   side (what nbgrader's per-cell timeout measures, kernel round trips included).
 
-The rule (issue 7): every limit at least 10x the reference time and above the
+The rule: every limit at least 10x the reference time and above the
 original lab's time.
 """
 

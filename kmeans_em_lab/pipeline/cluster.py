@@ -64,7 +64,19 @@ def _dask_config() -> dict:
         "distributed.scheduler.worker-ttl": None,
         "distributed.worker.daemon": False,
         "distributed.admin.large-graph-warning-threshold": "64MiB",
+        # local workers are forked from one server that has imported the grader
+        "distributed.worker.multiprocessing-method": "forkserver",
     }
+
+
+FORK_SERVER_PRELOAD = ["kmeans_em_lab.pipeline.warm", "distributed"]
+
+
+def _preload_fork_server() -> None:
+    """Have the fork server import :mod:`.warm` (before it starts; later calls change nothing)."""
+    from distributed.utils import get_mp_context
+
+    get_mp_context().set_forkserver_preload(FORK_SERVER_PRELOAD)
 
 
 def connect(settings: Settings, workers: int | None = None) -> tuple[object, object | None]:
@@ -80,6 +92,7 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     if settings.scheduler:
         # waits distributed.comm.timeouts.connect (30 s) for the scheduler
         return Client(settings.scheduler, set_as_default=False), None
+    _preload_fork_server()
     cluster = LocalCluster(
         n_workers=workers or settings.workers,
         threads_per_worker=1,

@@ -167,6 +167,7 @@ def grading_config(base: Config, *, sandbox: bool, scratch: Path) -> Config:
     config.Autograde.sanitize_preprocessors = sanitize_preprocessors(
         list(base.Autograde.get("sanitize_preprocessors", sanitize))
     )
+    config.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.feedback_page.FeedbackExporter"
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = str(Path(scratch).resolve() / "kernel")
     config.SandboxedKernelManager.sandbox = sandbox

@@ -1,0 +1,104 @@
+"""nbconvert's HTML exporter for the feedback pages, made cheaper for a worker that makes many.
+
+nbgrader's ``generate_feedback`` renders every page with nbconvert's
+``HTMLExporter`` and a new exporter per run. Two of its costs repeat for
+every student with nothing new to show (the worker's profile: bench part 1c,
+``bench/results.md``):
+
+- the Jinja templates are parsed and compiled again by each new exporter.
+  :class:`FeedbackExporter` gives its environment a bytecode cache shared by
+  the process, so each template is compiled once per worker (Jinja checks the
+  template's source against the cache: an edited template is compiled again);
+- after rendering, ``HTMLExporter`` parses the whole page again with
+  BeautifulSoup's pure-Python parser to add two accessibility attributes and
+  writes it back out. With nbgrader's feedback template only one of them can
+  apply: images without an ``alt`` text get nbconvert's default one
+  (:data:`ALT_TEXT`; the other, ``tabindex`` on JupyterLab's cells, needs the
+  ``lab`` template's markup). :class:`FeedbackExporter` adds the same text to
+  the same images without parsing the page; the page then differs from
+  nbconvert's in serialisation only (the same document; tested).
+
+Any other template gets nbconvert's own pass, unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jinja2
+from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+TEMPLATE = "feedback"  # nbgrader's feedback template: the one this exporter renders cheaper
+ALT_TEXT = "No description has been provided for this image"  # nbconvert's own default
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_HAS_ALT = re.compile(r"\salt(?=[\s=/>])", re.I)
+_TAG_END = re.compile(r"\s*/?>$")
+
+
+class _ProcessBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _ProcessBytecodeCache()
+
+
+def add_alt_texts(page: str) -> tuple[str, int]:
+    """``page`` with :data:`ALT_TEXT` given to every ``<img>`` that has no ``alt``, and
+    how many were given one."""
+    count = 0
+
+    def fill(match: re.Match) -> str:
+        nonlocal count
+        tag = match.group(0)
+        if _HAS_ALT.search(tag):
+            return tag
+        count += 1
+        end = _TAG_END.search(tag)
+        return f'{tag[: end.start()]} alt="{ALT_TEXT}"{tag[end.start() :]}'
+
+    return _IMG.sub(fill, page), count
+
+
+class FeedbackExporter(HTMLExporter):
+    """``HTMLExporter`` with compiled templates kept per process and, for nbgrader's
+    feedback template, the alt texts added without parsing the page again."""
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = _TEMPLATES
+        return environment
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        if self.template_name != TEMPLATE:
+            return super().from_notebook_node(nb, resources, **kw)
+        # HTMLExporter.from_notebook_node up to its rendering, then the alt texts
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+        )
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources
+        )
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        page, missing = add_alt_texts(page)
+        if missing:
+            self.log.warning("Alternative text is missing on %s image(s).", missing)
+        return page, resources
