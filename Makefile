@@ -40,7 +40,7 @@ test-fast: $(READY)
 
 lint: $(READY)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check kmeans_em_lab grader_tests
+	$(BIN)/ruff format --check kmeans_em_lab lab3_kernel lab3_dev grader_tests
 
 data: $(READY)
 	$(RUN) $(BIN)/python -m kmeans_em_lab data

@@ -7,7 +7,7 @@ are set here; points live in the source notebook (see README.md).
 import os
 from pathlib import Path
 
-from kmeans_em_lab.limits import timeout_for_cell
+from kmeans_em_lab.course.limits import timeout_for_cell
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 

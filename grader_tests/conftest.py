@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from kmeans_em_lab import datasets
+from kmeans_em_lab.course import datasets
 
 
 @pytest.fixture(scope="session")
 def spotify() -> datasets.Spotify:
-    """``data/spotify.p`` through :func:`kmeans_em_lab.datasets.load_spotify`."""
+    """``data/spotify.p`` through :func:`kmeans_em_lab.course.datasets.load_spotify`."""
     return datasets.load_spotify()
 
 
 @pytest.fixture(scope="session")
 def gmm() -> datasets.Mixture:
-    """``data/GMM.p`` through :func:`kmeans_em_lab.datasets.load_gmm`."""
+    """``data/GMM.p`` through :func:`kmeans_em_lab.course.datasets.load_gmm`."""
     return datasets.load_gmm()
 
 
 def pytest_configure(config):
-    """Markers of the browser test (grader_tests/test_browser.py) and other long tests."""
+    """Markers of the browser test (grader_tests/system/test_browser.py) and other long tests."""
     config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium via Playwright")
     config.addinivalue_line("markers", "slow: takes a minute or more (`make test-fast` skips it)")
 

@@ -12,16 +12,21 @@ import sys
 
 # command -> (module, help); each module has ``add_arguments(parser)`` and ``main(args)``.
 COMMANDS = {
-    "data": ("kmeans_em_lab.cli_data", "rebuild data/*.p with the seeded generator; sync copies"),
-    "figures": ("kmeans_em_lab.cli_figures", "print the calibration and oracle figures"),
-    "release": ("kmeans_em_lab.release", "regenerate release/lab3 from source/lab3"),
-    "grade": ("kmeans_em_lab.pipeline.cli", "autograde submitted/, feedback, CSV and class report"),
-    "examples": ("kmeans_em_lab.examples", "write the example students under submitted/"),
-    "bench": ("kmeans_em_lab.bench", "benchmarks; writes bench/results.md"),
-    "bundle": ("kmeans_em_lab.bundle", "build dist/lab3-student.zip, what students get"),
-    "collect": ("kmeans_em_lab.collect", "an LMS download (Canvas, Moodle) into submitted/"),
-    "canvas": ("kmeans_em_lab.canvas", "reports/grades.csv as a Canvas gradebook import file"),
-    "mutants": ("kmeans_em_lab.mutation", "mutation score of the checks: grader_tests/mutation.md"),
+    # the course and its grading (kmeans_em_lab.commands: one small module per command)
+    "grade": (
+        "kmeans_em_lab.commands.grade",
+        "autograde submitted/, feedback, CSV and class report",
+    ),
+    "release": ("kmeans_em_lab.commands.release", "regenerate release/lab3 from source/lab3"),
+    "data": ("kmeans_em_lab.commands.data", "rebuild data/*.p with the seeded generator"),
+    "examples": ("kmeans_em_lab.commands.examples", "write the example students in submitted/"),
+    "bundle": ("kmeans_em_lab.commands.bundle", "build dist/lab3-student.zip for students"),
+    "collect": ("kmeans_em_lab.commands.collect", "an LMS download (Canvas, Moodle) to submitted/"),
+    "canvas": ("kmeans_em_lab.commands.canvas", "reports/grades.csv as a Canvas import file"),
+    # developer tools (lab3_dev: never imported by the grader)
+    "bench": ("lab3_dev.bench", "benchmarks; writes bench/results.md"),
+    "figures": ("lab3_dev.figures", "print the calibration and oracle figures"),
+    "mutants": ("lab3_dev.mutation", "mutation score of the checks: grader_tests/mutation.md"),
 }
 
 

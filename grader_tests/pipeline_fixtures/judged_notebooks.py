@@ -7,15 +7,13 @@ metadata; records are made in-process the way a kernel makes them
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from kmeans_em_lab import submissions
+from kmeans_em_lab.course import paths, submissions
 from kmeans_em_lab.pipeline.judge import RECORDS, JudgeRecords
 
-CASES = submissions.load_cases(Path(__file__).resolve().parents[1] / "corpus" / "cases")
+CASES = submissions.load_cases(paths.corpus_dir() / "cases")
 SOLUTIONS = submissions.source_solutions()
 
 

@@ -104,19 +104,21 @@ def source_notebook() -> nbformat.NotebookNode:
 def build_course(root: Path, *, timeout: int = 5) -> Path:
     """Write the course (config, source notebook) and generate the release."""
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config.loader import PyFileConfigLoader
 
-    root = Path(root)
-    (root / "source" / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
-    (root / "nbgrader_config.py").write_text(CONFIG.format(root=str(root), timeout=timeout))
-    nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / NOTEBOOK)
-    (root / "source" / ASSIGNMENT / "data.txt").write_text("42\n")
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    from kmeans_em_lab.course.paths import Course
+
+    course = Course.at(root, ASSIGNMENT)
+    root = course.root
+    course.source.mkdir(parents=True, exist_ok=True)
+    course.config_file.write_text(CONFIG.format(root=str(root), timeout=timeout))
+    nbformat.write(source_notebook(), course.source / NOTEBOOK)
+    (course.source / "data.txt").write_text("42\n")
+    config = course.load_config()
     api = NbGraderAPI(config=config)
     result = api.generate_assignment(ASSIGNMENT)
     if not result["success"]:
         raise RuntimeError(result.get("error", "") + result.get("log", ""))
-    (root / "submitted").mkdir(exist_ok=True)
+    course.submitted_root.mkdir(exist_ok=True)
     return root
 
 

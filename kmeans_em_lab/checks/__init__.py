@@ -27,6 +27,17 @@ A missing, cut or malformed record fails the cell; a rule the kernel reports
 broken (tampering, forbidden code, function not defined) fails it too. Every
 failure message is the student's feedback; :func:`judgement` also names its
 causes (:mod:`.causes`).
+
+Modules:
+
+- :mod:`.policy`             every seed, tolerance and restart count the checks judge by
+- :mod:`.kmeans_checks`      the checks of ``Centroid_init``, ``Set``, ``Update``, ``K_Means``
+- :mod:`.em_checks`          the checks of ``EM_step`` and ``EM``
+- :mod:`.harness`            a check's calls: planned against the reference, answered by a record
+- :mod:`.helper_source`      the reference helpers a check binds in the kernel, as source text
+- :mod:`.reference_results`  the data and reference results the checks compare against
+- :mod:`.common`             shared helpers: readable numbers, shapes, verdicts
+- :mod:`.causes`             the cause codes, each with its one-sentence meaning
 """
 
 from __future__ import annotations
@@ -41,12 +52,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from kmeans_em_lab.checks import causes, em_checks, harness, helper_source, kmeans_checks
+from kmeans_em_lab.checks import reference_results as ref
+from kmeans_em_lab.checks.common import CheckFailure
 from lab3_kernel import recorder, wire
 from lab3_kernel.capture import StudentError
-
-from . import causes, em_checks, harness, helper_source, kmeans_checks
-from . import reference_results as ref
-from .common import CheckFailure
 
 # hidden-test name -> (function under test, check, names the check replaces by the reference)
 CHECKS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .causes import CAUSES
+from kmeans_em_lab.checks.causes import CAUSES
 
 
 class CheckFailure(AssertionError):

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import em
-from . import reference_results as ref
-from .common import Verdict, as_float_array, as_scalar, check_not_mutated, describe, fmt
-from .harness import call, substituted
-from .policy import (
+from kmeans_em_lab.checks import reference_results as ref
+from kmeans_em_lab.checks.common import (
+    Verdict,
+    as_float_array,
+    as_scalar,
+    check_not_mutated,
+    describe,
+    fmt,
+)
+from kmeans_em_lab.checks.harness import call, substituted
+from kmeans_em_lab.checks.policy import (
     EM_LL_RTOL,
     EM_PARAM_ATOL,
     EM_SEED,
@@ -20,6 +26,7 @@ from .policy import (
     MISTAKE_RTOL,
     STEP_TOL,
 )
+from kmeans_em_lab.reference import em
 
 NAMES = ("pi", "mu_0", "mu_1", "sigma_0", "sigma_1")
 

@@ -9,8 +9,8 @@ after every check of that function has run (``grader_tests`` checks the
 notebook's order), so it cannot stand in for the student's own.
 
 The text is assembled from the reference modules themselves
-(:mod:`kmeans_em_lab.kmeans`, :mod:`kmeans_em_lab.em`,
-:mod:`kmeans_em_lab.contract`): what runs in the kernel is the code the
+(:mod:`kmeans_em_lab.reference.kmeans`, :mod:`kmeans_em_lab.reference.em`,
+:mod:`kmeans_em_lab.reference.contract`): what runs in the kernel is the code the
 checks compare against, and nothing else of it. It travels compiled
 (:func:`code`: bytecode without docstrings, the kernel runs the same Python),
 so no line of the reference's source reaches the kernel, where student code
@@ -24,9 +24,9 @@ import inspect
 import marshal
 from functools import lru_cache
 
-from .. import contract, em, kmeans
+from kmeans_em_lab.reference import contract, em, kmeans
 
-# helper -> the object of :mod:`kmeans_em_lab.contract` behind it (``make_*`` take the rng)
+# helper -> its object in :mod:`kmeans_em_lab.reference.contract` (``make_*`` take the rng)
 FACTORIES = {
     "Centroid_init": "make_Centroid_init",
     "Set": "Set",

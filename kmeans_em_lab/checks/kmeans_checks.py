@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kmeans
-from . import reference_results as ref
-from .common import (
+from kmeans_em_lab.checks import reference_results as ref
+from kmeans_em_lab.checks.common import (
     Verdict,
     as_float_array,
     as_scalar,
@@ -21,8 +20,8 @@ from .common import (
     fmt,
     rel_close,
 )
-from .harness import call, substituted
-from .policy import (
+from kmeans_em_lab.checks.harness import call, substituted
+from kmeans_em_lab.checks.policy import (
     CENTRE_CASES_SEED,
     CENTRES_1D_ATOL,
     CENTROID_INIT_SEEDS,
@@ -37,6 +36,7 @@ from .policy import (
     UPDATE_ATOL,
     UPDATE_RTOL,
 )
+from kmeans_em_lab.reference import kmeans
 
 
 def _data_cases():

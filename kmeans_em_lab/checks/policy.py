@@ -3,12 +3,12 @@
 The checks (:mod:`.kmeans_checks`, :mod:`.em_checks`) and the reference
 results they compare with (:mod:`.reference_results`) read their seeds,
 tolerances, restarts and data sizes from here; so do the mutation tests'
-equivalence evidence (:mod:`kmeans_em_lab.mutation.equivalence`) and the
-scikit-learn oracles (:mod:`kmeans_em_lab.oracles`). The README's section
+equivalence evidence (:mod:`lab3_dev.mutation.equivalence`) and the
+scikit-learn oracles (:mod:`lab3_dev.oracles`). The README's section
 "What the hidden tests check" quotes some of these numbers;
-``grader_tests/test_policy.py`` holds it to them.
+``grader_tests/checks/test_policy.py`` holds it to them.
 
-Changing a value here changes grades: the corpus (``grader_tests/corpus``)
+Changing a value here changes grades: the corpus (``corpus/validity``)
 and ``make mutants`` say by how much.
 
 Units: a tolerance on centres, means or standard deviations is in the units

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import datasets, em, kmeans
-from . import policy
+from kmeans_em_lab.checks import policy
+from kmeans_em_lab.course import datasets
+from kmeans_em_lab.reference import em, kmeans
 
 
 @lru_cache(maxsize=1)

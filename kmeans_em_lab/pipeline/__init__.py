@@ -1,8 +1,10 @@
 """The instructor pipeline behind ``make grade``: parallel autograde, feedback, CSV, report.
 
 ``python -m kmeans_em_lab grade [--workers N | --scheduler ADDRESS] [--student S ...]
-[--force]`` runs it (:mod:`.cli`, the driver). Modules, one job each:
+[--force]`` runs it (:mod:`.run`, the driver; the command line is
+:mod:`kmeans_em_lab.commands.grade`). Modules, one job each:
 
+- :mod:`.run`          the driver: release check, cluster, dispatch, saving, reports
 - :mod:`.settings`     what a run grades and how (course root, workers, limits, config)
 - :mod:`.prepare`      the release is current, the gradebook knows the assignment and students
 - :mod:`.intake`       what a submission folder holds (notebook, renamed, missing, invalid)
@@ -17,18 +19,22 @@
   read back per cell, per function, counted over the class
 - :mod:`.pictures`     the feedback's pictures: numbers kept at judging, drawn by the grader
 - :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
+- :mod:`.test_order`   ``RestoreTestOrder``: test cells run in the course's order
+- :mod:`.schema_cache` nbgrader's metadata check with its schema checked once per worker
 - :mod:`.incidents`    the flags read back from an autograded notebook
 - :mod:`.course_bundle` the course as bytes for the workers (config, source, data, template
   gradebook): workers share no folder with the driver
 - :mod:`.folders`      folders as ``{path: bytes}`` and back (what travels to and from workers)
 - :mod:`.cluster`      Dask: a LocalCluster or a scheduler; tasks out, results in, retry once,
   a submission that kills workers given up
+- :mod:`.warm`         what the local workers' fork server imports once for them
 - :mod:`.task`         on a worker: one submission under the watchdog; the worker's set-up
 - :mod:`.grader`       on a worker: nbgrader autograde and feedback in a private course
 - :mod:`.store`        on the driver, the one writer: files, gradebook scores, stamps
 - :mod:`.progress`     the progress bar on stderr (plain lines when not a terminal)
 - :mod:`.grouping`     graded cells -> lab functions (``test_<Function>_<what>``)
 - :mod:`.feedback`     the summary that opens each student's feedback page
+- :mod:`.feedback_page` the feedback pages' exporter (nbconvert's, cheaper per page)
 - :mod:`.export`       ``reports/grades.csv``
 - :mod:`.report`       the class table in the terminal and ``reports/class_report.png``
 - :mod:`.class_page`   ``reports/class_report.html``: the class report as one page

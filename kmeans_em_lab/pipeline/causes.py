@@ -49,11 +49,11 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import determine_grade, is_grade
 
+from kmeans_em_lab.checks.causes import FALLBACKS, GENERIC, explain, known
+from kmeans_em_lab.course import points
+from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.limit_bytes import TRUNCATED
 from lab3_kernel.capture import _forbidden_module as forbidden_package
-
-from ..checks.causes import FALLBACKS, GENERIC, explain, known
-from .grouping import group
-from .limit_bytes import TRUNCATED
 
 KEY = "lab3"  # the grader's key in a cell's metadata (causes; picture data, see .pictures)
 MESSAGE_LIMIT = 1000  # characters of a message kept with its cause
@@ -84,8 +84,8 @@ class Cause:
 def pipeline_causes() -> dict[str, str]:
     """The error outputs the pipeline writes (their ename) -> cause."""
     # imported here: .execute imports .judge, which imports this module
-    from .execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN
-    from .incidents import TIMEOUT
+    from kmeans_em_lab.pipeline.execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN
+    from kmeans_em_lab.pipeline.incidents import TIMEOUT
 
     return {
         TIMEOUT: "time_limit",
@@ -132,8 +132,7 @@ def failed_imports(nb) -> dict[str, str]:
     so such a function is never defined: its tests' refusal says "not defined")."""
     out = {}
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or not meta.get("solution"):
+        if cell.get("cell_type") != "code" or not points.is_solution(cell):
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
@@ -141,7 +140,7 @@ def failed_imports(nb) -> dict[str, str]:
             text = f"{_text(output.get('ename'))}: {_text(output.get('evalue'))}"
             module = _MISSING_MODULE.search(text)
             if module and forbidden_package(module.group(1)):
-                function = str(meta.get("grade_id"))
+                function = str(points.grade_id(cell))
                 out[function] = f"the cell that defines {function} stopped at {text[:500]}"
     return out
 
@@ -229,7 +228,7 @@ def read(notebook) -> dict[str, list[Cause]]:
     for cell in nb.cells:
         if not graded_code_cell(cell):
             continue
-        grade_id = cell.metadata["nbgrader"].get("grade_id", "")
+        grade_id = points.grade_id(cell) or ""
         found = (_stored(cell) or classify(cell)) if lost_points(cell) else []
         out[grade_id] = [Cause(c.code, c.message, grade_id) for c in found]
     return out

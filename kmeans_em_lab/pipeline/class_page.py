@@ -25,13 +25,13 @@ import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
-from .causes import count, csv_field
-from .export import function_points
-from .feedback import sentence
-from .grouping import group
-from .prepare import Layout
-from .report import MARKS, figure_png, pass_rates
-from .scores import StudentScores
+from kmeans_em_lab.pipeline.causes import count, csv_field
+from kmeans_em_lab.pipeline.export import function_points
+from kmeans_em_lab.pipeline.feedback import sentence
+from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.prepare import Layout
+from kmeans_em_lab.pipeline.report import MARKS, figure_png, pass_rates
+from kmeans_em_lab.pipeline.scores import StudentScores
 
 FILE = "class_report.html"
 

@@ -35,9 +35,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .course_bundle import CourseBundle
-from .settings import Settings
-from .task import QUIET_ENV, STARTED_TOPIC, SubmissionFiles, TaskOptions, run_task
+from kmeans_em_lab.pipeline.course_bundle import CourseBundle
+from kmeans_em_lab.pipeline.settings import Settings
+from kmeans_em_lab.pipeline.task import (
+    QUIET_ENV,
+    STARTED_TOPIC,
+    SubmissionFiles,
+    TaskOptions,
+    run_task,
+)
 
 RESOURCE = "kernel"  # Dask worker resource: one per submission being graded
 MAX_ATTEMPTS = 2  # gradings of one submission that returned an error
@@ -189,7 +195,7 @@ class Background:
 
 def sandbox_problems(client) -> dict[str, str]:
     """Worker address -> why bubblewrap cannot start there (workers where it can: absent)."""
-    from .sandbox import check_sandbox
+    from kmeans_em_lab.pipeline.sandbox import check_sandbox
 
     return {w: p for w, p in client.run(check_sandbox).items() if p}
 

@@ -20,9 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import stamps
-from .folders import write_files
-from .settings import CONFIG_FILE, Settings
+from kmeans_em_lab.course.paths import CONFIG_FILE
+from kmeans_em_lab.pipeline import stamps
+from kmeans_em_lab.pipeline.folders import write_files
+from kmeans_em_lab.pipeline.settings import Settings
 
 GRADEBOOK = "gradebook.db"  # the template gradebook's name in a private course
 
@@ -58,9 +59,10 @@ def _regular_files(folder: Path) -> dict[str, Path]:
 
 def course_files(settings: Settings) -> dict[str, bytes]:
     """What grading reads from the course besides the submission, by relative path."""
-    root = settings.root
-    files = {CONFIG_FILE: (root / CONFIG_FILE).read_bytes()}
-    for folder in (Path("source") / settings.assignment, Path("data")):
+    course = settings.course
+    root = course.root
+    files = {CONFIG_FILE: course.config_file.read_bytes()}
+    for folder in (course.source.relative_to(root), course.data.relative_to(root)):
         for rel, path in _regular_files(root / folder).items():
             files[(folder / rel).as_posix()] = path.read_bytes()
     return files
@@ -68,7 +70,7 @@ def course_files(settings: Settings) -> dict[str, bytes]:
 
 def template_gradebook(settings: Settings, files: dict[str, bytes]) -> bytes:
     """A SQLite gradebook in which nbgrader recorded the assignment (built in a scratch copy)."""
-    from .. import release
+    from kmeans_em_lab.course import release
 
     with tempfile.TemporaryDirectory(prefix="lab3-course-") as scratch:
         root = Path(scratch)

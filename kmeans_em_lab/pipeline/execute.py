@@ -37,13 +37,13 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Dict, Integer
 
+from kmeans_em_lab import checks
+from kmeans_em_lab.course import points
+from kmeans_em_lab.pipeline.judge import RECORDS
+from kmeans_em_lab.pipeline.limit_bytes import note, utf8_prefix
+from kmeans_em_lab.pipeline.records import Mailbox
+from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
 from lab3_kernel import output_cap
-
-from .. import checks
-from .judge import RECORDS
-from .limit_bytes import note, utf8_prefix
-from .records import Mailbox
-from .sandbox import SandboxedKernelManager
 
 # enames of the error outputs this preprocessor writes (read back by .incidents)
 KERNEL_DIED = "KernelDied"
@@ -74,7 +74,7 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 
 
 def cell_label(cell: NotebookNode, index: int) -> str:
-    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    grade_id = points.grade_id(cell)
     return f"{grade_id} (#{index})" if grade_id else f"#{index}"
 
 
@@ -129,7 +129,7 @@ class ResilientExecute(Execute):
             checks.check_function(check)
             for cell in nb.cells
             if cell.cell_type == "code"
-            and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and points.is_graded(cell)
             and (check := checks.cell_check(cell.source))
         )
         resources = {} if resources is None else resources
@@ -190,8 +190,7 @@ class ResilientExecute(Execute):
             cell.outputs = [error_output(NOT_RUN, f"not run: {self._halted}")]
             cell.execution_count = None
             return cell, resources
-        grade = cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-        check = checks.cell_check(cell.source) if grade else None
+        check = checks.cell_check(cell.source) if points.is_graded(cell) else None
         if check is None:
             return self._run_cell(cell, resources, index)
         pending = {function for function, count in self._pending.items() if count}

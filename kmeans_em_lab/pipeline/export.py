@@ -27,10 +27,10 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .causes import csv_field
-from .grouping import group
-from .prepare import Layout
-from .scores import StudentScores
+from kmeans_em_lab.pipeline.causes import csv_field
+from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.prepare import Layout
+from kmeans_em_lab.pipeline.scores import StudentScores
 
 NBGRADER_COLUMNS = [
     "assignment",

@@ -29,10 +29,11 @@ from pathlib import Path
 
 from nbgrader.utils import determine_grade
 
-from ..checks.causes import explain
-from . import causes, pictures
-from .grouping import group
-from .prepare import layout_of
+from kmeans_em_lab.checks.causes import explain
+from kmeans_em_lab.course import points
+from kmeans_em_lab.pipeline import causes, pictures
+from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.prepare import layout_of
 
 START, END = "<!-- lab3-summary -->", "<!-- /lab3-summary -->"
 REASON_LIMIT = 500  # characters of a message shown as a cause's sentence
@@ -73,22 +74,18 @@ def summary_html(notebook) -> str:
     """The summary section of an autograded notebook (a path, a notebook or its JSON dict)."""
     nb = causes.notebook_of(notebook)
     layout = layout_of(nb)
-    graded = {
-        cell.metadata["nbgrader"]["grade_id"]: cell
-        for cell in nb.cells
-        if causes.graded_code_cell(cell)
-    }
+    graded = {points.grade_id(cell): cell for cell in nb.cells if causes.graded_code_cell(cell)}
     per_cell = causes.read(nb)
-    points = {grade_id: _points(cell) for grade_id, cell in graded.items()}
+    scored = {grade_id: _points(cell) for grade_id, cell in graded.items()}
     functions = group(list(graded), layout.functions)
     lost = causes.by_function(per_cell, layout.functions)
-    got = sum(p for p, _ in points.values())
-    available = sum(a for _, a in points.values())
+    got = sum(p for p, _ in scored.values())
+    available = sum(a for _, a in scored.values())
     rows = []
     for function, ids in functions.items():
-        f_got = sum(points[g][0] for g in ids)
-        f_available = sum(points[g][1] for g in ids)
-        rows.append(_row(function, ids, f_got, f_available, points, lost.get(function, [])))
+        f_got = sum(scored[g][0] for g in ids)
+        f_available = sum(scored[g][1] for g in ids)
+        rows.append(_row(function, ids, f_got, f_available, scored, lost.get(function, [])))
         rows += _picture_rows(function, [graded[g] for g in ids if causes.lost_points(graded[g])])
     return "\n".join([
         START,
@@ -105,7 +102,7 @@ def summary_html(notebook) -> str:
     ])  # fmt: skip
 
 
-def _row(function, ids, got, available, points, found) -> str:
+def _row(function, ids, got, available, scored, found) -> str:
     if got >= available:
         return (f'<tr class="full"><td>{_e(function)}</td><td class="points">{got:g} / '
                 f"{available:g}</td><td>all points</td></tr>")  # fmt: skip
@@ -120,7 +117,7 @@ def _row(function, ids, got, available, points, found) -> str:
         )
         items.append(f'<li>{_e(reason)}{link}<br><span class="why">{meanings}</span></li>')
     cells = ", ".join(
-        f'<a href="#{_e(g)}">{_e(g)}</a> {points[g][0]:g}/{points[g][1]:g}' for g in ids
+        f'<a href="#{_e(g)}">{_e(g)}</a> {scored[g][0]:g}/{scored[g][1]:g}' for g in ids
     )
     return (
         f'<tr class="lost"><td>{_e(function)}</td><td class="points">{got:g} / {available:g}'

@@ -20,12 +20,12 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import incidents, scores
-from .course_bundle import GRADEBOOK, CourseBundle
-from .feedback import add_summary
-from .folders import read_files, remove, write_files
-from .settings import course_id, grading_config, load_course_config
-from .task import SubmissionFiles, TaskOptions, scratch
+from kmeans_em_lab.pipeline import incidents, scores
+from kmeans_em_lab.pipeline.course_bundle import GRADEBOOK, CourseBundle
+from kmeans_em_lab.pipeline.feedback import add_summary
+from kmeans_em_lab.pipeline.folders import read_files, remove, write_files
+from kmeans_em_lab.pipeline.settings import course_id, grading_config, load_course_config
+from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions, scratch
 
 _EXCEPTION_LINE = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)\w*): (.+)$")
 
@@ -49,7 +49,7 @@ class PrivateCourse:
     def __init__(self, bundle: CourseBundle, options: TaskOptions):
         from nbgrader.apps import NbGraderAPI
 
-        from . import schema_cache
+        from kmeans_em_lab.pipeline import schema_cache
 
         schema_cache.install()  # nbgrader's metadata check: the schema checked once
         self.bundle = bundle

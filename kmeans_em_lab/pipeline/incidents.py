@@ -10,8 +10,8 @@ from pathlib import Path
 
 import nbformat
 
-from .execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN, cell_label
-from .limit_bytes import TRUNCATED
+from kmeans_em_lab.pipeline.execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN, cell_label
+from kmeans_em_lab.pipeline.limit_bytes import TRUNCATED
 
 TIMEOUT = "CellTimeoutError"  # nbgrader's Execute.error_on_timeout
 

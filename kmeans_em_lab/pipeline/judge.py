@@ -19,8 +19,8 @@ from __future__ import annotations
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .. import checks
-from . import causes, pictures
+from kmeans_em_lab import checks
+from kmeans_em_lab.pipeline import causes, pictures
 
 RECORDS = "lab3_records"  # resources key: cell index -> (check, record or None)
 VERDICT = "AssertionError"  # ename of the error output a failed verdict becomes

@@ -23,12 +23,11 @@ import itertools
 
 import numpy as np
 
+from kmeans_em_lab.checks import em_checks
+from kmeans_em_lab.checks import reference_results as ref
+from kmeans_em_lab.checks.common import as_float_array
+from kmeans_em_lab.reference import em, kmeans
 from lab3_kernel import wire
-
-from .. import em, kmeans
-from ..checks import em_checks
-from ..checks import reference_results as ref
-from ..checks.common import as_float_array
 
 PLOTTED_FEATURES = (3, 6)  # x_var, y_var of the notebook's choose_features cell
 COLOURS = ("#FF9132", "#0598B0", "#008F00", "#8A2BE2", "#B00805", "#969696")  # the notebook's

@@ -2,7 +2,7 @@
 
 :func:`regenerate_release` is the one swappable step that writes ``release/``
 and records the assignment (its cells and hidden tests) in the gradebook: the
-course's own :func:`kmeans_em_lab.release.generate` when it exists, else
+course's own :func:`kmeans_em_lab.course.release.generate` when it exists, else
 nbgrader's ``generate_assignment`` through ``NbGraderAPI``.
 """
 
@@ -15,8 +15,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import scores
-from .settings import Settings, course_id, db_url
+from kmeans_em_lab.course import points
+from kmeans_em_lab.pipeline import scores
+from kmeans_em_lab.pipeline.settings import Settings, course_id, db_url
 
 # The release may be this much older than the source (a fresh clone writes files
 # in arbitrary order, a few milliseconds apart).
@@ -47,18 +48,17 @@ def layout_of(nb: nbformat.NotebookNode) -> Layout:
     """The layout of a notebook already read (e.g. an autograded one: same cells)."""
     cells, functions = [], []
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade"):
-            cells.append((meta["grade_id"], float(meta.get("points", 0) or 0)))
-        elif meta.get("solution") and meta.get("grade_id"):
-            functions.append(meta["grade_id"])
+        if points.is_graded(cell):
+            cells.append((points.grade_id(cell), points.points_of(cell)))
+        elif points.is_solution(cell) and points.grade_id(cell):
+            functions.append(points.grade_id(cell))
     return Layout(cells=cells, functions=functions)
 
 
 def regenerate_release(settings: Settings, config) -> None:
     """Write ``release/<assignment>`` and record the assignment in the gradebook."""
     try:
-        release = importlib.import_module("kmeans_em_lab.release")
+        release = importlib.import_module("kmeans_em_lab.course.release")
     except ModuleNotFoundError:
         release = None
     if release is not None and hasattr(release, "generate"):

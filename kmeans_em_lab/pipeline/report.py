@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from .causes import count
-from .export import function_points
-from .grouping import group
-from .prepare import Layout
-from .scores import StudentScores
+from kmeans_em_lab.pipeline.causes import count
+from kmeans_em_lab.pipeline.export import function_points
+from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.prepare import Layout
+from kmeans_em_lab.pipeline.scores import StudentScores
 
 MARKS = {"graded": "", "zero": "0!", "failed": "FAILED", "not submitted": "-"}
 

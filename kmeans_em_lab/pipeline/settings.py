@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 
-CONFIG_FILE = "nbgrader_config.py"
+from kmeans_em_lab.course.paths import Course
+
 # Seconds added to the sum of a notebook's cell limits before the watchdog kills
 # a submission's kernel: kernel start-up (nbclient allows 60 s), sanitizing,
 # saving, feedback.
@@ -73,16 +73,21 @@ class Settings:
     job: str = "kmeans_em_lab.pipeline.grader:grade_submission"
 
     @property
+    def course(self) -> Course:
+        """The course's folders (:class:`~kmeans_em_lab.course.paths.Course`)."""
+        return Course(self.root, self.assignment)
+
+    @property
     def notebook_id(self) -> str:
         return Path(self.notebook).stem
 
     @property
     def submitted(self) -> Path:
-        return self.root / "submitted"
+        return self.course.submitted_root
 
     @property
     def reports(self) -> Path:
-        return self.root / "reports"
+        return self.course.reports
 
     @property
     def logs(self) -> Path:
@@ -90,22 +95,21 @@ class Settings:
 
     @property
     def source_notebook(self) -> Path:
-        return self.root / "source" / self.assignment / self.notebook
+        return self.course.source / self.notebook
 
     @property
     def release_notebook(self) -> Path:
-        return self.root / "release" / self.assignment / self.notebook
+        return self.course.release / self.notebook
 
     def autograded_dir(self, student: str) -> Path:
-        return self.root / "autograded" / student / self.assignment
+        return self.course.autograded(student)
 
     def feedback_dir(self, student: str) -> Path:
-        return self.root / "feedback" / student / self.assignment
+        return self.course.feedback(student)
 
     @property
     def cache(self) -> Path:
-        """The driver's own files between runs (hidden, git-ignored, gone with autograded/)."""
-        return self.root / "autograded" / ".cache"
+        return self.course.cache
 
 
 def skip_slow_optional_imports() -> None:
@@ -122,13 +126,8 @@ def skip_slow_optional_imports() -> None:
 
 
 def load_course_config(root: Path) -> Config:
-    """The course's ``nbgrader_config.py``, as nbgrader itself would load it."""
-    path = Path(root) / CONFIG_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no {CONFIG_FILE} in {root}: is it the course root?")
-    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-    config.CourseDirectory.root = str(Path(root).resolve())
-    return config
+    """The course's ``nbgrader_config.py`` (:meth:`.Course.load_config`)."""
+    return Course.at(root).load_config()
 
 
 def db_url(config: Config) -> str:
@@ -185,9 +184,9 @@ def pipeline_preprocessors(preprocessors: list) -> list:
     """
     from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
 
-    from .execute import ResilientExecute
-    from .judge import JudgeRecords
-    from .limit_bytes import LimitOutputBytes
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.judge import JudgeRecords
+    from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes
 
     out = []
     for pp in preprocessors:
@@ -205,7 +204,7 @@ def sanitize_preprocessors(preprocessors: list) -> list:
     (test cells put back in the course's order once their content is restored)."""
     from nbgrader.preprocessors import OverwriteCells
 
-    from .test_order import RestoreTestOrder
+    from kmeans_em_lab.pipeline.test_order import RestoreTestOrder
 
     out = [pp for pp in preprocessors if pp is not RestoreTestOrder]
     at = out.index(OverwriteCells) + 1 if OverwriteCells in out else len(out)

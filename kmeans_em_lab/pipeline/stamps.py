@@ -14,6 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from kmeans_em_lab.course.paths import Course
+
 # Bump when a change to the pipeline changes scores, or what grading writes into the
 # autograded notebook and the feedback (2: causes and the feedback summary): every
 # submission is regraded.
@@ -42,16 +44,16 @@ def folder_digest(folder: Path) -> str:
 def course_digest(root: Path, assignment: str) -> str:
     """sha256 of what grading depends on besides the submission."""
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    root = Path(root)
-    digest.update(folder_digest(root / "source" / assignment).encode())
-    config = root / "nbgrader_config.py"
+    course = Course(Path(root), assignment)
+    digest.update(folder_digest(course.source).encode())
+    config = course.config_file
     if config.exists():
         digest.update(config.read_bytes())
     return digest.hexdigest()
 
 
 def stamp_path(root: Path, assignment: str, student: str) -> Path:
-    return Path(root) / "autograded" / ".grade-stamps" / assignment / f"{student}.json"
+    return Course(Path(root), assignment).stamps / f"{student}.json"
 
 
 def read(root: Path, assignment: str, student: str) -> dict | None:

@@ -19,10 +19,10 @@ from datetime import datetime
 import nbformat
 from nbgrader.api import Gradebook
 
-from . import intake, scores, stamps
-from .folders import remove, write_files
-from .settings import Settings
-from .task import SubmissionFiles
+from kmeans_em_lab.pipeline import intake, scores, stamps
+from kmeans_em_lab.pipeline.folders import remove, write_files
+from kmeans_em_lab.pipeline.settings import Settings
+from kmeans_em_lab.pipeline.task import SubmissionFiles
 
 
 def clear_outputs(settings: Settings, student: str) -> None:
@@ -132,8 +132,8 @@ def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:
     opening with its summary (:mod:`.feedback`); returns the students it failed for."""
     from nbgrader.apps import NbGraderAPI
 
-    from .feedback import add_summary
-    from .settings import load_course_config
+    from kmeans_em_lab.pipeline.feedback import add_summary
+    from kmeans_em_lab.pipeline.settings import load_course_config
 
     config = load_course_config(settings.root)
     api = NbGraderAPI(config=config)

@@ -80,7 +80,7 @@ def scratch() -> Path:
 
 def setup_worker() -> None:
     """Environment for grading in this process (idempotent)."""
-    from .settings import skip_slow_optional_imports
+    from kmeans_em_lab.pipeline.settings import skip_slow_optional_imports
 
     global _LOG
     if os.environ.get("JUPYTER_RUNTIME_DIR", "").startswith(str(scratch())):

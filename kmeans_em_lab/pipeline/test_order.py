@@ -15,10 +15,13 @@ from __future__ import annotations
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from kmeans_em_lab.course import points
+
 
 def _test_id(cell) -> str | None:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta.get("grade_id") if meta.get("grade") and not meta.get("solution") else None
+    return (
+        points.grade_id(cell) if points.is_graded(cell) and not points.is_solution(cell) else None
+    )
 
 
 class RestoreTestOrder(NbGraderPreprocessor):

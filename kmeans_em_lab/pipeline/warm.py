@@ -10,10 +10,8 @@ in every other grading process.
 
 from __future__ import annotations
 
-from .settings import skip_slow_optional_imports
+from kmeans_em_lab.pipeline.settings import skip_slow_optional_imports
 
 skip_slow_optional_imports()
 
 import nbgrader.apps  # noqa: E402, F401
-
-from . import grader  # noqa: E402, F401

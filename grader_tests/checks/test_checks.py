@@ -1,0 +1,269 @@
+"""The hidden-test checks, in-process: verdicts, isolation, determinism, rules.
+
+Student code is executed the way a notebook does it (a namespace whose
+``__name__`` is ``__main__``), starting from the source notebook's solutions
+with one function replaced at a time. The corpus (test_corpus.py) grades the
+same kinds of cases end to end through nbgrader.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kmeans_em_lab.checks import CHECKS, judge, record_in_process, run_hidden_checks, verdicts
+from kmeans_em_lab.course import submissions
+
+SOLUTIONS = submissions.source_solutions()
+
+
+def notebook(**replacements: str) -> dict:
+    """A namespace holding the source solutions, with some functions replaced."""
+    return submissions.run_cells(replacements.get(name, code) for name, code in SOLUTIONS.items())
+
+
+def failing(ns: dict) -> set[str]:
+    return {name for name, message in verdicts(ns).items() if message}
+
+
+def test_the_source_solution_passes_every_check():
+    assert verdicts(notebook()) == dict.fromkeys(CHECKS, "")
+
+
+BUGS = {
+    "distortion not squared": (
+        "Set",
+        """
+        def Set(X, m):
+            X2, m2 = np.reshape(X, (len(X), -1)), np.reshape(m, (len(m), -1))
+            d = np.sqrt(((X2[:, None, :] - m2[None]) ** 2).sum(-1))
+            near = d.argmin(1)
+            return {k: X[near == k] for k in range(len(m))}, float(d.min(1).sum())
+        """,
+        {"Set"},
+        "SQUARED",
+    ),
+    "Set returns labels": (
+        "Set",
+        """
+        def Set(X, m):
+            X2, m2 = np.reshape(X, (len(X), -1)), np.reshape(m, (len(m), -1))
+            d = ((X2[:, None, :] - m2[None]) ** 2).sum(-1)
+            return d.argmin(1), float(d.min(1).sum())
+        """,
+        {"Set"},
+        "should be a dict",
+    ),
+    "Update gives nan on an empty cluster": (
+        "Update",
+        """
+        def Update(X, C, m):
+            return np.array([np.mean(C[k], axis=0) for k in range(len(m))])
+        """,
+        {"Update"},
+        "never nan",
+    ),
+    "K_Means stops after one iteration": (
+        "K_Means",
+        """
+        def K_Means(X, K):
+            m = Centroid_init(X, K)
+            C, D = Set(X, m)
+            m = Update(X, C, m)
+            return m, Set(X, m)[1]
+        """,
+        {"K_Means", "K_Means_1d"},
+        "stopped too early",
+    ),
+    "variance around the old mean": (
+        "EM_step",
+        """
+        def EM_step(X, pi, mu, sigma):
+            g = pi * norm.pdf(X, mu[1], sigma[1])
+            g = g / ((1 - pi) * norm.pdf(X, mu[0], sigma[0]) + g)
+            w = np.stack([1 - g, g])
+            new_mu = w @ X / w.sum(1)
+            var = np.array([w[k] @ (X - mu[k]) ** 2 for k in range(2)]) / w.sum(1)
+            return g.mean(), new_mu, np.sqrt(var)
+        """,
+        {"EM_step"},
+        "around the old means",
+    ),
+    "pi of the wrong component": (
+        "EM_step",
+        """
+        def EM_step(X, pi, mu, sigma):
+            g = pi * norm.pdf(X, mu[1], sigma[1])
+            g = g / ((1 - pi) * norm.pdf(X, mu[0], sigma[0]) + g)
+            w = np.stack([1 - g, g])
+            new_mu = w @ X / w.sum(1)
+            var = np.array([w[k] @ (X - new_mu[k]) ** 2 for k in range(2)]) / w.sum(1)
+            return 1 - g.mean(), new_mu, np.sqrt(var)
+        """,
+        {"EM_step"},
+        "prior of component 0",
+    ),
+    "EM returns variances": (
+        "EM",
+        """
+        def EM(X):
+            mu, _ = K_Means(X, 2)
+            near = np.abs(X[:, None] - mu).argmin(1)
+            pi, sigma = np.mean(near == 1), np.array([X[near == k].std() for k in range(2)])
+            for _ in range(2000):
+                pi, mu, sigma = EM_step(X, pi, mu, sigma)
+            return pi, mu, sigma ** 2
+        """,
+        {"EM"},
+        "sigma_1",
+    ),
+    "Set mutates its input": (
+        "Set",
+        """
+        def Set(X, m):
+            X2, m2 = np.reshape(X, (len(X), -1)), np.reshape(m, (len(m), -1))
+            d = ((X2[:, None, :] - m2[None]) ** 2).sum(-1)
+            near = d.argmin(1)
+            C = {k: X[near == k].copy() for k in range(len(m))}
+            X *= 1.0000001
+            return C, float(d.min(1).sum())
+        """,
+        {"Set"},
+        "modified its input `X`",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BUGS)
+def test_a_bug_costs_its_own_function_only(case):
+    function, code, expected_failures, words = BUGS[case]
+    found = verdicts(notebook(**{function: code}))
+    assert {name for name, msg in found.items() if msg} == expected_failures
+    assert all(words in found[name] for name in expected_failures), found
+
+
+def test_verdicts_are_deterministic():
+    bug = BUGS["K_Means stops after one iteration"]
+    ns = notebook(**{bug[0]: bug[1]})
+    first = verdicts(ns)
+    ns["rng"].random(1000)  # the notebook used its rng in between
+    np.random.seed(None)
+    assert verdicts(ns) == first and first["K_Means"]
+
+
+def test_warnings_of_correct_code_are_captured_not_printed(capfd):
+    ns = notebook(
+        Update="""
+        def Update(X, C, m):
+            new_m = np.array([np.mean(C[k], axis=0) for k in range(len(m))])  # warns when empty
+            return np.where(np.isnan(new_m), m, new_m)
+        """
+    )
+    assert verdicts(ns) == dict.fromkeys(CHECKS, "")
+    out, err = capfd.readouterr()
+    assert "Warning" not in err and "Warning" not in out
+
+
+def test_warnings_are_quoted_when_the_function_fails():
+    ns = notebook(
+        Update="""
+        def Update(X, C, m):
+            return np.array([np.mean(C[k], axis=0) for k in range(len(m))])
+        """
+    )
+    assert "RuntimeWarning: Mean of empty slice" in verdicts(ns)["Update"]
+
+
+def test_exceptions_and_exits_become_readable_failures():
+    ns = notebook(Set="def Set(X, m):\n    return 1 / 0\n", Update="def Update(X, C, m):\n"
+                  "    import sys\n    sys.exit(3)\n")  # fmt: skip
+    found = verdicts(ns)
+    assert "raised ZeroDivisionError in Set()" in found["Set"]
+    assert "raised SystemExit" in found["Update"]
+    assert failing(ns) == {"Set", "Update"}
+
+
+def test_overwritten_notebook_variables_do_not_matter():
+    ns = notebook()
+    ns.update(tracks=np.zeros((3, 3)), Data={"X": np.zeros(4)})
+    assert failing(ns) == set()
+
+
+SKLEARN_KMEANS = """
+def K_Means(X, K):
+    from sklearn.cluster import KMeans
+    X2 = np.reshape(X, (len(X), -1))
+    km = KMeans(K, n_init=10, random_state=0).fit(X2)
+    return km.cluster_centers_.reshape((K,) + X.shape[1:]), float(km.inertia_)
+"""
+
+
+def test_scikit_learn_scores_zero_for_that_function():
+    found = verdicts(notebook(K_Means=SKLEARN_KMEANS))
+    assert "sklearn" in found["K_Means"] and "scores 0" in found["K_Means"]
+    assert failing(notebook(K_Means=SKLEARN_KMEANS)) == {"K_Means", "K_Means_1d"}
+
+
+def test_hidden_imports_of_forbidden_code_are_caught_at_run_time():
+    sneaky = SKLEARN_KMEANS.replace(
+        "from sklearn.cluster import KMeans",
+        "KMeans = getattr(__import__('importlib').import_module('skl' + 'earn.cluster'), 'KMeans')",
+    )
+    assert "called into sklearn" in verdicts(notebook(K_Means=sneaky))["K_Means"]
+
+
+def test_the_reference_implementation_is_off_limits():
+    ns = notebook(
+        Set="""
+        def Set(X, m):
+            from kmeans_em_lab.reference.kmeans import assign
+            return assign(X, m)
+        """
+    )
+    assert failing(ns) == {"Set"}
+    assert "kmeans_em_lab" in verdicts(ns)["Set"]
+
+
+def test_monkeypatched_numpy_fails_the_check(monkeypatch):
+    ns = notebook()
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    found = verdicts(ns)
+    assert all("numpy.allclose" in message for message in found.values())
+
+
+def test_a_patched_recorder_is_refused(monkeypatch):
+    from lab3_kernel import capture
+
+    ns = notebook(Set="def Set(X, m):\n    return {}, 0.0\n")
+    monkeypatch.setattr(capture, "call", lambda *a, **k: ({}, capture.CallReport()))
+    assert "lab3_kernel.capture.call" in verdicts(ns)["Set"]
+
+
+def test_the_verdict_comes_from_the_record_not_from_the_kernel():
+    """Whatever the kernel claims, only results that pass the check earn the cell."""
+    ns = notebook(Set="def Set(X, m):\n    return {}, 0.0\n")
+    honest = record_in_process("Set", ns)
+    assert judge("Set", honest)
+    assert judge("Set", {**honest, "refused": ""})  # claiming no refusal changes nothing
+    assert "no record" in judge("Set", None)
+    assert "no record" in judge("Set", {**honest, "check": "Update"})
+    cut = {**honest, "outcomes": honest["outcomes"][:2]}
+    assert "no record of the call" in judge("Set", cut)
+    good = record_in_process("Set", notebook())
+    assert judge("Set", good) == ""
+    forged = {**good, "outcomes": [{**o, "result": {"opaque": "x", "repr": "1"}}
+                                   for o in good["outcomes"]]}  # fmt: skip
+    assert judge("Set", forged)
+
+
+def test_a_missing_function_is_reported_by_name():
+    ns = notebook()
+    del ns["EM_step"]
+    assert "EM_step is not defined" in verdicts(ns)["EM_step"]
+
+
+def test_checks_restore_the_students_helpers():
+    ns = notebook()
+    student_set = ns["Set"]
+    run_hidden_checks("K_Means", ns)
+    assert ns["Set"] is student_set

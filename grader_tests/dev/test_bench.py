@@ -1,0 +1,519 @@
+"""The benchmark's cheap parts in a reduced form: well-formed tables, equal results.
+
+Only shapes and equalities are asserted here, never timings: speed is measured
+by ``make bench`` (lab3_dev/bench), not by tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+
+import nbformat
+import pytest
+
+from kmeans_em_lab.course import paths
+from lab3_dev.bench import _parts, cells, course, machine, reference
+from lab3_dev.bench.report import Section, Table, parse_tables, render
+from lab3_dev.bench.timing import loadavg
+
+
+def _well_formed(section: Section) -> list[list[list[str]]]:
+    """The section's tables, read back from the rendered Markdown."""
+    text = render(machine.header(loadavg()), [section])
+    tables = parse_tables(text)
+    assert len(tables) == 1 + 1 + len(section.tables)  # machine, goals, the section's own
+    for rows in tables:
+        assert len(rows) >= 2, rows  # a header and at least one row
+        assert all(cell for cell in rows[0]), rows[0]
+    return tables
+
+
+@pytest.fixture(scope="module")
+def part3() -> Section:
+    return reference.run(kmeans_rounds=2, em_rounds=1, starts=2)
+
+
+def test_part3_compares_equal_results(part3):
+    kmeans_cmp, em_cmp = part3.data["comparisons"]
+    assert kmeans_cmp.difference <= reference.KMEANS_REL
+    assert em_cmp.difference < reference.EM_ABS
+    for comparison in (kmeans_cmp, em_cmp):
+        assert comparison.starts == 2
+        assert comparison.reference_iters > 0 and comparison.sklearn_iters > 0
+        assert set(comparison.times) == set(reference.THREADS)
+        for ref_times, sk_times in comparison.times.values():
+            assert len(ref_times) == len(sk_times) > 0
+
+
+def test_part3_table_is_well_formed(part3):
+    tables = _well_formed(part3)
+    own = tables[-1]
+    assert own[0][0] == "algorithm"
+    assert len(own) - 1 == 2 * len(reference.THREADS)  # two algorithms x threads settings
+    assert [g.met is not None for g in part3.goals] == [True, True]
+
+
+def test_part3_refuses_to_time_different_results(gmm, monkeypatch):
+    monkeypatch.setattr(reference, "EM_ABS", 0.0)  # no two fits agree to 0
+    with pytest.raises(reference.NotEqual):
+        reference.compare_em(gmm.X, reference.em_starts(gmm.X, 1), rounds=1)
+
+
+@pytest.fixture(scope="module")
+def part4() -> Section:
+    costs = cells.measure(
+        ref_passes=1,
+        orig_passes=0,
+        kernel_ref_passes=0,
+        kernel_orig_passes=0,
+        slow_correct_passes=0,
+    )
+    return cells.section(costs)
+
+
+def test_part4_covers_every_graded_cell_and_the_reference_passes(part4):
+    costs = part4.data["costs"]
+    graded = [c.id for c in costs.cells if c.points is not None]
+    assert graded and set(graded) <= set(part4.data["rows"])
+    assert costs.reference.errors == {}, "the source solution must pass every test cell"
+    assert set(costs.reference.passes[0]) == {c.id for c in costs.cells}
+
+
+def test_part4_table_is_well_formed(part4):
+    tables = _well_formed(part4)
+    own = tables[-1]
+    assert own[0][:3] == ["cell", "points", "limit"]
+    assert {row[0] for row in own[1:]} >= {"test_EM_hidden", "em_run", "kmeans_run"}
+    column = own[0].index("verdict")
+    verdicts = {row[column].split(":")[0] for row in own[1:]}
+    assert verdicts <= {"ok", "ok (under 2x the original lab)", "TOO LOW"}
+
+
+@pytest.mark.slow
+def test_part4_times_the_original_lab_too():
+    costs = cells.measure(
+        ref_passes=1,
+        orig_passes=1,
+        kernel_ref_passes=0,
+        kernel_orig_passes=0,
+        cap=10.0,
+        slow_correct_passes=0,
+    )
+    section = cells.section(costs)
+    _well_formed(section)
+    assert costs.original.median("em_run") is not None
+    assert "test_Update_public" in costs.original.errors  # its Update gives nan
+
+
+def test_scratch_copies_are_distinct_files_with_the_same_code(tmp_path):
+    examples, _ = course.collect_examples(paths.course_root(), tmp_path / "examples")
+    scratch = course.copy_course(paths.course_root(), tmp_path / "course")
+    students = course.add_submissions(scratch, examples, len(examples) + 2)
+    notebooks = [scratch / "submitted" / s / paths.ASSIGNMENT / paths.NOTEBOOK for s in students]
+    digests = {hashlib.sha256(nb.read_bytes()).hexdigest() for nb in notebooks if nb.exists()}
+    assert len(digests) == sum(nb.exists() for nb in notebooks)
+    first, again = notebooks[0], notebooks[len(examples)]  # two copies of one example
+    code = [
+        [c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code"]
+        for p in (first, again)
+    ]
+    assert code[0] == code[1]
+    assert (scratch / "data").is_dir() and (scratch / "nbgrader_config.py").is_file()
+
+
+def test_tables_with_ragged_rows_are_rejected():
+    table = Table(["a", "b"])
+    table.add(1, "x | y")  # a pipe in a cell is escaped
+    assert parse_tables(table.markdown()) == [[["a", "b"], ["1", "x \\| y"]]]
+    with pytest.raises(ValueError):
+        table.add(1, 2, 3)
+    with pytest.raises(ValueError):
+        parse_tables("| a | b |\n| --- | --- |\n| 1 |\n")
+
+
+def test_parts_argument():
+    assert _parts("4,3") == ("3", "4")
+    assert _parts("0,1") == ("1a", "1b", "1c")  # 1 is all of part 1's pieces
+    assert _parts("1b,5") == ("1b", "5")
+    assert _parts("0") == ()
+    with pytest.raises(argparse.ArgumentTypeError):
+        _parts("1d")
+
+
+def test_an_endless_cell_is_stopped_at_its_cap_and_the_pass_goes_on(tmp_path):
+    endless = cells.Cell("loop", "loop", "while True:\n    pass", None, limit=30.0)
+    after = cells.Cell("after", None, "x = 1", None, limit=30.0)
+    timings = cells.Timings()
+    cells.run_in_process([endless, after], tmp_path, timings, cap=0.3)
+    assert timings.timed_out == {"loop": 0.3}
+    assert timings.passes[0]["loop"] >= 0.3 and "after" in timings.passes[0]
+    cells.run_in_process([endless, after], tmp_path, timings, cap=0.3)  # not run again
+    assert timings.passes[1]["loop"] == 0.3
+
+
+def _run(label, seconds, tmp_path, scores=None):
+    from lab3_dev.bench import grading
+
+    run = grading.Run(label, seconds, 0, tmp_path / "log", (0.0, 0.0, 0.0))
+    run.scores = dict(scores or {})
+    return run
+
+
+def _goal(section, text):
+    (goal,) = [g for g in section.goals if text in g.name]
+    return goal
+
+
+def test_part1_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
+    """The goals' runs go every round, the other worker counts only in the first:
+    each speed-up must use nbgrader's time of the same round, and the sandbox's cost
+    the --no-sandbox run of the same round."""
+    from lab3_dev.bench import grading
+
+    scores = {"b00-ada_correct": 100.0, "b01-grace_original": 42.5}
+    runs = {
+        "nbgrader": [_run("nbgrader", s, tmp_path, scores) for s in (100.0, 120.0, 80.0)],
+        "w2": [_run("w2", s, tmp_path, scores) for s in (50.0, 40.0, 50.0)],
+        "w2-no-sandbox": [_run("w2 plain", s, tmp_path, scores) for s in (40.0, 40.0, 50.0)],
+        "w1": [_run("w1", 80.0, tmp_path, scores)],
+        "w4": [_run("w4", 40.0, tmp_path, scores)],
+        "s3": [_run("s3", 50.0, tmp_path, scores)],
+    }
+    examples = [course.Example("ada_correct", tmp_path)]
+    section = grading._throughput_section(runs, 2, ["b00-ada_correct"] * 4, examples, "test")
+    speedups = section.data["speedups"]
+    assert speedups["w2"] == pytest.approx(2.0)  # median of 2.0, 3.0, 1.6
+    assert speedups["w2-no-sandbox"] == pytest.approx(2.5)  # median of 2.5, 3.0, 1.6
+    assert speedups["w1"] == pytest.approx(1.25)  # 100 / 80, round 1 only
+    assert speedups["w4"] == pytest.approx(2.5)
+    assert speedups["s3"] == pytest.approx(2.0)  # on the dask scheduler, round 1 only
+    assert section.data["sandbox_cost"] == pytest.approx(1.0)  # median of 1.25, 1.0, 1.0
+    assert _goal(section, "vs sequential nbgrader").met is False  # 2.0 < 2.3
+    pool = _goal(section, "no loss against the earlier process pool (4 submissions")
+    assert pool.met is True and "0.99x" in pool.measured  # the pool's recorded quick figure
+    sandbox = _goal(section, "sandbox costs at most 10% (part 1a, default workers")
+    assert sandbox.met is True and sandbox.target.startswith(f"<= {grading.SANDBOX_COST_GOAL:.2f}x")
+    assert len(section.goals) == 3
+    tables = _well_formed(section)
+    main, cost = tables[2], tables[3]
+    assert main[0][:4] == ["command", "workers", "sandbox", "runs"]
+    assert [row[1:4] for row in main[1:]] == [
+        ["1 (sequential)", "-", "3"],
+        ["1", "on", "1"],
+        ["2", "on", "3"],
+        ["2", "off", "3"],
+        ["3", "on", "1"],
+        ["4", "on", "1"],
+    ]
+    assert "--no-sandbox" in main[4][0]
+    assert "--scheduler" in main[5][0]
+    assert cost[0][0] == "pipeline" and "ratio sandbox / no-sandbox" in cost[0]
+    (row,) = cost[1:]
+    assert row[cost[0].index("pairs")] == "3"
+    assert row[cost[0].index("ratio sandbox / no-sandbox")] == "1.00x"
+    assert row[cost[0].index("scores sandbox vs no-sandbox")] == "; ".join(["identical"] * 3)
+
+
+def test_the_sandbox_goal_fails_when_scores_differ_or_it_costs_too_much(tmp_path):
+    from lab3_dev.bench import grading
+
+    same, other = {"s": 10.0}, {"s": 9.0}
+    section = Section("t")
+    grading._sandbox_cost(
+        section, 1, "x", [_run("a", 10.0, tmp_path, same)], [_run("b", 10.0, tmp_path, other)]
+    )
+    assert section.goals[-1].met is False and "scores differ" in section.goals[-1].measured
+    grading._sandbox_cost(
+        section, 1, "x", [_run("a", 12.0, tmp_path, same)], [_run("b", 10.0, tmp_path, same)]
+    )
+    assert section.goals[-1].met is False and section.goals[-1].measured == "1.20x"
+    grading._sandbox_cost(section, 1, "x", [], [])
+    assert section.goals[-1].met is None  # not measured
+
+
+def test_part2_compares_the_sandboxed_pipeline_with_the_floor_and_no_sandbox(tmp_path):
+    from lab3_dev.bench import grading
+
+    scores = {"b00-ada_correct": 100.0}
+
+    def runs_of(label, times):
+        return [_run(label, t, tmp_path, scores) for t in times]
+
+    runs = {
+        "floor": runs_of("floor", (10.0, 10.0, 10.0)),
+        "pipeline": runs_of("pipeline", (12.0, 13.0, 11.0)),
+        "pipeline-no-sandbox": runs_of("plain", (11.0, 12.0, 11.0)),
+        "nbgrader": runs_of("nbgrader", (14.0, 14.0, 14.0)),
+    }
+    section = grading._overhead_section(runs, course.Example("ada_correct", tmp_path), "test")
+    ratios = section.data["ratios"]
+    assert ratios["pipeline"] == pytest.approx(1.2)  # the goal: the sandboxed pipeline
+    assert ratios["pipeline-no-sandbox"] == pytest.approx(1.1)
+    assert ratios["sandbox"] == pytest.approx(13.0 / 12.0)  # median of 12/11, 13/12, 11/11
+    assert _goal(section, "pipeline (sandboxed) vs executing it").met is True
+    assert _goal(section, "sandbox costs at most 10% (part 2, one submission)").met is True
+    assert len(section.goals) == 2
+    tables = _well_formed(section)
+    main, cost = tables[2], tables[3]
+    assert [row[0] for row in main[1:]] == [
+        "jupyter nbconvert --execute (floor)",
+        "python -m kmeans_em_lab grade --workers 1 (one submission, sandboxed)",
+        "the same with --no-sandbox",
+        "nbgrader autograde lab3 --student S",
+    ]
+    assert [row[4] for row in main[1:]] == ["1.00x", "1.20x", "1.10x", "1.40x"]
+    (row,) = cost[1:]
+    assert row[0] == "one submission" and row[cost[0].index("pairs")] == "3"
+
+
+def test_a_run_of_some_parts_keeps_the_others_sections(tmp_path):
+    """--parts 1,2 rewrites parts 1 and 2 only: parts 3-5 stay, marked, goals included."""
+    from lab3_dev.bench import report
+
+    def section(title, goal, measured):
+        sec = Section(title, "intro")
+        sec.table("", ["a", "b"]).add(1, 2)
+        sec.goals.append(report.Goal(goal, measured, "x", True))
+        return sec
+
+    earlier = render(
+        machine.header(loadavg(), command="python -m kmeans_em_lab bench"),
+        [section("1. One", "1. goal one", "old"), section("3. Three", "3. goal three", "3x")],
+    )
+    kept, described = report.earlier_sections(earlier, (1, 2))
+    assert [s.title for s in kept] == ["3. Three"]
+    assert "python -m kmeans_em_lab bench" in described
+    (goal,) = kept[0].goals
+    assert (goal.name, goal.measured, goal.met, goal.run) == (
+        "3. goal three",
+        "3x",
+        True,
+        "earlier run",
+    )
+    again = render(machine.header(loadavg()), [section("1. One", "1. goal one", "new"), *kept])
+    tables = parse_tables(again)
+    goals = tables[1]
+    assert goals[0] == report.GOAL_COLUMNS
+    assert [row[0] for row in goals[1:]] == ["1. goal one", "3. goal three"]
+    assert [row[-1] for row in goals[1:]] == ["this run", "earlier run"]
+    assert again.count(report.KEPT_MARK) == 1
+    kept_twice, _ = report.earlier_sections(again, (1,))
+    assert kept_twice[0].intro.count(report.KEPT_MARK) == 1  # marked once, not per run
+
+
+def test_a_run_of_one_piece_of_part_1_keeps_the_other_pieces(tmp_path):
+    """--parts 1b rewrites 1b only: 1a stays with its own goals, not 1b's."""
+    from lab3_dev.bench import report
+
+    def section(title, goal):
+        sec = Section(title, "intro")
+        sec.table("", ["a", "b"]).add(1, 2)
+        sec.goals.append(report.Goal(goal, "x", "y", True))
+        return sec
+
+    earlier = render(
+        machine.header(loadavg(), command="python -m kmeans_em_lab bench --parts 1"),
+        [section("1a. Throughput", "1a. goal a"), section("1b. Floor", "1b. goal b")],
+    )
+    kept, _ = report.earlier_sections(earlier, ("1b",))
+    assert [s.title for s in kept] == ["1a. Throughput"]
+    assert [g.name for g in kept[0].goals] == ["1a. goal a"]
+    # an older file's bare "1. ..." section is part 1 as a whole: replaced by any piece
+    old = render(machine.header(loadavg()), [section("1. Throughput", "1. goal")])
+    assert report.earlier_sections(old, ("1c",))[0] == []
+    assert [s.title for s in report.earlier_sections(old, ("2",))[0]] == ["1. Throughput"]
+
+
+def _timed_notebook(path, spans):
+    nb = nbformat.v4.new_notebook()
+    for i, (busy, idle) in enumerate(spans):
+        cell = nbformat.v4.new_code_cell("x = 1", id=f"c{i}")
+        cell.metadata["execution"] = {
+            "iopub.status.busy": f"2026-12-02T00:00:{busy:09.6f}Z",
+            "iopub.status.idle": f"2026-12-02T00:00:{idle:09.6f}Z",
+        }
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.v4.new_markdown_cell("text"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def test_part1b_reads_the_cells_time_from_the_notebooks_timestamps(tmp_path):
+    from lab3_dev.bench import floor
+
+    folder = tmp_path / "autograded" / "b00-ada" / paths.ASSIGNMENT
+    _timed_notebook(folder / paths.NOTEBOOK, [(1.0, 1.5), (2.0, 4.25)])
+    assert floor.cell_seconds(folder / paths.NOTEBOOK) == pytest.approx(2.75)
+    assert floor.notebooks_cell_seconds(tmp_path) == {"b00-ada": pytest.approx(2.75)}
+    assert floor.cell_seconds(tmp_path / "missing.ipynb") is None
+
+
+def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
+    from lab3_dev.bench import floor
+
+    scores = {f"b0{i}-ada": 100.0 for i in range(4)}
+    nbgrader = [_run("nbgrader", s, tmp_path, scores) for s in (40.0, 44.0)]
+    for run in nbgrader:
+        run.cells = {s: 4.0 for s in scores}  # 16 s in cells
+    pipe = [_run("pipeline", s, tmp_path, scores) for s in (20.0, 30.0)]
+    kernel = [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]  # floors (16 + 4) / 2 = 10, (16 + 8) / 2 = 12
+    dispatch = [{"start": 5.0, "run": 0.4, "close": 3.0, "slots": 4, "statuses": ["graded"]}]
+    for run in nbgrader:
+        run.sampler, run.cpu = FakeSampler(kernel=18.0, command=20.0), 40.0
+    for run in pipe:
+        run.sampler, run.cpu = FakeSampler(kernel=24.0, worker=12.0, command=4.0), 42.0
+    runs = {"nbgrader": nbgrader, "kernel": kernel, "pipeline": pipe, "dispatch": dispatch}
+    section = floor.section(runs, "ada", "test", 4, 4, 2, bundle_seconds=3.0)
+    assert section.data["floors"] == pytest.approx([10.0, 12.0])
+    assert section.data["ratio"] == pytest.approx((2.0 + 2.5) / 2)  # per-round ratios
+    goal = _goal(section, "the floor (4 correct submissions)")
+    assert goal.met is False and goal.measured == "2.25x"
+    assert _goal(section, "scheduling overhead per submission").measured == "100 ms"
+    tables = _well_formed(section)
+    main = tables[2]
+    assert [row[0].split(":")[0] for row in main[1:]] == [
+        "floor",
+        "nbgrader autograde lab3 (sequential)",
+        "make grade --force (4 workers, sandboxed)",
+    ]
+    assert main[3][main[0].index("scores vs nbgrader")] == "identical; identical"
+    cpu, beyond = tables[4], tables[5]
+    assert [row[0] for row in cpu[1:]] == ["nbgrader autograde lab3", "make grade --force"]
+    assert cpu[2][cpu[0].index("others (sandbox launchers, ...)")] == "2 s"
+    for row, wall in zip(section.data["beyond"], (20.0, 30.0), strict=True):
+        parts = [row[k] for k in floor.BEYOND[:-1]]
+        assert sum(parts) == pytest.approx(wall)  # the lines add up to the wall time
+    assert [r[0] for r in beyond[1:]] == list(floor.BEYOND)
+    assert beyond[1][1] == "12 s"  # the kernels' 24 s of CPU on 2 cores
+
+
+class FakeSampler:
+    def __init__(self, **cpu):
+        self._cpu = cpu
+
+    def cpu(self, role):
+        return self._cpu.get(role, 0.0)
+
+
+def test_the_results_file_is_well_formed_and_has_every_goal():
+    """bench/results.md as committed: tables parse, and every goal of parts 1-5 is there."""
+    from lab3_dev.bench import report
+
+    text = (paths.course_root() / "bench" / "results.md").read_text()
+    tables = parse_tables(text)
+    for rows in tables:
+        assert len(rows) >= 2 and all(rows[0]), rows
+    goals = tables[1]
+    assert goals[0] == report.GOAL_COLUMNS
+    names = [row[0] for row in goals[1:]]
+    for expected in (
+        "1a. make grade (local Dask, default workers",
+        "1a. no loss against the earlier process pool",
+        "1a. sandbox costs at most 10% (part 1a, default workers",
+        "1b. make grade --force / the floor",
+        "1b. Dask's scheduling overhead per submission",
+        "1c. where a worker's time goes",
+        "2. one submission through the pipeline (sandboxed) vs executing it",
+        "2. sandbox costs at most 10% (part 2, one submission)",
+        "3. reference K-Means",
+        "3. reference EM",
+        "4. every time limit",
+        "5. peak RSS",
+    ):
+        assert sum(name.startswith(expected) for name in names) == 1, (expected, names)
+    titles = [title for title, _ in report.split_sections(text)]
+    assert titles[:2] == ["Machine", "Goals"]
+    assert [t.split(".")[0] for t in titles[2:]] == ["1a", "1b", "1c", "2", "3", "4", "5"]
+
+
+def test_processes_are_classified_kernels_workers_launchers():
+    from lab3_dev.bench import memory
+
+    class Proc:
+        def __init__(self, pid, *argv):
+            self.pid, self.argv = pid, list(argv)
+
+        def cmdline(self):
+            return self.argv
+
+    kernel = ["/venv/bin/python", "-m", "ipykernel_launcher", "-f", "k.json"]
+    assert memory.classify(Proc(2, *kernel), 1) == "kernel"
+    for launcher in ("/usr/bin/prlimit", "/usr/bin/bwrap", "/bin/sh"):
+        assert memory.classify(Proc(3, launcher, "--", *kernel), 1) == "other"
+    assert memory.classify(Proc(1, *kernel), 1) == "command"
+    forked = [
+        "/venv/bin/python",
+        "-B",
+        "-c",
+        "from multiprocessing.forkserver import main; main(3)",
+    ]
+    spawned = [
+        "/venv/bin/python",
+        "-c",
+        "from multiprocessing.spawn import spawn_main; spawn_main()",
+    ]
+    tracker = [
+        "/venv/bin/python",
+        "-c",
+        "from multiprocessing.resource_tracker import main;main(9)",
+    ]
+    assert memory.classify(Proc(4, *forked), 1) == "worker"  # the local cluster's workers
+    assert memory.classify(Proc(5, *spawned), 1) == "worker"  # a spawned worker
+    assert memory.classify(Proc(6, *tracker), 1) == "other"
+
+
+def test_part1c_section_from_profiled_files_is_well_formed(tmp_path):
+    """The 1c section from a profiled run's files (here a stand-in profile) and the what-if."""
+    import cProfile
+    import json
+
+    from lab3_dev.bench import grading, profile
+
+    for student in ("b00-ada", "b01-ada"):
+        profiler = cProfile.Profile()
+        profiler.runcall(sum, range(1000))
+        profiler.dump_stats(tmp_path / f"worker-{student}.prof")
+        info = {"wall": 2.0, "cpu": 1.0, "first": True, "pid": 1, "bytes": 10}
+        (tmp_path / f"worker-{student}.json").write_text(json.dumps(info))
+    steps = [["release check", 1.0, 1.5], ["saving one result", 5.0, 5.5]]
+    driver = {"entered": 1.0, "done": 9.0, "steps": steps, "exit": 0}
+    (tmp_path / "driver.json").write_text(json.dumps(driver))
+    run = grading.Run("profiled", 10.0, 0, tmp_path / "log", (0.0, 0.0, 0.0))
+    section = profile.section(tmp_path, run, "ada", "test", 4, 2)
+    scores = {"b00-ada": 100.0}
+    plain = [_run("plain", t, tmp_path, scores) for t in (20.0, 32.0)]
+    nbconvert = [_run("nbconvert-page", t, tmp_path, scores) for t in (30.0, 32.0)]
+    for run, cpu in zip(plain + nbconvert, (30.0, 32.0, 40.0, 42.0), strict=True):
+        run.sampler = FakeSampler(worker=cpu)
+    profile._whatif_table(section, {"plain": plain, "nbconvert-page": nbconvert})
+    saved = "10 s less CPU per submission than with nbconvert's (24%"
+    assert any(saved in n for n in section.notes)
+    assert section.data["whatif"]["ratio"] == pytest.approx(1.25)  # median of 1.5 and 1.0
+    tables = _well_formed(section)
+    phases, driver_steps, whatif = tables[2], tables[3], tables[4]
+    assert [row[0] for row in phases[1 : len(profile.PHASES) + 1]] == [p for p, _ in profile.PHASES]
+    assert [row[0] for row in driver_steps[1:]][1:3] == ["release check", "saving one result"]
+    assert whatif[2][whatif[0].index("scores")] == "identical; identical"
+
+
+def test_the_what_if_job_makes_the_feedback_with_nbconvert_s_exporter(monkeypatch):
+    from pathlib import Path
+
+    from kmeans_em_lab.course import paths
+    from kmeans_em_lab.pipeline import grader, settings
+    from lab3_dev.bench import profile
+
+    base = paths.Course.at().load_config()
+    pipeline_config = settings.grading_config
+    monkeypatch.setattr(settings, "grading_config", pipeline_config)  # put back after the test
+    monkeypatch.setattr(grader, "grading_config", grader.grading_config)
+    monkeypatch.setattr(
+        grader,
+        "grade_submission",
+        lambda *args: grader.grading_config(base, sandbox=True, scratch=Path("/x")),
+    )
+    config = profile.nbconvert_page_job(None, None, None)
+    assert config.GenerateFeedback.exporter_class == "nbconvert.exporters.HTMLExporter"
+    own = pipeline_config(base, sandbox=True, scratch=Path("/x"))
+    assert own.GenerateFeedback.exporter_class.endswith("feedback_page.FeedbackExporter")

@@ -1,0 +1,218 @@
+"""Collecting submissions: an LMS download (``make collect ZIP=...``) and nbgrader's exchange.
+
+- ``nbgrader_config.py``'s ``FileNameCollectorPlugin.named_regexp`` reads the
+  student id from Canvas's and Moodle's file names, and nothing from others.
+- A Canvas/Moodle-style zip, collected into a scratch copy of the course: each
+  good entry becomes ``submitted/<id>/lab3/lab3.ipynb`` (same bytes) with the
+  release's ``data/``, ready for the grader; each bad entry (two notebooks for
+  one student, an unknown name, a non-notebook) gets its line and no folder.
+- Collecting again changes nothing; a different submission for a student
+  already collected is reported and not written, unless ``--force``.
+- For JupyterHub courses, nbgrader's exchange in a local folder:
+  ``release_assignment``, a student's ``fetch_assignment`` and ``submit``,
+  then ``collect`` give the same ``submitted/<student>/lab3/`` layout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from nbgrader.plugins import FileNameCollectorPlugin
+
+from kmeans_em_lab.commands import collect as collect_command
+from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline import intake
+
+ROOT = paths.course_root()
+RELEASE_DIR = ROOT / "release" / paths.ASSIGNMENT
+RELEASE_NB = (RELEASE_DIR / paths.NOTEBOOK).read_bytes()
+
+
+def notebook(tag: str) -> bytes:
+    """The release notebook with one extra cell: a distinct student's work."""
+    nb = json.loads(RELEASE_NB)
+    nb["cells"].append(
+        {
+            "cell_type": "markdown",
+            "id": "note-" + hashlib.sha1(tag.encode()).hexdigest()[:8],
+            "metadata": {},
+            "source": tag,
+        }
+    )
+    return json.dumps(nb, indent=1).encode()
+
+
+def make_zip(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def course(tmp_path) -> Path:
+    """A scratch course: the real nbgrader_config.py and release/, an empty submitted/."""
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(RELEASE_DIR, root / "release" / paths.ASSIGNMENT)
+    (root / "submitted").mkdir()
+    return root
+
+
+def run_collect(course: Path, *downloads: Path, force: bool = False) -> int:
+    args = argparse.Namespace(
+        downloads=list(downloads), course_root=course, assignment=paths.ASSIGNMENT, force=force
+    )
+    return collect_command.main(args)
+
+
+def students(course: Path) -> list[str]:
+    return intake.discover(course / "submitted", paths.ASSIGNMENT)
+
+
+def assert_ready_to_grade(course: Path, student: str, expected: bytes) -> None:
+    folder = course / "submitted" / student / paths.ASSIGNMENT
+    assert (folder / paths.NOTEBOOK).read_bytes() == expected
+    for name in paths.DATA_FILES:
+        assert (folder / "data" / name).read_bytes() == (RELEASE_DIR / "data" / name).read_bytes()
+    inspected = intake.inspect(student, folder, paths.NOTEBOOK)
+    assert inspected.problem is None and inspected.flags == [], inspected
+    assert inspected.notebook == folder / paths.NOTEBOOK
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("smithjohn_12345_6789012_lab3.ipynb", ("12345", "lab3.ipynb")),
+        ("smithjohn_LATE_12345_6789012_lab3-1.ipynb", ("12345", "lab3-1.ipynb")),
+        ("smithjohn_late_12345_6789012_lab3.ipynb", ("12345", "lab3.ipynb")),
+        ("smithjohn_12345_6789012_my_lab_3.ipynb", ("12345", "my_lab_3.ipynb")),
+        ("John Smith_12345_assignsubmission_file_lab3.ipynb", ("12345", "lab3.ipynb")),
+        ("Jean-Luc O'Neil_678_assignsubmission_file_lab3.ipynb", ("678", "lab3.ipynb")),
+        ("John Smith_12345_assignsubmission_file_/lab3.ipynb", ("12345", "lab3.ipynb")),
+        ("lab3.ipynb", None),
+        ("random_notes.ipynb", None),
+        ("smith_john_lab3.ipynb", None),
+    ],
+)
+def test_named_regexp_reads_canvas_and_moodle_names(name, expected):
+    regexp = paths.Course.at(ROOT).load_config().FileNameCollectorPlugin.named_regexp
+    plugin = FileNameCollectorPlugin(named_regexp=regexp)
+    info = plugin.collect(f"/scratch/downloaded/lab3/extracted/submissions_2024_1/{name}")
+    assert ((info["student_id"], info["file_id"]) if info else None) == expected
+
+
+def test_lms_download_is_collected_and_bad_entries_are_reported(course, tmp_path, capsys):
+    good = {
+        "12345": "smithjohn_12345_6789012_lab3.ipynb",
+        "23456": "doejane_LATE_23456_6789013_lab3-1.ipynb",  # Canvas: late, resubmitted
+        "34567": "John Smith_34567_assignsubmission_file_lab3.ipynb",  # Moodle
+        "34568": "Ann Roe_34568_assignsubmission_file_/Lab 3 final.ipynb",  # Moodle, in folders
+    }
+    bad = {
+        "leeann_45678_6789014_lab3.ipynb": "45678: 2 notebooks",
+        "leeann_45678_6789014_lab3 (copy).ipynb": "45678: 2 notebooks",
+        "lab3_final.ipynb": "lab3_final.ipynb: unknown file name",
+        "kimbob_56789_6789015_lab3.py": "(student 56789): not a notebook",
+    }
+    entries = {name: notebook(student) for student, name in good.items()}
+    entries.update({name: notebook(name) for name in bad})
+    entries["__MACOSX/._smithjohn_12345_6789012_lab3.ipynb"] = b"\x00\x05"  # macOS junk
+    download = make_zip(tmp_path / "submissions.zip", entries)
+
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == sorted(good)
+    for student, name in good.items():
+        assert_ready_to_grade(course, student, notebook(student))
+        assert (
+            f"collected  {student}: submitted/{student}/lab3/lab3.ipynb + data "
+            f"(from submissions/{name})" in out
+        )
+    skipped = [line for line in out.splitlines() if line.startswith("SKIPPED")]
+    assert len(skipped) == 3, out
+    for name, reason in bad.items():
+        assert any(reason in line and name in line for line in skipped), (name, out)
+    assert "collected 4 submission(s)" in out and "3 skipped" in out
+    assert "MACOSX" not in out
+
+
+def test_collecting_again_overwrites_nothing_silently(course, tmp_path, capsys):
+    name = "smithjohn_12345_6789012_lab3.ipynb"
+    first = make_zip(tmp_path / "first.zip", {name: notebook("first")})
+    assert run_collect(course, first) == collect_command.EXIT_OK
+    target = course / "submitted" / "12345" / "lab3" / "lab3.ipynb"
+    stamp = target.stat().st_mtime_ns
+    capsys.readouterr()
+
+    assert run_collect(course, first) == collect_command.EXIT_OK  # the same download again
+    assert "unchanged  12345" in capsys.readouterr().out
+    assert target.stat().st_mtime_ns == stamp
+
+    second = make_zip(tmp_path / "second.zip", {name: notebook("second")})
+    assert run_collect(course, second) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert "SKIPPED    12345: submitted/12345/lab3/ holds a different submission" in out
+    assert "--force" in out
+    assert target.read_bytes() == notebook("first") and target.stat().st_mtime_ns == stamp
+
+    assert run_collect(course, second, force=True) == collect_command.EXIT_OK
+    assert "replacing the earlier submission" in capsys.readouterr().out
+    assert_ready_to_grade(course, "12345", notebook("second"))
+
+
+def test_missing_download_or_regexp_is_a_setup_error(course, tmp_path, capsys):
+    assert run_collect(course, tmp_path / "nothing.zip") == collect_command.EXIT_SETUP
+    assert "nothing.zip: no such file" in capsys.readouterr().err
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + "\nc.FileNameCollectorPlugin.named_regexp = ''\n")
+    download = make_zip(tmp_path / "s.zip", {"a_1_2_lab3.ipynb": notebook("a")})
+    assert run_collect(course, download) == collect_command.EXIT_SETUP
+    assert students(course) == []
+
+
+def nbgrader(app_class, *argv: str, cwd: Path, monkeypatch) -> None:
+    """``nbgrader <command> argv...`` run in ``cwd``, in this process (its start-up is slow)."""
+    monkeypatch.chdir(cwd)
+    app = app_class()
+    app.initialize(list(argv))
+    app.start()
+
+
+def test_jupyterhub_exchange_release_fetch_submit_collect(course, tmp_path, monkeypatch):
+    """nbgrader's exchange, with the course's nbgrader_config.py and a local exchange folder
+    (on a JupyterHub, ``c.Exchange.root`` is a folder every user can reach)."""
+    from nbgrader.apps import CollectApp, FetchAssignmentApp, ReleaseAssignmentApp, SubmitApp
+
+    for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter_home"))
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    exchange = f"--Exchange.root={tmp_path / 'exchange'}"
+    course_id = f"--course={paths.Course.at(ROOT).load_config().CourseDirectory.course_id}"
+    lab = paths.ASSIGNMENT
+
+    # instructor: nbgrader release_assignment lab3
+    nbgrader(ReleaseAssignmentApp, lab, exchange, cwd=course, monkeypatch=monkeypatch)
+    # student alice, in her home: nbgrader fetch_assignment lab3, work, nbgrader submit lab3
+    home = tmp_path / "alice"
+    home.mkdir()
+    nbgrader(FetchAssignmentApp, lab, course_id, exchange, cwd=home, monkeypatch=monkeypatch)
+    work = home / lab / paths.NOTEBOOK
+    assert work.read_bytes() == RELEASE_NB
+    work.write_bytes(notebook("alice's work"))
+    alice = "--CourseDirectory.student_id=alice"  # on a hub: her user name, by default
+    nbgrader(SubmitApp, lab, course_id, exchange, alice, cwd=home, monkeypatch=monkeypatch)
+    # instructor: nbgrader collect lab3
+    nbgrader(CollectApp, lab, exchange, cwd=course, monkeypatch=monkeypatch)
+
+    assert students(course) == ["alice"]
+    assert_ready_to_grade(course, "alice", notebook("alice's work"))
+    assert (course / "submitted" / "alice" / lab / "timestamp.txt").is_file()

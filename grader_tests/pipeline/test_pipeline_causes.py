@@ -1,0 +1,258 @@
+"""Why points were lost, from judging to the class: kmeans_em_lab/pipeline/causes.py and
+pictures.py, and ``JudgeRecords`` writing both into the autograded notebook.
+
+Notebooks are built in memory (``pipeline_fixtures.judged_notebooks``): no
+kernel runs.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from nbformat.notebooknode import NotebookNode
+from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook, solution
+
+from kmeans_em_lab.checks import record_in_process
+from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline import causes, pictures
+from kmeans_em_lab.pipeline.execute import NOT_RUN, error_output
+from kmeans_em_lab.pipeline.limit_bytes import note
+from kmeans_em_lab.pipeline.prepare import Layout
+
+
+def stream(text: str, name: str = "stdout") -> NotebookNode:
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+# -- JudgeRecords writes the causes ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def judged_notebook() -> NotebookNode:
+    """Six graded cells: passing, failing a hidden check, failing in the kernel, stopped at
+    the time limit, not run, and a graded cell without a check that raised NameError."""
+    bad_update = notebook("bug_mutates_input")
+    markdown = nbformat.v4.new_markdown_cell("notes")
+    markdown.metadata["lab3"] = {"causes": [{"code": "kernel_died", "message": "planted"}]}
+    planted = graded("test_Set_hidden", hidden("Set"), 10)
+    planted.metadata["lab3"] = {"causes": [{"code": "time_limit", "message": "<b>planted</b>"}]}
+    timeout = [error_output("KeyboardInterrupt", ""), error_output("CellTimeoutError", "")]
+    cells = [
+        markdown,
+        planted,
+        graded("test_Update_hidden", hidden("Update"), 10),
+        graded("test_EM_step_public", "import lab3_kernel\n"
+               'lab3_kernel.record_public("EM_step", globals())\nEM_step(1, 2, 3, 4)\n', 6,
+               [error_output("NotImplementedError", "")]),
+        graded("test_EM_hidden", hidden("EM"), 20, timeout),
+        graded("test_K_Means_hidden", hidden("K_Means"), 10,
+               [error_output(NOT_RUN, "not run: the kernel died in cell test_EM_hidden")]),
+        graded("test_add_public", "assert add(1, 2) == 3\n", 1,
+               [stream("x" * 10 + note(10)), error_output("NameError", "name 'add' is undefined")]),
+    ]  # fmt: skip
+    records = {
+        1: ("Set", record_in_process("Set", notebook())),
+        2: ("Update", record_in_process("Update", bad_update)),
+        3: ("public:EM_step", {"check": "public:EM_step", "refused": "", "outcomes": [
+            {"label": "call 1 of EM_step", "error": "NotImplementedError: "}]}),
+    }  # fmt: skip
+    return judged(cells, records)
+
+
+def test_a_passing_cell_gets_no_cause_and_planted_causes_are_removed(judged_notebook):
+    markdown, passing = judged_notebook.cells[:2]
+    assert "lab3" not in markdown.metadata and "lab3" not in passing.metadata
+    assert passing.outputs == []
+
+
+def test_a_failed_check_gets_its_verdict_and_its_causes(judged_notebook):
+    cell = judged_notebook.cells[2]
+    assert [o.ename for o in cell.outputs] == ["AssertionError"]
+    (entry,) = cell.metadata["lab3"]["causes"]
+    assert entry["code"] == "input_modified" and "modified its input `m`" in entry["message"]
+    assert entry["message"] in cell.outputs[0].evalue
+
+
+def test_a_cell_that_failed_in_the_kernel_keeps_its_error_and_gets_the_judges_cause(
+    judged_notebook,
+):
+    cell = judged_notebook.cells[3]
+    assert [o.ename for o in cell.outputs] == ["NotImplementedError"]
+    assert [e["code"] for e in cell.metadata["lab3"]["causes"]] == ["not_implemented"]
+
+
+def test_the_pipelines_own_failures_have_their_causes(judged_notebook):
+    found = causes.causes(judged_notebook)
+    assert found["test_EM_hidden"] == ["time_limit"]
+    assert found["test_K_Means_hidden"] == ["not_run"]
+    assert found["test_add_public"] == ["not_defined", "output_cut"]
+    assert found["test_Set_hidden"] == []
+
+
+def test_causes_read_the_notebook_as_a_path_a_node_or_json(judged_notebook, tmp_path):
+    path = tmp_path / "lab3.ipynb"
+    nbformat.write(judged_notebook, path)
+    as_dict = nbformat.reads(path.read_text(), as_version=4)
+    assert causes.causes(path) == causes.causes(str(path)) == causes.causes(judged_notebook)
+    assert causes.causes(dict(as_dict)) == causes.causes(judged_notebook)
+
+
+def test_a_notebook_graded_before_causes_existed_is_classified_when_read(judged_notebook):
+    old = nbformat.from_dict(judged_notebook)
+    for cell in old.cells:
+        cell.metadata.pop("lab3", None)
+    found = causes.causes(old)
+    assert found["test_Update_hidden"] == ["wrong_result"]  # an assertion: no more to say
+    assert found["test_EM_step_public"] == ["not_implemented"]
+    assert found["test_EM_hidden"] == ["time_limit"]
+
+
+# -- per function, per class ---------------------------------------------------------------------
+
+LAYOUT = Layout(
+    cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0), ("test_EM_public", 5.0),
+           ("test_EM_hidden", 20.0)],
+    functions=["Set", "EM"],
+)  # fmt: skip
+
+
+def cause(code: str, cell: str = "", message: str = "m") -> causes.Cause:
+    return causes.Cause(code, message, cell)
+
+
+def test_a_functions_causes_drop_the_fallbacks_when_something_says_more():
+    per_cell = {
+        "test_Set_public": [cause("wrong_result", "test_Set_public")],
+        "test_Set_hidden": [cause("clusters_not_dict", "test_Set_hidden"),
+                            cause("wrong_result", "test_Set_hidden")],
+        "test_EM_public": [cause("kernel_died", "test_EM_public")],
+        "test_EM_hidden": [cause("not_run", "test_EM_hidden")],
+    }  # fmt: skip
+    found = causes.by_function(per_cell, LAYOUT.functions)
+    assert [c.code for c in found["Set"]] == ["clusters_not_dict"]
+    assert [c.code for c in found["EM"]] == ["kernel_died"]
+    only = causes.by_function({"test_EM_hidden": [cause("not_run")]}, LAYOUT.functions)
+    assert [c.code for c in only["EM"]] == ["not_run"]
+
+
+def test_causes_are_counted_in_students_per_function_and_cause():
+    found = {
+        "ada": {},
+        "alan": {"EM": [cause("not_implemented", message="EM raised NotImplementedError")]},
+        "grace": {"Set": [cause("wrong_assignment")], "EM": [cause("time_limit")]},
+        "blank": {"Set": [cause("not_implemented")], "EM": [cause("not_implemented")]},
+    }
+    rows = [(r.function, r.code, r.students) for r in causes.count(found, LAYOUT)]
+    assert rows == [
+        ("Set", "not_implemented", 1),
+        ("Set", "wrong_assignment", 1),
+        ("EM", "not_implemented", 2),
+        ("EM", "time_limit", 1),
+    ]
+    assert causes.count(found, LAYOUT)[2].example == "EM raised NotImplementedError"
+    assert causes.csv_field(found["grace"]) == "Set:wrong_assignment; EM:time_limit"
+    assert causes.csv_field({}) == ""
+
+
+def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, tmp_path):
+    folder = tmp_path / "autograded" / "grace" / "lab3"
+    folder.mkdir(parents=True)
+    nbformat.write(judged_notebook, folder / "lab3.ipynb")
+    settings = SimpleNamespace(
+        autograded_dir=lambda s: tmp_path / "autograded" / s / "lab3", notebook="lab3.ipynb"
+    )
+    layout = Layout(cells=[("test_Update_hidden", 10.0), ("test_EM_hidden", 20.0)],
+                    functions=["Update", "EM"])  # fmt: skip
+    table = dict.fromkeys(["grace", "empty", "broken", "absent"])
+    outcomes = {
+        "grace": {"status": "graded"},
+        "empty": {"status": "zero", "message": "no notebook lab3.ipynb in the submission"},
+        "broken": {"status": "failed", "message": "the watchdog stopped it"},
+    }
+    found = causes.read_class(settings, table, layout, outcomes)
+    assert causes.csv_field(found["grace"]) == "Update:input_modified; EM:time_limit"
+    assert causes.csv_field(found["empty"]) == "Update:no_notebook; EM:no_notebook"
+    assert found["empty"]["EM"][0].message == "no notebook lab3.ipynb in the submission"
+    assert causes.csv_field(found["broken"]) == "Update:not_graded; EM:not_graded"
+    assert found["absent"] == {}
+
+
+# -- pictures ------------------------------------------------------------------------------------
+
+
+def test_the_plotted_features_are_the_notebooks():
+    nb = nbformat.read(paths.course_root() / "source" / "lab3" / "lab3.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if c.get("id") == "choose_features"]
+    chosen = {}
+    exec(cell.source, chosen)
+    assert (chosen["x_var"], chosen["y_var"]) == pictures.PLOTTED_FEATURES
+
+
+def test_a_k_means_picture_keeps_the_best_centres_and_draws_them():
+    record = record_in_process("K_Means", notebook("bug_kmeans_one_iteration"))
+    data = pictures.keep("K_Means", record)
+    assert data["kind"] == "kmeans" and len(data["centres"]) == 3
+    png = pictures.draw(data)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 120_000
+
+
+def test_an_em_picture_shows_the_data_set_where_the_fit_is_off():
+    record = record_in_process("EM", notebook("bug_em_loglik_swapped_priors"))
+    data = pictures.keep("EM", record)
+    assert data["kind"] == "em" and data["case"] == 1 and len(data["fit"]) == 5
+    assert pictures.draw(data)[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("check", "record"),
+    [
+        ("K_Means", None),
+        ("K_Means", {"check": "K_Means", "outcomes": "cut"}),
+        ("K_Means", {"check": "K_Means", "outcomes": [{"label": "x", "result": {"nd": "bad"}}]}),
+        ("EM", {"check": "EM", "outcomes": [{"label": "EM(Data['X'])", "error": "boom"}]}),
+        ("Set", {"check": "Set", "outcomes": []}),
+    ],
+)
+def test_no_picture_from_a_record_that_cannot_give_one(check, record):
+    assert pictures.keep(check, record) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"kind": "kmeans", "centres": [[1.0]]}, {"kind": "em", "case": 7, "fit": [0.5] * 5},
+     {"kind": "em", "case": 0, "fit": [2.0, 0, 1, 1, 1]}, {"kind": "other"}],
+)  # fmt: skip
+def test_no_picture_from_numbers_that_do_not_make_one(data):
+    assert pictures.draw(data) is None
+
+
+def test_judging_keeps_the_picture_of_a_failed_k_means(judged_notebook):
+    record = record_in_process("K_Means", notebook("bug_kmeans_one_iteration"))
+    nb = judged([graded("test_K_Means_hidden", hidden("K_Means"), 10)], {0: ("K_Means", record)})
+    meta = nb.cells[0].metadata["lab3"]
+    assert meta["picture"]["kind"] == "kmeans"
+    assert [e["code"] for e in meta["causes"]] == ["distortion_not_final", "stopped_early"]
+
+
+@pytest.mark.parametrize(
+    ("module", "cause"), [("sklearn.cluster", "forbidden_code"), ("pandas", "not_defined")]
+)
+def test_a_function_whose_cell_failed_to_import_forbidden_code_is_forbidden_code(module, cause):
+    definition = solution("K_Means")
+    definition.outputs = [
+        error_output("ModuleNotFoundError", f"No module named '{module}' (not available)")
+    ]
+    refused = {
+        "check": "K_Means",
+        "refused": "K_Means is not defined: run the cell that defines it",
+    }
+    nb = judged([definition, graded("test_K_Means_hidden", hidden("K_Means"), 10)],
+                {1: ("K_Means", refused)})  # fmt: skip
+    (entry,) = nb.cells[1].metadata["lab3"]["causes"]
+    assert entry["code"] == cause
+    if cause == "forbidden_code":
+        assert entry["message"].startswith(
+            "the cell that defines K_Means stopped at ModuleNotFoundError: No module named "
+        )

@@ -1,0 +1,417 @@
+"""The grading pipeline's parts, without running student notebooks.
+
+The Dask dispatcher's watchdog, retry and worker deaths run a real LocalCluster
+with a stand-in job (``pipeline_fixtures.fake_jobs``); the rest are plain functions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook
+from pipeline_fixtures import toy_course
+
+from kmeans_em_lab.pipeline import intake, stamps
+from kmeans_em_lab.pipeline.grouping import function_of, group
+from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes, utf8_prefix
+from kmeans_em_lab.pipeline.progress import Progress
+from kmeans_em_lab.pipeline.settings import (
+    Settings,
+    grading_config,
+    pipeline_preprocessors,
+    submission_deadline,
+)
+
+# -- grouping graded cells into the lab's functions ------------------------------------
+
+LAB_FUNCTIONS = ["Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM"]
+
+
+@pytest.mark.parametrize(
+    ("grade_id", "function"),
+    [
+        ("test_Set_public", "Set"),
+        ("test_Set_hidden", "Set"),
+        ("test_K_Means_hidden", "K_Means"),
+        ("test_K_Means_hidden_1d", "K_Means"),
+        ("test_Centroid_init_public", "Centroid_init"),
+        ("test_EM_step_hidden", "EM_step"),
+        ("test_EM_hidden", "EM"),
+        ("kmeans_run", "kmeans_run"),
+    ],
+)
+def test_grade_ids_group_into_functions(grade_id, function):
+    assert function_of(grade_id, LAB_FUNCTIONS) == function
+    # without the list of functions, the _public/_hidden marker decides
+    assert function_of(grade_id) == function
+
+
+def test_grouping_falls_back_to_the_grade_id():
+    assert function_of("written_answer") == "written_answer"
+    assert function_of("test_square_3") == "square"
+    assert group(["test_a_public", "x", "test_a_hidden"]) == {
+        "a": ["test_a_public", "test_a_hidden"],
+        "x": ["x"],
+    }
+
+
+# -- output limited by bytes -------------------------------------------------------------
+
+
+def test_utf8_prefix_cuts_at_a_character_boundary():
+    assert utf8_prefix("abc", 10) == ("abc", 3, False)
+    text, size, cut = utf8_prefix("é" * 10, 5)  # 2 bytes each
+    assert (text, size, cut) == ("éé", 4, True)
+    text, size, cut = utf8_prefix("x" * 50_000_000, 100)
+    assert (len(text), size, cut) == (100, 100, True)
+
+
+def _cell(*outputs) -> NotebookNode:
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.outputs = [nbformat.v4.output_from_msg(o) if "header" in o else o for o in outputs]
+    return cell
+
+
+def test_limit_output_bytes_keeps_what_decides_the_score():
+    pp = LimitOutputBytes(max_bytes=1000)
+    huge = "x" * 5_000_000  # one line: LimitOutput (lines) would keep all of it
+    cell = _cell(
+        nbformat.v4.new_output("stream", name="stdout", text=huge),
+        nbformat.v4.new_output("stream", name="stderr", text="warning: " + huge),
+        nbformat.v4.new_output("execute_result", data={"text/plain": huge}, execution_count=1),
+        nbformat.v4.new_output("error", ename="ValueError", evalue=huge, traceback=[huge, huge]),
+    )
+    cell, _ = pp.preprocess_cell(cell, {}, 0)
+    kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+    # the stderr stream, the result and the error are still there: the score is unchanged
+    assert kinds == [
+        ("stream", "stdout"),
+        ("stream", "stderr"),
+        ("execute_result", None),
+        ("error", None),
+    ]
+    assert len(json.dumps(cell.outputs)) < 1000 + LimitOutputBytes.ERROR_ROOM * 2 + 2000
+    assert "truncated by the grader" in cell.outputs[0].text
+    assert cell.outputs[2].data["text/plain"]  # nbgrader reads it for partial credit
+
+
+def test_limit_output_bytes_leaves_small_output_alone():
+    pp = LimitOutputBytes(max_bytes=1000)
+    stream = nbformat.v4.new_output("stream", name="stdout", text="hello\n")
+    cell, _ = pp.preprocess_cell(_cell(stream), {}, 0)
+    assert cell.outputs[0].text == "hello\n"
+
+
+def test_huge_image_is_dropped_with_a_note():
+    pp = LimitOutputBytes(max_bytes=1000)
+    cell = _cell(nbformat.v4.new_output("display_data", data={"image/png": "A" * 100_000}))
+    cell, _ = pp.preprocess_cell(cell, {}, 0)
+    assert "image/png" not in cell.outputs[0].data
+    assert "removed" in cell.outputs[0].data["text/plain"]
+
+
+# -- the preprocessors and the kernel sockets through nbgrader's config --------------
+
+
+def test_pipeline_swaps_execute_and_adds_the_byte_limit():
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
+
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.judge import JudgeRecords
+
+    out = pipeline_preprocessors(list(Autograde.autograde_preprocessors.default()))
+    assert Execute not in out and ResilientExecute in out
+    assert out.index(JudgeRecords) == out.index(ResilientExecute) + 1  # judged at once
+    assert out.index(LimitOutput) < out.index(LimitOutputBytes) < out.index(SaveAutoGrades)
+    assert pipeline_preprocessors(out) == out
+
+
+def test_symbolic_links_in_a_submission_are_never_followed(tmp_path):
+    course_secret = tmp_path / "source" / "lab3"
+    course_secret.mkdir(parents=True)
+    (course_secret / "lab3.ipynb").write_text(_nb_text())
+    folder = tmp_path / "eve" / "lab3"
+    folder.mkdir(parents=True)
+    (folder / "lab3.ipynb").symlink_to(course_secret / "lab3.ipynb")
+    (folder / "data").symlink_to(course_secret)
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.notebook is None and "symbolic link" in sub.problem
+    (folder / "lab3.ipynb").unlink()
+    (folder / "lab3.ipynb").write_text(_nb_text())
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.notebook == folder / "lab3.ipynb" and not sub.problem
+    assert any("symbolic links left out: data" in f for f in sub.flags)
+    linked = tmp_path / "mallory" / "lab3"
+    linked.parent.mkdir()
+    linked.symlink_to(folder)
+    assert "symbolic link" in intake.inspect("mallory", linked, "lab3.ipynb").problem
+
+
+def test_a_record_is_read_as_hostile_data(tmp_path):
+
+    from kmeans_em_lab.pipeline.records import Mailbox, read_untrusted
+
+    box = Mailbox(tmp_path)
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"check": "Set"}')
+    (box.outbox / "record.json").symlink_to(secret)
+    assert box.take() is None  # a link is not followed
+    os.mkfifo(box.outbox / "record.json")
+    assert box.take() is None  # a FIFO does not block the grader
+    (box.outbox / "record.json").write_text("[" * 100_000)
+    assert box.take() is None  # nor does a record too deep to parse
+    (box.outbox / "record.json").write_text('{"check": "Set", "outcomes": []}')
+    box.post({"check": "Update"})
+    assert list(box.outbox.iterdir()) == []  # what a cell leaves is not the next cell's
+    (box.outbox / "record.json").write_text('{"check": "Update", "outcomes": []}')
+    assert box.take() == {"check": "Update", "outcomes": []}
+    assert not (box.inbox / "plan.json").exists()  # the plan is withdrawn after the cell
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 1001)
+    assert read_untrusted(big, 1000) is None and read_untrusted(big, 2000) == b"x" * 1001
+    box.close()
+    assert not box.root.exists()
+
+
+def test_workers_never_share_kernel_sockets(tmp_path):
+    from traitlets.config import Config
+
+    base = Config()
+    base.CourseDirectory.root = str(tmp_path)
+    ipc = [grading_config(base, sandbox=True, scratch=tmp_path / f"w{i}") for i in range(3)]
+    assert {c.KernelManager.transport for c in ipc} == {"ipc"}
+    assert len({c.KernelManager.ip for c in ipc}) == 3
+    assert all(Path(c.KernelManager.ip).is_absolute() for c in ipc)
+    assert {c.SandboxedKernelManager.sandbox for c in ipc} == {True}
+    off = grading_config(base, sandbox=False, scratch=tmp_path / "w")
+    assert off.SandboxedKernelManager.sandbox is False
+    # SQLite always waits for the lock instead of failing
+    assert "timeout=" in ipc[0].CourseDirectory.db_url
+    assert "CourseDirectory" not in base or "db_url" not in base.CourseDirectory
+
+
+def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
+    from kmeans_em_lab.course.limits import timeout_for_cell
+    from kmeans_em_lab.pipeline.settings import load_course_config
+
+    root = tmp_path / "course"
+    (root / "source" / "lab3").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    nbformat.write(toy_course.source_notebook(), root / "source" / "lab3" / "lab3.ipynb")
+    config = load_course_config(root)
+    config.Execute.timeout = 7
+    config.Execute.iopub_timeout = 4
+    settings = Settings(root=root, margin=100)
+    assert submission_deadline(config, settings) == 5 * (7 + 4) + 100  # 5 code cells
+    config.Execute.timeout_func = timeout_for_cell({"add": 50}, 7)
+    assert submission_deadline(config, settings) == 4 * 11 + (50 + 4) + 100
+    assert submission_deadline(config, Settings(root=root, watchdog=9)) == 9
+
+
+# -- what a submission folder holds ------------------------------------------------------
+
+
+def _nb_text() -> str:
+    return nbformat.writes(nbformat.v4.new_notebook())
+
+
+@pytest.mark.parametrize(
+    ("files", "graded", "problem", "flag"),
+    [
+        ({"lab3.ipynb": "NB"}, "lab3.ipynb", None, None),
+        ({"lab3 (1).ipynb": "NB", "data.csv": "1"}, "lab3 (1).ipynb", None, "renamed"),
+        ({"lab3.ipynb": "NB", "other.ipynb": "NB"}, "lab3.ipynb", None, None),
+        ({"a.ipynb": "NB", "b.ipynb": "NB"}, None, "cannot tell which", None),
+        ({"answers.py": "x = 1"}, None, "no notebook", None),
+        ({}, None, "empty submission folder", None),
+        ({"lab3.ipynb": "{not json"}, None, "not a readable notebook", None),
+        ({"lab3.ipynb": ""}, None, "not a readable notebook", None),
+    ],
+)
+def test_intake_classifies_submissions(tmp_path, files, graded, problem, flag):
+    folder = tmp_path / "alice" / "lab3"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(_nb_text() if text == "NB" else text)
+    sub = intake.inspect("alice", folder, "lab3.ipynb")
+    assert (sub.notebook.name if sub.notebook else None) == graded
+    if problem:
+        assert problem in sub.problem
+    else:
+        assert sub.problem is None
+    assert any(flag in f for f in sub.flags) if flag else not sub.flags
+
+
+def test_discover_lists_students_and_rejects_unknown_ones(tmp_path):
+    for student in ("bob", "alice"):
+        (tmp_path / student / "lab3").mkdir(parents=True)
+    (tmp_path / "carol" / "lab2").mkdir(parents=True)
+    assert intake.discover(tmp_path, "lab3") == ["alice", "bob"]
+    assert intake.discover(tmp_path, "lab3", ["bob"]) == ["bob"]
+    with pytest.raises(KeyError, match="carol"):
+        intake.discover(tmp_path, "lab3", ["carol"])
+
+
+def test_submission_digest_follows_content(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "lab3.ipynb").write_text("one")
+    first = stamps.folder_digest(tmp_path / "a")
+    assert stamps.folder_digest(tmp_path / "a") == first
+    (tmp_path / "a" / "lab3.ipynb").write_text("two")
+    assert stamps.folder_digest(tmp_path / "a") != first
+    stamp = {"submission": first, "course": "c", "status": "graded"}
+    assert stamps.is_current(stamp, first, "c")
+    assert not stamps.is_current(stamp, first, "other course")
+    assert not stamps.is_current({**stamp, "status": "failed"}, first, "c")
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+def test_progress_plain_lines_when_not_a_terminal():
+    out = io.StringIO()
+    progress = Progress(3, stream=out, tty=False)
+    progress.started("alice")
+    progress.finished({"student": "alice", "status": "graded", "score": 4, "max_score": 4})
+    progress.finished({"student": "bob", "status": "failed", "message": "worker killed"})
+    progress.close()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("[1/3] alice: 4/4") and "0 failed" in lines[0]
+    assert "ETA" in lines[0] and "\r" not in out.getvalue()
+    assert lines[1].startswith("[2/3] bob: FAILED (worker killed)") and "1 failed" in lines[1]
+    assert lines[-1].startswith("graded 2/3")
+
+
+def test_progress_bar_redraws_in_place_on_a_terminal():
+    out = io.StringIO()
+    progress = Progress(2, stream=out, tty=True)
+    progress.started("alice")
+    progress.finished({"student": "alice", "status": "graded", "score": 1, "max_score": 2})
+    text = out.getvalue()
+    assert "\r\x1b[K[" in text and "1/2 done, 0 failed, ETA" in text and "#" in text
+
+
+# -- the Dask dispatcher: watchdog, retry once, workers that die ---------------------
+
+
+# Seconds the watchdog waits, after killing a task's processes, for the job to return
+# before it ends the worker: generous, so that only a job that ignores the kill (stuck*)
+# takes its worker down, however loaded the machine.
+GRACE = 5.0
+
+
+def _dispatch(tmp_path, students, job, deadline=2.0, workers=2):
+    from kmeans_em_lab.pipeline.cluster import Dispatcher, Events, connect, disconnect
+    from kmeans_em_lab.pipeline.course_bundle import CourseBundle
+    from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions
+
+    settings = Settings(root=tmp_path, workers=workers, job=job)
+    bundle = CourseBundle("lab3", "lab3.ipynb", "0" * 64, {"dir": str(tmp_path).encode()}, b"")
+    submissions = [SubmissionFiles(s, f"{i:064d}", {}) for i, s in enumerate(students)]
+    events = []
+    saved = []
+    client, cluster = connect(settings)
+    try:
+        dispatcher = Dispatcher(
+            client,
+            bundle,
+            settings,
+            TaskOptions(sandbox=False, deadline=deadline, grace=GRACE),
+            Events(finished=events.append, retrying=lambda r: events.append({**r, "retry": 1})),
+        )
+        results = dispatcher.run(submissions, lambda r: saved.append(r["student"]) or r)
+    finally:
+        disconnect(client, cluster)
+    return results, events, saved
+
+
+def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp_path):
+    students = ["a", "hang", "b", "crash", "flaky", "stuck", "c", "d"]
+    results, events, saved = _dispatch(tmp_path, students, "pipeline_fixtures.fake_jobs:job")
+    assert set(results) == set(students)
+    for student in ("a", "b", "c", "d", "flaky"):
+        assert results[student]["status"] == "graded", results[student]
+    assert results["flaky"]["attempts"] == 2
+    # the watchdog killed the kernel (here: the job's child); the job returned; retried once
+    assert results["hang"]["status"] == "failed" and results["hang"]["attempts"] == 2
+    assert "watchdog" in results["hang"]["message"]
+    # a job that ignores the watchdog, and one that kills its worker: Dask reran each on
+    # another worker once, then gave up (KilledWorker), and the batch went on
+    for student in ("stuck", "crash"):
+        assert results[student]["status"] == "failed", results[student]
+        assert "died 2 times" in results[student]["message"]
+    retried = sorted(e["student"] for e in events if e.get("retry"))
+    assert retried == ["flaky", "hang"]
+    assert sorted(saved) == ["a", "b", "c", "d", "flaky"], "each graded result saved once"
+    assert sorted(e["student"] for e in events if not e.get("retry")) == sorted(students)
+    pids = [int(p.read_text()) for p in tmp_path.glob("*.*.pid")]
+    assert len(pids) >= 4  # hang twice, stuck twice
+    for pid in pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+
+
+def test_dask_reports_every_student_when_the_job_cannot_grade(tmp_path):
+    results, events, saved = _dispatch(
+        tmp_path, ["a", "b"], "pipeline_fixtures.fake_jobs:broken_job", workers=1
+    )
+    assert {r["status"] for r in results.values()} == {"failed"}
+    assert "this job cannot grade anything" in results["a"]["message"]
+    assert saved == []
+
+
+def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
+    tmp_path, capsys, monkeypatch
+):
+    import argparse
+
+    import dask
+
+    from kmeans_em_lab.commands import grade as cli
+    from kmeans_em_lab.course import paths
+    from kmeans_em_lab.pipeline import run, scores
+    from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+
+    # the CLI points LAB3_COURSE_ROOT at the course it grades: restored for later tests
+    monkeypatch.setenv("LAB3_COURSE_ROOT", str(paths.course_root()))
+    root = toy_course.build_course(tmp_path / "course")
+    toy_course.make_submission(root, "ada")
+    config = load_course_config(root)
+    url, course = db_url(config), course_id(config)
+    scores.zero_submissions(url, course, "lab3", ["ada"])
+    with Gradebook(url, course) as gb:  # a score from an earlier run
+        gb.find_grade("test_add_public", "lab3", "lab3", "ada").auto_score = 1.0
+        gb.db.commit()
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(
+        ["--course-root", str(root), "--scheduler", "tcp://127.0.0.1:9", "--no-sandbox"]
+    )
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        assert cli.main(args) == run.EXIT_SETUP
+    err = capsys.readouterr().err
+    assert "tcp://127.0.0.1:9" in err and "could not start grading" in err
+    row = scores.student_scores(url, course, "lab3", "ada")
+    assert row.grades["test_add_public"][0] == 1.0, "the earlier score is kept"
+
+
+def test_folders_travel_as_bytes_and_never_leave_their_folder(tmp_path):
+    from kmeans_em_lab.pipeline.folders import read_files, remove, write_files
+
+    write_files(tmp_path / "a", {"lab3.ipynb": b"{}", "data/GMM.p": b"\x00"})
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "secret")
+    (tmp_path / "secret").write_bytes(b"not for the grader")
+    assert read_files(tmp_path / "a") == {"data/GMM.p": b"\x00", "lab3.ipynb": b"{}"}
+    for bad in ("../escaped", "/etc/passwd", "data/../../escaped", ""):
+        with pytest.raises(ValueError):
+            write_files(tmp_path / "b", {bad: b"x"})
+    assert not (tmp_path / "escaped").exists()
+    remove(tmp_path / "a" / "link")  # the link goes, not what it points to
+    assert (tmp_path / "secret").exists() and not (tmp_path / "a" / "link").is_symlink()

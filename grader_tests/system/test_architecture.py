@@ -1,0 +1,78 @@
+"""The layout's rule, where code runs decides where it lives (README, "Architecture"):
+
+- ``lab3_kernel`` runs inside the student's kernel, in the sandbox, where no other
+  package of the course can be imported: at module level it imports only the
+  standard library and numpy;
+- ``kmeans_em_lab`` is the grader: it never imports the developer tools (``lab3_dev``);
+- each command module only reads its command line: no module of the grader imports one;
+- every module of the three packages is listed in its package's index docstring.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("lab3_kernel", "kmeans_em_lab", "lab3_dev")
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def imports(path: Path, top_level_only: bool = False) -> set[str]:
+    """The absolute module names ``path`` imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text())
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    package = parts if parts[-1] == "__init__" else parts[:-1]
+    package = [p for p in package if p != "__init__"]
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                out.add(".".join(base + ([node.module] if node.module else [])))
+            else:
+                out.add(node.module)
+    return out
+
+
+def test_kernel_side_imports_only_the_standard_library_and_numpy():
+    allowed = set(sys.stdlib_module_names) | {"numpy", "lab3_kernel", "__future__"}
+    for path in modules("lab3_kernel"):
+        outside = {m for m in imports(path, top_level_only=True) if m.split(".")[0] not in allowed}
+        assert not outside, f"{path.relative_to(ROOT)} imports {sorted(outside)} at module level"
+
+
+def test_the_grader_never_imports_the_developer_tools():
+    for path in modules("kmeans_em_lab"):
+        dev = {m for m in imports(path) if m.split(".")[0] == "lab3_dev"}
+        assert not dev, f"{path.relative_to(ROOT)} imports {sorted(dev)}"
+
+
+def test_commands_are_imported_by_nothing_but_the_command_line():
+    for path in modules("kmeans_em_lab") + modules("lab3_dev"):
+        if path.parent.name == "commands":
+            continue
+        found = {m for m in imports(path) if m.startswith("kmeans_em_lab.commands")}
+        assert not found, f"{path.relative_to(ROOT)} imports {sorted(found)}"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_module_is_in_its_package_index(package):
+    for init in sorted((ROOT / package).rglob("__init__.py")):
+        index = ast.get_docstring(ast.parse(init.read_text())) or ""
+        for path in sorted(init.parent.iterdir()):
+            name = path.stem if path.suffix == ".py" else path.name
+            if name.startswith("_") or not (
+                path.suffix == ".py" or (path / "__init__.py").is_file()
+            ):
+                continue
+            assert f".{name}`" in index, f"{init.relative_to(ROOT)} does not list {name}"

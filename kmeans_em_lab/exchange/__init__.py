@@ -1,0 +1,6 @@
+"""What goes to students and comes back from them.
+
+- :mod:`.student_bundle`  ``dist/lab3-student.zip``: what students get
+- :mod:`.collect`         an LMS download (Canvas, Moodle) into ``submitted/``
+- :mod:`.canvas`          ``reports/grades.csv`` as a Canvas gradebook import file
+"""

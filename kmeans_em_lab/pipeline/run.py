@@ -1,0 +1,299 @@
+"""The run behind ``make grade``: autograde ``submitted/`` in parallel, then feedback,
+``reports/grades.csv``, the class table and the class report
+(:mod:`kmeans_em_lab.commands.grade` reads the command line).
+
+Grading runs on Dask (:mod:`.cluster`): a LocalCluster of worker processes by
+default, or an existing Dask scheduler (``--scheduler`` or
+``LAB3_DASK_SCHEDULER``). This process is the driver and the only writer of the
+gradebook, ``autograded/``, ``feedback/`` and ``reports/``.
+
+Exit status: 0 when every submission was graded (a submission with nothing
+gradable in it counts: it gets 0 and a flag), 1 when some could not be graded
+after a retry (they get 0 and are listed), 2 when the course itself cannot be
+graded (no config, no source notebook, release failed, unknown student).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def grade(settings) -> int:
+    """Grade ``settings``' class (:class:`.settings.Settings`): the run behind
+    ``make grade``; its exit status (module docstring)."""
+    from kmeans_em_lab.pipeline import intake
+    from kmeans_em_lab.pipeline.settings import load_course_config
+
+    if settings.sandbox and not settings.scheduler:
+        from kmeans_em_lab.pipeline.sandbox import check_sandbox
+
+        problem = check_sandbox()
+        if problem:
+            print(f"grade: the sandbox cannot start. {problem}", file=sys.stderr)
+            return EXIT_SETUP
+    # the hidden checks read this course's data/ (set once the run is known to go ahead)
+    os.environ["LAB3_COURSE_ROOT"] = str(settings.root)
+    try:
+        config = load_course_config(settings.root)
+        students = intake.discover(settings.submitted, settings.assignment, settings.students)
+    except (FileNotFoundError, KeyError) as err:
+        print(f"grade: {str(err).strip(chr(39))}", file=sys.stderr)
+        return EXIT_SETUP
+    return _grade(settings, config, students)
+
+
+def _grade(settings, config, students: list[str]) -> int:
+    from kmeans_em_lab.pipeline import scores
+    from kmeans_em_lab.pipeline.cluster import Background
+    from kmeans_em_lab.pipeline.cluster import SetupError as ClusterSetupError
+    from kmeans_em_lab.pipeline.prepare import SetupError, prepare
+    from kmeans_em_lab.pipeline.settings import course_id, db_url
+
+    url, course = db_url(config), course_id(config)
+    changed, unchanged = _changed_on_disk(settings, students)
+    # unchanged on disk but missing from the gradebook (e.g. a new database): graded again
+    missing = {
+        s for s in unchanged if not scores.has_submission(url, course, settings.assignment, s)
+    }
+    to_grade = [s for s in students if s in missing or s not in unchanged]
+    outcomes = {s: stamp for s, stamp in unchanged.items() if s not in missing}
+    # The cluster starts meanwhile (its workers import nbgrader while the release is
+    # checked and the submissions are read).
+    cluster = Background(settings, len(to_grade)) if to_grade else None
+    closing: threading.Thread | None = None
+    graded = False
+    try:
+        try:
+            layout, done = prepare(settings, config, students)
+        except (FileNotFoundError, SetupError) as err:
+            print(f"grade: {err}", file=sys.stderr)
+            return EXIT_SETUP
+        _say(
+            f"{settings.assignment}: {len(students)} submission(s) under {settings.submitted}; "
+            f"{done}"
+        )
+        if outcomes:
+            _say(f"{len(outcomes)} unchanged since last graded: kept (--force regrades them)")
+        results: dict[str, dict] = {}
+        if to_grade:
+            try:
+                results = _run(settings, config, url, course, to_grade, cluster)
+            except ClusterSetupError as err:
+                print(f"grade: {err}", file=sys.stderr)
+                return EXIT_SETUP
+            except KeyboardInterrupt:
+                print("grade: interrupted; workers and kernels stopped", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            outcomes.update(results)
+        graded = True
+    finally:
+        if cluster is not None and graded:
+            # the workers and their kernels stop while the report is written (joined below)
+            closing = threading.Thread(target=cluster.close, name="lab3-cluster-close")
+            closing.start()
+        elif cluster is not None:
+            cluster.close()
+    try:
+        return _report(settings, url, course, layout, outcomes, results)
+    finally:
+        if closing is not None:
+            closing.join()
+
+
+def _report(settings, url: str, course: str, layout, outcomes: dict, results: dict) -> int:
+    """Feedback check, grades CSV, class report (PNG and page), the terminal's table and
+    summary; returns the exit status."""
+    from kmeans_em_lab.pipeline import scores, stamps
+    from kmeans_em_lab.pipeline.causes import read_class
+    from kmeans_em_lab.pipeline.class_page import write_html
+    from kmeans_em_lab.pipeline.export import write_csv
+    from kmeans_em_lab.pipeline.report import causes_section, terminal_table, write_png
+
+    # -- feedback, CSV, report ------------------------------------------------------
+    _ensure_feedback(settings, [s for s, o in outcomes.items() if o["status"] == "graded"])
+    table = scores.class_scores(url, course, settings.assignment)
+    for student in table:
+        if student not in outcomes:
+            stamp = stamps.read(settings.root, settings.assignment, student)
+            if stamp:
+                outcomes[student] = stamp
+    found = read_class(settings, table, layout, outcomes)  # why points were lost
+    csv_path = write_csv(
+        settings.reports / "grades.csv",
+        url=url,
+        course=course,
+        assignment=settings.assignment,
+        table=table,
+        layout=layout,
+        outcomes=outcomes,
+        causes=found,
+    )
+    unsandboxed = sorted(s for s, o in outcomes.items() if o.get("sandbox") is False)
+    title = f"{settings.assignment}: class report" + (
+        f" ({len(unsandboxed)} graded WITHOUT the sandbox)" if unsandboxed else ""
+    )
+    png_path = write_png(settings.reports / "class_report.png", table, layout, title, found)
+    html_path = write_html(settings, table, layout, outcomes, found, title)
+    _say()
+    _say(terminal_table(table, layout, outcomes))
+    _say()
+    if section := causes_section(layout, found):
+        _say(section)
+        _say()
+    if unsandboxed:
+        _say(
+            f"WARNING: {len(unsandboxed)} submission(s) ran without the sandbox (--no-sandbox), "
+            "with the grader's own rights: their grades hold only if their code is trusted"
+        )
+        _say()
+    return _summary(settings, outcomes, results, csv_path, png_path, html_path)
+
+
+def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) -> dict[str, dict]:
+    """Grade ``to_grade`` on the cluster; student -> final result (already saved)."""
+    from kmeans_em_lab.pipeline import course_bundle, intake, stamps, store
+    from kmeans_em_lab.pipeline.cluster import Dispatcher, Events
+    from kmeans_em_lab.pipeline.progress import Progress
+    from kmeans_em_lab.pipeline.report import preload_matplotlib
+    from kmeans_em_lab.pipeline.settings import submission_deadline
+    from kmeans_em_lab.pipeline.task import TaskOptions
+
+    bundle = course_bundle.build(settings)
+    # the cluster is up (or the run stops here) before any score is touched
+    client = cluster.client()
+    digest = bundle.digest
+    store.clear(settings, url, course, to_grade)
+    progress = Progress(len(to_grade))
+    results: dict[str, dict] = {}
+    submissions = []
+    for student in to_grade:
+        sub = intake.inspect(
+            student, settings.submitted / student / settings.assignment, settings.notebook
+        )
+        if sub.problem:
+            result = {
+                "student": student,
+                "status": "zero",
+                "message": sub.problem,
+                "flags": [sub.problem, *sub.flags],
+                "sandbox": settings.sandbox,
+                "submission": stamps.folder_digest(sub.folder),
+                "seconds": 0.0,
+            }
+            results[student] = store.save(settings, url, course, result, digest)
+            progress.finished(results[student])
+            continue
+        files = store.submission_files(sub, settings.notebook)
+        submissions.append((files, sub.flags))
+    flags = {files.student: extra for files, extra in submissions}
+
+    def save(result: dict) -> dict:
+        result["flags"] = flags.get(result["student"], []) + result.get("flags", [])
+        return store.save(settings, url, course, result, digest)
+
+    if submissions:
+        options = TaskOptions(
+            sandbox=settings.sandbox,
+            deadline=submission_deadline(config, settings),
+            grace=settings.grace,
+        )
+        _say(
+            f"grading {len(submissions)} submission(s) on {cluster.describe()} "
+            f"(watchdog {options.deadline:.0f} s per submission)"
+        )
+        preload_matplotlib()  # the driver waits on the cluster meanwhile
+        events = Events(
+            started=progress.started,
+            finished=progress.finished,
+            retrying=progress.retrying,
+            tick=progress.tick,
+        )
+        try:
+            graded = Dispatcher(client, bundle, settings, options, events).run(
+                [files for files, _ in submissions], save
+            )
+        except KeyboardInterrupt:
+            progress.close()
+            raise
+        for student, result in graded.items():
+            if result["status"] == "failed":
+                store.mark_failed(settings, url, course, student)
+                result["flags"] = [f"not graded: {result['message']}"] + flags.get(student, [])
+                store.write_log(settings, student, result.get("log", ""))
+        results.update(graded)
+    progress.close()
+    return results
+
+
+def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
+    """(students whose submission or course changed since last graded, or never graded;
+    {student: stamp} of the others). ``--force`` counts every student as changed."""
+    from kmeans_em_lab.pipeline import stamps
+
+    course_digest = stamps.course_digest(settings.root, settings.assignment)
+    changed, unchanged = [], {}
+    for student in students:
+        stamp = stamps.read(settings.root, settings.assignment, student)
+        digest = stamps.folder_digest(settings.submitted / student / settings.assignment)
+        current = (
+            not settings.force
+            and stamps.is_current(stamp, digest, course_digest)
+            and (
+                stamp["status"] == "zero"
+                or (settings.autograded_dir(student) / settings.notebook).exists()
+            )
+        )
+        if current:
+            unchanged[student] = stamp
+        else:
+            changed.append(student)
+    return changed, unchanged
+
+
+def _ensure_feedback(settings, students: list[str]) -> None:
+    """Feedback for graded students who have none (e.g. deleted since): made here."""
+    from kmeans_em_lab.pipeline.store import regenerate_feedback
+
+    missing = [
+        s
+        for s in students
+        if not (settings.feedback_dir(s) / f"{settings.notebook_id}.html").exists()
+    ]
+    for student in regenerate_feedback(settings, missing) if missing else []:
+        print(f"grade: no feedback for {student}", file=sys.stderr)
+
+
+def _summary(
+    settings, outcomes: dict, results: dict, csv_path: Path, png_path: Path, html_path: Path
+) -> int:
+    flagged = {
+        s: o for s, o in sorted(outcomes.items()) if o.get("flags") or o["status"] != "graded"
+    }
+    failed = sorted(s for s, o in results.items() if o["status"] == "failed")
+    if flagged:
+        _say("to look at:")
+        for student, outcome in flagged.items():
+            reasons = outcome.get("flags") or [outcome.get("message", "")]
+            _say(f"  {student} [{outcome['status']}]: " + "; ".join(r for r in reasons if r))
+        _say()
+    _say(f"grades:   {csv_path}")
+    _say(f"report:   {html_path} (the figure alone: {png_path.name})")
+    _say(f"feedback: {settings.root / 'feedback'}")
+    _say(f"logs:     {settings.logs}")
+    if failed:
+        print(
+            f"grade: {len(failed)} submission(s) could not be graded (0 recorded, see above): "
+            + ", ".join(failed),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK

@@ -1,0 +1,82 @@
+"""Part 0: the machine and software the figures were measured on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from importlib import metadata
+
+from kmeans_em_lab.pipeline.settings import usable_cores
+from lab3_dev.bench.report import Section, fmt_mib
+from lab3_dev.bench.timing import fmt_load, loadavg
+
+PACKAGES = ("numpy", "scipy", "scikit-learn", "nbgrader", "nbclient", "ipykernel", "jupyter_client")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_bytes() -> int | None:
+    try:
+        import psutil
+
+        return psutil.virtual_memory().total
+    except ImportError:
+        try:
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):
+            return None
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown"
+    import numpy  # noqa: F401 (loads its BLAS so threadpoolctl sees it)
+
+    found = {
+        f"{p.get('internal_api')} {p.get('version') or ''} ({p.get('num_threads')} threads)"
+        for p in threadpool_info()
+        if p.get("user_api") == "blas"
+    }
+    return ", ".join(sorted(found)) or "unknown"
+
+
+def header(load_before: tuple[float, float, float], load_after=None, command: str = "") -> Section:
+    section = Section("Machine")
+    table = section.table("", ["item", "value"])
+    table.add("CPU", _cpu_model())
+    table.add("cores", f"{os.cpu_count()} ({usable_cores()} usable by this process)")
+    table.add("memory", fmt_mib(_memory_bytes()))
+    table.add("OS", f"{platform.system()} {platform.release()}")
+    table.add("Python", sys.version.split()[0])
+    for name in PACKAGES:
+        table.add(name, _version(name))
+    table.add("BLAS", _blas())
+    table.add("load average (1/5/15 min) before", fmt_load(load_before))
+    table.add("load average (1/5/15 min) after", fmt_load(load_after or loadavg()))
+    if command:
+        table.add("command", f"`{command}`")
+    section.notes.append(
+        "The machine is shared: other processes' load shows in the load averages. "
+        "Each figure is a median of several rounds and each ratio the median of "
+        "per-round ratios against a baseline run in alternation, so that load mostly cancels."
+    )
+    return section
