@@ -415,3 +415,20 @@ def test_folders_travel_as_bytes_and_never_leave_their_folder(tmp_path):
     assert not (tmp_path / "escaped").exists()
     remove(tmp_path / "a" / "link")  # the link goes, not what it points to
     assert (tmp_path / "secret").exists() and not (tmp_path / "a" / "link").is_symlink()
+
+
+def test_only_nbgrader_s_harmless_session_warning_is_hidden():
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    from kmeans_em_lab.pipeline.settings import quiet_known_warnings
+
+    session = "Object of type <SubmittedAssignment> not in session, add operation will not proceed"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        quiet_known_warnings()
+        warnings.warn_explicit(session, SAWarning, "api.py", 1, module="nbgrader.api")
+        warnings.warn_explicit("something else", SAWarning, "api.py", 2, module="nbgrader.api")
+        warnings.warn_explicit(session, SAWarning, "mine.py", 3, module="kmeans_em_lab.x")
+    assert [(str(w.message), w.lineno) for w in seen] == [("something else", 2), (session, 3)]

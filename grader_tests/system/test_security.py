@@ -528,7 +528,10 @@ def _observe(course: Path, scores: dict, listener: Listener, secret_texts: dict)
     run.children = [
         f"{c.pid}: {' '.join(c.cmdline())[:200]}"
         for c in me.children(recursive=True)
-        if "resource_tracker" not in " ".join(c.cmdline())
+        # multiprocessing's helpers of this test process, which ran the grader in-process
+        # (they end with it): the resource tracker, and the fork server the local workers
+        # are forked from
+        if not any(helper in " ".join(c.cmdline()) for helper in ("resource_tracker", "forkserver"))
     ]
     run.connections = listener.connections()
     return run

@@ -80,9 +80,10 @@ def settings_of(args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
-    from kmeans_em_lab.pipeline.settings import skip_slow_optional_imports
+    from kmeans_em_lab.pipeline.settings import quiet_known_warnings, skip_slow_optional_imports
 
     skip_slow_optional_imports()  # before anything imports nbgrader
+    quiet_known_warnings()
     from kmeans_em_lab.pipeline import run
 
     return run.grade(settings_of(args))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import time
 from collections.abc import Callable
@@ -108,7 +109,9 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         dashboard_address=":0",  # any free port: two runs never collide on 8787
         silence_logs=logging.ERROR,
         preload=["kmeans_em_lab.pipeline.task"],
-        env={QUIET_ENV: "1"},
+        # the driver's environment now: a worker forked from the fork server would
+        # otherwise have the server's, from when it started (an earlier run in this process)
+        env={**os.environ, QUIET_ENV: "1"},
     )
     try:
         return Client(cluster, set_as_default=False), cluster

@@ -80,12 +80,13 @@ def scratch() -> Path:
 
 def setup_worker() -> None:
     """Environment for grading in this process (idempotent)."""
-    from kmeans_em_lab.pipeline.settings import skip_slow_optional_imports
+    from kmeans_em_lab.pipeline.settings import quiet_known_warnings, skip_slow_optional_imports
 
     global _LOG
     if os.environ.get("JUPYTER_RUNTIME_DIR", "").startswith(str(scratch())):
         return
     skip_slow_optional_imports()
+    quiet_known_warnings()
     # its own working folder: the one it was started in may be anyone's, and may go away
     os.chdir(scratch())
     os.environ["JUPYTER_RUNTIME_DIR"] = str(scratch() / "runtime")
