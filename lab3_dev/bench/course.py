@@ -147,7 +147,7 @@ def reset(course: Path) -> None:
         elif path.exists():
             path.unlink()
     code = (
-        "import sys; from pathlib import Path; from kmeans_em_lab import release; "
+        "import sys; from pathlib import Path; from kmeans_em_lab.course import release; "
         "release.generate(Path(sys.argv[1]), use_db=True)"
     )
     subprocess.run(
