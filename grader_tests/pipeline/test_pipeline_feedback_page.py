@@ -110,3 +110,21 @@ def test_other_templates_get_nbconvert_s_own_pass(autograded):
         copy.deepcopy(autograded), resources=resources()
     )
     assert 'tabindex="0"' in page  # added by nbconvert's BeautifulSoup pass
+
+
+def test_texts_kept_from_an_earlier_page_never_leak_into_the_next(autograded):
+    """Two students' pages, one after the other in the same process: each is nbconvert's
+    document for that student's notebook (the shared cells come from the cache)."""
+    other = copy.deepcopy(autograded)
+    code = [cell for cell in other.cells if cell.cell_type == "code"]
+    markdown = next(cell for cell in other.cells if cell.cell_type == "markdown")
+    code[1].source = "def Set(X, m):\n    return 'another student'\n"
+    markdown.source += "\n\nAnother student's note."
+    for nb in (autograded, other, autograded):
+        theirs, _ = HTMLExporter(config=feedback_config()).from_notebook_node(
+            copy.deepcopy(nb), resources=resources()
+        )
+        ours, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+            copy.deepcopy(nb), resources=resources()
+        )
+        assert document(ours) == theirs

@@ -432,3 +432,34 @@ def test_only_nbgrader_s_harmless_session_warning_is_hidden():
         warnings.warn_explicit("something else", SAWarning, "api.py", 2, module="nbgrader.api")
         warnings.warn_explicit(session, SAWarning, "mine.py", 3, module="kmeans_em_lab.x")
     assert [(str(w.message), w.lineno) for w in seen] == [("something else", 2), (session, 3)]
+
+
+def _worker_facts() -> dict:
+    import os
+
+    import dask
+    import psutil
+
+    return {
+        "profiler": dask.config.get("distributed.worker.profile.enabled"),
+        "parent": " ".join(psutil.Process().parent().cmdline()),
+        "mark": os.environ.get("LAB3_TEST_MARK"),
+    }
+
+
+def test_local_workers_are_forked_with_the_driver_s_environment_and_no_profiler(
+    tmp_path, monkeypatch
+):
+    from kmeans_em_lab.pipeline.cluster import connect, disconnect
+
+    disconnect(*connect(Settings(root=tmp_path, workers=1)))  # the fork server is up
+    monkeypatch.setenv("LAB3_TEST_MARK", str(tmp_path))  # set after it started
+    client, cluster = connect(Settings(root=tmp_path, workers=1))
+    try:
+        (facts,) = client.run(_worker_facts).values()
+    finally:
+        disconnect(client, cluster)
+    assert "multiprocessing.forkserver" in facts["parent"]
+    assert "kmeans_em_lab.pipeline.warm" in facts["parent"]  # what the server imported
+    assert facts["mark"] == str(tmp_path)
+    assert facts["profiler"] is False

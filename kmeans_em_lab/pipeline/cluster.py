@@ -73,6 +73,9 @@ def _dask_config() -> dict:
         "distributed.admin.large-graph-warning-threshold": "64MiB",
         # local workers are forked from one server that has imported the grader
         "distributed.worker.multiprocessing-method": "forkserver",
+        # Dask's sampling profiler (the dashboard's Profile page) reads every thread's stack
+        # 100 times a second, a few percent of each worker's CPU; grading never reads it
+        "distributed.worker.profile.enabled": False,
     }
 
 

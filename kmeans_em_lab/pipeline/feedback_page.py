@@ -9,6 +9,11 @@ every student with nothing new to show (the worker's profile: bench part 1c,
   :class:`FeedbackExporter` gives its environment a bytecode cache shared by
   the process, so each template is compiled once per worker (Jinja checks the
   template's source against the cache: an edited template is compiled again);
+- every cell's code is highlighted by Pygments and every markdown cell
+  rendered by mistune, though all but the students' own cells are the same
+  on every page. :class:`FeedbackExporter` keeps the results per process, keyed
+  by everything they depend on (the text, the language, the cell's
+  attachments, the exporter's options), at most :data:`CACHED_TEXTS` of them;
 - after rendering, ``HTMLExporter`` parses the whole page again with
   BeautifulSoup's pure-Python parser to add two accessibility attributes and
   writes it back out. With nbgrader's feedback template only one of them can
@@ -23,14 +28,18 @@ Any other template gets nbconvert's own pass, unchanged.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import OrderedDict
 
 import jinja2
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbconvert.utils.base import NbConvertBase
 
+CACHED_TEXTS = 4096  # highlighted code cells and rendered markdown kept per process
 TEMPLATE = "feedback"  # nbgrader's feedback template: the one this exporter renders cheaper
 ALT_TEXT = "No description has been provided for this image"  # nbconvert's own default
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
@@ -56,6 +65,44 @@ class _ProcessBytecodeCache(jinja2.BytecodeCache):
 _TEMPLATES = _ProcessBytecodeCache()
 
 
+class _Texts:
+    """Rendered texts by key, the least recently used dropped beyond :data:`CACHED_TEXTS`."""
+
+    def __init__(self) -> None:
+        self._texts: OrderedDict[tuple, str] = OrderedDict()
+
+    def get(self, key: tuple, render) -> str:
+        text = self._texts.get(key)
+        if text is None:
+            text = render()
+            self._texts[key] = text
+            if len(self._texts) > CACHED_TEXTS:
+                self._texts.popitem(last=False)
+        else:
+            self._texts.move_to_end(key)
+        return text
+
+
+_RENDERED = _Texts()
+
+
+def _options(configurable: NbConvertBase, *names: str) -> str:
+    return json.dumps([getattr(configurable, name) for name in names], sort_keys=True, default=str)
+
+
+class _CachedHighlight:
+    """nbconvert's ``highlight_code`` filter, its results kept per process."""
+
+    def __init__(self, highlight: Highlight2HTML):
+        self._highlight = highlight
+        self._options = _options(highlight, "pygments_lexer", "extra_formatter_options")
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = (metadata or {}).get("magics_language")
+        key = ("code", self._options, source, language, magics)
+        return _RENDERED.get(key, lambda: self._highlight(source, language, metadata))
+
+
 def add_alt_texts(page: str) -> tuple[str, int]:
     """``page`` with :data:`ALT_TEXT` given to every ``<img>`` that has no ``alt``, and
     how many were given one."""
@@ -77,6 +124,20 @@ class FeedbackExporter(HTMLExporter):
     """``HTMLExporter`` with compiled templates kept per process and, for nbgrader's
     feedback template, the alt texts added without parsing the page again."""
 
+    @jinja2.pass_context
+    def markdown2html(self, context, source):
+        """nbconvert's markdown filter, its results kept per process."""
+        cell = context.get("cell", {})
+        attachments = json.dumps(cell.get("attachments", {}), sort_keys=True, default=str)
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        options = _options(
+            self, "embed_images", "anchor_link_text", "exclude_anchor_links", "lexer_options"
+        )
+        key = ("markdown", options, source, attachments, path)
+        return _RENDERED.get(
+            key, lambda: super(FeedbackExporter, self).markdown2html(context, source)
+        )
+
     def _create_environment(self):
         environment = super()._create_environment()
         environment.bytecode_cache = _TEMPLATES
@@ -89,7 +150,7 @@ class FeedbackExporter(HTMLExporter):
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            "highlight_code", _CachedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))
         )
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(
