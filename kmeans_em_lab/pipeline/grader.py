@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from kmeans_em_lab.course.paths import Course
 from kmeans_em_lab.pipeline import incidents, scores
 from kmeans_em_lab.pipeline.course_bundle import GRADEBOOK, CourseBundle
 from kmeans_em_lab.pipeline.feedback import add_summary
@@ -57,6 +57,7 @@ class PrivateCourse:
         remove(self.root)
         self.root.mkdir(parents=True)
         bundle.unpack(self.root)
+        self.layout = Course(self.root, bundle.assignment)  # its folders
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)  # the hidden checks read its data/
         base = load_course_config(self.root)
         base.CourseDirectory.db_url = f"sqlite:///{self.root / GRADEBOOK}"
@@ -66,14 +67,11 @@ class PrivateCourse:
         config.CourseDirectory.db_url = self.url
         self.api = NbGraderAPI(config=config)
 
-    def folder(self, kind: str, student: str) -> Path:
-        return self.root / kind / student / self.bundle.assignment
-
     def grade(self, submission: SubmissionFiles) -> dict:
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
         self._forget(student)
-        write_files(self.folder("submitted", student), submission.files)
+        write_files(self.layout.submitted(student), submission.files)
         try:
             return self._autograde(student, assignment)
         finally:
@@ -82,7 +80,7 @@ class PrivateCourse:
     def _autograde(self, student: str, assignment: str) -> dict:
         run = self.api.autograde(assignment, student, force=True, create=True)
         log = run.get("log", "")
-        notebook = self.folder("autograded", student) / self.bundle.notebook
+        notebook = self.layout.autograded(student) / self.bundle.notebook
         if not run.get("success") or not notebook.exists():
             return {
                 "status": "error",
@@ -95,7 +93,7 @@ class PrivateCourse:
         if not feedback.get("success"):
             flags.append("feedback not generated: " + error_summary(log, feedback.get("error", "")))
         elif problem := add_summary(
-            self.folder("feedback", student) / f"{notebook.stem}.html", notebook
+            self.layout.feedback(student) / f"{notebook.stem}.html", notebook
         ):
             flags.append(problem)
         row = scores.student_scores(self.url, self.course, assignment, student)
@@ -105,14 +103,15 @@ class PrivateCourse:
             "log": log,
             "grades": {name: got for name, (got, _) in row.grades.items()},
             "timestamp": row.timestamp.isoformat() if row.timestamp else None,
-            "autograded": read_files(self.folder("autograded", student)),
-            "feedback": read_files(self.folder("feedback", student)),
+            "autograded": read_files(self.layout.autograded(student)),
+            "feedback": read_files(self.layout.feedback(student)),
         }
 
     def _forget(self, student: str) -> None:
         """The student's files and private gradebook entry: gone (each grading starts clean)."""
-        for kind in ("submitted", "autograded", "feedback"):
-            remove(self.root / kind / student)
+        layout = self.layout
+        for folder in (layout.submitted, layout.autograded, layout.feedback):
+            remove(folder(student).parent)
         with Gradebook(self.url, self.course) as gb:
             try:
                 gb.remove_submission(self.bundle.assignment, student)

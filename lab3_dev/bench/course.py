@@ -100,7 +100,7 @@ def add_submissions(course: Path, examples: list[Example], count: int) -> list[s
     for i in range(count):
         example = examples[i % len(examples)]
         student = f"b{i:02d}-{example.name}"
-        target = course / "submitted" / student / paths.ASSIGNMENT
+        target = paths.Course.at(course).submitted(student)
         shutil.copytree(example.folder, target, ignore=_IGNORE)
         _vary(target, i, example.name)
         students.append(student)

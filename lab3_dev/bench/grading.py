@@ -139,8 +139,7 @@ def gradebook_scores(course: Path) -> dict[str, float]:
 def _collect(run: Run, course: Path) -> Run:
     run.scores = gradebook_scores(course)
     run.autograded = len(list((course / "autograded").glob(f"*/{paths.ASSIGNMENT}/*.ipynb")))
-    stamps = course / "autograded" / ".grade-stamps" / paths.ASSIGNMENT
-    for path in stamps.glob("*.json"):
+    for path in paths.Course.at(course).stamps.glob("*.json"):
         try:
             run.worker_seconds[path.stem] = float(json.loads(path.read_text())["seconds"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -561,7 +560,7 @@ def overhead(repeats: int = 5, keep: bool = False) -> Section:
         example = scratch.correct_example(examples)
         course = scratch.copy_course(root, base / "course")
         (student,) = scratch.add_submissions(course, [example], 1)
-        folder = course / "submitted" / student / paths.ASSIGNMENT
+        folder = paths.Course.at(course).submitted(student)
         env = scratch.environment(course)
         # the sandboxed pipeline between the floor and --no-sandbox, in either order
         configs = ("floor", "pipeline", "pipeline" + NO_SANDBOX, "nbgrader")
