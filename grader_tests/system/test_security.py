@@ -728,6 +728,7 @@ def test_the_sandbox_limits_held_against_the_bombs(graded):
         assert _reported(run, "attack_fork_bomb", "processes") < TASK_LIMIT
         assert _reported(run, "attack_fork_bomb", "threads") < TASK_LIMIT
         assert "huge=MemoryError" in run.attack_reports["attack_memory_bomb"]
+        assert "stopped by MemoryError" in run.attack_reports["attack_memory_bomb"]
         assert _reported(run, "attack_memory_bomb", "list_mib") < ADDRESS_SPACE_MIB
         assert _reported(run, "attack_disk_fill", "cwd_mib") <= FILE_SIZE_MIB
         assert _reported(run, "attack_disk_fill", "tmp_mib") <= TMP_MIB
