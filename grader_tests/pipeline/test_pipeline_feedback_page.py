@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
-from kmeans_em_lab.pipeline import feedback_page
+from kmeans_em_lab.pipeline import feedback_page, student_html
 from kmeans_em_lab.pipeline.feedback_page import ALT_TEXT, FeedbackExporter
 
 RELEASE = Path(__file__).resolve().parents[2] / "release" / "lab3" / "lab3.ipynb"
@@ -65,8 +65,15 @@ def document(page: str) -> str:
     return BeautifulSoup(page, features="html.parser").decode()
 
 
+def nbconvert_exporter() -> HTMLExporter:
+    """nbconvert's own exporter, sanitizing with the same filter as ours."""
+    return HTMLExporter(
+        config=feedback_config(), sanitize_html=True, filters={"clean_html": student_html.clean}
+    )
+
+
 def test_the_page_is_nbconvert_s_document(autograded):
-    theirs, _ = HTMLExporter(config=feedback_config()).from_notebook_node(
+    theirs, _ = nbconvert_exporter().from_notebook_node(
         copy.deepcopy(autograded), resources=resources()
     )
     ours, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
@@ -121,10 +128,89 @@ def test_texts_kept_from_an_earlier_page_never_leak_into_the_next(autograded):
     code[1].source = "def Set(X, m):\n    return 'another student'\n"
     markdown.source += "\n\nAnother student's note."
     for nb in (autograded, other, autograded):
-        theirs, _ = HTMLExporter(config=feedback_config()).from_notebook_node(
+        theirs, _ = nbconvert_exporter().from_notebook_node(
             copy.deepcopy(nb), resources=resources()
         )
         ours, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
             copy.deepcopy(nb), resources=resources()
         )
         assert document(ours) == theirs
+
+
+# -- what a student's HTML can do on the page -----------------------------------------------
+
+XSS = "xss-marker"
+ATTACK_HTML = (
+    f"<script>alert('{XSS}-script')</script>"
+    f'<img src="x.png" onerror="alert(\'{XSS}-img\')">'
+    f"<a href=\"javascript:alert('{XSS}-link')\">click</a>"
+    "<style>#lab3-summary, .panel-heading { display: none }</style>"
+    '<div style="position: fixed; top: 0">Score: 100 / 100</div>'
+    '<div id="test_EM_hidden">a look-alike anchor</div>'
+    '<iframe src="https://example.org"></iframe>'
+)
+
+
+@pytest.fixture(scope="module")
+def attacked(autograded) -> str:
+    """The feedback page of a notebook whose student put HTML in every place they can."""
+    nb = copy.deepcopy(autograded)
+    code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    code.outputs += [
+        nbformat.v4.new_output("display_data", data={"text/html": ATTACK_HTML}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": ATTACK_HTML}),
+        nbformat.v4.new_output(
+            "display_data", data={"application/javascript": f"alert('{XSS}-js')"}
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": XSS},
+                "text/plain": "a widget",
+            },
+        ),
+    ]
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK_HTML}"))
+    nb.cells.insert(2, nbformat.v4.new_raw_cell(ATTACK_HTML, metadata={"format": "text/html"}))
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    return page
+
+
+def test_nothing_a_student_wrote_runs_on_the_page(attacked):
+    soup = BeautifulSoup(attacked, "html.parser")
+    scripts = [s.get_text() for s in soup.find_all("script")]
+    assert scripts and not [s for s in scripts if XSS in s]  # MathJax's own scripts only
+    handlers = [(t.name, a) for t in soup.find_all(True) for a in t.attrs if a.startswith("on")]
+    assert not handlers
+    links = [t["href"] for t in soup.find_all(href=True)]
+    links += [t["src"] for t in soup.find_all(src=True)]
+    assert not [u for u in links if u.strip().lower().startswith(("javascript:", "data:text"))]
+    assert not soup.find_all(["iframe", "object", "embed", "form"])
+    assert f"alert('{XSS}-script')" in attacked.replace("&#39;", "'")  # shown, as text
+
+
+def test_a_student_cannot_restyle_the_page_or_pose_as_its_anchors(attacked):
+    soup = BeautifulSoup(attacked, "html.parser")
+    assert not [s for s in soup.find_all("style") if "lab3-summary" in s.get_text()]
+    assert not [t for t in soup.find_all(style=True) if "fixed" in t["style"]]
+    assert not soup.find_all(id="test_EM_hidden")
+
+
+def test_the_lab_s_own_markdown_loses_nothing_to_the_cleaning():
+    nb = nbformat.read(RELEASE, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta:
+            meta.setdefault("comment", None)
+            meta["score"] = 0.0
+    pages = []
+    for sanitize in (False, True):
+        config = feedback_config()
+        config.FeedbackExporter.sanitize_html = sanitize
+        page, _ = FeedbackExporter(config=config).from_notebook_node(
+            copy.deepcopy(nb), resources=resources()
+        )
+        pages.append(document(page))
+    assert pages[0] == pages[1]

@@ -345,6 +345,33 @@ def output_texts(course: Path, student: str) -> dict[str, str]:
     return out
 
 
+def page_problems(course: Path, student: str) -> list[str]:
+    """What in the student's feedback page could run or restyle it: a script or a style
+    holding an attacker's marker, an event handler, a ``javascript:`` link, an embedded
+    frame; and a page without the grader's summary."""
+    from bs4 import BeautifulSoup
+
+    from kmeans_em_lab.pipeline.feedback import START
+
+    found = []
+    for page in sorted((course / "feedback" / student).rglob("*.html")):
+        text = page.read_text(errors="replace")
+        soup = BeautifulSoup(text, "html.parser")
+        for tag in soup.find_all(["script", "style"]):
+            if "ATTACK" in tag.get_text():
+                found.append(f"{page.name}: <{tag.name}> {tag.get_text()[:80]!r}")
+        for tag in soup.find_all(True):
+            handlers = [name for name in tag.attrs if name.lower().startswith("on")]
+            found += [f"{page.name}: <{tag.name} {name}=...>" for name in handlers]
+            for name in ("href", "src"):
+                if str(tag.get(name, "")).strip().lower().startswith("javascript:"):
+                    found.append(f"{page.name}: <{tag.name} {name}={tag[name][:60]!r}>")
+        found += [f"{page.name}: <{t.name}>" for t in soup.find_all(["iframe", "object", "embed"])]
+        if START not in text:
+            found.append(f"{page.name}: no summary")
+    return found
+
+
 def attack_lines(course: Path, student: str) -> str:
     """The 'ATTACK ...' lines an attacker printed (what it reports getting)."""
     notebook = course / "autograded" / student / "lab3" / "lab3.ipynb"
@@ -478,6 +505,7 @@ class Run:
     stamps: dict = field(default_factory=dict)  # student -> status
     secrets_found: list = field(default_factory=list)
     attack_reports: dict = field(default_factory=dict)  # student -> its ATTACK lines
+    page_problems: dict = field(default_factory=dict)  # student -> what could run on its page
     leftovers: list = field(default_factory=list)  # processes left by attacks
     children: list = field(default_factory=list)  # the test's own descendants still alive
     connections: list = field(default_factory=list)
@@ -521,6 +549,7 @@ def _observe(course: Path, scores: dict, listener: Listener, secret_texts: dict)
             for what, s in found.items()
         ]
         run.attack_reports[student] = attack_lines(course, student)
+        run.page_problems[student] = page_problems(course, student)
     time.sleep(1)  # a daemon's last write, a dying sandbox's last task
     run.leftovers = [f"{p.pid}: {' '.join(p.cmdline())[:200]}" for p in attack_processes(course)]
     kill(attack_processes(course))
@@ -700,6 +729,18 @@ def test_the_gradebook_holds_only_what_the_grader_wrote(graded):
 @pytest.mark.slow
 def test_no_secret_reaches_an_autograded_notebook_or_feedback(graded):
     found = [f"run {n}: {s}" for n, run in enumerate(graded.runs, 1) for s in run.secrets_found]
+    assert not found, "\n".join(found[:40])
+
+
+@pytest.mark.slow
+def test_nothing_a_student_wrote_runs_on_a_feedback_page(graded):
+    assert "displayed" in graded.runs[0].attack_reports["attack_feedback_script"]
+    found = [
+        f"run {n}: {student}: {problem}"
+        for n, run in enumerate(graded.runs, 1)
+        for student, problems in sorted(run.page_problems.items())
+        for problem in problems
+    ]
     assert not found, "\n".join(found[:40])
 
 

@@ -34,7 +34,9 @@
 - :mod:`.progress`     the progress bar on stderr (plain lines when not a terminal)
 - :mod:`.grouping`     graded cells -> lab functions (``test_<Function>_<what>``)
 - :mod:`.feedback`     the summary that opens each student's feedback page
-- :mod:`.feedback_page` the feedback pages' exporter (nbconvert's, cheaper per page)
+- :mod:`.feedback_page` the feedback pages' exporter (nbconvert's, cheaper per page,
+  student HTML made inert)
+- :mod:`.student_html`  what a feedback page keeps of a student's HTML: markup, never code
 - :mod:`.export`       ``reports/grades.csv``
 - :mod:`.report`       the class table in the terminal and ``reports/class_report.png``
 - :mod:`.class_page`   ``reports/class_report.html``: the class report as one page

@@ -24,6 +24,11 @@ every student with nothing new to show (the worker's profile: bench part 1c,
   nbconvert's in serialisation only (the same document; tested).
 
 Any other template gets nbconvert's own pass, unchanged.
+
+What a student wrote is made inert on every page (:mod:`.student_html`):
+nbconvert's ``sanitize_html`` is on, with :func:`.student_html.clean` as its
+``clean_html`` filter, and rendered markdown goes through the same filter,
+since nbgrader's template renders markdown cells itself, outside that switch.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.utils.base import NbConvertBase
+from traitlets import Bool
+
+from kmeans_em_lab.pipeline import student_html
 
 CACHED_TEXTS = 4096  # highlighted code cells and rendered markdown kept per process
 TEMPLATE = "feedback"  # nbgrader's feedback template: the one this exporter renders cheaper
@@ -121,12 +129,33 @@ def add_alt_texts(page: str) -> tuple[str, int]:
 
 
 class FeedbackExporter(HTMLExporter):
-    """``HTMLExporter`` with compiled templates kept per process and, for nbgrader's
-    feedback template, the alt texts added without parsing the page again."""
+    """``HTMLExporter`` with compiled templates kept per process, student HTML made
+    inert and, for nbgrader's feedback template, the alt texts added without parsing
+    the page again."""
+
+    sanitize_html = Bool(
+        True,
+        help="Make the HTML of markdown cells and outputs inert (student_html.clean); "
+        "javascript and widget outputs are left out",
+    ).tag(config=True)
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("clean_html", self.clean_html)
+
+    def clean_html(self, html) -> str:
+        """:func:`.student_html.clean`, its results kept per process."""
+        html = html.decode() if isinstance(html, bytes) else str(html)
+        return _RENDERED.get(("clean", html), lambda: student_html.clean(html))
 
     @jinja2.pass_context
     def markdown2html(self, context, source):
-        """nbconvert's markdown filter, its results kept per process."""
+        """nbconvert's markdown filter, its results kept per process (and cleaned when
+        :attr:`sanitize_html` is on)."""
+        rendered = self._markdown2html(context, source)
+        return self.clean_html(rendered) if self.sanitize_html else rendered
+
+    def _markdown2html(self, context, source):
         cell = context.get("cell", {})
         attachments = json.dumps(cell.get("attachments", {}), sort_keys=True, default=str)
         path = context.get("resources", {}).get("metadata", {}).get("path", "")

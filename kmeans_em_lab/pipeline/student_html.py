@@ -1,0 +1,75 @@
+"""What a feedback page keeps of the HTML a student can put in it: markup, never code.
+
+A submission writes HTML into its own feedback page in three ways: markdown
+cells (markdown passes raw HTML through), ``text/html`` and ``text/markdown``
+outputs (``display(HTML(...))``), and ``application/javascript`` or widget
+outputs. Whoever opens the page runs what it holds: the student, and the
+instructor, whose class report links to every page. So nothing a student
+wrote may run there, restyle the page or pose as the grader's summary.
+
+:func:`clean` keeps what the lab's own markdown renders to (headings,
+paragraphs, lists, tables, code, links, emphasis, images embedded as data)
+and drops the rest: ``<script>``, ``<style>``, ``<iframe>``, ``<svg>``,
+``<form>``, event-handler and ``style`` attributes, ``javascript:`` links. A
+dropped element's text stays visible, escaped. ``id`` attributes stay on
+headings only (the page's table-of-contents anchors), so a student's element
+cannot take over the summary's links to the test cells.
+
+:class:`~kmeans_em_lab.pipeline.feedback_page.FeedbackExporter` applies it
+to every markdown cell and to html and markdown outputs, and leaves out
+javascript and widget outputs (nbconvert's own ``sanitize_html`` switch).
+"""
+
+from __future__ import annotations
+
+import re
+
+import bleach
+
+HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+TAGS = frozenset(
+    {
+        *bleach.ALLOWED_TAGS,  # a abbr acronym b blockquote code em i li ol strong ul
+        *HEADINGS,
+        *("p", "div", "span", "pre", "br", "hr", "img", "sup", "sub", "del", "s", "kbd"),
+        *("dl", "dt", "dd", "small", "mark", "q", "cite", "caption"),
+        *("table", "thead", "tbody", "tfoot", "tr", "th", "td"),
+    }
+)
+PROTOCOLS = frozenset({"http", "https", "mailto", "data"})
+_IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.I)
+_CELL_ATTRIBUTES = frozenset({"colspan", "rowspan", "align"})
+
+
+def allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """Whether ``name="value"`` may stay on ``<tag>`` (bleach's attribute filter)."""
+    if name in ("class", "title"):
+        return True
+    if name == "id":
+        return tag in HEADINGS
+    if tag == "a":
+        return name == "href" and not value.strip().lower().startswith("data:")
+    if tag == "img":
+        if name == "src":
+            return bool(_IMAGE_DATA.match(value.strip()))
+        return name in ("alt", "width", "height")
+    if tag in ("th", "td"):
+        return name in _CELL_ATTRIBUTES
+    if tag in ("abbr", "acronym"):
+        return name == "title"
+    return False
+
+
+_CLEANER = bleach.Cleaner(
+    tags=TAGS,
+    attributes=allowed_attribute,
+    protocols=PROTOCOLS,
+    strip=False,  # a dropped tag is shown as text: the reader sees what was there
+    strip_comments=True,
+)
+
+
+def clean(html: str) -> str:
+    """``html`` with only :data:`TAGS` and the attributes :func:`allowed_attribute` lets
+    through; everything else escaped, so it shows as text and does nothing."""
+    return _CLEANER.clean(html)
