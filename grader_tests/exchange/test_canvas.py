@@ -146,7 +146,10 @@ def test_a_bad_roster_is_a_setup_error(course, capsys):
 
 def make(target: str, course: Path, *variables: str) -> subprocess.CompletedProcess:
     """``make <target>`` in this repository, on ``course`` (LAB3_COURSE_ROOT)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAB3_", "MAKE"))}
+    # not the outer make's variables either: `make test ARGS=...` exports ARGS
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("LAB3_", "MAKE")) and k != "ARGS"
+    }
     env["LAB3_COURSE_ROOT"] = str(course)
     return subprocess.run(
         # -o: never rebuild the venv here, whatever the timestamps of requirements.txt say
