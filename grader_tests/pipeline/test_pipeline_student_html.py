@@ -42,6 +42,8 @@ def test_the_lab_s_markup_stays():
         '<base href="https://example.org/">',
         '<img src="https://example.org/pixel.png">',
         '<div id="test_EM_hidden">a look-alike of a test cell anchor</div>',
+        '<div class="navbar-fixed-top">Score: 100 / 100</div>',
+        '<div class="highlight sr-only">hidden</div>',
         '<object data="x.swf"></object><embed src="x.swf">',
     ],
 )

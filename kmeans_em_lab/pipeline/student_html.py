@@ -13,7 +13,9 @@ and drops the rest: ``<script>``, ``<style>``, ``<iframe>``, ``<svg>``,
 ``<form>``, event-handler and ``style`` attributes, ``javascript:`` links. A
 dropped element's text stays visible, escaped. ``id`` attributes stay on
 headings only (the page's table-of-contents anchors), so a student's element
-cannot take over the summary's links to the test cells.
+cannot take over the summary's links to the test cells; ``class`` keeps only
+the code highlighting's classes (:data:`CLASS`), so it cannot borrow the
+page's own styles.
 
 :class:`~kmeans_em_lab.pipeline.feedback_page.FeedbackExporter` applies it
 to every markdown cell and to html and markdown outputs, and leaves out
@@ -37,14 +39,21 @@ TAGS = frozenset(
     }
 )
 PROTOCOLS = frozenset({"http", "https", "mailto", "data"})
+CLASS = re.compile(r"highlight|hl-[a-z0-9]+|anchor-link|[a-z][a-z0-9]{0,2}")
+"""A class a student's markup may keep: the code highlighting's (``highlight`` and
+Pygments' token classes, at most three letters) and the headings' ``anchor-link``.
+Not the page's own classes (Bootstrap's ``navbar-fixed-top`` would pin a fake
+score over the summary, ``sr-only`` hide text)."""
 _IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.I)
 _CELL_ATTRIBUTES = frozenset({"colspan", "rowspan", "align"})
 
 
 def allowed_attribute(tag: str, name: str, value: str) -> bool:
     """Whether ``name="value"`` may stay on ``<tag>`` (bleach's attribute filter)."""
-    if name in ("class", "title"):
+    if name == "title":
         return True
+    if name == "class":
+        return all(CLASS.fullmatch(token) for token in value.split())
     if name == "id":
         return tag in HEADINGS
     if tag == "a":
@@ -55,8 +64,6 @@ def allowed_attribute(tag: str, name: str, value: str) -> bool:
         return name in ("alt", "width", "height")
     if tag in ("th", "td"):
         return name in _CELL_ATTRIBUTES
-    if tag in ("abbr", "acronym"):
-        return name == "title"
     return False
 
 
