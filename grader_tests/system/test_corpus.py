@@ -16,8 +16,9 @@ A second test runs the hidden checks in-process on the reference solution
 (and a few correct variants) under 50 different seed offsets: a correct
 submission never fails a check whatever the random state.
 
-``corpus/README`` material (the table of cases) lives in ``grader_tests/README.md``;
-:func:`corpus_table` renders it and a test keeps the two in step.
+The table of cases in ``corpus/validity/README.md`` is generated
+(:mod:`kmeans_em_lab.course.corpus`); :mod:`grader_tests.course.test_corpus_tables`
+keeps it in step.
 """
 
 from __future__ import annotations
@@ -35,13 +36,12 @@ import pytest
 
 from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
 from kmeans_em_lab.checks.causes import CAUSES
-from kmeans_em_lab.course import paths, points, submissions
+from kmeans_em_lab.course import corpus, paths, points, submissions
 
 HERE = Path(__file__).resolve().parent
-CASES_DIR = paths.corpus_dir() / "cases"
-EXPECTED_FILE = paths.corpus_dir() / "expected.json"
-EXPECTED_CAUSES_FILE = paths.corpus_dir() / "expected_causes.json"
-README = HERE.parent / "README.md"  # the tests' README, where the corpus table is
+CORPUS = corpus.Corpus.at("validity")
+CASES_DIR = CORPUS.cases_dir
+EXPECTED_CAUSES_FILE = CORPUS.folder / "expected_causes.json"
 FUNCTIONS = tuple(points.functions())
 WORKERS = 2  # the CI machine's cores
 SEED_OFFSETS = range(50)
@@ -51,18 +51,18 @@ SEED_OFFSETS = range(50)
 
 
 def load_cases() -> dict[str, submissions.Case]:
-    return submissions.load_cases(CASES_DIR)
+    return CORPUS.cases()
 
 
 def load_failing() -> dict[str, list[str]]:
     """case -> the graded cells it fails (grade ids, in notebook order)."""
-    return json.loads(EXPECTED_FILE.read_text())
+    return CORPUS.failing()
 
 
 def load_expected() -> dict[str, dict[str, float]]:
     """case -> graded cell -> points: a cell's points from the notebook's metadata, 0 when
     the case fails it (an nbgrader test cell scores all its points or none)."""
-    return {case: points.scored(failing) for case, failing in load_failing().items()}
+    return CORPUS.expected()
 
 
 def load_expected_causes() -> dict[str, list[str]]:
@@ -179,7 +179,7 @@ def graded_twice(tmp_path_factory) -> Graded:
     return Graded((first, second), (first_causes, csv_causes(root)))
 
 
-CASE_NAMES = sorted(p.stem for p in CASES_DIR.glob("*.py"))
+CASE_NAMES = CORPUS.names()
 
 
 @pytest.mark.slow
@@ -277,29 +277,6 @@ def test_expected_causes_name_every_function_that_loses_points():
 
 def _full() -> dict[str, float]:
     return points.cell_points()
-
-
-def corpus_table() -> str:
-    """The Markdown table of the corpus in grader_tests/README.md (points per function from
-    expected.json and the notebook's points)."""
-    cases, expected = load_cases(), load_expected()
-    head = "| case | what | " + " | ".join(f"`{f}`" for f in FUNCTIONS) + " | total | why |"
-    rule = "|---|---|" + "---:|" * (len(FUNCTIONS) + 1) + "---|"
-    rows = []
-    for name, case in cases.items():
-        scores = per_function(expected[name])
-        columns = " | ".join(f"{scores[f]:g}" for f in FUNCTIONS)
-        what, why = (text.replace("|", "\\|") for text in (case.title, "<br>".join(case.why)))
-        total = sum(scores.values())
-        rows.append(f"| `{name}` | {what} | {columns} | {total:g} | {why} |")
-    return "\n".join([head, rule, *rows])
-
-
-def test_readme_table_is_current():
-    assert corpus_table() in README.read_text(), (
-        "grader_tests/README.md's corpus table is stale: paste the output of "
-        "`python -c 'import test_corpus; print(test_corpus.corpus_table())'` (from grader_tests/)"
-    )
 
 
 # -- the hidden checks under 50 random states ---------------------------------------------------

@@ -34,8 +34,8 @@ listening, and a watcher for files and memory. Then, for both runs:
 
 The planted code of ``attack_package_files`` is inert outside this test's scratch course
 (it checks ``LAB3_COURSE_ROOT``) and the fixture removes any of it it finds, so even a
-run without the sandbox leaves the repository as it was. ``security/README.md`` has the
-table of cases (:func:`security_table`; a fast test keeps it current).
+run without the sandbox leaves the repository as it was. ``corpus/security/README.md`` has
+the table of cases (generated: :mod:`kmeans_em_lab.course.corpus`).
 """
 
 from __future__ import annotations
@@ -63,16 +63,14 @@ import nbformat
 import psutil
 import pytest
 import test_corpus
-from test_corpus import FUNCTIONS, build_course, check_why, grade_course, per_function
+from test_corpus import build_course, check_why, grade_course, per_function
 
-from kmeans_em_lab.course import paths, points, submissions
+from kmeans_em_lab.course import corpus, paths, points, submissions
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SECURITY = paths.corpus_dir("security")
-CASES_DIR = SECURITY / "cases"
-EXPECTED_FILE = SECURITY / "expected.json"
-README = SECURITY / "README.md"
+CORPUS = corpus.Corpus.at("security")
+CASES_DIR = CORPUS.cases_dir
 VICTIMS = {"victim_solution": "solution", "victim_bug_update_nan_empty": "bug_update_nan_empty"}
 
 COURSE_NAME = "lab3-security-course"  # the planted code is inert unless the course path says this
@@ -90,20 +88,20 @@ _MOVE = re.compile(r"^#\s*Move:\s*(.+?)\s+after\s+(\S+)\s*$", re.M)
 
 
 def load_cases() -> dict[str, submissions.Case]:
-    return submissions.load_cases(CASES_DIR)
+    return CORPUS.cases()
 
 
 def load_failing() -> dict[str, list[str]]:
     """case -> the graded cells it fails (grade ids, in notebook order)."""
-    return json.loads(EXPECTED_FILE.read_text())
+    return CORPUS.failing()
 
 
 def load_expected() -> dict[str, dict[str, float]]:
     """case -> graded cell -> points (the notebook's, 0 for the cells it fails)."""
-    return {case: points.scored(failing) for case, failing in load_failing().items()}
+    return CORPUS.expected()
 
 
-CASE_NAMES = sorted(p.stem for p in CASES_DIR.glob("*.py"))
+CASE_NAMES = CORPUS.names()
 
 
 def case_links(name: str) -> list[tuple[str, str]]:
@@ -812,9 +810,9 @@ def test_case_headers_agree_with_expected_json():
 
 
 def test_victims_are_the_validity_corpus_cases():
-    corpus = submissions.load_cases(paths.corpus_dir() / "cases")
+    validity = corpus.Corpus.at("validity").cases()
     for victim, original in VICTIMS.items():
-        assert load_cases()[victim].edits == corpus[original].edits, victim
+        assert load_cases()[victim].edits == validity[original].edits, victim
 
 
 def test_the_extra_keys_are_well_formed(tmp_path):
@@ -843,28 +841,6 @@ def test_no_case_source_holds_a_secret(tmp_path):
             if secret in ("CANARY", str(course)):
                 continue
             assert secret not in text, f"{path.name} holds {what}: {secret!r}"
-
-
-def security_table() -> str:
-    """The Markdown table of the security corpus in security/README.md."""
-    head = "| case | attack | " + " | ".join(f"`{f}`" for f in FUNCTIONS) + " | total | why |"
-    rule = "|---|---|" + "---:|" * (len(FUNCTIONS) + 1) + "---|"
-    rows = []
-    expected = load_expected()
-    for name, case in load_cases().items():
-        scores = per_function(expected[name])
-        columns = " | ".join(f"{scores[f]:g}" for f in FUNCTIONS)
-        what, why = (text.replace("|", "\\|") for text in (case.title, "<br>".join(case.why)))
-        rows.append(f"| `{name}` | {what} | {columns} | {sum(scores.values()):g} | {why} |")
-    return "\n".join([head, rule, *rows])
-
-
-def test_readme_table_is_current():
-    assert security_table() in README.read_text(), (
-        "corpus/security/README.md's table is stale: paste the output of "
-        "`python -c 'import test_security; print(test_security.security_table())'` "
-        "(from grader_tests/)"
-    )
 
 
 # -- forged records, judged in-process (fast) ---------------------------------------------------

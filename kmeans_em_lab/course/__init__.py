@@ -8,5 +8,6 @@
 - :mod:`.datasets`     loading and z-scoring the lab's data
 - :mod:`.release`      ``release/lab3`` generated from ``source/lab3`` by nbgrader
 - :mod:`.submissions`  submissions built from the release plus per-function code (the corpus)
+- :mod:`.corpus`       the corpora of known submissions and their README tables of cases
 - :mod:`.examples`     the example students under ``submitted/``
 """

@@ -32,7 +32,7 @@ STUDENTS = {
 
 
 def cases_dir(course_root: Path) -> Path:
-    return course_root / "corpus" / "validity" / "cases"
+    return paths.corpus_dir("validity", course_root) / "cases"
 
 
 def generate(course_root: Path | None = None, target: Path | None = None) -> list[Path]:

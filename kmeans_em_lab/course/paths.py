@@ -113,11 +113,11 @@ def data_dir() -> Path:
     return Course.at().data
 
 
-def corpus_dir(kind: str = "validity") -> Path:
+def corpus_dir(kind: str = "validity", root: Path | None = None) -> Path:
     """The corpus of known submissions: ``validity`` (what a case scores and why) or
     ``security`` (attacks, and the victims graded beside them); read by the tests, the
-    examples and the benchmarks."""
-    return course_root() / "corpus" / kind
+    examples and the benchmarks (:mod:`.corpus`)."""
+    return (Path(root) if root is not None else course_root()) / "corpus" / kind
 
 
 def assignment_data_dirs() -> list[Path]:
