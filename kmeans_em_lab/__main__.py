@@ -10,6 +10,8 @@ import gc
 import importlib
 import sys
 
+from kmeans_em_lab import logs
+
 # command -> (module, help); each module has ``add_arguments(parser)`` and ``main(args)``.
 COMMANDS = {
     # the course and its grading (kmeans_em_lab.commands: one small module per command)
@@ -38,8 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     known, rest = parser.parse_known_args(argv)
     module = importlib.import_module(COMMANDS[known.command][0])
     command_parser = argparse.ArgumentParser(prog=f"python -m kmeans_em_lab {known.command}")
+    command_parser.add_argument(
+        "--log-level",
+        type=str.lower,
+        choices=logs.LEVELS,
+        default=None,
+        help=f"diagnostics on stderr (default: ${logs.ENV_VAR}, else {logs.DEFAULT_LEVEL})",
+    )
     module.add_arguments(command_parser)
-    return int(module.main(command_parser.parse_args(rest)) or 0)
+    args = command_parser.parse_args(rest)
+    try:
+        logs.configure(args.log_level)
+    except ValueError as err:  # a bad LAB3_LOG_LEVEL
+        command_parser.error(str(err))
+    return int(module.main(args) or 0)
 
 
 def exit_quickly(status: int) -> None:

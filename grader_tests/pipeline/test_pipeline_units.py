@@ -333,7 +333,10 @@ def _dispatch(tmp_path, students, job, deadline=2.0, workers=2):
     return results, events, saved
 
 
-def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp_path):
+def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="kmeans_em_lab")
     students = ["a", "hang", "b", "crash", "flaky", "stuck", "c", "d"]
     results, events, saved = _dispatch(tmp_path, students, "pipeline_fixtures.fake_jobs:job")
     assert set(results) == set(students)
@@ -352,6 +355,16 @@ def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp
     assert retried == ["flaky", "hang"]
     assert sorted(saved) == ["a", "b", "c", "d", "flaky"], "each graded result saved once"
     assert sorted(e["student"] for e in events if not e.get("retry")) == sorted(students)
+    # the diagnostics say what happened to each (kmeans_em_lab.logs)
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("kmeans")]
+    warnings = [message for level, message in logged if level == logging.WARNING]
+    for student in ("flaky", "hang"):
+        assert any(m.startswith(f"{student}: attempt 1 lost (") for m in warnings), warnings
+    for student in ("stuck", "crash"):
+        assert any(m.startswith(f"{student}: Dask gave up on it") for m in warnings), warnings
+    finished = [m for level, m in logged if level == logging.INFO and ", attempt " in m]
+    assert sorted(m.split(":")[0] for m in finished) == sorted(students), finished
+    assert any(m.startswith("flaky: graded, attempt 2,") for m in finished), finished
     pids = [int(p.read_text()) for p in tmp_path.glob("*.*.pid")]
     assert len(pids) >= 4  # hang twice, stuck twice
     for pid in pids:

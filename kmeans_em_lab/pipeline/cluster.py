@@ -46,6 +46,8 @@ from kmeans_em_lab.pipeline.task import (
     run_task,
 )
 
+log = logging.getLogger(__name__)
+
 RESOURCE = "kernel"  # Dask worker resource: one per submission being graded
 MAX_ATTEMPTS = 2  # gradings of one submission that returned an error
 WORKER_DEATHS = 2  # workers one submission may take down before it is given up
@@ -101,7 +103,9 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     dask.config.set(_dask_config())  # for this process's scheduler and its local workers
     if settings.scheduler:
         # waits distributed.comm.timeouts.connect (30 s) for the scheduler
-        return Client(settings.scheduler, set_as_default=False), None
+        client = Client(settings.scheduler, set_as_default=False)
+        log.info("connected to the Dask scheduler %s", settings.scheduler)
+        return client, None
     _preload_fork_server()
     cluster = LocalCluster(
         n_workers=workers or settings.workers,
@@ -117,10 +121,17 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         env={**os.environ, QUIET_ENV: "1"},
     )
     try:
-        return Client(cluster, set_as_default=False), cluster
+        client = Client(cluster, set_as_default=False)
     except BaseException:
         cluster.close(timeout=10)
         raise
+    log.info(
+        "local Dask cluster: %d worker process(es) at %s, dashboard %s",
+        len(cluster.workers),
+        cluster.scheduler_address,
+        cluster.dashboard_link,
+    )
+    return client, cluster
 
 
 def disconnect(client, cluster) -> None:
@@ -276,9 +287,19 @@ class Dispatcher:
                     submission, attempt, requeue = running.pop(future)
                     result = self._collect(future, submission, attempt, started)
                     if result.pop("bystander", False) and requeue < MAX_REQUEUES:
+                        log.warning(
+                            "%s: the worker it waited on died before it started; sent again",
+                            submission.student,
+                        )
                         submit(submission, attempt, requeue + 1)
                         continue
                     if result["status"] == "error" and attempt < MAX_ATTEMPTS:
+                        log.warning(
+                            "%s: attempt %d lost (%s); trying once more",
+                            submission.student,
+                            attempt,
+                            result["message"],
+                        )
                         self.events.retrying(result)
                         submit(submission, attempt + 1)
                         continue
@@ -287,6 +308,15 @@ class Dispatcher:
                     if result["status"] == "graded":
                         result = save(result)
                     results[submission.student] = result
+                    seconds, notes = result.get("seconds"), result["flags"] or [result["message"]]
+                    log.info(
+                        "%s: %s, attempt %d%s%s",
+                        submission.student,
+                        result["status"],
+                        attempt,
+                        "" if seconds is None else f", {seconds} s on the worker",
+                        "".join(f"; {note}" for note in notes if note),
+                    )
                     self.events.finished(result)
                 self.events.tick()
                 if not done:
@@ -318,6 +348,11 @@ class Dispatcher:
         except KilledWorker:
             self._drain(started)
             bystander = self._starts.get(future.key, 0) < WORKER_DEATHS
+            log.warning(
+                "%s: Dask gave up on it after worker deaths (started on %d worker(s))",
+                submission.student,
+                self._starts.get(future.key, 0),
+            )
             result = _failure(
                 submission.student,
                 attempt,

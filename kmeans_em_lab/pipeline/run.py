@@ -15,10 +15,14 @@ graded (no config, no source notebook, release failed, unknown student).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -52,6 +56,8 @@ def grade(settings) -> int:
 
 
 def _grade(settings, config, students: list[str]) -> int:
+    from sqlalchemy.engine import make_url
+
     from kmeans_em_lab.pipeline import scores
     from kmeans_em_lab.pipeline.cluster import Background
     from kmeans_em_lab.pipeline.cluster import SetupError as ClusterSetupError
@@ -66,6 +72,16 @@ def _grade(settings, config, students: list[str]) -> int:
     }
     to_grade = [s for s in students if s in missing or s not in unchanged]
     outcomes = {s: stamp for s, stamp in unchanged.items() if s not in missing}
+    log.info(
+        "course %s, gradebook %s: %d to grade (%d changed or new, %d missing from the "
+        "gradebook), %d unchanged",
+        settings.root,
+        make_url(url).render_as_string(hide_password=True),
+        len(to_grade),
+        len(to_grade) - len(missing),
+        len(missing),
+        len(outcomes),
+    )
     # The cluster starts meanwhile (its workers import nbgrader while the release is
     # checked and the submissions are read).
     cluster = Background(settings, len(to_grade)) if to_grade else None
@@ -198,7 +214,10 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
 
     def save(result: dict) -> dict:
         result["flags"] = flags.get(result["student"], []) + result.get("flags", [])
-        return store.save(settings, url, course, result, digest)
+        began = time.monotonic()
+        saved = store.save(settings, url, course, result, digest)
+        log.debug("%s: saved in %.2f s", result["student"], time.monotonic() - began)
+        return saved
 
     if submissions:
         options = TaskOptions(
