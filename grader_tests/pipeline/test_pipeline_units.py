@@ -250,6 +250,30 @@ def test_intake_classifies_submissions(tmp_path, files, graded, problem, flag):
     assert any(flag in f for f in sub.flags) if flag else not sub.flags
 
 
+@pytest.mark.parametrize(
+    ("files", "where"),
+    [
+        ({"lab3\x1b[2J\x1b[H100 \u202e.ipynb": "NB"}, "flags"),
+        ({"a\x1b]0;title\x07.ipynb": "NB", "b\u2028.ipynb": "NB"}, "problem"),
+        ({"lab3.ipynb": "{not json \x1b[31m"}, "problem"),
+    ],
+)
+def test_intake_never_passes_on_a_file_name_s_control_characters(tmp_path, files, where):
+    """A student's file name quoted in a flag or problem cannot drive the instructor's
+    terminal (escape sequences) or reorder text (bidirectional overrides)."""
+    folder = tmp_path / "alice" / "lab3"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(_nb_text() if text == "NB" else text)
+    (folder / "link\x1b[1A").symlink_to(folder / next(iter(files)))
+    sub = intake.inspect("alice", folder, "lab3.ipynb")
+    texts = sub.flags + [sub.problem or ""]
+    said = " ".join(texts)
+    assert sub.flags if where == "flags" else sub.problem, (sub.flags, sub.problem)
+    assert all(c.isprintable() for c in said), said
+    assert "\\x1b" in said  # shown, escaped
+
+
 def test_discover_lists_students_and_rejects_unknown_ones(tmp_path):
     for student in ("bob", "alice"):
         (tmp_path / student / "lab3").mkdir(parents=True)

@@ -8,10 +8,16 @@ JSON: nothing to run, the student gets 0 and a ``problem`` saying why.
 Symbolic links are never followed: a link in a submission could point into
 the course (the source notebook, the gradebook). A linked notebook or
 submission folder is not graded; other links are left out, with a flag.
+
+File names are the student's: a flag or problem quotes them through
+:func:`shown`, so no control character (a terminal's escape sequence that
+clears the screen or redraws the class table) reaches the instructor's
+terminal, the CSV or the reports.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +56,19 @@ def discover(submitted: Path, assignment: str, only: list[str] | None = None) ->
     return list(dict.fromkeys(only))
 
 
+# control (C0, C1, DEL), format (e.g. right-to-left overrides), surrogate, private, unassigned,
+# line and paragraph separators
+UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def shown(name: str) -> str:
+    """``name`` with every character of the :data:`UNPRINTABLE` categories written as an
+    escape (``\\x1b``, ``\\u202e``): how a flag or problem quotes a student's file name."""
+    return "".join(
+        c if unicodedata.category(c) not in UNPRINTABLE else ascii(c)[1:-1] for c in name
+    )
+
+
 def _kept(path: Path, folder: Path) -> bool:
     return not any(part in IGNORED for part in path.relative_to(folder).parts)
 
@@ -74,7 +93,7 @@ def inspect(student: str, folder: Path, notebook_name: str) -> Submission:
         return sub
     linked = links(sub.folder)
     if linked:
-        names = ", ".join(str(p.relative_to(sub.folder)) for p in linked[:5])
+        names = ", ".join(shown(str(p.relative_to(sub.folder))) for p in linked[:5])
         sub.flags.append(f"symbolic links left out: {names}")
     files = _files(sub.folder)
     expected = sub.folder / notebook_name
@@ -90,9 +109,11 @@ def inspect(student: str, folder: Path, notebook_name: str) -> Submission:
     else:
         if len(candidates) == 1:
             sub.notebook = candidates[0]
-            sub.flags.append(f"renamed notebook: graded '{candidates[0].name}' as {notebook_name}")
+            sub.flags.append(
+                f"renamed notebook: graded '{shown(candidates[0].name)}' as {notebook_name}"
+            )
         elif candidates:
-            names = ", ".join(f"'{p.name}'" for p in candidates)
+            names = ", ".join(f"'{shown(p.name)}'" for p in candidates)
             sub.problem = (
                 f"no {notebook_name} but {len(candidates)} notebooks ({names}): "
                 "cannot tell which one to grade"
@@ -106,6 +127,9 @@ def inspect(student: str, folder: Path, notebook_name: str) -> Submission:
         nbformat.read(sub.notebook, as_version=4)
     except Exception as err:  # noqa: BLE001 - any unreadable file is the same problem
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        sub.problem = f"'{sub.notebook.name}' is not a readable notebook (invalid JSON?): {reason}"
+        sub.problem = (
+            f"'{shown(sub.notebook.name)}' is not a readable notebook (invalid JSON?): "
+            f"{shown(str(reason))}"
+        )
         sub.notebook = None
     return sub
