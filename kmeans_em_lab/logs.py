@@ -29,6 +29,19 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _HANDLER_NAME = "lab3-diagnostics"
 
 
+class _Stderr(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a record comes (not the one
+    of when it was made: a caller may have replaced and closed that one since)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def level_from(option: str | None = None) -> int:
     """The level asked for: ``option``, else :data:`ENV_VAR`, else :data:`DEFAULT_LEVEL`.
 
@@ -50,7 +63,7 @@ def configure(option: str | None = None) -> int:
     logger.setLevel(level)
     handler = next((h for h in logger.handlers if h.get_name() == _HANDLER_NAME), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.set_name(_HANDLER_NAME)
         handler.setFormatter(logging.Formatter(FORMAT))
         logger.addHandler(handler)
