@@ -17,6 +17,7 @@ of run 1's points for what did not run.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import pwd
 import re
@@ -32,7 +33,8 @@ import pytest
 from nbformat.notebooknode import NotebookNode
 from pipeline_fixtures import toy_course as toy
 
-from kmeans_em_lab.pipeline import scores
+from kmeans_em_lab.course import points
+from kmeans_em_lab.pipeline import scores, verdicts
 from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
 
 BIN = str(Path(sys.executable).parent)
@@ -94,6 +96,28 @@ def grades_of(table, student) -> dict[str, float]:
 FULL = {"test_square_public": 1.0, "test_square_hidden": 2.0, "test_add_public": 1.0}
 
 # student -> what they resubmit for run 2 (None: unchanged)
+# square is right; around every later cell, hooks publish what once decided a test cell's
+# points (an execute_result first, any error cleared) and add raises an error named like the
+# grader's own, with escapes: add's test must still score 0, with no flag
+FORGER = """\
+def square(x):
+    return x * x
+
+import sys
+from IPython import get_ipython
+from IPython.display import clear_output
+
+get_ipython().events.register("pre_run_cell", lambda *a: sys.displayhook("full marks"))
+get_ipython().events.register("post_run_cell", lambda *a: clear_output())
+"""
+
+FORGED_ERROR = """\
+class KernelDied(Exception):
+    pass
+
+raise KernelDied("\\x1b[2J the kernel died in cell square (#1): 100/100")
+"""
+
 BROKEN = {
     "ok": None,
     "partial": lambda root: toy.make_submission(root, "partial", toy.answers(add="x = 1\n")),
@@ -121,6 +145,9 @@ BROKEN = {
         root,
         "bigline",
         toy.answers(square="def square(x):\n    return x * x\nprint('x' * 200_000_000)\n"),
+    ),
+    "forged": lambda root: toy.make_submission(
+        root, "forged", toy.answers(square=FORGER, add=FORGED_ERROR)
     ),
     "renamed": lambda root: toy.make_submission(root, "renamed", filename="lab3 (1).ipynb"),
     "badjson": lambda root: toy.write_raw(root, "badjson", {"lab3.ipynb": '{"cells": [}'}),
@@ -197,7 +224,11 @@ def test_kernel_death_scores_zero_for_cells_not_reached_and_flags(graded_class):
         assert row["status"] == "graded" and "kernel died" in row["flags"] and how in row["flags"]
         nb = nbformat.read(root / "autograded" / student / "lab3" / "lab3.ipynb", as_version=4)
         enames = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-        assert "KernelDied" in enames and "CellNotRun" in enames
+        assert "KernelDied" in enames  # in the cell where it died, for the reader
+        (test_add,) = [c for c in nb.cells if points.grade_id(c) == "test_add_public"]
+        assert verdicts.read_events(test_add)[0].code == "not_run"
+        assert [o.get("ename") for o in test_add.outputs] == ["AssertionError"]
+        assert test_add.outputs[0].evalue.startswith("not run: the kernel died in cell add")
         assert (root / "feedback" / student / "lab3" / "lab3.html").exists()
 
 
@@ -211,7 +242,23 @@ def test_infinite_loop_ends_at_the_cell_time_limit(graded_class):
     (test_add,) = [
         c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_add_public"
     ]
-    assert [o.get("ename") for o in test_add.outputs] == ["NameError"]
+    # the kernel's NameError quoted as text, then the grader's verdict, which reports it
+    assert [o.output_type for o in test_add.outputs] == ["display_data", "error"]
+    assert "NameError" in test_add.outputs[0].data["text/plain"]
+    assert test_add.outputs[1].evalue.startswith("NameError: name 'add' is not defined")
+
+
+def test_a_notebooks_own_outputs_neither_give_points_nor_raise_flags(graded_class):
+    assert grades_of(graded_class["after"], "forged") == {**FULL, "test_add_public": 0.0}
+    assert graded_class["csv"]["forged"]["flags"] == ""
+    nb = nbformat.read(
+        graded_class["root"] / "autograded" / "forged" / "lab3" / "lab3.ipynb", as_version=4
+    )
+    (test_add,) = [c for c in nb.cells if points.grade_id(c) == "test_add_public"]
+    *quoted, verdict = test_add.outputs  # what the cell showed, quoted; then the verdict
+    assert quoted and all(o.output_type == "display_data" for o in quoted)
+    assert all(o.metadata["lab3"]["quoted"] for o in quoted)
+    assert verdict.output_type == "error" and "NameError" in verdict.evalue
 
 
 def test_kernel_ignoring_sigint_neither_hangs_nor_loses_the_class(graded_class):
@@ -419,10 +466,10 @@ def _run_cells(tmp_path, source: str, **traits) -> tuple[NotebookNode, list[int]
     received: list[int] = []
 
     class Recording(ResilientExecute):
-        def output(self, outs, msg, display_id, cell_index):
+        def process_message(self, msg, cell, cell_index):
             if msg["msg_type"] == "stream":
                 received.append(len(msg["content"]["text"]))
-            return super().output(outs, msg, display_id, cell_index)
+            return super().process_message(msg, cell, cell_index)
 
     from traitlets.config import Config
 
@@ -450,6 +497,21 @@ def test_grader_caps_output_as_it_arrives_when_the_kernel_does_not(tmp_path):
     assert sum(received) >= 20_000_000  # the kernel sent it all...
     text = "".join(o.get("text", "") for o in cell.outputs)
     assert len(text) < 200_000 and "output truncated by the grader" in text  # ...not kept
+
+
+def test_grader_caps_every_kind_of_output_as_it_arrives(tmp_path):
+    """Displays, their updates and results count against the cell's budget, not only streams."""
+    source = (
+        "from IPython.display import HTML, display, update_display\n"
+        "handle = display(HTML('<b>small</b>'), display_id=True)\n"
+        "update_display(HTML('u' * 3_000_000), display_id=handle.display_id)\n"
+        "display(HTML('z' * 3_000_000))\n"
+        "'r' * 3_000_000\n"
+    )
+    cell, _ = _run_cells(tmp_path, source, kernel_output_bytes=-1, max_output_bytes=100_000)
+    kept = json.dumps(cell.outputs)
+    assert len(kept) < 200_000 and "output truncated by the grader" in kept
+    assert "<b>small</b>" in kept  # what came within the budget stays
 
 
 # -- the gradebook on PostgreSQL ---------------------------------------------------------

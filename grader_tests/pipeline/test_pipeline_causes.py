@@ -12,14 +12,16 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from nbformat.notebooknode import NotebookNode
+from nbgrader.utils import determine_grade
 from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook, solution
 
 from kmeans_em_lab.checks import record_in_process
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import causes, pictures
-from kmeans_em_lab.pipeline.execute import NOT_RUN, error_output
+from kmeans_em_lab.pipeline import causes, incidents, pictures
+from kmeans_em_lab.pipeline.execute import error_output
 from kmeans_em_lab.pipeline.limit_bytes import note
 from kmeans_em_lab.pipeline.prepare import Layout
+from kmeans_em_lab.pipeline.verdicts import Event, Reply
 
 
 def stream(text: str, name: str = "stdout") -> NotebookNode:
@@ -31,14 +33,24 @@ def stream(text: str, name: str = "stdout") -> NotebookNode:
 
 @pytest.fixture(scope="module")
 def judged_notebook() -> NotebookNode:
-    """Six graded cells: passing, failing a hidden check, failing in the kernel, stopped at
-    the time limit, not run, and a graded cell without a check that raised NameError."""
+    """Seven graded cells: passing, failing a hidden check, failing in the kernel, stopped at
+    the time limit, not run, a graded cell without a check whose kernel reported NameError,
+    and a passing cell whose outputs forge every signal the grader once read from them."""
     bad_update = notebook("bug_mutates_input")
     markdown = nbformat.v4.new_markdown_cell("notes")
     markdown.metadata["lab3"] = {"causes": [{"code": "kernel_died", "message": "planted"}]}
     planted = graded("test_Set_hidden", hidden("Set"), 10)
-    planted.metadata["lab3"] = {"causes": [{"code": "time_limit", "message": "<b>planted</b>"}]}
-    timeout = [error_output("KeyboardInterrupt", ""), error_output("CellTimeoutError", "")]
+    planted.metadata["lab3"] = {
+        "causes": [{"code": "time_limit", "message": "<b>planted</b>"}],
+        "verdict": {"passed": False, "message": "planted"},
+    }
+    timeout = [error_output("KeyboardInterrupt", "")]
+    forged = [
+        error_output("CellTimeoutError", ""),
+        error_output("KernelDied", "100/100"),
+        stream(note(10)),
+        stream("oops", "stderr"),
+    ]
     cells = [
         markdown,
         planted,
@@ -47,23 +59,31 @@ def judged_notebook() -> NotebookNode:
                'lab3_kernel.record_public("EM_step", globals())\nEM_step(1, 2, 3, 4)\n', 6,
                [error_output("NotImplementedError", "")]),
         graded("test_EM_hidden", hidden("EM"), 20, timeout),
-        graded("test_K_Means_hidden", hidden("K_Means"), 10,
-               [error_output(NOT_RUN, "not run: the kernel died in cell test_EM_hidden")]),
+        graded("test_K_Means_hidden", hidden("K_Means"), 10),
         graded("test_add_public", "assert add(1, 2) == 3\n", 1,
                [stream("x" * 10 + note(10)), error_output("NameError", "name 'add' is undefined")]),
+        graded("test_Centroid_init_hidden", hidden("Centroid_init"), 3, forged),
     ]  # fmt: skip
     records = {
         1: ("Set", record_in_process("Set", notebook())),
         2: ("Update", record_in_process("Update", bad_update)),
         3: ("public:EM_step", {"check": "public:EM_step", "refused": "", "outcomes": [
             {"label": "call 1 of EM_step", "error": "NotImplementedError: "}]}),
+        7: ("Centroid_init", record_in_process("Centroid_init", notebook())),
     }  # fmt: skip
-    return judged(cells, records)
+    events = {
+        4: [Event("time_limit", "time limit reached in cell test_EM_hidden (#4)")],
+        5: [Event("not_run", "not run: the kernel died in cell test_EM_hidden")],
+        6: [Event("output_cut", "output cut to the byte limit in cell test_add_public (#6)")],
+    }
+    replies = {6: Reply("error", "NameError", "name 'add' is undefined"), 7: Reply("ok")}
+    return judged(cells, records, events, replies)
 
 
 def test_a_passing_cell_gets_no_cause_and_planted_causes_are_removed(judged_notebook):
     markdown, passing = judged_notebook.cells[:2]
-    assert "lab3" not in markdown.metadata and "lab3" not in passing.metadata
+    assert "lab3" not in markdown.metadata
+    assert passing.metadata["lab3"] == {"verdict": {"passed": True, "message": ""}}
     assert passing.outputs == []
 
 
@@ -75,11 +95,13 @@ def test_a_failed_check_gets_its_verdict_and_its_causes(judged_notebook):
     assert entry["message"] in cell.outputs[0].evalue
 
 
-def test_a_cell_that_failed_in_the_kernel_keeps_its_error_and_gets_the_judges_cause(
+def test_a_cell_that_failed_in_the_kernel_shows_its_error_quoted_and_the_judges_verdict(
     judged_notebook,
 ):
     cell = judged_notebook.cells[3]
-    assert [o.ename for o in cell.outputs] == ["NotImplementedError"]
+    assert [o.output_type for o in cell.outputs] == ["display_data", "error"]
+    assert "NotImplementedError" in cell.outputs[0].data["text/plain"]
+    assert cell.outputs[1].ename == "AssertionError"
     assert [e["code"] for e in cell.metadata["lab3"]["causes"]] == ["not_implemented"]
 
 
@@ -91,6 +113,26 @@ def test_the_pipelines_own_failures_have_their_causes(judged_notebook):
     assert found["test_Set_hidden"] == []
 
 
+def test_forged_signals_in_the_outputs_neither_cost_nor_give_points(judged_notebook):
+    cell = judged_notebook.cells[7]
+    assert determine_grade(cell) == (3.0, 3.0)
+    assert {o.output_type for o in cell.outputs} == {"display_data"}
+    assert "lab3" in cell.metadata and "events" not in cell.metadata["lab3"]
+    assert incidents.flags(judged_notebook) == [
+        "time limit reached in cell test_EM_hidden (#4)",
+        "output cut to the byte limit in cell test_add_public (#6)",
+        "1 later cell(s) not run: scored 0",
+    ]
+
+
+def test_every_graded_cell_scores_exactly_its_verdict(judged_notebook):
+    for cell in judged_notebook.cells:
+        if causes.graded_code_cell(cell):
+            verdict = cell.metadata["lab3"]["verdict"]
+            score, available = determine_grade(cell)
+            assert score == (available if verdict["passed"] else 0), cell.metadata
+
+
 def test_causes_read_the_notebook_as_a_path_a_node_or_json(judged_notebook, tmp_path):
     path = tmp_path / "lab3.ipynb"
     nbformat.write(judged_notebook, path)
@@ -99,14 +141,14 @@ def test_causes_read_the_notebook_as_a_path_a_node_or_json(judged_notebook, tmp_
     assert causes.causes(dict(as_dict)) == causes.causes(judged_notebook)
 
 
-def test_a_notebook_graded_before_causes_existed_is_classified_when_read(judged_notebook):
+def test_a_notebook_without_the_graders_causes_reads_as_wrong_result(judged_notebook):
     old = nbformat.from_dict(judged_notebook)
     for cell in old.cells:
         cell.metadata.pop("lab3", None)
     found = causes.causes(old)
-    assert found["test_Update_hidden"] == ["wrong_result"]  # an assertion: no more to say
-    assert found["test_EM_step_public"] == ["not_implemented"]
-    assert found["test_EM_hidden"] == ["time_limit"]
+    assert found["test_Update_hidden"] == ["wrong_result"]
+    assert found["test_EM_hidden"] == ["wrong_result"]
+    assert found["test_Set_hidden"] == []
 
 
 # -- per function, per class ---------------------------------------------------------------------
@@ -237,13 +279,17 @@ def test_judging_keeps_the_picture_of_a_failed_k_means(judged_notebook):
 
 
 @pytest.mark.parametrize(
-    ("module", "cause"), [("sklearn.cluster", "forbidden_code"), ("pandas", "not_defined")]
+    ("source", "cause"),
+    [
+        ("from sklearn.cluster import KMeans\n", "forbidden_code"),
+        ("import sklearn.cluster as c\n", "forbidden_code"),
+        ("import pandas\n", "not_defined"),
+        ("print('ModuleNotFoundError: No module named sklearn')\n", "not_defined"),
+    ],
 )
-def test_a_function_whose_cell_failed_to_import_forbidden_code_is_forbidden_code(module, cause):
+def test_a_function_whose_cell_imports_forbidden_code_is_forbidden_code(source, cause):
     definition = solution("K_Means")
-    definition.outputs = [
-        error_output("ModuleNotFoundError", f"No module named '{module}' (not available)")
-    ]
+    definition.source = source + definition.source
     refused = {
         "check": "K_Means",
         "refused": "K_Means is not defined: run the cell that defines it",
@@ -254,5 +300,5 @@ def test_a_function_whose_cell_failed_to_import_forbidden_code_is_forbidden_code
     assert entry["code"] == cause
     if cause == "forbidden_code":
         assert entry["message"].startswith(
-            "the cell that defines K_Means stopped at ModuleNotFoundError: No module named "
+            "the cell that defines this function imports sklearn: the lab asks you"
         )

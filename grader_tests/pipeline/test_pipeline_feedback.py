@@ -16,6 +16,7 @@ from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook,
 from kmeans_em_lab.checks import record_in_process
 from kmeans_em_lab.pipeline import feedback
 from kmeans_em_lab.pipeline.execute import error_output
+from kmeans_em_lab.pipeline.verdicts import Reply
 
 PAGE = (
     "<!DOCTYPE html>\n<html><head><title>lab3</title></head>\n<body>\n"
@@ -48,7 +49,8 @@ def autograded() -> nbformat.NotebookNode:
         4: ("Update", record_in_process("Update", notebook("bug_mutates_input"))),
         6: ("K_Means", record_in_process("K_Means", kmeans_bug)),
     }
-    return judged(cells, records)
+    replies = {3: Reply("ok"), 8: Reply("error", "ValueError", f"bad value {SCRIPT}")}
+    return judged(cells, records, replies=replies)
 
 
 @pytest.fixture(scope="module")

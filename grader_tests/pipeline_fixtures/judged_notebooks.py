@@ -2,7 +2,9 @@
 
 Cells carry the real sources of the lab's graded cells and nbgrader's
 metadata; records are made in-process the way a kernel makes them
-(:func:`kmeans_em_lab.checks.record_in_process`) from the corpus' cases.
+(:func:`kmeans_em_lab.checks.record_in_process`) from the corpus' cases; the
+executor's own observations (events, the kernel's replies) are given as
+``ResilientExecute`` leaves them in ``resources``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from kmeans_em_lab.course import paths, submissions
-from kmeans_em_lab.pipeline.judge import RECORDS, JudgeRecords
+from kmeans_em_lab.pipeline.judge import JudgeRecords
+from kmeans_em_lab.pipeline.records import RECORDS
+from kmeans_em_lab.pipeline.score_from_verdicts import ScoreFromVerdicts
+from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply
 
 CASES = submissions.load_cases(paths.corpus_dir() / "cases")
 SOLUTIONS = submissions.source_solutions()
@@ -56,9 +61,17 @@ def hidden(check: str) -> str:
     return f'import lab3_kernel\nlab3_kernel.record("{check}", globals())\n'
 
 
-def judged(cells, records: dict[int, tuple[str, dict | None]]) -> NotebookNode:
-    """A notebook of ``cells`` after ``JudgeRecords`` (records by cell index)."""
+def judged(
+    cells,
+    records: dict[int, tuple[str, dict | None]],
+    events: dict[int, list[Event]] | None = None,
+    replies: dict[int, Reply] | None = None,
+) -> NotebookNode:
+    """A notebook of ``cells`` after ``JudgeRecords`` and ``ScoreFromVerdicts`` (records,
+    events and replies by cell index), as nbgrader's ``SaveAutoGrades`` then reads it."""
     nb = nbformat.v4.new_notebook()
     nb.cells = list(cells)
-    JudgeRecords().preprocess(nb, {RECORDS: records})
+    resources = {RECORDS: records, EVENTS: events or {}, REPLIES: replies or {}}
+    JudgeRecords().preprocess(nb, resources)
+    ScoreFromVerdicts().preprocess(nb, resources)
     return nb

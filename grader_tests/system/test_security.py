@@ -40,9 +40,12 @@ the table of cases (generated: :mod:`kmeans_em_lab.course.corpus`).
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import glob
 import hashlib
 import html
+import io
 import json
 import os
 import re
@@ -56,6 +59,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -509,6 +513,9 @@ class Run:
     connections: list = field(default_factory=list)
     output_sizes: dict = field(default_factory=dict)  # output file -> bytes
     failure: str = ""  # why the pipeline did not exit with status 0
+    terminal: str = ""  # what the grader printed (stdout and stderr)
+    flags: dict = field(default_factory=dict)  # student -> the flags of its stamp
+    csv_rows: list = field(default_factory=list)  # reports/grades.csv, as rows of cells
 
 
 @dataclass
@@ -533,6 +540,7 @@ def _observe(course: Path, scores: dict, listener: Listener, secret_texts: dict)
     for student in students:
         stamp = stamps.read(course, paths.ASSIGNMENT, student) or {}
         run.stamps[student] = stamp.get("status", "no stamp")
+        run.flags[student] = list(stamp.get("flags") or [])
         texts = output_texts(course, student)
         found: dict[str, list[str]] = {}  # what -> the secrets of that kind found
         for where, text in texts.items():
@@ -561,6 +569,8 @@ def _observe(course: Path, scores: dict, listener: Listener, secret_texts: dict)
         if not any(helper in " ".join(c.cmdline()) for helper in ("resource_tracker", "forkserver"))
     ]
     run.connections = listener.connections()
+    with open(course / "reports" / "grades.csv", newline="", encoding="utf-8") as fh:
+        run.csv_rows = list(csv.reader(fh))
     return run
 
 
@@ -586,10 +596,12 @@ def _gradebook_contents(course: Path) -> dict:
         con.close()
 
 
-def _grade(course: Path, force: bool) -> tuple[dict, str]:
-    """(student -> graded cell -> points, '' or why the pipeline failed)."""
+def _grade(course: Path, force: bool) -> tuple[dict, str, str]:
+    """(student -> graded cell -> points, '' or why the pipeline failed, what it printed)."""
+    printed = io.StringIO()
     try:
-        return grade_course(course, force=force), ""
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            return grade_course(course, force=force), "", printed.getvalue()
     except AssertionError as failure:  # the exit status: the gradebook is still looked at
         from kmeans_em_lab.pipeline import scores
         from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
@@ -597,7 +609,7 @@ def _grade(course: Path, force: bool) -> tuple[dict, str]:
         config = load_course_config(course)
         table = scores.class_scores(db_url(config), course_id(config), paths.ASSIGNMENT)
         got = {s: {g: p for g, (p, _) in row.grades.items()} for s, row in table.items()}
-        return got, str(failure)
+        return got, str(failure), printed.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -619,9 +631,9 @@ def graded(tmp_path_factory) -> Graded:
     runs = []
     try:
         for force in (False, True):
-            scores, failure = _grade(course, force)
+            scores, failure, printed = _grade(course, force)
             runs.append(_observe(course, scores, listener, secret_texts))
-            runs[-1].failure = failure
+            runs[-1].failure, runs[-1].terminal = failure, printed
     finally:
         for key, value in saved.items():
             if value is None:
@@ -692,6 +704,41 @@ def test_every_student_was_graded_in_both_runs(graded):
         assert sorted(run.scores) == CASE_NAMES, f"run {n}: the gradebook's students"
         unfinished = {s: st for s, st in run.stamps.items() if st not in ("graded", "zero")}
         assert not unfinished, f"run {n}: not graded: {unfinished}"
+
+
+# cases whose notebook raises, prints or publishes what the grader's own flags look like; none
+# of it is an event the grader observed, so they have no flag
+NO_FLAGS = ("attack_forged_flags", "attack_score_displayhook", "attack_score_hooks")
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def raw_controls(text: str, allowed: str = "\n") -> list[str]:
+    """The control and format characters (escapes, bidi overrides) of ``text``, but ``allowed``."""
+    return sorted({
+        repr(c) for c in text
+        if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c not in allowed
+    })  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", NO_FLAGS)
+def test_no_flag_comes_from_what_a_notebook_printed_or_raised(graded, case):
+    for n, run in enumerate(graded.runs, 1):
+        assert run.flags[case] == [], f"run {n}: {case} flagged {run.flags[case]}"
+
+
+@pytest.mark.slow
+def test_the_terminal_and_the_csv_hold_no_raw_control_character_or_formula(graded):
+    for n, run in enumerate(graded.runs, 1):
+        assert run.terminal.strip(), f"run {n}: nothing printed was captured"
+        assert not raw_controls(run.terminal), (
+            f"run {n}: the terminal got {raw_controls(run.terminal)}"
+        )
+        assert "HYPERLINK" not in run.terminal
+        for row in run.csv_rows:
+            for cell in row:
+                assert not raw_controls(cell, allowed=""), f"run {n}: CSV cell {cell!r}"
+                assert not cell.startswith(CSV_FORMULA_STARTS), f"run {n}: CSV cell {cell!r}"
 
 
 @pytest.mark.slow

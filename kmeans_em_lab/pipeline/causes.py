@@ -1,8 +1,9 @@
 """Why each graded cell lost its points: written into the autograded notebook, read back.
 
 **Where the causes travel.** :class:`.judge.JudgeRecords`, right after the
-notebook ran, writes the causes of every graded cell that lost points into
-that cell's metadata, under :data:`KEY`::
+notebook ran, writes the causes of every graded cell whose verdict is a
+failure into that cell's metadata, under :data:`KEY` (beside the grader's
+events and verdict, :mod:`.verdicts`)::
 
     "metadata": {"lab3": {"causes": [
         {"code": "input_modified", "message": "Update(tracks, C, m) ... modified its input `m`"},
@@ -10,29 +11,26 @@ that cell's metadata, under :data:`KEY`::
     ]}}
 
 ``code`` is one of :data:`kmeans_em_lab.checks.causes.CAUSES`, ``message`` the
-problem it explains (the check's own words, or the pipeline's). So the
+problem it explains (the check's own words, or the grader's). So the
 autograded notebook alone says why points were lost: whoever holds it (the
 process that writes the CSV and the class report, wherever the notebook was
 graded) reads them with :func:`causes` or :func:`read`. Anything a submission
 brings along under :data:`KEY` is removed before judging: only the grader
-writes it. A graded cell that lost points but carries no causes (a notebook
-autograded before causes existed) gets them from :func:`classify` when read.
+writes it.
 
-**A cell's causes** (:func:`classify`), the first rule that applies:
+**A cell's causes** (:func:`classify`), from what the grader observed and
+decided, never from the names or texts of errors in the cell's outputs:
 
-1. the pipeline stopped the cell: ``time_limit``, ``kernel_died``,
+1. an event that stopped the cell: ``time_limit``, ``kernel_died``,
    ``kernel_unresponsive``, ``not_run``;
-2. the grader's judgement of the cell's record names them;
-   (``not_defined`` becomes ``forbidden_code`` when the function's own cell
-   failed to import a forbidden package, which the sandbox does not have);
-3. the error the kernel raised: ``not_implemented``, ``not_defined``
-   (NameError), ``raised_exception``, or the generic ``wrong_result`` for a
-   failed assertion;
-4. ``stderr_output``, else the generic ``wrong_result``;
+2. the grader's judgement of the cell's record names them
+   (``not_defined`` becomes ``forbidden_code`` when the cell that defines the
+   function imports a forbidden package, which the sandbox does not have);
+3. a plain test cell (no record): the error its kernel reported;
+4. else the generic ``wrong_result``;
 
-and ``output_cut`` besides, when the cell's output was cut to the byte limit.
-The kernel's own error names and texts are the student's data: they can only
-mislabel the student's own lost points, and are escaped wherever shown.
+and ``output_cut`` besides, when the grader cut the cell's output to the byte
+limit.
 
 **A function's causes** (:func:`by_function`): those of its graded cells, each
 code once; ``wrong_result`` and ``not_run`` only when nothing else explains
@@ -41,7 +39,7 @@ the loss (:data:`~kmeans_em_lab.checks.causes.FALLBACKS`).
 
 from __future__ import annotations
 
-import re
+import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,20 +49,19 @@ from nbgrader.utils import determine_grade, is_grade
 
 from kmeans_em_lab.checks.causes import FALLBACKS, GENERIC, explain, known
 from kmeans_em_lab.course import points
+from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.grouping import group
-from kmeans_em_lab.pipeline.limit_bytes import TRUNCATED
 from lab3_kernel.capture import _forbidden_module as forbidden_package
 
-KEY = "lab3"  # the grader's key in a cell's metadata (causes; picture data, see .pictures)
+KEY = verdicts.KEY  # the grader's key in a cell's metadata
 MESSAGE_LIMIT = 1000  # characters of a message kept with its cause
 
-# error raised in the kernel (its ename) -> cause; any other exception: raised_exception
+# error a plain test cell's kernel reported (its ename) -> cause; any other: raised_exception
 KERNEL_ERRORS = {
     "NotImplementedError": "not_implemented",
     "NameError": "not_defined",
     "AssertionError": GENERIC,
 }
-_MISSING_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
 # a whole submission that could not be graded (its status) -> the cause of every function
 STATUS = {"zero": "no_notebook", "failed": "not_graded"}
 
@@ -79,20 +76,6 @@ class Cause:
 
 
 # -- one cell --------------------------------------------------------------------------------
-
-
-def pipeline_causes() -> dict[str, str]:
-    """The error outputs the pipeline writes (their ename) -> cause."""
-    # imported here: .execute imports .judge, which imports this module
-    from kmeans_em_lab.pipeline.execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN
-    from kmeans_em_lab.pipeline.incidents import TIMEOUT
-
-    return {
-        TIMEOUT: "time_limit",
-        KERNEL_DIED: "kernel_died",
-        KERNEL_UNRESPONSIVE: "kernel_unresponsive",
-        NOT_RUN: "not_run",
-    }
 
 
 def graded_code_cell(cell) -> bool:
@@ -111,84 +94,70 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value or "")
 
 
-def _texts(output) -> list[str]:
-    if output.get("output_type") == "stream":
-        return [_text(output.get("text"))]
-    if output.get("output_type") in ("execute_result", "display_data"):
-        return [_text(v) for v in output.get("data", {}).values()]
-    return [_text(output.get("evalue"))]
-
-
-def _kernel_error(output) -> Cause:
-    ename = _text(output.get("ename"))
-    code = KERNEL_ERRORS.get(ename, "raised_exception")
-    evalue = _text(output.get("evalue"))
-    return Cause(code, f"{ename}: {evalue}" if evalue else ename or explain(code))
-
-
-def failed_imports(nb) -> dict[str, str]:
-    """function -> what its solution cell printed when it failed to import a forbidden
-    package (scikit-learn and the like are not even installed where students' code runs,
-    so such a function is never defined: its tests' refusal says "not defined")."""
+def forbidden_imports(nb) -> dict[str, str]:
+    """function -> the forbidden packages its defining cell imports (scikit-learn and the
+    like are not even installed where students' code runs, so such a function is never
+    defined and its tests' refusal says "not defined"). Read from the cell's source."""
     out = {}
     for cell in nb.cells:
         if cell.get("cell_type") != "code" or not points.is_solution(cell):
             continue
-        for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            text = f"{_text(output.get('ename'))}: {_text(output.get('evalue'))}"
-            module = _MISSING_MODULE.search(text)
-            if module and forbidden_package(module.group(1)):
-                function = str(points.grade_id(cell))
-                out[function] = f"the cell that defines {function} stopped at {text[:500]}"
+        try:
+            tree = ast.parse(_text(cell.get("source")))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        found = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+        forbidden = sorted({hit for name in found if (hit := forbidden_package(name))})
+        if forbidden:
+            out[str(points.grade_id(cell))] = ", ".join(forbidden[:5])
     return out
 
 
-def classify(cell, judged=None, failed_import: str = "") -> list[Cause]:
-    """The causes of a graded cell that lost points (see the module's rules).
+def classify(
+    verdict: verdicts.Verdict,
+    *,
+    events: Iterable[verdicts.Event] = (),
+    judged=None,
+    reply: verdicts.Reply | None = None,
+    forbidden_import: str = "",
+) -> list[Cause]:
+    """The causes of a graded cell whose ``verdict`` is a failure (see the module's rules).
 
-    ``judged``: the grader's :class:`kmeans_em_lab.checks.Judgement` of the
-    cell's record, when it has one; ``failed_import``: what the solution cell
-    of the function under test said when it failed to import a forbidden
-    package (:func:`failed_imports`), which makes "not defined" forbidden code.
+    ``events``: what the grader observed in the cell; ``judged``: the grader's
+    :class:`kmeans_em_lab.checks.Judgement` of the cell's record, when it has one;
+    ``reply``: the kernel's reply, for a plain test cell; ``forbidden_import``:
+    the forbidden packages the cell defining the function under test imports.
     """
-    outputs = cell.get("outputs", [])
-    errors = [o for o in outputs if o.get("output_type") == "error"]
-    stopped = pipeline_causes()
-    found = [
-        Cause(stopped[name], _text(o.get("evalue")) or explain(stopped[name]))
-        for o in errors
-        if (name := _text(o.get("ename"))) in stopped
-    ]
+    events = list(events)
+    found = [Cause(e.code, e.message) for e in events if e.code in verdicts.STOPS]
     if not found and judged is not None and judged.message:
         found = [Cause(known(code), message) for code, message in judged.causes]
-        if failed_import:
+        if forbidden_import:
             instead = Cause(
                 "forbidden_code",
-                f"{failed_import}: the lab asks you to write the algorithm with numpy "
-                "yourself, so this function scores 0",
+                f"the cell that defines this function imports {forbidden_import}: the lab "
+                "asks you to write the algorithm with numpy yourself, so this function scores 0",
             )
             found = [instead if c.code == "not_defined" else c for c in found]
-    if not found and errors:
-        found = [_kernel_error(errors[0])]
+    if not found and reply is not None and reply.status == "error":
+        code = KERNEL_ERRORS.get(reply.ename, "raised_exception")
+        found = [Cause(code, verdict.message or explain(code))]
     if not found:
-        stderr = [
-            o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"
-        ]
-        text = _text(stderr[0].get("text")).strip() if stderr else ""
-        found = [Cause("stderr_output", text)] if stderr else [Cause(GENERIC, explain(GENERIC))]
-    if any(TRUNCATED in text for output in outputs for text in _texts(output)):
-        found.append(Cause("output_cut", explain("output_cut")))
+        found = [Cause(GENERIC, verdict.message or explain(GENERIC))]
+    if any(e.code == verdicts.OUTPUT_CUT for e in events):
+        found.append(Cause(verdicts.OUTPUT_CUT, explain(verdicts.OUTPUT_CUT)))
     return _unique(Cause(c.code, c.message[:MESSAGE_LIMIT]) for c in found)
 
 
-def label(cell, judged=None, failed_import: str = "") -> None:
+def write(cell, found: list[Cause]) -> None:
     """Write the causes of a graded cell that lost points into its metadata."""
-    if lost_points(cell):
-        found = classify(cell, judged, failed_import)
-        entries = [{"code": c.code, "message": c.message} for c in found]
-        cell.metadata.setdefault(KEY, {})["causes"] = entries
+    entries = [{"code": c.code, "message": c.message} for c in found]
+    verdicts.grader_data(cell)["causes"] = entries
 
 
 def _stored(cell) -> list[Cause]:
@@ -229,7 +198,7 @@ def read(notebook) -> dict[str, list[Cause]]:
         if not graded_code_cell(cell):
             continue
         grade_id = points.grade_id(cell) or ""
-        found = (_stored(cell) or classify(cell)) if lost_points(cell) else []
+        found = (_stored(cell) or [Cause(GENERIC, explain(GENERIC))]) if lost_points(cell) else []
         out[grade_id] = [Cause(c.code, c.message, grade_id) for c in found]
     return out
 

@@ -12,11 +12,20 @@ a graded cell that records a check, the cell's plan goes into the kernel's
 inbox; after it, the record it left is collected into ``resources`` for
 :class:`.judge.JudgeRecords`, which reaches the verdict outside the kernel.
 
+What it observes itself goes into ``resources`` as the grader's own
+:class:`.verdicts.Event` s (time limit, kernel death, a kernel that ignored the
+interrupt, cells not run, output cut): flags and causes come from those, never
+from the names or texts of the errors in a cell, which student code can raise
+under any name. In graded cells it writes no error output of its own (the
+verdict does, :mod:`.score_from_verdicts`); other cells get one, for the reader.
+
 It also arranges the kernel's environment: an ``IPYTHONDIR`` whose startup
 file caps output bytes inside the kernel (:mod:`lab3_kernel.output_cap`), and
 BLAS thread counts of 1 (parallelism comes from the workers; one thread also
 keeps floating-point results the same from run to run). While a cell runs,
-output past ``max_output_bytes`` is dropped as it arrives. The kernel runs in
+every kind of output message (streams, displays and their updates, results,
+errors, widget messages) counts against the cell's ``max_output_bytes``; what
+comes past it is dropped as it arrives, with one note. The kernel runs in
 the sandbox of its kernel manager (:mod:`.sandbox`) unless that is switched off.
 """
 
@@ -39,16 +48,23 @@ from traitlets import Dict, Integer
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
-from kmeans_em_lab.pipeline.judge import RECORDS
+from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.limit_bytes import note, utf8_prefix
-from kmeans_em_lab.pipeline.records import Mailbox
+from kmeans_em_lab.pipeline.records import RECORDS, Mailbox
 from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
+from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
 from lab3_kernel import output_cap
 
-# enames of the error outputs this preprocessor writes (read back by .incidents)
+# enames of the error outputs this preprocessor writes into ungraded cells, for the reader
+# (never read back: the events in resources are the grader's record)
 KERNEL_DIED = "KernelDied"
 KERNEL_UNRESPONSIVE = "KernelUnresponsive"
 NOT_RUN = "CellNotRun"
+# iopub messages that carry what a cell shows (counted against the cell's byte budget)
+_COUNTED = frozenset({
+    "stream", "display_data", "execute_result", "update_display_data", "error",
+    "comm_open", "comm_msg",
+})  # fmt: skip
 
 _IPYTHON_DIR: Path | None = None
 
@@ -71,11 +87,6 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
         evalue=evalue,
         traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"],
     )
-
-
-def cell_label(cell: NotebookNode, index: int) -> str:
-    grade_id = points.grade_id(cell)
-    return f"{grade_id} (#{index})" if grade_id else f"#{index}"
 
 
 def describe_exit(code: int | None) -> str:
@@ -122,8 +133,10 @@ class ResilientExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._halted: str | None = None
+        self._running: tuple[int, NotebookNode] | None = None
+        self._timed_out: set[int] = set()
         self._received: dict[int, int] = {}
-        self._noted: set[tuple[int, str]] = set()
+        self._noted: set[int] = set()
         self._mailbox = Mailbox()
         self._pending = Counter(  # functions -> their test cells not run yet
             checks.check_function(check)
@@ -133,7 +146,7 @@ class ResilientExecute(Execute):
             and (check := checks.cell_check(cell.source))
         )
         resources = {} if resources is None else resources
-        resources[RECORDS] = {}
+        resources[RECORDS], resources[EVENTS], resources[REPLIES] = {}, {}, {}
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -183,14 +196,21 @@ class ResilientExecute(Execute):
 
     # -- cells ----------------------------------------------------------------------
 
+    def _observe(self, index: int, code: str, message: str) -> None:
+        """Note an event the grader saw in cell ``index`` (see :mod:`.verdicts`)."""
+        self.resources.setdefault(EVENTS, {}).setdefault(index, []).append(Event(code, message))
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
+        graded = points.is_graded(cell)
         if self._halted is not None:
-            cell.outputs = [error_output(NOT_RUN, f"not run: {self._halted}")]
+            message = f"not run: {self._halted}"
+            self._observe(index, verdicts.NOT_RUN, message)
+            cell.outputs = [] if graded else [error_output(NOT_RUN, message)]
             cell.execution_count = None
             return cell, resources
-        check = checks.cell_check(cell.source) if points.is_graded(cell) else None
+        check = checks.cell_check(cell.source) if graded else None
         if check is None:
             return self._run_cell(cell, resources, index)
         pending = {function for function, count in self._pending.items() if count}
@@ -207,12 +227,16 @@ class ResilientExecute(Execute):
 
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)
+        self._running = (index, cell)
+        graded = points.is_graded(cell)
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._halted = f"the kernel died in cell {label} ({describe_exit(self._exit_code())})"
             self.log.error("Kernel died in cell %s", label)
-            cell.outputs.append(error_output(KERNEL_DIED, self._halted))
+            self._observe(index, verdicts.KERNEL_DIED, self._halted)
+            if not graded:
+                cell.outputs.append(error_output(KERNEL_DIED, self._halted))
         except CellTimeoutError as err:
             timeout = self._get_timeout(cell)
             self._halted = (
@@ -221,8 +245,38 @@ class ResilientExecute(Execute):
             )
             self.log.error("Kernel unresponsive in cell %s: %s", label, str(err).splitlines()[0])
             self._stop_kernel()
-            cell.outputs.append(error_output(KERNEL_UNRESPONSIVE, self._halted))
+            self._observe(index, verdicts.KERNEL_UNRESPONSIVE, self._halted)
+            if not graded:
+                cell.outputs.append(error_output(KERNEL_UNRESPONSIVE, self._halted))
+        finally:
+            self._running = None
         return cell, self.resources
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """nbclient's time limit: noted as the grader's own event before the interrupt."""
+        if self._running is not None:
+            index, running = self._running
+            self._timed_out.add(index)
+            self._observe(
+                index,
+                verdicts.TIME_LIMIT,
+                f"time limit reached in cell {cell_label(running, index)}",
+            )
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def on_cell_executed(self, **kwargs):
+        """The kernel's reply kept (for plain test cells); nbgrader's error output for a
+        time limit written only in ungraded cells (a graded cell's verdict says it)."""
+        cell, index, reply = kwargs["cell"], kwargs["cell_index"], kwargs["execute_reply"]
+        content = (reply or {}).get("content") or {}
+        self.resources.setdefault(REPLIES, {})[index] = Reply(
+            status=str(content.get("status", "")),
+            ename=str(content.get("ename", ""))[: verdicts.MESSAGE_LIMIT],
+            evalue=str(content.get("evalue", ""))[: verdicts.MESSAGE_LIMIT],
+        )
+        if index in self._timed_out and points.is_graded(cell):
+            return None
+        return super().on_cell_executed(**kwargs)
 
     def _exit_code(self) -> int | None:
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
@@ -251,18 +305,71 @@ class ResilientExecute(Execute):
 
     # -- output as it arrives -----------------------------------------------------
 
-    def output(self, outs, msg, display_id, cell_index):
-        if self.max_output_bytes >= 0 and msg.get("msg_type") == "stream":
-            content = msg["content"]
-            used = self._received.get(cell_index, 0)
-            text, size, cut = utf8_prefix(content.get("text", ""), self.max_output_bytes - used)
+    def process_message(self, msg, cell, cell_index):
+        """Every message that adds to what a cell shows counts against its byte budget:
+        past ``max_output_bytes`` a stream is cut and anything else dropped, with one note
+        and the grader's ``output_cut`` event."""
+        if self.max_output_bytes >= 0 and msg.get("msg_type") in _COUNTED:
+            msg = self._within_budget(msg, cell, cell_index)
+            if msg is None:
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+    def _within_budget(self, msg, cell, cell_index):
+        content = msg.get("content") or {}
+        used = self._received.get(cell_index, 0)
+        room = self.max_output_bytes - used
+        if msg["msg_type"] == "stream":
+            text, size, cut = utf8_prefix(str(content.get("text", "")), room)
             self._received[cell_index] = used + size
-            if cut:
-                key = (cell_index, content.get("name"))
-                if key not in self._noted:  # one note per stream: a stderr one is kept
-                    self._noted.add(key)
-                    text += note(self.max_output_bytes)
-                elif not text:
-                    return None
-                msg = {**msg, "content": {**content, "text": text}}
-        return super().output(outs, msg, display_id, cell_index)
+            if not cut:
+                return msg
+            text += self._cut(cell, cell_index)
+            if not text:
+                return None
+            return {**msg, "content": {**content, "text": text}}
+        size = _size(content) + _size(msg.get("buffers") or [])
+        if size <= room:
+            self._received[cell_index] = used + size
+            return msg
+        self._received[cell_index] = self.max_output_bytes
+        text = self._cut(cell, cell_index)
+        if not text:
+            return None
+        # what did not fit is dropped; the note takes its place, on stdout
+        header = {**(msg.get("header") or {}), "msg_type": "stream"}
+        content = {"name": "stdout", "text": text}
+        return {**msg, "header": header, "msg_type": "stream", "content": content}
+
+    def _cut(self, cell, cell_index: int) -> str:
+        """The note for the first cut in a cell ('' after it), and the grader's event."""
+        if cell_index in self._noted:
+            return ""
+        self._noted.add(cell_index)
+        self._observe(
+            cell_index,
+            verdicts.OUTPUT_CUT,
+            f"output cut to the byte limit in cell {cell_label(cell, cell_index)}",
+        )
+        return note(self.max_output_bytes)
+
+
+def _size(value) -> int:
+    """About how many bytes ``value`` (a message's decoded JSON content, its buffers) holds;
+    iterative, so a deeply nested message cannot exhaust the stack."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | bytes | bytearray):
+            total += len(item)
+        elif isinstance(item, memoryview):
+            total += item.nbytes
+        elif isinstance(item, dict):
+            total += sum(len(str(k)) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            total += len(item)
+            stack.extend(item)
+        else:
+            total += 8
+    return total

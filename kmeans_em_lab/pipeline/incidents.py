@@ -1,7 +1,9 @@
 """Flags read back from an autograded notebook: kernel death, time limits, cut output.
 
-The autograded notebook is the record of what happened: :mod:`.execute` and
-nbgrader write error outputs with known names, :mod:`.limit_bytes` a known note.
+Only the grader's own events count (:mod:`.verdicts`: written by
+:class:`.judge.JudgeRecords` from what the executor observed), never the
+name or text of an error in a cell's outputs, which student code can raise
+under any name. Every flag's text is the grader's.
 """
 
 from __future__ import annotations
@@ -10,39 +12,27 @@ from pathlib import Path
 
 import nbformat
 
-from kmeans_em_lab.pipeline.execute import KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN, cell_label
-from kmeans_em_lab.pipeline.limit_bytes import TRUNCATED
-
-TIMEOUT = "CellTimeoutError"  # nbgrader's Execute.error_on_timeout
+from kmeans_em_lab.pipeline import verdicts
 
 
-def _texts(output) -> list[str]:
-    if output.get("output_type") == "stream":
-        return [output.get("text", "")]
-    if output.get("output_type") in ("execute_result", "display_data"):
-        return [v if isinstance(v, str) else "".join(v) for v in output.get("data", {}).values()]
-    return [output.get("evalue", "")]
-
-
-def flags(notebook: Path) -> list[str]:
+def flags(notebook: Path | nbformat.NotebookNode) -> list[str]:
     """Human-readable flags for one autograded notebook (empty when nothing happened)."""
-    nb = nbformat.read(notebook, as_version=4)
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(notebook, 4)
     found: list[str] = []
     not_run = 0
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
             continue
-        label = cell_label(cell, index)
-        for output in cell.get("outputs", []):
-            ename = output.get("ename")
-            if ename in (KERNEL_DIED, KERNEL_UNRESPONSIVE):
-                found.append(output.get("evalue", ename))
-            elif ename == NOT_RUN:
+        for event in verdicts.read_events(cell):
+            if event.code == verdicts.NOT_RUN:
                 not_run += 1
-            elif ename == TIMEOUT:
-                found.append(f"time limit reached in cell {label}")
-            if any(TRUNCATED in text for text in _texts(output)):
-                found.append(f"output cut to the byte limit in cell {label}")
+            elif event.code in (
+                verdicts.KERNEL_DIED,
+                verdicts.KERNEL_UNRESPONSIVE,
+                verdicts.TIME_LIMIT,
+                verdicts.OUTPUT_CUT,
+            ):
+                found.append(event.message)
     if not_run:
         found.append(f"{not_run} later cell(s) not run: scored 0")
     return list(dict.fromkeys(found))

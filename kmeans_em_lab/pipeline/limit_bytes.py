@@ -3,8 +3,8 @@
 nbgrader's ``LimitOutput`` counts lines, so one 200 MB line goes into the
 autograded notebook whole. This preprocessor runs after it and keeps at most
 ``max_bytes`` bytes of output per cell (text cut at a character boundary, with
-a note in the same stream so a test cell is not zeroed by a stderr note;
-oversized non-text data such as a huge image is dropped with a note).
+a note; oversized non-text data such as a huge image is dropped with a note).
+A cut is the grader's ``output_cut`` event (:mod:`.verdicts`), flagged.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
+from kmeans_em_lab.pipeline import verdicts
+
 TRUNCATED = "... output truncated by the grader"
 
 
 def note(limit: int) -> str:
-    """The line that marks where output was cut (found again by :mod:`.incidents`)."""
+    """The line that marks where output was cut (for the reader; the flag is an event)."""
     return f"\n{TRUNCATED}: more than {limit} bytes in this cell ...\n"
 
 
@@ -44,9 +46,8 @@ def _text(value) -> str:
 class LimitOutputBytes(NbGraderPreprocessor):
     """Limit the bytes of output kept per code cell (streams, results, displays, errors).
 
-    What decides a test cell's score survives the cut: an error output is always
-    kept (its text shortened), a stderr stream is kept (as the note), and an
-    ``execute_result`` keeps a ``text/plain`` entry.
+    An error output is always kept (its text shortened), a stderr stream is kept (as
+    the note), and an ``execute_result`` keeps a ``text/plain`` entry.
     """
 
     max_bytes = Integer(
@@ -76,6 +77,10 @@ class LimitOutputBytes(NbGraderPreprocessor):
                 outputs.append(output)
         if self._noted:
             self.log.warning("Output of cell %s cut at %d bytes", cell_index, self.max_bytes)
+            if not any(e.code == verdicts.OUTPUT_CUT for e in verdicts.read_events(cell)):
+                label = verdicts.cell_label(cell, cell_index)
+                message = f"output cut to the byte limit in cell {label}"
+                verdicts.write_events(cell, [verdicts.Event(verdicts.OUTPUT_CUT, message)])
         cell.outputs = outputs
         return cell, resources
 

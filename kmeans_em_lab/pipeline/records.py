@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lab3_kernel.recorder import INBOX_VAR, OUTBOX_VAR, PLAN_FILE, RECORD_FILE
 
+RECORDS = "lab3_records"  # resources key: cell index -> (check, record or None)
 SANDBOX_INBOX = "/lab3/inbox"
 SANDBOX_OUTBOX = "/lab3/outbox"
 MAX_RECORD_BYTES = 64 * 1024 * 1024

@@ -171,6 +171,8 @@ def grading_config(base: Config, *, sandbox: bool, scratch: Path) -> Config:
     """
     from nbgrader.converters import Autograde
 
+    from kmeans_em_lab.pipeline import feedback_page
+
     config = copy.deepcopy(base)  # the caller's config is left alone
     config.CourseDirectory.db_url = db_url(base)
     default = Autograde.autograde_preprocessors.default()
@@ -181,7 +183,7 @@ def grading_config(base: Config, *, sandbox: bool, scratch: Path) -> Config:
     config.Autograde.sanitize_preprocessors = sanitize_preprocessors(
         list(base.Autograde.get("sanitize_preprocessors", sanitize))
     )
-    config.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.feedback_page.FeedbackExporter"
+    feedback_page.configure(config)
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = str(Path(scratch).resolve() / "kernel")
     config.SandboxedKernelManager.sandbox = sandbox
@@ -190,27 +192,30 @@ def grading_config(base: Config, *, sandbox: bool, scratch: Path) -> Config:
 
 def pipeline_preprocessors(preprocessors: list) -> list:
     """nbgrader's autograde list with Execute -> ResilientExecute + JudgeRecords,
-    LimitOutputBytes added.
+    LimitOutputBytes and ScoreFromVerdicts added.
 
     ``JudgeRecords`` follows execution at once (the verdicts are in the notebook
     before anything else reads it); ``LimitOutputBytes`` goes right after
-    ``LimitOutput`` (or before ``SaveAutoGrades``), so what is saved and scored
-    is already limited.
+    ``LimitOutput`` (or before ``SaveAutoGrades``), so what is saved is already
+    limited; ``ScoreFromVerdicts`` goes right before ``SaveAutoGrades``, so
+    nothing after it can change what the scores are read from.
     """
     from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
 
     from kmeans_em_lab.pipeline.execute import ResilientExecute
     from kmeans_em_lab.pipeline.judge import JudgeRecords
     from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes
+    from kmeans_em_lab.pipeline.score_from_verdicts import ScoreFromVerdicts
 
     out = []
     for pp in preprocessors:
         out += [ResilientExecute, JudgeRecords] if pp in (Execute, ResilientExecute) else [pp]
-    out = list(dict.fromkeys(out))
+    out = [pp for pp in dict.fromkeys(out) if pp is not ScoreFromVerdicts]
     if LimitOutputBytes not in out:
         anchor = LimitOutput if LimitOutput in out else SaveAutoGrades
         at = out.index(anchor) + (1 if anchor is LimitOutput else 0) if anchor in out else len(out)
         out.insert(at, LimitOutputBytes)
+    out.insert(out.index(SaveAutoGrades) if SaveAutoGrades in out else len(out), ScoreFromVerdicts)
     return out
 
 
