@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.exchange.canvas import SetupError, settings, write
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 EXIT_OK, EXIT_LEFT_OUT, EXIT_SETUP = 0, 1, 2
 
@@ -29,8 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _listing(items: list[str], limit: int = 20) -> str:
+    """Student ids (the submissions' and the roster's words) as one line for the terminal."""
     more = f", ... ({len(items) - limit} more)" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
+    return for_terminal(", ".join(items[:limit])) + more
 
 
 def main(args: argparse.Namespace) -> int:
@@ -45,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
             root, roster=args.roster, id_column=args.id_column, assignment=args.assignment
         )
     except SetupError as err:
-        print(f"canvas: {err}", file=sys.stderr)
+        print(f"canvas: {for_terminal(err)}", file=sys.stderr)
         return EXIT_SETUP
     print(f"canvas:   {result.path} ({len(result.written)} grade(s), column {result.column!r})")
     if result.without_grade:

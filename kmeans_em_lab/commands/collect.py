@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.exchange.collect import collect
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 EXIT_OK, EXIT_SKIPPED, EXIT_SETUP = 0, 1, 2
 
@@ -44,9 +45,9 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_SETUP
     for status, lines in (("collected", app.collected), ("unchanged", app.unchanged)):
         for line in lines:
-            print(f"{status:<10} {line}")
+            print(f"{status:<10} {for_terminal(line)}")  # names of the download's files
     for line in app.problems:
-        print(f"{'SKIPPED':<10} {line}")
+        print(f"{'SKIPPED':<10} {for_terminal(line)}")
     submitted = Path(app.coursedir.root) / app.coursedir.submitted_directory
     print(
         f"collected {len(app.collected)} submission(s) into {submitted}/, "

@@ -26,6 +26,12 @@ missing from the roster, every student who could not be graded and every
 roster student without a grade is listed. Exit status: 0, 1 when some grades
 are not in the file (listed), 2 when the file cannot be written (no roster, no
 ``grades.csv``, an unknown column, a duplicate id).
+
+Like ``grades.csv``, the file is opened in spreadsheets, and a roster's names
+are the students' own words: every text cell goes through
+:func:`~kmeans_em_lab.pipeline.untrusted_text.for_csv` (the grade, a number,
+as it is). ``grades.csv`` holds each student id in that written form, so the
+roster's ids are compared in it too.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline.untrusted_text import for_csv
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "    Points Possible"  # as Canvas writes it in its exports
@@ -140,7 +147,7 @@ def write(
         )
     by_id: dict[str, dict[str, str]] = {}
     for row in roster:
-        key = row.get(config.id_column, "")
+        key = for_csv(row.get(config.id_column, ""))  # as grades.csv writes a student id
         if key in by_id:
             raise SetupError(f"{roster_path}: {config.id_column} {key!r} appears twice")
         if key:
@@ -168,9 +175,9 @@ def write(
     result.path.parent.mkdir(parents=True, exist_ok=True)
     with open(result.path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(CANVAS_COLUMNS + [result.column])
+        writer.writerow([for_csv(name) for name in CANVAS_COLUMNS + [result.column]])
         points = f"{float(max_score):g}" if max_score else ""
         writer.writerow([POINTS_POSSIBLE] + [""] * (len(CANVAS_COLUMNS) - 1) + [points])
         for row, score in rows:
-            writer.writerow([row.get(name, "") for name in CANVAS_COLUMNS] + [score])
+            writer.writerow([for_csv(row.get(name, "")) for name in CANVAS_COLUMNS] + [score])
     return result

@@ -37,6 +37,7 @@
 - :mod:`.feedback_page` the feedback pages' exporter (nbconvert's, cheaper per page,
   student HTML made inert)
 - :mod:`.student_html`  what a feedback page keeps of a student's HTML: markup, never code
+- :mod:`.untrusted_text` a submission's strings escaped for the terminal, a CSV cell, a log
 - :mod:`.export`       ``reports/grades.csv``
 - :mod:`.report`       the class table in the terminal and ``reports/class_report.png``
 - :mod:`.class_page`   ``reports/class_report.html``: the class report as one page

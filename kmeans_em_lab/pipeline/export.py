@@ -17,6 +17,12 @@ Columns, in order:
   (``Update:input_modified; EM:time_limit``), codes of
   :data:`kmeans_em_lab.checks.causes.CAUSES` read from the autograded notebook
   (:mod:`.causes`); empty when nothing was lost or the student is not graded.
+
+Student ids, flags and messages are the submission's words, and the file is
+opened in spreadsheets: every text cell goes through
+:func:`.untrusted_text.for_csv` (a cell that would start a formula, such as
+``=HYPERLINK(...)``, gets a leading ``'``; control characters are escaped).
+Points and scores are the grader's numbers and are written as they are.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from kmeans_em_lab.pipeline.causes import csv_field
 from kmeans_em_lab.pipeline.grouping import group
 from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.scores import StudentScores
+from kmeans_em_lab.pipeline.untrusted_text import for_csv
 
 NBGRADER_COLUMNS = [
     "assignment",
@@ -101,26 +108,26 @@ def write_csv(
             who = info.get(student, {})
             outcome = outcomes.get(student, {})
             points = function_points(row, layout)
+            texts = [
+                assignment,
+                duedate or "",
+                row.timestamp or "",
+                student,
+                who.get("last_name") or "",
+                who.get("first_name") or "",
+                who.get("email") or "",
+            ]
+            numbers = [row.raw_score, row.late_penalty, row.score, row.max_score]
+            outcome_texts = [
+                outcome.get("status", "not submitted"),
+                "; ".join(outcome.get("flags", [])),
+                sandbox_mark(outcome),
+                csv_field((causes or {}).get(student, {})),
+            ]
             writer.writerow(
-                [
-                    assignment,
-                    duedate or "",
-                    row.timestamp or "",
-                    student,
-                    who.get("last_name") or "",
-                    who.get("first_name") or "",
-                    who.get("email") or "",
-                    f"{row.raw_score:g}",
-                    f"{row.late_penalty:g}",
-                    f"{row.score:g}",
-                    f"{row.max_score:g}",
-                ]
+                [for_csv(text) for text in texts]
+                + [f"{number:g}" for number in numbers]
                 + [f"{points[f][0]:g}" for f in functions]
-                + [
-                    outcome.get("status", "not submitted"),
-                    "; ".join(outcome.get("flags", [])),
-                    sandbox_mark(outcome),
-                    csv_field((causes or {}).get(student, {})),
-                ]
+                + [for_csv(text) for text in outcome_texts]
             )
     return path

@@ -29,6 +29,15 @@ What a student wrote is made inert on every page (:mod:`.student_html`):
 nbconvert's ``sanitize_html`` is on, with :func:`.student_html.clean` as its
 ``clean_html`` filter, and rendered markdown goes through the same filter,
 since nbgrader's template renders markdown cells itself, outside that switch.
+
+Every feedback page is made by this exporter, wherever and whenever it is
+made: :func:`configure` is the one place that gives it to nbgrader's
+``generate_feedback`` (on a worker through
+:func:`.settings.grading_config`; on the driver through :func:`regenerate`,
+when a page is made again after an instructor's manual score or comment, or
+because it is missing). The course's ``nbgrader_config.py`` names it too
+(:data:`EXPORTER`), so ``nbgrader generate_feedback`` run by hand in the
+course folder makes the same inert page (without the summary).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
+from pathlib import Path
 
 import jinja2
 from nbconvert.exporters import HTMLExporter
@@ -44,6 +54,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.utils.base import NbConvertBase
 from traitlets import Bool
+from traitlets.config import Config
 
 from kmeans_em_lab.pipeline import student_html
 
@@ -192,3 +203,40 @@ class FeedbackExporter(HTMLExporter):
         if missing:
             self.log.warning("Alternative text is missing on %s image(s).", missing)
         return page, resources
+
+
+EXPORTER = f"{FeedbackExporter.__module__}.{FeedbackExporter.__qualname__}"
+"""The exporter of every feedback page, as nbgrader's ``GenerateFeedback.exporter_class``
+names it (also in the course's ``nbgrader_config.py``, for a hand-run ``nbgrader
+generate_feedback``; a test keeps the two equal)."""
+
+
+def configure(config: Config) -> Config:
+    """``config`` (changed in place, and returned) with :class:`FeedbackExporter` as the
+    exporter of ``generate_feedback``, sanitizing, whatever the course's config said."""
+    config.GenerateFeedback.exporter_class = EXPORTER
+    config.FeedbackExporter.sanitize_html = True
+    return config
+
+
+def regenerate(root: Path, assignment: str, students: list[str], notebook: str) -> list[str]:
+    """Make ``students``' feedback pages again from the course's gradebook and autograded
+    notebooks (the driver: after a manual score or comment, or for a missing page), with
+    :class:`FeedbackExporter` and each page opening with its summary (:mod:`.feedback`);
+    returns the students it failed for."""
+    from nbgrader.apps import NbGraderAPI
+
+    from kmeans_em_lab.course.paths import Course
+    from kmeans_em_lab.pipeline.feedback import add_summary
+
+    course = Course.at(root, assignment)
+    api = NbGraderAPI(config=configure(course.load_config()))
+    failed = []
+    for student in students:
+        result = api.generate_feedback(assignment, student, force=True)
+        if not result.get("success"):
+            failed.append(student)
+            continue
+        page = course.feedback(student) / f"{Path(notebook).stem}.html"
+        add_summary(page, course.autograded(student) / notebook)
+    return failed

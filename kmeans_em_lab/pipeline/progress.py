@@ -3,12 +3,18 @@
 Shows submissions done / total, failures so far and an ETA (elapsed time per
 finished submission times those left, which already accounts for the workers
 running in parallel).
+
+Student ids, messages and flags are the submission's words: every line goes
+out through :func:`.untrusted_text.for_terminal`, so none can move the
+cursor, clear the screen or draw a line of its own.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 
 def duration(seconds: float) -> str:
@@ -106,6 +112,7 @@ class Progress:
         return "#" * filled + "-" * (self.width - filled)
 
     def _line(self, text: str) -> None:
+        text = for_terminal(text)
         if self.tty:
             self.stream.write(f"\r\x1b[K  {text}\n")
             self._draw(force=True)
@@ -124,5 +131,6 @@ class Progress:
             return
         self._last_draw = now
         running = ", ".join(self.running[:4]) + ("..." if len(self.running) > 4 else "")
+        running = for_terminal(running)
         self.stream.write(f"\r\x1b[K[{self._bar()}] {self.status()}  {running}")
         self.stream.flush()

@@ -6,6 +6,10 @@ struggled with stands out, and why points were lost: the most frequent causes
 (:mod:`.causes`) with their number of students. The terminal table is followed
 by the same causes, each with its meaning. The one-page HTML report
 (:mod:`.class_page`) shows the same figure.
+
+Every cell of the terminal's tables goes through
+:func:`.untrusted_text.for_terminal` (a student id or a status read back from a
+stamp is the submission's word): none can redraw a line of the table.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from kmeans_em_lab.pipeline.export import function_points
 from kmeans_em_lab.pipeline.grouping import group
 from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.scores import StudentScores
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 MARKS = {"graded": "", "zero": "0!", "failed": "FAILED", "not submitted": "-"}
 
@@ -61,11 +66,12 @@ def terminal_table(
         )
     rates = pass_rates(table, layout)
     rows.append(["full marks"] + [f"{rates[f]:.0%}" for f in functions] + ["", ""])
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    header, *rows = [[for_terminal(c) for c in r] for r in [header, *rows]]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
 
     def line(cells):
-        first = str(cells[0]).ljust(widths[0])
-        rest = [str(c).rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
         return "  ".join([first] + rest).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
@@ -178,7 +184,9 @@ def causes_section(layout: Layout, causes: Mapping[str, Mapping[str, list]]) -> 
     if not counts:
         return ""
     header = ["function", "cause", "students", "what it means"]
-    rows = [[c.function, c.code, str(c.students), c.explanation] for c in counts]
+    rows = [
+        [for_terminal(t) for t in (c.function, c.code, c.students, c.explanation)] for c in counts
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
 
     def line(cells):

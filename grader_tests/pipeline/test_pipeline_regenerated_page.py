@@ -1,0 +1,142 @@
+"""A feedback page made again on the driver is as inert as the worker's
+(kmeans_em_lab/pipeline/feedback_page.py: ``configure``, ``regenerate``).
+
+The driver makes a page again after an instructor's manual score or comment,
+or when one is missing. A toy course (``pipeline_fixtures.toy_course``) is
+autograded by nbgrader's own ``autograde`` in this process, no sandbox and no
+Dask (a trusted toy submission; the pipeline's grading is
+test_pipeline.py's): its notebook displays ``<script>``, ``onerror=`` and
+``javascript:`` links in an html and a markdown output and in a markdown
+cell. The instructor then gives a manual score and a comment through
+nbgrader's ``Gradebook``, and the page is made again as the driver makes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from pipeline_fixtures import toy_course as toy
+from traitlets.config import Config
+
+from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline import feedback_page
+from kmeans_em_lab.pipeline.settings import course_id, db_url, grading_config, load_course_config
+
+STUDENT = "mallory"
+XSS = "xss-marker"
+ATTACK = (
+    f"<script>alert('{XSS}-script')</script>"
+    f'<img src="x.png" onerror="alert(\'{XSS}-img\')">'
+    f"<a href=\"javascript:alert('{XSS}-link')\">click</a>"
+)
+SQUARE = f"""\
+from IPython.display import HTML, Markdown, display
+
+display(HTML({ATTACK!r}))
+display(Markdown({f"[markdown link](javascript:alert('{XSS}-md')) {ATTACK}"!r}))
+
+
+def square(x):
+    return x * x
+"""
+COMMENT = "see me about this"
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """The toy course with ``mallory`` autograded, then given a manual score and comment."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+
+    saved = {k: os.environ.get(k) for k in ("LAB3_DB_URL", "PATH")}
+    os.environ.pop("LAB3_DB_URL", None)  # the toy course's own SQLite gradebook
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + (saved["PATH"] or "")
+    try:
+        root = toy.build_course(tmp_path_factory.mktemp("regenerated") / "course")
+        notebook = toy.make_submission(root, STUDENT, toy.answers(square=SQUARE))
+        nb = nbformat.read(notebook, as_version=4)
+        nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK}"))
+        nbformat.write(nb, notebook)
+        config = load_course_config(root)
+        result = NbGraderAPI(config=config).autograde(toy.ASSIGNMENT, STUDENT, force=True)
+        assert result["success"], result.get("log", "") + result.get("error", "")
+        with Gradebook(db_url(config), course_id(config)) as gb:  # the instructor's judgement
+            gb.find_grade("test_square_hidden", toy.ASSIGNMENT, "lab3", STUDENT).manual_score = 1
+            gb.find_comment("square", toy.ASSIGNMENT, "lab3", STUDENT).manual_comment = COMMENT
+            gb.db.commit()
+        yield root
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def page_of(root: Path) -> str:
+    return (paths.Course(root).feedback(STUDENT) / "lab3.html").read_text(encoding="utf-8")
+
+
+def assert_inert(page: str) -> None:
+    soup = BeautifulSoup(page, "html.parser")
+    assert not [s for s in soup.find_all("script") if XSS in s.get_text()]
+    handlers = [(t.name, a) for t in soup.find_all(True) for a in t.attrs if a.startswith("on")]
+    assert not handlers
+    links = [t["href"] for t in soup.find_all(href=True)]
+    assert not [u for u in links if u.strip().lower().startswith("javascript:")]
+    assert f"alert('{XSS}-script')" in page.replace("&#39;", "'")  # still shown, as text
+
+
+def test_a_page_made_again_on_the_driver_runs_nothing_and_keeps_the_summary(course):
+    """The driver's regeneration, after a manual score: the page comes from the instructor's
+    gradebook (the comment), opens with the grader's summary, and is inert."""
+    feedback_page.regenerate(course, toy.ASSIGNMENT, [STUDENT], toy.NOTEBOOK)
+    page = page_of(course)
+    assert COMMENT in page, "made from the instructor's gradebook"
+    assert '<section id="lab3-summary">' in page, "the page opens with the summary"
+    assert page.count(f"{XSS}-script") >= 3  # the html and markdown outputs, the markdown cell
+    assert_inert(page)
+
+
+def test_a_missing_page_is_made_again_just_as_inert(course):
+    shutil.rmtree(paths.Course(course).feedback(STUDENT))
+    assert feedback_page.regenerate(course, toy.ASSIGNMENT, [STUDENT, "nobody"], toy.NOTEBOOK) == [
+        "nobody"
+    ]
+    assert_inert(page_of(course))
+
+
+def test_the_worker_the_driver_and_a_hand_run_use_the_same_exporter(tmp_path):
+    """One exporter for every page: ``configure`` on any config (even one naming nbconvert's
+    plain exporter), the worker's ``grading_config``, and the course's own
+    ``nbgrader_config.py`` for ``nbgrader generate_feedback`` run by hand."""
+    plain = Config()
+    plain.CourseDirectory.root = str(tmp_path)
+    plain.GenerateFeedback.exporter_class = "nbconvert.exporters.HTMLExporter"
+    plain.FeedbackExporter.sanitize_html = False
+    worker = grading_config(plain, sandbox=True, scratch=tmp_path)
+    for config in (feedback_page.configure(copy.deepcopy(plain)), worker):
+        assert config.GenerateFeedback.exporter_class == feedback_page.EXPORTER
+        assert config.FeedbackExporter.sanitize_html is True
+    assert plain.GenerateFeedback.exporter_class == "nbconvert.exporters.HTMLExporter"
+    hand_run = paths.Course.at().load_config()
+    assert hand_run.GenerateFeedback.exporter_class == feedback_page.EXPORTER
+
+
+def test_the_driver_s_regeneration_goes_through_the_same_exporter(course):
+    """``store.regenerate_feedback``, what ``make grade`` calls after a manual score or for a
+    missing page, makes the same inert page with its summary."""
+    from kmeans_em_lab.pipeline import store
+    from kmeans_em_lab.pipeline.settings import Settings
+
+    assert store.regenerate_feedback(Settings(root=course, workers=1), [STUDENT]) == []
+    page = page_of(course)
+    assert COMMENT in page and '<section id="lab3-summary">' in page
+    assert_inert(page)
