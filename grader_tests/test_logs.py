@@ -54,3 +54,14 @@ def test_every_command_takes_log_level(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["canvas", "--if-roster"])
     assert exit_.value.code == 2 and "LAB3_LOG_LEVEL: no log level" in capsys.readouterr().err
+
+
+def test_a_logged_message_cannot_drive_the_terminal(capsys):
+    """A flag or message the grader logs may quote a submission: its escapes are written out."""
+    logs.configure("info")
+    logging.getLogger("kmeans_em_lab.pipeline.cluster").info(
+        "flags: %s", "\x1b[2J\rada 100/100\u202e\nnext line"
+    )
+    err = capsys.readouterr().err
+    assert "\\x1b[2J\\rada 100/100\\u202e\nnext line" in err
+    assert "\x1b" not in err and "\r" not in err and "\u202e" not in err

@@ -13,6 +13,10 @@ saved. That log goes to stderr, at :data:`DEFAULT_LEVEL` unless asked for more:
 
 What happened inside one submission's grading (nbgrader's own log, the
 kernel's last output) is kept per student in ``reports/logs/``.
+
+A record may quote a submission (a flag, a message): every line goes out through
+:func:`kmeans_em_lab.pipeline.untrusted_text.for_log`, so no escape sequence reaches the
+terminal.
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ DEFAULT_LEVEL = "warning"
 LEVELS = ("debug", "info", "warning", "error")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _HANDLER_NAME = "lab3-diagnostics"
+
+
+class _Escaped(logging.Formatter):
+    """The standard format, with every non-printing character but newlines and tabs escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from kmeans_em_lab.pipeline.untrusted_text import for_log
+
+        return for_log(super().format(record))
 
 
 class _Stderr(logging.StreamHandler):
@@ -65,6 +78,6 @@ def configure(option: str | None = None) -> int:
     if handler is None:
         handler = _Stderr()
         handler.set_name(_HANDLER_NAME)
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(_Escaped(FORMAT))
         logger.addHandler(handler)
     return level

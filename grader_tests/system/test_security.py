@@ -55,6 +55,7 @@ import signal
 import site
 import socket
 import sqlite3
+import stat
 import sys
 import tempfile
 import threading
@@ -86,6 +87,9 @@ TASK_LIMIT, ADDRESS_SPACE_MIB, FILE_SIZE_MIB, TMP_MIB = 64, 4096, 256, 256  # th
 
 _SYMLINK = re.compile(r"^#\s*Symlink:\s*(\S+)\s*->\s*(\S+)\s*$", re.M)
 _MOVE = re.compile(r"^#\s*Move:\s*(.+?)\s+after\s+(\S+)\s*$", re.M)
+_FIFO = re.compile(r"^#\s*Fifo:\s*(\S+)\s*$", re.M)
+_FILES = re.compile(r"^#\s*Files:\s*(\d+)\s+in\s+(\S+)\s*$", re.M)
+_CELLS = re.compile(r"^#\s*Cells:\s*(\d+)\s*$", re.M)
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -119,6 +123,14 @@ def case_moves(name: str) -> list[tuple[list[str], str]]:
     return [(ids.replace(",", " ").split(), after) for ids, after in _MOVE.findall(text)]
 
 
+def case_extras(name: str) -> tuple[list[str], list[tuple[int, str]], int]:
+    """The ``# Fifo:``, ``# Files: <n> in <folder>`` and ``# Cells: <n>`` lines of a case:
+    FIFOs to make, small files to add, empty markdown cells to append to the notebook."""
+    text = (CASES_DIR / f"{name}.py").read_text()
+    files = [(int(n), folder) for n, folder in _FILES.findall(text)]
+    return _FIFO.findall(text), files, sum(int(n) for n in _CELLS.findall(text))
+
+
 def security_config(root: Path) -> str:
     """Appended to the scratch course's config: its own SQLite gradebook, whatever the
     environment says (the test puts a canary LAB3_DB_URL in the environment)."""
@@ -145,6 +157,19 @@ def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Pat
                 link.unlink()
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(target.format(course=root, repo=REPO))
+        fifos, many, cells = case_extras(name)
+        for relative in fifos:
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.mkfifo(folder / relative)
+        for count, relative in many:
+            (folder / relative).mkdir(parents=True, exist_ok=True)
+            for n in range(count):
+                (folder / relative / f"f{n}.txt").write_bytes(b"x")
+        if cells:
+            notebook = folder / paths.NOTEBOOK
+            nb = nbformat.read(notebook, as_version=4)
+            nb.cells += [nbformat.v4.new_markdown_cell("") for _ in range(cells)]
+            nbformat.write(nb, notebook)
         moves = case_moves(name)
         if moves:
             notebook = folder / paths.NOTEBOOK
@@ -179,6 +204,8 @@ def tree_hashes(root: Path, skip=lambda rel: False) -> dict[str, str]:
                 out[str(rel)] = "link:" + os.readlink(path)
             elif path.is_dir():
                 out[str(rel)] = "dir"
+            elif not stat.S_ISREG(path.lstat().st_mode):  # a FIFO, a device: never opened
+                out[str(rel)] = f"special:{stat.S_IFMT(path.lstat().st_mode):o}"
             else:
                 try:
                     out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -864,13 +891,21 @@ def test_victims_are_the_validity_corpus_cases():
 
 def test_the_extra_keys_are_well_formed(tmp_path):
     """Every Symlink and Move line is applied: the submissions hold the links and the order."""
-    names = [n for n in CASE_NAMES if case_links(n) or case_moves(n)]
-    assert names, "no case uses Symlink or Move"
+    names = [n for n in CASE_NAMES if case_links(n) or case_moves(n) or any(case_extras(n))]
+    assert names, "no case uses Symlink, Move, Fifo, Files or Cells"
     course = build_security_course(tmp_path, {n: load_cases()[n] for n in names})
     for name in names:
         folder = course / "submitted" / name / paths.ASSIGNMENT
         for relative, target in case_links(name):
             assert os.readlink(folder / relative) == target.format(course=course, repo=REPO)
+        fifos, many, cells = case_extras(name)
+        for relative in fifos:
+            assert stat.S_ISFIFO((folder / relative).lstat().st_mode), name
+        for count, relative in many:
+            assert len(os.listdir(folder / relative)) == count, name
+        if cells:
+            nb = nbformat.read(folder / paths.NOTEBOOK, as_version=4)
+            assert len(nb.cells) >= cells, name
         for ids, after in case_moves(name):
             order = [c.id for c in nbformat.read(folder / paths.NOTEBOOK, 4).cells]
             at = order.index(after)

@@ -1,10 +1,10 @@
-# Attack 14a, points from outputs: the setup cell registers IPython hooks that, around every later
-# cell, clear the cell's outputs (an error the cell raised is gone), then publish execute_results
-# ("1000", a number nbgrader reads as partial credit, and "full marks") and a display; EM_step and
-# EM are not written. nbgrader scores a test cell from its outputs: full points at the first
-# execute_result whose text is not a number, whatever follows.
-# Why: EM_step (test_EM_step_public, test_EM_step_hidden), EM (test_EM_public, test_EM_hidden): not
-#   written (what the honest equivalent, not_implemented_em, loses); the points of a graded cell
+# Attack 14a, points from outputs: the setup cell registers IPython hooks: before every later cell
+# they publish execute_results ("full marks", then "1000", a number nbgrader reads as partial
+# credit) and a display; after it they clear the cell's outputs (an error the cell raised is gone)
+# and publish "full marks" again. EM_step and EM are not written. nbgrader scores a test cell from
+# its outputs: full points at the first execute_result whose text is not a number, whatever follows.
+# Why: EM_step, EM (test_EM_step_public, test_EM_step_hidden, test_EM_public, test_EM_hidden): not
+#   written (what the honest equivalent, partial_kmeans_only, loses); the points of a graded cell
 #   follow from the grader's verdict alone, and what the notebook published is only quoted.
 # ruff: noqa
 # fmt: off
@@ -17,14 +17,15 @@ from IPython.display import clear_output as _clear_output, display as _display
 
 
 def _lab3_before(*_args):
-    _sys.displayhook("1000")
     _sys.displayhook("full marks")
+    _sys.displayhook("1000")
     _display("ATTACK score_hooks: before")
 
 
 def _lab3_after(*_args):
     _clear_output()
     _sys.displayhook("full marks")
+    _sys.displayhook("1000")
 
 
 _get_ipython().events.register("pre_run_cell", _lab3_before)
