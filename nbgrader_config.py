@@ -59,8 +59,20 @@ c.SandboxedKernelManager.max_file_size = 256 * 2**20  # bytes, per file written
 c.SandboxedKernelManager.max_open_files = 256
 c.SandboxedKernelManager.tmp_size = 256 * 2**20  # bytes of /tmp and of /dev/shm (memory)
 
+# What one submission may hold, checked before any of it is read (README: "Sandbox
+# and threat model"). A submission over a limit is not graded: 0 and a flag naming
+# the limit, while the rest of the class is graded.
+c.SubmissionLimits.notebook_bytes = 20 * 2**20  # bytes of the notebook graded
+c.SubmissionLimits.cells = 2000  # cells of the notebook graded
+c.SubmissionLimits.files = 200  # files and folders (links and the like included)
+c.SubmissionLimits.total_bytes = 100 * 2**20  # bytes of all its files together
+
 # What replaces a solution in the release.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Feedback pages, also from a hand-run `nbgrader generate_feedback`: what a student
+# wrote made inert (README: "Sandbox and threat model"); `make grade` sets it anyway.
+c.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.feedback_page.FeedbackExporter"
 
 # Collecting an LMS download (`make collect ZIP=...`: nbgrader's zip collection,
 # see README.md). The student id is read from each file's name: Canvas names

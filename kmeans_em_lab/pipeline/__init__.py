@@ -14,14 +14,18 @@
 - :mod:`.execute`      ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck kernel,
   carrying each graded cell's plan to the kernel and its record back (:mod:`.records`)
 - :mod:`.records`      the kernel's inbox (plans) and outbox (records, read as untrusted data)
-- :mod:`.judge`        ``JudgeRecords``: each recorded cell's verdict, reached outside the kernel
+- :mod:`.verdicts`     the grader's own word per cell: events it observed, each graded
+  cell's verdict (what scores are made of), under the grader's metadata key
+- :mod:`.judge`        ``JudgeRecords``: each graded cell's verdict, reached outside the kernel
+- :mod:`.score_from_verdicts` ``ScoreFromVerdicts``: a graded cell's outputs quoted, its
+  failed verdict its one error, so nbgrader's scoring gives exactly the verdict
 - :mod:`.causes`       why a graded cell lost points: written into the autograded notebook,
   read back per cell, per function, counted over the class
 - :mod:`.pictures`     the feedback's pictures: numbers kept at judging, drawn by the grader
 - :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
 - :mod:`.test_order`   ``RestoreTestOrder``: test cells run in the course's order
 - :mod:`.schema_cache` nbgrader's metadata check with its schema checked once per worker
-- :mod:`.incidents`    the flags read back from an autograded notebook
+- :mod:`.incidents`    the flags read back from an autograded notebook (the grader's events)
 - :mod:`.course_bundle` the course as bytes for the workers (config, source, data, template
   gradebook): workers share no folder with the driver
 - :mod:`.folders`      folders as ``{path: bytes}`` and back (what travels to and from workers)

@@ -15,6 +15,7 @@ when the source, the configuration or the pipeline changed.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ from pathlib import Path
 
 from kmeans_em_lab.course.paths import CONFIG_FILE
 from kmeans_em_lab.pipeline import stamps
-from kmeans_em_lab.pipeline.folders import write_files
+from kmeans_em_lab.pipeline.folders import read_regular, walk, write_files
 from kmeans_em_lab.pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 GRADEBOOK = "gradebook.db"  # the template gradebook's name in a private course
 
@@ -44,17 +47,13 @@ class CourseBundle:
         (Path(root) / GRADEBOOK).write_bytes(self.gradebook)
 
 
-def _regular_files(folder: Path) -> dict[str, Path]:
-    """Regular files under ``folder`` by relative path (links and caches left out)."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_symlink() or not path.is_file():
-            continue
-        if any(part in stamps.IGNORED for part in rel.parts):
-            continue
-        found[rel.as_posix()] = path
-    return found
+def _regular_files(folder: Path) -> list[str]:
+    """Regular files under ``folder`` by relative path (:func:`.folders.walk`: links and
+    other special files never followed nor opened, caches left out)."""
+    found = walk(folder)
+    for entry in found.left_out:
+        log.warning("course bundle: %s/%s left out (%s)", folder, entry.rel, entry.why)
+    return [entry.rel for entry in found.files]
 
 
 def course_files(settings: Settings) -> dict[str, bytes]:
@@ -63,8 +62,12 @@ def course_files(settings: Settings) -> dict[str, bytes]:
     root = course.root
     files = {CONFIG_FILE: course.config_file.read_bytes()}
     for folder in (course.source.relative_to(root), course.data.relative_to(root)):
-        for rel, path in _regular_files(root / folder).items():
-            files[(folder / rel).as_posix()] = path.read_bytes()
+        for rel in _regular_files(root / folder):
+            data = read_regular(root / folder, rel)
+            if data is None:
+                log.warning("course bundle: %s/%s cannot be read: left out", root / folder, rel)
+                continue
+            files[(folder / rel).as_posix()] = data
     return files
 
 

@@ -6,8 +6,18 @@ empty folder, no notebook, several candidates, a notebook that is not valid
 JSON: nothing to run, the student gets 0 and a ``problem`` saying why.
 
 Symbolic links are never followed: a link in a submission could point into
-the course (the source notebook, the gradebook). A linked notebook or
-submission folder is not graded; other links are left out, with a flag.
+the course (the source notebook, the gradebook), or at ``/proc/self/mem`` or a
+FIFO that would stop the batch. The folder is walked by :func:`.folders.walk`,
+which opens nothing but regular files. A linked notebook or submission folder
+is not graded; other links, FIFOs, sockets, devices and files that cannot be
+read are left out, with a flag.
+
+A submission is held within :class:`SubmissionLimits` (``c.SubmissionLimits``
+in ``nbgrader_config.py``): the notebook's bytes and cells, the number of files
+and folders, their total bytes. The counts and sizes are checked from the walk
+(``lstat``) before anything is read, the cells once the notebook, under its
+byte limit, is parsed. Over a limit: not graded, a ``problem`` naming the
+limit; every other student is graded.
 
 File names are the student's: a flag or problem quotes them through
 :func:`shown`, so no control character (a terminal's escape sequence that
@@ -17,13 +27,45 @@ terminal, the CSV or the reports.
 
 from __future__ import annotations
 
-import unicodedata
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from traitlets import Integer
+from traitlets.config import Configurable
 
-IGNORED = {".ipynb_checkpoints", "__pycache__", ".DS_Store", "timestamp.txt"}
+from kmeans_em_lab.pipeline.folders import read_regular, walk, why_unreadable
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+
+MiB = 2**20
+
+# nbgrader's own files in a submission folder (the submission time): sent to grading with the
+# student's, but not counted as something the student handed in
+NBGRADER_FILES = {"timestamp.txt"}
+
+
+class SubmissionLimits(Configurable):
+    """What one submission may hold (``c.SubmissionLimits`` in ``nbgrader_config.py``), the one
+    place for the numbers; :func:`inspect` checks them before anything of it is read."""
+
+    notebook_bytes = Integer(
+        20 * MiB, help="bytes of the notebook graded; a larger one is not graded"
+    ).tag(config=True)
+    cells = Integer(2000, help="cells of the notebook graded; more are not graded").tag(config=True)
+    files = Integer(
+        200, help="files and folders in a submission (links and the like included)"
+    ).tag(config=True)
+    total_bytes = Integer(
+        100 * MiB, help="bytes of all the regular files of a submission together"
+    ).tag(config=True)
+
+
+def course_limits(root: Path) -> SubmissionLimits:
+    """The course's :class:`SubmissionLimits` (its ``nbgrader_config.py``)."""
+    from kmeans_em_lab.pipeline.settings import load_course_config
+
+    return SubmissionLimits(config=load_course_config(root))
 
 
 @dataclass
@@ -33,6 +75,10 @@ class Submission:
     notebook: Path | None = None  # the file to grade (graded as the assignment's notebook)
     problem: str | None = None  # why nothing can be graded; the student gets 0
     flags: list[str] = field(default_factory=list)
+    # the notebook's bytes as read and parsed here (what is sent to grading)
+    notebook_bytes: bytes | None = field(default=None, repr=False)
+    limits: SubmissionLimits | None = field(default=None, repr=False)
+    left_out: list[str] = field(default_factory=list)  # relative paths flagged, never read
 
 
 def discover(submitted: Path, assignment: str, only: list[str] | None = None) -> list[str]:
@@ -56,80 +102,147 @@ def discover(submitted: Path, assignment: str, only: list[str] | None = None) ->
     return list(dict.fromkeys(only))
 
 
-# control (C0, C1, DEL), format (e.g. right-to-left overrides), surrogate, private, unassigned,
-# line and paragraph separators
-UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
 def shown(name: str) -> str:
-    """``name`` with every character of the :data:`UNPRINTABLE` categories written as an
-    escape (``\\x1b``, ``\\u202e``): how a flag or problem quotes a student's file name."""
-    return "".join(
-        c if unicodedata.category(c) not in UNPRINTABLE else ascii(c)[1:-1] for c in name
-    )
+    """``name`` as a flag or problem quotes a student's file name: every character that does
+    not print itself written as its escape (``\\x1b``, ``\\u202e``;
+    :func:`.untrusted_text.for_terminal`)."""
+    return for_terminal(name)
 
 
-def _kept(path: Path, folder: Path) -> bool:
-    return not any(part in IGNORED for part in path.relative_to(folder).parts)
+def size(n: int) -> str:
+    """Bytes as a flag says them: ``312 MiB``, ``1.5 KiB``, ``800 bytes``."""
+    for unit, scale in (("GiB", 2**30), ("MiB", MiB), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n:,} bytes"
 
 
-def _files(folder: Path) -> list[Path]:
-    """The regular files of ``folder`` (symbolic links and what lies behind them left out)."""
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and _kept(p, folder)
-    )
+def _over(n: int, limit: int) -> str:
+    """ "``n``, over the ``limit``": both in bytes if rounding would make them look equal."""
+    if size(n) == size(limit):
+        return f"{n:,} bytes, over the {limit:,} bytes limit"
+    return f"{size(n)}, over the {size(limit)} limit"
 
 
-def links(folder: Path) -> list[Path]:
-    """The symbolic links in ``folder`` (rglob does not descend into linked folders)."""
-    return sorted(p for p in folder.rglob("*") if p.is_symlink() and _kept(p, folder))
+def left_out_flag(items: list[tuple[str, str]], most: int = 5) -> str:
+    """The flag for what was left out of grading: ``left out: data (symbolic link), ...``."""
+    names = ", ".join(f"{shown(rel)} ({why})" for rel, why in items[:most])
+    more = f" and {len(items) - most} more" if len(items) > most else ""
+    return f"left out: {names}{more}"
 
 
-def inspect(student: str, folder: Path, notebook_name: str) -> Submission:
-    """Classify ``folder`` (``submitted/<student>/<assignment>``)."""
-    sub = Submission(student=student, folder=Path(folder))
+def _cells(raw) -> int:
+    """The number of cells of a notebook's JSON (nbformat 4, or 3's worksheets)."""
+    if not isinstance(raw, dict):
+        return 0
+    if isinstance(raw.get("cells"), list):
+        return len(raw["cells"])
+    sheets = raw.get("worksheets")
+    if isinstance(sheets, list):
+        return sum(len(w.get("cells") or []) for w in sheets if isinstance(w, dict))
+    return 0
+
+
+def inspect(
+    student: str, folder: Path, notebook_name: str, limits: SubmissionLimits | None = None
+) -> Submission:
+    """Classify ``folder`` (``submitted/<student>/<assignment>``) within ``limits`` (default:
+    :class:`SubmissionLimits`' defaults; ``make grade`` passes the course's)."""
+    limits = limits if limits is not None else SubmissionLimits()
+    sub = Submission(student=student, folder=Path(folder), limits=limits)
     if sub.folder.is_symlink() or sub.folder.parent.is_symlink():
         sub.problem = "the submission folder is a symbolic link: not graded"
         return sub
-    linked = links(sub.folder)
-    if linked:
-        names = ", ".join(shown(str(p.relative_to(sub.folder))) for p in linked[:5])
-        sub.flags.append(f"symbolic links left out: {names}")
-    files = _files(sub.folder)
-    expected = sub.folder / notebook_name
-    candidates = sorted(p for p in sub.folder.glob("*.ipynb") if p in files)
-    if expected.is_symlink() and not candidates:
-        sub.problem = f"{notebook_name} is a symbolic link, not a notebook: not graded"
+    found = walk(sub.folder, max_entries=limits.files)
+    if found.stopped:
+        sub.problem = (
+            f"the submission holds more than {limits.files:,} files and folders, over the "
+            "limit (SubmissionLimits.files in nbgrader_config.py): not graded"
+        )
+        return sub
+    root = next((e for e in found.unreadable if e.rel == "."), None)
+    if root is not None:
+        sub.problem = f"the submission folder cannot be read ({root.why}): not graded"
+        return sub
+    left_out = [(e.rel, e.why) for e in found.left_out]
+    readable = []
+    for entry in found.files:
+        why = why_unreadable(sub.folder, entry.rel)
+        if why:
+            left_out.append((entry.rel, f"unreadable: {why}"))
+        else:
+            readable.append(entry)
+    left_out.sort(key=lambda item: item[0].split("/"))
+    sub.left_out = [rel for rel, _ in left_out]
+    if left_out:
+        sub.flags.append(left_out_flag(left_out))
+    files = [e for e in readable if not NBGRADER_FILES & set(e.rel.split("/"))]
+    candidates = [e for e in readable if "/" not in e.rel and e.rel.endswith(".ipynb")]
+    expected = next((e for e in readable if e.rel == notebook_name), None)
+    not_graded = dict(left_out).get(notebook_name)
+    if not_graded and not candidates:
+        if not_graded.startswith("unreadable"):
+            why = not_graded.removeprefix("unreadable: ")
+            sub.problem = f"{notebook_name} cannot be read ({why}): not graded"
+        else:
+            sub.problem = f"{notebook_name} is a {not_graded}, not a notebook: not graded"
         return sub
     if not files:
         sub.problem = "empty submission folder: nothing to grade"
         return sub
-    if expected in files:
-        sub.notebook = expected
-    else:
+    label = notebook_name
+    if expected is None:
         if len(candidates) == 1:
-            sub.notebook = candidates[0]
-            sub.flags.append(
-                f"renamed notebook: graded '{shown(candidates[0].name)}' as {notebook_name}"
-            )
+            expected = candidates[0]
+            label = f"'{shown(expected.rel)}'"
+            sub.flags.append(f"renamed notebook: graded {label} as {notebook_name}")
         elif candidates:
-            names = ", ".join(f"'{shown(p.name)}'" for p in candidates)
+            names = ", ".join(f"'{shown(e.rel)}'" for e in candidates)
             sub.problem = (
                 f"no {notebook_name} but {len(candidates)} notebooks ({names}): "
                 "cannot tell which one to grade"
             )
             return sub
         else:
-            names = ", ".join(str(p.relative_to(sub.folder)) for p in files[:5])
+            names = ", ".join(shown(e.rel) for e in files[:5])
             sub.problem = f"no notebook: {notebook_name} is missing (found {names})"
             return sub
+    # the limits, from the walk's sizes: nothing has been read yet
+    if expected.size > limits.notebook_bytes:
+        sub.problem = (
+            f"{label} is {_over(expected.size, limits.notebook_bytes)} "
+            "(SubmissionLimits.notebook_bytes in nbgrader_config.py): not graded"
+        )
+        return sub
+    total = sum(e.size for e in readable)
+    if total > limits.total_bytes:
+        sub.problem = (
+            f"the submission's files total {_over(total, limits.total_bytes)} "
+            "(SubmissionLimits.total_bytes in nbgrader_config.py): not graded"
+        )
+        return sub
+    data = read_regular(sub.folder, expected.rel, limit=limits.notebook_bytes)
+    if data is None:
+        sub.problem = f"{label} changed or vanished while it was read: not graded"
+        return sub
     try:
-        nbformat.read(sub.notebook, as_version=4)
+        text = data.decode("utf-8")
+        cells = _cells(json.loads(text))
+        if cells <= limits.cells:
+            nbformat.reads(text, as_version=4)
     except Exception as err:  # noqa: BLE001 - any unreadable file is the same problem
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         sub.problem = (
-            f"'{shown(sub.notebook.name)}' is not a readable notebook (invalid JSON?): "
+            f"'{shown(expected.rel)}' is not a readable notebook (invalid JSON?): "
             f"{shown(str(reason))}"
         )
-        sub.notebook = None
+        return sub
+    if cells > limits.cells:
+        sub.problem = (
+            f"{label} has {cells:,} cells, over the limit of {limits.cells:,} "
+            "(SubmissionLimits.cells in nbgrader_config.py): not graded"
+        )
+        return sub
+    sub.notebook = sub.folder / expected.rel
+    sub.notebook_bytes = data
     return sub

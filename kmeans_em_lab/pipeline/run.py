@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -50,7 +52,7 @@ def grade(settings) -> int:
         config = load_course_config(settings.root)
         students = intake.discover(settings.submitted, settings.assignment, settings.students)
     except (FileNotFoundError, KeyError) as err:
-        print(f"grade: {str(err).strip(chr(39))}", file=sys.stderr)
+        print(f"grade: {for_terminal(str(err).strip(chr(39)))}", file=sys.stderr)
         return EXIT_SETUP
     return _grade(settings, config, students)
 
@@ -191,9 +193,10 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     progress = Progress(len(to_grade))
     results: dict[str, dict] = {}
     submissions = []
+    limits = intake.SubmissionLimits(config=config)  # the course's nbgrader_config.py
     for student in to_grade:
         sub = intake.inspect(
-            student, settings.submitted / student / settings.assignment, settings.notebook
+            student, settings.submitted / student / settings.assignment, settings.notebook, limits
         )
         if sub.problem:
             result = {
@@ -288,7 +291,7 @@ def _ensure_feedback(settings, students: list[str]) -> None:
         if not (settings.feedback_dir(s) / f"{settings.notebook_id}.html").exists()
     ]
     for student in regenerate_feedback(settings, missing) if missing else []:
-        print(f"grade: no feedback for {student}", file=sys.stderr)
+        print(f"grade: no feedback for {for_terminal(student)}", file=sys.stderr)
 
 
 def _summary(
@@ -302,7 +305,8 @@ def _summary(
         _say("to look at:")
         for student, outcome in flagged.items():
             reasons = outcome.get("flags") or [outcome.get("message", "")]
-            _say(f"  {student} [{outcome['status']}]: " + "; ".join(r for r in reasons if r))
+            said = f"{student} [{outcome['status']}]: " + "; ".join(r for r in reasons if r)
+            _say(f"  {for_terminal(said)}")
         _say()
     _say(f"grades:   {csv_path}")
     _say(f"report:   {html_path} (the figure alone: {png_path.name})")
@@ -311,7 +315,7 @@ def _summary(
     if failed:
         print(
             f"grade: {len(failed)} submission(s) could not be graded (0 recorded, see above): "
-            + ", ".join(failed),
+            + for_terminal(", ".join(failed)),
             file=sys.stderr,
         )
         return EXIT_FAILED

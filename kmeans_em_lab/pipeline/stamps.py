@@ -15,29 +15,36 @@ import os
 from pathlib import Path
 
 from kmeans_em_lab.course.paths import Course
+from kmeans_em_lab.pipeline.folders import open_regular, reason, walk
 
 # Bump when a change to the pipeline changes scores, or what grading writes into the
 # autograded notebook and the feedback (2: causes and the feedback summary): every
 # submission is regraded.
 PIPELINE_VERSION = "2"
 
-IGNORED = {".ipynb_checkpoints", "__pycache__"}
-
 
 def folder_digest(folder: Path) -> str:
-    """sha256 over the relative paths and contents of the files under ``folder``."""
+    """sha256 over the relative paths and contents of the files under ``folder``.
+
+    Walked by :func:`.folders.walk` (no link followed, :data:`.folders.IGNORED`
+    left out): a link, FIFO, socket or device counts by its name and kind only,
+    and a file or folder that cannot be read by its name and the reason; never
+    raises on what a submission holds.
+    """
     digest = hashlib.sha256()
-    folder = Path(folder)
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            rel = path.relative_to(folder)
-            if any(part in IGNORED for part in rel.parts):
-                continue
-            digest.update(str(rel.as_posix()).encode() + b"\0")
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
+    found = walk(Path(folder))
+    for entry in sorted(found.files + found.left_out, key=lambda e: e.rel.split("/")):
+        digest.update(entry.rel.encode("utf-8", "surrogateescape") + b"\0")
+        if entry.why:
+            digest.update(b"\xff" + entry.why.encode() + b"\0")
+            continue
+        try:
+            with open_regular(folder, entry.rel) as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                     digest.update(block)
-            digest.update(b"\0")
+        except OSError as err:
+            digest.update(b"\xffunreadable: " + reason(err).encode())
+        digest.update(b"\0")
     return digest.hexdigest()
 
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import PurePosixPath
 
 import nbformat
 from nbgrader.api import Gradebook
 
 from kmeans_em_lab.pipeline import intake, scores, stamps
-from kmeans_em_lab.pipeline.folders import remove, write_files
+from kmeans_em_lab.pipeline.folders import read_regular, remove, walk, write_files
 from kmeans_em_lab.pipeline.settings import Settings
 from kmeans_em_lab.pipeline.task import SubmissionFiles
+from kmeans_em_lab.pipeline.untrusted_text import for_log
 
 
 def clear_outputs(settings: Settings, student: str) -> None:
@@ -48,20 +50,38 @@ def mark_failed(settings: Settings, url: str, course: str, student: str) -> None
 def submission_files(sub: intake.Submission, notebook_name: str) -> SubmissionFiles:
     """The files of a gradable submission, the notebook under ``notebook_name``.
 
-    Symbolic links are never followed and other notebooks are left out (only the
-    one being graded goes in); ``timestamp.txt`` goes with them (nbgrader reads
-    the submission time from it).
+    Walked by :func:`.folders.walk`: symbolic links, FIFOs and devices are never
+    followed nor opened, and other notebooks are left out (only the one being
+    graded goes in, as :func:`.intake.inspect` read it); ``timestamp.txt`` goes
+    with them (nbgrader reads the submission time from it). Never raises on what
+    the folder holds: a file that cannot be read now, or would take the files
+    over ``sub.limits.total_bytes``, is left out and flagged (in ``sub.flags``).
     """
     files: dict[str, bytes] = {}
-    skipped = intake.IGNORED - {"timestamp.txt"}
-    for path in sorted(sub.folder.rglob("*")):
-        rel = path.relative_to(sub.folder)
-        if path.is_symlink() or not path.is_file() or any(p in skipped for p in rel.parts):
+    missed: list[tuple[str, str]] = []
+    budget = sub.limits.total_bytes if sub.limits is not None else None
+    used = 0
+    for entry in walk(sub.folder).files:
+        if PurePosixPath(entry.rel).suffix == ".ipynb" or entry.rel in sub.left_out:
             continue
-        if path.suffix == ".ipynb":
+        if budget is not None and used + entry.size > budget:
+            missed.append((entry.rel, "over the total size limit"))
             continue
-        files[rel.as_posix()] = path.read_bytes()
-    files[notebook_name] = sub.notebook.read_bytes()
+        data = read_regular(sub.folder, entry.rel, limit=entry.size)
+        if data is None:
+            missed.append((entry.rel, "unreadable, or changed while read"))
+            continue
+        used += len(data)
+        files[entry.rel] = data
+    notebook = sub.notebook_bytes
+    if notebook is None:
+        notebook = read_regular(sub.folder, sub.notebook.relative_to(sub.folder).as_posix())
+        if notebook is None:
+            missed.append((sub.notebook.name, "unreadable, or changed while read"))
+            notebook = b""
+    if missed:
+        sub.flags.append(intake.left_out_flag(missed))
+    files[notebook_name] = notebook
     return SubmissionFiles(
         student=sub.student, digest=stamps.folder_digest(sub.folder), files=files
     )
@@ -123,26 +143,14 @@ def write_log(settings: Settings, student: str, text: str) -> None:
     settings.logs.mkdir(parents=True, exist_ok=True)
     path = settings.logs / f"{student}.log"
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text)
+    tmp.write_text(for_log(text))
     os.replace(tmp, path)
 
 
 def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:
-    """nbgrader's feedback for ``students`` from the instructor's gradebook, each page
-    opening with its summary (:mod:`.feedback`); returns the students it failed for."""
-    from nbgrader.apps import NbGraderAPI
+    """The feedback pages of ``students`` made again from the instructor's gradebook
+    (:func:`.feedback_page.regenerate`: the one exporter, the summary); returns the
+    students it failed for."""
+    from kmeans_em_lab.pipeline.feedback_page import regenerate
 
-    from kmeans_em_lab.pipeline.feedback import add_summary
-    from kmeans_em_lab.pipeline.settings import load_course_config
-
-    config = load_course_config(settings.root)
-    api = NbGraderAPI(config=config)
-    failed = []
-    for student in students:
-        result = api.generate_feedback(settings.assignment, student, force=True)
-        if not result.get("success"):
-            failed.append(student)
-            continue
-        page = settings.feedback_dir(student) / f"{settings.notebook_id}.html"
-        add_summary(page, settings.autograded_dir(student) / settings.notebook)
-    return failed
+    return regenerate(settings.root, settings.assignment, students, settings.notebook)

@@ -1,7 +1,7 @@
 # Attack 14b, points from a function's own output: Update is not written, but before it raises it
-# calls sys.displayhook("full marks") and publishes an execute_result through the kernel's own
-# display hook, so each of its test cells would show a non-numeric execute_result before the
-# grader's failure.
+# publishes "full marks" as an execute_result through the shell's display hook (and calls
+# sys.displayhook and sys.__displayhook__), so each of its test cells would show a non-numeric
+# execute_result before the grader's failure.
 # Why: Update (test_Update_public, test_Update_hidden): not written (it raises
 #   NotImplementedError); a test cell's points follow from the grader's verdict alone, whatever the
 #   function published while it ran.

@@ -17,15 +17,16 @@ from IPython.display import clear_output as _clear_output, display as _display
 
 
 def _lab3_before(*_args):
+    _get_ipython().displayhook("full marks")
+    _get_ipython().displayhook("1000")
     _sys.displayhook("full marks")
-    _sys.displayhook("1000")
     _display("ATTACK score_hooks: before")
 
 
 def _lab3_after(*_args):
     _clear_output()
-    _sys.displayhook("full marks")
-    _sys.displayhook("1000")
+    _get_ipython().displayhook("full marks")
+    _get_ipython().displayhook("1000")
 
 
 _get_ipython().events.register("pre_run_cell", _lab3_before)

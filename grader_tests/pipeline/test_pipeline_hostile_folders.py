@@ -1,0 +1,525 @@
+"""A hostile submission folder never stops the batch (README, "Sandbox and threat model").
+
+Links (to ``/proc/self/mem``, ``/dev/zero``, nowhere, themselves, a folder
+outside), FIFOs, sockets and devices: the stamps' digest, intake and the files
+sent to a worker all finish, leave them out and flag them; nothing is followed,
+nothing waits on a FIFO. A submission over one of the ``SubmissionLimits``
+(notebook bytes, cells, files, total bytes) gets a plain problem, found from
+``lstat`` sizes before anything of it is read; the rest of the class is graded
+(the last test runs ``make grade``'s command on a toy course).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import stat
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from pipeline_fixtures import toy_course as toy
+from traitlets.config import Config
+
+from kmeans_em_lab.pipeline import folders, intake, stamps, store
+from kmeans_em_lab.pipeline.course_bundle import course_files
+from kmeans_em_lab.pipeline.folders import read_files, read_regular, walk
+from kmeans_em_lab.pipeline.intake import SubmissionLimits, course_limits
+from kmeans_em_lab.pipeline.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def never_hangs():
+    """A FIFO opened for reading would block forever: fail the test instead."""
+    previous = signal.signal(signal.SIGALRM, _timed_out)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _timed_out(signum, frame):
+    raise TimeoutError("blocked: something opened a FIFO or followed a link")
+
+
+def _nb(cells: int = 1, padding: str = "") -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f"x = {i}") for i in range(cells)]
+    if padding:
+        nb.cells.append(nbformat.v4.new_markdown_cell(padding))
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"  # the same text every time
+    return nbformat.writes(nb)
+
+
+def _limits(**values: int) -> SubmissionLimits:
+    """Limits as the course configures them (``c.SubmissionLimits`` in nbgrader_config.py)."""
+    config = Config()
+    for name, value in values.items():
+        setattr(config.SubmissionLimits, name, value)
+    return SubmissionLimits(config=config)
+
+
+def _make_device(path: Path) -> bool:
+    """``/dev/null``'s twin at ``path`` (root in a container that allows it), else False."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+@pytest.fixture
+def hostile(tmp_path) -> tuple[Path, dict[str, str]]:
+    """An honest notebook and data beside every special file a folder can hold; returns the
+    folder and {name: the kind its flag must give}."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("the course's secret")
+    folder = tmp_path / "eve" / "lab3"
+    (folder / "data").mkdir(parents=True)
+    (folder / "lab3.ipynb").write_text(_nb())
+    (folder / "data" / "GMM.p").write_bytes(b"\x00data")
+    (folder / "timestamp.txt").write_text("2030-01-01 10:00:00 UTC\n")
+    kinds = {}
+    for name, target in (
+        ("mem", "/proc/self/mem"),
+        ("zero", "/dev/zero"),
+        ("dangling", str(tmp_path / "nowhere")),
+        ("loop", "loop"),
+        ("data/outside", str(outside)),
+        ("data/secret.txt", str(outside / "secret.txt")),
+    ):
+        (folder / name).symlink_to(target)
+        kinds[name] = "symbolic link"
+    (folder / "ping").symlink_to("pong")
+    (folder / "pong").symlink_to("ping")
+    kinds.update({"ping": "symbolic link", "pong": "symbolic link"})
+    os.mkfifo(folder / "pipe")
+    os.mkfifo(folder / "data" / "spotify.p")
+    kinds.update({"pipe": "FIFO", "data/spotify.p": "FIFO"})
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(folder / "sock"))
+    kinds["sock"] = "socket"
+    if _make_device(folder / "null"):
+        kinds["null"] = "device"
+    return folder, kinds
+
+
+# -- the walker --------------------------------------------------------------------------
+
+
+def test_the_walker_reports_everything_and_opens_only_regular_files(hostile):
+    folder, kinds = hostile
+    found = walk(folder)
+    assert [e.rel for e in found.files] == ["data/GMM.p", "lab3.ipynb", "timestamp.txt"]
+    assert {e.rel: e.why for e in found.left_out} == kinds
+    assert not found.stopped and not found.unreadable
+    for rel in kinds:
+        assert read_regular(folder, rel) is None  # opened without following, never waited on
+    assert read_files(folder) == {
+        "data/GMM.p": b"\x00data",
+        "lab3.ipynb": _nb().encode(),
+        "timestamp.txt": b"2030-01-01 10:00:00 UTC\n",
+    }
+
+
+def test_a_linked_folder_is_not_walked(hostile, tmp_path):
+    folder, _ = hostile
+    link = tmp_path / "linked"
+    link.symlink_to(folder)
+    found = walk(link)
+    assert not found.files and [(e.rel, e.why) for e in found.unreadable] == [
+        (".", "symbolic link")
+    ]
+    assert walk(tmp_path / "missing").files == []
+    assert read_files(link) == {} and read_files(tmp_path / "missing") == {}
+
+
+def test_a_file_replaced_by_a_link_or_fifo_after_the_walk_is_skipped(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a").write_text("a")
+    (tmp_path / "b").write_text("b")
+    (tmp_path / "secret").write_text("secret")
+    found = walk(tmp_path)
+    (tmp_path / "b").unlink()
+    os.mkfifo(tmp_path / "b")
+    (tmp_path / "data" / "a").unlink()
+    (tmp_path / "data" / "a").symlink_to(tmp_path / "secret")
+    for entry in found.files[:2]:
+        assert read_regular(tmp_path, entry.rel) is None
+    # a folder of the path replaced by a link: not followed either
+    (tmp_path / "data" / "a").unlink()
+    (tmp_path / "data").rmdir()
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a").write_text("behind a link")
+    (tmp_path / "data").symlink_to(tmp_path / "real")
+    assert read_regular(tmp_path, "data/a") is None
+    assert read_regular(tmp_path, "real/a") == b"behind a link"
+
+
+def test_read_regular_never_reads_past_its_limit(tmp_path):
+    (tmp_path / "big").write_bytes(b"x" * 1001)
+    assert read_regular(tmp_path, "big", limit=1000) is None
+    assert read_regular(tmp_path, "big", limit=1001) == b"x" * 1001
+
+
+def test_deep_nesting_is_reported_not_fatal(tmp_path):
+    path = tmp_path
+    for _ in range(folders.MAX_DEPTH + 5):
+        path = path / "d"
+    path.mkdir(parents=True)
+    (path / "deep.txt").write_text("deep")
+    found = walk(tmp_path)
+    assert [e.why for e in found.unreadable] == ["folder nested too deep"]
+    assert found.files == []
+    stamps.folder_digest(tmp_path)
+
+
+# -- the digest --------------------------------------------------------------------------
+
+
+def _old_digest(folder: Path) -> str:
+    """The digest as it was computed before the walker (plain folders only)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder)
+        if any(part in {".ipynb_checkpoints", "__pycache__"} for part in rel.parts):
+            continue
+        digest.update(str(rel.as_posix()).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def test_the_digest_of_a_plain_folder_is_unchanged(tmp_path):
+    """Stamps written before the walker stay current: nobody is regraded for it."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "lab3.ipynb").write_text(_nb())
+    (tmp_path / "data" / "GMM.p").write_bytes(b"\x00" * 3)
+    (tmp_path / "a.txt").write_text("a")  # sorted after data/ by component, as before
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "x.pyc").write_bytes(b"cache")
+    assert stamps.folder_digest(tmp_path) == _old_digest(tmp_path)
+
+
+def test_the_digest_finishes_on_a_hostile_folder_and_sees_its_changes(hostile):
+    folder, _ = hostile
+    began = time.monotonic()
+    first = stamps.folder_digest(folder)
+    assert time.monotonic() - began < 10
+    assert stamps.folder_digest(folder) == first
+    (folder / "mem").unlink()
+    (folder / "mem").symlink_to("/proc/self/environ")  # same name, same kind: same grading
+    assert stamps.folder_digest(folder) == first
+    (folder / "pipe").unlink()
+    assert stamps.folder_digest(folder) != first
+
+
+def test_a_file_name_that_is_not_utf8_is_walked_digested_and_shown(tmp_path):
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    bad = os.fsdecode(b"bad\xff\x1b[2J.txt")
+    (folder / bad).write_text("x")
+    (folder / ("link" + bad)).symlink_to("/proc/self/mem")
+    assert stamps.folder_digest(folder) != stamps.folder_digest(tmp_path / "missing")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.problem is None
+    assert sub.flags == ["left out: link" + "bad\\udcff\\x1b[2J.txt (symbolic link)"]
+    assert set(store.submission_files(sub, "lab3.ipynb").files) == {bad, "lab3.ipynb"}
+
+
+def test_the_digest_of_an_unreadable_file_is_not_an_exception(tmp_path, monkeypatch):
+    (tmp_path / "lab3.ipynb").write_text(_nb())
+    (tmp_path / "private.txt").write_text("x")
+    readable = stamps.folder_digest(tmp_path)
+    _deny(monkeypatch, "private.txt")
+    assert stamps.folder_digest(tmp_path) != readable
+
+
+def _deny(monkeypatch, name: str) -> None:
+    """Opening ``name`` fails with "permission denied" (chmod 000 does not stop root)."""
+    real_open = os.open
+
+    def open_(path, flags, *args, **kwargs):
+        if os.path.basename(os.fsdecode(path)) == name:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(folders.os, "open", open_)
+
+
+# -- intake and the files sent to a worker ----------------------------------------------
+
+
+def test_intake_grades_the_notebook_and_flags_what_it_leaves_out(hostile):
+    folder, kinds = hostile
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.problem is None and sub.notebook == folder / "lab3.ipynb"
+    assert sub.notebook_bytes == _nb().encode()
+    assert len(sub.flags) == 1 and sub.flags[0].startswith("left out: ")
+    expected = sorted(kinds, key=lambda rel: rel.split("/"))
+    listed = ", ".join(f"{rel} ({kinds[rel]})" for rel in expected[:5])
+    assert sub.flags[0] == f"left out: {listed} and {len(kinds) - 5} more"
+    assert sorted(sub.left_out) == sorted(kinds)
+    files = store.submission_files(sub, "lab3.ipynb")
+    assert set(files.files) == {"data/GMM.p", "timestamp.txt", "lab3.ipynb"}
+    assert files.digest == stamps.folder_digest(folder)
+    assert len(sub.flags) == 1  # nothing new went missing on the way
+
+
+def test_the_flag_names_each_kind(tmp_path):
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    (folder / "mem").symlink_to("/proc/self/mem")
+    os.mkfifo(folder / "pipe")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.flags == ["left out: mem (symbolic link), pipe (FIFO)"]
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.symlink_to("/proc/self/mem"), "lab3.ipynb is a symbolic link, not a notebook"),
+        (lambda p: p.symlink_to("/dev/zero"), "lab3.ipynb is a symbolic link, not a notebook"),
+        (os.mkfifo, "lab3.ipynb is a FIFO, not a notebook: not graded"),
+    ],
+)
+def test_a_notebook_that_is_not_a_regular_file_is_not_graded(tmp_path, make, problem):
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    make(folder / "lab3.ipynb")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.notebook is None and problem in sub.problem
+    stamps.folder_digest(folder)
+
+
+def test_an_unreadable_file_is_left_out_and_flagged(tmp_path, monkeypatch):
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    (folder / "private.txt").write_text("x")
+    _deny(monkeypatch, "private.txt")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.problem is None
+    assert sub.flags == ["left out: private.txt (unreadable: permission denied)"]
+    files = store.submission_files(sub, "lab3.ipynb")
+    assert set(files.files) == {"lab3.ipynb"}
+    _deny(monkeypatch, "lab3.ipynb")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.problem == "lab3.ipynb cannot be read (permission denied): not graded"
+
+
+def test_a_file_that_vanishes_before_it_is_sent_is_flagged_not_fatal(tmp_path, monkeypatch):
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    (folder / "data.csv").write_text("1,2\n")
+    (folder / "notes.txt").write_text("notes")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.problem is None and not sub.flags
+    real_walk = store.walk
+
+    def walk_then_swap(path, **kwargs):
+        found = real_walk(path, **kwargs)
+        (folder / "data.csv").unlink()
+        os.mkfifo(folder / "data.csv")
+        (folder / "notes.txt").unlink()
+        return found
+
+    monkeypatch.setattr(store, "walk", walk_then_swap)
+    files = store.submission_files(sub, "lab3.ipynb")
+    assert set(files.files) == {"lab3.ipynb"}
+    assert sub.flags == [
+        "left out: data.csv (unreadable, or changed while read), "
+        "notes.txt (unreadable, or changed while read)"
+    ]
+
+
+def test_a_submission_folder_behind_a_link_is_not_walked(hostile, tmp_path):
+    folder, _ = hostile
+    linked = tmp_path / "mallory" / "lab3"
+    linked.parent.mkdir()
+    linked.symlink_to(tmp_path / "outside")
+    sub = intake.inspect("mallory", linked, "lab3.ipynb")
+    assert sub.problem == "the submission folder is a symbolic link: not graded"
+    stamps.folder_digest(linked)
+
+
+# -- the limits --------------------------------------------------------------------------
+
+
+def _folder(tmp_path, files: dict[str, str | bytes]) -> Path:
+    folder = tmp_path / "alice" / "lab3"
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_text(content)
+    return folder
+
+
+def _no_read(monkeypatch) -> None:
+    """Reading a file fails the test: a limit checked from sizes reads nothing."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a file was read")
+
+    monkeypatch.setattr(intake, "read_regular", refuse)
+
+
+def test_a_notebook_over_its_byte_limit_is_not_read(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, {"lab3.ipynb": _nb(padding="x" * 5000)})
+    _no_read(monkeypatch)
+    sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(notebook_bytes=4096))
+    size = (folder / "lab3.ipynb").stat().st_size
+    assert sub.problem == (
+        f"lab3.ipynb is {size / 1024:.1f} KiB, over the 4 KiB limit "
+        "(SubmissionLimits.notebook_bytes in nbgrader_config.py): not graded"
+    )
+    assert sub.notebook is None and sub.notebook_bytes is None
+
+
+def test_a_renamed_notebook_over_its_limit_is_named(tmp_path):
+    folder = _folder(tmp_path, {"lab3 (1).ipynb": _nb()})
+    size = (folder / "lab3 (1).ipynb").stat().st_size
+    sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(notebook_bytes=size - 1))
+    assert sub.problem == (
+        f"'lab3 (1).ipynb' is {size:,} bytes, over the {size - 1:,} bytes limit "
+        "(SubmissionLimits.notebook_bytes in nbgrader_config.py): not graded"
+    )
+
+
+def test_a_notebook_of_too_many_cells(tmp_path):
+    folder = _folder(tmp_path, {"lab3.ipynb": _nb(cells=31)})
+    sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(cells=30))
+    assert sub.problem == (
+        "lab3.ipynb has 31 cells, over the limit of 30 "
+        "(SubmissionLimits.cells in nbgrader_config.py): not graded"
+    )
+    assert intake.inspect("alice", folder, "lab3.ipynb", _limits(cells=31)).problem is None
+
+
+def test_too_many_files(tmp_path, monkeypatch):
+    files = {"lab3.ipynb": _nb(), **{f"data/{i}.txt": "x" for i in range(10)}}
+    folder = _folder(tmp_path, files)  # 12 entries: the notebook, data/, 10 files
+    _no_read(monkeypatch)
+    sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(files=11))
+    assert sub.problem == (
+        "the submission holds more than 11 files and folders, over the limit "
+        "(SubmissionLimits.files in nbgrader_config.py): not graded"
+    )
+
+
+def test_too_many_bytes_in_all(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, {"lab3.ipynb": _nb(), "data/big.bin": b"\x00" * (3 * 2**20)})
+    _no_read(monkeypatch)
+    sub = intake.inspect(
+        "alice", folder, "lab3.ipynb", _limits(total_bytes=2 * 2**20, notebook_bytes=2**20)
+    )
+    assert sub.problem.startswith("the submission's files total 3 MiB, over the 2 MiB limit ")
+    assert sub.problem.endswith("(SubmissionLimits.total_bytes in nbgrader_config.py): not graded")
+
+
+def test_fifty_thousand_files_stop_the_count_early(tmp_path, monkeypatch):
+    folder = tmp_path / "alice" / "lab3"
+    (folder / "many").mkdir(parents=True)
+    (folder / "lab3.ipynb").write_text(_nb())
+    for i in range(50_000):
+        os.close(os.open(folder / "many" / f"{i:05}", os.O_CREAT | os.O_WRONLY, 0o644))
+    lstats = []
+    real = folders._lstat
+    monkeypatch.setattr(folders, "_lstat", lambda entry: lstats.append(entry) or real(entry))
+    began = time.monotonic()
+    sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(files=20))
+    assert time.monotonic() - began < 2
+    assert "more than 20 files and folders" in sub.problem
+    # the notebook and the folder "many": its 50 000 files are counted from its listing
+    assert len(lstats) == 2
+
+
+def test_the_limits_come_from_nbgrader_config(tmp_path):
+    names = ("notebook_bytes", "cells", "files", "total_bytes")
+    course = course_limits(Path(__file__).resolve().parents[2])
+    defaults = SubmissionLimits()
+    assert [getattr(course, n) for n in names] == [20 * 2**20, 2000, 200, 100 * 2**20]
+    assert [getattr(defaults, n) for n in names] == [getattr(course, n) for n in names]
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.SubmissionLimits.files = 7\n")
+    limits = course_limits(tmp_path)
+    assert (limits.files, limits.cells) == (7, defaults.cells)
+
+
+def test_the_course_bundle_walks_without_following_links(tmp_path):
+    root = tmp_path / "course"
+    (root / "source" / "lab3").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    (root / "source" / "lab3" / "lab3.ipynb").write_text(_nb())
+    (root / "data" / "GMM.p").write_bytes(b"gmm")
+    (root / "data" / "mem").symlink_to("/proc/self/mem")
+    os.mkfifo(root / "data" / "pipe")
+    (root / "source" / "lab3" / ".DS_Store").write_bytes(b"finder")
+    files = course_files(Settings(root=root))
+    assert set(files) == {"nbgrader_config.py", "source/lab3/lab3.ipynb", "data/GMM.p"}
+
+
+# -- the batch: make grade's command on a toy course -------------------------------------
+
+
+@pytest.mark.slow
+def test_a_hostile_folder_never_stops_the_batch(tmp_path):
+    from test_pipeline import FULL, class_table, grade, grades_of
+
+    root = toy.build_course(tmp_path / "course", timeout=3)
+    honest = toy.make_submission(root, "ok").stat().st_size
+    with open(root / "nbgrader_config.py", "a") as fh:
+        fh.write(
+            f"c.SubmissionLimits.notebook_bytes = {honest + 10_000}\n"
+            "c.SubmissionLimits.files = 20\n"
+            "c.SubmissionLimits.cells = 40\n"
+            f"c.SubmissionLimits.total_bytes = {honest + 50_000}\n"
+        )
+    hostile = toy.make_submission(root, "hostile").parent
+    (hostile / "mem").symlink_to("/proc/self/mem")
+    (hostile / "zero").symlink_to("/dev/zero")
+    (hostile / "loop").symlink_to("loop")
+    (hostile / "dangling").symlink_to(root / "nowhere")
+    (hostile / "source").symlink_to(root / "source")
+    os.mkfifo(hostile / "pipe")
+    big = toy.make_submission(root, "bignb")
+    nb = nbformat.read(big, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("x" * 20_000))
+    nbformat.write(nb, big)
+    cells = toy.make_submission(root, "manycells")
+    nb = nbformat.read(cells, as_version=4)
+    nb.cells += [nbformat.v4.new_markdown_cell("more") for _ in range(40)]
+    nbformat.write(nb, cells)
+    many = toy.make_submission(root, "manyfiles").parent
+    for i in range(30):
+        (many / f"{i}.txt").write_text("x")
+    heavy = toy.make_submission(root, "heavy").parent
+    (heavy / "data.bin").write_bytes(b"\x00" * 100_000)
+
+    run = grade(root, "--workers", "1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    table = class_table(root)
+    assert grades_of(table, "ok") == FULL and grades_of(table, "hostile") == FULL
+    assert "left out: dangling (symbolic link), loop (symbolic link), mem (symbolic link)" in (
+        run.stdout
+    )
+    for student, limit in (
+        ("bignb", "SubmissionLimits.notebook_bytes"),
+        ("manycells", "SubmissionLimits.cells"),
+        ("manyfiles", "SubmissionLimits.files"),
+        ("heavy", "SubmissionLimits.total_bytes"),
+    ):
+        assert set(grades_of(table, student).values()) == {0.0}, student
+        assert f"{student} [zero]: " in run.stdout and limit in run.stdout, student
+    again = grade(root, "--workers", "1")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "6 unchanged since last graded" in again.stdout
