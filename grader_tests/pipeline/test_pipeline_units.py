@@ -155,6 +155,24 @@ def test_symbolic_links_in_a_submission_are_never_followed(tmp_path):
     assert "symbolic link" in intake.inspect("mallory", linked, "lab3.ipynb").problem
 
 
+def test_a_record_over_the_cap_is_refused_unread_and_a_correct_one_is_far_below_it(tmp_path):
+    from pipeline_fixtures.judged_notebooks import notebook
+
+    from kmeans_em_lab import checks
+    from kmeans_em_lab.pipeline.records import MAX_RECORD_BYTES, Mailbox
+
+    box = Mailbox(tmp_path)
+    with open(box.outbox / "record.json", "wb") as fh:
+        fh.truncate(MAX_RECORD_BYTES + 1)  # sparse: nothing is written, and nothing read
+    record = box.take("Set")
+    assert record["check"] == "Set" and "more than 8 MiB" in record["refused"]
+    assert checks.judgement("Set", record).message == record["refused"]
+    namespace = notebook()
+    for check in checks.CHECKS:
+        size = len(json.dumps(checks.record_in_process(check, namespace)))
+        assert size < MAX_RECORD_BYTES / 8, check
+
+
 def test_a_record_is_read_as_hostile_data(tmp_path):
 
     from kmeans_em_lab.pipeline.records import Mailbox, read_untrusted
