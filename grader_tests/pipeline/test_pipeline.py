@@ -514,6 +514,22 @@ def test_grader_caps_every_kind_of_output_as_it_arrives(tmp_path):
     assert "<b>small</b>" in kept  # what came within the budget stays
 
 
+def test_one_huge_message_is_dropped_unread_and_stops_the_notebook(tmp_path):
+    """ZeroMQ drops a message over max_message_bytes with the connection: the grader never
+    holds it, and says so instead of waiting out the cell's time limit."""
+    source = (
+        "from IPython.display import display\n"
+        "display({'text/plain': 'h' * 30_000_000}, raw=True)\n"
+        "print('after the flood')\n"
+    )
+    cell, _ = _run_cells(
+        tmp_path, source, kernel_output_bytes=-1, max_output_bytes=-1, max_message_bytes=1_000_000
+    )
+    kept = json.dumps(cell.outputs)
+    assert len(kept) < 100_000 and "h" * 1000 not in kept
+    assert "output stopped reaching the grader" in kept and "1,000,000 bytes" in kept
+
+
 # -- the gradebook on PostgreSQL ---------------------------------------------------------
 
 

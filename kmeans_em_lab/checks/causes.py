@@ -43,8 +43,10 @@ CAUSES: dict[str, str] = {
     "kernel_unresponsive": "The notebook ignored the interrupt at the time limit and was stopped.",
     "not_run": "The cell did not run: the notebook stopped in an earlier cell.",
     "output_cut": "The cell printed more than the output limit, so its output was cut.",
-    "stderr_output": "The cell wrote to stderr, which nbgrader counts as a failure.",
-    "no_notebook": "No gradable notebook was submitted (missing, renamed away or not valid JSON).",
+    "output_flood": "The cell sent one output larger than the grader reads, so the notebook "
+    "was stopped there.",
+    "no_notebook": "No gradable notebook was submitted (missing, renamed away, not valid JSON, "
+    "or over the course's limits on size, cells or files).",
     "not_graded": "The submission could not be graded (see the report's flags).",
     # -- Centroid_init ---------------------------------------------------------------------------
     "repeated_centres": "Two of the K centres are the same point (e.g. samples drawn with "

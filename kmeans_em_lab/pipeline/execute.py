@@ -121,6 +121,12 @@ class ResilientExecute(Execute):
         help="bytes of output kept per cell as messages arrive (-1 means no limit)",
     ).tag(config=True)
 
+    max_message_bytes = Integer(
+        64 * 1_048_576,
+        help="bytes of one message from the kernel; the connection drops a larger one unread "
+        "(ZeroMQ's MAXMSGSIZE), so no single output can fill the grader's memory",
+    ).tag(config=True)
+
     kernel_env = Dict(
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         help="environment variables set for the kernel unless already set",
@@ -154,6 +160,8 @@ class ResilientExecute(Execute):
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
+        if hasattr(km, "max_message_bytes"):
+            km.max_message_bytes = self.max_message_bytes
         if getattr(km, "sandbox", False):
             km.extra_binds = self._mailbox.binds()
             km.sandbox_env = {**self._kernel_settings(), **self._mailbox.env(sandboxed=True)}
@@ -238,14 +246,20 @@ class ResilientExecute(Execute):
             if not graded:
                 cell.outputs.append(error_output(KERNEL_DIED, self._halted))
         except CellTimeoutError as err:
-            timeout = self._get_timeout(cell)
-            self._halted = (
-                f"the kernel did not stop when interrupted at the time limit ({timeout} s) "
-                f"in cell {label}"
-            )
+            if index in self._timed_out:
+                timeout = self._get_timeout(cell)
+                code, self._halted = verdicts.KERNEL_UNRESPONSIVE, (
+                    f"the kernel did not stop when interrupted at the time limit ({timeout} s) "
+                    f"in cell {label}"
+                )
+            else:  # the reply came, its output did not: the connection dropped a message
+                code, self._halted = verdicts.OUTPUT_FLOOD, (
+                    f"the cell's output stopped reaching the grader in cell {label} (one "
+                    f"message over {self.max_message_bytes:,} bytes drops the connection)"
+                )
             self.log.error("Kernel unresponsive in cell %s: %s", label, str(err).splitlines()[0])
             self._stop_kernel()
-            self._observe(index, verdicts.KERNEL_UNRESPONSIVE, self._halted)
+            self._observe(index, code, self._halted)
             if not graded:
                 cell.outputs.append(error_output(KERNEL_UNRESPONSIVE, self._halted))
         finally:

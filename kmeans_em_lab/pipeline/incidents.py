@@ -29,6 +29,7 @@ def flags(notebook: Path | nbformat.NotebookNode) -> list[str]:
             elif event.code in (
                 verdicts.KERNEL_DIED,
                 verdicts.KERNEL_UNRESPONSIVE,
+                verdicts.OUTPUT_FLOOD,
                 verdicts.TIME_LIMIT,
                 verdicts.OUTPUT_CUT,
             ):

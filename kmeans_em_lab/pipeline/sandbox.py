@@ -63,6 +63,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
@@ -149,6 +150,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         "where each kernel gets a child with pids.max; 'auto': this process's own cgroup "
         "if writable; '': none (RLIMIT_NPROC only)",
     ).tag(config=True)
+    max_message_bytes = Integer(
+        -1,
+        help="bytes of one message from the kernel its client reads; a larger one drops the "
+        "connection unread (-1: no limit; the executor sets it)",
+    )
     extra_binds = List(
         help="(host_path, sandbox_path, writable) bound into the sandbox (set before start)"
     ).tag(config=True)
@@ -171,6 +177,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     @default("kernel_package")
     def _kernel_package_default(self) -> str:
         return str(DEFAULT_KERNEL_PACKAGE)
+
+    def client(self, **kwargs):
+        """A client whose sockets drop, unread, any message from the kernel larger than
+        :attr:`max_message_bytes` (ZeroMQ's MAXMSGSIZE, set before they connect)."""
+        kc = super().client(**kwargs)
+        if self.max_message_bytes >= 0:
+            kc.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        return kc
 
     @property
     def kernel_spec(self):

@@ -8,9 +8,9 @@ submission brings there is removed before judging):
 
 - **events** (:class:`Event`), observed by the executor
   (:class:`.execute.ResilientExecute`) on any code cell: the cell's time limit,
-  the kernel's death, a kernel that ignored the interrupt, a cell not run
-  after those, output cut to the byte budget. Flags (:mod:`.incidents`) and
-  the causes of stopped cells come from these alone;
+  the kernel's death, a kernel that ignored the interrupt, one output too
+  large to read, a cell not run after those, output cut to the byte budget.
+  Flags (:mod:`.incidents`) and the causes of stopped cells come from these alone;
 - the **verdict** (:class:`Verdict`) of every graded cell, reached by
   :class:`.judge.JudgeRecords`: a stopping event fails the cell; otherwise the
   judgement of the cell's record (:func:`kmeans_em_lab.checks.judgement`), or
@@ -41,8 +41,9 @@ KERNEL_DIED = "kernel_died"
 KERNEL_UNRESPONSIVE = "kernel_unresponsive"
 NOT_RUN = "not_run"
 OUTPUT_CUT = "output_cut"
+OUTPUT_FLOOD = "output_flood"  # one message over the size the grader reads: the notebook stops
 # events that stop a cell: it fails, whatever its record says
-STOPS = (TIME_LIMIT, KERNEL_DIED, KERNEL_UNRESPONSIVE, NOT_RUN)
+STOPS = (TIME_LIMIT, KERNEL_DIED, KERNEL_UNRESPONSIVE, OUTPUT_FLOOD, NOT_RUN)
 
 EVENTS = "lab3_events"  # resources key: cell index -> list of Event (the executor's)
 REPLIES = "lab3_replies"  # resources key: cell index -> Reply (the kernel's execute_reply)
