@@ -459,8 +459,9 @@ def test_csv_report_and_feedback(graded_class):
 # -- output bytes: the kernel-side cap keeps a 200 MB line out of the grader ----------
 
 
-def _run_cells(tmp_path, source: str, **traits) -> tuple[NotebookNode, list[int]]:
-    """Run one cell with ResilientExecute; returns it and the sizes of the stream messages."""
+def _run_cells(tmp_path, source: str | list[str], **traits) -> tuple[NotebookNode, list[int]]:
+    """Run one cell (or several: ``source`` a list) with ResilientExecute; returns the last
+    cell and the sizes of the stream messages (``_run_cells.notebook``: the notebook)."""
     from kmeans_em_lab.pipeline.execute import ResilientExecute
 
     received: list[int] = []
@@ -477,10 +478,12 @@ def _run_cells(tmp_path, source: str, **traits) -> tuple[NotebookNode, list[int]
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = str(Path(tempfile.mkdtemp(dir=RUN_TMP)) / "kernel")
     nb = toy.source_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source)]
+    sources = [source] if isinstance(source, str) else source
+    nb.cells = [nbformat.v4.new_code_cell(text) for text in sources]
     executor = Recording(config=config, timeout=60, shutdown_kernel="immediate", **traits)
     executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    return nb.cells[0], received
+    _run_cells.notebook = nb
+    return nb.cells[-1], received
 
 
 def test_kernel_caps_output_before_it_reaches_the_grader(tmp_path):
@@ -512,6 +515,21 @@ def test_grader_caps_every_kind_of_output_as_it_arrives(tmp_path):
     kept = json.dumps(cell.outputs)
     assert len(kept) < 200_000 and "output truncated by the grader" in kept
     assert "<b>small</b>" in kept  # what came within the budget stays
+
+
+def test_the_whole_notebooks_output_has_a_budget_too(tmp_path):
+    """Forty cells each within their own limit cannot add up past the notebook's."""
+    cells = ["print('n' * 90_000)"] * 40
+    _run_cells(
+        tmp_path,
+        cells,
+        kernel_output_bytes=-1,
+        max_output_bytes=100_000,
+        max_notebook_output_bytes=1_000_000,
+    )
+    kept = json.dumps([c.outputs for c in _run_cells.notebook.cells])
+    assert 900_000 < len(kept) < 1_200_000
+    assert "more than 1000000 bytes in this notebook" in kept
 
 
 def test_one_huge_message_is_dropped_unread_and_stops_the_notebook(tmp_path):

@@ -45,7 +45,10 @@ TABLE = {
 OUTCOMES = {
     "ada": {"status": "graded", "flags": []},
     "alan": {"status": "graded", "flags": []},
-    "grace": {"status": "graded", "flags": ["time limit reached in cell test_EM_hidden (#9)"]},
+    "grace": {
+        "status": "graded",
+        "flags": ["time limit reached in cell test_EM_hidden (#9)", "left out: a\u202etxt.exe"],
+    },
     ODD: {"status": "zero", "flags": ["no notebook"]},
 }
 CAUSES = {
@@ -78,6 +81,11 @@ def course(tmp_path_factory) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def page(course) -> Path:
     return class_page.write_html(course, TABLE, LAYOUT, OUTCOMES, CAUSES, "lab3: class report")
+
+
+def test_no_character_of_a_students_text_reorders_or_hides_a_row(page):
+    text = page.read_text()
+    assert "\u202e" not in text and "a\\u202etxt.exe" in text
 
 
 def test_the_page_holds_the_figure_inline(page):

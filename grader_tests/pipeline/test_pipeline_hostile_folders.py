@@ -523,3 +523,30 @@ def test_a_hostile_folder_never_stops_the_batch(tmp_path):
     again = grade(root, "--workers", "1")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "6 unchanged since last graded" in again.stdout
+
+
+def test_a_folder_whose_name_is_no_student_id_is_left_out_and_said(tmp_path):
+    submitted = tmp_path / "submitted"
+    names = ["ada_correct", "12345", "jane.doe@uni", "stu\udcff\udcfedent", "x" * 252, "a\x1b[2Jb"]
+    for name in names:
+        (submitted / name / "lab3").mkdir(parents=True)
+    rejected: list[str] = []
+    assert intake.discover(submitted, "lab3", rejected=rejected) == [
+        "12345",
+        "ada_correct",
+        "jane.doe@uni",
+    ]
+    assert len(rejected) == 3 and all("not a usable student id" in r for r in rejected)
+    assert all(r.isprintable() for r in rejected)
+
+
+def test_a_file_whose_path_is_too_long_for_a_worker_is_left_out(tmp_path):
+    folder = tmp_path / "submitted" / "deep" / "lab3"
+    nested = folder.joinpath(*["d" * 250] * 5)
+    nested.mkdir(parents=True)
+    (nested / "f.txt").write_text("x")
+    (folder / "lab3.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    sub = intake.inspect("deep", folder, "lab3.ipynb")
+    assert not sub.problem and any("(path too long)" in f for f in sub.flags)
+    assert all(len(f) < 400 for f in sub.flags)
+    assert list(store.submission_files(sub, "lab3.ipynb").files) == ["lab3.ipynb"]

@@ -64,6 +64,7 @@ def course(tmp_path_factory) -> Path:
         nb = nbformat.read(notebook, as_version=4)
         nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK}"))
         nbformat.write(nb, notebook)
+        (notebook.parent / "plots.html").write_text(f"<script>alert('{XSS}-file')</script>")
         config = load_course_config(root)
         result = NbGraderAPI(config=config).autograde(toy.ASSIGNMENT, STUDENT, force=True)
         assert result["success"], result.get("log", "") + result.get("error", "")
@@ -103,6 +104,14 @@ def test_a_page_made_again_on_the_driver_runs_nothing_and_keeps_the_summary(cour
     assert '<section id="lab3-summary">' in page, "the page opens with the summary"
     assert page.count(f"{XSS}-script") >= 3  # the html and markdown outputs, the markdown cell
     assert_inert(page)
+
+
+def test_a_students_own_files_never_land_beside_the_page(course):
+    """nbgrader copies a submission's other files into its feedback folder: a student's own
+    .html there would run when followed from the page. The page is all that stays."""
+    feedback_page.regenerate(course, toy.ASSIGNMENT, [STUDENT], toy.NOTEBOOK)
+    folder = paths.Course(course).feedback(STUDENT)
+    assert sorted(p.name for p in folder.iterdir()) == ["lab3.html"]
 
 
 def test_a_missing_page_is_made_again_just_as_inert(course):

@@ -32,6 +32,7 @@ from kmeans_em_lab.pipeline.grouping import group
 from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.report import MARKS, figure_png, pass_rates
 from kmeans_em_lab.pipeline.scores import StudentScores
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 FILE = "class_report.html"
 
@@ -48,7 +49,9 @@ img{max-width:100%;border:1px solid #ddd}
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for the page: non-printing characters (a right-to-left override that reorders a
+    row, control characters) written as escapes, then HTML-escaped."""
+    return html.escape(for_terminal(text), quote=True)
 
 
 def _base64(data: bytes) -> str:

@@ -121,6 +121,12 @@ class ResilientExecute(Execute):
         help="bytes of output kept per cell as messages arrive (-1 means no limit)",
     ).tag(config=True)
 
+    max_notebook_output_bytes = Integer(
+        16 * 1_048_576,
+        help="bytes of output kept in the whole notebook as messages arrive (-1: no limit); "
+        "past it every cell's output is cut as if its own limit were reached",
+    ).tag(config=True)
+
     max_message_bytes = Integer(
         64 * 1_048_576,
         help="bytes of one message from the kernel; the connection drops a larger one unread "
@@ -142,6 +148,7 @@ class ResilientExecute(Execute):
         self._running: tuple[int, NotebookNode] | None = None
         self._timed_out: set[int] = set()
         self._received: dict[int, int] = {}
+        self._total = 0  # bytes of output kept in the whole notebook
         self._noted: set[int] = set()
         self._mailbox = Mailbox()
         self._pending = Counter(  # functions -> their test cells not run yet
@@ -329,25 +336,37 @@ class ResilientExecute(Execute):
                 return None
         return super().process_message(msg, cell, cell_index)
 
+    def _room(self, cell_index: int) -> tuple[int, bool]:
+        """Bytes the cell may still show, and whether the notebook's budget is what binds."""
+        room = self.max_output_bytes - self._received.get(cell_index, 0)
+        if self.max_notebook_output_bytes >= 0:
+            left = self.max_notebook_output_bytes - self._total
+            if left < room:
+                return max(left, 0), True
+        return room, False
+
+    def _keep(self, cell_index: int, size: int) -> None:
+        self._received[cell_index] = self._received.get(cell_index, 0) + size
+        self._total += size
+
     def _within_budget(self, msg, cell, cell_index):
         content = msg.get("content") or {}
-        used = self._received.get(cell_index, 0)
-        room = self.max_output_bytes - used
+        room, whole = self._room(cell_index)
         if msg["msg_type"] == "stream":
             text, size, cut = utf8_prefix(str(content.get("text", "")), room)
-            self._received[cell_index] = used + size
+            self._keep(cell_index, size)
             if not cut:
                 return msg
-            text += self._cut(cell, cell_index)
+            text += self._cut(cell, cell_index, whole)
             if not text:
                 return None
             return {**msg, "content": {**content, "text": text}}
         size = _size(content) + _size(msg.get("buffers") or [])
         if size <= room:
-            self._received[cell_index] = used + size
+            self._keep(cell_index, size)
             return msg
         self._received[cell_index] = self.max_output_bytes
-        text = self._cut(cell, cell_index)
+        text = self._cut(cell, cell_index, whole)
         if not text:
             return None
         # what did not fit is dropped; the note takes its place, on stdout
@@ -355,8 +374,9 @@ class ResilientExecute(Execute):
         content = {"name": "stdout", "text": text}
         return {**msg, "header": header, "msg_type": "stream", "content": content}
 
-    def _cut(self, cell, cell_index: int) -> str:
-        """The note for the first cut in a cell ('' after it), and the grader's event."""
+    def _cut(self, cell, cell_index: int, whole: bool = False) -> str:
+        """The note for the first cut in a cell ('' after it), and the grader's event;
+        ``whole``: the notebook's budget, not the cell's, was reached."""
         if cell_index in self._noted:
             return ""
         self._noted.add(cell_index)
@@ -365,6 +385,8 @@ class ResilientExecute(Execute):
             verdicts.OUTPUT_CUT,
             f"output cut to the byte limit in cell {cell_label(cell, cell_index)}",
         )
+        if whole:
+            return note(self.max_notebook_output_bytes, "in this notebook")
         return note(self.max_output_bytes)
 
 

@@ -228,6 +228,7 @@ def regenerate(root: Path, assignment: str, students: list[str], notebook: str) 
 
     from kmeans_em_lab.course.paths import Course
     from kmeans_em_lab.pipeline.feedback import add_summary
+    from kmeans_em_lab.pipeline.folders import remove
 
     course = Course.at(root, assignment)
     api = NbGraderAPI(config=configure(course.load_config()))
@@ -238,5 +239,8 @@ def regenerate(root: Path, assignment: str, students: list[str], notebook: str) 
             failed.append(student)
             continue
         page = course.feedback(student) / f"{Path(notebook).stem}.html"
+        for entry in course.feedback(student).iterdir():  # nbgrader copies the student's files
+            if entry != page:
+                remove(entry)
         add_summary(page, course.autograded(student) / notebook)
     return failed

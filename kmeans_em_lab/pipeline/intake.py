@@ -28,6 +28,7 @@ terminal, the CSV or the reports.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,9 @@ from kmeans_em_lab.pipeline.folders import read_regular, walk, why_unreadable
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 MiB = 2**20
+# bytes of a file's path inside a submission; a longer one is left out (a worker writes it
+# under its own folders, and the whole path must stay under the system's PATH_MAX)
+MAX_PATH_BYTES = 1024
 
 # nbgrader's own files in a submission folder (the submission time): sent to grading with the
 # student's, but not counted as something the student handed in
@@ -81,22 +85,50 @@ class Submission:
     left_out: list[str] = field(default_factory=list)  # relative paths flagged, never read
 
 
-def discover(submitted: Path, assignment: str, only: list[str] | None = None) -> list[str]:
+# A student id is a folder name the grader writes into file names, the gradebook, task keys
+# and every report: LMS ids and JupyterHub user names fit; anything else is not graded.
+STUDENT_ID = re.compile(r"[\w.@+-]{1,100}")
+
+
+def unusable_id(name: str) -> str:
+    """'' when ``name`` can be a student id, else why not (for the instructor)."""
+    if not STUDENT_ID.fullmatch(name) or not name.isprintable():
+        return (
+            "not a usable student id (at most 100 letters, digits and . _ @ + -): "
+            "rename the folder to the student's id"
+        )
+    return ""
+
+
+def discover(
+    submitted: Path,
+    assignment: str,
+    only: list[str] | None = None,
+    rejected: list[str] | None = None,
+) -> list[str]:
     """Students with a ``submitted/<student>/<assignment>/`` folder, sorted.
 
+    A folder whose name is not a usable student id (:func:`unusable_id`) is not a
+    student: it is left out, and said in ``rejected`` (escaped, with the reason).
     With ``only``, those students (an unknown one raises ``KeyError``).
     """
-    found = sorted(
-        p.parent.name
-        for p in Path(submitted).glob(f"*/{assignment}")
-        if p.is_dir() and not p.parent.name.startswith(".")
-    )
+    found = []
+    for path in sorted(Path(submitted).glob(f"*/{assignment}")):
+        name = path.parent.name
+        if name.startswith(".") or not path.is_dir() or path.is_symlink():
+            continue
+        why = unusable_id(name)
+        if why:
+            if rejected is not None:
+                rejected.append(f"{shown(str(path.relative_to(submitted)))}: {why}")
+            continue
+        found.append(name)
     if only is None:
         return found
     missing = [s for s in only if s not in found]
     if missing:
         raise KeyError(
-            f"no submission folder for {', '.join(missing)} "
+            f"no submission folder for {', '.join(shown(s) for s in missing)} "
             f"(looked for {Path(submitted)}/<student>/{assignment}/)"
         )
     return list(dict.fromkeys(only))
@@ -124,9 +156,13 @@ def _over(n: int, limit: int) -> str:
     return f"{size(n)}, over the {size(limit)} limit"
 
 
+def _short(rel: str, most: int = 80) -> str:
+    return rel if len(rel) <= most else rel[: most - 3] + "..."
+
+
 def left_out_flag(items: list[tuple[str, str]], most: int = 5) -> str:
     """The flag for what was left out of grading: ``left out: data (symbolic link), ...``."""
-    names = ", ".join(f"{shown(rel)} ({why})" for rel, why in items[:most])
+    names = ", ".join(f"{shown(_short(rel))} ({why})" for rel, why in items[:most])
     more = f" and {len(items) - most} more" if len(items) > most else ""
     return f"left out: {names}{more}"
 
@@ -167,6 +203,9 @@ def inspect(
     left_out = [(e.rel, e.why) for e in found.left_out]
     readable = []
     for entry in found.files:
+        if len(entry.rel.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
+            left_out.append((entry.rel, "path too long"))
+            continue
         why = why_unreadable(sub.folder, entry.rel)
         if why:
             left_out.append((entry.rel, f"unreadable: {why}"))

@@ -19,9 +19,9 @@ from kmeans_em_lab.pipeline import verdicts
 TRUNCATED = "... output truncated by the grader"
 
 
-def note(limit: int) -> str:
+def note(limit: int, where: str = "in this cell") -> str:
     """The line that marks where output was cut (for the reader; the flag is an event)."""
-    return f"\n{TRUNCATED}: more than {limit} bytes in this cell ...\n"
+    return f"\n{TRUNCATED}: more than {limit} bytes {where} ...\n"
 
 
 def utf8_prefix(text: str, max_bytes: int) -> tuple[str, int, bool]:
