@@ -154,7 +154,32 @@ BROKEN = {
     "emptied": lambda root: toy.write_raw(root, "emptied", {}),
     "nonotebook": lambda root: toy.write_raw(root, "nonotebook", {"answers.py": "x = 1\n"}),
     "refused": lambda root: _schema_from_the_future(root, "refused"),
+    "metadata": lambda root: _forged_metadata(root, "metadata"),
 }
+
+
+def _forged_metadata(root: Path, student: str) -> None:
+    """Right answers, nbgrader metadata that lies: the solution cell claims to be a graded
+    cell worth 50 points, an added cell claims a grade id the course does not have, another
+    has no grade id; and a timestamp.txt nbgrader cannot read. Each once stopped autograde."""
+    path = toy.make_submission(root, student)
+    nb = nbformat.read(path, as_version=4)
+    square = next(c for c in nb.cells if points.grade_id(c) == "square")
+    square.metadata.nbgrader.update(grade=True, points=50)
+    forged = nbformat.v4.new_code_cell("pass")
+    forged.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": False,
+        "grade_id": "test_bonus",
+        "points": 100,
+        "schema_version": 3,
+    }
+    nameless = nbformat.v4.new_code_cell("pass")
+    nameless.metadata["nbgrader"] = {"grade": True, "points": 5, "schema_version": 3}
+    nb.cells += [forged, nameless]
+    nbformat.write(nb, path)
+    (path.parent / "timestamp.txt").write_text("not a date")
 
 
 def _schema_from_the_future(root: Path, student: str) -> None:
@@ -277,6 +302,13 @@ def test_output_is_limited_by_bytes(graded_class):
     assert "output truncated by the grader" in notebook.read_text()
     assert grades_of(graded_class["after"], "bigline") == FULL
     assert "byte limit" in graded_class["csv"]["bigline"]["flags"]
+
+
+def test_forged_nbgrader_metadata_neither_stops_grading_nor_counts(graded_class):
+    assert grades_of(graded_class["after"], "metadata") == FULL
+    row = graded_class["csv"]["metadata"]
+    assert row["status"] == "graded"
+    assert "left out: timestamp.txt (not a time nbgrader reads)" in row["flags"]
 
 
 def test_renamed_notebook_is_graded_and_flagged(graded_class):

@@ -156,6 +156,20 @@ def _over(n: int, limit: int) -> str:
     return f"{size(n)}, over the {size(limit)} limit"
 
 
+def _nbgrader_reads(folder: Path, rel: str) -> bool:
+    """Whether nbgrader can read ``timestamp.txt`` (a bad one stops its autograde)."""
+    from nbgrader.utils import parse_utc
+
+    data = read_regular(folder, rel, limit=200)
+    if data is None:
+        return False
+    try:
+        text = data.decode("utf-8").strip()
+        return not text or parse_utc(text) is not None
+    except (ValueError, OverflowError, TypeError):
+        return False
+
+
 def _short(rel: str, most: int = 80) -> str:
     return rel if len(rel) <= most else rel[: most - 3] + "..."
 
@@ -209,6 +223,8 @@ def inspect(
         why = why_unreadable(sub.folder, entry.rel)
         if why:
             left_out.append((entry.rel, f"unreadable: {why}"))
+        elif entry.rel in NBGRADER_FILES and not _nbgrader_reads(sub.folder, entry.rel):
+            left_out.append((entry.rel, "not a time nbgrader reads"))
         else:
             readable.append(entry)
     left_out.sort(key=lambda item: item[0].split("/"))

@@ -220,16 +220,19 @@ def pipeline_preprocessors(preprocessors: list) -> list:
 
 
 def sanitize_preprocessors(preprocessors: list) -> list:
-    """nbgrader's sanitize list with ``RestoreTestOrder`` right after ``OverwriteCells``
+    """nbgrader's sanitize list with ``ForgetForgedMetadata`` first (a submission's nbgrader
+    metadata made the course's) and ``RestoreTestOrder`` right after ``OverwriteCells``
     (test cells put back in the course's order once their content is restored)."""
     from nbgrader.preprocessors import OverwriteCells
 
+    from kmeans_em_lab.pipeline.forged_metadata import ForgetForgedMetadata
     from kmeans_em_lab.pipeline.test_order import RestoreTestOrder
 
-    out = [pp for pp in preprocessors if pp is not RestoreTestOrder]
+    ours = (ForgetForgedMetadata, RestoreTestOrder)
+    out = [pp for pp in preprocessors if pp not in ours]
     at = out.index(OverwriteCells) + 1 if OverwriteCells in out else len(out)
     out.insert(at, RestoreTestOrder)
-    return out
+    return [ForgetForgedMetadata, *out]
 
 
 def submission_deadline(config: Config, settings: Settings) -> float:
