@@ -23,6 +23,8 @@
   read back per cell, per function, counted over the class
 - :mod:`.pictures`     the feedback's pictures: numbers kept at judging, drawn by the grader
 - :mod:`.limit_bytes`  ``LimitOutputBytes``: output limited by bytes, not only lines
+- :mod:`.forged_metadata` ``ForgetForgedMetadata``: a submission's nbgrader metadata made the
+  course's (or removed) before nbgrader reads it
 - :mod:`.test_order`   ``RestoreTestOrder``: test cells run in the course's order
 - :mod:`.schema_cache` nbgrader's metadata check with its schema checked once per worker
 - :mod:`.incidents`    the flags read back from an autograded notebook (the grader's events)
