@@ -28,9 +28,16 @@ broken (tampering, forbidden code, function not defined) fails it too. Every
 failure message is the student's feedback; :func:`judgement` also names its
 causes (:mod:`.causes`).
 
+A hidden test's inputs that are not the lab's data are the draw in effect
+(:mod:`.draws`): :func:`plan` and :func:`judgement` read it, so the worker
+sets it around one submission's grading (``with draws.using(draw): ...``);
+public tests, which students see, never vary. Plans are cached under the
+check, the draw and the course's data (:func:`.reference_results.course_digest`).
+
 Modules:
 
 - :mod:`.policy`             every seed, tolerance and restart count the checks judge by
+- :mod:`.draws`              the hidden checks' inputs, drawn per submission from the course secret
 - :mod:`.kmeans_checks`      the checks of ``Centroid_init``, ``Set``, ``Update``, ``K_Means``
 - :mod:`.em_checks`          the checks of ``EM_step`` and ``EM``
 - :mod:`.harness`            a check's calls: planned against the reference, answered by a record
@@ -52,7 +59,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from kmeans_em_lab.checks import causes, em_checks, harness, helper_source, kmeans_checks
+from kmeans_em_lab.checks import causes, draws, em_checks, harness, helper_source, kmeans_checks
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import CheckFailure
 from lab3_kernel import recorder, wire
@@ -121,19 +128,21 @@ def out_of_order(check: str, pending) -> tuple[dict, str]:
 
 
 def plan(check: str) -> dict:
-    """What the kernel must do in the cell of ``check`` (JSON-ready)."""
-    return json.loads(_plan_text(check, harness.SEED_OFFSET))
+    """What the kernel must do in the cell of ``check`` (JSON-ready), with the draw in
+    effect (a public test's plan is the same under every draw)."""
+    draw = None if check.startswith(PUBLIC) else draws.current()
+    return json.loads(_plan_text(check, draw, harness.SEED_OFFSET, ref.course_digest()))
 
 
 @lru_cache(maxsize=32)
-def _plan_text(check: str, seed_offset: int) -> str:
+def _plan_text(check: str, draw: draws.Draw | None, seed_offset: int, course: str) -> str:
     if check.startswith(PUBLIC):
         function = check.removeprefix(PUBLIC)
         replaced = PUBLIC_ISOLATION.get(function, ())
         calls, helpers = [], replaced
     else:
         function, run_check, replaced = CHECKS[check]
-        session = harness.Session("plan")
+        session = harness.Session("plan", draw=draw)
         run_check(session)
         calls = session.calls
         used = {name for c in calls for name in c["substitute"]}
@@ -169,7 +178,8 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
 
     ``record`` is the kernel's answer, decoded from JSON and untrusted;
     ``cell_source`` is the graded cell's own source (public tests replay its
-    visible code).
+    visible code). A hidden check is judged with the draw in effect, the one its
+    plan was made with.
     """
     if not (isinstance(record, dict) and record.get("check") == check):
         return _failed(
@@ -190,7 +200,7 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
         if check.startswith(PUBLIC):
             _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source)
         else:
-            CHECKS[check][1](harness.Session("judge", outcomes))
+            CHECKS[check][1](harness.Session("judge", outcomes, draws.current()))
     except CheckFailure as failure:
         found = tuple(failure.causes) or ((causes.GENERIC, str(failure)),)
         return Judgement(str(failure), found)

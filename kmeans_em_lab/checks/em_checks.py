@@ -1,20 +1,25 @@
 """Hidden checks of the EM part: ``EM_step`` and ``EM``.
 
-Seeds and tolerances are the grading policy's (:mod:`.policy`).
+Seeds and tolerances are the grading policy's (:mod:`.policy`); the states
+``EM_step`` steps from and ``EM``'s second data set are the draw's (:mod:`.draws`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from kmeans_em_lab.checks import draws
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import (
     Verdict,
+    all_close,
     as_float_array,
     as_scalar,
     check_not_mutated,
     describe,
+    far,
     fmt,
+    rel_close,
 )
 from kmeans_em_lab.checks.harness import call, substituted
 from kmeans_em_lab.checks.policy import (
@@ -31,15 +36,14 @@ from kmeans_em_lab.reference import em
 NAMES = ("pi", "mu_0", "mu_1", "sigma_0", "sigma_1")
 
 
-def _states(X: np.ndarray):
-    """Parameter states to take one step from: (pi, mu, sigma)."""
+def _states(X: np.ndarray, drawn: tuple[draws.State, ...] | None = None):
+    """Parameter states to take one step from, (pi, mu, sigma): the ``drawn`` ones (default:
+    the draw in effect's), then the start K-Means gives on the lab's samples."""
+    drawn = draws.current().em_step_states if drawn is None else drawn
     pi0, mu0, sigma0 = em.init_from_kmeans(X, centres=ref.best_kmeans("gmm", 2).centres)
-    return [
-        (0.5, np.array([1.0, -1.0]), np.array([1.0, 1.0])),
-        (0.3, np.array([1.3, -1.8]), np.array([0.7, 1.5])),
-        (0.8, np.array([-2.5, 0.5]), np.array([2.0, 0.5])),
-        (pi0, mu0, sigma0),
-    ]
+    states = [(pi, np.array(mu, dtype=float), np.array(sigma, dtype=float))
+              for pi, mu, sigma in drawn]  # fmt: skip
+    return [*states, (pi0, mu0, sigma0)]
 
 
 def _flatten(result) -> np.ndarray | None:
@@ -102,7 +106,7 @@ def check_EM_step(namespace: dict) -> None:
     v = Verdict("EM_step")
     f = namespace["EM_step"]
     X = ref.gmm_X()
-    for pi, mu, sigma in _states(X):
+    for pi, mu, sigma in _states(X, namespace.draw.em_step_states):
         call_text = f"EM_step(Data['X'], pi={fmt(pi)}, mu={fmt(mu)}, sigma={fmt(sigma)})"
         result, report = call(f, X, pi, mu, sigma, label=call_text, namespace=namespace,
                               seed=EM_STEP_SEED)  # fmt: skip
@@ -113,8 +117,7 @@ def check_EM_step(namespace: dict) -> None:
                   f"2 values, got {describe(result)}", cause="wrong_type")  # fmt: skip
             break
         want = np.array([p for part in em.em_step(X, pi, mu, sigma) for p in np.ravel(part)])
-        # not within the tolerance (nan is never within it)
-        off = ~(np.abs(got - want) <= STEP_TOL * np.maximum(1.0, np.abs(want)))
+        off = far(got, want, STEP_TOL * np.maximum(1.0, np.abs(want)))
         if off.any():
             detail = ", ".join(
                 f"{NAMES[i]} = {fmt(got[i])} (expected {fmt(want[i])})" for i in np.flatnonzero(off)
@@ -123,7 +126,7 @@ def check_EM_step(namespace: dict) -> None:
                 (
                     (codes, why)
                     for codes, why, bad in _known_mistakes(X, pi, mu, sigma)
-                    if np.allclose(got, bad, rtol=MISTAKE_RTOL, atol=MISTAKE_ATOL)
+                    if all_close(got, bad, rtol=MISTAKE_RTOL, atol=MISTAKE_ATOL)
                 ),
                 (("nan_result",) if not np.all(np.isfinite(got)) else ("wrong_result",), ""),
             )
@@ -134,13 +137,15 @@ def check_EM_step(namespace: dict) -> None:
     v.raise_if_failed()
 
 
-def em_cases():
-    """(call text, X, its maximum-likelihood fit, seed) for EM's hidden test."""
-    n = len(ref.second_gmm_X())
+def em_cases(draw: draws.Draw | None = None):
+    """(call text, X, its maximum-likelihood fit, seed) for EM's hidden test: the lab's
+    samples, then ``draw``'s second mixture (default: the draw in effect's)."""
+    mixture = ref.second_mixture(draw)
+    X = ref.second_gmm_X(mixture)
     return [
         ("EM(Data['X'])", ref.gmm_X(), ref.em_mle(), EM_SEED),
-        (f"EM(X) on a second data set (X: {n} samples of another two-component mixture)",
-         ref.second_gmm_X(), ref.second_em_mle(), EM_SEED),
+        (f"EM(X) on a second data set (X: {len(X)} samples of another two-component mixture)",
+         X, ref.second_em_mle(mixture), EM_SEED),
     ]  # fmt: skip
 
 
@@ -149,7 +154,7 @@ def check_EM(namespace: dict) -> None:
     a second data set."""
     v = Verdict("EM")
     f = namespace["EM"]
-    for call_text, X, mle, seed in em_cases():
+    for call_text, X, mle, seed in em_cases(namespace.draw):
         _check_em_run(v, f, call_text, X, mle, seed, namespace)
     v.raise_if_failed()
 
@@ -171,13 +176,13 @@ def _check_em_run(v: Verdict, f, call_text: str, X, mle, seed: int, namespace) -
         v.raise_if_failed()
     aligned = np.array([pi, *mu, *sigma])
     want = np.array([mle.pi, *mle.mu, *mle.sigma])
-    for i in np.flatnonzero(np.abs(aligned - want) > EM_PARAM_ATOL):
+    for i in np.flatnonzero(far(aligned, want, EM_PARAM_ATOL)):
         v.add(f"{call_text}: {NAMES[i]} = {fmt(aligned[i])}, the maximum-likelihood value is "
               f"{fmt(want[i])} (components matched up to a swap)",
               cause="not_maximum_likelihood")  # fmt: skip
     ll = em.log_likelihood(X, pi, mu, sigma)
     v.require(
-        abs(ll - mle.log_likelihood) <= EM_LL_RTOL * abs(mle.log_likelihood),
+        rel_close(ll, mle.log_likelihood, EM_LL_RTOL),
         f"{call_text}: log-likelihood {fmt(ll)}, the maximum is {fmt(mle.log_likelihood)}: "
         "run the steps until the parameters (or the log-likelihood) stop changing",
         cause="not_maximum_likelihood",

@@ -13,7 +13,8 @@ both times in the grader:
    check compares as usual. Its ``AssertionError`` is the verdict.
 
 The calls' inputs never depend on earlier answers, so the plan made against the
-reference is the one the student's code is run on.
+reference is the one the student's code is run on. Both runs read the same
+:class:`.draws.Draw` (the session's), whose offset is added to every seed.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from kmeans_em_lab.checks import draws
 from kmeans_em_lab.reference import contract, kmeans
 from lab3_kernel import wire
 from lab3_kernel.capture import CallReport, StudentError
 
-# Added to every seed a check uses. 0 when grading; the corpus tests set other
-# values to show that correct code passes whatever the random state.
+# Added to every seed a check uses, on top of the draw's own offset. 0 when grading;
+# the corpus tests set other values to show that correct code passes whatever the
+# random state.
 SEED_OFFSET = 0
 
 
@@ -59,12 +62,16 @@ def _reference_answer(name: str, args: tuple, seed: int):
 
 
 class Session(Mapping):
-    """The notebook's namespace as a check sees it: every name is the student's function."""
+    """The notebook's namespace as a check sees it: every name is the student's function.
 
-    def __init__(self, mode: str, outcomes: list | None = None):
+    ``draw`` holds the inputs the check is given besides the lab's data (default: the
+    draw in effect, :func:`.draws.current`)."""
+
+    def __init__(self, mode: str, outcomes: list | None = None, draw: draws.Draw | None = None):
         if mode not in ("plan", "judge"):
             raise ValueError(mode)
         self.mode = mode
+        self.draw = draw or draws.current()
         self.calls: list[dict] = []
         self.substitutes: tuple[str, ...] = ()
         self._outcomes: Iterator = iter(outcomes or [])
@@ -80,14 +87,15 @@ class Session(Mapping):
 
     def call(self, name: str, args: tuple, label: str, seed: int):
         if self.mode == "plan":
+            seed += self.draw.seed_offset + SEED_OFFSET
             self.calls.append({
                 "function": name,
                 "args": wire.encode(list(args)),
                 "label": label,
-                "seed": seed + SEED_OFFSET,
+                "seed": seed,
                 "substitute": list(self.substitutes),
             })  # fmt: skip
-            return _reference_answer(name, args, seed + SEED_OFFSET), CallReport()
+            return _reference_answer(name, args, seed), CallReport()
         return self._answer(label)
 
     def _answer(self, label: str):

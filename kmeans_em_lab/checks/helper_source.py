@@ -15,6 +15,10 @@ checks compare against, and nothing else of it. It travels compiled
 (:func:`code`: bytecode without docstrings, the kernel runs the same Python),
 so no line of the reference's source reaches the kernel, where student code
 could read it and print it into its feedback.
+
+The text depends on the installed reference modules only, never on a course's
+data or draw (a worker given a new course bundle runs the same package), so its
+caches need no course key.
 """
 
 from __future__ import annotations

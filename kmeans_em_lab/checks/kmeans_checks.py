@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from kmeans_em_lab.checks import draws
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import (
     Verdict,
+    all_close,
     as_float_array,
     as_scalar,
     check_not_mutated,
@@ -22,7 +24,6 @@ from kmeans_em_lab.checks.common import (
 )
 from kmeans_em_lab.checks.harness import call, substituted
 from kmeans_em_lab.checks.policy import (
-    CENTRE_CASES_SEED,
     CENTRES_1D_ATOL,
     CENTROID_INIT_SEEDS,
     FIXED_POINT_TOL,
@@ -44,9 +45,10 @@ def _data_cases():
     return [("tracks", ref.spotify_X()), ("Data['X']", ref.gmm_X())]
 
 
-def _centre_cases(X: np.ndarray, K: int):
-    """Centre sets for ``Set`` and ``Update``: (description, m), one leaving a cluster empty."""
-    rng = np.random.default_rng(CENTRE_CASES_SEED)
+def _centre_cases(X: np.ndarray, K: int, seed: int | None = None):
+    """Centre sets for ``Set`` and ``Update``: (description, m), one leaving a cluster empty;
+    picked with ``seed`` (default: the draw in effect's centre seed)."""
+    rng = np.random.default_rng(draws.current().centre_seed if seed is None else seed)
     tail = X.shape[1:]
     rows = X[rng.choice(len(X), size=K, replace=False)]
     spread = X.std(axis=0)
@@ -178,7 +180,7 @@ def check_Set(namespace: dict) -> None:
     f = namespace["Set"]
     for label, X in _data_cases():
         K = ref.n_artists() if X.ndim == 2 else 2
-        for description, m in _centre_cases(X, K):
+        for description, m in _centre_cases(X, K, namespace.draw.centre_seed):
             call_text = f"Set({label}, m) with {description}"
             result, report = call(
                 f, X, m, label=call_text, namespace=namespace, seed=SET_UPDATE_SEED
@@ -244,7 +246,7 @@ def check_Update(namespace: dict) -> None:
     f = namespace["Update"]
     for label, X in _data_cases():
         K = ref.n_artists() if X.ndim == 2 else 2
-        for description, m in _centre_cases(X, K):
+        for description, m in _centre_cases(X, K, namespace.draw.centre_seed):
             C, _ = kmeans.assign(X, m)
             call_text = f"Update({label}, C, m) with {description}"
             new_m, report = call(
@@ -272,7 +274,7 @@ def _compare_update(v: Verdict, call_text: str, C, m, new_m, report) -> None:
                 "an empty cluster must keep a usable centre (e.g. its previous one), never nan",
                 cause="empty_cluster_nan",
             )
-        elif not np.allclose(got[k], want[k], rtol=UPDATE_RTOL, atol=UPDATE_ATOL):
+        elif not all_close(got[k], want[k], rtol=UPDATE_RTOL, atol=UPDATE_ATOL):
             v.add(f"{call_text}: centre {k} is {fmt(got[k])}, expected the mean of its "
                   f"cluster {fmt(want[k])}", cause="wrong_mean")  # fmt: skip
     if report.summary() and v.problems:
@@ -353,7 +355,7 @@ def check_K_Means_1d(namespace: dict) -> None:
         m, _ = min(runs, key=lambda run: run[1])
         want = np.sort(ref.best_kmeans("gmm", 2).centres)
         v.require(
-            bool(np.allclose(np.sort(m), want, rtol=0, atol=CENTRES_1D_ATOL)),
+            all_close(np.sort(m), want, rtol=0, atol=CENTRES_1D_ATOL),
             f"K_Means(Data['X'], 2) found centres {fmt(np.sort(m))}, expected {fmt(want)}",
             cause="wrong_centres",
         )

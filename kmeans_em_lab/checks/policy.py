@@ -15,7 +15,17 @@ Units: a tolerance on centres, means or standard deviations is in the units
 of the data ``X`` (the Spotify features are z-scored, so one unit is one
 standard deviation of a feature); a distortion is in squared units of ``X``;
 ``pi`` is a probability; a log-likelihood is in nats. A relative tolerance
-``rtol`` accepts ``|got - want| <= rtol * |want|``.
+``rtol`` accepts ``|got - want| <= rtol * |want|``; nan and inf are never
+within a tolerance (:mod:`.common`).
+
+Drawn inputs: the hidden checks' inputs that are not the lab's data (an
+offset added to every seed, the centre sets of ``Set`` and ``Update``, the
+states ``EM_step`` steps from, the second mixture ``EM`` fits) are drawn per
+submission from the course secret (:mod:`.draws`), within the ranges below,
+each of which says why it keeps the checks valid. The fixed values
+(:data:`CENTRE_CASES_SEED`, :data:`EM_STEP_STATES`, :data:`SECOND_MIXTURE`,
+offset 0) are :data:`.draws.Draw.DEFAULT`'s: the instructor's own runs, the
+tests and the mutation tests use them.
 """
 
 from __future__ import annotations
@@ -33,6 +43,13 @@ the correct submissions under 50 offsets of these seeds, so no verdict
 depends on a lucky draw.
 """
 
+SEED_OFFSET_LIMIT = 2**31
+"""Drawn offsets added to every seed lie in ``[0, SEED_OFFSET_LIMIT)``.
+
+Any offset keeps the checks valid (the values of the seeds are arbitrary);
+below 2**31 every seed stays below 2**32, the bound of numpy's global
+``np.random.seed``."""
+
 # -- Centroid_init --------------------------------------------------------------------------
 
 CENTROID_INIT_SEEDS: tuple[int, ...] = SEEDS[:3]
@@ -48,7 +65,16 @@ draws with a fixed seed instead of the notebook's ``rng``.
 CENTRE_CASES_SEED = 7
 """Seed of the generator that picks the centre sets ``Set`` and ``Update`` are given
 (samples of the data, random points, one set leaving a cluster empty, one whose
-cluster holds a single sample). Fixed, so every student gets the same sets."""
+cluster holds a single sample) in the default draw; when grading it is drawn
+below :data:`CENTRE_CASES_SEED_LIMIT`."""
+
+CENTRE_CASES_SEED_LIMIT = 2**31
+"""Drawn centre-set seeds lie in ``[0, CENTRE_CASES_SEED_LIMIT)``.
+
+Every seed gives valid sets: the empty cluster's centre is placed far from
+every sample and the one-sample cluster is built around an isolated sample,
+whatever the other centres are; the samples of the data are distinct, so no
+two centres drawn from them tie."""
 
 SET_UPDATE_SEED: int = SEEDS[0]
 """Random state of the ``Set`` and ``Update`` calls. Neither function draws
@@ -134,6 +160,36 @@ EM_STEP_SEED = 5
 """Random state of the ``EM_step`` calls. One step draws nothing; a fixed seed
 keeps a stray draw reproducible."""
 
+EM_STEP_STATES: tuple[tuple[float, tuple[float, float], tuple[float, float]], ...] = (
+    (0.5, (1.0, -1.0), (1.0, 1.0)),
+    (0.3, (1.3, -1.8), (0.7, 1.5)),
+    (0.8, (-2.5, 0.5), (2.0, 0.5)),
+)
+"""The default draw's states ``(pi, (mu_0, mu_1), (sigma_0, sigma_1))`` ``EM_step`` steps
+from on the lab's samples, before the state K-Means reaches on them (which is the
+lab's data's own, never drawn). When grading, as many states are drawn within
+:data:`EM_STEP_PI`, :data:`EM_STEP_MEANS` and :data:`EM_STEP_SIGMA`."""
+
+EM_STEP_PI: tuple[float, float] = (0.2, 0.8)
+"""Range of a drawn state's ``pi``: both components weigh, so every mistake of the
+M-step shows in both; away from 0.5, so the prior of the wrong component differs."""
+
+EM_STEP_MEANS: tuple[tuple[float, float], tuple[float, float]] = ((-3.0, 0.0), (0.5, 2.0))
+"""Ranges of a drawn state's two means, a low one and a high one (in either order):
+inside the lab's samples (from about their 5th to their 95th percentile) and at
+least 0.5 apart, so the two components differ and a step moves both means
+(variances around the old means differ from the right ones)."""
+
+EM_STEP_SIGMA: tuple[float, float] = (0.5, 2.0)
+"""Range of a drawn state's standard deviations. At least 0.5, so no lab sample lies
+further than about 20 standard deviations from a mean and every density is far from
+underflow: a correct step computed with ``norm.pdf`` (no logarithms) equals the
+reference's; at most 2, the spread of the lab's samples."""
+
+DRAW_STEP = 0.01
+"""Drawn real numbers (states and second mixtures) are multiples of 0.01, so the
+call a failure message prints is the call that was made, to the last digit."""
+
 STEP_TOL = 1e-6
 """Tolerance on each of the five parameters after one step, times
 ``max(1, |expected|)``: absolute for values below 1, relative above.
@@ -162,7 +218,7 @@ EM_PARAM_ATOL = 0.01
 fit, after matching the components: units of ``X`` for ``mu`` and ``sigma``, a
 probability for ``pi``. Accepts any sound stopping rule (parameters or
 log-likelihood that stop changing); an EM that stops on a wrongly computed
-log-likelihood misses it on :data:`SECOND_MIXTURE`."""
+log-likelihood misses it on the second mixture (:data:`SECOND_MIXTURE`)."""
 
 EM_LL_RTOL = 1e-3
 """Relative tolerance on the fit's log-likelihood against the maximum."""
@@ -179,7 +235,74 @@ SECOND_MIXTURE: tuple[int, int, float, tuple[float, float], tuple[float, float]]
 
 Its samples lie mostly above 0 and its components overlap, so an EM that
 stops on a wrong criterion, or starts from clusters computed wrongly, misses
-its fit."""
+its fit. The default draw's, checked on these 245 samples (under every seed
+offset the corpus tests try); when grading, mixtures are drawn from the ranges
+below."""
+
+SECOND_MIXTURE_N: tuple[int, int] = (1500, 2500)
+"""Range of a drawn second mixture's number of samples.
+
+Around 2000 samples, the behaviour of EM on them (how fast it converges, where a
+wrong stopping rule leaves it) follows the mixture's parameters below rather than
+the luck of the sample: with about 250 samples, a quarter of the mixtures drawn
+within the same parameters let a wrong stopping rule reach the fit, or trap a
+random start. The lab's own data has 5000 samples, so a student's EM runs no longer."""
+
+SECOND_MIXTURE_PI: tuple[float, float] = (0.25, 0.35)
+"""Range of a drawn second mixture's ``pi``, the share of its high component.
+
+Away from 0.5: a log-likelihood that swaps the priors must differ from the right
+one. With the high component the smaller, most samples lie in the low one, near
+1.5 (all ranges here were measured together: boxes with the high component the
+larger, or the low one the narrower, let both wrong stopping rules of the corpus
+reach the fit)."""
+
+SECOND_MIXTURE_MU_0: tuple[float, float] = (1.3, 1.7)
+"""Range of the low component's mean: the samples lie mostly above 0, so a
+log-likelihood whose density takes a mean as its scale is finite (and wrong)
+instead of nan."""
+
+SECOND_MIXTURE_SIGMA_0: tuple[float, float] = (0.7, 0.9)
+"""Range of the low (larger) component's standard deviation."""
+
+SECOND_MIXTURE_SIGMA_1: tuple[float, float] = (0.5, 0.7)
+"""Range of the high (smaller) component's standard deviation: narrower than the low
+one's (see :data:`SECOND_MIXTURE_PI`)."""
+
+SECOND_MIXTURE_SEPARATION: tuple[float, float] = (1.45, 1.65)
+"""Range of the distance between the two means in units of ``sigma_0 + sigma_1``
+(the default draw's is 1.71).
+
+The components overlap, so EM from K-Means' start takes about 100 to 400 steps to
+its fit and an EM that stops on a wrong criterion stops well short of it: over 130
+mixtures drawn within these ranges, both wrong stopping rules of the corpus
+(``bug_em_loglik_*``) missed the fit by at least 0.029, three times
+:data:`EM_PARAM_ATOL`, in every order of the start's components. Above about 1.8
+they reach it; below, EM converges ever more slowly, which asks more of a sound
+stopping rule than the lab's data does."""
+
+SECOND_MIXTURE_CANDIDATES = 8
+"""Second mixtures drawn per submission, in order; the checks use the first whose
+likelihood has a single maximum (:data:`PROBE_STARTS`). About one mixture in forty
+drawn within the ranges above has a second maximum (4 of 150 measured); when all
+eight have one (about once in 10**12 draws) the default draw's mixture is used."""
+
+PROBE_STARTS = 16
+"""Random starts EM is run from to tell whether a drawn mixture has a single maximum.
+
+Such a start (two samples as means, both standard deviations the samples', ``pi``
+uniform in 0.2..0.8) stands for a student's EM that does not start from K-Means:
+it must reach the maximum-likelihood fit, within half of :data:`EM_PARAM_ATOL`,
+from all of them. Some mixtures in the ranges above have a second maximum (a
+narrow component on the low mode, a wide one over both) that catches up to a third
+of such starts; they are not used. The starts are drawn with :data:`REFERENCE_SEED`."""
+
+PROBE_TOL = 1e-10
+"""Stopping rule of the probe runs (:data:`PROBE_STARTS`), as in :data:`MLE_TOL`:
+a student's usual tolerance, far tighter than :data:`EM_PARAM_ATOL` needs."""
+
+SECOND_MIXTURE_SEED_LIMIT = 2**31
+"""Drawn seeds of a second mixture's samples lie in ``[0, SECOND_MIXTURE_SEED_LIMIT)``."""
 
 MLE_TOL = 1e-14
 """Stopping rule of the reference EM behind the maximum-likelihood fits: it stops

@@ -4,6 +4,7 @@
 - :mod:`.points`       the points, read from the source notebook's nbgrader metadata,
   and the nbgrader-metadata helpers (grade id, graded, points)
 - :mod:`.limits`       per-cell time limits for nbgrader's ``Execute.timeout_func``
+- :mod:`.secret`       the course secret beside the gradebook (the key of drawn hidden inputs)
 - :mod:`.datagen`      the seeded generator of ``spotify.p`` and ``GMM.p``
 - :mod:`.datasets`     loading and z-scoring the lab's data
 - :mod:`.release`      ``release/lab3`` generated from ``source/lab3`` by nbgrader

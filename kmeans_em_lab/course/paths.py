@@ -87,6 +87,12 @@ class Course:
         return self.root / "reports"
 
     @property
+    def secret_file(self) -> Path:
+        """The course secret the hidden tests' inputs are drawn from, beside the gradebook
+        (:mod:`kmeans_em_lab.course.secret`; never in git, never in a sandbox)."""
+        return self.root / ".lab3-secret"
+
+    @property
     def cache(self) -> Path:
         """The pipeline's own files between runs (hidden, git-ignored, gone with autograded/)."""
         return self.root / "autograded" / ".cache"

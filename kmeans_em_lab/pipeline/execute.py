@@ -255,14 +255,20 @@ class ResilientExecute(Execute):
         except CellTimeoutError as err:
             if index in self._timed_out:
                 timeout = self._get_timeout(cell)
-                code, self._halted = verdicts.KERNEL_UNRESPONSIVE, (
-                    f"the kernel did not stop when interrupted at the time limit ({timeout} s) "
-                    f"in cell {label}"
+                code, self._halted = (
+                    verdicts.KERNEL_UNRESPONSIVE,
+                    (
+                        f"the kernel did not stop when interrupted at the time limit ({timeout} s) "
+                        f"in cell {label}"
+                    ),
                 )
             else:  # the reply came, its output did not: the connection dropped a message
-                code, self._halted = verdicts.OUTPUT_FLOOD, (
-                    f"the cell's output stopped reaching the grader in cell {label} (one "
-                    f"message over {self.max_message_bytes:,} bytes drops the connection)"
+                code, self._halted = (
+                    verdicts.OUTPUT_FLOOD,
+                    (
+                        f"the cell's output stopped reaching the grader in cell {label} (one "
+                        f"message over {self.max_message_bytes:,} bytes drops the connection)"
+                    ),
                 )
             self.log.error("Kernel unresponsive in cell %s: %s", label, str(err).splitlines()[0])
             self._stop_kernel()

@@ -67,13 +67,19 @@ class PrivateCourse:
         config.CourseDirectory.db_url = self.url
         self.api = NbGraderAPI(config=config)
 
-    def grade(self, submission: SubmissionFiles) -> dict:
+    def grade(self, submission: SubmissionFiles, secret: bytes = b"") -> dict:
+        """Grade ``submission``; its hidden tests' inputs are drawn from ``secret`` and its
+        digest (:mod:`kmeans_em_lab.checks.draws`; no secret: the default draw)."""
+        from kmeans_em_lab.checks import draws
+
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
+        draw = draws.Draw.for_submission(secret, submission.digest) if secret else None
         self._forget(student)
         write_files(self.layout.submitted(student), submission.files)
         try:
-            return self._autograde(student, assignment)
+            with draws.using(draw or draws.Draw.DEFAULT):
+                return self._autograde(student, assignment)
         finally:
             self._forget(student)
 
@@ -104,7 +110,11 @@ class PrivateCourse:
             "grades": {name: got for name, (got, _) in row.grades.items()},
             "timestamp": row.timestamp.isoformat() if row.timestamp else None,
             "autograded": read_files(self.layout.autograded(student)),
-            "feedback": read_files(self.layout.feedback(student)),
+            # the page alone: nbgrader copies the submission's other files beside it, and
+            # a student's own .html or .svg there would run where the page links to it
+            "feedback": feedback_page_only(
+                read_files(self.layout.feedback(student)), notebook.stem
+            ),
         }
 
     def _forget(self, student: str) -> None:
@@ -119,6 +129,12 @@ class PrivateCourse:
                 pass
 
 
+def feedback_page_only(files: dict[str, bytes], stem: str) -> dict[str, bytes]:
+    """Of what ``generate_feedback`` wrote, the feedback page of notebook ``stem`` alone."""
+    page = f"{stem}.html"
+    return {page: files[page]} if page in files else {}
+
+
 _COURSES: dict[tuple[str, bool], PrivateCourse] = {}
 
 
@@ -127,4 +143,4 @@ def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options:
     key = (bundle.digest, options.sandbox)
     if key not in _COURSES:
         _COURSES[key] = PrivateCourse(bundle, options)
-    return _COURSES[key].grade(submission)
+    return _COURSES[key].grade(submission, options.secret)

@@ -50,11 +50,17 @@ def grade(settings) -> int:
     os.environ["LAB3_COURSE_ROOT"] = str(settings.root)
     try:
         config = load_course_config(settings.root)
-        students = intake.discover(settings.submitted, settings.assignment, settings.students)
+        rejected: list[str] = []
+        students = intake.discover(
+            settings.submitted, settings.assignment, settings.students, rejected
+        )
     except (FileNotFoundError, KeyError) as err:
         print(f"grade: {for_terminal(str(err).strip(chr(39)))}", file=sys.stderr)
         return EXIT_SETUP
-    return _grade(settings, config, students)
+    for folder in rejected:  # escaped by intake; the rest of the class is graded
+        print(f"grade: not graded: submitted/{folder}", file=sys.stderr)
+    status = _grade(settings, config, students)
+    return EXIT_FAILED if rejected and status == EXIT_OK else status
 
 
 def _grade(settings, config, students: list[str]) -> int:

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -49,6 +49,9 @@ class TaskOptions:
     sandbox: bool = True
     deadline: float = float("inf")  # seconds before the watchdog kills the kernel
     grace: float = 30.0  # then seconds before it ends the worker process
+    # the course secret (:func:`kmeans_em_lab.course.secret.course_secret`) the hidden tests'
+    # inputs are drawn with; b"": the default draw. Never printed, never sent to a kernel.
+    secret: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)

@@ -121,9 +121,7 @@ def read_events(cell) -> list[Event]:
 
 
 def write_verdict(cell, verdict: Verdict) -> None:
-    grader_data(cell)["verdict"] = asdict(
-        Verdict(verdict.passed, verdict.message[:MESSAGE_LIMIT])
-    )
+    grader_data(cell)["verdict"] = asdict(Verdict(verdict.passed, verdict.message[:MESSAGE_LIMIT]))
 
 
 def read_verdict(cell) -> Verdict | None:
