@@ -160,8 +160,9 @@ BROKEN = {
 
 def _forged_metadata(root: Path, student: str) -> None:
     """Right answers, nbgrader metadata that lies: the solution cell claims to be a graded
-    cell worth 50 points, an added cell claims a grade id the course does not have, another
-    has no grade id; and a timestamp.txt nbgrader cannot read. Each once stopped autograde."""
+    cell worth 50 points (and is pasted again below), a test cell claims to be a task of a
+    future schema, an added cell claims a grade id the course does not have, another has no
+    grade id; and a timestamp.txt nbgrader cannot read. Each once stopped autograde."""
     path = toy.make_submission(root, student)
     nb = nbformat.read(path, as_version=4)
     square = next(c for c in nb.cells if points.grade_id(c) == "square")
@@ -177,7 +178,11 @@ def _forged_metadata(root: Path, student: str) -> None:
     }
     nameless = nbformat.v4.new_code_cell("pass")
     nameless.metadata["nbgrader"] = {"grade": True, "points": 5, "schema_version": 3}
-    nb.cells += [forged, nameless]
+    pasted = nbformat.from_dict(square)  # a copy and paste in JupyterLab keeps the metadata
+    pasted.id = "pasted-square"
+    hidden = next(c for c in nb.cells if points.grade_id(c) == "test_square_hidden")
+    hidden.metadata.nbgrader.update(task=True, schema_version=99)
+    nb.cells += [forged, nameless, pasted]
     nbformat.write(nb, path)
     (path.parent / "timestamp.txt").write_text("not a date")
 
@@ -562,6 +567,24 @@ def test_the_whole_notebooks_output_has_a_budget_too(tmp_path):
     kept = json.dumps([c.outputs for c in _run_cells.notebook.cells])
     assert 900_000 < len(kept) < 1_200_000
     assert "more than 1000000 bytes in this notebook" in kept
+
+
+def test_an_update_counts_once_for_every_output_it_rewrites(tmp_path):
+    """One update of a display id shown by 50 cells is copied into all 50 outputs."""
+    show = "from IPython.display import display\ndisplay('tiny', display_id='amp')"
+    update = (
+        "from IPython.display import update_display\n"
+        "update_display('u' * 100_000, display_id='amp')"
+    )
+    _run_cells(
+        tmp_path,
+        [show] * 50 + [update],
+        kernel_output_bytes=-1,
+        max_output_bytes=1_000_000,
+        max_notebook_output_bytes=1_000_000,
+    )
+    kept = json.dumps([c.outputs for c in _run_cells.notebook.cells])
+    assert len(kept) < 1_000_000 and "output truncated by the grader" in kept
 
 
 def test_one_huge_message_is_dropped_unread_and_stops_the_notebook(tmp_path):

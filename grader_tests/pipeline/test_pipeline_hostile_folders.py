@@ -12,6 +12,7 @@ nothing waits on a FIFO. A submission over one of the ``SubmissionLimits``
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -550,3 +551,22 @@ def test_a_file_whose_path_is_too_long_for_a_worker_is_left_out(tmp_path):
     assert not sub.problem and any("(path too long)" in f for f in sub.flags)
     assert all(len(f) < 400 for f in sub.flags)
     assert list(store.submission_files(sub, "lab3.ipynb").files) == ["lab3.ipynb"]
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda nb: nb.cells[0].__setitem__("source", 5),
+        lambda nb: nb.cells[0].__setitem__("cell_type", "foo"),
+    ],
+)
+def test_a_notebook_outside_nbformats_schema_is_a_plain_problem(tmp_path, break_it):
+    folder = tmp_path / "submitted" / "odd" / "lab3"
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    raw = dict(nb)
+    raw["cells"] = [dict(c) for c in nb.cells]
+    break_it(type("NB", (), {"cells": raw["cells"]}))
+    (folder / "lab3.ipynb").write_text(json.dumps(raw))
+    sub = intake.inspect("odd", folder, "lab3.ipynb")
+    assert sub.problem and "not a readable notebook" in sub.problem

@@ -351,6 +351,15 @@ class ResilientExecute(Execute):
                 return max(left, 0), True
         return room, False
 
+    def _shown(self, content) -> int:
+        """How many outputs already show the display id a message updates (0: none)."""
+        transient = content.get("transient") or {}
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        if not isinstance(display_id, str):
+            return 0
+        shown = self._display_id_map.get(display_id, {})
+        return sum(len(indices) for indices in shown.values())
+
     def _keep(self, cell_index: int, size: int) -> None:
         self._received[cell_index] = self._received.get(cell_index, 0) + size
         self._total += size
@@ -368,6 +377,8 @@ class ResilientExecute(Execute):
                 return None
             return {**msg, "content": {**content, "text": text}}
         size = _size(content) + _size(msg.get("buffers") or [])
+        # an update of a display id is copied into every output that shows that id
+        size *= max(1, self._shown(content))
         if size <= room:
             self._keep(cell_index, size)
             return msg

@@ -5,16 +5,22 @@ restores the course's cells: a solution cell that claims ``grade: true`` (its
 grade cell is then looked for and missing), an added cell that claims to be
 graded under an id the course does not have, a cell without a ``grade_id``;
 each of these makes autograde fail, which took the submission out of the batch
-as "could not be graded". This preprocessor runs first when autograde
-sanitizes a submission: a cell whose ``grade_id`` the course's notebook has
-gets that cell's kind (graded, solution, locked, points) from the gradebook; any
-other ``nbgrader`` metadata is removed, so the cell is the student's own. The
-course's cells are then restored by nbgrader's ``OverwriteCells`` as usual.
+as "could not be graded". So did keys nbgrader checks (``task``, a
+``schema_version`` from the future), a second cell with the same ``grade_id``
+(a copy and paste in JupyterLab) and a cell of another type claiming a
+course cell's id. This preprocessor runs first when autograde sanitizes a
+submission: the first cell of the course's type for each ``grade_id`` the
+course's notebook has gets that cell's nbgrader metadata, rebuilt from the
+gradebook (graded, solution, locked, points, nothing else); every other
+``nbgrader`` metadata is removed, so the cell is the student's own. The
+course's cells are then restored by nbgrader's ``OverwriteCells`` as usual (a
+missing one is added back).
 """
 
 from __future__ import annotations
 
 from nbgrader.api import Gradebook
+from nbgrader.nbgraderformat import SCHEMA_VERSION
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
@@ -27,25 +33,28 @@ class ForgetForgedMetadata(NbGraderPreprocessor):
             source = gb.find_notebook(info["notebook"], info["assignment"])
             graded = {cell.name: float(cell.max_score or 0) for cell in source.grade_cells}
             solutions = {cell.name for cell in source.solution_cells}
-            locked = {cell.name: bool(cell.locked) for cell in source.source_cells}
-        forgotten = 0
+            kinds = {cell.name: (cell.cell_type, bool(cell.locked)) for cell in source.source_cells}
+        forgotten, seen = 0, set()
         for cell in nb.cells:
             meta = cell.get("metadata", {})
             nbgrader = meta.get("nbgrader")
             if nbgrader is None:
                 continue
             grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
-            if not isinstance(grade_id, str) or grade_id not in locked:
+            kind = kinds.get(grade_id) if isinstance(grade_id, str) else None
+            if kind is None or grade_id in seen or cell.get("cell_type") != kind[0]:
                 del meta["nbgrader"]
                 forgotten += 1
                 continue
-            nbgrader["grade"] = grade_id in graded
-            nbgrader["solution"] = grade_id in solutions
-            nbgrader["locked"] = locked[grade_id]
-            if grade_id in graded:
-                nbgrader["points"] = graded[grade_id]
-            else:
-                nbgrader.pop("points", None)
+            seen.add(grade_id)
+            meta["nbgrader"] = {
+                "grade": grade_id in graded,
+                "solution": grade_id in solutions,
+                "locked": kind[1],
+                "grade_id": grade_id,
+                "schema_version": SCHEMA_VERSION,
+                **({"points": graded[grade_id]} if grade_id in graded else {}),
+            }
         if forgotten:
             self.log.warning("nbgrader metadata of %d cell(s) not in the course removed", forgotten)
         return nb, resources

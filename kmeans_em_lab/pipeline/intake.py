@@ -284,7 +284,8 @@ def inspect(
         text = data.decode("utf-8")
         cells = _cells(json.loads(text))
         if cells <= limits.cells:
-            nbformat.reads(text, as_version=4)
+            # reads only logs what breaks the schema; nbgrader would then fail on it
+            nbformat.validate(nbformat.reads(text, as_version=4))
     except Exception as err:  # noqa: BLE001 - any unreadable file is the same problem
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         sub.problem = (
