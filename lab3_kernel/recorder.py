@@ -2,8 +2,8 @@
 
 The grader writes a *plan* for the cell about to run into the kernel's inbox
 (``$LAB3_INBOX/plan.json``): the calls to make (function, arguments, seed),
-the reference helpers to bind meanwhile (compiled, sent only for the cells
-that need them) and the names the check replaces. The cell calls
+the reference helpers to bind meanwhile (their names only: stand-ins that ask
+the grader, :mod:`.reference_calls`) and the names the check replaces. The cell calls
 
 - :func:`record` (a hidden test): makes the planned calls through
   :func:`.capture.call` and writes what came back to ``$LAB3_OUTBOX/record.json``;
@@ -20,20 +20,17 @@ in-process instead, when the course package is importable.
 
 from __future__ import annotations
 
-import base64
 import json
-import marshal
 import os
 import sys
 import types
 
 import numpy as np
 
-from . import capture, wire
+from . import capture, reference_calls, wire
 
 INBOX_VAR, OUTBOX_VAR = "LAB3_INBOX", "LAB3_OUTBOX"
 PLAN_FILE, RECORD_FILE = "plan.json", "record.json"
-HELPER_MODULE = __package__ + ".helpers"  # the name the helpers' code runs under
 
 
 # -- the rules, from a fresh copy of .integrity ------------------------------------------------
@@ -72,41 +69,6 @@ def refusal(function: str, namespace: dict, replaced=()) -> str:
     return ""
 
 
-# -- reference helpers ---------------------------------------------------------------------------
-
-
-class NotebookRng:
-    """The notebook's ``rng`` as it is when used (the harness may replace it between calls)."""
-
-    def __init__(self, namespace: dict):
-        self._namespace = namespace
-
-    def __getattr__(self, name):
-        rng = self._namespace.get("rng")
-        if not isinstance(rng, np.random.Generator):
-            rng = self._namespace["rng"] = np.random.default_rng(0)
-        return getattr(rng, name)
-
-
-def helpers(plan: dict, namespace: dict) -> dict:
-    """name -> reference helper, built from the compiled code the plan carries."""
-    factories = plan.get("helpers") or {}
-    if not factories:
-        return {}
-    module = types.ModuleType(HELPER_MODULE)
-    sys.modules[HELPER_MODULE] = module  # for dataclasses, while the code runs; then gone
-    try:
-        exec(marshal.loads(base64.b64decode(plan["helper_code"])), module.__dict__)
-    finally:
-        sys.modules.pop(HELPER_MODULE, None)
-    rng = NotebookRng(namespace)
-    out = {}
-    for name, factory in factories.items():
-        obj = getattr(module, factory)
-        out[name] = obj(rng) if factory.startswith("make_") else obj
-    return out
-
-
 # -- hidden tests ----------------------------------------------------------------------------------
 
 
@@ -125,13 +87,16 @@ def _outcome(label: str, run) -> dict:
     }
 
 
-def run_plan(plan: dict, namespace: dict) -> dict:
-    """Make the plan's calls on ``namespace`` (the notebook's globals); returns the record."""
+def run_plan(plan: dict, namespace: dict, transport=None) -> dict:
+    """Make the plan's calls on ``namespace`` (the notebook's globals); returns the record.
+
+    The reference helpers the plan binds ask the grader (``transport``: see
+    :func:`.reference_calls.stand_ins`)."""
     out = {"check": plan["check"], "refused": "", "outcomes": []}
     out["refused"] = refusal(plan["function"], namespace, plan.get("replaced", ()))
     if out["refused"]:
         return out
-    bound = helpers(plan, namespace)
+    bound = reference_calls.stand_ins(plan, namespace, transport)
     for step in plan["calls"]:
         func = namespace.get(step["function"])
         substitutes = {name: bound[name] for name in step.get("substitute", ())}
@@ -186,14 +151,14 @@ class PublicRecording:
     IPython it runs on ``post_run_cell``, whether the test passed or not).
     """
 
-    def __init__(self, plan: dict, namespace: dict):
+    def __init__(self, plan: dict, namespace: dict, transport=None):
         self.namespace, self.function = namespace, plan["function"]
         self.out = {"check": plan["check"], "refused": "", "outcomes": []}
         self.saved: dict = {}
         self.out["refused"] = refusal(self.function, namespace, plan.get("replaced", ()))
         if self.out["refused"]:
             return
-        bound = helpers(plan, namespace)
+        bound = reference_calls.stand_ins(plan, namespace, transport)
         bound[self.function] = self._wrap(namespace[self.function])
         missing = object()
         self.saved = {name: namespace.get(name, missing) for name in bound}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -201,12 +200,15 @@ def test_a_reference_helper_is_withheld_while_its_functions_tests_are_pending():
     helper (and no call to make): the grader scores them 0 with its own refusal."""
     withheld, reason = out_of_order("public:EM", pending={"EM_step"})
     assert "EM_step" in reason and "out of their order" in reason
-    assert withheld["helpers"] == {} and withheld["helper_code"] == ""
+    assert withheld["helpers"] == {}
     withheld, reason = out_of_order("K_Means", pending={"Set", "EM"})
     assert "Set" in reason and withheld["calls"] == []
     sent, reason = out_of_order("public:EM", pending={"EM"})
     assert reason == "" and set(sent["helpers"]) == {"K_Means", "EM_step"}
-    assert "lloyd" not in json.dumps(sent)  # compiled: no source text of the reference
+    # names and parameters only: the grader answers the calls, no code is sent
+    assert sent["helpers"]["EM_step"] == {"params": ["X", "pi", "mu", "sigma"], "random": False}
+    assert sent["helpers"]["K_Means"] == {"params": ["X", "K"], "random": True}
+    assert set(sent) == {"check", "function", "replaced", "calls", "helpers"}
 
 
 def test_timeouts_name_existing_cells(source_nb):

@@ -337,6 +337,10 @@ def secrets(course: Path, canary: str, students) -> dict[str, str]:
         for name in re.findall(r"^\s*def (check_\w+)\(", text, re.M):
             if name not in visible:
                 out[name] = f"a hidden check's name ({what})"
+        if path in reference:  # what bytecode or a disassembly of the reference would name
+            for name in re.findall(r"^def (\w{8,})\(", text, re.M):
+                if name not in visible:
+                    out[name] = f"a reference function's name ({what})"
         for line in _code_lines(text):
             if line not in visible:
                 out[line] = what

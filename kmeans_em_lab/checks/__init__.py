@@ -41,7 +41,7 @@ Modules:
 - :mod:`.kmeans_checks`      the checks of ``Centroid_init``, ``Set``, ``Update``, ``K_Means``
 - :mod:`.em_checks`          the checks of ``EM_step`` and ``EM``
 - :mod:`.harness`            a check's calls: planned against the reference, answered by a record
-- :mod:`.helper_source`      the reference helpers a check binds in the kernel, as source text
+- :mod:`.reference_service`  the reference helpers' answers, given outside the kernel
 - :mod:`.reference_results`  the data and reference results the checks compare against
 - :mod:`.common`             shared helpers: readable numbers, shapes, verdicts
 - :mod:`.causes`             the cause codes, each with its one-sentence meaning
@@ -59,7 +59,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from kmeans_em_lab.checks import causes, draws, em_checks, harness, helper_source, kmeans_checks
+from kmeans_em_lab.checks import (
+    causes,
+    draws,
+    em_checks,
+    harness,
+    kmeans_checks,
+    reference_service,
+)
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import CheckFailure
 from lab3_kernel import recorder, wire
@@ -120,7 +127,7 @@ def out_of_order(check: str, pending) -> tuple[dict, str]:
         f"every test of {names} has run; the notebook's test cells were moved out of "
         "their order, so this test scores 0"
     )
-    withheld = {**plan(check), "calls": [], "helpers": {}, "helper_code": ""}
+    withheld = {**plan(check), "calls": [], "helpers": {}}
     return withheld, reason
 
 
@@ -146,14 +153,13 @@ def _plan_text(check: str, draw: draws.Draw | None, seed_offset: int, course: st
         run_check(session)
         calls = session.calls
         used = {name for c in calls for name in c["substitute"]}
-        helpers = tuple(name for name in helper_source.FACTORIES if name in used)
+        helpers = tuple(name for name in reference_service.HELPERS if name in used)
     return json.dumps({
         "check": check,
         "function": function,
         "replaced": list(replaced),
         "calls": calls,
-        "helpers": {name: helper_source.FACTORIES[name] for name in helpers},
-        "helper_code": helper_source.code(helpers) if helpers else "",
+        "helpers": reference_service.plan_entry(helpers),
     })  # fmt: skip
 
 
@@ -267,9 +273,15 @@ def _overwrite(target, value) -> None:
 # -- in one process (tests, the instructor's own kernel) ---------------------------------------
 
 
+def in_process_helpers(planned: dict):
+    """The transport of a plan's reference helpers when the grader is this process."""
+    return reference_service.in_process(planned.get("helpers") or ())
+
+
 def record_in_process(check: str, namespace: dict) -> dict:
     """The record a kernel would send for ``check``, made here, through the same JSON."""
-    made = recorder.run_plan(plan(check), namespace)
+    planned = plan(check)
+    made = recorder.run_plan(planned, namespace, in_process_helpers(planned))
     return json.loads(json.dumps(made))
 
 
@@ -290,7 +302,8 @@ def run_public_prelude(function: str, namespace: dict) -> recorder.PublicRecordi
     """A public test's hidden region in the instructor's own kernel (no grader around):
     refuses what the grader would refuse and binds the reference helpers until the
     cell ends. Outside IPython the caller ends it with ``.finish()``."""
-    recording = recorder.PublicRecording(plan(PUBLIC + function), namespace)
+    planned = plan(PUBLIC + function)
+    recording = recorder.PublicRecording(planned, namespace, in_process_helpers(planned))
     if recording.out["refused"]:
         raise AssertionError(recording.out["refused"])
     with contextlib.suppress(ImportError):

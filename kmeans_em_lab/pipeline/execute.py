@@ -11,6 +11,8 @@ It carries the exchange with the kernel's recorder (:mod:`.records`): before
 a graded cell that records a check, the cell's plan goes into the kernel's
 inbox; after it, the record it left is collected into ``resources`` for
 :class:`.judge.JudgeRecords`, which reaches the verdict outside the kernel.
+While that cell runs, the reference helpers its plan binds are answered by
+the grader (:mod:`.reference_server`), never sent to the kernel as code.
 
 What it observes itself goes into ``resources`` as the grader's own
 :class:`.verdicts.Event` s (time limit, kernel death, a kernel that ignored the
@@ -51,6 +53,7 @@ from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.limit_bytes import note, utf8_prefix
 from kmeans_em_lab.pipeline.records import RECORDS, Mailbox
+from kmeans_em_lab.pipeline.reference_server import ReferenceServer
 from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
 from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
 from lab3_kernel import output_cap
@@ -151,6 +154,7 @@ class ResilientExecute(Execute):
         self._total = 0  # bytes of output kept in the whole notebook
         self._noted: set[int] = set()
         self._mailbox = Mailbox()
+        self._reference = ReferenceServer(self._mailbox.root)
         self._pending = Counter(  # functions -> their test cells not run yet
             checks.check_function(check)
             for cell in nb.cells
@@ -163,6 +167,7 @@ class ResilientExecute(Execute):
         try:
             return super().preprocess(nb, resources, km)
         finally:
+            self._reference.close()
             self._mailbox.close()
 
     def create_kernel_manager(self):
@@ -170,8 +175,12 @@ class ResilientExecute(Execute):
         if hasattr(km, "max_message_bytes"):
             km.max_message_bytes = self.max_message_bytes
         if getattr(km, "sandbox", False):
-            km.extra_binds = self._mailbox.binds()
-            km.sandbox_env = {**self._kernel_settings(), **self._mailbox.env(sandboxed=True)}
+            km.extra_binds = self._mailbox.binds() + self._reference.binds()
+            km.sandbox_env = {
+                **self._kernel_settings(),
+                **self._mailbox.env(sandboxed=True),
+                **self._reference.env(sandboxed=True),
+            }
             if self.kernel_output_bytes >= 0:
                 km.ipython_startup = str(_ipython_dir() / "profile_default" / "startup"
                                          / output_cap.STARTUP_FILE)  # fmt: skip
@@ -200,6 +209,7 @@ class ResilientExecute(Execute):
             env["IPYTHONDIR"] = str(_ipython_dir())
             env[output_cap.ENV_VAR] = str(self.kernel_output_bytes)
         env.update(self._mailbox.env(sandboxed=False))
+        env.update(self._reference.env(sandboxed=False))
         return env
 
     @contextmanager
@@ -231,9 +241,11 @@ class ResilientExecute(Execute):
         pending = {function for function, count in self._pending.items() if count}
         plan, refused = checks.out_of_order(check, pending)
         self._mailbox.post(plan)
+        self._reference.serve(plan["helpers"])
         try:
             return self._run_cell(cell, resources, index)
         finally:
+            self._reference.stop_serving()
             self._pending[checks.check_function(check)] -= 1
             record = self._mailbox.take(check)
             if refused:  # the grader's own refusal, whatever the kernel recorded

@@ -76,7 +76,8 @@ def public_verdict(mutant: Mutant | None, function: str | None = None) -> str:
     ns = namespace(mutant)
     cell = public_cells()[function]
     check = checks.PUBLIC + function
-    recording = recorder.PublicRecording(checks.plan(check), ns)
+    planned = checks.plan(check)
+    recording = recorder.PublicRecording(planned, ns, checks.in_process_helpers(planned))
     if recording.out["refused"]:
         return str(recording.out["refused"])
     in_kernel = ""

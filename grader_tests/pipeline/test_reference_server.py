@@ -1,0 +1,136 @@
+"""The reference helpers are answered by the grader, never sent to the kernel as code.
+
+A stand-in (:mod:`lab3_kernel.reference_calls`) calls the worker's
+:class:`~kmeans_em_lab.pipeline.reference_server.ReferenceServer` over its Unix
+socket: its answers equal the reference's, a random helper advances the
+notebook's ``rng`` exactly as the reference would, and the server answers only
+the helpers of the cell being served, only plain data, and only requests of a
+bounded size and cost.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+
+import numpy as np
+import pytest
+
+from kmeans_em_lab.checks import plan, reference_service
+from kmeans_em_lab.pipeline.reference_server import ReferenceServer
+from kmeans_em_lab.reference import contract
+from lab3_kernel import reference_calls
+
+X2 = np.random.default_rng(1).normal(size=(60, 3))
+X1 = np.concatenate(
+    [np.random.default_rng(2).normal(0, 1, 80), np.random.default_rng(3).normal(5, 1, 40)]
+)
+
+
+@pytest.fixture
+def server():
+    running = ReferenceServer()
+    yield running
+    running.close()
+
+
+def stand_ins(server, names, namespace):
+    server.serve(names)
+    planned = {"helpers": reference_service.plan_entry(names)}
+    return reference_calls.stand_ins(
+        planned, namespace, reference_calls.socket_transport(str(server.path))
+    )
+
+
+def raw_call(server, payload: bytes) -> dict:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(server.path))
+        sock.sendall(struct.pack(">I", len(payload)) + payload)
+        size = struct.unpack(">I", sock.recv(4))[0]
+        data = b""
+        while len(data) < size:
+            data += sock.recv(size - len(data))
+    return json.loads(data)
+
+
+def test_stand_ins_answer_as_the_reference_does(server):
+    helpers = stand_ins(server, ["Set", "Update", "EM_step"], {})
+    m = X2[:4].copy()
+    C, D = helpers["Set"](X2, m)
+    want_C, want_D = contract.Set(X2, m)
+    assert D == want_D and set(C) == set(want_C)
+    assert all(np.array_equal(C[k], want_C[k]) for k in C)
+    assert np.array_equal(helpers["Update"](X2, C, m=m), contract.Update(X2, C, m))
+    got = helpers["EM_step"](X1, 0.4, np.array([0.0, 4.0]), np.array([1.0, 2.0]))
+    want = contract.EM_step(X1, 0.4, np.array([0.0, 4.0]), np.array([1.0, 2.0]))
+    assert type(got[0]) is np.float64 and all(
+        np.array_equal(a, b) for a, b in zip(got, want, strict=True)
+    )
+    assert got[1].flags.writeable  # the student's code may change what it is given
+
+
+def test_a_random_helper_draws_from_the_notebook_rng_as_the_reference_would(server):
+    namespace = {"rng": np.random.default_rng(42)}
+    helpers = stand_ins(server, ["Centroid_init", "K_Means"], namespace)
+    own = np.random.default_rng(42)
+    assert np.array_equal(helpers["Centroid_init"](X2, 3), contract.make_Centroid_init(own)(X2, 3))
+    got, want = helpers["K_Means"](X2, 2), contract.make_K_Means(own)(X2, 2)
+    assert np.array_equal(got[0], want[0]) and got[1] == want[1]
+    assert namespace["rng"].random() == own.random()  # both streams advanced alike
+
+
+def test_nothing_of_the_reference_is_in_a_plan_or_a_stand_in(server):
+    sent = plan("public:EM")
+    text = json.dumps(sent)
+    assert "lloyd" not in text and "_component_log_densities" not in text and "def " not in text
+    helper = stand_ins(server, ["EM_step"], {})["EM_step"]
+    assert helper.__module__ == "lab3_kernel.reference_calls"
+    assert "maximise" not in helper.__code__.co_names
+
+
+def test_only_the_served_cells_helpers_are_answered(server):
+    helpers = stand_ins(server, ["Set"], {})
+    server.serve(["EM_step"])  # the next cell binds another helper
+    with pytest.raises(RuntimeError, match="no reference 'Set' is bound"):
+        helpers["Set"](X2, X2[:2])
+    server.stop_serving()  # between cells: nothing
+    reply = raw_call(server, json.dumps({"helper": "EM_step", "args": [], "rng": None}).encode())
+    assert "no reference" in reply["error"]
+
+
+@pytest.mark.parametrize(
+    ("request_", "why"),
+    [
+        (b"not json", "not valid JSON"),
+        (json.dumps({"helper": "Set", "args": [{"pickle": "x"}, 1]}).encode(), "cannot be read"),
+        (json.dumps({"helper": "Set", "args": [1]}).encode(), "takes 2 arguments"),
+        (
+            json.dumps(
+                {"helper": "K_Means", "args": [[1.0], 2], "rng": {"bit_generator": "os"}}
+            ).encode(),
+            "not one of numpy's generators",
+        ),
+    ],
+)
+def test_a_malformed_request_is_refused(server, request_, why):
+    server.serve(["Set", "K_Means"])
+    assert why in raw_call(server, request_)["error"]
+
+
+def test_a_request_too_costly_or_too_large_is_refused_unanswered(server):
+    helpers = stand_ins(server, ["Set"], {})
+    big = np.zeros((200_000, 3))
+    with pytest.raises(RuntimeError, match="arguments this large are not answered"):
+        helpers["Set"](big, np.zeros((10, 3)))
+    with socket.socket(socket.AF_UNIX) as sock:  # announces more than the limit
+        sock.connect(str(server.path))
+        sock.sendall(struct.pack(">I", reference_service.MAX_REQUEST_BYTES + 1))
+        size = struct.unpack(">I", sock.recv(4))[0]
+        assert b"is not answered" in sock.recv(size)
+
+
+def test_the_references_own_errors_reach_the_caller_as_the_same_kind(server):
+    helpers = stand_ins(server, ["Set"], {})
+    with pytest.raises(ValueError, match="the reference Set"):
+        helpers["Set"](X2, np.zeros((2, 5)))  # centres of another width
