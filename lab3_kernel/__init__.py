@@ -12,6 +12,8 @@ Only this package is importable there (bound read-only into the sandbox as
 - :mod:`.wire`        values to and from the grader as JSON (and the grader's
   strict decoder of what the kernel sends back)
 - :mod:`.output_cap`  the cap on bytes a cell may print, installed at kernel start
+- :mod:`.reference_calls` the reference helpers a test runs with: stand-ins that ask
+  the grader over a socket (no code of the reference is here)
 """
 
 from .recorder import record, record_public

@@ -67,6 +67,14 @@ def test_another_digest_or_secret_draws_other_hidden_inputs():
         assert args[0] != args[1], check
 
 
+def test_two_students_handing_in_the_same_files_get_other_inputs():
+    """The draw is keyed by the student too: a classmate's copied notebook (or one shared with
+    its hidden inputs) is graded on other inputs; the same student's regrade on the same."""
+    mine, classmate = (draws.Draw.for_submission(SECRET, DIGEST, s) for s in ("ada", "alan"))
+    assert mine != classmate and mine == draws.Draw.for_submission(SECRET, DIGEST, "ada")
+    assert planned("EM", mine)["calls"] != planned("EM", classmate)["calls"]
+
+
 def test_public_plans_never_vary():
     for check in PUBLIC_CHECKS:
         assert planned(check, drawn(DIGEST)) == planned(check, draws.Draw.DEFAULT), check
@@ -198,7 +206,8 @@ def test_the_worker_grades_each_submission_under_its_own_draw(tmp_path, monkeypa
         submission = SubmissionFiles("ada", digest, {"lab3.ipynb": b"{}"})
         grader.grade_submission(course.bundle, submission, options)
     grader.grade_submission(course.bundle, submission, TaskOptions())  # no secret
-    assert seen == [drawn(DIGEST), drawn("1" * 64), drawn(DIGEST), draws.Draw.DEFAULT]
+    ada = [draws.Draw.for_submission(SECRET, d, "ada") for d in (DIGEST, "1" * 64, DIGEST)]
+    assert seen == [*ada, draws.Draw.DEFAULT]
     assert draws.current() == draws.Draw.DEFAULT
 
 

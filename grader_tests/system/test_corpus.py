@@ -111,12 +111,16 @@ def build_course(root: Path, cases: dict[str, submissions.Case]) -> Path:
 
 
 def grade_course(
-    root: Path, *, force: bool = False, students: tuple[str, ...] = ()
+    root: Path, *, force: bool = False, students: tuple[str, ...] = (), fixed_inputs: bool = True
 ) -> dict[str, dict[str, float]]:
     """Grade every submission of the course at ``root`` with the instructor pipeline.
 
     Returns student -> graded cell -> points, read back from the gradebook.
-    The one place the corpus calls the grader.
+    The one place the corpus calls the grader. ``fixed_inputs``: the hidden tests'
+    inputs are the policy's fixed ones, which ``expected.json`` states the verdicts
+    under (``test_corpus_draws`` shows they hold under drawn inputs too, but for
+    the cases it names); else drawn from the scratch course's own secret, as
+    ``make grade`` draws them.
     """
     from kmeans_em_lab.commands import grade as cli
     from kmeans_em_lab.pipeline import run, scores
@@ -125,6 +129,7 @@ def grade_course(
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
     argv = ["--course-root", str(root), "--workers", str(WORKERS)] + (["--force"] if force else [])
+    argv += ["--fixed-inputs"] if fixed_inputs else []
     argv += [arg for student in students for arg in ("--student", student)]
     environ = dict(os.environ)
     try:

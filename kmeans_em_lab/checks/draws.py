@@ -8,9 +8,9 @@ resubmission. So every input of a hidden check that is not the lab's data
 ``Update``, the states ``EM_step`` steps from, the second mixture ``EM``
 fits) is a :class:`Draw`:
 
-- when grading, ``Draw.for_submission(secret, digest)``: the course secret
-  (:func:`kmeans_em_lab.course.secret.course_secret`, which never leaves the
-  grader) and the submission's digest, through HMAC-SHA256. The same notebook
+- when grading, ``Draw.for_submission(secret, digest, student)``: the course
+  secret (:func:`kmeans_em_lab.course.secret.course_secret`, which never leaves
+  the grader), the submission's digest and the student, through HMAC-SHA256. The same notebook
   gets the same inputs, hence the same score, on every regrade; another
   notebook (another student, a resubmission) gets other inputs. The kernel
   only ever receives plans, which hold the drawn inputs and never the secret;
@@ -67,11 +67,13 @@ class Draw:
     DEFAULT: ClassVar[Draw]
 
     @classmethod
-    def for_submission(cls, secret: bytes, digest: str) -> Draw:
-        """The draw of the submission whose digest is ``digest`` (hex), under ``secret``."""
+    def for_submission(cls, secret: bytes, digest: str, student: str = "") -> Draw:
+        """The draw of ``student``'s submission whose digest is ``digest`` (hex), under
+        ``secret``."""
         if len(secret) < 16:
             raise ValueError("a course secret has at least 16 bytes")
-        key = hmac.new(secret, digest.encode("utf-8"), hashlib.sha256).digest()
+        message = f"{student}\0{digest}" if student else digest
+        key = hmac.new(secret, message.encode("utf-8"), hashlib.sha256).digest()
         return cls.from_key(key)
 
     @classmethod

@@ -60,6 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run student code with the grader's own rights, outside bubblewrap (only for "
         "code you trust; the CSV's sandbox column and the report say so)",
     )
+    parser.add_argument(
+        "--fixed-inputs",
+        action="store_true",
+        help="give every submission the grading policy's fixed hidden-test inputs instead of "
+        "inputs drawn from the course secret (to reproduce the corpus' expected scores; a "
+        "student can then carry the inputs home)",
+    )
 
 
 def settings_of(args: argparse.Namespace):
@@ -75,6 +82,7 @@ def settings_of(args: argparse.Namespace):
         force=args.force,
         watchdog=args.watchdog,
         sandbox=args.sandbox,
+        fixed_inputs=args.fixed_inputs,
         scheduler=args.scheduler or os.environ.get(SCHEDULER_ENV) or None,
     )
 

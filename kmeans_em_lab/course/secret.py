@@ -1,6 +1,6 @@
 """The course secret: the key the hidden tests' inputs are drawn with.
 
-Each submission's hidden inputs are ``HMAC-SHA256(secret, submission digest)``
+Each submission's hidden inputs are ``HMAC-SHA256(secret, student and submission digest)``
 (:mod:`kmeans_em_lab.checks.draws`). The secret is a file beside the gradebook
 (:attr:`.paths.Course.secret_file`), made on first use: 32 random bytes, mode
 0600, git-ignored. The driver reads it and hands it to the workers with the
@@ -12,6 +12,8 @@ it, a regrade draws other inputs.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -35,6 +37,18 @@ def course_secret(root: Path | str | None = None) -> bytes:
         pass
     _create(path)
     return _read(path)
+
+
+def fingerprint(root: Path | str | None = None) -> str:
+    """A short public token of the course's secret ('' when it has none yet): stamps carry
+    it, so a new secret (new hidden inputs for everyone) means everyone is graded again.
+    It reveals nothing of the secret (HMAC of a fixed text)."""
+    path = Course.at(root).secret_file
+    try:
+        secret = _read(path)
+    except FileNotFoundError:
+        return ""
+    return hmac.new(secret, b"lab3 stamp", hashlib.sha256).hexdigest()[:16]
 
 
 def _read(path: Path) -> bytes:

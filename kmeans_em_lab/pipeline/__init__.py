@@ -14,6 +14,7 @@
 - :mod:`.execute`      ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck kernel,
   carrying each graded cell's plan to the kernel and its record back (:mod:`.records`)
 - :mod:`.records`      the kernel's inbox (plans) and outbox (records, read as untrusted data)
+- :mod:`.reference_server` the socket the kernel's reference helpers call; the grader answers
 - :mod:`.verdicts`     the grader's own word per cell: events it observed, each graded
   cell's verdict (what scores are made of), under the grader's metadata key
 - :mod:`.judge`        ``JudgeRecords``: each graded cell's verdict, reached outside the kernel

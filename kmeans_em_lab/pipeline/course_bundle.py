@@ -88,7 +88,9 @@ def template_gradebook(settings: Settings, files: dict[str, bytes]) -> bytes:
 
 def build(settings: Settings) -> CourseBundle:
     """The bundle of ``settings``' course (the template gradebook cached by digest)."""
-    digest = stamps.course_digest(settings.root, settings.assignment)
+    digest = stamps.course_digest(
+        settings.root, settings.assignment, drawn=not settings.fixed_inputs
+    )
     files = course_files(settings)
     cached = settings.cache / f"gradebook-{digest[:32]}.db"
     if cached.is_file():

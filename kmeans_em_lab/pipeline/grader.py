@@ -68,13 +68,14 @@ class PrivateCourse:
         self.api = NbGraderAPI(config=config)
 
     def grade(self, submission: SubmissionFiles, secret: bytes = b"") -> dict:
-        """Grade ``submission``; its hidden tests' inputs are drawn from ``secret`` and its
-        digest (:mod:`kmeans_em_lab.checks.draws`; no secret: the default draw)."""
+        """Grade ``submission``; its hidden tests' inputs are drawn from ``secret``, its
+        digest and its student (:mod:`kmeans_em_lab.checks.draws`; no secret: the default
+        draw)."""
         from kmeans_em_lab.checks import draws
 
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
-        draw = draws.Draw.for_submission(secret, submission.digest) if secret else None
+        draw = draws.Draw.for_submission(secret, submission.digest, student) if secret else None
         self._forget(student)
         write_files(self.layout.submitted(student), submission.files)
         try:

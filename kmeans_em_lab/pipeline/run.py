@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from kmeans_em_lab.course.secret import course_secret
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def grade(settings) -> int:
 def _grade(settings, config, students: list[str]) -> int:
     from sqlalchemy.engine import make_url
 
+    from kmeans_em_lab.course.secret import course_secret
     from kmeans_em_lab.pipeline import scores
     from kmeans_em_lab.pipeline.cluster import Background
     from kmeans_em_lab.pipeline.cluster import SetupError as ClusterSetupError
@@ -73,6 +75,7 @@ def _grade(settings, config, students: list[str]) -> int:
     from kmeans_em_lab.pipeline.settings import course_id, db_url
 
     url, course = db_url(config), course_id(config)
+    course_secret(settings.root)  # made on first use: stamps carry its fingerprint
     changed, unchanged = _changed_on_disk(settings, students)
     # unchanged on disk but missing from the gradebook (e.g. a new database): graded again
     missing = {
@@ -233,6 +236,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
             sandbox=settings.sandbox,
             deadline=submission_deadline(config, settings),
             grace=settings.grace,
+            secret=b"" if settings.fixed_inputs else course_secret(settings.root),
         )
         _say(
             f"grading {len(submissions)} submission(s) on {cluster.describe()} "
@@ -267,7 +271,9 @@ def _changed_on_disk(settings, students: list[str]) -> tuple[list[str], dict]:
     {student: stamp} of the others). ``--force`` counts every student as changed."""
     from kmeans_em_lab.pipeline import stamps
 
-    course_digest = stamps.course_digest(settings.root, settings.assignment)
+    course_digest = stamps.course_digest(
+        settings.root, settings.assignment, drawn=not settings.fixed_inputs
+    )
     changed, unchanged = [], {}
     for student in students:
         stamp = stamps.read(settings.root, settings.assignment, student)

@@ -68,6 +68,9 @@ class Settings:
     watchdog: float | None = None  # seconds per submission; None: from the cell limits
     grace: float = DEFAULT_GRACE
     sandbox: bool = True  # kernels in bubblewrap (False only with --no-sandbox)
+    # the policy's fixed hidden inputs for every submission instead of drawn ones
+    # (--fixed-inputs: to reproduce the corpus; inputs can then be carried home)
+    fixed_inputs: bool = False
     scheduler: str | None = None  # a Dask scheduler's address; None: a LocalCluster
     # what a Dask worker runs for one submission ("module:function", see .task)
     job: str = "kmeans_em_lab.pipeline.grader:grade_submission"

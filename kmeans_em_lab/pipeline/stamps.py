@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+from kmeans_em_lab.course import secret
 from kmeans_em_lab.course.paths import Course
 from kmeans_em_lab.pipeline.folders import open_regular, reason, walk
 
@@ -48,14 +49,17 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def course_digest(root: Path, assignment: str) -> str:
-    """sha256 of what grading depends on besides the submission."""
+def course_digest(root: Path, assignment: str, drawn: bool = True) -> str:
+    """sha256 of what grading depends on besides the submission (``drawn``: hidden inputs
+    drawn from the course secret, else the fixed ones)."""
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
     course = Course(Path(root), assignment)
     digest.update(folder_digest(course.source).encode())
     config = course.config_file
     if config.exists():
         digest.update(config.read_bytes())
+    # another secret draws other inputs
+    digest.update(secret.fingerprint(root).encode() if drawn else b"fixed inputs")
     return digest.hexdigest()
 
 
