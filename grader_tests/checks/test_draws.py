@@ -5,6 +5,7 @@ course a long-lived worker grades."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import pickle
@@ -23,7 +24,7 @@ from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import fmt
 from kmeans_em_lab.course import paths, submissions
 from kmeans_em_lab.course.secret import course_secret
-from kmeans_em_lab.pipeline import grader
+from kmeans_em_lab.pipeline import grader, intake, store
 from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions
 
 SECRET = bytes(range(32))
@@ -200,15 +201,26 @@ def test_the_worker_grades_each_submission_under_its_own_draw(tmp_path, monkeypa
     monkeypatch.setattr(course, "_forget", lambda student: None)
     monkeypatch.setattr(course, "_autograde", lambda *a: seen.append(draws.current()) or {})
     monkeypatch.setitem(grader._COURSES, ("bundle", True), course)
-    options = TaskOptions(secret=SECRET)
-    assert SECRET.hex() not in repr(options) and str(list(SECRET)) not in repr(options)
-    for digest in (DIGEST, "1" * 64, DIGEST):
-        submission = SubmissionFiles("ada", digest, {"lab3.ipynb": b"{}"})
-        grader.grade_submission(course.bundle, submission, options)
-    grader.grade_submission(course.bundle, submission, TaskOptions())  # no secret
     ada = [draws.Draw.for_submission(SECRET, d, "ada") for d in (DIGEST, "1" * 64, DIGEST)]
+    for digest, draw in zip((DIGEST, "1" * 64, DIGEST), ada, strict=True):
+        submission = SubmissionFiles("ada", digest, {"lab3.ipynb": b"{}"}, draw)
+        grader.grade_submission(course.bundle, submission, TaskOptions())
+    grader.grade_submission(course.bundle, SubmissionFiles("ada", DIGEST, {}), TaskOptions())
     assert seen == [*ada, draws.Draw.DEFAULT]
     assert draws.current() == draws.Draw.DEFAULT
+
+
+def test_the_driver_draws_and_no_worker_receives_the_secret(tmp_path):
+    """The driver turns the secret into each submission's draw; what travels to a worker
+    (the submission and the run's options) holds neither the secret nor a way to it."""
+    (tmp_path / "lab3.ipynb").write_bytes(b"{}")
+    sub = intake.Submission(student="ada", folder=tmp_path, notebook=tmp_path / "lab3.ipynb")
+    files = store.submission_files(sub, "lab3.ipynb", SECRET)
+    assert files.draw == draws.Draw.for_submission(SECRET, files.digest, "ada")
+    assert store.submission_files(sub, "lab3.ipynb").draw is None  # --fixed-inputs
+    sent = pickle.dumps((files, TaskOptions()))
+    assert SECRET not in sent and SECRET.hex().encode() not in sent
+    assert "secret" not in {f.name for f in dataclasses.fields(TaskOptions)}
 
 
 # -- two courses in one process -----------------------------------------------------------------

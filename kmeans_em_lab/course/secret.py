@@ -3,9 +3,10 @@
 Each submission's hidden inputs are ``HMAC-SHA256(secret, student and submission digest)``
 (:mod:`kmeans_em_lab.checks.draws`). The secret is a file beside the gradebook
 (:attr:`.paths.Course.secret_file`), made on first use: 32 random bytes, mode
-0600, git-ignored. The driver reads it and hands it to the workers with the
-run's options; it never enters a sandbox (the kernel only receives plans,
-which hold drawn inputs) and never git. Keep it with the gradebook: without
+0600, git-ignored. The driver reads it and draws each submission's inputs
+itself (:func:`kmeans_em_lab.pipeline.store.submission_files`): it never
+reaches a worker, a sandbox (the kernel only receives plans, which hold drawn
+inputs) or git. Keep it with the gradebook: without
 it, a regrade draws other inputs.
 """
 

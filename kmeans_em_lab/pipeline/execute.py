@@ -43,10 +43,11 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Dict, Integer
+from traitlets import Bool, Dict, Integer
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
@@ -56,12 +57,14 @@ from kmeans_em_lab.pipeline.records import RECORDS, Mailbox
 from kmeans_em_lab.pipeline.reference_server import ReferenceServer
 from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
 from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
+from kmeans_em_lab.similarity import answers, probes
 from lab3_kernel import output_cap
 
 # enames of the error outputs this preprocessor writes into ungraded cells, for the reader
 # (never read back: the events in resources are the grader's record)
 KERNEL_DIED = "KernelDied"
 KERNEL_UNRESPONSIVE = "KernelUnresponsive"
+OUTPUT_LOST = "OutputLost"
 NOT_RUN = "CellNotRun"
 # iopub messages that carry what a cell shows (counted against the cell's byte budget)
 _COUNTED = frozenset({
@@ -136,6 +139,12 @@ class ResilientExecute(Execute):
         "(ZeroMQ's MAXMSGSIZE), so no single output can fill the grader's memory",
     ).tag(config=True)
 
+    run_probes = Bool(
+        True,
+        help="after the student's cells, run the ungraded similarity probes and keep their "
+        "answers in the autograded notebook's metadata (kmeans_em_lab.similarity)",
+    ).tag(config=True)
+
     kernel_env = Dict(
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         help="environment variables set for the kernel unless already set",
@@ -164,9 +173,11 @@ class ResilientExecute(Execute):
         )
         resources = {} if resources is None else resources
         resources[RECORDS], resources[EVENTS], resources[REPLIES] = {}, {}, {}
+        self._probe_cells = self._add_probe_cells(nb)
         try:
             return super().preprocess(nb, resources, km)
         finally:
+            self._keep_probes(nb, resources)
             self._reference.close()
             self._mailbox.close()
 
@@ -226,6 +237,8 @@ class ResilientExecute(Execute):
         self.resources.setdefault(EVENTS, {}).setdefault(index, []).append(Event(code, message))
 
     def preprocess_cell(self, cell, resources, index):
+        if id(cell) in self._probe_cells:
+            return self._run_probe(cell, resources, index)
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         graded = points.is_graded(cell)
@@ -251,6 +264,45 @@ class ResilientExecute(Execute):
             if refused:  # the grader's own refusal, whatever the kernel recorded
                 record = {"check": check, "refused": refused, "outcomes": []}
             resources.setdefault(RECORDS, {})[index] = (check, record)
+
+    # -- the similarity probes: ungraded cells after the student's ---------------------
+
+    def _add_probe_cells(self, nb) -> dict[int, str]:
+        """Append one ungraded probe cell per lab function (:mod:`kmeans_em_lab.similarity.probes`);
+        ``id(cell) -> function``. They are removed again before anything reads the notebook."""
+        self._probe_records: dict[str, dict | None] = {}
+        if not self.run_probes:
+            return {}
+        added = {}
+        for function in probes.functions():
+            cell = nbformat.v4.new_code_cell(probes.cell_source(function))
+            nb.cells.append(cell)
+            added[id(cell)] = function
+        return added
+
+    def _run_probe(self, cell, resources, index):
+        """Run a probe cell through the mailbox like a hidden test; its record is kept aside."""
+        function = self._probe_cells[id(cell)]
+        if self._halted is not None:
+            return cell, resources
+        self._mailbox.post(probes.plan(function))
+        try:
+            return self._run_cell(cell, resources, index)
+        finally:
+            self._probe_records[function] = self._mailbox.take(probes.PREFIX + function)
+
+    def _keep_probes(self, nb, resources) -> None:
+        """Remove the probe cells and what was observed in them; write the answers they
+        recorded (untrusted, decoded by :func:`kmeans_em_lab.similarity.answers.keep`) into
+        the notebook's metadata under the grader's key, replacing what a submission brought."""
+        if self._probe_cells:
+            kept = [c for c in nb.cells if id(c) not in self._probe_cells]
+            for index in range(len(kept), len(nb.cells)):
+                for key in (EVENTS, REPLIES):
+                    resources.get(key, {}).pop(index, None)
+            nb.cells = kept
+        records = self._probe_records
+        answers.store(nb, answers.keep(records) if records else None)
 
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)
@@ -286,7 +338,8 @@ class ResilientExecute(Execute):
             self._stop_kernel()
             self._observe(index, code, self._halted)
             if not graded:
-                cell.outputs.append(error_output(KERNEL_UNRESPONSIVE, self._halted))
+                ename = OUTPUT_LOST if code == verdicts.OUTPUT_FLOOD else KERNEL_UNRESPONSIVE
+                cell.outputs.append(error_output(ename, self._halted))
         finally:
             self._running = None
         return cell, self.resources

@@ -67,19 +67,17 @@ class PrivateCourse:
         config.CourseDirectory.db_url = self.url
         self.api = NbGraderAPI(config=config)
 
-    def grade(self, submission: SubmissionFiles, secret: bytes = b"") -> dict:
-        """Grade ``submission``; its hidden tests' inputs are drawn from ``secret``, its
-        digest and its student (:mod:`kmeans_em_lab.checks.draws`; no secret: the default
-        draw)."""
+    def grade(self, submission: SubmissionFiles) -> dict:
+        """Grade ``submission`` under its draw of the hidden tests' inputs
+        (:mod:`kmeans_em_lab.checks.draws`; none: the default draw)."""
         from kmeans_em_lab.checks import draws
 
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
-        draw = draws.Draw.for_submission(secret, submission.digest, student) if secret else None
         self._forget(student)
         write_files(self.layout.submitted(student), submission.files)
         try:
-            with draws.using(draw or draws.Draw.DEFAULT):
+            with draws.using(submission.draw or draws.Draw.DEFAULT):
                 return self._autograde(student, assignment)
         finally:
             self._forget(student)
@@ -144,4 +142,4 @@ def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options:
     key = (bundle.digest, options.sandbox)
     if key not in _COURSES:
         _COURSES[key] = PrivateCourse(bundle, options)
-    return _COURSES[key].grade(submission, options.secret)
+    return _COURSES[key].grade(submission)

@@ -67,7 +67,6 @@ def grade(settings) -> int:
 def _grade(settings, config, students: list[str]) -> int:
     from sqlalchemy.engine import make_url
 
-    from kmeans_em_lab.course.secret import course_secret
     from kmeans_em_lab.pipeline import scores
     from kmeans_em_lab.pipeline.cluster import Background
     from kmeans_em_lab.pipeline.cluster import SetupError as ClusterSetupError
@@ -202,6 +201,8 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     progress = Progress(len(to_grade))
     results: dict[str, dict] = {}
     submissions = []
+    # the hidden tests' inputs are drawn here: the secret never reaches a worker
+    secret = b"" if settings.fixed_inputs else course_secret(settings.root)
     limits = intake.SubmissionLimits(config=config)  # the course's nbgrader_config.py
     for student in to_grade:
         sub = intake.inspect(
@@ -220,7 +221,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
             results[student] = store.save(settings, url, course, result, digest)
             progress.finished(results[student])
             continue
-        files = store.submission_files(sub, settings.notebook)
+        files = store.submission_files(sub, settings.notebook, secret)
         submissions.append((files, sub.flags))
     flags = {files.student: extra for files, extra in submissions}
 
@@ -236,7 +237,6 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
             sandbox=settings.sandbox,
             deadline=submission_deadline(config, settings),
             grace=settings.grace,
-            secret=b"" if settings.fixed_inputs else course_secret(settings.root),
         )
         _say(
             f"grading {len(submissions)} submission(s) on {cluster.describe()} "

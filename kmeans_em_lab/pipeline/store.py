@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 import nbformat
 from nbgrader.api import Gradebook
 
+from kmeans_em_lab.checks.draws import Draw
 from kmeans_em_lab.pipeline import intake, scores, stamps
 from kmeans_em_lab.pipeline.folders import read_regular, remove, walk, write_files
 from kmeans_em_lab.pipeline.settings import Settings
@@ -47,8 +48,11 @@ def mark_failed(settings: Settings, url: str, course: str, student: str) -> None
     scores.zero_submissions(url, course, settings.assignment, [student], flagged=True)
 
 
-def submission_files(sub: intake.Submission, notebook_name: str) -> SubmissionFiles:
-    """The files of a gradable submission, the notebook under ``notebook_name``.
+def submission_files(
+    sub: intake.Submission, notebook_name: str, secret: bytes = b""
+) -> SubmissionFiles:
+    """The files of a gradable submission, the notebook under ``notebook_name``, with its
+    draw of the hidden tests' inputs from the course ``secret`` (b"": the fixed inputs).
 
     Walked by :func:`.folders.walk`: symbolic links, FIFOs and devices are never
     followed nor opened, and other notebooks are left out (only the one being
@@ -82,9 +86,9 @@ def submission_files(sub: intake.Submission, notebook_name: str) -> SubmissionFi
     if missed:
         sub.flags.append(intake.left_out_flag(missed))
     files[notebook_name] = notebook
-    return SubmissionFiles(
-        student=sub.student, digest=stamps.folder_digest(sub.folder), files=files
-    )
+    digest = stamps.folder_digest(sub.folder)
+    draw = Draw.for_submission(secret, digest, sub.student) if secret else None
+    return SubmissionFiles(student=sub.student, digest=digest, files=files, draw=draw)
 
 
 def _save_scores(settings: Settings, url: str, course: str, student: str, result: dict) -> None:

@@ -33,10 +33,12 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from kmeans_em_lab.checks.draws import Draw
 
 STARTED_TOPIC = "lab3-started"  # Dask event topic: {"student": ..., "worker": ..., "key": ...}
 QUIET_ENV = "LAB3_WORKER_QUIET"  # "1": the worker's stdout/stderr go to a private file
@@ -49,9 +51,6 @@ class TaskOptions:
     sandbox: bool = True
     deadline: float = float("inf")  # seconds before the watchdog kills the kernel
     grace: float = 30.0  # then seconds before it ends the worker process
-    # the course secret (:func:`kmeans_em_lab.course.secret.course_secret`) the hidden tests'
-    # inputs are drawn with; b"": the default draw. Never printed, never sent to a kernel.
-    secret: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,9 @@ class SubmissionFiles:
     student: str
     digest: str  # :func:`.stamps.folder_digest` of the submitted folder
     files: dict[str, bytes]
+    # its hidden tests' inputs, drawn by the driver from the course secret (which never
+    # leaves the instructor's machine); None: the grading policy's fixed inputs
+    draw: Draw | None = None
 
 
 # -- once per worker process -------------------------------------------------------
