@@ -12,7 +12,7 @@ READY  := $(VENV)/.ready
 RUN    := PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg
 
 .PHONY: venv grade test test-fast lint data release bench student-env lab clean \
-	student-bundle collect canvas mutants
+	student-bundle collect canvas mutants similarity
 
 $(READY): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -68,6 +68,10 @@ collect: $(READY)
 # reports/grades.csv as a Canvas gradebook import file (roster.csv: README).
 canvas: $(READY)
 	$(RUN) $(BIN)/python -m kmeans_em_lab canvas $(ARGS)
+
+# reports/similarity.html: pairs of graded submissions worth a look (README).
+similarity: $(READY)
+	$(RUN) $(BIN)/python -m kmeans_em_lab similarity $(ARGS)
 
 # What students get: dist/lab3-student.zip (and the folder dist/lab3-student/).
 student-bundle: $(READY)

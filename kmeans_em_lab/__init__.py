@@ -20,6 +20,7 @@ Subpackages, one concern each:
   grades for Canvas
 - :mod:`~kmeans_em_lab.commands`   ``python -m kmeans_em_lab <command>``: one small module
   per command, each only reading its command line
+- :mod:`~kmeans_em_lab.similarity` ``make similarity``: pairs of submissions worth a look
 - :mod:`~kmeans_em_lab.logs`       diagnostics: the grader's log on stderr (``--log-level``)
 """
 

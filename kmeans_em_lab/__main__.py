@@ -25,6 +25,10 @@ COMMANDS = {
     "bundle": ("kmeans_em_lab.commands.bundle", "build dist/lab3-student.zip for students"),
     "collect": ("kmeans_em_lab.commands.collect", "an LMS download (Canvas, Moodle) to submitted/"),
     "canvas": ("kmeans_em_lab.commands.canvas", "reports/grades.csv as a Canvas import file"),
+    "similarity": (
+        "kmeans_em_lab.commands.similarity",
+        "reports/similarity.html: pairs of submissions worth a look",
+    ),
     # developer tools (lab3_dev: never imported by the grader)
     "bench": ("lab3_dev.bench", "benchmarks; writes bench/results.md"),
     "figures": ("lab3_dev.figures", "print the calibration and oracle figures"),

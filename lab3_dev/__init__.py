@@ -4,5 +4,6 @@ nor by the kernel side (``lab3_kernel``).
 - :mod:`.bench`     ``make bench``: the benchmarks, ``bench/results.md``
 - :mod:`.mutation`  ``make mutants``: the mutation score of the hidden checks
 - :mod:`.oracles`   scikit-learn as an independent oracle of the reference implementations
+- :mod:`.similarity`  the similarity check's calibration class and copydetect baseline
 - :mod:`.figures`   ``python -m kmeans_em_lab figures``: the calibration and oracle figures
 """

@@ -13,4 +13,5 @@ commands is ``kmeans_em_lab.__main__.COMMANDS``:
 - :mod:`.bundle`    ``make student-bundle``: ``dist/lab3-student.zip``
 - :mod:`.collect`   ``make collect ZIP=...``: an LMS download into ``submitted/``
 - :mod:`.canvas`    ``make canvas``: grades as a Canvas import file
+- :mod:`.similarity` ``make similarity``: pairs of submissions worth a look
 """

@@ -140,9 +140,10 @@ class ResilientExecute(Execute):
     ).tag(config=True)
 
     run_probes = Bool(
-        True,
+        False,
         help="after the student's cells, run the ungraded similarity probes and keep their "
-        "answers in the autograded notebook's metadata (kmeans_em_lab.similarity)",
+        "answers in the autograded notebook's metadata (kmeans_em_lab.similarity); off until "
+        "their cost and their cells' time limits are settled",
     ).tag(config=True)
 
     kernel_env = Dict(

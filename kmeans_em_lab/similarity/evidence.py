@@ -1,0 +1,146 @@
+"""The evidence on each pair, combined into one score, in words.
+
+Three kinds, each found through an index (:mod:`.fingerprints`,
+:mod:`.behaviour`, :mod:`.traces`), so only the pairs that share something
+are scored:
+
+- **code**: the larger of the Dice coefficient of the two students'
+  fingerprints over all functions and of one function alone (scaled down when
+  that function is short: :data:`FULL_FUNCTION_PRINTS`), in 0..1;
+- **behaviour**: the surprise, in bits, of the unusual answers both gave;
+- **traces**: the texts only the two of them hold.
+
+``score = code + bits / BITS_PER_POINT + TRACE_POINTS per trace (at most
+MAX_TRACE_POINTS)``; a pair at :data:`THRESHOLD` or above is listed as worth a
+look. The numbers were set on the generated calibration class (README,
+*Which submissions were written together*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kmeans_em_lab.similarity import behaviour, fingerprints, normalise, traces
+from kmeans_em_lab.similarity.behaviour import SharedAnswer
+from kmeans_em_lab.similarity.cells import Template
+from kmeans_em_lab.similarity.classroom import Baseline, Submission
+
+THRESHOLD = 0.5  # a pair's score from which it is listed as worth a look
+BITS_PER_POINT = 9.0  # bits of shared unusual behaviour worth one point of score
+FULL_FUNCTION_PRINTS = 24  # fingerprints one function needs to count in full alone
+TRACE_POINTS = 0.1
+MAX_TRACE_POINTS = 0.2
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    a: str
+    b: str
+    code: float
+    code_functions: dict[str, float]
+    behaviour_bits: float
+    function_bits: dict[str, float]
+    answers: tuple[SharedAnswer, ...]
+    traces: tuple[str, ...]
+
+    @property
+    def score(self) -> float:
+        trace_points = min(MAX_TRACE_POINTS, TRACE_POINTS * len(self.traces))
+        return self.code + self.behaviour_bits / BITS_PER_POINT + trace_points
+
+    @property
+    def worth_a_look(self) -> bool:
+        return self.score >= THRESHOLD
+
+    def words(self) -> list[str]:
+        """The evidence in plain words, strongest first (no student text in them)."""
+        out = []
+        if self.code >= 0.1:
+            best = sorted(self.code_functions.items(), key=lambda kv: -kv[1])
+            named = ", ".join(f"{f} {v:.0%}" for f, v in best if v >= 0.3)
+            out.append(
+                f"Code: {self.code:.0%} of their normalised code fingerprints agree after names, "
+                "literals, comments, layout and the order of independent lines are set aside"
+                + (f" (per function: {named})" if named else "")
+                + ". Ordinary code shared by many students is not counted."
+            )
+        for function, bits in sorted(self.function_bits.items(), key=lambda kv: -kv[1]):
+            shared = [s for s in self.answers if s.function == function]
+            rarest = shared[0]
+            strength = "strong" if bits >= 4 else "moderate" if bits >= 2 else "weak"
+            inherited = function in behaviour.BUILT_ON and bits < rarest.bits
+            out.append(
+                f"Behaviour of {function} ({strength}, {bits:.1f} bits): both gave the same answer "
+                f"that is not the reference's to {len(shared)} probe call(s); the rarest was given "
+                f"by {rarest.holders} student(s) of the class"
+                + (
+                    " (partly explained by a shared answer of a function it calls)"
+                    if inherited
+                    else ""
+                )  # fmt: skip
+                + "."
+            )
+        if self.traces:
+            out.append(
+                f"Other traces: {len(self.traces)} comment(s), message(s) or added line(s) "
+                "that only "
+                "these two submissions hold."
+            )
+        return out
+
+
+def _prints(submission: Submission, tpl: Template) -> dict[str, frozenset[int]]:
+    out = {}
+    for function, code in submission.code.items():
+        boiler = fingerprints.fingerprints(normalise.tokens(tpl.code.get(function, "")))
+        found = fingerprints.fingerprints(normalise.tokens(code)) - boiler
+        if found:
+            out[function] = found
+    return out
+
+
+def _code_score(overlap: fingerprints.CodeOverlap | None) -> tuple[float, dict[str, float]]:
+    if overlap is None:
+        return 0.0, {}
+    per = {f: overlap.function(f) for f in overlap.per_function}
+    best = 0.0
+    for f, (_, a, b) in overlap.per_function.items():
+        size = min(1.0, (a + b) / 2 / FULL_FUNCTION_PRINTS)
+        best = max(best, per[f] * size)
+    return max(overlap.overall, best), per
+
+
+def analyse(submissions: list[Submission], tpl: Template, baseline: Baseline) -> list[PairEvidence]:
+    """Every pair that shares any evidence, highest score first."""
+    prints = {s.student: _prints(s, tpl) for s in submissions}
+    code = fingerprints.overlaps(prints)
+    cls = behaviour.class_answers(
+        {s.student: s.answers for s in submissions}, baseline.reference, baseline.template
+    )
+    holdings = {
+        s.student: set().union(
+            *(traces.texts(c, tpl.is_template) for c in s.code.values()),
+            traces.added_texts(list(s.added)),
+        )
+        for s in submissions
+    }
+    shared_traces = traces.shared(holdings)
+    pairs = set(code) | behaviour.candidate_pairs(cls) | set(shared_traces)
+    out = []
+    for a, b in pairs:
+        code_score, per_function = _code_score(code.get((a, b)))
+        found = behaviour.shared(cls, a, b)
+        bits = behaviour.function_bits(found)
+        out.append(
+            PairEvidence(
+                a=a,
+                b=b,
+                code=code_score,
+                code_functions=per_function,
+                behaviour_bits=sum(bits.values()),
+                function_bits=bits,
+                answers=tuple(found),
+                traces=tuple(shared_traces.get((a, b), ())),
+            )
+        )
+    return sorted(out, key=lambda p: (-p.score, p.a, p.b))
