@@ -96,6 +96,16 @@ def test_the_page_holds_the_figure_inline(page):
     assert "<script" not in text.lower()
 
 
+def test_the_figure_says_what_it_shows_and_the_page_its_language(page):
+    text = page.read_text()
+    assert '<html lang="en">' in text
+    (alt,) = re.findall(r'<img alt="([^"]+)"', text)
+    assert alt.startswith("Histogram of the total scores of 4 students")
+    assert "(students per band: 0-10%: 2, 30-40%: 1, 90-100%: 1)" in alt  # alan: 15/40
+    assert "Set 50%, EM 25%" in alt
+    assert "EM time_limit, 1 student" in alt and "&lt;b&gt;" not in alt
+
+
 def test_the_causes_table_counts_students_per_function_and_cause(page):
     text = page.read_text()
     table = text[text.index('<table class="causes">') : text.index("</table>")]

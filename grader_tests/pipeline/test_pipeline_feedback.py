@@ -92,10 +92,13 @@ def test_a_failed_hidden_k_means_gets_its_picture_inline(summary):
     pictures = re.findall(
         r'<img alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', summary
     )
-    assert [alt for alt, _ in pictures] == [
+    assert [alt[:47] for alt, _ in pictures] == ["Two scatter plots of the songs, speechiness aga"]
+    (alt, _), (caption,) = pictures[0], re.findall(r"<figcaption>([^<]+)</figcaption>", summary)
+    assert re.search(r"your K_Means clusters, distortion [\d.]+; on the right the reference", alt)
+    assert caption == (
         "K_Means: your clusters beside the reference&#x27;s (the songs on the two features the "
-        "notebook plots; crosses: the centres)"
-    ]
+        "notebook plots; large outlined markers: the centres)"
+    )
     assert len(summary) < 120_000  # the page stays light
 
 

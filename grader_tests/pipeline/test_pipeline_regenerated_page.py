@@ -101,7 +101,7 @@ def test_a_page_made_again_on_the_driver_runs_nothing_and_keeps_the_summary(cour
     feedback_page.regenerate(course, toy.ASSIGNMENT, [STUDENT], toy.NOTEBOOK)
     page = page_of(course)
     assert COMMENT in page, "made from the instructor's gradebook"
-    assert '<section id="lab3-summary">' in page, "the page opens with the summary"
+    assert '<section id="lab3-summary"' in page, "the page opens with the summary"
     assert page.count(f"{XSS}-script") >= 3  # the html and markdown outputs, the markdown cell
     assert_inert(page)
 
@@ -147,5 +147,5 @@ def test_the_driver_s_regeneration_goes_through_the_same_exporter(course):
 
     assert store.regenerate_feedback(Settings(root=course, workers=1), [STUDENT]) == []
     page = page_of(course)
-    assert COMMENT in page and '<section id="lab3-summary">' in page
+    assert COMMENT in page and '<section id="lab3-summary"' in page
     assert_inert(page)

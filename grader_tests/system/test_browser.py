@@ -13,8 +13,18 @@ disk the same way: it must render (its figure loaded) and every link must
 resolve, from the report to each student's feedback page and from the
 feedback summary to the test cells it names.
 
+Every page ``make grade`` writes is checked as a reader meets it: a course
+is graded for real (a full-marks student, a partial one whose K_Means and EM
+get pictures, and a hostile submission writing HTML, 24-bit ANSI colours and
+TeX into its own page), and each feedback page and the class report must have
+no serious or critical violation of axe-core's WCAG 2.0-2.2 A and AA rules,
+make no request outside itself (every request is recorded; anything but the
+page's own file is refused), and, for the feedback pages, give the summary the
+first tab stop.
+
 Playwright drives Debian's ``/usr/bin/chromium`` (its own browser download does
-not work here); ``.ci/run`` installs the package when it is missing.
+not work here); ``.ci/run`` installs the package when it is missing. axe-core
+comes with the ``axe-playwright-python`` package (requirements.txt).
 """
 
 from __future__ import annotations
@@ -458,5 +468,153 @@ def test_class_report_renders_and_its_links_resolve(browser, class_report):
             for anchor in set(anchors):
                 assert page.locator(f'a[name="{anchor[1:]}"]').count() == 1, anchor
         shot(page, "08-feedback-summary")
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------
+# Every page `make grade` writes, under axe-core, offline
+# --------------------------------------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = ("serious", "critical")
+PARTIAL = ("bug_kmeans_one_iteration", "bug_em_loglik_swapped_priors")  # both get a picture
+HOSTILE_OUTPUT = (
+    'print("\\x1b[38;2;250;250;250mwhite on white\\x1b[0m \\x1b[48;5;16;38;5;17mdark on black'
+    '\\x1b[0m \\x1b[7minverse\\x1b[0m " + "a very long line " * 40)'
+)
+HOSTILE_MARKDOWN = (
+    "# My notes $x<y$\n\n"
+    "$\\text{<script>document.title = 'ATTACK-XSS tex'</script>}$ "
+    "$\\href{javascript:document.title = 'ATTACK-XSS href'}{x}$ $\\color{white}{y}$ "
+    "$$\\style{color:white}{z} = \\frac{1}{2}$$ ![](https://example.org/ATTACK.png)"
+)
+PAGES = ("full_marks", "partial", "hostile", "class_report")
+
+
+def _cases() -> dict:
+    from kmeans_em_lab.course import corpus
+
+    validity, security = corpus.Corpus.at("validity").cases(), corpus.Corpus.at("security").cases()
+    solutions = submissions.source_solutions()
+    partial = dict(solutions)
+    for name in PARTIAL:
+        partial.update(
+            {k: v for k, v in validity[name].edits.replace.items() if v != solutions.get(k)}
+        )
+    return {
+        "full_marks": validity["solution"],
+        "partial": SimpleNamespace(edits=submissions.Edits(replace=partial)),
+        "hostile": security["attack_feedback_script"],
+    }
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory) -> dict[str, Path]:
+    """A course graded by the pipeline (test_corpus's scratch course): name -> its page."""
+    import nbformat
+    from test_corpus import build_course, grade_course
+
+    from kmeans_em_lab.course import paths
+
+    root = build_course(tmp_path_factory.mktemp("graded_course"), _cases())
+    notebook = root / "submitted" / "hostile" / paths.ASSIGNMENT / paths.NOTEBOOK
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell(HOSTILE_OUTPUT),
+                 nbformat.v4.new_markdown_cell(HOSTILE_MARKDOWN)]  # fmt: skip
+    nbformat.write(nb, notebook)
+    grade_course(root)
+    pages = {
+        name: root / "feedback" / name / paths.ASSIGNMENT / f"{Path(paths.NOTEBOOK).stem}.html"
+        for name in PAGES[:3]
+    }
+    return {**pages, "class_report": root / "reports" / class_page.FILE}
+
+
+def open_offline(browser, page_file: Path):
+    """A tab showing ``page_file``, every request but the file itself refused and recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    requested: list[str] = []
+    url = page_file.as_uri()
+
+    def only_the_page(route):
+        requested.append(route.request.url)
+        route.continue_() if route.request.url == url else route.abort()
+
+    context.route("**/*", only_the_page)
+    page = context.new_page()
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return context, page, requested, url
+
+
+def serious_violations(page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
+    return [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+
+
+def _described(violations) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements): {v['help']}; e.g. "
+        f"{v['nodes'][0]['target']} {v['nodes'][0]['failureSummary'][:300]}"
+        for v in violations
+    )
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_passes_axe_and_asks_for_nothing_outside_itself(browser, graded_course, name):
+    context, page, requested, url = open_offline(browser, graded_course[name])
+    try:
+        shot(page, f"09-{name}")
+        violations = serious_violations(page)
+        assert not violations, _described(violations)
+        outside = [u for u in requested if u != url and not u.startswith("data:")]
+        assert not outside, outside
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.locator("script").count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", PAGES[:3])
+def test_a_keyboard_user_reaches_the_summary_first(browser, graded_course, name):
+    context, page, _, _ = open_offline(browser, graded_course[name])
+    try:
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e.closest('#lab3-summary') ? e.id || 'inside' : e.outerHTML.slice(0, 80); }"
+        )
+        assert focused == "lab3-summary", focused
+        name_of = page.locator("#lab3-summary").get_attribute("aria-labelledby")
+        assert page.locator(f"#{name_of}").inner_text().startswith("Summary: ")
+    finally:
+        context.close()
+
+
+def test_pictures_and_maths_say_what_they_show(browser, graded_course):
+    context, page, _, _ = open_offline(browser, graded_course["partial"])
+    try:
+        alts = page.locator("#lab3-summary img").evaluate_all("imgs => imgs.map(i => i.alt)")
+        assert len(alts) == 2, alts
+        assert "distortion" in alts[0] and "log-likelihood" in alts[1], alts
+        assert page.locator("math").count() >= 30  # the lab's formulas, rendered by the browser
+        width = page.locator("math[display=block]").first.evaluate(
+            "m => m.getBoundingClientRect().width"
+        )
+        assert width > 20
+    finally:
+        context.close()
+    context, page, _, _ = open_offline(browser, graded_course["hostile"])
+    try:
+        assert "ATTACK-XSS" not in page.title()
+        assert page.get_by_text("white on white").count() >= 1  # shown, in the page's colours
+        heading = page.locator("h1", has_text="My notes")
+        assert heading.locator("math").count() == 1
     finally:
         context.close()

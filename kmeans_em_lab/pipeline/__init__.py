@@ -44,6 +44,9 @@
 - :mod:`.feedback_page` the feedback pages' exporter (nbconvert's, cheaper per page,
   student HTML made inert)
 - :mod:`.student_html`  what a feedback page keeps of a student's HTML: markup, never code
+- :mod:`.mathml`       the pages' maths: TeX made MathML by the grader, filtered, no script
+- :mod:`.page_style`   a feedback page's head: its language, no script, a readable stylesheet
+- :mod:`.palette`      the pages' and figures' colours, and the contrast rule they follow
 - :mod:`.untrusted_text` a submission's strings escaped for the terminal, a CSV cell, a log
 - :mod:`.export`       ``reports/grades.csv``
 - :mod:`.report`       the class table in the terminal and ``reports/class_report.png``

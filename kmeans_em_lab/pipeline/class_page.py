@@ -14,6 +14,11 @@ pages it links to):
   course folder can be moved or zipped with its links intact).
 
 Student ids, flags and messages (which quote student output) are HTML-escaped.
+
+The page is written for everyone: it has a language, its colours come from
+:mod:`.palette` (readable text, colour-blind-safe figure), points are numbers
+whose colour only repeats them, and the figure's alternative text says what
+it shows, with its numbers (:func:`.report.describe_figure`).
 """
 
 from __future__ import annotations
@@ -25,26 +30,30 @@ import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
+from kmeans_em_lab.pipeline import palette
 from kmeans_em_lab.pipeline.causes import count, csv_field
 from kmeans_em_lab.pipeline.export import function_points
 from kmeans_em_lab.pipeline.feedback import sentence
 from kmeans_em_lab.pipeline.grouping import group
 from kmeans_em_lab.pipeline.prepare import Layout
-from kmeans_em_lab.pipeline.report import MARKS, figure_png, pass_rates
+from kmeans_em_lab.pipeline.report import MARKS, describe_figure, figure_png, pass_rates
 from kmeans_em_lab.pipeline.scores import StudentScores
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 FILE = "class_report.html"
 
-STYLE = """<style>
-body{font-family:sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#222}
-h1{font-size:24px}h2{font-size:19px;margin-top:28px}
-table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{border-bottom:1px solid #ddd;padding:5px 8px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap}
-td.lost{color:#b00805}td.full{color:#1a7f37}
-.example,.meaning,.flags{color:#555;font-size:12px}
-img{max-width:100%;border:1px solid #ddd}
+STYLE = f"""<style>
+body{{font-family:sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;
+color:{palette.TEXT};background:{palette.WHITE}}}
+h1{{font-size:24px}}h2{{font-size:19px;margin-top:28px}}
+a{{color:{palette.LINK};text-decoration:underline}}
+:focus-visible{{outline:3px solid {palette.LINK};outline-offset:2px}}
+table{{border-collapse:collapse;width:100%;font-size:14px}}
+th,td{{border-bottom:1px solid #ddd;padding:5px 8px;text-align:left;vertical-align:top}}
+th{{background:{palette.SHADE}}}td.num{{text-align:right;white-space:nowrap}}
+td.lost{{color:{palette.LOST}}}td.full{{color:{palette.FULL}}}
+.example,.meaning,.flags{{color:{palette.MUTED};font-size:12px}}
+img{{max-width:100%;border:1px solid #ddd}}
 </style>"""
 
 
@@ -92,7 +101,7 @@ def render(
         f"<p>{_e(summary)}. Full marks per function: "
         + ", ".join(f"{_e(f)} {rates[f]:.0%}" for f in functions)
         + ".</p>",
-        f'<img alt="class figure: scores, full marks per function, why points were lost" '
+        f'<img alt="{_e(describe_figure(table, layout, causes))}" '
         f'src="data:image/png;base64,{_base64(figure_png(table, layout, title, causes))}">',
         *_causes_table(layout, causes),
         *_students_table(page, table, layout, functions, outcomes, causes, feedback),

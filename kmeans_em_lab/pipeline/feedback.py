@@ -11,7 +11,13 @@ at the top of that page:
   from (nbgrader's anchor ``#<grade id>``) and the cause's code and meaning;
 - for ``K_Means`` and ``EM``, when their hidden test lost points, a picture the
   grader drew (:mod:`.pictures`): the student's answer beside the reference's,
-  inline (base64 PNG).
+  inline (base64 PNG), its alternative text saying what it shows
+  (:func:`.pictures.describe`).
+
+The summary is the first thing in the page's body and its first tab stop
+(a keyboard or screen-reader user lands on it, named by its heading);
+points are always written as numbers, their colour (:mod:`.palette`) only
+repeats them.
 
 Only trusted data goes in: the autograded notebook's graded cells (nbgrader's
 metadata, restored from the gradebook before the notebook ran; their scores
@@ -31,7 +37,7 @@ from nbgrader.utils import determine_grade
 
 from kmeans_em_lab.checks.causes import explain
 from kmeans_em_lab.course import points
-from kmeans_em_lab.pipeline import causes, pictures
+from kmeans_em_lab.pipeline import causes, palette, pictures
 from kmeans_em_lab.pipeline.grouping import group
 from kmeans_em_lab.pipeline.prepare import layout_of
 
@@ -40,18 +46,22 @@ REASON_LIMIT = 500  # characters of a message shown as a cause's sentence
 _BODY = re.compile(r"<body[^>]*>(\s*<a name=\"top\"></a>)?", re.I)
 _OLD_SUMMARY = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
 
-STYLE = """<style>
-#lab3-summary{font-family:sans-serif;max-width:1000px;margin:16px auto;padding:12px 18px;
-border:1px solid #ccc;border-radius:6px;background:#fafafa;font-size:14px}
-#lab3-summary h2{margin:4px 0 8px;font-size:20px}
-#lab3-summary table{border-collapse:collapse;width:100%}
-#lab3-summary th,#lab3-summary td{border-top:1px solid #ddd;padding:6px 8px;text-align:left;
-vertical-align:top}
-#lab3-summary td.points{white-space:nowrap;font-weight:bold}
-#lab3-summary tr.full td.points{color:#1a7f37}#lab3-summary tr.lost td.points{color:#b00805}
-#lab3-summary ul{margin:0;padding-left:18px}#lab3-summary li{margin-bottom:4px}
-#lab3-summary .why{color:#555;font-size:12px}#lab3-summary .cells{color:#555;font-size:12px}
-#lab3-summary img{max-width:100%;border:1px solid #ddd}
+STYLE = f"""<style>
+#lab3-summary{{font-family:sans-serif;max-width:1000px;margin:16px auto;padding:12px 18px;
+border:1px solid #ccc;border-radius:6px;background:{palette.SHADE};color:{palette.TEXT};
+font-size:14px}}
+#lab3-summary:focus-visible{{outline:3px solid {palette.LINK};outline-offset:2px}}
+#lab3-summary h2{{margin:4px 0 8px;font-size:20px}}
+#lab3-summary table{{border-collapse:collapse;width:100%}}
+#lab3-summary th,#lab3-summary td{{border-top:1px solid #ddd;padding:6px 8px;text-align:left;
+vertical-align:top}}
+#lab3-summary td.points{{white-space:nowrap;font-weight:bold}}
+#lab3-summary tr.full td.points{{color:{palette.FULL}}}
+#lab3-summary tr.lost td.points{{color:{palette.LOST}}}
+#lab3-summary ul{{margin:0;padding-left:18px}}#lab3-summary li{{margin-bottom:4px}}
+#lab3-summary .why,#lab3-summary .cells{{color:{palette.MUTED};font-size:12px}}
+#lab3-summary .cells a{{display:inline-block;min-height:24px;line-height:24px}}
+#lab3-summary img{{max-width:100%;border:1px solid #ddd}}
 </style>"""
 
 
@@ -90,8 +100,8 @@ def summary_html(notebook) -> str:
     return "\n".join([
         START,
         STYLE,
-        '<section id="lab3-summary">',
-        f"<h2>Summary: {got:g} / {available:g} points</h2>",
+        '<section id="lab3-summary" tabindex="0" aria-labelledby="lab3-summary-title">',
+        f'<h2 id="lab3-summary-title">Summary: {got:g} / {available:g} points</h2>',
         "<p>Points per function. Where points were lost, the reason in one sentence and "
         "a link to the test cell; the whole notebook follows below.</p>",
         "<table><thead><tr><th>function</th><th>points</th><th>why points were lost</th>"
@@ -137,7 +147,7 @@ def _by_message(found) -> dict[tuple[str, str], list]:
 
 CAPTIONS = {
     pictures.KMEANS: "your clusters beside the reference's (the songs on the two features "
-    "the notebook plots; crosses: the centres)",
+    "the notebook plots; large outlined markers: the centres)",
     pictures.EM: "your mixture beside the maximum-likelihood fit, over the samples",
 }
 
@@ -153,7 +163,8 @@ def _picture_rows(function: str, cells) -> list[str]:
         encoded = base64.b64encode(png).decode("ascii")
         rows.append(
             f'<tr class="picture"><td colspan="3"><figure>'
-            f'<img alt="{_e(caption)}" src="data:image/png;base64,{encoded}">'
+            f'<img alt="{_e(pictures.describe(data) or caption)}" '
+            f'src="data:image/png;base64,{encoded}">'
             f"<figcaption>{_e(caption)}</figcaption></figure></td></tr>"
         )
     return rows

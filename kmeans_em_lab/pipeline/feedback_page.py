@@ -30,6 +30,12 @@ nbconvert's ``sanitize_html`` is on, with :func:`.student_html.clean` as its
 ``clean_html`` filter, and rendered markdown goes through the same filter,
 since nbgrader's template renders markdown cells itself, outside that switch.
 
+Every page is self-contained and accessible: maths is rendered to MathML when
+the page is made (:mod:`.mathml`: markdown's formulas become placeholders
+that pass the filter, put back once the page is rendered), and nbgrader's
+template gets a language, no script and a readable stylesheet
+(:func:`.page_style.finish_head`).
+
 Every feedback page is made by this exporter, wherever and whenever it is
 made: :func:`configure` is the one place that gives it to nbgrader's
 ``generate_feedback`` (on a worker through
@@ -51,12 +57,13 @@ import jinja2
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.utils.base import NbConvertBase
 from traitlets import Bool
 from traitlets.config import Config
 
-from kmeans_em_lab.pipeline import student_html
+from kmeans_em_lab.pipeline import mathml, page_style, student_html
 
 CACHED_TEXTS = 4096  # highlighted code cells and rendered markdown kept per process
 TEMPLATE = "feedback"  # nbgrader's feedback template: the one this exporter renders cheaper
@@ -139,6 +146,26 @@ def add_alt_texts(page: str) -> tuple[str, int]:
     return _IMG.sub(fill, page), count
 
 
+class _FormulasAsPlaceholders(IPythonRenderer):
+    """nbconvert's markdown renderer, each formula written as a :func:`.mathml.placeholder`
+    instead of TeX for MathJax."""
+
+    def block_math(self, body: str) -> str:
+        return mathml.placeholder(body, display=True)
+
+    def inline_math(self, body: str) -> str:
+        return mathml.placeholder(body, display=False)
+
+    def latex_environment(self, name: str, body: str) -> str:
+        return mathml.placeholder(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+
+def finish(page: str) -> str:
+    """A page of nbgrader's feedback template as every feedback page is written: its
+    formulas put back as MathML, its head made offline and readable."""
+    return page_style.finish_head(mathml.put_back(page))
+
+
 class FeedbackExporter(HTMLExporter):
     """``HTMLExporter`` with compiled templates kept per process, student HTML made
     inert and, for nbgrader's feedback template, the alt texts added without parsing
@@ -161,8 +188,8 @@ class FeedbackExporter(HTMLExporter):
 
     @jinja2.pass_context
     def markdown2html(self, context, source):
-        """nbconvert's markdown filter, its results kept per process (and cleaned when
-        :attr:`sanitize_html` is on)."""
+        """nbconvert's markdown filter, formulas as :func:`.mathml.placeholder`, its results
+        kept per process (and cleaned when :attr:`sanitize_html` is on)."""
         rendered = self._markdown2html(context, source)
         return self.clean_html(rendered) if self.sanitize_html else rendered
 
@@ -174,9 +201,20 @@ class FeedbackExporter(HTMLExporter):
             self, "embed_images", "anchor_link_text", "exclude_anchor_links", "lexer_options"
         )
         key = ("markdown", options, source, attachments, path)
-        return _RENDERED.get(
-            key, lambda: super(FeedbackExporter, self).markdown2html(context, source)
+        return _RENDERED.get(key, lambda: self._render_markdown(cell, source, path))
+
+    def _render_markdown(self, cell, source: str, path: str) -> str:
+        """``HTMLExporter.markdown2html``, formulas as placeholders."""
+        renderer = _FormulasAsPlaceholders(
+            escape=False,
+            attachments=cell.get("attachments", {}),
+            embed_images=self.embed_images,
+            path=path,
+            anchor_link_text=self.anchor_link_text,
+            exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options,
         )
+        return MarkdownWithMath(renderer=renderer).render(source)
 
     def _create_environment(self):
         environment = super()._create_environment()
@@ -185,7 +223,8 @@ class FeedbackExporter(HTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         if self.template_name != TEMPLATE:
-            return super().from_notebook_node(nb, resources, **kw)
+            page, resources = super().from_notebook_node(nb, resources, **kw)
+            return mathml.put_back(page), resources
         # HTMLExporter.from_notebook_node up to its rendering, then the alt texts
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
@@ -202,7 +241,7 @@ class FeedbackExporter(HTMLExporter):
         page, missing = add_alt_texts(page)
         if missing:
             self.log.warning("Alternative text is missing on %s image(s).", missing)
-        return page, resources
+        return finish(page), resources
 
 
 EXPORTER = f"{FeedbackExporter.__module__}.{FeedbackExporter.__qualname__}"

@@ -12,8 +12,12 @@ Two answers explain themselves better drawn than in numbers:
 untrusted JSON) only a few checked numbers, the best of the student's
 K-Means centres or one EM fit, which travel in the autograded notebook (the
 cell's metadata under :data:`.causes.KEY`). :func:`draw` turns them into a PNG
-when the feedback is written, with the course's own data. Nothing of it runs
-in the student's kernel.
+when the feedback is written, with the course's own data, and :func:`describe`
+into the picture's alternative text: what it shows, with the numbers that tell
+the two answers apart. Nothing of it runs in the student's kernel.
+
+Colours come from :mod:`.palette`'s colour-blind-safe series, and never carry
+meaning alone: each cluster has its own marker, each curve its own line style.
 """
 
 from __future__ import annotations
@@ -26,11 +30,11 @@ import numpy as np
 from kmeans_em_lab.checks import em_checks
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import as_float_array
+from kmeans_em_lab.pipeline import palette
 from kmeans_em_lab.reference import em, kmeans
 from lab3_kernel import wire
 
 PLOTTED_FEATURES = (3, 6)  # x_var, y_var of the notebook's choose_features cell
-COLOURS = ("#FF9132", "#0598B0", "#008F00", "#8A2BE2", "#B00805", "#969696")  # the notebook's
 DPI = 72  # small PNGs: the feedback page stays light
 KMEANS, EM = "kmeans", "em"
 
@@ -123,6 +127,24 @@ def _fit(result) -> np.ndarray | None:
 
 def draw(data) -> bytes | None:
     """The PNG of a picture :func:`keep` described, or None when it cannot be drawn."""
+    shown = _shown(data)
+    if shown is None:
+        return None
+    kind, panels = shown
+    return _png(_kmeans_figure(panels) if kind == KMEANS else _em_figure(panels))
+
+
+def describe(data) -> str | None:
+    """The alternative text of :func:`draw`'s picture: what it shows, in words and numbers."""
+    shown = _shown(data)
+    if shown is None:
+        return None
+    kind, panels = shown
+    return _kmeans_text(panels) if kind == KMEANS else _em_text(panels)
+
+
+def _shown(data):
+    """(kind, what each panel shows) of a picture :func:`keep` described, or None."""
     if not isinstance(data, dict):
         return None
     try:
@@ -131,12 +153,12 @@ def draw(data) -> bytes | None:
             centres = as_float_array(data.get("centres"), (K, X.shape[1]))
             if centres is None or not np.all(np.isfinite(centres)):
                 return None
-            return _png(_kmeans_figure(X, centres))
+            return KMEANS, _kmeans_panels(X, centres)
         if data.get("kind") == EM:
             case, fit = int(data.get("case")), _fit(_as_triple(data.get("fit")))
             if fit is None or not 0 <= case < len(em_checks.em_cases()):
                 return None
-            return _png(_em_figure(case, fit))
+            return EM, _em_panels(case, fit)
     except (TypeError, ValueError):
         return None
     return None
@@ -173,50 +195,102 @@ def _matched(centres: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return centres[list(order)]
 
 
-def _kmeans_figure(X: np.ndarray, centres: np.ndarray):
+def _kmeans_panels(X: np.ndarray, centres: np.ndarray) -> dict:
+    reference = ref.best_kmeans("spotify", len(centres)).centres
+    panels = []
+    for title, m in (("Your K_Means", _matched(centres, reference)),
+                     ("Reference (best of 100 runs)", reference)):  # fmt: skip
+        labels, distortion = kmeans.assign_labels(X, m)
+        panels.append({"title": title, "centres": m, "labels": labels, "distortion": distortion})
+    return {"X": X, "names": ref.spotify_features(), "panels": panels}
+
+
+def _kmeans_figure(shown: dict):
     plt = _pyplot()
     x, y = PLOTTED_FEATURES
-    names = ref.spotify_features()
-    reference = ref.best_kmeans("spotify", len(centres)).centres
-    shown = [
-        ("Your K_Means", _matched(centres, reference)),
-        ("Reference (best of 100 runs)", reference),
-    ]
+    X, names = shown["X"], shown["names"]
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharex=True, sharey=True,
                              constrained_layout=True)  # fmt: skip
-    for ax, (title, m) in zip(axes, shown, strict=True):
-        labels, distortion = kmeans.assign_labels(X, m)
-        colours = [COLOURS[k % len(COLOURS)] for k in range(len(m))]
-        ax.scatter(X[:, x], X[:, y], c=[colours[k] for k in labels], s=8, alpha=0.6)
-        ax.scatter(m[:, x], m[:, y], c=colours, marker="X", s=140, edgecolors="black")
-        ax.set_title(f"{title}\ndistortion {distortion:.1f}", fontsize=10)
+    for ax, panel in zip(axes, shown["panels"], strict=True):
+        m, labels = panel["centres"], panel["labels"]
+        for k in range(len(m)):
+            colour, marker = _series(k)
+            mine = labels == k
+            ax.scatter(X[mine, x], X[mine, y], color=colour, marker=marker, s=10, alpha=0.6,
+                       label=f"cluster {k + 1}")  # fmt: skip
+            ax.scatter(m[k, x], m[k, y], color=colour, marker=marker, s=160,
+                       edgecolors="black", linewidths=1.5)  # fmt: skip
+        ax.set_title(f"{panel['title']}\ndistortion {panel['distortion']:.1f}", fontsize=10)
         ax.set_xlabel(f"{names[x]} (z-score)", fontsize=9)
     axes[0].set_ylabel(f"{names[y]} (z-score)", fontsize=9)
+    axes[0].legend(fontsize=7, markerscale=1.5)
     return fig
+
+
+def _series(k: int) -> tuple[str, str]:
+    """The colour and the marker of the ``k``-th cluster or curve."""
+    return palette.SERIES[k % len(palette.SERIES)], palette.MARKERS[k % len(palette.MARKERS)]
+
+
+def _kmeans_text(shown: dict) -> str:
+    x, y = PLOTTED_FEATURES
+    names = shown["names"]
+    mine, reference = shown["panels"]
+    return (
+        f"Two scatter plots of the songs, {names[y]} against {names[x]} (z-scores), each song "
+        f"coloured and shaped by its cluster, large outlined markers at the "
+        f"{len(mine['centres'])} centres: on the left your K_Means clusters, distortion "
+        f"{mine['distortion']:.1f}; on the right the reference's, best of 100 runs, distortion "
+        f"{reference['distortion']:.1f}."
+    )
 
 
 def _pdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2.0 * np.pi))
 
 
-def _em_figure(case: int, fit: np.ndarray):
-    plt = _pyplot()
+def _em_panels(case: int, fit: np.ndarray) -> dict:
     label, X, mle, _ = em_checks.em_cases()[case]
-    shown = [("Your EM", fit), ("Maximum-likelihood fit",
-                                np.array([mle.pi, *mle.mu, *mle.sigma]))]  # fmt: skip
+    best = np.array([mle.pi, *mle.mu, *mle.sigma])
+    panels = []
+    for title, params in (("Your EM", fit), ("Maximum-likelihood fit", best)):
+        pi, mu_0, mu_1, sigma_0, sigma_1 = (float(v) for v in params)
+        ll = em.log_likelihood(X, pi, np.array([mu_0, mu_1]), np.array([sigma_0, sigma_1]))
+        panels.append({"title": title, "params": (pi, mu_0, mu_1, sigma_0, sigma_1), "ll": ll})
+    return {"label": label, "X": X, "panels": panels}
+
+
+def _em_figure(shown: dict):
+    plt = _pyplot()
+    X = shown["X"]
     domain = np.linspace(X.min(), X.max(), 400)
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.4), sharex=True, constrained_layout=True)
     heights = np.histogram(X, bins=50, density=True)[0]
-    for ax, (title, (pi, mu_0, mu_1, sigma_0, sigma_1)) in zip(axes, shown, strict=True):
+    curves = (("$g_0$", "--"), ("$g_1$", "-."), ("$p(x)$", "-"))
+    for ax, panel in zip(axes, shown["panels"], strict=True):
+        pi, mu_0, mu_1, sigma_0, sigma_1 = panel["params"]
         g0, g1 = (1 - pi) * _pdf(domain, mu_0, sigma_0), pi * _pdf(domain, mu_1, sigma_1)
-        ax.hist(X, bins=50, density=True, color=COLOURS[5], alpha=0.4)
-        ax.plot(domain, g0, "--", color=COLOURS[0], linewidth=1.5, label="$g_0$")
-        ax.plot(domain, g1, "--", color=COLOURS[1], linewidth=1.5, label="$g_1$")
-        ax.plot(domain, g0 + g1, color=COLOURS[3], linewidth=1.5, label="$p(x)$")
+        ax.hist(X, bins=50, density=True, color=palette.BACKDROP, alpha=0.4)
+        for k, ((name, style), values) in enumerate(zip(curves, (g0, g1, g0 + g1), strict=True)):
+            ax.plot(domain, values, style, color=_series(k)[0], linewidth=1.8, label=name)
         ax.set_ylim(0, 1.4 * max(heights.max(), 1e-9))
-        ll = em.log_likelihood(X, pi, np.array([mu_0, mu_1]), np.array([sigma_0, sigma_1]))
-        ax.set_title(f"{title}\nlog-likelihood {ll:.1f}", fontsize=10)
+        ax.set_title(f"{panel['title']}\nlog-likelihood {panel['ll']:.1f}", fontsize=10)
         ax.set_xlabel("$x$", fontsize=9)
     axes[0].legend(fontsize=8)
-    fig.suptitle(label, fontsize=9)
+    fig.suptitle(shown["label"], fontsize=9)
     return fig
+
+
+def _em_text(shown: dict) -> str:
+    def mixture(panel) -> str:
+        pi, mu_0, mu_1, sigma_0, sigma_1 = panel["params"]
+        return (f"pi {pi:.3g}, mu {mu_0:.3g} and {mu_1:.3g}, sigma {sigma_0:.3g} and "
+                f"{sigma_1:.3g}, log-likelihood {panel['ll']:.1f}")  # fmt: skip
+
+    mine, best = shown["panels"]
+    return (
+        f"Two plots over the histogram of the samples of {shown['label']}, each with the two "
+        f"weighted components g_0 (dashed) and g_1 (dash-dotted) and their sum p(x) (solid): "
+        f"on the left your EM's mixture, {mixture(mine)}; on the right the maximum-likelihood "
+        f"fit, {mixture(best)}."
+    )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from kmeans_em_lab.pipeline import palette
 from kmeans_em_lab.pipeline.causes import count
 from kmeans_em_lab.pipeline.export import function_points
 from kmeans_em_lab.pipeline.grouping import group
@@ -110,10 +111,8 @@ def figure(
     plt = _import_matplotlib()
     from matplotlib.ticker import MaxNLocator
 
-    counts = count(causes or {}, layout)
-    top = sorted(counts, key=lambda c: -c.students)[:CHART_CAUSES]  # stable: notebook order
-    counts = [c for c in counts if c in top]
-    percents = [100 * r.score / r.max_score if r.max_score else 0.0 for r in table.values()]
+    counts = _charted_causes(layout, causes)
+    percents = _percents(table)
     rates = pass_rates(table, layout)
     height = 4.8 + (0.8 + 0.3 * len(counts) if counts else 0.0)
     fig = plt.figure(figsize=(12, height), constrained_layout=True)
@@ -121,14 +120,16 @@ def figure(
         2 if counts else 1, 2, height_ratios=[4.8, height - 4.8] if counts else None
     )
     left, right = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
-    left.hist(percents, bins=[i * 10 for i in range(11)], color="#4C72B0", edgecolor="white")
+    left.hist(
+        percents, bins=[i * 10 for i in range(11)], color=palette.SERIES[0], edgecolor="white"
+    )
     left.set_xlabel("total score (%)")
     left.set_ylabel("students")
     left.set_title(f"Scores ({len(percents)} students)")
     left.set_xlim(0, 100)
     left.yaxis.set_major_locator(MaxNLocator(integer=True))
     names = list(rates)
-    right.bar(names, [100 * rates[n] for n in names], color="#55A868")
+    right.bar(names, [100 * rates[n] for n in names], color=palette.SERIES[2])
     right.set_ylim(0, 100)
     right.set_ylabel("students with full marks (%)")
     right.set_title("Per function: full marks")
@@ -136,13 +137,56 @@ def figure(
     if counts:
         bottom = fig.add_subplot(grid[1, :])
         labels = [f"{c.function}: {c.code}" for c in counts][::-1]
-        bottom.barh(labels, [c.students for c in counts][::-1], color="#C44E52")
+        bottom.barh(labels, [c.students for c in counts][::-1], color=palette.SERIES[3])
         bottom.set_xlabel("students")
         bottom.set_title("Why points were lost (most frequent causes)")
         bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _charted_causes(layout: Layout, causes) -> list:
+    counts = count(causes or {}, layout)
+    top = sorted(counts, key=lambda c: -c.students)[:CHART_CAUSES]  # stable: notebook order
+    return [c for c in counts if c in top]
+
+
+def _percents(table: dict[str, StudentScores]) -> list[float]:
+    return [100 * r.score / r.max_score if r.max_score else 0.0 for r in table.values()]
+
+
+def describe_figure(
+    table: dict[str, StudentScores],
+    layout: Layout,
+    causes: Mapping[str, Mapping[str, list]] | None = None,
+) -> str:
+    """What :func:`figure` shows, in words and its numbers: the figure's alternative text."""
+    percents = _percents(table)
+    bins = [0] * 10
+    for percent in percents:
+        bins[min(int(percent // 10), 9)] += 1
+    histogram = ", ".join(
+        f"{10 * i}-{10 * i + 10}%: {n}" for i, n in enumerate(bins) if n
+    )  # fmt: skip
+    rates = pass_rates(table, layout)
+    text = (
+        f"Histogram of the total scores of {len(percents)} students (students per band: "
+        f"{histogram or 'none'}). Bar chart of the students with full marks per function: "
+        + ", ".join(f"{name} {rate:.0%}" for name, rate in rates.items())
+        + "."
+    )
+    counts = _charted_causes(layout, causes)
+    if counts:
+        text += (
+            " Bar chart of the most frequent causes of lost points: "
+            + "; ".join(
+                f"{c.function} {c.code}, {c.students} student{'s' * (c.students != 1)}"
+                for c in sorted(counts, key=lambda c: -c.students)
+            )
+            + "."
+        )
+    return for_terminal(text)
 
 
 def write_png(
