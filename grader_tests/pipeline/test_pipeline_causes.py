@@ -7,6 +7,7 @@ kernel runs.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import nbformat
@@ -15,7 +16,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.utils import determine_grade
 from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook, solution
 
-from kmeans_em_lab.checks import record_in_process
+from kmeans_em_lab.checks import draws, em_checks, record_in_process
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.pipeline import causes, incidents, pictures
 from kmeans_em_lab.pipeline.execute import error_output
@@ -245,6 +246,21 @@ def test_an_em_picture_shows_the_data_set_where_the_fit_is_off():
     data = pictures.keep("EM", record)
     assert data["kind"] == "em" and data["case"] == 1 and len(data["fit"]) == 5
     assert pictures.draw(data)[:4] == b"\x89PNG"
+
+
+def test_an_em_picture_of_a_drawn_data_set_shows_that_data_set_when_made_again():
+    """The second data set is the submission's draw: the picture's numbers keep it, so a
+    page made again outside that draw (the driver, after a manual score) shows the same."""
+    drawn = draws.Draw.for_submission(b"a course secret of 16+", "0" * 64, "ada")
+    with draws.using(drawn):
+        record = record_in_process("EM", notebook("bug_em_loglik_swapped_priors"))
+        data = json.loads(json.dumps(pictures.keep("EM", record)))
+        n = len(em_checks.em_cases()[1][1])
+    assert data["case"] == 1 and data["mixture"][1] == n != 245
+    assert f"X: {n} samples" in pictures.describe(data)
+    assert pictures.draw(data)[:4] == b"\x89PNG"
+    forged = {**data, "mixture": [1, 10**9, 0.3, [0, 1], [1, 1]]}  # not a mixture of ours
+    assert pictures.draw(forged) is None
 
 
 @pytest.mark.parametrize(

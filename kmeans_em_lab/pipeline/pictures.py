@@ -22,12 +22,13 @@ meaning alone: each cluster has its own marker, each curve its own line style.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 
 import numpy as np
 
-from kmeans_em_lab.checks import em_checks
+from kmeans_em_lab.checks import draws, em_checks, policy
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import as_float_array
 from kmeans_em_lab.pipeline import palette
@@ -101,7 +102,10 @@ def _em_answer(outcomes: list[dict]) -> dict | None:
     if not fits:
         return None
     _, index, fit = min(fits, key=lambda f: (f[0], f[1]))
-    return {"kind": EM, "case": index, "fit": [float(v) for v in fit]}
+    # the second data set is the submission's own draw: kept, so a page made again later
+    # (by the driver, outside that draw) shows the samples the student's EM was given
+    mixture = dataclasses.astuple(ref.second_mixture()) if index == 1 else None
+    return {"kind": EM, "case": index, "fit": [float(v) for v in fit], "mixture": mixture}
 
 
 def _fit(result) -> np.ndarray | None:
@@ -156,9 +160,10 @@ def _shown(data):
             return KMEANS, _kmeans_panels(X, centres)
         if data.get("kind") == EM:
             case, fit = int(data.get("case")), _fit(_as_triple(data.get("fit")))
-            if fit is None or not 0 <= case < len(em_checks.em_cases()):
+            mixture = _mixture(data.get("mixture")) if case == 1 else None
+            if fit is None or case not in (0, 1) or (case == 1 and mixture is None):
                 return None
-            return EM, _em_panels(case, fit)
+            return EM, _em_panels(case, fit, mixture)
     except (TypeError, ValueError):
         return None
     return None
@@ -249,8 +254,34 @@ def _pdf(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * np.sqrt(2.0 * np.pi))
 
 
-def _em_panels(case: int, fit: np.ndarray) -> dict:
-    label, X, mle, _ = em_checks.em_cases()[case]
+def _mixture(values) -> draws.Mixture | None:
+    """The second mixture :func:`keep` stored, when its numbers are within the policy's."""
+    if not (isinstance(values, list | tuple) and len(values) == 5):
+        return None
+    seed, n, pi, mu, sigma = values
+    sizes = (*policy.SECOND_MIXTURE_N, draws.Draw.DEFAULT.second_mixtures[0].n)
+    numbers = [
+        pi,
+        *(mu if isinstance(mu, list | tuple) else []),
+        *(sigma if isinstance(sigma, list | tuple) else []),
+    ]
+    if not (
+        type(seed) is int
+        and type(n) is int
+        and min(sizes) <= n <= max(sizes)
+        and len(numbers) == 5
+        and all(isinstance(v, int | float) and np.isfinite(v) for v in numbers)
+        and 0 < pi < 1
+        and min(sigma) > 0
+    ):
+        return None
+    return draws.Mixture(seed=seed, n=n, pi=float(pi), mu=tuple(map(float, mu)),
+                         sigma=tuple(map(float, sigma)))  # fmt: skip
+
+
+def _em_panels(case: int, fit: np.ndarray, mixture: draws.Mixture | None = None) -> dict:
+    draw = dataclasses.replace(draws.Draw.DEFAULT, second_mixtures=(mixture,)) if mixture else None
+    label, X, mle, _ = em_checks.em_cases(draw)[case]
     best = np.array([mle.pi, *mle.mu, *mle.sigma])
     panels = []
     for title, params in (("Your EM", fit), ("Maximum-likelihood fit", best)):
