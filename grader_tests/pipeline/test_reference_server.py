@@ -107,9 +107,9 @@ def test_only_the_served_cells_helpers_are_answered(server):
         (json.dumps({"helper": "Set", "args": [1]}).encode(), "takes 2 arguments"),
         (
             json.dumps(
-                {"helper": "K_Means", "args": [[1.0], 2], "rng": {"bit_generator": "os"}}
+                {"helper": "K_Means", "args": [[1.0, 2.0, 3.0], 2], "rng": {"bit_generator": "os"}}
             ).encode(),
-            "not one of numpy's generators",
+            "not a PCG64 state",
         ),
     ],
 )
@@ -134,3 +134,51 @@ def test_the_references_own_errors_reach_the_caller_as_the_same_kind(server):
     helpers = stand_ins(server, ["Set"], {})
     with pytest.raises(ValueError, match="the reference Set"):
         helpers["Set"](X2, np.zeros((2, 5)))  # centres of another width
+
+
+def _mt19937_state(pos: int) -> dict:
+    state = np.random.MT19937(1).state
+    return {**state, "state": {"key": state["state"]["key"].tolist(), "pos": pos}}
+
+
+@pytest.mark.parametrize(
+    ("request_", "why"),
+    [
+        # a state numpy accepts unchecked, then reads out of bounds (the grader would crash)
+        (
+            {"helper": "K_Means", "args": [[1.0, 2.0, 3.0], 2], "rng": _mt19937_state(2 * 10**9)},
+            "not a PCG64 state",
+        ),
+        ({"helper": ["K_Means"], "args": []}, "is bound in this cell"),  # a name, not a string
+        ({"helper": "Set", "args": [{"opaque": "Weird", "repr": "x"}, [[1.0]]]}, "a Weird"),
+        ({"helper": "EM_step", "args": [[1.0, 2.0], [0.5, 0.5], [0.0, 1.0], [1.0]]}, "two numbers"),
+    ],
+)
+def test_a_hostile_request_gets_a_refusal_and_the_server_keeps_answering(server, request_, why):
+    server.serve(["K_Means", "Set", "EM_step"])
+    reply = raw_call(server, json.dumps(request_).encode())
+    assert reply["kind"] == "RuntimeError" and why in reply["error"]
+    helpers = stand_ins(server, ["Set"], {})
+    assert helpers["Set"](X2, X2[:2])[1] == contract.Set(X2, X2[:2])[1]  # still answering
+
+
+def test_the_cost_of_a_call_is_read_from_the_arguments_as_the_reference_reads_them(server):
+    """K as a numpy integer, data wrapped in a list: the checked arrays decide the cost."""
+    helpers = stand_ins(server, ["K_Means", "Set", "EM_step"], {})
+    X = np.zeros(300_000)
+    with pytest.raises(RuntimeError, match="not answered"):
+        helpers["K_Means"](X, np.int64(100))
+    with pytest.raises(RuntimeError, match="not answered"):
+        helpers["Set"]([np.zeros(200_000)], np.zeros((1000, 1)))
+    with pytest.raises(RuntimeError, match="is not answered"):  # over the size of a call
+        helpers["Set"](np.zeros(2_000_000), np.zeros(2))
+    with pytest.raises(RuntimeError, match="mu is not an array of numbers"):
+        helpers["EM_step"](X1, 0.5, [np.zeros(10), 1.0], [1.0, 1.0])
+    assert len(helpers["K_Means"](X1, np.int64(2))[0]) == 2  # a numpy K is a K
+
+
+def test_a_notebook_rng_of_another_generator_still_draws(server):
+    namespace = {"rng": np.random.Generator(np.random.MT19937(5))}
+    helpers = stand_ins(server, ["Centroid_init"], namespace)
+    centres = helpers["Centroid_init"](X2, 3)
+    assert centres.shape == (3, 3) and len({tuple(c) for c in centres}) == 3

@@ -8,8 +8,10 @@ code never enters the kernel, so student code cannot carry it home.
 
 A request is student data: it is decoded with :func:`lab3_kernel.wire.decode`
 (plain data only), refused when it names a helper the current cell does not
-bind, when it is over :data:`MAX_REQUEST_BYTES`, or when its arrays would
-make the reference do more than :data:`MAX_WORK` elements of work per step;
+bind, when it is over :data:`MAX_REQUEST_BYTES`, when its arguments are not of
+the lab's kinds and shapes (:func:`checked`: the reference then works on the
+checked copies), or when they would make the reference handle more than
+:data:`MAX_WORK` elements per step (K-Means at most its iteration cap);
 whatever the reference raises on odd arguments goes back as an error the
 stand-in raises in the kernel, as the reference would have raised there.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import operator
 from collections.abc import Callable
 from functools import cache
 
@@ -45,8 +48,6 @@ MAX_REQUEST_BYTES = 8 * 1024 * 1024
 # The lab's largest is 600 x 13 x 10; past this the call is refused, so no request can
 # make the grader compute for long or allocate much.
 MAX_WORK = 1_000_000
-# bit generators the notebook's rng may use (numpy's own; their states are plain data)
-BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class Refused(ValueError):
@@ -69,35 +70,73 @@ def plan_entry(names) -> dict:
 
 
 def _rng(state) -> np.random.Generator:
-    if not (isinstance(state, dict) and state.get("bit_generator") in BIT_GENERATORS):
-        raise Refused("the notebook's rng is not one of numpy's generators")
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    try:
-        bit_generator.state = state
-    except (TypeError, ValueError, KeyError, OverflowError) as err:
-        raise Refused(f"the notebook's rng has a state numpy does not accept ({err})") from None
+    """The notebook's rng from the state its stand-in sent: a PCG64 state of plain integers
+    (the stand-in sends one whatever the notebook uses), each checked before numpy sees it."""
+    inner = state.get("state") if isinstance(state, dict) else None
+    if not (
+        isinstance(state, dict)
+        and set(state) == {"bit_generator", "state", "has_uint32", "uinteger"}
+        and state["bit_generator"] == "PCG64"
+        and isinstance(inner, dict)
+        and set(inner) == {"state", "inc"}
+        and all(type(v) is int and 0 <= v < 2**128 for v in inner.values())
+        and state["has_uint32"] in (0, 1)
+        and type(state["uinteger"]) is int
+        and 0 <= state["uinteger"] < 2**32
+    ):
+        raise Refused("the notebook's rng state is not a PCG64 state")
+    bit_generator = np.random.PCG64()
+    bit_generator.state = state
     return np.random.Generator(bit_generator)
 
 
-def _size(value) -> int:
-    if isinstance(value, np.ndarray):
-        return value.size
-    if isinstance(value, list | tuple):
-        return len(value)
-    return 1
+def _array(value, what: str, ndims=(1, 2)) -> np.ndarray:
+    """``value`` as a float array of one of ``ndims`` dimensions (as the reference reads it)."""
+    if isinstance(value, wire.Opaque):
+        raise Refused(f"{what} is a {value.type_name}, not an array of numbers")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise Refused(f"{what} is not an array of numbers") from None
+    if array.ndim not in ndims:
+        raise Refused(f"{what} has {array.ndim} dimensions")
+    return array
 
 
-def work(name: str, args: list) -> int:
-    """An upper bound on the elements the reference handles per step for these arguments."""
-    if not args:
-        return 0
-    samples = _size(args[0])
+def _count(value, samples: int) -> int:
+    try:
+        k = operator.index(value)
+    except TypeError:
+        raise Refused(f"K must be an integer, got {type(value).__name__}") from None
+    if not 1 <= k <= samples:
+        raise Refused(f"K = {k} is not between 1 and the number of samples ({samples})")
+    return k
+
+
+def checked(name: str, args: list) -> tuple[list, int]:
+    """The arguments as the reference reads them, and the elements it handles per step;
+    :class:`Refused` for arguments of another kind or shape than the lab's."""
     if name in ("Centroid_init", "K_Means"):
-        k = args[1] if len(args) > 1 and type(args[1]) is int else 1
-        return samples * max(k, 1)
-    if name in ("Set", "Update"):
-        return samples * _size(args[-1])
-    return samples * 2  # EM_step: two components
+        X = _array(args[0], "X")
+        k = _count(args[1], len(X))
+        return [X, k], X.size * k
+    if name == "Set":
+        X, m = _array(args[0], "X"), _array(args[1], "m")
+        return [X, m], X.size * max(len(m), 1)
+    if name == "Update":
+        X, clusters, m = _array(args[0], "X"), args[1], _array(args[2], "m")
+        if not isinstance(clusters, dict):
+            raise Refused(f"C must be a dict of clusters, got {type(clusters).__name__}")
+        C = {key: _array(value, f"C[{key!r}]", (1, 2)) for key, value in clusters.items()}
+        return [X, C, m], X.size + len(m) + sum(c.size for c in C.values())
+    if name == "EM_step":
+        X = _array(args[0], "X", (1,))
+        pi = _array(args[1], "pi", (0, 1))
+        mu, sigma = _array(args[2], "mu", (1,)), _array(args[3], "sigma", (1,))
+        if pi.size != 1 or mu.shape != (2,) or sigma.shape != (2,):
+            raise Refused("pi must be one number, mu and sigma two numbers each")
+        return [X, float(pi.reshape(-1)[0]), mu, sigma], X.size * 2
+    raise Refused(f"no reference {name!r}")
 
 
 def refusal(reason: str) -> bytes:
@@ -114,10 +153,11 @@ class Service:
     def answer(self, request: bytes) -> bytes:
         """The reply (JSON) to one request (JSON), never an exception."""
         try:
-            reply = self._answer(request)
+            return json.dumps(self._answer(request)).encode("utf-8")
         except Refused as err:
             return refusal(str(err))
-        return json.dumps(reply).encode("utf-8")
+        except Exception as err:  # noqa: BLE001 - whatever a request makes fail: a refusal
+            return refusal(f"the grader could not answer this call ({type(err).__name__})")
 
     def _answer(self, request: bytes) -> dict:
         if len(request) > MAX_REQUEST_BYTES:
@@ -129,7 +169,7 @@ class Service:
         if not isinstance(data, dict) or not isinstance(data.get("args"), list):
             raise Refused("the call is malformed")
         name = data.get("helper")
-        if name not in self.names:
+        if not isinstance(name, str) or name not in self.names:
             raise Refused(f"no reference {str(name)[:40]!r} is bound in this cell")
         try:
             args = [wire.decode(value) for value in data["args"]]
@@ -137,7 +177,8 @@ class Service:
             raise Refused(f"the arguments cannot be read ({err})") from None
         if len(args) != len(params(name)):
             raise Refused(f"{name} takes {len(params(name))} arguments, got {len(args)}")
-        if work(name, args) > MAX_WORK:
+        args, work = checked(name, args)
+        if work > MAX_WORK:
             raise Refused(f"arguments this large are not answered (over {MAX_WORK:,} elements)")
         factory, random = HELPERS[name]
         rng = _rng(data.get("rng")) if random else None

@@ -86,7 +86,7 @@ class ReferenceServer:
                 continue
             except OSError:
                 return
-            with conn, contextlib.suppress(OSError):
+            with conn, contextlib.suppress(Exception):  # one bad call never ends the thread
                 self._handle(conn)
 
     def _handle(self, conn: socket.socket) -> None:
