@@ -118,6 +118,20 @@ def test_tex_that_would_add_markup_links_or_colours_shows_as_text(tex):
     assert rendered.startswith("<code>") and "<" not in rendered[6:-7]
 
 
+@pytest.mark.parametrize(
+    "tex",
+    [r"\raise{96.5em}{\text{100 / 100}}", r"\hspace{9.2em}x", r"\moveleft{40em}{x}",
+     r"\Huge{\Huge{\text{100 / 100}}}", r"\rule{50em}{50em}"],
+)  # fmt: skip
+def test_tex_that_would_paint_over_the_page_shows_as_text(tex):
+    """Raised, shifted, very wide or ever larger formulas could cover the grader's summary."""
+    assert mathml.mathml(tex).startswith("<code>")
+
+
+def test_small_spaces_and_one_size_stay():
+    assert "<mspace" in mathml.mathml(r"a \quad b") and "mathsize" in mathml.mathml(r"\Large{x}")
+
+
 def test_placeholders_go_back_as_mathml_in_text_and_as_tex_in_attributes():
     formula = mathml.placeholder("x<1", display=False)
     page = f'<h1 id="A-{formula}">A {formula}<a href="#A-{formula}">¶</a></h1>'

@@ -132,3 +132,13 @@ def test_a_summary_that_cannot_be_made_is_a_flag_and_leaves_the_page(tmp_path):
     problem = feedback.add_summary(page, tmp_path / "missing.ipynb")
     assert problem.startswith("feedback summary not added: ")
     assert page.read_text() == PAGE
+
+
+def test_the_summary_writes_a_students_control_and_bidi_characters_as_escapes():
+    """A message quoting a student's exception text must not reorder or hide the grader's
+    words around it (U+202E reverses the rest of a line; ESC and BEL are control bytes)."""
+    from kmeans_em_lab.pipeline import feedback
+
+    shown = feedback._e("Set raised ValueError: \u202eFAKE\x1b[2J\x07 <b>")
+    assert not set(shown) & {"\u202e", "\x1b", "\x07", "<"}
+    assert "FAKE" in shown and "&lt;b&gt;" in shown

@@ -197,7 +197,11 @@ def test_nothing_a_student_wrote_runs_on_the_page(attacked):
 
 def test_a_student_cannot_restyle_the_page_or_pose_as_its_anchors(attacked):
     soup = BeautifulSoup(attacked, "html.parser")
-    assert not [s for s in soup.find_all("style") if "lab3-summary" in s.get_text()]
+    styles = soup.find_all("style")
+    # only the grader's own stylesheet, the head's last, names the summary
+    assert [s for s in styles if "lab3-summary" in s.get_text()] == [
+        soup.head.find_all("style")[-1]
+    ]
     assert not [t for t in soup.find_all(style=True) if "fixed" in t["style"]]
     assert not soup.find_all(id="test_EM_hidden")
 
@@ -255,7 +259,8 @@ def test_a_student_s_tex_cannot_add_markup_or_styles(autograded):
     assert not soup.find_all("script")
     assert not [t for t in soup.find_all(True) if t.has_attr("style") or t.has_attr("href")
                 and t["href"].lower().startswith("javascript")]  # fmt: skip
-    heading = soup.find("h1", id=lambda i: i and i.startswith("Mine"))
-    assert heading["id"] == "Mine-x<y" and heading.find("math")  # TeX in the id, MathML shown
+    heading = soup.find("h1", id=lambda i: i and i.startswith("md-Mine"))
+    assert heading["id"] == "md-Mine-x<y" and heading.find("math")  # TeX in the id, MathML shown
+    assert soup.find("a", class_="anchor-link", href="#md-Mine-x<y")
     shown = soup.get_text()
     assert "alert('xss-marker')" in shown  # the TeX it could not keep, as text

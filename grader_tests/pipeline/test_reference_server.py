@@ -131,9 +131,9 @@ def test_a_request_too_costly_or_too_large_is_refused_unanswered(server):
 
 
 def test_the_references_own_errors_reach_the_caller_as_the_same_kind(server):
-    helpers = stand_ins(server, ["Set"], {})
-    with pytest.raises(ValueError, match="the reference Set"):
-        helpers["Set"](X2, np.zeros((2, 5)))  # centres of another width
+    helpers = stand_ins(server, ["Update"], {})
+    with pytest.raises(KeyError, match="the reference Update"):
+        helpers["Update"](X2, {0: X2[:3]}, X2[:2])  # no cluster 1
 
 
 def _mt19937_state(pos: int) -> dict:
@@ -168,8 +168,10 @@ def test_the_cost_of_a_call_is_read_from_the_arguments_as_the_reference_reads_th
     X = np.zeros(300_000)
     with pytest.raises(RuntimeError, match="not answered"):
         helpers["K_Means"](X, np.int64(100))
-    with pytest.raises(RuntimeError, match="not answered"):
+    with pytest.raises(RuntimeError, match="200000 features per sample"):
         helpers["Set"]([np.zeros(200_000)], np.zeros((1000, 1)))
+    with pytest.raises(RuntimeError, match="1 features per sample but m has 2000"):
+        helpers["Set"](np.zeros(100_000), np.zeros((1, 2000)))  # broadcast: 2e8 elements
     with pytest.raises(RuntimeError, match="is not answered"):  # over the size of a call
         helpers["Set"](np.zeros(2_000_000), np.zeros(2))
     with pytest.raises(RuntimeError, match="mu is not an array of numbers"):

@@ -113,6 +113,14 @@ def _count(value, samples: int) -> int:
     return k
 
 
+def _same_features(X: np.ndarray, m: np.ndarray) -> None:
+    """Samples and centres of as many features (the reference would broadcast one over the
+    other, and the cost with it)."""
+    features = [a.reshape(len(a), -1).shape[1] if len(a) else 0 for a in (X, m)]
+    if len(X) and len(m) and features[0] != features[1]:
+        raise Refused(f"X has {features[0]} features per sample but m has {features[1]}")
+
+
 def checked(name: str, args: list) -> tuple[list, int]:
     """The arguments as the reference reads them, and the elements it handles per step;
     :class:`Refused` for arguments of another kind or shape than the lab's."""
@@ -122,9 +130,11 @@ def checked(name: str, args: list) -> tuple[list, int]:
         return [X, k], X.size * k
     if name == "Set":
         X, m = _array(args[0], "X"), _array(args[1], "m")
+        _same_features(X, m)
         return [X, m], X.size * max(len(m), 1)
     if name == "Update":
         X, clusters, m = _array(args[0], "X"), args[1], _array(args[2], "m")
+        _same_features(X, m)
         if not isinstance(clusters, dict):
             raise Refused(f"C must be a dict of clusters, got {type(clusters).__name__}")
         C = {key: _array(value, f"C[{key!r}]", (1, 2)) for key, value in clusters.items()}

@@ -40,6 +40,7 @@ from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline import causes, palette, pictures
 from kmeans_em_lab.pipeline.grouping import group
 from kmeans_em_lab.pipeline.prepare import layout_of
+from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 START, END = "<!-- lab3-summary -->", "<!-- /lab3-summary -->"
 REASON_LIMIT = 500  # characters of a message shown as a cause's sentence
@@ -66,7 +67,9 @@ vertical-align:top}}
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    """``text`` for the page: control, format and bidi characters written as escapes (a
+    student's message could reorder or hide the grader's words), then HTML-escaped."""
+    return html.escape(for_terminal(str(text)), quote=True)
 
 
 def sentence(message: str) -> str:

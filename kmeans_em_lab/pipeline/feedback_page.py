@@ -159,6 +159,16 @@ class _FormulasAsPlaceholders(IPythonRenderer):
     def latex_environment(self, name: str, body: str) -> str:
         return mathml.placeholder(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
 
+    def heading(self, text: str, level: int, **attrs) -> str:
+        """nbconvert's heading, its id and anchor link under :data:`.student_html.HEADING_ID_PREFIX`
+        (a heading named like a test cell must not take that cell's anchor)."""
+        made = super().heading(text, level, **attrs)
+        prefix = student_html.HEADING_ID_PREFIX
+        made = re.sub(r'^(<h[1-6] id=")', rf"\g<1>{prefix}", made, count=1)
+        return made.replace(
+            'class="anchor-link" href="#', f'class="anchor-link" href="#{prefix}', 1
+        )
+
 
 def finish(page: str) -> str:
     """A page of nbgrader's feedback template as every feedback page is written: its

@@ -50,7 +50,7 @@ ATTRIBUTES = frozenset(
         *("display", "displaystyle", "scriptlevel", "mathvariant", "mathsize", "dir"),
         *("stretchy", "fence", "separator", "accent", "accentunder", "form", "lspace", "rspace"),
         *("movablelimits", "largeop", "symmetric", "minsize", "maxsize", "width", "height"),
-        *("depth", "voffset", "linethickness", "bevelled", "notation", "open", "close"),
+        *("depth", "linethickness", "bevelled", "notation", "open", "close"),
         *("separators", "columnalign", "rowalign", "columnspacing", "rowspacing"),
         *("columnlines", "rowlines", "frame", "framespacing", "equalrows", "equalcolumns"),
         *("align", "columnspan", "rowspan"),
@@ -58,6 +58,27 @@ ATTRIBUTES = frozenset(
 )
 """Presentation attributes kept (no ``href``, ``style``, colours, ``class``, ``id``, events)."""
 VALUE_LIMIT = 64  # characters of an attribute value
+# attributes that size or space a formula: kept only as small lengths (see :func:`_small`), so
+# no formula can grow or shift text over the rest of the page (``voffset`` is never kept)
+SIZES = frozenset(
+    {"mathsize", "lspace", "rspace", "minsize", "maxsize", "width", "height", "depth"}
+    | {"linethickness", "columnspacing", "rowspacing", "framespacing"}
+)
+LARGEST = {"em": 3.0, "ex": 6.0, "mu": 54.0, "pt": 36.0, "px": 48.0, "%": 300.0, "": 3.0}
+_LENGTH = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(em|ex|mu|pt|px|%|)")
+
+
+def _small(value: str) -> bool:
+    """Whether ``value`` is one or more small non-negative lengths, or named sizes."""
+    for token in value.split():
+        if re.fullmatch(r"[a-z]{1,30}", token):  # named spaces and sizes are small by definition
+            continue
+        found = _LENGTH.fullmatch(token)
+        if not found or float(found[1]) > LARGEST[found[2]]:
+            return False
+    return True
+
+
 NONCE = secrets.token_hex(8)
 _PLACEHOLDER = re.compile(rf"lab3math{NONCE}([bi])([0-9a-f]*)z")
 _TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
@@ -105,7 +126,9 @@ def mathml(tex: str, display: bool = False) -> str:
         return f"<code>{html.escape(tex, quote=False)}</code>"
 
 
-def _write(element: ET.Element, top: bool = False) -> str:
+def _write(element: ET.Element, top: bool = False, resized: int = 0) -> str:
+    """``element`` written out again, or ValueError; ``resized``: enclosing ``mathsize`` s
+    (one is kept: nested ones would multiply)."""
     namespace, _, name = element.tag.rpartition("}")
     if namespace != "{" + MATHML_NS or name not in ELEMENTS or (name == "math") != top:
         raise ValueError(f"not kept: {element.tag}")
@@ -113,8 +136,14 @@ def _write(element: ET.Element, top: bool = False) -> str:
     for key, value in element.attrib.items():
         if key not in ATTRIBUTES or len(value) > VALUE_LIMIT:
             raise ValueError(f"not kept: {key}")
+        if key in SIZES and not _small(value):
+            raise ValueError(f"not kept: {key}={value}")
+        if key == "mathsize":
+            resized += 1
+            if resized > 1:
+                raise ValueError("not kept: a size within a size")
         attributes.append(f' {key}="{html.escape(value, quote=True)}"')
     inner = html.escape(element.text or "", quote=False)
     for child in element:
-        inner += _write(child) + html.escape(child.tail or "", quote=False)
+        inner += _write(child, resized=resized) + html.escape(child.tail or "", quote=False)
     return f"<{name}{''.join(attributes)}>{inner}</{name}>"

@@ -71,6 +71,10 @@ def stylesheet(head: str = "") -> str:
         "#notebook-container span[style]{color:inherit!important;"
         "background-color:transparent!important}",
         "math[display=block]{margin:.5em 0}",
+        # a formula paints inside its own box (no raised or shifted text over the page),
+        # and the grader's summary above anything a notebook put later on the page
+        "math{overflow:clip;contain:paint}",
+        "#lab3-summary{position:relative;z-index:1}",
     ]
     rules += [f"{selector}{{color:{shade}}}" for selector, shade in code_colours(head).items()]
     return "\n".join(rules)

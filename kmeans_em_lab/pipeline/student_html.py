@@ -29,6 +29,9 @@ import re
 import bleach
 
 HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
+# the prefix of every id a student's heading may keep: the grader's own anchors (a test
+# cell's grade id, the summary) never start with it, so no heading can take their place
+HEADING_ID_PREFIX = "md-"
 TAGS = frozenset(
     {
         *bleach.ALLOWED_TAGS,  # a abbr acronym b blockquote code em i li ol strong ul
@@ -55,7 +58,7 @@ def allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name == "class":
         return all(CLASS.fullmatch(token) for token in value.split())
     if name == "id":
-        return tag in HEADINGS
+        return tag in HEADINGS and value.startswith(HEADING_ID_PREFIX)
     if tag == "a":
         return name == "href" and not value.strip().lower().startswith("data:")
     if tag == "img":
