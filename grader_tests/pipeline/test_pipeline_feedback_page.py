@@ -174,6 +174,18 @@ def attacked(autograded) -> str:
                 "text/plain": "a widget",
             },
         ),
+        # the kernel's metadata: a width nbconvert writes unquoted, a file name it takes as
+        # the image's source (any address, fetched when the page opens)
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": "iVBORw0KGgo=", "text/plain": "a figure"},
+            metadata={"image/png": {"width": "1 onerror=alert(1)", "height": 200}},
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": "iVBORw0KGgo=", "text/plain": "a figure"},
+            metadata={"filenames": {"image/png": f"http://127.0.0.1:9/{XSS}.png"}},
+        ),
     ]
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK_HTML}"))
     nb.cells.insert(2, nbformat.v4.new_raw_cell(ATTACK_HTML, metadata={"format": "text/html"}))
@@ -191,6 +203,8 @@ def test_nothing_a_student_wrote_runs_on_the_page(attacked):
     links = [t["href"] for t in soup.find_all(href=True)]
     links += [t["src"] for t in soup.find_all(src=True)]
     assert not [u for u in links if u.strip().lower().startswith(("javascript:", "data:text"))]
+    assert not [u for u in links if "127.0.0.1" in u]  # no image from a kernel's file name
+    assert [t["height"] for t in soup.find_all("img", height=True)] == ["200"]
     assert not soup.find_all(["iframe", "object", "embed", "form"])
     assert f"alert('{XSS}-script')" in attacked.replace("&#39;", "'")  # shown, as text
 

@@ -518,3 +518,17 @@ def test_local_workers_are_forked_with_the_driver_s_environment_and_no_profiler(
     assert "kmeans_em_lab.pipeline.warm" in facts["parent"]  # what the server imported
     assert facts["mark"] == str(tmp_path)
     assert facts["profiler"] is False
+
+
+def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
+    """nbclient copies a kernel message's execution_count into the cell; a text there would
+    make the notebook invalid and the submission impossible to save."""
+    from kmeans_em_lab.pipeline.execute import _plain_execution_counts
+
+    cell = nbformat.v4.new_code_cell("x")
+    cell.execution_count = "<img src=x onerror=alert(1)>"
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"})]
+    cell.outputs[0]["execution_count"] = "7"
+    _plain_execution_counts(cell)
+    assert cell.execution_count is None and cell.outputs[0]["execution_count"] is None
+    nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))

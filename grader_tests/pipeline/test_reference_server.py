@@ -172,6 +172,8 @@ def test_the_cost_of_a_call_is_read_from_the_arguments_as_the_reference_reads_th
         helpers["Set"]([np.zeros(200_000)], np.zeros((1000, 1)))
     with pytest.raises(RuntimeError, match="1 features per sample but m has 2000"):
         helpers["Set"](np.zeros(100_000), np.zeros((1, 2000)))  # broadcast: 2e8 elements
+    with pytest.raises(RuntimeError, match="X has no features"):  # 20000 x 20000 distances
+        helpers["Set"](np.zeros((20_000, 0)), np.zeros((20_000, 0)))
     with pytest.raises(RuntimeError, match="is not answered"):  # over the size of a call
         helpers["Set"](np.zeros(2_000_000), np.zeros(2))
     with pytest.raises(RuntimeError, match="mu is not an array of numbers"):

@@ -64,3 +64,13 @@ def test_calibration_goals():
     assert result.copied_recall("ours") >= 0.95
     assert result.false_positives("ours") == 0
     assert result.found("disguised", "ours")[0] >= result.found("disguised", "copydetect")[0]
+
+
+def test_a_cell_longer_than_any_solution_is_compared_on_its_beginning_only():
+    """One student's 3,000 independent lines must not make the comparison of a class slow:
+    the code is cut at MAX_CODE_CHARS."""
+    from kmeans_em_lab.similarity import normalise
+
+    long = "".join(f"zq{i} = {i}\n" for i in range(3000))
+    assert len(long) > normalise.MAX_CODE_CHARS
+    assert normalise.tokens(long) == normalise.tokens(long[: normalise.MAX_CODE_CHARS])

@@ -381,7 +381,7 @@ def output_texts(course: Path, student: str) -> dict[str, str]:
 def page_problems(course: Path, student: str) -> list[str]:
     """What in the student's feedback page could run or restyle it: a script or a style
     holding an attacker's marker, an event handler, a ``javascript:`` link, an embedded
-    frame; and a page without the grader's summary."""
+    frame, a source outside the page; and a page without the grader's summary."""
     from bs4 import BeautifulSoup
 
     from kmeans_em_lab.pipeline.feedback import START
@@ -399,6 +399,9 @@ def page_problems(course: Path, student: str) -> list[str]:
             for name in ("href", "src"):
                 if str(tag.get(name, "")).strip().lower().startswith("javascript:"):
                     found.append(f"{page.name}: <{tag.name} {name}={tag[name][:60]!r}>")
+            source = str(tag.get("src", "")).strip().lower()
+            if source.startswith(("http:", "https:", "//", "ftp:", "file:")):
+                found.append(f"{page.name}: <{tag.name} src={tag['src'][:60]!r}> (a request)")
         found += [f"{page.name}: <{t.name}>" for t in soup.find_all(["iframe", "object", "embed"])]
         if START not in text:
             found.append(f"{page.name}: no summary")

@@ -100,7 +100,14 @@ def _array(value, what: str, ndims=(1, 2)) -> np.ndarray:
         raise Refused(f"{what} is not an array of numbers") from None
     if array.ndim not in ndims:
         raise Refused(f"{what} has {array.ndim} dimensions")
+    if array.ndim == 2 and array.shape[1] == 0:
+        raise Refused(f"{what} has no features")
     return array
+
+
+def _features(array: np.ndarray) -> int:
+    """Numbers per sample (1 for 1-D data)."""
+    return array.shape[1] if array.ndim == 2 else 1
 
 
 def _count(value, samples: int) -> int:
@@ -127,18 +134,19 @@ def checked(name: str, args: list) -> tuple[list, int]:
     if name in ("Centroid_init", "K_Means"):
         X = _array(args[0], "X")
         k = _count(args[1], len(X))
-        return [X, k], X.size * k
+        return [X, k], len(X) * _features(X) * k
     if name == "Set":
         X, m = _array(args[0], "X"), _array(args[1], "m")
         _same_features(X, m)
-        return [X, m], X.size * max(len(m), 1)
+        return [X, m], len(X) * _features(X) * max(len(m), 1)
     if name == "Update":
         X, clusters, m = _array(args[0], "X"), args[1], _array(args[2], "m")
         _same_features(X, m)
         if not isinstance(clusters, dict):
             raise Refused(f"C must be a dict of clusters, got {type(clusters).__name__}")
         C = {key: _array(value, f"C[{key!r}]", (1, 2)) for key, value in clusters.items()}
-        return [X, C, m], X.size + len(m) + sum(c.size for c in C.values())
+        rows = len(X) + len(m) + sum(len(c) for c in C.values())
+        return [X, C, m], rows * _features(X)
     if name == "EM_step":
         X = _array(args[0], "X", (1,))
         pi = _array(args[1], "pi", (0, 1))

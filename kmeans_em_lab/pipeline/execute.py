@@ -343,6 +343,7 @@ class ResilientExecute(Execute):
                 cell.outputs.append(error_output(ename, self._halted))
         finally:
             self._running = None
+            _plain_execution_counts(cell)
         return cell, self.resources
 
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -471,6 +472,17 @@ class ResilientExecute(Execute):
         if whole:
             return note(self.max_notebook_output_bytes, "in this notebook")
         return note(self.max_output_bytes)
+
+
+def _plain_execution_counts(cell) -> None:
+    """The cell's and its results' execution counts as the notebook format has them (an
+    integer or None): nbclient copies whatever a kernel message says, and a text there makes
+    the notebook invalid, so nothing could be saved."""
+    if type(cell.get("execution_count")) is not int:
+        cell["execution_count"] = None
+    for output in cell.get("outputs", []):
+        if "execution_count" in output and type(output["execution_count"]) is not int:
+            output["execution_count"] = None
 
 
 def _size(value) -> int:

@@ -48,6 +48,7 @@ course folder makes the same inert page (without the summary).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import OrderedDict
@@ -60,6 +61,7 @@ from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.utils.base import NbConvertBase
+from nbformat.notebooknode import NotebookNode
 from traitlets import Bool
 from traitlets.config import Config
 
@@ -144,6 +146,38 @@ def add_alt_texts(page: str) -> tuple[str, int]:
         return f'{tag[: end.start()]} alt="{ALT_TEXT}"{tag[end.start() :]}'
 
     return _IMG.sub(fill, page), count
+
+
+IMAGE_SIZE_LIMIT = 10_000  # pixels: the largest width or height an image output may ask for
+
+
+def inert_output_metadata(nb):
+    """A copy of ``nb`` whose outputs keep, of their metadata, only an image's width and
+    height as plain numbers.
+
+    Output metadata comes from the kernel, and nbconvert's template writes some of it
+    into the page unquoted (an image's ``width``: a space starts an ``onerror=``) or as a
+    source (``filenames``: any address, fetched when the page opens).
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if "metadata" not in output:
+                continue
+            kept = {}
+            for mime in ("image/png", "image/jpeg"):
+                given = output["metadata"].get(mime)
+                sizes = {
+                    key: int(value)
+                    for key, value in (given.items() if isinstance(given, dict) else ())
+                    if key in ("width", "height")
+                    and re.fullmatch(r"\d{1,5}", str(value))
+                    and 0 < int(value) <= IMAGE_SIZE_LIMIT
+                }
+                if sizes:
+                    kept[mime] = sizes
+            output["metadata"] = NotebookNode(kept)
+    return nb
 
 
 class _FormulasAsPlaceholders(IPythonRenderer):
@@ -232,6 +266,7 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        nb = inert_output_metadata(nb)
         if self.template_name != TEMPLATE:
             page, resources = super().from_notebook_node(nb, resources, **kw)
             return mathml.put_back(page), resources

@@ -104,6 +104,13 @@ class _Canonical(ast.NodeTransformer):
         return node
 
 
+# A solution cell is a few dozen lines; longer code is compared on its first characters only,
+# and independent statements are reordered in runs of at most MAX_RUN (the comparison of a run
+# grows with the square of its length)
+MAX_CODE_CHARS = 20_000
+MAX_RUN = 50
+
+
 def _without_docstring(body: list) -> list:
     first = body[0] if body else None
     if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
@@ -154,7 +161,7 @@ def _reorder(body: list) -> list:
         for field in ("body", "orelse", "finalbody"):
             if isinstance(getattr(stmt, field, None), list):
                 setattr(stmt, field, _reorder(getattr(stmt, field)))
-        if run and all(_independent(other, stmt) for other in run):
+        if run and len(run) < MAX_RUN and all(_independent(other, stmt) for other in run):
             run.append(stmt)
             continue
         out += sorted(run, key=_canonical_text)
@@ -163,7 +170,10 @@ def _reorder(body: list) -> list:
 
 
 def canonical_code(code: str) -> str | None:
-    """The canonical text of ``code`` (None when it does not parse)."""
+    """The canonical text of ``code`` (None when it does not parse, or is longer than any
+    solution cell: :data:`MAX_CODE_CHARS`)."""
+    if len(code) > MAX_CODE_CHARS:
+        return None
     try:
         tree = ast.parse(textwrap.dedent(code))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -176,7 +186,9 @@ def canonical_code(code: str) -> str | None:
 
 
 def tokens(code: str) -> list[str]:
-    """The canonical token sequence of ``code`` (see the module docstring)."""
+    """The canonical token sequence of ``code`` (see the module docstring); of its first
+    :data:`MAX_CODE_CHARS` characters only."""
+    code = code[:MAX_CODE_CHARS]
     text = canonical_code(code)
     if text is None:
         return _raw_tokens(code)
