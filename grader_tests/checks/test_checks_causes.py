@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from kmeans_em_lab import checks
-from kmeans_em_lab.checks import PUBLIC, judgement, out_of_order, record_in_process
+from kmeans_em_lab.checks import PUBLIC, draws, judgement, out_of_order, record_in_process
 from kmeans_em_lab.checks import causes as catalogue
 from kmeans_em_lab.checks.common import Verdict
 from kmeans_em_lab.course import paths, submissions
@@ -148,6 +148,12 @@ def test_every_public_assertion_maps_to_a_cause():
         ("the final distortion should be 8/3, got 3.0", "distortion_not_final"),
         ("D should be 1 + 4 + 0 + 4 = 9 (the SQUARED distances ...), got 5", "wrong_distortion"),
         ("the means should be -2 and 5, got [nan nan]", "not_maximum_likelihood"),
+        ("overlapping groups: EM returned its start from K-Means (pi = 0.2633, ...): it must "
+         "repeat EM_step until the log-likelihood stops rising", "em_not_converged"),
+        ("overlapping groups: EM returned pi = 1.0000, ...; check its start: K_Means(X, 2), then",
+         "invalid_parameters"),
+        ("overlapping groups: EM returned pi = 0.2536, ... the maximum-likelihood fit is pi = "
+         "0.2164, ... Check the stopping rule: ...", "not_maximum_likelihood"),
         ("EM should return (pi, mu, sigma), got None", "wrong_type"),
         ("pi should be 3/5 = 0.6 (the prior of component 1), got 0.4", catalogue.GENERIC),
     ],
@@ -226,3 +232,113 @@ def _public_record(function: str, ns: dict) -> tuple[dict, str]:
 def test_a_public_tests_judgement_names_its_causes(function, replacement, expected):
     record, source = _public_record(function, notebook(**replacement))
     assert codes(judgement(PUBLIC + function, record, source)) == expected
+
+
+# -- each cause's condition, checked on the answer -------------------------------------------
+
+CAUSE_CASES = submissions.load_cases(paths.corpus_dir() / "cases")
+EM_FROM_KMEANS = CAUSE_CASES["solution"].edits.replace["EM"]
+EM_FIXED_STEPS = EM_FROM_KMEANS.replace(
+    "    ll = log_likelihood(pi, mu, sigma)\n    for _ in range(max_iter):",
+    "    ll = log_likelihood(pi, mu, sigma)\n    for _ in range(5):",
+)
+EM_IDENTICAL_START = """
+def EM(X, tol=1e-10, max_iter=10_000):
+    pi, mu, sigma = 0.5, np.full(2, np.mean(X)), np.full(2, np.std(X))
+    for _ in range(max_iter):
+        new = EM_step(X, pi, mu, sigma)
+        if abs(new[0] - pi) + np.abs(new[1] - mu).sum() + np.abs(new[2] - sigma).sum() < tol:
+            break
+        pi, mu, sigma = new
+    return new
+"""
+
+
+def em_judgement(code: str) -> checks.Judgement:
+    return judgement("EM", record_in_process("EM", notebook(EM=code)))
+
+
+@pytest.mark.parametrize(
+    ("case", "check", "expected"),
+    [
+        ("em_fixed_start", "EM", ["local_maximum"]),
+        ("bug_em_loglik_swapped_priors", "EM", ["em_not_converged"]),
+        ("bug_em_returns_array", "EM", ["wrong_type"]),
+        ("bug_em_renamed", "EM", ["not_defined"]),
+        ("bug_kmeans_fixed_rounds", "K_Means", ["stopped_early"]),
+        ("bug_kmeans_initial_distortion", "K_Means", ["distortion_not_final"]),
+        ("bug_set_skips_empty_cluster", "Set", ["cluster_keys"]),
+        ("bug_distortion_mean", "Set", ["wrong_distortion"]),
+        ("bug_init_fixed_seed", "Centroid_init", ["ignores_rng"]),
+        ("bug_init_global_range", "Centroid_init", ["centre_outside_data"]),
+    ],
+)
+def test_a_cause_case_of_the_corpus_gets_exactly_its_cause(case, check, expected):
+    """Under the default draw (the corpus grading's), in-process."""
+    edits = CAUSE_CASES[case].edits.replace
+    ns = notebook(**{f: edits[f] for f in SOLUTIONS if f in edits})
+    found = judgement(check, record_in_process(check, ns))
+    assert codes(found) == expected, found.message
+
+
+def test_em_at_a_fixed_point_below_the_maximum_converged_to_another_local_maximum():
+    found = em_judgement(CAUSE_CASES["em_fixed_start"].edits.replace["EM"])
+    assert codes(found) == ["local_maximum"]
+    assert "one more EM step leaves these parameters where they are" in found.message
+    assert "start from K-Means' clusters" in found.message
+    assert "stopped before converging" not in found.message
+
+
+def test_em_stuck_at_identical_components_is_a_fixed_point_under_every_draw():
+    """Two identical components stay identical: a fixed point on every data set."""
+    for draw in (draws.Draw.DEFAULT, draws.Draw.for_submission(b"a course secret of 16+", "x")):
+        with draws.using(draw):
+            assert codes(em_judgement(EM_IDENTICAL_START)) == ["local_maximum"]
+
+
+def test_em_stopped_short_of_a_fixed_point_did_not_converge():
+    found = em_judgement(EM_FIXED_STEPS)
+    assert codes(found) == ["em_not_converged"]
+    assert "one more EM step still moves" in found.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("mle", None),
+        ("mle_swapped", None),
+        ("one_step_before", "em_not_converged"),
+        ("pi_of_component_0", "pi_wrong_component"),
+        ("variances", "variance_not_std"),
+        ("identical_components", "local_maximum"),
+    ],
+)
+def test_why_em_misses_the_fit_is_read_off_the_answer(answer, expected):
+    """The condition itself: one reference EM step from the answer, and its conventions."""
+    from kmeans_em_lab.checks import em_checks
+    from kmeans_em_lab.checks import reference_results as ref
+    from kmeans_em_lab.reference import em
+
+    X, mle = ref.gmm_X(), ref.em_mle()
+    start = em.init_from_kmeans(X, centres=ref.best_kmeans("gmm", 2).centres)
+    short = em.em(X, *start, tol=1e-5)
+    answers = {
+        "mle": (mle.pi, mle.mu, mle.sigma),
+        "mle_swapped": (1 - mle.pi, mle.mu[::-1], mle.sigma[::-1]),
+        "one_step_before": (short.pi, short.mu, short.sigma),
+        "pi_of_component_0": (1 - mle.pi, mle.mu, mle.sigma),
+        "variances": (mle.pi, mle.mu, mle.sigma**2),
+        "identical_components": (0.5, np.full(2, X.mean()), np.full(2, X.std())),
+    }
+    pi, mu, sigma = answers[answer]
+    got = np.array([pi, *mu, *sigma])
+    verdict = Verdict("EM")
+    em_checks._compare_fit(verdict, "EM(X)", X, got, mle)
+    assert list(verdict.causes) == ([expected] if expected else [])
+
+
+def test_em_answers_outside_the_parameter_space_have_their_causes():
+    nan = "def EM(X):\n    return 0.5, np.array([np.nan, 1.0]), np.array([1.0, 1.0])\n"
+    assert codes(em_judgement(nan)) == ["nan_result"]
+    outside = "def EM(X):\n    return 1.5, np.array([-1.7, 1.3]), np.array([1.5, 0.7])\n"
+    assert codes(em_judgement(outside)) == ["invalid_parameters"]

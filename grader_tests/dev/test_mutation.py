@@ -81,10 +81,26 @@ def test_the_summary_is_recomputed_from_the_listing(text, rows):
 
 def test_the_goal_is_met(text, rows):
     assert report.goal_met(rows)
-    assert "each function: **met**" in text
+    assert (
+        f"the hidden checks kill at least {report.GOAL:.0%} of the non-equivalent mutants of "
+        "each function: **met**"
+    ) in text
     for function in operators.FUNCTIONS:
         c = report.counts(rows, function)
         assert c["hidden kills"] >= report.GOAL * c["non-equivalent"], function
+
+
+def test_every_public_test_warns_of_most_mutants(text, rows):
+    """What a student sees before submitting: each function's public test kills at least
+    PUBLIC_GOAL of its non-equivalent mutants, and the file says so."""
+    assert report.public_goal_met(rows)
+    assert (
+        f"the public tests kill at least {report.PUBLIC_GOAL:.0%} of the non-equivalent "
+        "mutants of each function: **met**"
+    ) in text
+    for function in operators.FUNCTIONS:
+        c = report.counts(rows, function)
+        assert c["public kills"] >= report.PUBLIC_GOAL * c["non-equivalent"], function
 
 
 def test_the_readme_links_it():

@@ -67,10 +67,12 @@ CAUSES: dict[str, str] = {
     "wrong_mean": "A new centre is not the mean of its cluster.",
     # -- K_Means -----------------------------------------------------------------------------------
     "distortion_not_final": "D is not the distortion of the centres K_Means returns.",
-    "stopped_early": "K_Means stops before the centres stop changing.",
+    "stopped_early": "One more assignment and update still moves the centres K_Means returns: "
+    "it stops too early, or does not update them as Set and Update do.",
     "poor_optimum": "Even the best of several runs ends well above the lowest reachable "
     "distortion.",
-    "wrong_centres": "K_Means ends at other centres than the reference.",
+    "wrong_centres": "K_Means ends at other centres than the reference (it stops too early, "
+    "or in a poorer local optimum).",
     # -- EM_step -----------------------------------------------------------------------------------
     "pdf_on_grid": "The normal pdf is read off a grid (each sample at its nearest grid point) "
     "instead of computed exactly.",
@@ -78,8 +80,12 @@ CAUSES: dict[str, str] = {
     "variance_not_std": "sigma holds variances where the lab asks for standard deviations.",
     "pi_wrong_component": "pi is the prior of component 0; the lab's pi is component 1's.",
     # -- EM ----------------------------------------------------------------------------------------
-    "not_maximum_likelihood": "EM stops away from the maximum-likelihood fit (a wrong or "
-    "premature stopping rule).",
+    "em_not_converged": "One more EM step still moves the parameters EM returns: it stops "
+    "before converging (a wrong or premature stopping rule) or returns other numbers.",
+    "local_maximum": "EM converged, but to another local maximum than the maximum-likelihood "
+    "fit: start from K-Means' clusters, as the notebook asks.",
+    "not_maximum_likelihood": "EM ends away from the maximum-likelihood fit: it stops before "
+    "converging, or converges elsewhere from another start than K-Means' clusters.",
     "invalid_parameters": "EM returns pi outside (0, 1) or a sigma that is not positive.",
 }
 
@@ -133,8 +139,10 @@ _PUBLIC_ASSERTIONS = tuple(
         (r"\bD should be", "wrong_distortion"),
         (r"should be the mean|new centres should be", "wrong_mean"),
         (r"the centres should be", "wrong_centres"),
-        (r"the means should be|standard deviations should be about|its prior should be",
-         "not_maximum_likelihood"),
+        (r"EM returned its start", "em_not_converged"),
+        (r"check its start: K_Means", "invalid_parameters"),
+        (r"the means should be|standard deviations should be about|its prior should be"
+         r"|the maximum-likelihood fit is", "not_maximum_likelihood"),
         (r"should (return|have shape|be a single number|have 2 values)", "wrong_type"),
     )
 )  # fmt: skip

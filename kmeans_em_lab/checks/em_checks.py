@@ -10,6 +10,7 @@ import numpy as np
 
 from kmeans_em_lab.checks import draws
 from kmeans_em_lab.checks import reference_results as ref
+from kmeans_em_lab.checks.causes import GENERIC
 from kmeans_em_lab.checks.common import (
     Verdict,
     all_close,
@@ -23,6 +24,7 @@ from kmeans_em_lab.checks.common import (
 )
 from kmeans_em_lab.checks.harness import call, substituted
 from kmeans_em_lab.checks.policy import (
+    EM_FIXED_POINT_TOL,
     EM_LL_RTOL,
     EM_PARAM_ATOL,
     EM_SEED,
@@ -168,24 +170,84 @@ def _check_em_run(v: Verdict, f, call_text: str, X, mle, seed: int, namespace) -
         v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of 2 "
               f"values, got {describe(result)}", cause="wrong_type")  # fmt: skip
         v.raise_if_failed()
+    if not v.require(bool(np.all(np.isfinite(got))),
+                     f"{call_text} returned pi={fmt(got[0])}, mu={fmt(got[1:3])}, "
+                     f"sigma={fmt(got[3:5])}: nan or inf", cause="nan_result"):  # fmt: skip
+        v.raise_if_failed()
     pi, mu, sigma = em.align_components(got[0], got[1:3], got[3:5], mle.mu)
-    ok_range = 0 < pi < 1 and bool(np.all(sigma > 0)) and bool(np.all(np.isfinite(got)))
-    if not v.require(ok_range, f"{call_text} returned pi={fmt(got[0])}, sigma={fmt(got[3:5])}: "
+    if not v.require(0 < pi < 1 and bool(np.all(sigma > 0)),
+                     f"{call_text} returned pi={fmt(got[0])}, sigma={fmt(got[3:5])}: "
                      "pi must lie in (0, 1) and sigma be positive",
                      cause="invalid_parameters"):  # fmt: skip
         v.raise_if_failed()
-    aligned = np.array([pi, *mu, *sigma])
-    want = np.array([mle.pi, *mle.mu, *mle.sigma])
-    for i in np.flatnonzero(far(aligned, want, EM_PARAM_ATOL)):
-        v.add(f"{call_text}: {NAMES[i]} = {fmt(aligned[i])}, the maximum-likelihood value is "
-              f"{fmt(want[i])} (components matched up to a swap)",
-              cause="not_maximum_likelihood")  # fmt: skip
-    ll = em.log_likelihood(X, pi, mu, sigma)
-    v.require(
-        rel_close(ll, mle.log_likelihood, EM_LL_RTOL),
-        f"{call_text}: log-likelihood {fmt(ll)}, the maximum is {fmt(mle.log_likelihood)}: "
-        "run the steps until the parameters (or the log-likelihood) stop changing",
-        cause="not_maximum_likelihood",
-    )
+    _compare_fit(v, call_text, X, got, mle)
     if v.problems and report.summary():
         v.note(f"{call_text}: your code also emitted {report.summary()}")
+
+
+def _aligned(got: np.ndarray, mle) -> np.ndarray:
+    """The five numbers of ``got``, components ordered like the fit ``mle``'s."""
+    pi, mu, sigma = em.align_components(got[0], got[1:3], got[3:5], mle.mu)
+    return np.array([pi, *mu, *sigma])
+
+
+def _compare_fit(v: Verdict, call_text: str, X, got: np.ndarray, mle) -> None:
+    """EM's answer ``got`` (the five numbers of ``NAMES``) against the maximum-likelihood
+    fit ``mle`` of ``X``: each parameter, then the log-likelihood, and why they differ."""
+    aligned = _aligned(got, mle)
+    want = np.array([mle.pi, *mle.mu, *mle.sigma])
+    off = far(aligned, want, EM_PARAM_ATOL)
+    ll = em.log_likelihood(X, aligned[0], aligned[1:3], aligned[3:5])
+    if not off.any() and rel_close(ll, mle.log_likelihood, EM_LL_RTOL):
+        return
+    cause, why = _why_not_maximum_likelihood(X, got, ll, mle)
+    for i in np.flatnonzero(off):
+        v.add(f"{call_text}: {NAMES[i]} = {fmt(aligned[i])}, the maximum-likelihood value is "
+              f"{fmt(want[i])} (components matched up to a swap)", cause=cause)  # fmt: skip
+    v.add(f"{call_text}: log-likelihood {fmt(ll)}, the maximum is {fmt(mle.log_likelihood)}: "
+          f"{why}", cause=cause)  # fmt: skip
+
+
+# EM's answer in another convention than the lab's: (cause, what it is, the lab's numbers)
+_CONVENTIONS = (
+    ("pi_wrong_component", "pi is the prior of component 0; the lab's pi is component 1's",
+     lambda got: np.array([1 - got[0], *got[1:3], *got[3:5]])),
+    ("variance_not_std", "sigma holds variances where the lab asks for standard deviations",
+     lambda got: np.array([*got[:3], *np.sqrt(np.abs(got[3:5]))])),
+)  # fmt: skip
+
+
+def _why_not_maximum_likelihood(X, got: np.ndarray, ll: float, mle) -> tuple[str, str]:
+    """Why EM's answer ``got`` (the five numbers of ``NAMES``, log-likelihood ``ll``) misses
+    the maximum-likelihood fit ``mle``: (cause code, what to do).
+
+    - the maximum-likelihood fit written in another convention (:data:`_CONVENTIONS`):
+      that convention's cause;
+    - parameters one more reference EM step moves (by more than
+      :data:`.policy.EM_FIXED_POINT_TOL`): not converged, so EM stopped early (its
+      stopping rule) or returned something else than its last step;
+    - parameters that step leaves in place, below the maximum: a fixed point of EM
+      elsewhere, so EM converged to another local maximum, which its start decides.
+    """
+    want = np.array([mle.pi, *mle.mu, *mle.sigma])
+    for code, mistake, lab in _CONVENTIONS:
+        if not far(_aligned(lab(got), mle), want, EM_PARAM_ATOL).any():
+            return code, f"this is the maximum-likelihood fit, but {mistake}"
+    here = _aligned(got, mle)
+    with np.errstate(all="ignore"):  # a step from odd parameters may give nan: not a fixed point
+        step = em.em_step(X, here[0], here[1:3], here[3:5])
+    stepped = np.array([p for part in step for p in np.ravel(part)])
+    moved = far(stepped, here, EM_FIXED_POINT_TOL)
+    if moved.any():
+        i = int(np.argmax(np.where(moved, np.abs(stepped - here), -np.inf)))
+        return "em_not_converged", (
+            f"one more EM step still moves {NAMES[i]} from {fmt(here[i])} to {fmt(stepped[i])}, "
+            "so EM stopped before converging: run the steps until the parameters (or the "
+            "log-likelihood) stop changing, and return the last step's parameters"
+        )
+    if ll < mle.log_likelihood:
+        return "local_maximum", (
+            "one more EM step leaves these parameters where they are, so EM converged, but "
+            "to another local maximum: start from K-Means' clusters, as the notebook asks"
+        )
+    return GENERIC, "these parameters are a fixed point of EM, but not the fit it should reach"

@@ -322,7 +322,8 @@ def _kmeans_runs(namespace: dict, v: Verdict, label: str, X: np.ndarray, K: int,
             v.require(
                 shift <= FIXED_POINT_TOL * (1.0 + float(np.abs(m).max())),
                 f"{call_text} stopped too early: one more assignment and update moves the "
-                f"centres by {fmt(shift)}; iterate until the centres stop changing",
+                f"centres by {fmt(shift)}; iterate with Set and Update until the centres stop "
+                "changing",
                 cause="stopped_early",
             )
             runs.append((m, true_D))

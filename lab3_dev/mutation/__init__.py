@@ -13,8 +13,9 @@ matter here (numpy reductions, ``axis``, ``ddof``, old instead of new values)
 are not theirs; and a test command per mutant would cost a new process and
 the imports each time. A small AST mutator (:mod:`.operators`) does the job.
 
-Exit status: 0 when the goal is met and every survivor is explained
-(:mod:`.survivors`), 1 otherwise.
+Exit status: 0 when both goals are met (the kill rates of the hidden checks and of the
+public tests, :mod:`.report`) and every survivor is explained (:mod:`.survivors`), 1
+otherwise.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def main(args: argparse.Namespace) -> int:
         text = report.render(results, seconds=seconds, workers=args.workers, command=command)
         Path(output).write_text(text)
         print(f"wrote {output}", file=sys.stderr)
-    met, missing = report.goal_met(rows), report.unexplained(rows)
+    hidden, public = report.goal_met(rows), report.public_goal_met(rows)
+    missing = report.unexplained(rows)
     print(
-        f"{seconds:.0f} s; goal {'met' if met else 'NOT met'}; "
-        f"{len(missing)} unexplained survivors",
+        f"{seconds:.0f} s; hidden goal {report.verdict(hidden)}; public goal "
+        f"{report.verdict(public)}; {len(missing)} unexplained survivors",
         file=sys.stderr,
     )
-    return 0 if met and not missing else 1
+    return 0 if hidden and public and not missing else 1

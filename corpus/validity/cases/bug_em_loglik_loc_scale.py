@@ -1,9 +1,9 @@
 # Typical bug: EM's log-likelihood calls norm.pdf(X, sigma[1], mu[1]) for component 1
 # (location and scale swapped), so EM stops on a wrong criterion.
-# Why: EM (test_EM_hidden): on the hidden test's second data set, where both centres are
-#   positive, EM stops before the maximum-likelihood fit; found by make mutants (on the lab's
-#   data mu[1] is negative, so every log-likelihood is nan and EM runs all its steps, to the
-#   fit). The public test's fit is reached anyway.
+# Why: EM (test_EM_public, test_EM_hidden): where both centres are positive (the public
+#   test's overlapping groups, the hidden test's second data set) EM stops before the
+#   maximum-likelihood fit; found by make mutants (on the lab's data mu[1] is negative, so
+#   every log-likelihood is nan and EM runs all its steps, to the fit).
 ### CELL EM
 def EM(X, tol=1e-10, max_iter=10_000):
     """EM from K-Means (bug: norm.pdf's location and scale swapped in the log-likelihood)."""

@@ -1,9 +1,8 @@
 # Typical bug: Update moves a centre only when its cluster holds more than one sample
 # (`if len(C[k]) > 1`), so a cluster of one sample keeps its old centre.
-# Why: Update (test_Update_hidden): a centre next to an isolated sample has a cluster of
-#   that one sample, and stays where it was instead of moving onto it; found by make
-#   mutants (no cluster of the hidden test had one sample). The public test's clusters hold
-#   two samples each, so it passes.
+# Why: Update (test_Update_public, test_Update_hidden): a cluster of one sample keeps its
+#   old centre instead of moving onto that sample: the public test's cluster 2 and, in the
+#   hidden test, a centre next to an isolated sample; found by make mutants.
 ### CELL Update
 def Update(X, C, m):
     """Cluster means (bug: a one-sample cluster does not move)."""
