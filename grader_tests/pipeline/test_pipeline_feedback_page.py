@@ -87,7 +87,8 @@ def test_the_page_is_nbconvert_s_document(autograded):
     ours, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
         copy.deepcopy(autograded), resources=resources()
     )
-    assert document(ours) == nbconvert_page(autograded)
+    # nbconvert's page of the notebook as the exporter reads it (only the metadata a page needs)
+    assert document(ours) == nbconvert_page(feedback_page.inert_output_metadata(autograded))
     assert ours.count(f'alt="{ALT_TEXT}"') == 3  # the picture, a.png and c.png
     assert 'alt="given"' in ours and "&lt;img src=d.png&gt;" in ours
 
@@ -139,7 +140,7 @@ def test_texts_kept_from_an_earlier_page_never_leak_into_the_next(autograded):
         ours, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
             copy.deepcopy(nb), resources=resources()
         )
-        assert document(ours) == nbconvert_page(nb)
+        assert document(ours) == nbconvert_page(feedback_page.inert_output_metadata(nb))
 
 
 # -- what a student's HTML can do on the page -----------------------------------------------
@@ -187,6 +188,13 @@ def attacked(autograded) -> str:
             metadata={"filenames": {"image/png": f"http://127.0.0.1:9/{XSS}.png"}},
         ),
     ]
+    # cell metadata nbconvert acts on: tags become classes (a cell pinned over the summary,
+    # the test cells hidden), transient.remove_source removes a test cell's score heading
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.metadata["tags"] = ["x hidden"]
+            cell.metadata["transient"] = {"remove_source": True}
+    code.metadata["tags"] = ["a navbar navbar-default navbar-fixed-top"]
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK_HTML}"))
     nb.cells.insert(2, nbformat.v4.new_raw_cell(ATTACK_HTML, metadata={"format": "text/html"}))
     page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
@@ -209,8 +217,12 @@ def test_nothing_a_student_wrote_runs_on_the_page(attacked):
     assert f"alert('{XSS}-script')" in attacked.replace("&#39;", "'")  # shown, as text
 
 
-def test_a_student_cannot_restyle_the_page_or_pose_as_its_anchors(attacked):
+def test_a_student_cannot_restyle_the_page_or_pose_as_its_anchors(attacked, autograded):
     soup = BeautifulSoup(attacked, "html.parser")
+    classes = {c for t in soup.find_all(class_=True) for c in t["class"]}
+    assert not classes & {"navbar-fixed-top", "hidden", "celltag_x", "celltag_a"}
+    graded = [c for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(soup.find_all("a", attrs={"name": True})) >= len(graded)  # every test's anchor
     styles = soup.find_all("style")
     # only the grader's own stylesheet, the head's last, names the summary
     assert [s for s in styles if "lab3-summary" in s.get_text()] == [

@@ -532,3 +532,45 @@ def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
     _plain_execution_counts(cell)
     assert cell.execution_count is None and cell.outputs[0]["execution_count"] is None
     nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"msg_type": "stream", "content": {"name": "stdout", "text": 5}},
+        {"msg_type": "stream", "content": {"name": "/etc/passwd", "text": "x"}},
+        {"msg_type": "display_data", "content": {"data": {"text/plain": "a"}, "transient": "zz"}},
+        {"msg_type": "display_data", "content": {"data": {"text/plain": "a"},
+                                                 "transient": {"display_id": ["x"]}}},
+        {"msg_type": "display_data", "content": {"data": [["text/plain", "a"]]}},
+        {"msg_type": "display_data", "content": {"metadata": {}}},
+        {"msg_type": "execute_result", "content": {"data": {"text/plain": "1"},
+                                                   "execution_count": "<img>"}},
+        {"msg_type": "error", "content": {"ename": 1, "evalue": "x", "traceback": []}},
+        {"msg_type": "error", "content": {"ename": "E", "evalue": "x", "traceback": [1]}},
+    ],
+)  # fmt: skip
+def test_a_kernel_message_of_the_wrong_shape_is_dropped(msg):
+    """A kernel may send anything; nbclient would copy it into the notebook, which then
+    could not be saved (the submission left ungraded)."""
+    from kmeans_em_lab.pipeline.execute import well_formed
+
+    assert not well_formed(msg)
+
+
+def test_the_messages_of_a_normal_cell_are_kept():
+    from kmeans_em_lab.pipeline.execute import well_formed
+
+    kept = [
+        {"msg_type": "stream", "content": {"name": "stderr", "text": "warning\n"}},
+        {"msg_type": "display_data", "content": {
+            "data": {"image/png": "iVBOR", "text/plain": "<Figure>",
+                     "application/vnd.plotly.v1+json": {"data": []}},
+            "metadata": {"image/png": {"width": 400}}, "transient": {"display_id": "d1"}}},
+        {"msg_type": "execute_result", "content": {"data": {"text/plain": "3"},
+                                                   "metadata": {}, "execution_count": 4}},
+        {"msg_type": "error", "content": {"ename": "ValueError", "evalue": "x",
+                                          "traceback": ["line"]}},
+        {"msg_type": "clear_output", "content": {"wait": True}},
+    ]  # fmt: skip
+    assert all(well_formed(msg) for msg in kept)

@@ -403,6 +403,9 @@ class ResilientExecute(Execute):
         """Every message that adds to what a cell shows counts against its byte budget:
         past ``max_output_bytes`` a stream is cut and anything else dropped, with one note
         and the grader's ``output_cut`` event."""
+        if msg.get("msg_type") in _SHAPES and not well_formed(msg):
+            self.log.info("A kernel message of the wrong shape was dropped (cell %s)", cell_index)
+            return None
         if self.max_output_bytes >= 0 and msg.get("msg_type") in _COUNTED:
             msg = self._within_budget(msg, cell, cell_index)
             if msg is None:
@@ -472,6 +475,49 @@ class ResilientExecute(Execute):
         if whole:
             return note(self.max_notebook_output_bytes, "in this notebook")
         return note(self.max_output_bytes)
+
+
+def _mime_bundle(data) -> bool:
+    return isinstance(data, dict) and all(
+        isinstance(k, str) and (isinstance(v, str) or k.endswith("json") or "+json" in k)
+        for k, v in data.items()
+    )
+
+
+def _display_shape(content: dict) -> bool:
+    transient = content.get("transient", {})
+    return (
+        _mime_bundle(content.get("data"))
+        and isinstance(content.get("metadata", {}), dict)
+        and isinstance(transient, dict)
+        and isinstance(transient.get("display_id", ""), str)
+    )
+
+
+# message type -> whether its content has the shape nbformat's outputs need (a kernel may
+# send anything: a number as a stream's text, a list as a display id)
+_SHAPES = {
+    "stream": lambda c: c.get("name") in ("stdout", "stderr") and isinstance(c.get("text"), str),
+    "display_data": _display_shape,
+    "update_display_data": _display_shape,
+    "execute_result": lambda c: (
+        _display_shape(c)
+        and (c.get("execution_count") is None or type(c.get("execution_count")) is int)
+    ),
+    "error": lambda c: (
+        isinstance(c.get("ename"), str)
+        and isinstance(c.get("evalue"), str)
+        and isinstance(c.get("traceback", []), list)
+        and all(isinstance(line, str) for line in c.get("traceback", []))
+    ),
+    "clear_output": lambda c: isinstance(c.get("wait", False), bool),
+}
+
+
+def well_formed(msg) -> bool:
+    """Whether an output message's content has the shape nbformat's outputs need."""
+    content = msg.get("content")
+    return isinstance(content, dict) and bool(_SHAPES[msg["msg_type"]](content))
 
 
 def _plain_execution_counts(cell) -> None:

@@ -66,6 +66,7 @@ from traitlets import Bool
 from traitlets.config import Config
 
 from kmeans_em_lab.pipeline import mathml, page_style, student_html
+from kmeans_em_lab.pipeline.verdicts import KEY
 
 CACHED_TEXTS = 4096  # highlighted code cells and rendered markdown kept per process
 TEMPLATE = "feedback"  # nbgrader's feedback template: the one this exporter renders cheaper
@@ -149,18 +150,33 @@ def add_alt_texts(page: str) -> tuple[str, int]:
 
 
 IMAGE_SIZE_LIMIT = 10_000  # pixels: the largest width or height an image output may ask for
+KEPT_KEYS = ("nbgrader", KEY)  # metadata keys a page reads: nbgrader's and the grader's own
+LEXER = "ipython3"  # the lab's code is Python, whatever a notebook's metadata says
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def inert_output_metadata(nb):
-    """A copy of ``nb`` whose outputs keep, of their metadata, only an image's width and
-    height as plain numbers.
+    """A copy of ``nb`` whose metadata holds only what a page needs: the notebook's its
+    language (the lab's, whatever the notebook says: it picks the code's highlighter) and
+    the grader's keys, a cell's its nbgrader and grader's keys, an output's an
+    image's width and height as plain numbers.
 
     Output metadata comes from the kernel, and nbconvert's template writes some of it
     into the page unquoted (an image's ``width``: a space starts an ``onerror=``) or as a
-    source (``filenames``: any address, fetched when the page opens).
+    source (``filenames``: any address, fetched when the page opens); a cell's ``tags``
+    become its classes and ``transient`` can remove its score heading (autograde already
+    removes them: :mod:`.forged_metadata`; a notebook from elsewhere may still hold them).
     """
     nb = copy.deepcopy(nb)
+    nb["metadata"] = NotebookNode(
+        {k: v for k, v in nb.get("metadata", {}).items() if k in KEPT_KEYS}
+    )
+    nb["metadata"]["language_info"] = NotebookNode({"name": "python", "pygments_lexer": LEXER})
+    nb["metadata"]["kernelspec"] = NotebookNode(KERNELSPEC)
     for cell in nb.get("cells", []):
+        cell["metadata"] = NotebookNode(
+            {k: v for k, v in cell.get("metadata", {}).items() if k in KEPT_KEYS}
+        )
         for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             if "metadata" not in output:
                 continue
@@ -271,8 +287,7 @@ class FeedbackExporter(HTMLExporter):
             page, resources = super().from_notebook_node(nb, resources, **kw)
             return mathml.put_back(page), resources
         # HTMLExporter.from_notebook_node up to its rendering, then the alt texts
-        langinfo = nb.metadata.get("language_info", {})
-        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        lexer = LEXER
         highlight_code = self.filters.get(
             "highlight_code", _CachedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))
         )

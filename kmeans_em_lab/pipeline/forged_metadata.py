@@ -15,6 +15,12 @@ gradebook (graded, solution, locked, points, nothing else); every other
 ``nbgrader`` metadata is removed, so the cell is the student's own. The
 course's cells are then restored by nbgrader's ``OverwriteCells`` as usual (a
 missing one is added back).
+
+Every other key of a cell's metadata is removed too: nbconvert and nbclient act
+on some of them (``tags`` become classes of the cell on its page, so
+``navbar-fixed-top`` pins a cell over the summary and ``hidden`` hides the test
+cells; ``transient.remove_source`` removes a test cell's score heading;
+``skip-execution`` skips a cell), and a grade needs none of them.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ class ForgetForgedMetadata(NbGraderPreprocessor):
         forgotten, seen = 0, set()
         for cell in nb.cells:
             meta = cell.get("metadata", {})
+            for key in [k for k in meta if k != "nbgrader"]:
+                del meta[key]
             nbgrader = meta.get("nbgrader")
             if nbgrader is None:
                 continue
