@@ -8,11 +8,12 @@ same kinds of cases end to end through nbgrader.
 
 from __future__ import annotations
 
+import nbformat
 import numpy as np
 import pytest
 
 from kmeans_em_lab.checks import CHECKS, judge, record_in_process, run_hidden_checks, verdicts
-from kmeans_em_lab.course import submissions
+from kmeans_em_lab.course import paths, submissions
 
 SOLUTIONS = submissions.source_solutions()
 
@@ -267,3 +268,20 @@ def test_checks_restore_the_students_helpers():
     student_set = ns["Set"]
     run_hidden_checks("K_Means", ns)
     assert ns["Set"] is student_set
+
+
+def test_a_public_answer_far_larger_than_the_test_s_data_is_not_replayed():
+    """The visible test runs again in the grader: an answer of millions of numbers (a forged
+    record under the size limit) would make the grader sort and print them."""
+    import base64
+
+    from kmeans_em_lab import checks
+
+    big = {"array": "|b1", "shape": [6_000_000], "b64": base64.b64encode(bytes(6_000_000)).decode()}
+    record = {"check": "public:Set", "refused": "", "outcomes": [
+        {"label": "call 1 of Set", "result": {"tuple": [{"dict": [[0, big]]}, 9.0]}}]}  # fmt: skip
+    nb = nbformat.read(paths.Course.at().source_notebook, as_version=4)
+    source = next(c.source for c in nb.cells if c.get("id") == "test_Set_public")
+    found = checks.judgement("public:Set", record, source)
+    assert "more than 100,000 numbers" in found.message
+    assert [code for code, _ in found.causes] == ["record_missing"]

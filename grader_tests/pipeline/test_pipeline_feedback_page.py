@@ -196,6 +196,11 @@ def attacked(autograded) -> str:
             cell.metadata["transient"] = {"remove_source": True}
     code.metadata["tags"] = ["a navbar navbar-default navbar-fixed-top"]
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK_HTML}"))
+    # a cell of a type nbformat 4 does not know (a newer minor version lets it validate):
+    # nbconvert writes its "type" into the page as it is
+    nb.cells.insert(1, nbformat.NotebookNode(
+        {"cell_type": "foo", "id": "zz1", "metadata": {}, "source": "x",
+         "type": f"<img src=x onerror=\"alert('{XSS}-cell-type')\">"}))  # fmt: skip
     nb.cells.insert(2, nbformat.v4.new_raw_cell(ATTACK_HTML, metadata={"format": "text/html"}))
     page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
         nb, resources=resources()
@@ -214,6 +219,7 @@ def test_nothing_a_student_wrote_runs_on_the_page(attacked):
     assert not [u for u in links if "127.0.0.1" in u]  # no image from a kernel's file name
     assert [t["height"] for t in soup.find_all("img", height=True)] == ["200"]
     assert not soup.find_all(["iframe", "object", "embed", "form"])
+    assert "unknown type" not in attacked and f"{XSS}-cell-type" not in attacked
     assert f"alert('{XSS}-script')" in attacked.replace("&#39;", "'")  # shown, as text
 
 

@@ -534,6 +534,11 @@ def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
     nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))
 
 
+DEEP: list = []
+for _ in range(200):
+    DEEP = [DEEP]
+
+
 @pytest.mark.parametrize(
     "msg",
     [
@@ -548,6 +553,11 @@ def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
                                                    "execution_count": "<img>"}},
         {"msg_type": "error", "content": {"ename": 1, "evalue": "x", "traceback": []}},
         {"msg_type": "error", "content": {"ename": "E", "evalue": "x", "traceback": [1]}},
+        {"msg_type": "error", "content": {"ename": "E", "evalue": "x"}},
+        {"msg_type": "display_data", "content": {"data": {"text/plain": "x"}}},  # no metadata
+        {"msg_type": "execute_result", "content": {"data": {"text/plain": "1"}, "metadata": {}}},
+        {"msg_type": "display_data", "content": {"data": {"application/json": DEEP},
+                                                 "metadata": {}}},
     ],
 )  # fmt: skip
 def test_a_kernel_message_of_the_wrong_shape_is_dropped(msg):

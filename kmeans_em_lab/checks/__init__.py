@@ -209,13 +209,13 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
             CHECKS[check][1](harness.Session("judge", outcomes, draws.current()))
     except CheckFailure as failure:
         found = tuple(failure.causes) or ((causes.GENERIC, str(failure)),)
-        return Judgement(str(failure), found)
+        return Judgement(str(failure)[:MESSAGE_LIMIT], found)
     except harness.RecordError as failure:
         return _failed(str(failure), "record_missing")
     except StudentError as failure:
         return _failed(str(failure), causes.of_student_error(str(failure)))
     except AssertionError as failure:
-        message = str(failure) or f"{check}: a public test assertion failed"
+        message = str(failure)[:MESSAGE_LIMIT] or f"{check}: a public test assertion failed"
         return _failed(message, causes.of_public_assertion(message))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
         return _failed(f"{type(err).__name__}: {str(err)[:500]}", causes.GENERIC)
@@ -247,13 +247,41 @@ def _replay_public(function: str, outcomes: list, cell_source: str) -> None:
         changed = outcome.get("mutated_values") or {}
         for key, value in changed.items() if isinstance(changed, dict) else ():
             if str(key).isdigit() and int(key) < len(args):
-                _overwrite(args[int(key)], wire.decode(value))
-        return wire.decode(outcome.get("result"))
+                _overwrite(args[int(key)], _small(wire.decode(value), function))
+        return _small(wire.decode(outcome.get("result")), function)
 
     namespace = {"np": np, "warnings": warnings, "tracks": ref.spotify_X(), function: answer}
     code = compile(public_test_code(cell_source), f"<public test of {function}>", "exec")
     with contextlib.redirect_stdout(io.StringIO()):
         exec(code, namespace)
+
+
+# numbers in one answer a public test can use: its data is at most the songs (600 x 13)
+MAX_PUBLIC_ELEMENTS = 100_000
+MESSAGE_LIMIT = 2000  # characters of a failure message kept (the student's feedback)
+
+
+def _small(value, function: str):
+    """``value`` when it holds at most :data:`MAX_PUBLIC_ELEMENTS` numbers, else a
+    :class:`harness.RecordError` (the visible test runs in the grader: an answer far larger
+    than its data would make the grader's work, not the student's)."""
+    count, todo = 0, [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, np.ndarray):
+            count += item.size
+        elif isinstance(item, list | tuple):
+            count += len(item)
+            todo.extend(item)
+        elif isinstance(item, dict):
+            count += len(item)
+            todo.extend(item.values())
+        if count > MAX_PUBLIC_ELEMENTS:
+            raise harness.RecordError(
+                f"{function} answered with more than {MAX_PUBLIC_ELEMENTS:,} numbers, far more "
+                "than this test's data holds, so the grader did not check it: this test scores 0"
+            )
+    return value
 
 
 def _overwrite(target, value) -> None:

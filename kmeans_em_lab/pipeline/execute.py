@@ -317,6 +317,13 @@ class ResilientExecute(Execute):
             self._observe(index, verdicts.KERNEL_DIED, self._halted)
             if not graded:
                 cell.outputs.append(error_output(KERNEL_DIED, self._halted))
+        except RecursionError:  # a message nested past what can be decoded
+            self._halted = f"a message from the kernel could not be read in cell {label}"
+            self.log.error("Unreadable kernel message in cell %s", label)
+            self._stop_kernel()
+            self._observe(index, verdicts.OUTPUT_FLOOD, self._halted)
+            if not graded:
+                cell.outputs.append(error_output(OUTPUT_LOST, self._halted))
         except CellTimeoutError as err:
             if index in self._timed_out:
                 timeout = self._get_timeout(cell)
@@ -477,9 +484,28 @@ class ResilientExecute(Execute):
         return note(self.max_output_bytes)
 
 
+MAX_JSON_DEPTH = 64  # nesting of a JSON output (a figure's spec is a few levels deep)
+
+
+def _shallow(value) -> bool:
+    """Whether ``value`` nests at most :data:`MAX_JSON_DEPTH` levels (walked without recursion)."""
+    level = [value]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [
+            v
+            for item in level
+            if isinstance(item, dict | list)
+            for v in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return False
+
+
 def _mime_bundle(data) -> bool:
     return isinstance(data, dict) and all(
-        isinstance(k, str) and (isinstance(v, str) or k.endswith("json") or "+json" in k)
+        isinstance(k, str)
+        and (isinstance(v, str) or ((k.endswith("json") or "+json" in k) and _shallow(v)))
         for k, v in data.items()
     )
 
@@ -488,7 +514,8 @@ def _display_shape(content: dict) -> bool:
     transient = content.get("transient", {})
     return (
         _mime_bundle(content.get("data"))
-        and isinstance(content.get("metadata", {}), dict)
+        and isinstance(content.get("metadata"), dict)
+        and _shallow(content["metadata"])
         and isinstance(transient, dict)
         and isinstance(transient.get("display_id", ""), str)
     )
@@ -502,13 +529,14 @@ _SHAPES = {
     "update_display_data": _display_shape,
     "execute_result": lambda c: (
         _display_shape(c)
-        and (c.get("execution_count") is None or type(c.get("execution_count")) is int)
+        and "execution_count" in c
+        and (c["execution_count"] is None or type(c["execution_count"]) is int)
     ),
     "error": lambda c: (
         isinstance(c.get("ename"), str)
         and isinstance(c.get("evalue"), str)
-        and isinstance(c.get("traceback", []), list)
-        and all(isinstance(line, str) for line in c.get("traceback", []))
+        and isinstance(c.get("traceback"), list)
+        and all(isinstance(line, str) for line in c["traceback"])
     ),
     "clear_output": lambda c: isinstance(c.get("wait", False), bool),
 }

@@ -66,6 +66,7 @@ from traitlets import Bool
 from traitlets.config import Config
 
 from kmeans_em_lab.pipeline import mathml, page_style, student_html
+from kmeans_em_lab.pipeline.forged_metadata import CELL_TYPES
 from kmeans_em_lab.pipeline.verdicts import KEY
 
 CACHED_TEXTS = 4096  # highlighted code cells and rendered markdown kept per process
@@ -168,6 +169,7 @@ def inert_output_metadata(nb):
     removes them: :mod:`.forged_metadata`; a notebook from elsewhere may still hold them).
     """
     nb = copy.deepcopy(nb)
+    nb["cells"] = [c for c in nb.get("cells", []) if c.get("cell_type") in CELL_TYPES]
     nb["metadata"] = NotebookNode(
         {k: v for k, v in nb.get("metadata", {}).items() if k in KEPT_KEYS}
     )

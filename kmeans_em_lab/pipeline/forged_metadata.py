@@ -20,7 +20,9 @@ Every other key of a cell's metadata is removed too: nbconvert and nbclient act
 on some of them (``tags`` become classes of the cell on its page, so
 ``navbar-fixed-top`` pins a cell over the summary and ``hidden`` hides the test
 cells; ``transient.remove_source`` removes a test cell's score heading;
-``skip-execution`` skips a cell), and a grade needs none of them.
+``skip-execution`` skips a cell), and a grade needs none of them. A cell of no
+type nbformat 4 knows is removed (nbconvert writes its ``type`` into the page
+unescaped).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from __future__ import annotations
 from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import SCHEMA_VERSION
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+CELL_TYPES = ("code", "markdown", "raw")  # nbformat 4's; a page writes any other type raw
 
 
 class ForgetForgedMetadata(NbGraderPreprocessor):
@@ -41,6 +45,10 @@ class ForgetForgedMetadata(NbGraderPreprocessor):
             solutions = {cell.name for cell in source.solution_cells}
             kinds = {cell.name: (cell.cell_type, bool(cell.locked)) for cell in source.source_cells}
         forgotten, seen = 0, set()
+        unknown = [c for c in nb.cells if c.get("cell_type") not in CELL_TYPES]
+        if unknown:  # a notebook of a newer minor version passes validation with any type
+            nb.cells = [c for c in nb.cells if c.get("cell_type") in CELL_TYPES]
+            self.log.warning("%d cell(s) of no known type removed", len(unknown))
         for cell in nb.cells:
             meta = cell.get("metadata", {})
             for key in [k for k in meta if k != "nbgrader"]:
