@@ -236,8 +236,10 @@ class CauseCount:
 
 def read_class(settings, table, layout, outcomes: Mapping[str, dict]) -> dict[str, dict]:
     """student -> function -> causes, for every student of ``table`` (the gradebook's):
-    from their autograded notebook, or from the outcome of a submission that could not
-    be graded at all (every function then has the same cause)."""
+    from their outcome (the causes the worker read from the autograded notebook, kept in
+    the stamp), else from their autograded notebook (a stamp from before causes were
+    kept), or from the outcome of a submission that could not be graded at all (every
+    function then has the same cause)."""
     out = {}
     for student in sorted(table):
         outcome = outcomes.get(student, {})
@@ -246,6 +248,14 @@ def read_class(settings, table, layout, outcomes: Mapping[str, dict]) -> dict[st
         if status in STATUS:
             message = _text(outcome.get("message")) or explain(STATUS[status])
             out[student] = {f: [Cause(STATUS[status], message)] for f in _functions(layout)}
+        elif status == "graded" and isinstance(outcome.get("causes"), Mapping):
+            per_cell = {
+                g: [Cause(known(str(code)), _text(message)[:MESSAGE_LIMIT], g)
+                    for code, message in listed]
+                for g, listed in outcome["causes"].items()
+                if g in layout.grade_ids
+            }  # fmt: skip
+            out[student] = by_function(per_cell, layout.functions)
         elif status == "graded" and notebook.is_file():
             per_cell = {g: c for g, c in read(notebook).items() if g in layout.grade_ids}
             out[student] = by_function(per_cell, layout.functions)

@@ -22,8 +22,10 @@ Faults, and who handles them:
   next run grades only the others. Task keys are made from the stamps'
   digests (student, submission, course, attempt), so a key names one grading.
 
-At most :attr:`Dispatcher.window` tasks are in the cluster at once (twice its
-kernel slots), so a class of thousands does not sit in the scheduler's memory.
+At most twice the cluster's kernel slots are in the cluster at once (the
+slots asked of the scheduler every :data:`SLOTS_REFRESH` seconds: workers may
+come and go), and submissions are read as they are sent, so a class of
+thousands sits neither in the scheduler's memory nor in the driver's.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import logging
 import os
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kmeans_em_lab.pipeline.course_bundle import CourseBundle
@@ -53,6 +55,7 @@ MAX_ATTEMPTS = 2  # gradings of one submission that returned an error
 WORKER_DEATHS = 2  # workers one submission may take down before it is given up
 MAX_REQUEUES = 3  # times a bystander of other submissions' worker deaths is submitted again
 POLL = 0.1  # seconds between looks at the finished tasks (and progress redraws)
+SLOTS_REFRESH = 5.0  # seconds between asks of the scheduler for its kernel slots
 
 
 @dataclass
@@ -252,9 +255,10 @@ class Dispatcher:
     options: TaskOptions
     events: Events = field(default_factory=Events)
 
-    def run(self, submissions: list[SubmissionFiles], save: Callable[[dict], dict]) -> dict:
-        """Grade ``submissions``; ``save`` stores each final ``graded`` result as it
-        arrives (and returns it completed). Returns student -> final result."""
+    def run(self, submissions: Iterable[SubmissionFiles], save: Callable[[dict], dict]) -> dict:
+        """Grade ``submissions`` (taken from the iterable as tasks are sent); ``save``
+        stores each final ``graded`` result as it arrives and returns what to keep of it.
+        Returns student -> final result (as ``save`` returned it, for a graded one)."""
         from distributed import as_completed
 
         started: queue.Queue = queue.Queue()
@@ -265,8 +269,10 @@ class Dispatcher:
         bundle = self.client.submit(
             _course, self.bundle, key=f"lab3-course-{self.bundle.digest[:32]}", pure=False
         )
-        todo = list(reversed(submissions))
+        todo = iter(submissions)
+        pending = next(todo, None)
         running: dict = {}  # future -> (submission, attempt, requeue)
+        slots, asked = 0, float("-inf")
         finished = as_completed([], loop=self.client.loop)
         results: dict[str, dict] = {}
         self._starts: dict[str, int] = {}  # task key -> workers it started on
@@ -277,10 +283,12 @@ class Dispatcher:
             finished.add(future)
 
         try:
-            while todo or running:
-                window = max(4, 2 * kernel_slots(self.client))
-                while todo and len(running) < window:
-                    submit(todo.pop(), 1)
+            while pending is not None or running:
+                if pending is not None and time.monotonic() - asked > SLOTS_REFRESH:
+                    slots, asked = kernel_slots(self.client), time.monotonic()
+                while pending is not None and len(running) < max(4, 2 * slots):
+                    submit(pending, 1)
+                    pending = next(todo, None)
                 done = finished.next_batch(block=False)
                 self._drain(started)
                 for future in done:

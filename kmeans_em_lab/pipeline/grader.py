@@ -7,7 +7,9 @@ writes the submitted files under ``submitted/<student>``, runs nbgrader's
 ``autograde`` (the pipeline's preprocessors: sandboxed kernel, verdicts judged
 outside it) and ``generate_feedback`` against that private gradebook, and
 returns everything the driver needs as data: the autograded and feedback
-files, the per-cell scores, the submission's timestamp, flags and log. The
+files, the per-cell scores, comments and causes as its gradebook and notebook
+hold them (:class:`.task.GradedCells`: the driver saves them without reading
+the notebook again), the submission's timestamp, flags and log. The
 worker never writes the instructor's gradebook or course; the driver
 (:mod:`.store`) is the one writer.
 """
@@ -25,7 +27,14 @@ from kmeans_em_lab.pipeline.course_bundle import GRADEBOOK, CourseBundle
 from kmeans_em_lab.pipeline.feedback import add_summary
 from kmeans_em_lab.pipeline.folders import read_files, remove, write_files
 from kmeans_em_lab.pipeline.settings import course_id, grading_config, load_course_config
-from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions, scratch
+from kmeans_em_lab.pipeline.task import (
+    CellResult,
+    CommentResult,
+    GradedCells,
+    SubmissionFiles,
+    TaskOptions,
+    scratch,
+)
 
 _EXCEPTION_LINE = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)\w*): (.+)$")
 
@@ -107,6 +116,7 @@ class PrivateCourse:
             "flags": flags,
             "log": log,
             "grades": {name: got for name, (got, _) in row.grades.items()},
+            "cells": self._cells(student, notebook),
             "timestamp": row.timestamp.isoformat() if row.timestamp else None,
             "autograded": read_files(self.layout.autograded(student)),
             # the page alone: nbgrader copies the submission's other files beside it, and
@@ -115,6 +125,30 @@ class PrivateCourse:
                 read_files(self.layout.feedback(student)), notebook.stem
             ),
         }
+
+    def _cells(self, student: str, notebook) -> GradedCells:
+        """The scores and comments ``SaveAutoGrades`` wrote into this course's gradebook, with
+        each graded cell's causes read from the autograded notebook."""
+        from kmeans_em_lab.pipeline import causes
+
+        found = causes.read(notebook)
+        grades, comments = scores.saved_cells(
+            self.url, self.course, self.bundle.assignment, student
+        )
+        return GradedCells(
+            cells=tuple(
+                CellResult(
+                    grade_id,
+                    auto,
+                    points,
+                    tuple((c.code, c.message) for c in found[grade_id])
+                    if grade_id in found
+                    else None,
+                )
+                for grade_id, auto, points in grades
+            ),
+            comments=tuple(CommentResult(g, text) for g, text in comments),
+        )
 
     def _forget(self, student: str) -> None:
         """The student's files and private gradebook entry: gone (each grading starts clean)."""

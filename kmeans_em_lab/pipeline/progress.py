@@ -7,11 +7,15 @@ running in parallel).
 Student ids, messages and flags are the submission's words: every line goes
 out through :func:`.untrusted_text.for_terminal`, so none can move the
 cursor, clear the screen or draw a line of its own.
+
+Events come from the dispatching thread and from the driver's writer (a graded
+submission counts once it is saved): one lock keeps lines whole.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
@@ -40,6 +44,7 @@ class Progress:
         self.running: list[str] = []
         self.start = time.monotonic()
         self._last_draw = 0.0
+        self._lock = threading.RLock()
 
     # -- counts ---------------------------------------------------------------------
 
@@ -57,34 +62,39 @@ class Progress:
     # -- events from the dispatcher -----------------------------------------------
 
     def started(self, student: str) -> None:
-        self.running.append(student)
-        self._draw(force=True)
+        with self._lock:
+            self.running.append(student)
+            self._draw(force=True)
 
     def retrying(self, result: dict) -> None:
-        self.retries += 1
-        self._drop(result["student"])
-        self._line(f"retrying {result['student']}: {result.get('message', '')}")
+        with self._lock:
+            self.retries += 1
+            self._drop(result["student"])
+            self._line(f"retrying {result['student']}: {result.get('message', '')}")
 
     def finished(self, result: dict) -> None:
-        self._drop(result["student"])
-        self.done += 1
-        if result.get("status") == "failed":
-            self.failed += 1
-        self._line(self._describe(result))
+        with self._lock:
+            self._drop(result["student"])
+            self.done += 1
+            if result.get("status") == "failed":
+                self.failed += 1
+            self._line(self._describe(result))
 
     def tick(self) -> None:
-        self._draw()
+        with self._lock:
+            self._draw()
 
     def close(self) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[K")
-        elapsed = duration(time.monotonic() - self.start)
-        self.stream.write(
-            f"graded {self.done}/{self.total} in {elapsed}, {self.failed} failed"
-            + (f", {self.retries} retried" if self.retries else "")
-            + "\n"
-        )
-        self.stream.flush()
+        with self._lock:
+            if self.tty:
+                self.stream.write("\r\x1b[K")
+            elapsed = duration(time.monotonic() - self.start)
+            self.stream.write(
+                f"graded {self.done}/{self.total} in {elapsed}, {self.failed} failed"
+                + (f", {self.retries} retried" if self.retries else "")
+                + "\n"
+            )
+            self.stream.flush()
 
     # -- drawing --------------------------------------------------------------------
 

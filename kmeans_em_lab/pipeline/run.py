@@ -15,11 +15,11 @@ graded (no config, no source notebook, release failed, unknown student).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 from kmeans_em_lab.course.secret import course_secret
@@ -77,9 +77,8 @@ def _grade(settings, config, students: list[str]) -> int:
     course_secret(settings.root)  # made on first use: stamps carry its fingerprint
     changed, unchanged = _changed_on_disk(settings, students)
     # unchanged on disk but missing from the gradebook (e.g. a new database): graded again
-    missing = {
-        s for s in unchanged if not scores.has_submission(url, course, settings.assignment, s)
-    }
+    known = scores.submitted_students(url, course, settings.assignment) if unchanged else set()
+    missing = {s for s in unchanged if s not in known}
     to_grade = [s for s in students if s in missing or s not in unchanged]
     outcomes = {s: stamp for s, stamp in unchanged.items() if s not in missing}
     log.info(
@@ -199,69 +198,82 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     digest = bundle.digest
     store.clear(settings, url, course, to_grade)
     progress = Progress(len(to_grade))
-    results: dict[str, dict] = {}
-    submissions = []
+    # the one writer: results are saved in its thread as they arrive; the progress line
+    # counts a graded submission once its stamp is written
+    writer = store.Writer(settings, url, course, digest, saved=progress.finished)
     # the hidden tests' inputs are drawn here: the secret never reaches a worker
     secret = b"" if settings.fixed_inputs else course_secret(settings.root)
     limits = intake.SubmissionLimits(config=config)  # the course's nbgrader_config.py
-    for student in to_grade:
-        sub = intake.inspect(
-            student, settings.submitted / student / settings.assignment, settings.notebook, limits
-        )
-        if sub.problem:
-            result = {
-                "student": student,
-                "status": "zero",
-                "message": sub.problem,
-                "flags": [sub.problem, *sub.flags],
-                "sandbox": settings.sandbox,
-                "submission": stamps.folder_digest(sub.folder),
-                "seconds": 0.0,
-            }
-            results[student] = store.save(settings, url, course, result, digest)
-            progress.finished(results[student])
-            continue
-        files = store.submission_files(sub, settings.notebook, secret)
-        submissions.append((files, sub.flags))
-    flags = {files.student: extra for files, extra in submissions}
+    flags: dict[str, list[str]] = {}
+
+    def submissions():
+        """Each gradable submission's files, read when the dispatcher sends it (not all
+        at once); a submission with nothing gradable is saved as a zero meanwhile."""
+        for student in to_grade:
+            sub = intake.inspect(
+                student, settings.submitted / student / settings.assignment, settings.notebook,
+                limits,
+            )  # fmt: skip
+            if sub.problem:
+                writer.put(
+                    {
+                        "student": student,
+                        "status": "zero",
+                        "message": sub.problem,
+                        "flags": [sub.problem, *sub.flags],
+                        "sandbox": settings.sandbox,
+                        "submission": stamps.folder_digest(sub.folder),
+                        "seconds": 0.0,
+                    }
+                )
+                continue
+            files = store.submission_files(sub, settings.notebook, secret)
+            flags[student] = sub.flags
+            yield files
 
     def save(result: dict) -> dict:
-        result["flags"] = flags.get(result["student"], []) + result.get("flags", [])
-        began = time.monotonic()
-        saved = store.save(settings, url, course, result, digest)
-        log.debug("%s: saved in %.2f s", result["student"], time.monotonic() - began)
-        return saved
+        result["flags"] = flags.pop(result["student"], []) + result.get("flags", [])
+        cells = result.get("cells")
+        if cells is not None:  # the worker's total, until the gradebook's is read back
+            result["score"], result["max_score"] = cells.auto_score, cells.max_score
+        writer.put(result)
+        return store.outcome(result)
 
-    if submissions:
-        options = TaskOptions(
-            sandbox=settings.sandbox,
-            deadline=submission_deadline(config, settings),
-            grace=settings.grace,
-        )
-        _say(
-            f"grading {len(submissions)} submission(s) on {cluster.describe()} "
-            f"(watchdog {options.deadline:.0f} s per submission)"
-        )
-        preload_matplotlib()  # the driver waits on the cluster meanwhile
-        events = Events(
-            started=progress.started,
-            finished=progress.finished,
-            retrying=progress.retrying,
-            tick=progress.tick,
-        )
-        try:
-            graded = Dispatcher(client, bundle, settings, options, events).run(
-                [files for files, _ in submissions], save
-            )
-        except KeyboardInterrupt:
+    def finished(result: dict) -> None:
+        if result["status"] != "graded":  # a graded one is counted once saved
+            progress.finished(result)
+
+    options = TaskOptions(
+        sandbox=settings.sandbox,
+        deadline=submission_deadline(config, settings),
+        grace=settings.grace,
+    )
+    _say(
+        f"grading {len(to_grade)} submission(s) on {cluster.describe()} "
+        f"(watchdog {options.deadline:.0f} s per submission)"
+    )
+    preload_matplotlib()  # the driver waits on the cluster meanwhile
+    events = Events(
+        started=progress.started,
+        finished=finished,
+        retrying=progress.retrying,
+        tick=progress.tick,
+    )
+    try:
+        results = Dispatcher(client, bundle, settings, options, events).run(submissions(), save)
+    except BaseException as err:
+        if isinstance(err, KeyboardInterrupt):
             progress.close()
-            raise
-        for student, result in graded.items():
-            if result["status"] == "failed":
-                store.mark_failed(settings, url, course, student)
-                result["flags"] = [f"not graded: {result['message']}"] + flags.get(student, [])
-                store.write_log(settings, student, result.get("log", ""))
-        results.update(graded)
+        with contextlib.suppress(Exception):
+            writer.close()  # what had arrived is saved (and stamped)
+        raise
+    writer.close()
+    results.update(writer.outcomes)
+    for student, result in results.items():
+        if result["status"] == "failed":
+            store.mark_failed(settings, url, course, student)
+            result["flags"] = [f"not graded: {result['message']}"] + flags.get(student, [])
+            store.write_log(settings, student, result.pop("log", ""))
     progress.close()
     return results
 

@@ -4,21 +4,27 @@ Before a batch, :func:`clear` removes each student's autograded notebook,
 feedback and stamp and zeroes their automatic scores (the stale-score rule:
 whatever happens next, the gradebook holds this run's scores or zeros, never
 the previous run's). :func:`submission_files` reads a submission as bytes for
-a worker. :func:`save` writes what a worker sent back: the autograded and
-feedback files, the scores (through nbgrader's own ``SaveAutoGrades`` on the
-autograded notebook, so manual scores and comments behave as in nbgrader),
-flags, and last the stamp, so a driver stopped half way regrades exactly the
-students it had not saved.
+a worker. :func:`save_batch` writes what workers sent back: the autograded and
+feedback files, the scores and comments the worker's own ``SaveAutoGrades``
+produced (:class:`.task.GradedCells`, written with nbgrader's rule for manual
+scores and comments: :func:`.scores.save_results`, one transaction per batch),
+flags, and last the stamps, so a driver stopped half way regrades exactly the
+students it had not saved. A student with a manual score or comment gets their
+feedback page made again from the instructor's gradebook.
+
+:class:`Writer` runs :func:`save_batch` in a thread of its own, fed through a
+bounded queue as results arrive: the dispatch never waits for the disk or the
+database, the writer is still the only one, and a saved result's files leave
+memory with it (what stays is its outcome, :func:`outcome`).
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+import queue
+import threading
+from collections.abc import Callable
 from pathlib import PurePosixPath
-
-import nbformat
-from nbgrader.api import Gradebook
 
 from kmeans_em_lab.checks.draws import Draw
 from kmeans_em_lab.pipeline import intake, scores, stamps
@@ -91,56 +97,150 @@ def submission_files(
     return SubmissionFiles(student=sub.student, digest=digest, files=files, draw=draw)
 
 
-def _save_scores(settings: Settings, url: str, course: str, student: str, result: dict) -> None:
-    from nbgrader.preprocessors import SaveAutoGrades
+SAVE_BATCH = 25  # results saved in one gradebook transaction, at most
+QUEUE_BOUND = 50  # results waiting for the writer, at most (beyond, the dispatch waits)
+HEAVY = ("autograded", "feedback", "log", "cells", "grades")  # a result's keys not kept
 
-    timestamp = result.get("timestamp")
-    with Gradebook(url, course) as gb:
-        gb.update_or_create_student(student)
-        if timestamp:
-            gb.update_or_create_submission(
-                settings.assignment, student, timestamp=datetime.fromisoformat(timestamp)
-            )
-        else:
-            gb.update_or_create_submission(settings.assignment, student)
-    notebook = nbformat.reads(
-        result["autograded"][settings.notebook].decode("utf-8"), as_version=nbformat.NO_CONVERT
+
+def outcome(result: dict) -> dict:
+    """What is kept of a result once it is saved (its stamp without the files, the log
+    and the per-cell scores, which the gradebook holds)."""
+    return {k: v for k, v in result.items() if k not in HEAVY}
+
+
+def _to_save(result: dict) -> scores.ToSave:
+    cells = result.get("cells") if result["status"] == "graded" else None
+    if cells is None:
+        return scores.ToSave(result["student"], flagged=bool(result.get("flags")))
+    return scores.ToSave(
+        result["student"],
+        graded=True,
+        scores={c.grade_id: c.auto_score for c in cells.cells},
+        comments={c.grade_id: c.auto_comment for c in cells.comments},
+        timestamp=result.get("timestamp"),
+        flagged=bool(result.get("flags")),
     )
-    resources = {
-        "nbgrader": {
-            "notebook": settings.notebook_id,
-            "assignment": settings.assignment,
-            "student": student,
-            "db_url": url,
-        }
-    }
-    SaveAutoGrades().preprocess(notebook, resources)
+
+
+def save_batch(
+    settings: Settings, url: str, course: str, results: list[dict], course_digest: str
+) -> list[dict]:
+    """Write finished results (``status`` ``graded`` or ``zero``): files, then the scores
+    of all of them in one transaction, then each stamp. Returns their outcomes."""
+    for result in results:
+        if result["status"] == "graded":
+            student = result["student"]
+            for folder, files in (
+                (settings.autograded_dir(student), result.get("autograded", {})),
+                (settings.feedback_dir(student), result.get("feedback", {})),
+            ):
+                remove(folder)
+                write_files(folder, files)
+    saved = scores.save_results(
+        url, course, settings.assignment, settings.notebook_id, [_to_save(r) for r in results]
+    )
+    out = []
+    for result in results:
+        student = result["student"]
+        row = saved[student]
+        result["score"], result["max_score"] = row.score, row.max_score
+        if result["status"] == "graded" and row.manual:
+            regenerate_feedback(settings, [student])  # the worker's feedback knew only its scores
+        write_log(settings, student, result.get("log", ""))
+        stamp = {k: v for k, v in result.items() if k not in ("autograded", "feedback", "log")}
+        cells = stamp.pop("cells", None)
+        if cells is not None:
+            stamp["causes"] = cells.causes()
+        stamp["course"] = course_digest
+        stamps.write(settings.root, settings.assignment, student, stamp)
+        out.append(outcome(stamp))
+    return out
 
 
 def save(settings: Settings, url: str, course: str, result: dict, course_digest: str) -> dict:
-    """Write a finished result (``status`` ``graded`` or ``zero``) and its stamp."""
-    student = result["student"]
-    if result["status"] == "graded":
-        for folder, files in (
-            (settings.autograded_dir(student), result.get("autograded", {})),
-            (settings.feedback_dir(student), result.get("feedback", {})),
-        ):
-            remove(folder)
-            write_files(folder, files)
-        _save_scores(settings, url, course, student, result)
-    if result.get("flags"):
-        scores.set_flagged(url, course, settings.assignment, student, True)
-    row = scores.student_scores(url, course, settings.assignment, student)
-    result["score"], result["max_score"] = row.score, row.max_score
-    if result["status"] == "graded" and scores.has_manual_grades(
-        url, course, settings.assignment, student
+    """Write one finished result and its stamp (:func:`save_batch`); its outcome."""
+    return save_batch(settings, url, course, [result], course_digest)[0]
+
+
+_STOP = object()
+
+
+class Writer:
+    """The driver's one writer: results saved by :func:`save_batch` in a thread of its own,
+    a batch at a time (what has arrived meanwhile, up to :data:`SAVE_BATCH`).
+
+    :meth:`put` hands a result over (waiting only while :data:`QUEUE_BOUND` results are
+    queued) and raises the writer's error if it failed; ``saved`` is called with each
+    outcome once its stamp is written. :meth:`close` saves what is queued and stops;
+    :attr:`outcomes` is then student -> outcome of everything saved.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        url: str,
+        course: str,
+        course_digest: str,
+        saved: Callable[[dict], None] = lambda outcome: None,
     ):
-        regenerate_feedback(settings, [student])  # the worker's feedback knew only its scores
-    write_log(settings, student, result.get("log", ""))
-    stamp = {k: v for k, v in result.items() if k not in ("autograded", "feedback", "log")}
-    stamp["course"] = course_digest
-    stamps.write(settings.root, settings.assignment, student, stamp)
-    return result
+        self._args = (settings, url, course)
+        self._digest = course_digest
+        self._saved = saved
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_BOUND)
+        self._error: BaseException | None = None
+        self.outcomes: dict[str, dict] = {}
+        self._thread = threading.Thread(target=self._loop, name="lab3-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, result: dict) -> None:
+        self._hand_over(result)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._hand_over(_STOP)
+            self._thread.join()
+        self._raise()
+
+    def _hand_over(self, item) -> None:
+        while True:
+            self._raise()
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _loop(self) -> None:
+        stop = False
+        while not stop:
+            batch = []
+            item = self._queue.get()
+            while True:
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+                if len(batch) >= SAVE_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if not batch:
+                continue
+            try:
+                outcomes = save_batch(*self._args, batch, self._digest)
+                del batch, item  # the files leave memory with the batch
+                for saved in outcomes:
+                    self.outcomes[saved["student"]] = saved
+                    self._saved(saved)
+            except BaseException as err:  # noqa: BLE001 - raised again in the dispatching thread
+                self._error = err
+                return
 
 
 def write_log(settings: Settings, student: str, text: str) -> None:

@@ -65,6 +65,54 @@ class SubmissionFiles:
     draw: Draw | None = None
 
 
+@dataclass(frozen=True)
+class CellResult:
+    """One graded cell of a graded submission, as the worker's own gradebook holds it after
+    nbgrader's ``SaveAutoGrades``: its automatic score and points, and why it lost points
+    (``(code, message)`` pairs of :mod:`.causes`; ``None`` when the autograded notebook has
+    no graded code cell of that id)."""
+
+    grade_id: str
+    auto_score: float | None
+    max_score: float
+    causes: tuple[tuple[str, str], ...] | None = ()
+
+
+@dataclass(frozen=True)
+class CommentResult:
+    """nbgrader's automatic comment on one solution or task cell ("No response." when the
+    student left it as released), as the worker's gradebook holds it."""
+
+    grade_id: str
+    auto_comment: str | None
+
+
+@dataclass(frozen=True)
+class GradedCells:
+    """What the worker's grading saved per cell: the driver writes it into the instructor's
+    gradebook as it is, without reading the autograded notebook again."""
+
+    cells: tuple[CellResult, ...]
+    comments: tuple[CommentResult, ...] = ()
+
+    @property
+    def auto_score(self) -> float:
+        return sum(c.auto_score or 0.0 for c in self.cells)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.cells)
+
+    def causes(self) -> dict[str, list[list[str]]]:
+        """grade id -> its causes as ``[code, message]`` lists, for every graded code cell
+        of the notebook (empty: it kept its points); the stamp's JSON form."""
+        return {
+            c.grade_id: [list(pair) for pair in c.causes]
+            for c in self.cells
+            if c.causes is not None
+        }
+
+
 # -- once per worker process -------------------------------------------------------
 
 _SCRATCH: Path | None = None

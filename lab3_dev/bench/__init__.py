@@ -18,7 +18,10 @@ Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
    and the sandbox's cost on it;
 3. the reference K-Means and EM against scikit-learn (same starts, same results);
 4. the hidden tests' cost per graded cell against the time limits;
-5. memory: peak RSS of the grading workers and kernels (measured during part 1a).
+5. memory: peak RSS of the grading workers and kernels (measured during part 1a);
+6. the driver at class size: ``make grade``'s driver fed 200, 2,000 and 10,000
+   synthetic results on SQLite and PostgreSQL (:mod:`lab3_dev.simulate`; ``--quick``:
+   200 and 2,000).
 
 ``--quick`` is a smoke run; the results file notes each run's wall time. The
 default run is long, nearly all of it in part 1a (three rounds of nbgrader, the
@@ -51,7 +54,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course import paths
 
-ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "5")
+ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "5", "6")
 # part 1: submissions, rounds (goals' runs side by side), extra worker counts, the Dask
 # scheduler's workers (1a); correct submissions and rounds (1b); part 2: repeats.
 # The default run, then what --quick cuts it to.
@@ -301,6 +304,15 @@ def main(args: argparse.Namespace) -> int:
             return cells.run(**passes, cap=args.cell_cap or (30.0 if quick else 60.0))
 
         part("4. Hidden tests' cost and the time limits", part4)
+    if "6" in args.parts:
+
+        def part6():
+            from lab3_dev import simulate
+
+            sizes = simulate.QUICK_SIZES if quick else simulate.SIZES
+            return simulate.section(simulate.measure(sizes), quick)
+
+        part("6. The driver at class size (simulation)", part6)
     if quick:
         for section in sections:
             section.intro = (

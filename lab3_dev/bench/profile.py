@@ -129,7 +129,7 @@ def _instrument() -> None:
         (prepare, "prepare", "release check"),
         (course_bundle, "build", "course bundle"),
         (store, "clear", "clearing old scores"),
-        (store, "save", "saving one result"),
+        (store, "save_batch", "saving a batch of results (the writer thread)"),
         (cli, "_ensure_feedback", "feedback check"),
         (scores, "class_scores", "class scores"),
         (causes, "read_class", "causes"),
@@ -253,8 +253,9 @@ WHAT_CAN_BE_DONE = [
     "preprocessor from several percent of a worker's own time to about one.",
     "The private gradebook (SQLite through SQLAlchemy, nbgrader's ORM): OverwriteCells, "
     "SaveAutoGrades, forgetting the student and reading the scores back each query it "
-    "row by row; the driver then saves the same scores again into the instructor's "
-    "gradebook (`saving one result` in the driver's table).",
+    "row by row; the driver writes the scores the worker read back from it into the "
+    "instructor's gradebook, a batch at a time in its writer thread (`saving a batch of "
+    "results` in the driver's table).",
     "Dask itself is cheap per submission (part 1b's no-op job); what it costs is the "
     "cluster's start (worker processes importing nbgrader beside the driver's own start-up) "
     "and close. Done: the local workers are forked from one server that has imported the "

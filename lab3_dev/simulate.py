@@ -1,0 +1,591 @@
+"""The grading driver at class size: N synthetic worker results, no kernels.
+
+``python -m lab3_dev.simulate [--quick] [--sizes 200,2000,10000] [--databases
+sqlite,postgresql]`` (also part 6 of ``make bench``) feeds ``make grade``'s own
+driver (:func:`kmeans_em_lab.pipeline.run.grade`, as ``make grade --force`` calls
+it: intake, clearing, the writer, the gradebook, stamps, files, the CSV, the
+terminal table and the class report) N results through a stand-in for the
+cluster, and measures:
+
+- results per second: N over the time from the first result handed to the
+  driver to the last one saved (stamp written), and the sustained rate
+  between the 10th and the 90th percentile of the saves;
+- the time to the class report: feedback check, ``reports/grades.csv``, the
+  class figure and page, the terminal table;
+- the driver's peak memory: its resident set sampled every 50 ms, over the
+  whole run and while results were being saved.
+
+**The results** are real ones: a few submissions (the example students'
+corpus cases and some of the corpus's buggy ones: varied scores, flags and
+causes) are graded once by the workers' own code (:mod:`.grader`, in a
+private course, its kernels unsandboxed), and cached under
+``.artifacts/simulate/``. Student ``s00042`` submits the notebook of template
+``42 mod T`` and gets that template's result with its own copy of the
+autograded notebook and feedback page (marked with the student's id), its own
+timestamp, and every ninth student one flag more. The stand-in hands them over
+as fast as the driver takes them: what is measured is the driver alone.
+
+**The databases:** SQLite (the course's ``gradebook.db``) and PostgreSQL (a
+throw-away server: ``initdb`` and ``pg_ctl`` on a unix socket in a temporary
+folder, as the tests start it; skipped when not installed).
+
+Each (N, database) runs in a process of its own (the memory is that run's),
+in a scratch course removed afterwards; the scores in its ``grades.csv`` are
+checked against the templates' totals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC
+from pathlib import Path
+
+SIZES = (200, 2000, 10000)
+QUICK_SIZES = (200, 2000)
+DATABASES = ("sqlite", "postgresql")
+FLAG_EVERY = 9  # every ninth student gets one flag more than its template
+SAMPLE = 0.05  # seconds between samples of the driver's resident set
+# template -> corpus case (corpus/validity/cases/<case>.py): varied scores and causes
+TEMPLATES = {
+    "correct": "vectorised",
+    "partial": "partial_kmeans_only",
+    "blank": "blank_release",
+    "labels": "bug_set_returns_labels",
+    "variance": "bug_em_variance_not_std",
+    "mutates": "bug_mutates_input",
+    "nan": "bug_update_nan_empty",
+    "exception": "fault_exception",
+}
+GOAL_RATE = 50.0  # results per second, at every N, on both databases
+GOAL_REPORT = 30.0  # seconds to the class report for the largest class
+GOAL_MEMORY = 1.20  # peak memory at the largest N / at 2,000, at most
+
+BIN = Path(sys.executable).parent
+
+
+def _env(**extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAB3_", "DASK_"))}
+    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", MPLBACKEND="Agg")
+    env.update(extra)
+    return env
+
+
+def _scratch_course(root: Path) -> Path:
+    """A course with the repository's source, release, data and configuration."""
+    from kmeans_em_lab.course import paths
+
+    course = paths.course_root()
+    root.mkdir(parents=True)
+    for folder in ("source", "release", "data"):
+        shutil.copytree(course / folder, root / folder)
+    shutil.copy(course / "nbgrader_config.py", root / "nbgrader_config.py")
+    return root
+
+
+# -- the templates: a few real gradings, once -------------------------------------------------
+
+
+def templates_path() -> Path:
+    """The cache of templates for the course as it is (a changed course: graded again)."""
+    from kmeans_em_lab.course import paths
+    from kmeans_em_lab.pipeline import stamps
+
+    root = paths.course_root()
+    digest = stamps.course_digest(root, paths.ASSIGNMENT, drawn=False)
+    return root / ".artifacts" / "simulate" / f"templates-{digest[:16]}.pickle"
+
+
+def make_templates(out: Path) -> None:
+    """Grade each case of :data:`TEMPLATES` with the workers' code; pickle the results
+    (with each case's submitted notebook) to ``out``."""
+    from kmeans_em_lab.course import examples, paths, submissions
+    from kmeans_em_lab.pipeline import course_bundle, grader, intake, store
+    from kmeans_em_lab.pipeline.settings import Settings, load_course_config
+    from kmeans_em_lab.pipeline.task import TaskOptions
+
+    with tempfile.TemporaryDirectory(prefix="lab3-sim-t-") as tmp:
+        root = _scratch_course(Path(tmp) / "course")
+        release = submissions.release_notebook(root)
+        solutions = submissions.source_solutions(root / "source" / "lab3" / "lab3.ipynb")
+        for name, case in TEMPLATES.items():
+            loaded = submissions.load_case(
+                examples.cases_dir(paths.course_root()) / f"{case}.py", solutions
+            )
+            submissions.write_submission(
+                loaded.edits, root / "submitted" / name / "lab3", release=release
+            )
+        settings = Settings(root=root, workers=1, fixed_inputs=True, sandbox=False)
+        os.environ["LAB3_COURSE_ROOT"] = str(root)
+        bundle = course_bundle.build(settings)
+        limits = intake.SubmissionLimits(config=load_course_config(root))
+        options = TaskOptions(sandbox=False, deadline=600.0)
+        made = []
+        for name in TEMPLATES:
+            folder = root / "submitted" / name / "lab3"
+            sub = intake.inspect(name, folder, settings.notebook, limits)
+            files = store.submission_files(sub, settings.notebook)
+            result = grader.grade_submission(bundle, files, options)
+            if result["status"] != "graded":
+                raise RuntimeError(f"template {name} not graded: {result.get('message')}")
+            total = result["cells"].auto_score
+            print(f"template {name}: {total:g}/{result['cells'].max_score:g}", file=sys.stderr)
+            made.append({"name": name, "submitted": files.files, "result": result})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pickle.dumps(made))
+
+
+def templates() -> list[dict]:
+    path = templates_path()
+    if not path.is_file():
+        subprocess.run(
+            [sys.executable, "-m", "lab3_dev.simulate", "templates", str(path)],
+            check=True,
+            env=_env(),
+        )
+    return pickle.loads(path.read_bytes())
+
+
+def student_id(index: int) -> str:
+    return f"s{index:05d}"
+
+
+def write_class(root: Path, made: list[dict], n: int) -> None:
+    """``submitted/<student>/lab3/`` for ``n`` students, each with its template's files
+    (the data files hard-linked: the same bytes to read, no extra disk)."""
+    first: dict[str, Path] = {}
+    for index in range(n):
+        template = made[index % len(made)]
+        folder = root / "submitted" / student_id(index) / "lab3"
+        for rel, data in template["submitted"].items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = f"{template['name']}/{rel}"
+            if rel.endswith(".ipynb") or key not in first:
+                path.write_bytes(data)
+                first.setdefault(key, path)
+            else:
+                os.link(first[key], path)
+
+
+# -- one run: the real driver, a stand-in for the cluster --------------------------------------
+
+
+def _marked(data: bytes, student: str, marker: bytes) -> bytes:
+    """A copy of ``data`` with the student's id after ``marker`` (its own bytes)."""
+    at = data.rfind(marker)
+    if at < 0:
+        return bytes(bytearray(data))
+    at += len(marker)
+    return data[:at] + f"<!-- {student} -->".encode() + data[at:]
+
+
+def _notebook_copy(data: bytes, student: str) -> bytes:
+    at = data.rfind(b'"metadata": {')
+    if at < 0:
+        return bytes(bytearray(data))
+    at += len(b'"metadata": {')
+    return data[:at] + f'\n  "lab3_simulation": "{student}",'.encode() + data[at:]
+
+
+def synthetic(made: list[dict], files, index: int) -> dict:
+    """Student ``index``'s result, as a worker would send it back."""
+    from datetime import datetime, timedelta
+
+    template = made[index % len(made)]["result"]
+    student = files.student
+    result = {k: v for k, v in template.items() if k not in ("autograded", "feedback")}
+    result["autograded"] = {
+        rel: _notebook_copy(data, student) if rel.endswith(".ipynb") else data
+        for rel, data in template["autograded"].items()
+    }
+    result["feedback"] = {
+        rel: _marked(data, student, b"<body>") for rel, data in template["feedback"].items()
+    }
+    result["flags"] = list(template.get("flags", [])) + (
+        ["simulated: a flag for the instructor"] if index % FLAG_EVERY == FLAG_EVERY - 1 else []
+    )
+    stamp = datetime(2025, 3, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=index)
+    result["timestamp"] = stamp.isoformat()
+    result.update(student=student, attempts=1, submission=files.digest, sandbox=True)
+    return result
+
+
+class Clock:
+    """Moments of one run, in seconds since it started, and the resident set sampled."""
+
+    def __init__(self):
+        import psutil
+
+        self.start = time.monotonic()
+        self.marks: dict[str, float] = {}
+        self.saves: list[tuple[float, int]] = []  # (moment, results saved so far)
+        self.peak = 0
+        self.peak_saving = 0
+        self.saving = False
+        self._proc = psutil.Process()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def now(self) -> float:
+        return time.monotonic() - self.start
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = self.now()
+
+    def _sample(self) -> None:
+        while not self._done.wait(SAMPLE):
+            rss = self._proc.memory_info().rss
+            self.peak = max(self.peak, rss)
+            if self.saving:
+                self.peak_saving = max(self.peak_saving, rss)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def run_one(course: Path, made: list[dict], out: Path) -> None:
+    """``make grade --force`` on ``course`` with the stand-in for the cluster; figures to
+    ``out`` (JSON)."""
+    clock = Clock()
+    from kmeans_em_lab.pipeline.settings import (
+        Settings,
+        quiet_known_warnings,
+        skip_slow_optional_imports,
+    )
+
+    skip_slow_optional_imports()  # as `make grade` does, before anything imports nbgrader
+    quiet_known_warnings()
+    from kmeans_em_lab.pipeline import cluster, run, store
+
+    class StandInCluster:
+        def __init__(self, settings, submissions):
+            self.workers = 0
+
+        def client(self):
+            return None
+
+        def describe(self) -> str:
+            return "a stand-in for the cluster (synthetic results, no kernels)"
+
+        def close(self) -> None:
+            pass
+
+    class StandInDispatcher:
+        """:class:`.cluster.Dispatcher`'s contract: each submission's result handed to
+        ``save`` as it arrives, the events, student -> what ``save`` kept."""
+
+        def __init__(self, client, bundle, settings, options, events):
+            self.events = events
+
+        def run(self, submissions, save):
+            clock.mark("dispatch")
+            clock.saving = True
+            results = {}
+            for files in submissions:
+                self.events.started(files.student)
+                index = int(files.student[1:])
+                kept = save(synthetic(made, files, index))
+                results[files.student] = kept
+                self.events.finished(kept)
+                self.events.tick()
+            clock.mark("handed")
+            return results
+
+    cluster.Background = StandInCluster
+    cluster.Dispatcher = StandInDispatcher
+    real_clear, real_close, real_batch = store.clear, store.Writer.close, store.save_batch
+    real_report = run._report
+    saved = [0]
+
+    def clear(*args, **kwargs):
+        clock.mark("clear")
+        real_clear(*args, **kwargs)
+        clock.mark("cleared")
+
+    def close(self):
+        real_close(self)
+        clock.mark("saved")
+        clock.saving = False
+
+    def save_batch(settings, url, course_, results, digest):
+        outcomes = real_batch(settings, url, course_, results, digest)
+        saved[0] += len(outcomes)
+        clock.saves.append((clock.now(), saved[0]))
+        return outcomes
+
+    def report(*args, **kwargs):
+        clock.mark("report")
+        try:
+            return real_report(*args, **kwargs)
+        finally:
+            clock.mark("reported")
+
+    store.clear, store.Writer.close, store.save_batch = clear, close, save_batch
+    run._report = report
+    status = run.grade(Settings(root=course.resolve(), force=True))  # `make grade --force`
+    clock.mark("end")
+    clock.stop()
+    out.write_text(
+        json.dumps(
+            {
+                "status": status,
+                "marks": clock.marks,
+                "saves": clock.saves,
+                "peak": clock.peak,
+                "peak_saving": clock.peak_saving,
+            }
+        )
+    )
+
+
+# -- the whole simulation ------------------------------------------------------------------
+
+
+def _pg_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
+class Postgres:
+    """A throw-away PostgreSQL server on a unix socket (as the tests start it)."""
+
+    def __init__(self):
+        self.initdb, self.pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
+        if not (self.initdb and self.pg_ctl):
+            raise RuntimeError("PostgreSQL server binaries not installed")
+        self.run_as: list[str] = []
+        self.base = Path(tempfile.mkdtemp(prefix="lab3pg-", dir="/tmp"))
+        if os.geteuid() == 0:  # the server refuses to run as root
+            user = pwd.getpwnam("postgres")
+            os.chown(self.base, user.pw_uid, user.pw_gid)
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+        self.data = self.base / "data"
+        subprocess.run(
+            [*self.run_as, self.initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres",
+             "--no-sync"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        subprocess.run(
+            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-l", str(self.base / "server.log"),
+             "-w", "-o", f"-k {self.base} -c listen_addresses=''", "start"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+    def _sql(self, statement: str) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(host=str(self.base), user="postgres", dbname="postgres")
+        conn.autocommit = True
+        conn.cursor().execute(statement)
+        conn.close()
+
+    def database(self, name: str) -> str:
+        self._sql(f"DROP DATABASE IF EXISTS {name}")
+        self._sql(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg2://postgres@/{name}?host={self.base}"
+
+    def drop(self, name: str) -> None:
+        self._sql(f"DROP DATABASE IF EXISTS {name}")
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _check(course: Path, made: list[dict], n: int) -> str:
+    """'' when ``grades.csv`` has every student with their template's score, else why not."""
+    import csv
+
+    with open(course / "reports" / "grades.csv", newline="") as fh:
+        rows = {row["student_id"]: row for row in csv.DictReader(fh)}
+    if len(rows) != n:
+        return f"{len(rows)} rows in grades.csv, {n} students"
+    for index in range(n):
+        row = rows[student_id(index)]
+        expected = made[index % len(made)]["result"]["cells"].auto_score
+        if row["status"] != "graded" or float(row["score"]) != expected:
+            return f"{student_id(index)}: {row['status']} {row['score']}, expected {expected:g}"
+    return ""
+
+
+def simulate(n: int, database: str, made: list[dict], postgres: Postgres | None) -> dict:
+    """One run of ``n`` students on ``database``; its figures."""
+    with tempfile.TemporaryDirectory(prefix=f"lab3-sim-{n}-") as tmp:
+        course = _scratch_course(Path(tmp) / "course")
+        write_class(course, made, n)
+        env = _env()
+        name = f"lab3sim{n}"
+        if database == "postgresql":
+            env["LAB3_DB_URL"] = postgres.database(name)
+        out = Path(tmp) / "figures.json"
+        with open(Path(tmp) / "driver.log", "w") as log:
+            began = time.monotonic()
+            proc = subprocess.run(
+                [sys.executable, "-m", "lab3_dev.simulate", "run", str(course), str(out)],
+                env=env, stdout=log, stderr=subprocess.STDOUT, check=False,
+            )  # fmt: skip
+            wall = time.monotonic() - began
+        if proc.returncode != 0 or not out.is_file():
+            tail = (Path(tmp) / "driver.log").read_text()[-3000:]
+            raise RuntimeError(f"the simulated run failed ({proc.returncode}):\n{tail}")
+        figures = json.loads(out.read_text())
+        figures.update(n=n, database=database, wall=wall, check=_check(course, made, n))
+        if database == "postgresql":
+            postgres.drop(name)
+    marks, saves = figures["marks"], figures["saves"]
+    span = marks["saved"] - marks["dispatch"]
+    figures["rate"] = n / span if span > 0 else float("inf")
+    low = next(s for s in saves if s[1] >= 0.1 * n)
+    high = next(s for s in saves if s[1] >= 0.9 * n)
+    figures["sustained"] = (high[1] - low[1]) / (high[0] - low[0]) if high[0] > low[0] else None
+    figures["report_seconds"] = marks["reported"] - marks["report"]
+    figures["clear_seconds"] = marks["cleared"] - marks["clear"]
+    figures["start_seconds"] = marks["dispatch"]
+    print(
+        f"{database} N={n}: {figures['rate']:.1f} results/s (sustained "
+        f"{figures['sustained'] or 0:.1f}), report {figures['report_seconds']:.1f} s, "
+        f"peak {figures['peak'] / 2**20:.0f} MiB, check {figures['check'] or 'ok'}",
+        file=sys.stderr,
+    )
+    return figures
+
+
+def measure(sizes=SIZES, databases=DATABASES) -> list[dict]:
+    made = templates()
+    postgres = None
+    found = []
+    try:
+        if "postgresql" in databases:
+            try:
+                postgres = Postgres()
+            except (RuntimeError, KeyError, subprocess.CalledProcessError) as err:
+                print(f"simulate: PostgreSQL skipped: {err}", file=sys.stderr)
+                databases = [d for d in databases if d != "postgresql"]
+        for database in databases:
+            for n in sizes:
+                found.append(simulate(n, database, made, postgres))
+    finally:
+        if postgres is not None:
+            postgres.stop()
+    return found
+
+
+def section(found: list[dict], quick: bool):
+    """Part 6 of ``bench/results.md``."""
+    from lab3_dev.bench.report import Goal, Section, fmt_mib, fmt_seconds
+
+    sec = Section(
+        "6. The driver at class size (simulation)",
+        "`python -m lab3_dev.simulate` (`lab3_dev/simulate.py`): `make grade --force`'s own "
+        "driver (intake, clearing the old scores, the writer thread, the gradebook, files, "
+        "stamps, grades CSV, terminal table, class report) fed N synthetic results through a "
+        "stand-in for the cluster that hands them over as fast as the driver takes them, so "
+        "the driver alone is measured. The results are real workers' results of "
+        f"{len(TEMPLATES)} corpus cases (graded once, varied scores and causes), each student "
+        "with its own copy of the autograded notebook and feedback page, its own timestamp, "
+        f"and every {FLAG_EVERY}th one flag more; each submission holds the case's notebook "
+        "and the data files. Rate = N / (last result saved - first handed over); sustained = "
+        "between the 10th and 90th percentile of the saves; peak memory = the driver's "
+        "resident set, sampled every 50 ms. Every run's grades.csv is checked: every student "
+        "graded with their template's score.",
+    )
+    table = sec.table(
+        "",
+        ["database", "students", "results per second", "sustained", "clearing old scores",
+         "start to first result", "class report (CSV, table, page)", "peak memory",
+         "peak while saving", "wall time", "scores"],
+    )  # fmt: skip
+    for f in found:
+        table.add(
+            f["database"], f"{f['n']:,}", f"{f['rate']:.0f}",
+            f"{f['sustained']:.0f}" if f["sustained"] else "-",
+            fmt_seconds(f["clear_seconds"]), fmt_seconds(f["start_seconds"]),
+            fmt_seconds(f["report_seconds"]), fmt_mib(f["peak"]), fmt_mib(f["peak_saving"]),
+            fmt_seconds(f["wall"]), f["check"] or "as the templates",
+        )  # fmt: skip
+    rates = [f["rate"] for f in found]
+    sec.goals.append(
+        Goal(
+            "6. the driver saves results (every N, both databases)",
+            f"{min(rates):.0f} results/s (slowest run)",
+            f">= {GOAL_RATE:.0f} results/s",
+            min(rates) >= GOAL_RATE and all(not f["check"] for f in found),
+        )
+    )
+    largest = max(f["n"] for f in found)
+    reports = [f["report_seconds"] for f in found if f["n"] == largest]
+    sec.goals.append(
+        Goal(
+            f"6. class report for {largest:,} students",
+            fmt_seconds(max(reports)),
+            f"<= {GOAL_REPORT:.0f} s" + (" (for 10,000)" if largest != 10000 else ""),
+            max(reports) <= GOAL_REPORT,
+        )
+    )
+    for database in sorted({f["database"] for f in found}):
+        peaks = {f["n"]: f["peak"] for f in found if f["database"] == database}
+        if 2000 in peaks and largest > 2000:
+            ratio = peaks[largest] / peaks[2000]
+            sec.goals.append(
+                Goal(
+                    f"6. peak memory flat in N ({database}, {largest:,} vs 2,000)",
+                    f"{ratio:.2f}x",
+                    f"<= {GOAL_MEMORY:.2f}x",
+                    ratio <= GOAL_MEMORY,
+                )
+            )
+    if quick:
+        sec.notes.append(
+            "--quick: N = " + ", ".join(f"{n:,}" for n in QUICK_SIZES) + " only; the "
+            "10,000-student runs are `python -m lab3_dev.simulate` without --quick."
+        )
+    sec.data["runs"] = found
+    return sec
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["templates"]:
+        make_templates(Path(argv[1]))
+        return 0
+    if argv[:1] == ["run"]:
+        run_one(Path(argv[1]), templates(), Path(argv[2]))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m lab3_dev.simulate", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="N = 200 and 2,000 only")
+    parser.add_argument("--sizes", help="class sizes, e.g. 200,2000,10000")
+    parser.add_argument("--databases", default=",".join(DATABASES), help="sqlite,postgresql")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    sizes = (
+        tuple(int(s) for s in args.sizes.split(","))
+        if args.sizes
+        else (QUICK_SIZES if args.quick else SIZES)
+    )
+    found = measure(sizes, [d for d in args.databases.split(",") if d])
+    if args.json:
+        args.json.write_text(json.dumps(found, indent=1))
+    print(section(found, args.quick).markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
