@@ -285,3 +285,18 @@ def test_a_public_answer_far_larger_than_the_test_s_data_is_not_replayed():
     found = checks.judgement("public:Set", record, source)
     assert "more than 100,000 numbers" in found.message
     assert [code for code, _ in found.causes] == ["record_missing"]
+
+
+def test_a_forged_list_of_changed_arguments_is_judged_once_per_argument():
+    """A record may claim any list under ``mutated``; only argument positions count, each
+    once (30,000 claimed positions were once judged one by one, quadratically)."""
+    from kmeans_em_lab.checks import harness, judgement
+
+    record = record_in_process("Set", notebook())
+    for outcome in record["outcomes"]:
+        outcome["mutated"] = list(range(30_000)) + [0, 0]
+    found = judgement("Set", record)
+    assert [code for code, _ in found.causes] == ["input_modified"]
+    assert "#30000" not in found.message and len(found.message) < 5000
+    report = harness._report({"mutated": [0, 0, *range(30_000)], "stdout_chars": 0})
+    assert report.mutated == [0, 1, 2, 3, 4, 5]  # argument positions, each once

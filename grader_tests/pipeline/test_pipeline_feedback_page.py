@@ -296,3 +296,19 @@ def test_a_student_s_tex_cannot_add_markup_or_styles(autograded):
     assert soup.find("a", class_="anchor-link", href="#md-Mine-x<y")
     shown = soup.get_text()
     assert "alert('xss-marker')" in shown  # the TeX it could not keep, as text
+
+
+@pytest.mark.parametrize(
+    ("source", "attachments"),
+    [("![x](attachment:nope)", {}), ("![x](attachment:a.png)", {"a.png": {}})],
+)
+def test_a_broken_attachment_shows_the_cell_as_text(autograded, source, attachments):
+    """nbconvert raises on a missing or empty attachment: the page is still made."""
+    nb = copy.deepcopy(autograded)
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell["attachments"] = attachments
+    nb.cells.insert(1, cell)
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    assert "attachment:" in page and "</html>" in page

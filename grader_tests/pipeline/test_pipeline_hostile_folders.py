@@ -528,7 +528,17 @@ def test_a_hostile_folder_never_stops_the_batch(tmp_path):
 
 def test_a_folder_whose_name_is_no_student_id_is_left_out_and_said(tmp_path):
     submitted = tmp_path / "submitted"
-    names = ["ada_correct", "12345", "jane.doe@uni", "stu\udcff\udcfedent", "x" * 252, "a\x1b[2Jb"]
+    names = [
+        "ada_correct",
+        "12345",
+        "jane.doe@uni",
+        "stu\udcff\udcfedent",
+        "x" * 252,
+        "a\x1b[2Jb",
+        "\u05d0\u05d3\u05d4_1",
+        "\u0430da_correct",
+    ]  # right-to-left; a Cyrillic look-alike
+    # fmt: skip
     for name in names:
         (submitted / name / "lab3").mkdir(parents=True)
     rejected: list[str] = []
@@ -537,7 +547,7 @@ def test_a_folder_whose_name_is_no_student_id_is_left_out_and_said(tmp_path):
         "ada_correct",
         "jane.doe@uni",
     ]
-    assert len(rejected) == 3 and all("not a usable student id" in r for r in rejected)
+    assert len(rejected) == 5 and all("not a usable student id" in r for r in rejected)
     assert all(r.isprintable() for r in rejected)
 
 

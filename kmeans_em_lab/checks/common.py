@@ -27,6 +27,7 @@ class Verdict:
     def __init__(self, function: str):
         self.function = function
         self.problems: list[str] = []
+        self._seen: set[str] = set()  # the problems, for a look-up that stays cheap
         self.causes: dict[str, str] = {}  # cause code -> the first problem it explains
 
     def add(self, problem: str, *, cause: str) -> None:
@@ -38,7 +39,8 @@ class Verdict:
 
     def note(self, problem: str) -> None:
         """A line of the message that is no cause of its own (e.g. what the code printed)."""
-        if problem not in self.problems:
+        if problem not in self._seen:
+            self._seen.add(problem)
             self.problems.append(problem)
 
     def require(self, ok: bool, problem: str, *, cause: str) -> bool:

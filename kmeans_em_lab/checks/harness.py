@@ -114,6 +114,9 @@ class Session(Mapping):
         return result, _report(outcome)
 
 
+MAX_ARGUMENTS = 8  # positions an argument can hold in the lab's functions (EM_step has 4)
+
+
 def _report(outcome: dict) -> CallReport:
     def texts(value, limit):
         return [str(v)[:300] for v in value[:limit]] if isinstance(value, list) else []
@@ -123,7 +126,12 @@ def _report(outcome: dict) -> CallReport:
         warnings=texts(outcome.get("warnings"), 50),
         stderr=str(outcome.get("stderr") or "")[-2000:],
         stdout_chars=outcome["stdout_chars"] if type(outcome.get("stdout_chars")) is int else 0,
-        mutated=[i for i in mutated if type(i) is int] if isinstance(mutated, list) else [],
+        # argument positions, each once (a forged list of thousands would be judged one by one)
+        mutated=sorted(
+            {i for i in mutated[:MAX_ARGUMENTS] if type(i) is int and 0 <= i < MAX_ARGUMENTS}
+        )
+        if isinstance(mutated, list)
+        else [],
     )
 
 

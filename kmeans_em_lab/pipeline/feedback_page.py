@@ -49,6 +49,7 @@ course folder makes the same inert page (without the summary).
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from collections import OrderedDict
@@ -276,7 +277,10 @@ class FeedbackExporter(HTMLExporter):
             exclude_anchor_links=self.exclude_anchor_links,
             **self.lexer_options,
         )
-        return MarkdownWithMath(renderer=renderer).render(source)
+        try:
+            return MarkdownWithMath(renderer=renderer).render(source)
+        except Exception:  # noqa: BLE001 - e.g. a missing or empty attachment: shown as text
+            return f"<pre>{html.escape(source, quote=False)}</pre>"
 
     def _create_environment(self):
         environment = super()._create_environment()
