@@ -222,6 +222,26 @@ def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, 
     assert found["absent"] == {}
 
 
+def test_causes_kept_in_a_stamp_come_back_in_the_notebooks_order(tmp_path):
+    """A stamp is written with sorted keys: the causes it keeps are read back in the order
+    of the notebook's cells, as the notebook itself gives them."""
+    settings = SimpleNamespace(
+        autograded_dir=lambda s: tmp_path / "autograded" / s / "lab3", notebook="lab3.ipynb"
+    )
+    layout = Layout(cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0),
+                           ("test_EM_hidden", 20.0)], functions=["Set", "EM"])  # fmt: skip
+    kept = {
+        "test_EM_hidden": [["time_limit", "stopped"]],
+        "test_Set_hidden": [["distortion_not_squared", "D is not squared"]],
+        "test_Set_public": [["wrong_distortion", "D is wrong"]],
+    }
+    found = causes.read_class(settings, {"ada": None}, layout,
+                              {"ada": {"status": "graded", "causes": kept}})  # fmt: skip
+    assert causes.csv_field(found["ada"]) == (
+        "Set:wrong_distortion; Set:distortion_not_squared; EM:time_limit"
+    )
+
+
 # -- pictures ------------------------------------------------------------------------------------
 
 

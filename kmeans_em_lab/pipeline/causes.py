@@ -249,11 +249,12 @@ def read_class(settings, table, layout, outcomes: Mapping[str, dict]) -> dict[st
             message = _text(outcome.get("message")) or explain(STATUS[status])
             out[student] = {f: [Cause(STATUS[status], message)] for f in _functions(layout)}
         elif status == "graded" and isinstance(outcome.get("causes"), Mapping):
+            kept = outcome["causes"]  # a stamp's keys are sorted: the notebook's order here
             per_cell = {
                 g: [Cause(known(str(code)), _text(message)[:MESSAGE_LIMIT], g)
-                    for code, message in listed]
-                for g, listed in outcome["causes"].items()
-                if g in layout.grade_ids
+                    for code, message in kept[g]]
+                for g in layout.grade_ids
+                if g in kept
             }  # fmt: skip
             out[student] = by_function(per_cell, layout.functions)
         elif status == "graded" and notebook.is_file():
