@@ -89,6 +89,7 @@ PUBLIC_ISOLATION = {
     "EM": ("K_Means", "EM_step"),
 }
 
+MESSAGE_LIMIT = 2000  # characters of a failure message kept (the student's feedback)
 PUBLIC = "public:"  # plan and record names of public tests: "public:<function>"
 _RECORD_CALL = re.compile(r"""lab3_kernel\.record(_public)?\(\s*["'](\w+)["']""")
 _HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
@@ -195,7 +196,7 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
         )
     refused = record.get("refused")
     if refused:
-        text = str(refused)[:2000]
+        text = str(refused)[:MESSAGE_LIMIT]
         return _failed(text, causes.of_refusal(text))
     outcomes = record.get("outcomes")
     if not isinstance(outcomes, list):
@@ -258,7 +259,6 @@ def _replay_public(function: str, outcomes: list, cell_source: str) -> None:
 
 # numbers in one answer a public test can use: its data is at most the songs (600 x 13)
 MAX_PUBLIC_ELEMENTS = 100_000
-MESSAGE_LIMIT = 2000  # characters of a failure message kept (the student's feedback)
 
 
 def _small(value, function: str):
