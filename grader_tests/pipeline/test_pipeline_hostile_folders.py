@@ -563,6 +563,37 @@ def test_a_file_whose_path_is_too_long_for_a_worker_is_left_out(tmp_path):
     assert list(store.submission_files(sub, "lab3.ipynb").files) == ["lab3.ipynb"]
 
 
+def test_a_folder_named_like_a_file_the_grader_writes_is_left_out(tmp_path):
+    """A folder ``lab3.ipynb/`` beside a renamed notebook, a folder ``timestamp.txt/``: the
+    grader writes files under those names, so what the folders hold is left out, flagged."""
+    folder = tmp_path / "submitted" / "ada" / "lab3"
+    for name in ("lab3.ipynb", "timestamp.txt", "data"):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "f.txt").write_text("x")
+    (folder / "lab3-final.ipynb").write_text(_nb())
+    sub = intake.inspect("ada", folder, "lab3.ipynb")
+    assert not sub.problem, sub.problem
+    assert sub.notebook == folder / "lab3-final.ipynb"
+    assert sorted(sub.left_out) == ["lab3.ipynb/f.txt", "timestamp.txt/f.txt"]
+    assert any("lab3.ipynb/f.txt (in a folder named like a file" in f for f in sub.flags)
+    sent = store.submission_files(sub, "lab3.ipynb").files
+    assert sorted(sent) == ["data/f.txt", "lab3.ipynb"]
+    assert sent["lab3.ipynb"] == _nb().encode()
+
+
+def test_files_that_lie_under_another_file_are_never_sent():
+    files = {"a": b"", "a/b": b"", "a/b/c": b"", "ab/c": b"", "x/y": b"", "x/y/z": b""}
+    assert store.under_another(files) == ["a/b", "a/b/c", "x/y/z"]
+
+
+def test_a_failure_names_no_folder_of_the_worker(tmp_path, monkeypatch):
+    from kmeans_em_lab.pipeline import task
+
+    monkeypatch.setattr(task, "_SCRATCH", tmp_path / "lab3-w-x")
+    text = task.without_worker_paths(f"IsADirectoryError: [Errno 21] '{tmp_path}/lab3-w-x/c/f'")
+    assert str(tmp_path) not in text and "'<worker>/c/f'" in text
+
+
 @pytest.mark.parametrize(
     "break_it",
     [

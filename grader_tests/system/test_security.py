@@ -8,7 +8,10 @@ only this test reads, for what the case format cannot express:
   that path by a real symbolic link; ``{course}`` is the scratch course, ``{repo}``
   this repository;
 - ``# Move: <cell id> ... after <cell id>``: the test moves those cells of the
-  assembled notebook (a student may reorder cells; nbgrader keeps their order).
+  assembled notebook (a student may reorder cells; nbgrader keeps their order);
+- ``# Rename: <file name>``: the notebook is saved under that name instead of the
+  assignment's (before the other keys are applied, so a ``# Files:`` folder may take
+  the assignment's name).
 
 The attackers' names start with ``attack_``, the honest victims' with ``victim_``, so
 the victims are graded after every attacker. The whole corpus is written as the
@@ -90,6 +93,7 @@ _MOVE = re.compile(r"^#\s*Move:\s*(.+?)\s+after\s+(\S+)\s*$", re.M)
 _FIFO = re.compile(r"^#\s*Fifo:\s*(\S+)\s*$", re.M)
 _FILES = re.compile(r"^#\s*Files:\s*(\d+)\s+in\s+(\S+)\s*$", re.M)
 _CELLS = re.compile(r"^#\s*Cells:\s*(\d+)\s*$", re.M)
+_RENAME = re.compile(r"^#\s*Rename:\s*(\S+)\s*$", re.M)
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -131,6 +135,12 @@ def case_extras(name: str) -> tuple[list[str], list[tuple[int, str]], int]:
     return _FIFO.findall(text), files, sum(int(n) for n in _CELLS.findall(text))
 
 
+def case_notebook(name: str) -> str:
+    """The file name the case's notebook is saved under (``# Rename:``, else the assignment's)."""
+    found = _RENAME.findall((CASES_DIR / f"{name}.py").read_text())
+    return found[-1] if found else paths.NOTEBOOK
+
+
 def security_config(root: Path) -> str:
     """Appended to the scratch course's config: its own SQLite gradebook, whatever the
     environment says (the test puts a canary LAB3_DB_URL in the environment)."""
@@ -149,6 +159,9 @@ def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Pat
         config.write(security_config(root))
     for name in cases:
         folder = root / "submitted" / name / paths.ASSIGNMENT
+        notebook = folder / case_notebook(name)
+        if notebook.name != paths.NOTEBOOK:
+            (folder / paths.NOTEBOOK).rename(notebook)
         for relative, target in case_links(name):
             link = folder / relative
             if link.is_dir() and not link.is_symlink():
@@ -166,13 +179,11 @@ def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Pat
             for n in range(count):
                 (folder / relative / f"f{n}.txt").write_bytes(b"x")
         if cells:
-            notebook = folder / paths.NOTEBOOK
             nb = nbformat.read(notebook, as_version=4)
             nb.cells += [nbformat.v4.new_markdown_cell("") for _ in range(cells)]
             nbformat.write(nb, notebook)
         moves = case_moves(name)
         if moves:
-            notebook = folder / paths.NOTEBOOK
             nb = nbformat.read(notebook, as_version=4)
             for ids, after in moves:
                 moved = [c for i in ids for c in nb.cells if c.id == i]
@@ -898,23 +909,31 @@ def test_victims_are_the_validity_corpus_cases():
 
 def test_the_extra_keys_are_well_formed(tmp_path):
     """Every Symlink and Move line is applied: the submissions hold the links and the order."""
-    names = [n for n in CASE_NAMES if case_links(n) or case_moves(n) or any(case_extras(n))]
-    assert names, "no case uses Symlink, Move, Fifo, Files or Cells"
+    names = [
+        n
+        for n in CASE_NAMES
+        if case_links(n)
+        or case_moves(n)
+        or any(case_extras(n))
+        or case_notebook(n) != paths.NOTEBOOK
+    ]
+    assert names, "no case uses Symlink, Move, Fifo, Files, Cells or Rename"
     course = build_security_course(tmp_path, {n: load_cases()[n] for n in names})
     for name in names:
         folder = course / "submitted" / name / paths.ASSIGNMENT
         for relative, target in case_links(name):
             assert os.readlink(folder / relative) == target.format(course=course, repo=REPO)
+        assert (folder / case_notebook(name)).is_file(), name
         fifos, many, cells = case_extras(name)
         for relative in fifos:
             assert stat.S_ISFIFO((folder / relative).lstat().st_mode), name
         for count, relative in many:
             assert len(os.listdir(folder / relative)) == count, name
         if cells:
-            nb = nbformat.read(folder / paths.NOTEBOOK, as_version=4)
+            nb = nbformat.read(folder / case_notebook(name), as_version=4)
             assert len(nb.cells) >= cells, name
         for ids, after in case_moves(name):
-            order = [c.id for c in nbformat.read(folder / paths.NOTEBOOK, 4).cells]
+            order = [c.id for c in nbformat.read(folder / case_notebook(name), 4).cells]
             at = order.index(after)
             assert order[at + 1 : at + 1 + len(ids)] == ids, name
 

@@ -84,8 +84,8 @@ class PrivateCourse:
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
         self._forget(student)
-        write_files(self.layout.submitted(student), submission.files)
         try:
+            write_files(self.layout.submitted(student), submission.files)
             with draws.using(submission.draw or draws.Draw.DEFAULT):
                 return self._autograde(student, assignment)
         finally:

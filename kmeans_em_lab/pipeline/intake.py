@@ -10,7 +10,9 @@ the course (the source notebook, the gradebook), or at ``/proc/self/mem`` or a
 FIFO that would stop the batch. The folder is walked by :func:`.folders.walk`,
 which opens nothing but regular files. A linked notebook or submission folder
 is not graded; other links, FIFOs, sockets, devices and files that cannot be
-read are left out, with a flag.
+read are left out, with a flag, and so are files in a folder named like a file
+the grader writes there (a folder ``lab3.ipynb/`` beside a renamed notebook, a
+folder ``timestamp.txt/``).
 
 A submission is held within :class:`SubmissionLimits` (``c.SubmissionLimits``
 in ``nbgrader_config.py``): the notebook's bytes and cells, the number of files
@@ -216,9 +218,15 @@ def inspect(
         return sub
     left_out = [(e.rel, e.why) for e in found.left_out]
     readable = []
+    # the grader writes the notebook and nbgrader's files under these names: a folder
+    # named like one of them would stand where a file must go
+    reserved = {notebook_name, *NBGRADER_FILES}
     for entry in found.files:
         if len(entry.rel.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
             left_out.append((entry.rel, "path too long"))
+            continue
+        if "/" in entry.rel and entry.rel.split("/", 1)[0] in reserved:
+            left_out.append((entry.rel, "in a folder named like a file the grader writes"))
             continue
         why = why_unreadable(sub.folder, entry.rel)
         if why:

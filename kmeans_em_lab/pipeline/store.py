@@ -89,12 +89,26 @@ def submission_files(
         if notebook is None:
             missed.append((sub.notebook.name, "unreadable, or changed while read"))
             notebook = b""
+    files[notebook_name] = notebook
+    for rel in under_another(files):
+        del files[rel]
+        missed.append((rel, "in a folder named like a file the grader writes"))
     if missed:
         sub.flags.append(intake.left_out_flag(missed))
-    files[notebook_name] = notebook
     digest = stamps.folder_digest(sub.folder)
     draw = Draw.for_submission(secret, digest, sub.student) if secret else None
     return SubmissionFiles(student=sub.student, digest=digest, files=files, draw=draw)
+
+
+def under_another(files: dict[str, bytes]) -> list[str]:
+    """The paths of ``files`` that lie under another of its paths (``lab3.ipynb/x`` beside
+    ``lab3.ipynb``): no folder can hold both, so they cannot be written."""
+    names = set(files)
+    return sorted(
+        rel
+        for rel in names
+        if any("/".join(rel.split("/")[:i]) in names for i in range(1, rel.count("/") + 1))
+    )
 
 
 SAVE_BATCH = 25  # results saved in one gradebook transaction, at most

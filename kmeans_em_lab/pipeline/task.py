@@ -131,6 +131,14 @@ def scratch() -> Path:
     return _SCRATCH
 
 
+def without_worker_paths(text: str) -> str:
+    """``text`` with this worker's private folder written as ``<worker>``: a failure's
+    message says which file of the submission, not where the worker keeps it."""
+    if _SCRATCH is None:
+        return text
+    return text.replace(str(_SCRATCH), "<worker>")
+
+
 def setup_worker() -> None:
     """Environment for grading in this process (idempotent)."""
     from kmeans_em_lab.pipeline.settings import quiet_known_warnings, skip_slow_optional_imports
@@ -262,7 +270,7 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
     except Exception as err:  # noqa: BLE001 - reported to the driver, which retries
         result = {
             "status": "error",
-            "message": f"{type(err).__name__}: {err}",
+            "message": without_worker_paths(f"{type(err).__name__}: {err}"),
             "log": traceback.format_exc(),
         }
     finally:
