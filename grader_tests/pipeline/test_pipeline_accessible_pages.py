@@ -132,6 +132,18 @@ def test_small_spaces_and_one_size_stay():
     assert "<mspace" in mathml.mathml(r"a \quad b") and "mathsize" in mathml.mathml(r"\Large{x}")
 
 
+def test_long_formulas_and_pages_of_formulas_are_shown_as_tex(monkeypatch):
+    """Conversion takes time in proportion to the TeX: a formula over ``TEX_LIMIT`` is never
+    converted, nor what follows ``PAGE_TEX_LIMIT`` characters of formulas in one page."""
+    long = "x+" * mathml.TEX_LIMIT
+    assert mathml.mathml(long) == f"<code>{long}</code>"
+    monkeypatch.setattr(mathml, "PAGE_TEX_LIMIT", 10)
+    page = " ".join(mathml.placeholder(f"a_{n}", display=False) for n in range(6))
+    shown = mathml.put_back(page)
+    assert shown.count("<math") == 3 and shown.count("<code>") == 3, shown
+    assert shown.endswith("<code>a_5</code>")
+
+
 def test_placeholders_go_back_as_mathml_in_text_and_as_tex_in_attributes():
     formula = mathml.placeholder("x<1", display=False)
     page = f'<h1 id="A-{formula}">A {formula}<a href="#A-{formula}">¶</a></h1>'

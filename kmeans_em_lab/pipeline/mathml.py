@@ -58,6 +58,10 @@ ATTRIBUTES = frozenset(
 )
 """Presentation attributes kept (no ``href``, ``style``, colours, ``class``, ``id``, events)."""
 VALUE_LIMIT = 64  # characters of an attribute value
+# characters of TeX converted: one formula (the lab's longest is about 200), and one page
+# (conversion takes time in proportion: a longer one is shown as its TeX)
+TEX_LIMIT = 4000
+PAGE_TEX_LIMIT = 200_000
 # attributes that size or space a formula: kept only as small lengths (see :func:`_small`), so
 # no formula can grow or shift text over the rest of the page (``voffset`` is never kept)
 SIZES = frozenset(
@@ -95,12 +99,19 @@ def _formula(match: re.Match) -> tuple[str, bool]:
 
 def put_back(page: str) -> str:
     """``page`` with every :func:`placeholder` replaced: the formula's MathML in text, its
-    TeX (escaped) inside a tag."""
+    TeX (escaped) inside a tag. At most :data:`PAGE_TEX_LIMIT` characters of TeX are
+    converted in one page; the formulas after them are shown as TeX."""
     if _PLACEHOLDER.search(page) is None:
         return page
+    budget = [PAGE_TEX_LIMIT]
+
+    def converted(match: re.Match) -> str:
+        tex, display = _formula(match)
+        budget[0] -= len(tex)
+        return mathml(tex, display) if budget[0] >= 0 else as_tex(tex)
 
     def in_text(text: str) -> str:
-        return _PLACEHOLDER.sub(lambda m: mathml(*_formula(m)), text)
+        return _PLACEHOLDER.sub(converted, text)
 
     def in_tag(tag: str) -> str:
         return _PLACEHOLDER.sub(lambda m: html.escape(_formula(m)[0], quote=True), tag)
@@ -113,17 +124,29 @@ def put_back(page: str) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=4096)
+def as_tex(tex: str) -> str:
+    """A formula shown as its TeX, escaped."""
+    return f"<code>{html.escape(tex, quote=False)}</code>"
+
+
 def mathml(tex: str, display: bool = False) -> str:
     """``tex`` as MathML holding only :data:`ELEMENTS` and :data:`ATTRIBUTES`, or, when it
-    cannot be converted or holds anything else, the TeX as escaped text."""
+    is longer than :data:`TEX_LIMIT`, cannot be converted or holds anything else, the TeX
+    as escaped text."""
+    if len(tex) > TEX_LIMIT:
+        return as_tex(tex)
+    return _converted(tex, display)
+
+
+@functools.lru_cache(maxsize=1024)  # at most TEX_LIMIT characters each: a bounded cache
+def _converted(tex: str, display: bool) -> str:
     from latex2mathml.converter import convert
 
     try:
         root = ET.fromstring(convert(tex, display="block" if display else "inline"))
         return _write(root, top=True)
     except Exception:  # noqa: BLE001 - any failure shows the TeX, never breaks the page
-        return f"<code>{html.escape(tex, quote=False)}</code>"
+        return as_tex(tex)
 
 
 def _write(element: ET.Element, top: bool = False, resized: int = 0) -> str:
