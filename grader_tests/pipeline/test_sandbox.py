@@ -629,6 +629,83 @@ def test_nothing_written_beside_the_sockets_reaches_the_next_kernel(course):
         k.close()
 
 
+def test_disk_usage_counts_blocks_and_entries_and_follows_no_link(tmp_path):
+    from kmeans_em_lab.pipeline import disk_watch
+
+    (tmp_path / "a.bin").write_bytes(b"x" * 2**20)
+    with open(tmp_path / "sparse.bin", "wb") as f:  # 1 GiB apparent, nothing allocated
+        f.truncate(2**30)
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "b.bin").write_bytes(b"y" * 2**20)
+    hidden.chmod(0)  # the kernel may make a folder unreadable: it is counted all the same
+    (tmp_path / "out").symlink_to("/usr")
+    found = disk_watch.usage([tmp_path], max_entries=100)
+    assert 2 * 2**20 <= found.bytes < 3 * 2**20 and found.entries == 5
+    assert disk_watch.usage([tmp_path], max_entries=2).entries == 3  # stops past the limit
+
+
+def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
+    from kmeans_em_lab.pipeline.disk_watch import DiskWatch
+
+    calls = []
+    watch = DiskWatch([tmp_path], 2**20, 10, calls.append, interval=0.01).start()
+    try:
+        for n in range(3):
+            (tmp_path / f"{n}.bin").write_bytes(b"x" * 2**19)
+        deadline = time.monotonic() + 30
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        watch.stop()
+    assert calls == ["more than 1 MiB written to disk"] and watch.over == calls[0]
+
+
+@pytest.mark.slow
+@needs_sandbox
+@pytest.mark.parametrize(
+    "where, limits, said",
+    [
+        (".", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
+        ("/lab3/outbox", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
+        ("SOCKETS", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
+        (".", {"max_disk_entries": 300}, "more than 300 files and folders made"),
+    ],
+)
+def test_a_kernel_that_fills_a_writable_folder_is_killed(course, tmp_path, where, limits, said):
+    """Each file under the size limit, many of them: the disk watch kills the kernel."""
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    k = Kernel(
+        course["folder"],
+        course["package"],
+        max_file_size=2**20,
+        extra_binds=[(str(outbox), "/lab3/outbox", True)],
+        **limits,
+    )
+    try:
+        folder = str(k.km._sockets) if where == "SOCKETS" else where
+        size = 2**20 if "max_disk_bytes" in limits else 0
+        k.kc.execute(  # a dead kernel never answers: watch the kernel, not the reply
+            textwrap.dedent(
+                f"""
+                import os, time
+                for n in range(2000):
+                    with open(os.path.join({folder!r}, f"fill{{n}}.bin"), "wb") as f:
+                        f.write(b"x" * {size})
+                    time.sleep(0.002)
+                """
+            )
+        )
+        deadline = time.monotonic() + 60
+        while k.run(k.km.is_alive()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not k.run(k.km.is_alive()), "the kernel wrote on"
+        assert k.km.disk_over == said
+    finally:
+        k.close()
+
+
 @pytest.mark.slow
 @needs_sandbox
 def test_the_kernel_does_not_start_past_the_copy_limit(course):

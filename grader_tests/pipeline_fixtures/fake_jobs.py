@@ -35,7 +35,7 @@ def job(bundle, submission, options) -> dict:
     if student.startswith("flaky"):
         from distributed import get_worker
 
-        # the dispatcher's key ends in the attempt: "-1" is the first (kmeans_em_lab.pipeline.cluster)
+        # the key ends in the attempt: "-1" is the first (kmeans_em_lab.pipeline.cluster)
         if get_worker().get_current_task().endswith("-1"):
             return {"status": "error", "message": "transient failure"}
     return {"status": "graded", "score": 1.0, "max_score": 1.0}

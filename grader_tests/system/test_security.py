@@ -864,6 +864,9 @@ def test_the_sandbox_limits_held_against_the_bombs(graded):
         assert _reported(run, "attack_disk_fill", "cwd_mib") <= FILE_SIZE_MIB
         assert _reported(run, "attack_disk_fill", "tmp_mib") <= TMP_MIB
         assert _reported(run, "attack_disk_fill", "shm_mib") <= TMP_MIB
+        # many files, each under the size limit: the disk watch killed the kernel
+        assert "disk_many_files" not in run.attack_reports.get("attack_disk_many_files", "")
+        assert any("written to disk" in f for f in run.flags["attack_disk_many_files"])
 
 
 @pytest.mark.slow

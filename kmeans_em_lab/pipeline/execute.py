@@ -312,7 +312,11 @@ class ResilientExecute(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._halted = f"the kernel died in cell {label} ({describe_exit(self._exit_code())})"
+            over = getattr(self.km, "disk_over", None)  # the sandbox's disk watch killed it
+            why = f"killed: {over}, over the sandbox's limit" if over else None
+            self._halted = (
+                f"the kernel died in cell {label} ({why or describe_exit(self._exit_code())})"
+            )
             self.log.error("Kernel died in cell %s", label)
             self._observe(index, verdicts.KERNEL_DIED, self._halted)
             if not graded:

@@ -37,9 +37,14 @@ What student code could try, and what stops it:
   parent (the thread that started it: a long-lived one), so a SIGKILL of the
   kernel's process (what the pipeline sends) ends every process in the sandbox.
 
+- fill the grader's disk: RLIMIT_FSIZE caps each file, and :mod:`.disk_watch`
+  measures the writable folders (scratch, sockets, the caller's writable binds)
+  from outside and kills the kernel past ``max_disk_bytes`` or
+  ``max_disk_entries`` (:attr:`disk_over` says why).
+
 Not defended: CPU time (the cells' time limits are), memory summed over several
-processes (RLIMIT_AS is per process), the total size written to the scratch
-folder (only each file's), attacks on the Linux kernel itself (no seccomp filter).
+processes (RLIMIT_AS is per process), attacks on the Linux kernel itself (no
+seccomp filter).
 Files the kernel writes into writable binds are owned by the grader's user.
 Interrupts go as messages (``interrupt_mode = "message"``): a SIGINT to bwrap
 would end the sandbox instead of interrupting a cell.
@@ -66,6 +71,8 @@ from pathlib import Path
 import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, List, Unicode, default
+
+from kmeans_em_lab.pipeline.disk_watch import DiskWatch
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
@@ -138,6 +145,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         config=True
     )
     max_open_files = Integer(256, help="RLIMIT_NOFILE").tag(config=True)
+    max_disk_bytes = Integer(
+        512 * MiB,
+        help="bytes in the kernel's writable folders (the submission's copy included); "
+        "more: the kernel is killed (disk_watch)",
+    ).tag(config=True)
+    max_disk_entries = Integer(
+        10_000, help="files and folders in the kernel's writable folders; more: killed"
+    ).tag(config=True)
     tmp_size = Integer(
         256 * MiB, help="size of the sandbox's /tmp and of its /dev/shm (memory), bytes each"
     ).tag(config=True)
@@ -173,6 +188,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     _sockets: Path | None = None  # this kernel's own socket folder (kept across a restart)
     _ip: str | None = None  # ip as configured
     _output = None  # the sandbox's stdout and stderr: a temporary file outside the course
+    _disk: DiskWatch | None = None
+    disk_over: str | None = None  # why the disk watch killed the kernel, once it did
 
     @default("kernel_package")
     def _kernel_package_default(self) -> str:
@@ -230,6 +247,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             # whose last lines go to the grader's log when the kernel is cleaned up
             self._output = tempfile.TemporaryFile(prefix=PREFIX)
             kw["stdout"] = kw["stderr"] = self._output
+            self._watch_disk()
             return cmd, kw
         except BaseException:
             self._release(sockets=True)
@@ -246,6 +264,24 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base's
     pre_start_kernel = _async_pre_start_kernel
 
+    def _watch_disk(self) -> None:
+        """Measure the folders the kernel can write (:mod:`.disk_watch`) until cleanup."""
+        writable = [self._scratch, self._sockets]
+        writable += [Path(host) for host, _, allowed in self.extra_binds if allowed]
+        self.disk_over = None
+        self._disk = DiskWatch(
+            writable, self.max_disk_bytes, self.max_disk_entries, self._disk_breach
+        ).start()
+
+    def _disk_breach(self, over: str) -> None:
+        """The kernel wrote past the disk limits: killed (its writes go with its folders)."""
+        self.disk_over = over
+        self.log.warning("Sandboxed kernel killed: %s", over)
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            with suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+
     def _kill_sandbox(self) -> None:
         """A sandbox still running at cleanup is killed: its scratch folder goes next."""
         process = getattr(self.provisioner, "process", None)
@@ -258,6 +294,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _release(self, sockets: bool = False) -> None:
         """Remove the cgroup (waits for the sandbox's last tasks), then the folders; log the
         end of what the kernel printed outside its cells."""
+        if self._disk is not None:
+            self._disk.stop()
+            self._disk = None
         if self._output is not None:
             self._output.seek(0, os.SEEK_END)
             self._output.seek(max(0, self._output.tell() - OUTPUT_TAIL))
