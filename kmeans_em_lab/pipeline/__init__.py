@@ -11,6 +11,7 @@
 - :mod:`.stamps`       hashes of what was graded, so a re-run regrades only what changed
 - :mod:`.scores`       gradebook reads and writes (zeroing a student, scores per cell)
 - :mod:`.sandbox`      ``SandboxedKernelManager``: every kernel in bubblewrap, with rlimits
+- :mod:`.disk_watch`   the sandbox's writable folders measured from outside (the disk limits)
 - :mod:`.execute`      ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck kernel,
   carrying each graded cell's plan to the kernel and its record back (:mod:`.records`)
 - :mod:`.records`      the kernel's inbox (plans) and outbox (records, read as untrusted data)
