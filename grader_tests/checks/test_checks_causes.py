@@ -271,6 +271,14 @@ def em_judgement(code: str) -> checks.Judgement:
         ("bug_distortion_mean", "Set", ["wrong_distortion"]),
         ("bug_init_fixed_seed", "Centroid_init", ["ignores_rng"]),
         ("bug_init_global_range", "Centroid_init", ["centre_outside_data"]),
+        ("bug_set_manhattan", "Set", ["wrong_assignment"]),
+        ("bug_kmeans_spread_start", "K_Means", ["poor_optimum"]),
+        ("bug_kmeans_spread_start", "K_Means_1d", []),
+        ("bug_kmeans_mean_start", "K_Means", ["poor_optimum"]),
+        ("bug_kmeans_mean_start", "K_Means_1d", ["wrong_centres"]),
+        ("bug_estep_no_prior", "EM_step", ["wrong_result"]),
+        ("bug_em_returns_sigma_mu", "EM", ["wrong_type"]),
+        ("bug_distortion_not_squared", "Set", ["distortion_not_squared"]),
     ],
 )
 def test_a_cause_case_of_the_corpus_gets_exactly_its_cause(case, check, expected):
@@ -342,3 +350,82 @@ def test_em_answers_outside_the_parameter_space_have_their_causes():
     assert codes(em_judgement(nan)) == ["nan_result"]
     outside = "def EM(X):\n    return 1.5, np.array([-1.7, 1.3]), np.array([1.5, 0.7])\n"
     assert codes(em_judgement(outside)) == ["invalid_parameters"]
+
+
+@pytest.mark.parametrize(
+    ("case", "function", "expected"),
+    [
+        ("bug_em_loglik_swapped_priors", "EM", ["em_not_converged"]),
+        ("bug_em_loglik_loc_scale", "EM", ["em_not_converged"]),
+        ("cheat_overwrite_data", "EM", ["em_not_converged"]),
+        ("bug_em_returns_sigma_mu", "EM", ["wrong_type"]),
+        ("bug_distortion_not_squared", "Set", ["distortion_not_squared"]),
+        ("bug_distortion_mean", "Set", ["wrong_distortion"]),
+        ("bug_kmeans_mean_start", "K_Means", ["wrong_centres"]),
+        ("bug_estep_no_prior", "EM_step", ["wrong_result"]),
+        ("bug_set_manhattan", "Set", []),
+    ],
+)
+def test_a_public_test_names_the_cause_its_answer_shows(case, function, expected):
+    """A public assertion names a symptom (a value differs); the hidden check's conditions,
+    applied to the answer it judged, say why: the same cause as the hidden test's."""
+    edits = CAUSE_CASES[case].edits.replace
+    ns = notebook(**{f: edits[f] for f in SOLUTIONS if f in edits})
+    record, source = _public_record(function, ns)
+    found = judgement(PUBLIC + function, record, source)
+    assert codes(found) == expected, found.message
+
+
+def test_a_public_assertion_keeps_its_own_cause_when_the_answer_shows_none():
+    """What the hidden conditions cannot judge (no answer of that call) keeps the cause
+    the assertion's message names."""
+    record, source = _public_record("EM", notebook(EM="def EM(X):\n    return None\n"))
+    assert codes(judgement(PUBLIC + "EM", record, source)) == ["wrong_type"]
+
+
+def test_a_distortion_that_follows_from_wrongly_assigned_clusters_is_not_a_second_cause():
+    """D right for the clusters C holds: only the assignment is wrong. D wrong for those
+    clusters too: both."""
+    manhattan = CAUSE_CASES["bug_set_manhattan"].edits.replace["Set"]
+    both = manhattan.replace("D = float(np.sum((X2 - m2[labels]) ** 2))",
+                             "D = float(np.mean((X2 - m2[labels]) ** 2))")  # fmt: skip
+    assert both != manhattan
+    found = judgement("Set", record_in_process("Set", notebook(Set=both)))
+    assert codes(found) == ["wrong_assignment", "wrong_distortion"]
+    found = judgement("Set", record_in_process("Set", notebook(Set=manhattan)))
+    assert "is the distortion of the clusters C holds" in found.message
+
+
+K_MEANS_MEAN_START_1D = """
+def K_Means(X, K):
+    m = np.full(K, np.mean(X)) if np.ndim(X) == 1 else Centroid_init(X, K)
+    while True:
+        C, D = Set(X, m)
+        new_m = Update(X, C, m)
+        if np.array_equal(new_m, m):
+            return m, D
+        m = new_m
+"""
+
+
+def test_a_fixed_point_away_from_the_best_1d_centres_is_wrong_centres_and_nothing_else():
+    """The condition alone: a fixed point, D its own, centres other than the best."""
+    ns = notebook(K_Means=K_MEANS_MEAN_START_1D)
+    assert codes(judgement("K_Means_1d", record_in_process("K_Means_1d", ns))) == ["wrong_centres"]
+    assert codes(judgement("K_Means", record_in_process("K_Means", ns))) == []
+
+
+def test_poor_optimum_says_when_every_run_ends_at_the_same_centres():
+    edits = CAUSE_CASES["bug_kmeans_spread_start"].edits.replace
+    found = judgement("K_Means", record_in_process("K_Means", notebook(K_Means=edits["K_Means"])))
+    assert codes(found) == ["poor_optimum"]
+    assert "every run ended at the same centres" in found.message
+
+
+def test_a_public_em_miss_the_hidden_conditions_cannot_explain_keeps_its_symptom(monkeypatch):
+    """not_maximum_likelihood: the public fit missed, and nothing on the answer says why
+    (no answer in the corpus gets here: the hidden conditions are the stricter)."""
+    edits = CAUSE_CASES["bug_em_loglik_swapped_priors"].edits.replace
+    record, source = _public_record("EM", notebook(EM=edits["EM"]))
+    monkeypatch.setitem(checks.PUBLIC_DIAGNOSES, "EM", lambda args, result: [])
+    assert codes(judgement(PUBLIC + "EM", record, source)) == ["not_maximum_likelihood"]

@@ -18,7 +18,7 @@ from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook,
 
 from kmeans_em_lab.checks import draws, em_checks, record_in_process
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import causes, incidents, pictures
+from kmeans_em_lab.pipeline import causes, incidents, pictures, verdicts
 from kmeans_em_lab.pipeline.execute import error_output
 from kmeans_em_lab.pipeline.limit_bytes import note
 from kmeans_em_lab.pipeline.prepare import Layout
@@ -338,3 +338,48 @@ def test_a_function_whose_cell_imports_forbidden_code_is_forbidden_code(source, 
         assert entry["message"].startswith(
             "the cell that defines this function imports sklearn: the lab asks you"
         )
+
+
+# -- each pipeline cause, exactly -----------------------------------------------------------------
+
+FAILED = verdicts.Verdict(False, "the cell failed")
+
+
+@pytest.mark.parametrize("code", verdicts.STOPS)
+def test_an_event_that_stopped_the_cell_is_its_one_cause(code):
+    """What the grader saw stop a cell is the cause, whatever else the cell reported."""
+    stopped = Event(code, f"the grader saw {code}")
+    found = causes.classify(FAILED, events=[stopped], reply=Reply("error", "NameError", "x"))
+    assert [c.code for c in found] == [code]
+    assert found[0].message == f"the grader saw {code}"
+
+
+def test_cut_output_is_said_beside_the_cause_it_does_not_replace():
+    events = [Event(verdicts.OUTPUT_CUT, "cut"), Event(verdicts.TIME_LIMIT, "30 s")]
+    assert [c.code for c in causes.classify(FAILED, events=events)] == ["time_limit", "output_cut"]
+
+
+@pytest.mark.parametrize(
+    ("ename", "code"),
+    [
+        ("NotImplementedError", "not_implemented"),
+        ("NameError", "not_defined"),
+        ("AssertionError", "wrong_result"),
+        ("ZeroDivisionError", "raised_exception"),
+    ],
+)
+def test_a_plain_test_cells_error_is_its_one_cause(ename, code):
+    found = causes.classify(FAILED, reply=Reply("error", ename, "boom"))
+    assert [c.code for c in found] == [code]
+
+
+@pytest.mark.parametrize(("status", "code"), [("zero", "no_notebook"), ("failed", "not_graded")])
+def test_a_submission_that_was_not_graded_has_one_cause_for_every_function(status, code, tmp_path):
+    settings = SimpleNamespace(autograded_dir=lambda s: tmp_path / s, notebook="lab3.ipynb")
+    outcomes = {"ada": {"status": status, "message": ""}}
+    found = causes.read_class(settings, {"ada": None}, LAYOUT, outcomes)
+    assert {f: [c.code for c in listed] for f, listed in found["ada"].items()} == {
+        "Set": [code],
+        "EM": [code],
+    }
+    assert found["ada"]["EM"][0].message == causes.explain(code)

@@ -203,9 +203,10 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
         return _failed(
             "the grader's record of this test is malformed, so this test scores 0", "record_missing"
         )
+    last: list = []  # a public test's last call (args, answer): what its assertion judged
     try:
         if check.startswith(PUBLIC):
-            _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source)
+            _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source, last)
         else:
             CHECKS[check][1](harness.Session("judge", outcomes, draws.current()))
     except CheckFailure as failure:
@@ -217,7 +218,7 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
         return _failed(str(failure), causes.of_student_error(str(failure)))
     except AssertionError as failure:
         message = str(failure)[:MESSAGE_LIMIT] or f"{check}: a public test assertion failed"
-        return _failed(message, causes.of_public_assertion(message))
+        return Judgement(message, _public_causes(check, message, last))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
         return _failed(f"{type(err).__name__}: {str(err)[:500]}", causes.GENERIC)
     return Judgement()
@@ -233,7 +234,41 @@ def public_test_code(cell_source: str) -> str:
     return _HIDDEN_REGION.sub("", cell_source)
 
 
-def _replay_public(function: str, outcomes: list, cell_source: str) -> None:
+# public test -> the hidden check's conditions, applied to the answer its assertion judged
+PUBLIC_DIAGNOSES = {
+    "Set": kmeans_checks.public_causes_set,
+    "K_Means": kmeans_checks.public_causes_k_means,
+    "EM": em_checks.public_causes,
+}
+# what a public assertion's message tells only by its symptom (a value differs): the
+# hidden check's conditions on the answer say why, when they find it
+_SYMPTOMS = frozenset({
+    causes.GENERIC, "wrong_assignment", "wrong_distortion", "wrong_centres",
+    "distortion_not_final", "em_not_converged", "not_maximum_likelihood", "invalid_parameters",
+})  # fmt: skip
+
+
+def _public_causes(check: str, message: str, last: list) -> tuple[tuple[str, str], ...]:
+    """The causes of a failed public assertion: what the hidden check's conditions find on
+    the answer it judged (the last call), when its message names only a symptom; else
+    the cause its message names."""
+    code = causes.of_public_assertion(message)
+    diagnose = PUBLIC_DIAGNOSES.get(check.removeprefix(PUBLIC))
+    if code in _SYMPTOMS and diagnose is not None and last:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                found = diagnose(*last[-1])
+            except Exception:  # noqa: BLE001 - an odd answer: its message's cause stands
+                found = []
+        if found:
+            return tuple((found_code, message) for found_code in found)
+    return ((code, message),)
+
+
+def _replay_public(function: str, outcomes: list, cell_source: str, last: list) -> None:
+    """Run the visible test of ``function``, each call answered by ``outcomes``; every
+    call's ``(args, answer)`` is appended to ``last``."""
     answers = iter(outcomes)
 
     def answer(*args, **_kwargs):
@@ -249,7 +284,9 @@ def _replay_public(function: str, outcomes: list, cell_source: str) -> None:
         for key, value in changed.items() if isinstance(changed, dict) else ():
             if str(key).isdigit() and int(key) < len(args):
                 _overwrite(args[int(key)], _small(wire.decode(value), function))
-        return _small(wire.decode(outcome.get("result")), function)
+        result = _small(wire.decode(outcome.get("result")), function)
+        last.append((args, result))
+        return result
 
     namespace = {"np": np, "warnings": warnings, "tracks": ref.spotify_X(), function: answer}
     code = compile(public_test_code(cell_source), f"<public test of {function}>", "exec")

@@ -59,9 +59,10 @@ CAUSES: dict[str, str] = {
     "of labels).",
     "cluster_keys": "C does not have exactly the keys 0..K-1 (an empty cluster still needs its "
     "key).",
-    "wrong_assignment": "Some samples are not in the cluster of their nearest centre.",
+    "wrong_assignment": "Some samples are not in the cluster of their nearest (Euclidean) centre.",
     "distortion_not_squared": "The distortion sums the distances instead of the squared distances.",
-    "wrong_distortion": "D is not the sum of the squared distances to the nearest centres.",
+    "wrong_distortion": "D is not the sum of the squared distances to the nearest centres, "
+    "nor that of the clusters C holds.",
     # -- Update ------------------------------------------------------------------------------------
     "empty_cluster_nan": "An empty cluster's centre becomes nan instead of keeping a usable value.",
     "wrong_mean": "A new centre is not the mean of its cluster.",
@@ -69,10 +70,10 @@ CAUSES: dict[str, str] = {
     "distortion_not_final": "D is not the distortion of the centres K_Means returns.",
     "stopped_early": "One more assignment and update still moves the centres K_Means returns: "
     "it stops too early, or does not update them as Set and Update do.",
-    "poor_optimum": "Even the best of several runs ends well above the lowest reachable "
-    "distortion.",
-    "wrong_centres": "K_Means ends at other centres than the reference (it stops too early, "
-    "or in a poorer local optimum).",
+    "poor_optimum": "Every run ends at a fixed point, but even the best of several runs is "
+    "well above the lowest reachable distortion: check the start (Centroid_init(X, K)).",
+    "wrong_centres": "K_Means ends at a fixed point, with its own distortion, but at other "
+    "centres than the best ones: a poorer local optimum, which the start decides.",
     # -- EM_step -----------------------------------------------------------------------------------
     "pdf_on_grid": "The normal pdf is read off a grid (each sample at its nearest grid point) "
     "instead of computed exactly.",
@@ -84,8 +85,8 @@ CAUSES: dict[str, str] = {
     "before converging (a wrong or premature stopping rule) or returns other numbers.",
     "local_maximum": "EM converged, but to another local maximum than the maximum-likelihood "
     "fit: start from K-Means' clusters, as the notebook asks.",
-    "not_maximum_likelihood": "EM ends away from the maximum-likelihood fit: it stops before "
-    "converging, or converges elsewhere from another start than K-Means' clusters.",
+    "not_maximum_likelihood": "EM misses a public test's fit by too little to tell why: it "
+    "stops before converging, or converges elsewhere from another start.",
     "invalid_parameters": "EM returns pi outside (0, 1) or a sigma that is not positive.",
 }
 

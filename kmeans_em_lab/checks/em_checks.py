@@ -170,19 +170,60 @@ def _check_em_run(v: Verdict, f, call_text: str, X, mle, seed: int, namespace) -
         v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of 2 "
               f"values, got {describe(result)}", cause="wrong_type")  # fmt: skip
         v.raise_if_failed()
+    if not _judge_fit(v, call_text, X, got, mle):
+        v.raise_if_failed()
+    if v.problems and report.summary():
+        v.note(f"{call_text}: your code also emitted {report.summary()}")
+
+
+def _judge_fit(v: Verdict, call_text: str, X, got: np.ndarray, mle) -> bool:
+    """EM's answer ``got`` (the five numbers of ``NAMES``) on ``X``: finite, in the parameter
+    space, then against the maximum-likelihood fit ``mle``. False when it is not a usable
+    mixture at all (nothing more to compare)."""
     if not v.require(bool(np.all(np.isfinite(got))),
                      f"{call_text} returned pi={fmt(got[0])}, mu={fmt(got[1:3])}, "
                      f"sigma={fmt(got[3:5])}: nan or inf", cause="nan_result"):  # fmt: skip
-        v.raise_if_failed()
+        return False
+    want = _fit_numbers(mle)
+    swapped = _mu_sigma_swapped(got)
+    if (far(_aligned(got, mle), want, EM_PARAM_ATOL).any()
+            and not far(_aligned(swapped, mle), want, EM_PARAM_ATOL).any()):  # fmt: skip
+        v.add(f"{call_text} returned mu={fmt(got[1:3])}, sigma={fmt(got[3:5])}: that is the "
+              "maximum-likelihood fit with mu and sigma swapped; return (pi, mu, sigma) in "
+              "this order", cause="wrong_type")  # fmt: skip
+        return False
     pi, mu, sigma = em.align_components(got[0], got[1:3], got[3:5], mle.mu)
     if not v.require(0 < pi < 1 and bool(np.all(sigma > 0)),
                      f"{call_text} returned pi={fmt(got[0])}, sigma={fmt(got[3:5])}: "
                      "pi must lie in (0, 1) and sigma be positive",
                      cause="invalid_parameters"):  # fmt: skip
-        v.raise_if_failed()
+        return False
     _compare_fit(v, call_text, X, got, mle)
-    if v.problems and report.summary():
-        v.note(f"{call_text}: your code also emitted {report.summary()}")
+    return True
+
+
+def public_causes(args: tuple, result) -> list[str]:
+    """Why the answer ``result`` of a public test's call ``EM(*args)`` misses, by the hidden
+    check's own conditions (:func:`_judge_fit`) against the fit of that call's samples:
+    the causes found, [] when the answer is not a mixture or the check finds it right."""
+    got = _flatten(result)
+    X = np.asarray(args[0], dtype=float) if args else np.zeros(0)
+    if got is None or X.ndim != 1 or len(X) < 2:
+        return []
+    v = Verdict("EM")
+    with np.errstate(all="ignore"):
+        _judge_fit(v, "EM(X)", X, got, ref.mle_of(X))
+    return list(v.causes)
+
+
+def _mu_sigma_swapped(got: np.ndarray) -> np.ndarray:
+    """The five numbers of ``NAMES`` read as (pi, sigma, mu), the order swapped."""
+    return np.array([got[0], *got[3:5], *got[1:3]])
+
+
+def _fit_numbers(mle) -> np.ndarray:
+    """The five numbers of ``NAMES`` of the fit ``mle``."""
+    return np.array([mle.pi, *mle.mu, *mle.sigma])
 
 
 def _aligned(got: np.ndarray, mle) -> np.ndarray:
@@ -195,7 +236,7 @@ def _compare_fit(v: Verdict, call_text: str, X, got: np.ndarray, mle) -> None:
     """EM's answer ``got`` (the five numbers of ``NAMES``) against the maximum-likelihood
     fit ``mle`` of ``X``: each parameter, then the log-likelihood, and why they differ."""
     aligned = _aligned(got, mle)
-    want = np.array([mle.pi, *mle.mu, *mle.sigma])
+    want = _fit_numbers(mle)
     off = far(aligned, want, EM_PARAM_ATOL)
     ll = em.log_likelihood(X, aligned[0], aligned[1:3], aligned[3:5])
     if not off.any() and rel_close(ll, mle.log_likelihood, EM_LL_RTOL):
@@ -229,7 +270,7 @@ def _why_not_maximum_likelihood(X, got: np.ndarray, ll: float, mle) -> tuple[str
     - parameters that step leaves in place, below the maximum: a fixed point of EM
       elsewhere, so EM converged to another local maximum, which its start decides.
     """
-    want = np.array([mle.pi, *mle.mu, *mle.sigma])
+    want = _fit_numbers(mle)
     for code, mistake, lab in _CONVENTIONS:
         if not far(_aligned(lab(got), mle), want, EM_PARAM_ATOL).any():
             return code, f"this is the maximum-likelihood fit, but {mistake}"

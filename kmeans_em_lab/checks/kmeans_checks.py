@@ -212,24 +212,33 @@ def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
         )
         return
     width = X.shape[1] if X.ndim == 2 else 1
+    own_D, misassigned = 0.0, False  # the distortion of the clusters C holds; any wrong one
     for k in range(K):
         try:
             got = np.asarray(C[k], dtype=float).reshape(-1, width)
         except (TypeError, ValueError):
             v.add(f"{call_text}: C[{k}] should hold the samples of cluster {k}, "
                   f"got {describe(C[k])}", cause="wrong_type")  # fmt: skip
+            own_D = np.nan
             continue
+        own_D += float(((got - np.reshape(m[k], (1, width))) ** 2).sum())
         want = want_C[k].reshape(-1, width)
         if len(got) != len(want):
+            misassigned = True
             v.add(f"{call_text}: cluster {k} has {len(got)} samples, expected {len(want)} "
                   "(each sample goes to its nearest centre)", cause="wrong_assignment")  # fmt: skip
         elif not np.array_equal(_sorted_rows(got), _sorted_rows(want)):
+            misassigned = True
             v.add(f"{call_text}: cluster {k} holds the right number of samples but not the "
                   "right ones (each sample goes to its nearest centre)",
                   cause="wrong_assignment")  # fmt: skip
     got_D = as_scalar(D)
     if got_D is None:
         v.add(f"{call_text}: D should be a number, got {describe(D)}", cause="wrong_type")
+    elif misassigned and rel_close(got_D, own_D, SET_D_RTOL):
+        # D follows from the clusters as C holds them: only the assignment is wrong
+        v.note(f"{call_text}: D = {fmt(got_D)} is the distortion of the clusters C holds; "
+               f"with each sample at its nearest centre it is {fmt(want_D)}")  # fmt: skip
     elif not rel_close(got_D, want_D, SET_D_RTOL):
         hint, cause = "", "wrong_distortion"
         root = float(np.sqrt(kmeans.squared_distances(X, m).min(axis=1)).sum())
@@ -239,6 +248,28 @@ def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
         v.add(f"{call_text}: D = {fmt(got_D)}, expected {fmt(want_D)}{hint}", cause=cause)
     if report.summary() and v.problems:
         v.note(f"{call_text}: your code also emitted {report.summary()}")
+
+
+def public_causes_set(args: tuple, result) -> list[str]:
+    """Why the answer ``result`` of a public test's call ``Set(*args)`` misses, by the
+    hidden check's own conditions (:func:`_compare_set`): the causes found ([] for none)."""
+    if len(args) != 2:
+        return []
+    X, m = (np.asarray(a, dtype=float) for a in args)
+    v = Verdict("Set")
+    _compare_set(v, "Set(X, m)", X, m, result, _NO_REPORT)
+    return list(v.causes)
+
+
+class _NoReport:
+    """A call's report when only its answer is known (a public test's): nothing emitted."""
+
+    @staticmethod
+    def summary() -> str:
+        return ""
+
+
+_NO_REPORT = _NoReport()
 
 
 def check_Update(namespace: dict) -> None:
@@ -303,31 +334,54 @@ def _kmeans_runs(namespace: dict, v: Verdict, label: str, X: np.ndarray, K: int,
                       f"{describe(result[0])} and {describe(result[1])}",
                       cause="wrong_type")  # fmt: skip
                 break
-            if not v.require(
-                bool(np.all(np.isfinite(m))),
-                f"{call_text} returned nan centres",
-                cause="nan_result",
-            ):
+            true_D = _judge_run(v, call_text, X, m, D)
+            if true_D is None:
                 break
-            true_D = kmeans.distortion(X, m)
-            v.require(
-                rel_close(D, true_D, KMEANS_D_RTOL),
-                f"{call_text} returned D = {fmt(D)}, but the distortion of the returned centres "
-                f"is {fmt(true_D)}: return the distortion of the final centres",
-                cause="distortion_not_final",
-            )
-            labels, _ = kmeans.assign_labels(X, m)
-            step = kmeans.update_from_labels(X, labels, m)
-            shift = float(np.abs(step - m).max())
-            v.require(
-                shift <= FIXED_POINT_TOL * (1.0 + float(np.abs(m).max())),
-                f"{call_text} stopped too early: one more assignment and update moves the "
-                f"centres by {fmt(shift)}; iterate with Set and Update until the centres stop "
-                "changing",
-                cause="stopped_early",
-            )
             runs.append((m, true_D))
     return runs
+
+
+def _judge_run(v: Verdict, call_text: str, X: np.ndarray, m: np.ndarray, D: float):
+    """One K_Means answer (centres ``m``, distortion ``D``) on ``X``: finite, D the
+    distortion of ``m``, ``m`` a fixed point of an assignment and update. The true
+    distortion of ``m``, or None when ``m`` is not finite."""
+    if not v.require(
+        bool(np.all(np.isfinite(m))), f"{call_text} returned nan centres", cause="nan_result"
+    ):
+        return None
+    true_D = kmeans.distortion(X, m)
+    v.require(
+        rel_close(D, true_D, KMEANS_D_RTOL),
+        f"{call_text} returned D = {fmt(D)}, but the distortion of the returned centres "
+        f"is {fmt(true_D)}: return the distortion of the final centres",
+        cause="distortion_not_final",
+    )
+    labels, _ = kmeans.assign_labels(X, m)
+    step = kmeans.update_from_labels(X, labels, m)
+    shift = float(np.abs(step - m).max())
+    v.require(
+        shift <= FIXED_POINT_TOL * (1.0 + float(np.abs(m).max())),
+        f"{call_text} stopped too early: one more assignment and update moves the "
+        f"centres by {fmt(shift)}; iterate with Set and Update until the centres stop "
+        "changing",
+        cause="stopped_early",
+    )
+    return true_D
+
+
+def public_causes_k_means(args: tuple, result) -> list[str]:
+    """Why the answer ``result`` of a public test's call ``K_Means(X, K)`` misses, by the
+    hidden check's own conditions (:func:`_judge_run`): the causes found ([] for none:
+    then its centres are a fixed point, with their own distortion, but not the best)."""
+    if len(args) != 2 or not (isinstance(result, tuple | list) and len(result) == 2):
+        return []
+    X, K = np.asarray(args[0], dtype=float), int(args[1])
+    m, D = as_float_array(result[0], (K,) + X.shape[1:]), as_scalar(result[1])
+    if m is None or D is None:
+        return []
+    v = Verdict("K_Means")
+    _judge_run(v, "K_Means(X, K)", X, m, D)
+    return list(v.causes)
 
 
 def check_K_Means(namespace: dict) -> None:
@@ -338,10 +392,17 @@ def check_K_Means(namespace: dict) -> None:
     if runs and not v.problems:
         best = min(D for _, D in runs)
         optimum = ref.best_kmeans("spotify", K).distortion
+        same = len(runs) > 1 and all(np.array_equal(m, runs[0][0]) for m, _ in runs[1:])
+        hint = (
+            ": every run ended at the same centres, so the start does not change from run to "
+            "run; start from Centroid_init(X, K), which draws a new start each time"
+            if same
+            else ": each run ends at a fixed point, but a poor one (check the start)"
+        )
         v.require(
             best <= (1.0 + OPTIMUM_SLACK) * optimum,
             f"over {len(runs)} runs, the lowest distortion was {fmt(best)}, more than "
-            f"{OPTIMUM_SLACK:.0%} above the best reachable {fmt(optimum)}",
+            f"{OPTIMUM_SLACK:.0%} above the best reachable {fmt(optimum)}{hint}",
             cause="poor_optimum",
         )
     v.raise_if_failed()
