@@ -199,6 +199,23 @@ def test_a_record_is_read_as_hostile_data(tmp_path):
     assert not box.root.exists()
 
 
+def test_a_lone_surrogate_in_a_record_becomes_a_replacement_character(tmp_path):
+    """No UTF-8 file can hold a lone surrogate (an exception message ``chr(0xD800)``): the
+    record's strings, keys included, are made writable; a valid pair stays one character."""
+    from kmeans_em_lab.pipeline.records import Mailbox
+
+    box = Mailbox(tmp_path)
+    (box.outbox / "record.json").write_text(
+        '{"check": "Set", "outcomes": [{"error": "not written \\ud800", "\\udc80": ["\\uDFFF",'
+        ' "\\ud83d\\ude00"]}]}'
+    )
+    record = box.take("Set")
+    outcome = record["outcomes"][0]
+    assert outcome == {"error": "not written \ufffd", "\ufffd": ["\ufffd", "\U0001f600"]}
+    json.dumps(record, ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+    box.close()
+
+
 def test_workers_never_share_kernel_sockets(tmp_path):
     from traitlets.config import Config
 
