@@ -489,7 +489,7 @@ HOSTILE_MARKDOWN = (
     "$\\href{javascript:document.title = 'ATTACK-XSS href'}{x}$ $\\color{white}{y}$ "
     "$$\\style{color:white}{z} = \\frac{1}{2}$$ ![](https://example.org/ATTACK.png)"
 )
-PAGES = ("full_marks", "partial", "hostile", "class_report")
+PAGES = ("full_marks", "partial", "hostile", "class_report", "similarity")
 
 
 def _cases() -> dict:
@@ -528,7 +528,12 @@ def graded_course(tmp_path_factory) -> dict[str, Path]:
         name: root / "feedback" / name / paths.ASSIGNMENT / f"{Path(paths.NOTEBOOK).stem}.html"
         for name in PAGES[:3]
     }
-    return {**pages, "class_report": root / "reports" / class_page.FILE}
+    reports = root / "reports"
+    return {
+        **pages,
+        "class_report": reports / class_page.FILE,
+        "similarity": reports / "similarity.html",
+    }
 
 
 def open_offline(browser, page_file: Path):
@@ -616,5 +621,54 @@ def test_pictures_and_maths_say_what_they_show(browser, graded_course):
         assert page.get_by_text("white on white").count() >= 1  # shown, in the page's colours
         heading = page.locator("h1", has_text="My notes")
         assert heading.locator("math").count() == 1
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------
+# The similarity report (reports/similarity.html) of the generated calibration class
+# --------------------------------------------------------------------------
+
+# the README's picture of the page: made from the generated class (no real student)
+SIMILARITY_SCREENSHOT = REPO / "docs" / "similarity-page.png"
+
+
+@pytest.fixture(scope="module")
+def similarity_page(tmp_path_factory) -> Path:
+    """``similarity.html`` of the generated calibration class (lab3_dev/similarity)."""
+    from kmeans_em_lab import similarity
+    from kmeans_em_lab.course.paths import Course
+    from kmeans_em_lab.similarity import classroom, evidence, page
+    from lab3_dev.similarity import calibrate, classgen
+
+    subs = calibrate.submissions(classgen.build())
+    tpl = classroom.release_template()
+    pairs = evidence.analyse(subs, tpl, classroom.reference(Course.at()))
+    out = tmp_path_factory.mktemp("similarity") / "reports" / similarity.FILE
+    return page.write(out, pairs, subs, tpl, "lab3: similar submissions")
+
+
+def test_the_similarity_page_renders_and_passes_axe(browser, similarity_page):
+    context, page, requested, url = open_offline(browser, similarity_page)
+    try:
+        assert page.title() == "lab3: similar submissions"
+        rows = page.locator("table").first.locator("tbody tr")
+        assert rows.count() >= 12  # the generated class's copied pairs
+        first = rows.first.locator("a")
+        first.click()
+        assert page.url.endswith("#pair-1")
+        assert page.locator("#pair-1 ~ div.side pre").first.is_visible()
+        assert page.locator("mark").count() > 0  # shared lines marked
+        page.evaluate("window.scrollTo(0, 0)")
+        shot(page, "10-similarity")
+        if os.environ.get("LAB3_UPDATE_SCREENSHOTS") == "1":  # the README's picture
+            SIMILARITY_SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=SIMILARITY_SCREENSHOT)
+        violations = serious_violations(page)
+        assert not violations, _described(violations)
+        outside = [u for u in requested if u != url and not u.startswith("data:")]
+        assert not outside, outside
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert page.locator("script").count() == 0
     finally:
         context.close()

@@ -39,6 +39,7 @@ from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.report import MARKS, describe_figure, figure_png, pass_rates
 from kmeans_em_lab.pipeline.scores import StudentScores
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+from kmeans_em_lab.similarity import FILE as SIMILARITY_FILE
 
 FILE = "class_report.html"
 
@@ -81,8 +82,10 @@ def render(
     causes: Mapping[str, Mapping[str, list]],
     feedback: Mapping[str, Path],
     title: str,
+    similarity: Path | None = None,
 ) -> str:
-    """The page's HTML; ``feedback``: student -> their feedback page (only those that exist)."""
+    """The page's HTML; ``feedback``: student -> their feedback page (only those that exist);
+    ``similarity``: the similarity report, linked when there is one."""
     functions = list(group(layout.grade_ids, layout.functions))
     scores = [r.score for r in table.values()]
     rates = pass_rates(table, layout)
@@ -101,6 +104,14 @@ def render(
         f"<p>{_e(summary)}. Full marks per function: "
         + ", ".join(f"{_e(f)} {rates[f]:.0%}" for f in functions)
         + ".</p>",
+        *(
+            [
+                f'<p><a href="{feedback_link(page, similarity)}">Similar submissions</a>: '
+                "pairs of students whose work is worth a look, with the evidence.</p>"
+            ]
+            if similarity is not None
+            else []
+        ),
         f'<img alt="{_e(describe_figure(table, layout, causes))}" '
         f'src="data:image/png;base64,{_base64(figure_png(table, layout, title, causes))}">',
         *_causes_table(layout, causes),
@@ -181,6 +192,7 @@ def write_html(
         causes=causes,
         feedback=feedback,
         title=title,
+        similarity=similarity if (similarity := page.parent / SIMILARITY_FILE).is_file() else None,
     )
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(text, encoding="utf-8")

@@ -167,6 +167,8 @@ def _report(settings, url: str, course: str, layout, outcomes: dict, results: di
         f" ({len(unsandboxed)} graded WITHOUT the sandbox)" if unsandboxed else ""
     )
     png_path = write_png(settings.reports / "class_report.png", table, layout, title, found)
+    # before the class page, which links to it
+    _similarity(settings, [s for s, o in outcomes.items() if o.get("status") == "graded"])
     html_path = write_html(settings, table, layout, outcomes, found, title)
     _say()
     _say(terminal_table(table, layout, outcomes))
@@ -181,6 +183,57 @@ def _report(settings, url: str, course: str, layout, outcomes: dict, results: di
         )
         _say()
     return _summary(settings, outcomes, results, csv_path, png_path, html_path)
+
+
+def _similarity(settings, graded: list[str]) -> Path | None:
+    """``reports/similarity.html`` for the graded students (``make similarity``, in a
+    process of its own) when the setting is on and there are enough of them; the page's
+    path, or None.
+
+    Its evidence is the submissions' own code, parsed and normalised: whatever that
+    does (an error, a crash, a loop, memory) stays in its process, which has
+    :data:`.settings.SIMILARITY_SECONDS` and :data:`.settings.SIMILARITY_MEMORY`; a
+    failure is said in one fixed line (nothing of what it printed, which may quote a
+    submission) and leaves the grades and the exit status as they are."""
+    import re
+    import resource
+    import subprocess
+
+    from kmeans_em_lab.pipeline.settings import SIMILARITY_MEMORY, SIMILARITY_SECONDS
+
+    if not settings.similarity or len(graded) < settings.similarity_min_students:
+        return None
+    page = settings.reports / "similarity.html"
+    command = [sys.executable, "-m", "kmeans_em_lab", "similarity"]
+    command += ["--course-root", str(settings.root), "--student", *sorted(graded)]
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (SIMILARITY_MEMORY, SIMILARITY_MEMORY))
+
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            timeout=SIMILARITY_SECONDS,
+            preexec_fn=limits,  # noqa: PLW1509 - before exec, nothing else runs
+            check=False,
+        )
+        why = None if done.returncode == 0 else f"exit status {done.returncode}"
+    except subprocess.TimeoutExpired:
+        done, why = None, f"over its {SIMILARITY_SECONDS} s"
+    except OSError as err:
+        done, why = None, for_terminal(type(err).__name__)
+    if why is not None or not page.is_file():
+        log.warning("similarity report not written: %s", why or "no page")
+        _say(f"similarity: the report could not be made ({why or 'no page'}); grades unaffected")
+        return None
+    counts = re.search(rb"(\d+) graded student\(s\) compared, (\d+) pair", done.stdout)
+    compared, worth = counts.groups() if counts else (b"?", b"?")
+    _say(
+        f"similarity: {compared.decode()} graded students compared, {worth.decode()} pair(s) "
+        f"worth a look: {page}"
+    )
+    return page
 
 
 def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) -> dict[str, dict]:

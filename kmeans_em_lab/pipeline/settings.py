@@ -30,6 +30,20 @@ SCHEDULER_ENV = "LAB3_DASK_SCHEDULER"
 
 WORKERS_PER_CORE = 2
 
+# ``make grade`` ends with the similarity report (kmeans_em_lab.similarity) when at least this
+# many students were graded; LAB3_SIMILARITY=0 turns it off (README, Which submissions were
+# written together)
+SIMILARITY_MIN_STUDENTS = 3
+SIMILARITY_ENV = "LAB3_SIMILARITY"
+# the report reads every submission's code: it runs in a process of its own, bounded
+SIMILARITY_SECONDS = 1800  # a class of 1,000 takes well under a minute (bench part 7)
+SIMILARITY_MEMORY = 8 * 2**30  # bytes of address space
+
+
+def similarity_default() -> bool:
+    """Whether ``make grade`` writes the similarity report: on unless LAB3_SIMILARITY=0."""
+    return os.environ.get(SIMILARITY_ENV, "1").strip() != "0"
+
 
 def usable_cores() -> int:
     """The cores this process may run on (its CPU affinity, e.g. a container's share)."""
@@ -74,6 +88,9 @@ class Settings:
     scheduler: str | None = None  # a Dask scheduler's address; None: a LocalCluster
     # what a Dask worker runs for one submission ("module:function", see .task)
     job: str = "kmeans_em_lab.pipeline.grader:grade_submission"
+    # the similarity report at the end of the run, for a class of similarity_min_students
+    similarity: bool = field(default_factory=similarity_default)
+    similarity_min_students: int = SIMILARITY_MIN_STUDENTS
 
     @property
     def course(self) -> Course:

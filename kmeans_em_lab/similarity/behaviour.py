@@ -6,7 +6,9 @@ reference's (its loose form differs: identical correct answers say nothing)
 and not the release template's (a function left unwritten). Its weight is
 its surprise in bits, ``log2((n + 1) / (k + 1))`` for ``k`` of ``n`` students
 giving it: a mistake half the class makes is worth under one bit; the same
-answer given by two students of a hundred, about five.
+answer given by two students of a hundred, about five. An answer given by
+more than :func:`group_limit` students (a fifth of the class, and more than
+four) is a common mistake and no evidence at all: students make it independently.
 
 A function's weight for a pair is its rarest shared answer (the probes of one
 function mostly repeat one behaviour). A function built on others
@@ -28,8 +30,8 @@ from kmeans_em_lab.similarity.answers import Answer
 
 BUILT_ON = {"K_Means": ("Centroid_init", "Set", "Update"), "EM": ("K_Means", "EM_step")}
 INHERITED_FACTOR = 0.25
-GROUP_SHARE = 0.2  # answers given by more than this share of the class pair nobody ...
-GROUP_MIN = 4  # ... once more than this many students give them (their weight is tiny)
+GROUP_SHARE = 0.2  # an answer given by more than this share of the class is no evidence ...
+GROUP_MIN = 4  # ... once more than this many students give it: a common mistake
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,14 @@ def shared(cls: ClassAnswers, a: str, b: str) -> list[SharedAnswer]:
     """The unusual answers ``a`` and ``b`` both gave, rarest first."""
     out = []
     mine, theirs = cls.answers.get(a, {}), cls.answers.get(b, {})
+    limit = group_limit(len(cls.answers))
     for probe, found in mine.items():
         other = theirs.get(probe)
         if other is None or other.exact != found.exact or found.exact in cls.ignored[probe]:
             continue
         holders = cls.counts[probe][found.exact]
+        if holders > limit:  # a common mistake: no evidence
+            continue
         out.append(
             SharedAnswer(probe, found.shown, holders, surprise(holders, cls.answered[probe]))
         )
@@ -114,10 +119,14 @@ def function_bits(found: list[SharedAnswer]) -> dict[str, float]:
     }
 
 
+def group_limit(students: int) -> int:
+    """Students an answer may be given by and still be evidence (more: a common mistake)."""
+    return max(GROUP_MIN, int(GROUP_SHARE * students))
+
+
 def candidate_pairs(cls: ClassAnswers) -> set[tuple[str, str]]:
     """The pairs sharing at least one unusual answer that is not given by a large group."""
-    n = len(cls.answers)
-    limit = max(GROUP_MIN, int(GROUP_SHARE * n))
+    limit = group_limit(len(cls.answers))
     holders: dict[tuple[str, str], list[str]] = defaultdict(list)
     for student, given in cls.answers.items():
         for probe, found in given.items():

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import nbformat.reader
 
 from kmeans_em_lab.course import submissions
 from kmeans_em_lab.course.paths import Course
@@ -54,11 +55,20 @@ def load(course: Course, students: list[str] | None = None) -> list[Submission]:
         if not path.is_file() or path.is_symlink():
             continue
         try:
-            nb = nbformat.read(path, as_version=4)
+            nb = _read(path)
         except Exception:  # noqa: BLE001 - an unreadable notebook has no evidence
             continue
         out.append(from_notebook(student, nb, tpl))
     return out
+
+
+def _read(path: Path):
+    """An autograded notebook (the grader's own copy, already validated when it was written),
+    read without validating it again: a tenth of the time of ``nbformat.read`` on a class."""
+    nb = nbformat.reader.reads(path.read_text(encoding="utf-8", errors="replace"))
+    if nbformat.reader.get_version(nb)[0] != 4:
+        return nbformat.read(path, as_version=4)
+    return nb
 
 
 IN_PROCESS_SECONDS = 10.0  # a function's probes run in this process at most this long

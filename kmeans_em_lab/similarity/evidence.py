@@ -5,8 +5,9 @@ Three kinds, each found through an index (:mod:`.fingerprints`,
 are scored:
 
 - **code**: the larger of the Dice coefficient of the two students'
-  fingerprints over all functions and of one function alone (scaled down when
-  that function is short: :data:`FULL_FUNCTION_PRINTS`), in 0..1;
+  uncommon fingerprints over all functions and of one function alone, each
+  scaled down when they share fewer than :data:`FULL_SHARED_PRINTS`
+  fingerprints (about two lines of canonical code), in 0..1;
 - **behaviour**: the surprise, in bits, of the unusual answers both gave;
 - **traces**: the texts only the two of them hold.
 
@@ -27,7 +28,7 @@ from kmeans_em_lab.similarity.classroom import Baseline, Submission
 
 THRESHOLD = 0.5  # a pair's score from which it is listed as worth a look
 BITS_PER_POINT = 9.0  # bits of shared unusual behaviour worth one point of score
-FULL_FUNCTION_PRINTS = 24  # fingerprints one function needs to count in full alone
+FULL_SHARED_PRINTS = 24  # shared fingerprints a Dice coefficient needs to count in full
 TRACE_POINTS = 0.1
 MAX_TRACE_POINTS = 0.2
 
@@ -89,10 +90,18 @@ class PairEvidence:
         return out
 
 
-def _prints(submission: Submission, tpl: Template) -> dict[str, frozenset[int]]:
+def _boilerplate(tpl: Template) -> dict[str, frozenset[int]]:
+    """The template's fingerprints, by function: no evidence."""
+    return {f: fingerprints.fingerprints(normalise.tokens(code)) for f, code in tpl.code.items()}
+
+
+def _prints(
+    submission: Submission, tpl: Template, boilerplate: dict[str, frozenset[int]] | None = None
+) -> dict[str, frozenset[int]]:
+    boilerplate = _boilerplate(tpl) if boilerplate is None else boilerplate
     out = {}
     for function, code in submission.code.items():
-        boiler = fingerprints.fingerprints(normalise.tokens(tpl.code.get(function, "")))
+        boiler = boilerplate.get(function, frozenset())
         found = fingerprints.fingerprints(normalise.tokens(code)) - boiler
         if found:
             out[function] = found
@@ -100,19 +109,28 @@ def _prints(submission: Submission, tpl: Template) -> dict[str, frozenset[int]]:
 
 
 def _code_score(overlap: fingerprints.CodeOverlap | None) -> tuple[float, dict[str, float]]:
+    """(the pair's code evidence, the Dice coefficient of each function)."""
     if overlap is None:
         return 0.0, {}
     per = {f: overlap.function(f) for f in overlap.per_function}
-    best = 0.0
-    for f, (_, a, b) in overlap.per_function.items():
-        size = min(1.0, (a + b) / 2 / FULL_FUNCTION_PRINTS)
-        best = max(best, per[f] * size)
-    return max(overlap.overall, best), per
+    best = max(
+        (per[f] * _amount(shared) for f, (shared, _, _) in overlap.per_function.items()),
+        default=0.0,
+    )
+    total = sum(shared for shared, _, _ in overlap.per_function.values())
+    return max(overlap.overall * _amount(total), best), per
+
+
+def _amount(shared: int) -> float:
+    """How much a Dice coefficient counts for ``shared`` fingerprints (a short line two
+    students wrote alike is a coincidence more often than a copy)."""
+    return min(1.0, shared / FULL_SHARED_PRINTS)
 
 
 def analyse(submissions: list[Submission], tpl: Template, baseline: Baseline) -> list[PairEvidence]:
     """Every pair that shares any evidence, highest score first."""
-    prints = {s.student: _prints(s, tpl) for s in submissions}
+    boilerplate = _boilerplate(tpl)
+    prints = {s.student: _prints(s, tpl, boilerplate) for s in submissions}
     code = fingerprints.overlaps(prints)
     cls = behaviour.class_answers(
         {s.student: s.answers for s in submissions}, baseline.reference, baseline.template

@@ -13,7 +13,13 @@
   swapping two independent lines changes nothing;
 - augmented assignments are written out (``a += b`` as ``a = a + b``);
 - equivalent numpy spellings are written one way (``np.average`` as
-  ``np.mean``, ``x ** 0.5`` as ``np.sqrt(x)``, ``X.shape[0]`` as ``len(X)``).
+  ``np.mean``, ``x ** 0.5`` as ``np.sqrt(x)``, ``X.shape[0]`` as ``len(X)``);
+- a helper the cell defines whose body is a single ``return`` is written back
+  into the places that call it (an expression moved into a helper is the same code);
+- a list built by a loop (``x = []`` then ``for ...: x.append(e)``) is written
+  as the comprehension ``x = [e for ...]``;
+- a value named only to be returned on the next line (``x = e`` then
+  ``return x``) is returned directly (``return e``).
 
 Code that does not parse is tokenised as it is (names and literals still
 replaced), so a broken cell still compares.
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import io
 import keyword
 import textwrap
@@ -44,12 +51,13 @@ class _Canonical(ast.NodeTransformer):
         return node
 
     def visit_BinOp(self, node: ast.BinOp):
-        self.generic_visit(node)
-        if (
+        root = (
             isinstance(node.op, ast.Pow)
             and isinstance(node.right, ast.Constant)
-            and node.right.value == 0
-        ):  # x ** 0.5 (literals already 0): np.sqrt(x)
+            and node.right.value == 0.5  # before the literals are replaced
+        )
+        self.generic_visit(node)
+        if root:  # x ** 0.5: np.sqrt(x)
             sqrt = ast.Attribute(ast.Name("np", ast.Load()), "sqrt", ast.Load())
             return ast.copy_location(ast.Call(sqrt, [node.left], []), node)
         return node
@@ -109,6 +117,7 @@ class _Canonical(ast.NodeTransformer):
 # grows with the square of its length)
 MAX_CODE_CHARS = 20_000
 MAX_RUN = 50
+MAX_INLINED_NODES = 20_000  # syntax-tree nodes helpers may add to one cell when written back
 
 
 def _without_docstring(body: list) -> list:
@@ -150,23 +159,188 @@ def _independent(a: ast.stmt, b: ast.stmt) -> bool:
 
 
 def _canonical_text(stmt: ast.stmt) -> str:
-    copy = ast.parse(ast.unparse(stmt)).body[0]
-    return ast.unparse(_Canonical().visit(copy))
+    clone = ast.parse(ast.unparse(stmt)).body[0]
+    found = _Canonical().visit(clone)
+    return "" if found is None else ast.unparse(found)  # a bare string is removed: ""
+
+
+def _helpers(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """The functions of the cell (nested ones included) that only return one expression of
+    their plain positional parameters."""
+    out = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef) or node.name in KEPT_NAMES:
+            continue
+        body = _without_docstring(node.body)
+        a = node.args
+        plain = not (a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs)
+        if plain and len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value:
+            out[node.name] = node
+    return out
+
+
+class _Inline(ast.NodeTransformer):
+    """Calls of single-expression helpers replaced by the expression (once, not recursively)."""
+
+    def __init__(self, helpers: dict[str, ast.FunctionDef]):
+        self.helpers, self.inlined, self.current = helpers, set(), ""
+        self.budget = MAX_INLINED_NODES  # nested calls of a helper that repeats its
+        # parameter would otherwise grow the tree exponentially
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        f = node.func
+        helper = (
+            self.helpers.get(f.id) if isinstance(f, ast.Name) and f.id != self.current else None
+        )
+        if helper is None or node.keywords or len(node.args) != len(helper.args.args):
+            return node
+        if any(isinstance(arg, ast.Starred) for arg in node.args):
+            return node
+        given = {p.arg: arg for p, arg in zip(helper.args.args, node.args, strict=True)}
+        body = _without_docstring(helper.body)[0].value
+        uses = [n.id for n in ast.walk(body) if isinstance(n, ast.Name) and n.id in given]
+        cost = _size(body, self.budget) + sum(_size(given[u], self.budget) for u in uses)
+        if cost > self.budget:
+            return node
+        self.budget -= cost
+        self.inlined.add(f.id)
+        return ast.copy_location(_Substitute(given).visit(copy.deepcopy(body)), node)
+
+
+def _size(node: ast.AST, limit: int) -> int:
+    """Nodes in ``node``'s tree, counted up to ``limit + 1``."""
+    count = 0
+    for count, _ in enumerate(ast.walk(node), 1):
+        if count > limit:
+            break
+    return count
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, given: dict[str, ast.expr]):
+        self.given = given
+
+    def visit_Name(self, node: ast.Name):
+        if isinstance(node.ctx, ast.Load) and node.id in self.given:
+            return copy.deepcopy(self.given[node.id])
+        return node
+
+
+def _inline_helpers(tree: ast.Module) -> None:
+    helpers = _helpers(tree)
+    if not helpers:
+        return
+    inline = _Inline(helpers)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            inline.current = node.name  # a helper is not written into itself
+            node.body = [inline.visit(stmt) for stmt in node.body]
+    still_used = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in inline.inlined
+    }
+    gone = inline.inlined - still_used
+    for node in ast.walk(tree):
+        stmts = getattr(node, "body", None)
+        if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.AST):
+            kept = [s for s in stmts if not (isinstance(s, ast.FunctionDef) and s.name in gone)]
+            if len(kept) != len(stmts):
+                node.body = kept or [ast.Pass()]
+
+
+def _direct_returns(tree: ast.AST) -> None:
+    """``x = e`` followed by ``return x`` written as ``return e``, in every block."""
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, field, None)
+            if not (isinstance(stmts, list) and len(stmts) >= 2):
+                continue
+            named, ret = stmts[-2], stmts[-1]
+            if (
+                isinstance(ret, ast.Return)
+                and isinstance(ret.value, ast.Name)
+                and isinstance(named, ast.Assign)
+                and len(named.targets) == 1
+                and isinstance(named.targets[0], ast.Name)
+                and named.targets[0].id == ret.value.id
+            ):
+                stmts[-2:] = [ast.copy_location(ast.Return(named.value), ret)]
+
+
+def _comprehensions(body: list) -> list:
+    """``x = []`` then ``for t in it: x.append(e)`` written as ``x = [e for t in it]``."""
+    out: list = []
+    for stmt in body:
+        for field in ("body", "orelse", "finalbody"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, _comprehensions(getattr(stmt, field)))
+        last = out[-1] if out else None
+        if (
+            isinstance(stmt, ast.For)
+            and not stmt.orelse
+            and len(stmt.body) == 1
+            and isinstance(last, ast.Assign)
+            and len(last.targets) == 1
+            and isinstance(last.targets[0], ast.Name)
+            and isinstance(last.value, ast.List)
+            and not last.value.elts
+        ):
+            call = stmt.body[0].value if isinstance(stmt.body[0], ast.Expr) else None
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "append"
+                and isinstance(call.func.value, ast.Name)
+                and call.func.value.id == last.targets[0].id
+                and len(call.args) == 1
+                and not call.keywords
+            ):
+                generator = ast.comprehension(stmt.target, stmt.iter, [], 0)
+                last.value = ast.ListComp(call.args[0], [generator])
+                continue
+        out.append(stmt)
+    return out
 
 
 def _reorder(body: list) -> list:
-    """Runs of mutually independent statements in a canonical order (by their canonical text)."""
+    """Runs of simple statements in a canonical order: of the orders that keep every statement
+    after those it depends on, the one that puts the smallest canonical text first at each
+    step (so swapping two independent lines changes nothing)."""
     out, run = [], []
     for stmt in body:
         for field in ("body", "orelse", "finalbody"):
             if isinstance(getattr(stmt, field, None), list):
                 setattr(stmt, field, _reorder(getattr(stmt, field)))
-        if run and len(run) < MAX_RUN and all(_independent(other, stmt) for other in run):
+        if isinstance(stmt, _SIMPLE) and len(run) < MAX_RUN:
             run.append(stmt)
             continue
-        out += sorted(run, key=_canonical_text)
-        run = [stmt]
-    return out + sorted(run, key=_canonical_text)
+        out += _canonical_order(run)
+        run = [stmt] if isinstance(stmt, _SIMPLE) else []
+        if not run:
+            out.append(stmt)
+    return out + _canonical_order(run)
+
+
+def _canonical_order(run: list) -> list:
+    if len(run) < 2:
+        return run
+    keys = [_canonical_text(stmt) for stmt in run]
+    names = [_names(stmt) for stmt in run]  # (written, read)
+
+    def depends(i: int, j: int) -> bool:
+        (wi, ri), (wj, rj) = names[i], names[j]
+        return bool(wi & (wj | rj) or wj & ri)
+
+    after = [{i for i in range(j) if depends(i, j)} for j in range(len(run))]
+    # j must come after every i in after[j] (the statements of a run are all simple)
+    done: set[int] = set()
+    out = []
+    while len(out) < len(run):
+        ready = [j for j in range(len(run)) if j not in done and after[j] <= done]
+        j = min(ready, key=lambda i: (keys[i], i))
+        done.add(j)
+        out.append(run[j])
+    return out
 
 
 def canonical_code(code: str) -> str | None:
@@ -179,7 +353,10 @@ def canonical_code(code: str) -> str | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        tree.body = _reorder(_without_docstring(tree.body))
+        tree.body = _comprehensions(_without_docstring(tree.body))
+        _direct_returns(tree)
+        _inline_helpers(tree)
+        tree.body = _reorder(tree.body)
         return ast.unparse(_Canonical().visit(tree))
     except (RecursionError, ValueError, TypeError, AttributeError):
         return None

@@ -25,7 +25,6 @@ from kmeans_em_lab.similarity.cells import Template
 from kmeans_em_lab.similarity.classroom import Submission
 from kmeans_em_lab.similarity.evidence import THRESHOLD, PairEvidence
 
-FILE = "similarity.html"
 MAX_PAIRS_SHOWN = 50  # pairs worth a look shown in full; the rest are counted
 MIN_LINE_TOKENS = 4  # a shorter line is too common to mark as shared
 
@@ -34,8 +33,8 @@ body{font-family:sans-serif;margin:24px auto;max-width:1300px;padding:0 16px;col
 h1{font-size:24px}h2{font-size:19px;margin-top:32px;border-top:1px solid #ccc;padding-top:12px}
 table{border-collapse:collapse;font-size:14px}th,td{border-bottom:1px solid #ddd;padding:4px 8px;
 text-align:left;vertical-align:top}.side{display:grid;grid-template-columns:1fr 1fr;gap:12px}
-pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px;margin:0}
-mark{background:#ffe58a}.tpl{color:#999}.note{color:#555;font-size:13px}
+pre{background:#f7f7f7;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px;margin:0}
+mark{background:#ffe58a}.tpl{color:#5c5c5c;font-style:italic}.note{color:#555;font-size:13px}
 </style>"""
 
 
@@ -125,6 +124,12 @@ def render(
         "functions gave to the grader's ungraded probe calls, weighed by how rare they are "
         "in the class (correct answers and common mistakes count for little or nothing).</p>",
     ]
+    if not any(s.answers for s in submissions):
+        parts.append(
+            "<p>Behaviour was not compared: the grader's probe calls did not run for these "
+            "submissions (they are off in grading for now), so this page compares code and "
+            "other traces only.</p>"
+        )
     if worth:
         parts.append(
             "<table><thead><tr><th>#</th><th>students</th><th>score</th><th>code</th>"

@@ -7,7 +7,14 @@ independent adjacent statements swapped, comments and blank lines replaced by
 others, a list built by a loop turned into a comprehension or the reverse, an
 expression moved into a helper function, numpy calls swapped for equivalents
 (``np.sqrt(x)`` -> ``x ** 0.5``,
-``len(X)`` -> ``X.shape[0]``, ``np.mean`` -> ``np.average``).
+``len(X)`` -> ``X.shape[0]``, ``np.mean`` -> ``np.average``), and two more
+edits (``wording``): a returned expression first given a name (``return e``
+-> ``out = e; return out``) and the operands of some products swapped
+(``a * b`` -> ``b * a``, the same numbers), which the similarity check's
+normaliser does not undo: the disguised copies test more than the inverse of
+the normaliser.
+Every edit keeps the code's behaviour (a calibration test checks the copies'
+answers against their originals').
 """
 
 from __future__ import annotations
@@ -24,14 +31,24 @@ COMMENTS = ("# step", "# compute it", "# here we go", "# main part", "# TODO tid
 
 
 class _Rename(ast.NodeTransformer):
-    def __init__(self, rng: random.Random):
+    """Every name the student chose renamed; a helper function's new name carries the name of
+    the lab function of its cell, as two cells' helpers must not replace each other (all the
+    cells run in one namespace)."""
+
+    def __init__(self, rng: random.Random, tree: ast.Module):
         self.rng, self.names = rng, {}
+        defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+        self.owner = next((n for n in defined if n in KEPT_NAMES), "cell").lower()
+        self.helpers = {n for n in defined if n not in KEPT_NAMES}
 
     def _new(self, name: str) -> str:
         if name in KEPT_NAMES:
             return name
         if name not in self.names:
-            self.names[name] = f"{self.rng.choice(WORDS)}{len(self.names)}"
+            word = self.rng.choice(WORDS)
+            self.names[name] = (
+                f"{word}_{self.owner}" if name in self.helpers else f"{word}{len(self.names)}"
+            )
         return self.names[name]
 
     def visit_Name(self, node):
@@ -125,8 +142,13 @@ def _extract_helper(tree: ast.Module) -> None:
         return
     for i, stmt in enumerate(func.body):
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call | ast.BinOp):
+            # the names bound inside the expression (comprehension targets, lambda
+            # parameters) are not the helper's parameters
+            bound = {n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)
+                     and isinstance(n.ctx, ast.Store)} | {a.arg for n in ast.walk(stmt.value)
+                     if isinstance(n, ast.Lambda) for a in n.args.args}  # fmt: skip
             free = sorted({n.id for n in ast.walk(stmt.value) if isinstance(n, ast.Name)
-                           and isinstance(n.ctx, ast.Load) and n.id not in KEPT_NAMES})  # fmt: skip
+                           and isinstance(n.ctx, ast.Load) and n.id not in KEPT_NAMES} - bound)  # fmt: skip
             helper = ast.FunctionDef(
                 name="_helper", args=ast.arguments([], [ast.arg(a) for a in free], None, [], [], None, []),
                 body=[ast.Return(stmt.value)], decorator_list=[], returns=None, type_params=[], lineno=0,
@@ -139,8 +161,35 @@ def _extract_helper(tree: ast.Module) -> None:
             return
 
 
+class _Wording(ast.NodeTransformer):
+    """Edits the normaliser does not undo: products' operands swapped, a return named."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Mult) and self.rng.random() < 0.5:
+            node.left, node.right = node.right, node.left
+        return node
+
+    def visit_FunctionDef(self, node):
+        self.generic_visit(node)
+        last = node.body[-1] if node.body else None
+        if (
+            isinstance(last, ast.Return)
+            and last.value is not None
+            and not isinstance(last.value, ast.Name)
+        ):
+            node.body[-1:] = [
+                ast.Assign([ast.Name("out", ast.Store())], last.value, lineno=0),
+                ast.Return(ast.Name("out", ast.Load())),
+            ]
+        return node
+
+
 def disguise(code: str, seed: int, *, rename=True, reorder=True, loops=True, helper=True,
-             numpy=True, comments=True) -> str:  # fmt: skip
+             numpy=True, comments=True, wording=True) -> str:  # fmt: skip
     """``code`` disguised (see the module docstring); the same seed gives the same text."""
     rng = random.Random(seed)
     tree = ast.parse(code)
@@ -158,8 +207,10 @@ def disguise(code: str, seed: int, *, rename=True, reorder=True, loops=True, hel
                 node.body = _swap_independent(node.body, rng)
     if numpy:
         tree = _Numpy().visit(tree)
+    if wording:
+        tree = _Wording(rng).visit(tree)
     if rename:
-        tree = _Rename(rng).visit(tree)
+        tree = _Rename(rng, tree).visit(tree)
     text = ast.unparse(ast.fix_missing_locations(tree))
     if not comments:
         return text
