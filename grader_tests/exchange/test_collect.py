@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -107,6 +108,43 @@ def test_named_regexp_reads_canvas_and_moodle_names(name, expected):
     plugin = FileNameCollectorPlugin(named_regexp=regexp)
     info = plugin.collect(f"/scratch/downloaded/lab3/extracted/submissions_2024_1/{name}")
     assert ((info["student_id"], info["file_id"]) if info else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "others"),
+    [
+        ("Eve_22222_1__99999_assignsubmission_file_lab3.ipynb", {"99999"}),  # Moodle name
+        ("eve_22222_1_33333_4_lab3.ipynb", {"1", "33333"}),  # Canvas: two more
+        ("Eve_22222_1__99999_assignsubmission_file_/lab3.ipynb", set()),  # one reading only
+        ("smithjohn_12345_6789012_my_lab_3.ipynb", set()),
+        ("John Smith_12345_assignsubmission_file_lab3_2_3.ipynb", set()),
+        ("Ann Roe_34568_assignsubmission_file_/Lab 3 final.ipynb", set()),
+    ],
+)
+def test_a_name_that_reads_as_two_students_is_found(name, others):
+    """A display name is the student's to choose: one that holds ``_<id>_`` could make the
+    file read as another student's id; every other reading is found."""
+    from kmeans_em_lab.exchange.collect import other_ids
+
+    regexp = paths.Course.at(ROOT).load_config().FileNameCollectorPlugin.named_regexp
+    path = f"/scratch/downloaded/lab3/extracted/{name}"
+    first = re.match(regexp, path)["student_id"]
+    assert other_ids(regexp, path, first) == others
+
+
+def test_a_display_name_cannot_take_another_students_id(course, tmp_path, capsys):
+    """Eve, whose Moodle name is ``Eve_22222_1_``, hands in a file that reads as student
+    22222's: it is not collected, and 22222's own submission is."""
+    entries = {
+        "Alice Smith_22222_assignsubmission_file_lab3.ipynb": notebook("alice"),
+        "Eve_22222_1__99999_assignsubmission_file_lab3.ipynb": notebook("eve"),
+    }
+    download = make_zip(tmp_path / "moodle.zip", entries)
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["22222"]
+    assert_ready_to_grade(course, "22222", notebook("alice"))
+    assert "reads as more than one student id (22222, 99999): not collected" in out
 
 
 def test_lms_download_is_collected_and_bad_entries_are_reported(course, tmp_path, capsys):

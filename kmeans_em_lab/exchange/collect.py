@@ -47,6 +47,23 @@ def _same_bytes(a: Path, b: Path) -> bool:
     return a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
 
 
+def other_ids(named_regexp: str, path: str, student: str) -> set[str]:
+    """The student ids other than ``student`` that ``path`` also reads as, when the name
+    before the id is taken to be longer: an LMS display name is the student's to choose,
+    and one such as ``Eve_22222_1_`` makes ``Eve_22222_1__99999_...`` read as 22222."""
+    match = re.match(named_regexp, path)
+    if match is None or "lms_name" not in match.groupdict():
+        return set()
+    begin = match.start("lms_name")
+    found = set()
+    for at in range(begin + 1, len(path)):
+        if path[at] == "_":
+            other = re.match(named_regexp, f"{path[:begin]}X{path[at:]}")
+            if other and other["student_id"] != student:
+                found.add(other["student_id"])
+    return found
+
+
 class CheckedZipCollectApp(ZipCollectApp):
     """``nbgrader zip_collect`` that collects notebooks as ``<assignment>.ipynb`` and never
     overwrites a submission silently. Its report: :attr:`collected`, :attr:`unchanged`,
@@ -122,6 +139,14 @@ class CheckedZipCollectApp(ZipCollectApp):
                 continue
             if not SAFE_ID.fullmatch(student):
                 self.problems.append(f"{shown}: student id {student!r} is not a folder name")
+                continue
+            others = other_ids(named_regexp, path, student)
+            if others:
+                readings = ", ".join(sorted({student, *others}))
+                self.problems.append(
+                    f"{shown}: the file name reads as more than one student id ({readings}): "
+                    "not collected; copy it by hand to the right student's folder"
+                )
                 continue
             by_student.setdefault(student, []).append(path)
 
