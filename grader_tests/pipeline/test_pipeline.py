@@ -521,6 +521,17 @@ def _run_cells(tmp_path, source: str | list[str], **traits) -> tuple[NotebookNod
     return nb.cells[-1], received
 
 
+def test_cells_past_the_notebooks_time_budget_are_not_run(tmp_path):
+    """Cells a submission adds, each within its own limit, cannot together hold the worker:
+    past ``notebook_seconds`` the cells left are not run, each saying why."""
+    cells = ["import time; time.sleep(1.5)", "time.sleep(1.5)", "print('third')"]
+    last, _ = _run_cells(tmp_path, cells, notebook_seconds=2.0)
+    first, second = _run_cells.notebook.cells[:2]
+    assert first.execution_count and second.execution_count  # started within the budget
+    text = json.dumps(last.outputs)
+    assert "third" not in text and "ran past its time limit (2 s for all its cells" in text
+
+
 def test_kernel_caps_output_before_it_reaches_the_grader(tmp_path):
     cell, received = _run_cells(tmp_path, "print('x' * 200_000_000)\nprint('after')")
     assert sum(received) < 2_000_000  # what crossed the wire, not just what was saved

@@ -249,6 +249,12 @@ def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
     config.Execute.timeout_func = timeout_for_cell({"add": 50}, 7)
     assert submission_deadline(config, settings) == 4 * 11 + (50 + 4) + 100
     assert submission_deadline(config, Settings(root=root, watchdog=9)) == 9
+    # the cells together: the limits less the longest, which ends before the watchdog
+    from kmeans_em_lab.pipeline.settings import notebook_budget
+
+    assert notebook_budget(config, settings) == 4 * 7
+    assert 4 * 7 + 50 + 4 < submission_deadline(config, settings)
+    assert notebook_budget(config, Settings(root=root, watchdog=9)) == float("inf")
 
 
 # -- what a submission folder holds ------------------------------------------------------

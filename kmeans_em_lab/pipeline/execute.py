@@ -39,6 +39,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +48,7 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Integer
+from traitlets import Bool, Dict, Float, Integer
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
@@ -117,6 +118,12 @@ def describe_exit(code: int | None) -> str:
 class ResilientExecute(Execute):
     """Execute that turns kernel death and unresponsive kernels into cell errors."""
 
+    notebook_seconds = Float(
+        float("inf"),
+        help="seconds the notebook's cells may take together; the cells after are not run "
+        "(the worker sets it from the course's cell limits: a submission that adds cells "
+        "cannot hold a worker until the watchdog)",
+    ).tag(config=True)
     kernel_output_bytes = Integer(
         1_048_576,
         help="bytes a cell may print inside the kernel (stdout+stderr); -1 means no cap",
@@ -158,6 +165,7 @@ class ResilientExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._halted: str | None = None
+        self._started: float | None = None  # when the first code cell started
         self._running: tuple[int, NotebookNode] | None = None
         self._timed_out: set[int] = set()
         self._received: dict[int, int] = {}
@@ -243,6 +251,13 @@ class ResilientExecute(Execute):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         graded = points.is_graded(cell)
+        self._started = self._started if self._started is not None else time.monotonic()
+        if self._halted is None and time.monotonic() - self._started > self.notebook_seconds:
+            self._halted = (
+                f"the notebook ran past its time limit ({self.notebook_seconds:.0f} s for all "
+                "its cells together)"
+            )
+            self.log.warning("Notebook time limit reached before cell %s", cell_label(cell, index))
         if self._halted is not None:
             message = f"not run: {self._halted}"
             self._observe(index, verdicts.NOT_RUN, message)

@@ -74,6 +74,8 @@ class PrivateCourse:
         self.course = course_id(base)
         config = grading_config(base, sandbox=options.sandbox, scratch=scratch())
         config.CourseDirectory.db_url = self.url
+        if options.budget != float("inf"):
+            config.ResilientExecute.notebook_seconds = options.budget
         self.api = NbGraderAPI(config=config)
 
     def grade(self, submission: SubmissionFiles) -> dict:
@@ -173,7 +175,7 @@ _COURSES: dict[tuple[str, bool], PrivateCourse] = {}
 
 def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options: TaskOptions):
     """The default job (``Settings.job``): one submission graded in this worker's course."""
-    key = (bundle.digest, options.sandbox)
+    key = (bundle.digest, options.sandbox, options.budget)
     if key not in _COURSES:
         _COURSES[key] = PrivateCourse(bundle, options)
     return _COURSES[key].grade(submission)

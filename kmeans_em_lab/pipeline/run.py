@@ -242,7 +242,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     from kmeans_em_lab.pipeline.cluster import Dispatcher, Events
     from kmeans_em_lab.pipeline.progress import Progress
     from kmeans_em_lab.pipeline.report import preload_matplotlib
-    from kmeans_em_lab.pipeline.settings import submission_deadline
+    from kmeans_em_lab.pipeline.settings import notebook_budget, submission_deadline
     from kmeans_em_lab.pipeline.task import TaskOptions
 
     bundle = course_bundle.build(settings)
@@ -300,6 +300,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
         sandbox=settings.sandbox,
         deadline=submission_deadline(config, settings),
         grace=settings.grace,
+        budget=notebook_budget(config, settings),
     )
     _say(
         f"grading {len(to_grade)} submission(s) on {cluster.describe()} "

@@ -255,6 +255,24 @@ def sanitize_preprocessors(preprocessors: list) -> list:
     return [ForgetForgedMetadata, *out]
 
 
+def _cell_limits(config: Config, settings: Settings) -> list[float]:
+    """Each code cell's time limit in the course's notebook, in seconds."""
+    import nbformat
+
+    execute = config.get("Execute", {})
+    default = execute.get("timeout", 30) or 0
+    timeout_func = execute.get("timeout_func")
+    path = settings.source_notebook
+    if not path.exists():
+        path = settings.release_notebook
+    nb = nbformat.read(path, as_version=4)
+    return [
+        float((timeout_func(cell) if callable(timeout_func) else default) or default or 0)
+        for cell in nb.cells
+        if cell.cell_type == "code"
+    ]
+
+
 def submission_deadline(config: Config, settings: Settings) -> float:
     """Watchdog seconds for one submission: the notebook's cell limits summed, plus margin.
 
@@ -263,20 +281,17 @@ def submission_deadline(config: Config, settings: Settings) -> float:
     """
     if settings.watchdog is not None:
         return float(settings.watchdog)
-    import nbformat
+    iopub = float(config.get("Execute", {}).get("iopub_timeout", 4))
+    return sum(limit + iopub for limit in _cell_limits(config, settings)) + settings.margin
 
-    execute = config.get("Execute", {})
-    default = execute.get("timeout", 30) or 0
-    timeout_func = execute.get("timeout_func")
-    iopub = execute.get("iopub_timeout", 4)
-    path = settings.source_notebook
-    if not path.exists():
-        path = settings.release_notebook
-    nb = nbformat.read(path, as_version=4)
-    total = 0.0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        limit = timeout_func(cell) if callable(timeout_func) else default
-        total += float(limit or default or 0) + float(iopub)
-    return total + settings.margin
+
+def notebook_budget(config: Config, settings: Settings) -> float:
+    """Seconds a submission's cells may take together: the course notebook's cell limits
+    summed, less the longest, so that a cell started just before the budget runs out ends
+    by its own limit before the watchdog fires (:func:`submission_deadline`). A notebook
+    that adds cells of its own stops there, instead of holding a worker until the watchdog
+    kills it and the submission is tried again. No budget under a watchdog set by hand."""
+    if settings.watchdog is not None:
+        return float("inf")
+    limits = _cell_limits(config, settings)
+    return sum(limits) - max(limits, default=0.0)

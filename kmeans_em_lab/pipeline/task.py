@@ -50,6 +50,8 @@ LOG_TAIL = 64 * 1024  # bytes of the worker's own output sent back with one resu
 class TaskOptions:
     sandbox: bool = True
     deadline: float = float("inf")  # seconds before the watchdog kills the kernel
+    # seconds the notebook's cells may take together (ResilientExecute.notebook_seconds)
+    budget: float = float("inf")
     grace: float = 30.0  # then seconds before it ends the worker process
 
 
