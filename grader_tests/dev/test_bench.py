@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from kmeans_em_lab.course import paths
-from lab3_dev.bench import _parts, cells, course, machine, reference
+from lab3_dev.bench import _parts, cells, course, machine, reference, scale
 from lab3_dev.bench.report import Section, Table, parse_tables, render
 from lab3_dev.bench.timing import loadavg
 
@@ -349,7 +349,13 @@ def test_part1b_reads_the_cells_time_from_the_notebooks_timestamps(tmp_path):
     assert floor.cell_seconds(tmp_path / "missing.ipynb") is None
 
 
-def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
+def _execution(seconds, tmp_path, errors=0, load=(1.0, 2.0, 3.0)):
+    from lab3_dev.bench import floor
+
+    return floor.Execution(seconds, [0, 0], load, 4, 2, 30.0, errors, tmp_path / "log")
+
+
+def test_part1b_compares_make_grade_with_the_measured_floor_of_the_same_round(tmp_path):
     from lab3_dev.bench import floor
 
     scores = {f"b0{i}-ada": 100.0 for i in range(4)}
@@ -357,28 +363,47 @@ def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
     for run in nbgrader:
         run.cells = {s: 4.0 for s in scores}  # 16 s in cells
     pipe = [_run("pipeline", s, tmp_path, scores) for s in (20.0, 30.0)]
-    kernel = [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]  # floors (16 + 4) / 2 = 10, (16 + 8) / 2 = 12
+    # the floor measured: 25 s then 20 s, so ratios 0.8 and 1.5 round by round
+    executed = [_execution(25.0, tmp_path, load=(0.5, 0.6, 0.7)), _execution(20.0, tmp_path)]
+    kernel = [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]  # modelled (16 + 4) / 2 = 10, (16 + 8) / 2 = 12
     dispatch = [{"start": 5.0, "run": 0.4, "close": 3.0, "slots": 4, "statuses": ["graded"]}]
     for run in nbgrader:
         run.sampler, run.cpu = FakeSampler(kernel=18.0, command=20.0), 40.0
     for run in pipe:
         run.sampler, run.cpu = FakeSampler(kernel=24.0, worker=12.0, command=4.0), 42.0
-    runs = {"nbgrader": nbgrader, "kernel": kernel, "pipeline": pipe, "dispatch": dispatch}
+    runs = {
+        "nbgrader": nbgrader,
+        "kernel": kernel,
+        "execute": executed,
+        "pipeline": pipe,
+        "dispatch": dispatch,
+    }
     section = floor.section(runs, "ada", "test", 4, 4, 2, bundle_seconds=3.0)
-    assert section.data["floors"] == pytest.approx([10.0, 12.0])
-    assert section.data["ratio"] == pytest.approx((2.0 + 2.5) / 2)  # per-round ratios
-    goal = _goal(section, "the floor (4 correct submissions)")
-    assert goal.met is False and goal.measured == "2.25x"
+    assert section.data["floors"] == pytest.approx([25.0, 20.0])
+    assert section.data["modelled"] == pytest.approx([10.0, 12.0])
+    assert section.data["ratio"] == pytest.approx((0.8 + 1.5) / 2)  # per-round ratios
+    goal = _goal(section, "the floor: executing the same notebooks (4 correct submissions")
+    assert goal.met is False and goal.measured == "1.15x" and goal.target == "<= 0.9x"
     assert _goal(section, "scheduling overhead per submission").measured == "100 ms"
     tables = _well_formed(section)
     main = tables[2]
     assert [row[0].split(":")[0] for row in main[1:]] == [
         "floor",
+        "modelled floor (earlier method, for reference)",
         "nbgrader autograde lab3 (sequential)",
         "make grade --force (4 workers, sandboxed)",
     ]
-    assert main[3][main[0].index("scores vs nbgrader")] == "identical; identical"
-    cpu, beyond = tables[4], tables[5]
+    assert main[1][main[0].index("load at start")] == "0.50 / 0.60 / 0.70"
+    assert main[4][main[0].index("scores vs nbgrader")] == "identical; identical"
+    assert main[4][main[0].index("ratio to the floor")] == "1.15x"
+    rounds = tables[3]
+    assert [row[rounds[0].index("ratio")] for row in rounds[1:]] == ["0.80x", "1.50x"]
+    assert [row[rounds[0].index("order")] for row in rounds[1:]] == [
+        "floor first",
+        "make grade first",
+    ]
+    assert rounds[1][rounds[0].index("load before the floor")] == "0.50 / 0.60 / 0.70"
+    cpu, beyond = tables[5], tables[6]
     assert [row[0] for row in cpu[1:]] == ["nbgrader autograde lab3", "make grade --force"]
     assert cpu[2][cpu[0].index("others (sandbox launchers, ...)")] == "2 s"
     for row, wall in zip(section.data["beyond"], (20.0, 30.0), strict=True):
@@ -386,6 +411,42 @@ def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
         assert sum(parts) == pytest.approx(wall)  # the lines add up to the wall time
     assert [r[0] for r in beyond[1:]] == list(floor.BEYOND)
     assert beyond[1][1] == "12 s"  # the kernels' 24 s of CPU on 2 cores
+
+    fast = [_execution(25.0, tmp_path), _execution(40.0, tmp_path)]  # ratios 0.8, 0.75
+    section = floor.section({**runs, "execute": fast}, "ada", "test", 4, 4, 2)
+    assert _goal(section, "executing the same notebooks").met is True
+    broken = [_execution(25.0, tmp_path, errors=3), _execution(40.0, tmp_path)]
+    section = floor.section({**runs, "execute": broken}, "ada", "test", 4, 4, 2)
+    goal = _goal(section, "executing the same notebooks")
+    assert goal.met is False and "3 error cell(s)" in goal.measured
+
+
+def test_part1b_floor_executes_every_notebook_in_lanes_and_counts_errors(tmp_path):
+    """The floor's own runner: nbconvert on fresh copies, one process per lane, the
+    executed notebooks' error cells counted (a plain kernel, real execution)."""
+    from lab3_dev.bench import course as scratch
+    from lab3_dev.bench import floor
+
+    notebooks = [tmp_path / f"n{i}.ipynb" for i in range(5)]
+    assert floor.lanes_of(notebooks, 2) == [notebooks[0::2], notebooks[1::2]]
+    assert floor.lanes_of(notebooks[:1], 2) == [notebooks[:1]]
+
+    kept = tmp_path / "kept"
+    for student, code in (("ok", "x = 1"), ("bad", "raise ValueError('no')")):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nb.cells += [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("y = 2")]
+        path = kept / student / paths.ASSIGNMENT / paths.NOTEBOOK
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    env = scratch.environment(tmp_path)
+    done = floor.execute_notebooks(kept, tmp_path / "work", 2, env, tmp_path / "log")
+    assert (done.notebooks, done.lanes, done.returncodes) == (2, 2, [0, 0])
+    assert done.errors == 1 and done.seconds > 0 and done.cpu > 0
+    executed = tmp_path / "work" / "ok" / paths.ASSIGNMENT / paths.NOTEBOOK
+    assert nbformat.read(executed, as_version=4).cells[0].execution_count == 1
+    kept_copy = kept / "ok" / paths.ASSIGNMENT / paths.NOTEBOOK
+    assert nbformat.read(kept_copy, as_version=4).cells[0].execution_count is None
 
 
 class FakeSampler:
@@ -426,7 +487,61 @@ def test_the_results_file_is_well_formed_and_has_every_goal():
         assert sum(name.startswith(expected) for name in names) == 1, (expected, names)
     titles = [title for title, _ in report.split_sections(text)]
     assert titles[:2] == ["Machine", "Goals"]
-    assert [t.split(".")[0] for t in titles[2:]] == ["1a", "1b", "1c", "2", "3", "4", "5", "6"]
+    numbered = [t.split(".")[0] for t in titles[2:-1]]
+    assert numbered[:8] == ["1a", "1b", "1c", "2", "3", "4", "5", "6"], numbered
+    assert titles[-1] == scale.TITLE  # the model last, after every part
+    assert scale.largest_cores(scale.read(text)), "the model's figures are all in the file"
+
+
+SCALE_INPUT = """## Machine
+
+## 1b. The floor: correct submissions
+
+*From a --quick run.* 4 copies of the correct example `ada` (test).
+
+| command | wall time | CPU, all | kernels | worker processes |
+| --- | --- | --- | --- | --- |
+| nbgrader autograde lab3 | 50 s | 40 s | 30 s | - |
+| make grade --force | 30 s | 50 s | 24 s | 16 s |
+
+| cluster start (workers up, nbgrader imported) | dispatch and collect all | per submission |
+| --- | --- | --- |
+| 6 s | 200 ms | 50 ms |
+
+## 6. The driver at class size (simulation)
+
+| database | students | results per second | class report (CSV, table, page) |
+| --- | --- | --- | --- |
+| sqlite | 200 | 100 | 500 ms |
+| postgresql | 200 | 40 | 800 ms |
+| sqlite | 2,000 | 90 | 4 s |
+"""
+
+
+def test_the_scale_model_reads_its_figures_from_the_parts_and_applies_the_formula():
+    figures = scale.read(SCALE_INPUT)
+    assert figures.cpu == pytest.approx((24 + 16) / 4)  # kernels + workers, per submission
+    assert figures.rate == 40  # the slowest run
+    assert figures.cluster_start == 6 and figures.dispatch == pytest.approx(0.05)
+    assert figures.reports == {200: pytest.approx(0.8), 2000: 4}  # the slower database
+    # start-up (6 s + the report of the nearest size: 2,000) + max(N x 10 s / W, N / 40)
+    assert scale.estimate(figures, 1000, 4) == (pytest.approx(6 + 4 + 2500), "cores")
+    assert scale.estimate(figures, 300, 4)[0] == pytest.approx(6 + 0.8 + 750)  # near 200
+    assert scale.estimate(figures, 1600, 1000) == (pytest.approx(6 + 4 + 40), "driver")
+    assert scale.largest_cores(figures) == 400  # 10 s x 40 a second
+    assert scale.scheduler_cores(figures) == 200  # 10 s / 50 ms
+    section = scale.section(SCALE_INPUT)
+    assert not section.goals  # a model: no goal of its own
+    figures_table, times = parse_tables(section.markdown())
+    assert times[0][:3] == ["students", "1 core", "2 cores"]
+    row = next(r for r in times if r[0] == "1,000")
+    assert row[1] == "2 h 47 min"  # 10 s + 1000 x 10 s
+    assert row[-2] == "49 s"  # 256 cores: 10 s + 1000 x 10 s / 256
+    assert row[-1] == "35 s (driver)"  # 512 cores: 10 s + 1000 / 40
+    assert scale.fmt_duration(45) == "45 s" and scale.fmt_duration(600) == "10 min"
+    assert figures_table[1][1] == "10 s"
+    empty = scale.section("## Machine\n")
+    assert all(cell == "-" for row in parse_tables(empty.markdown())[1][1:] for cell in row[1:])
 
 
 def test_processes_are_classified_kernels_workers_launchers():

@@ -8,6 +8,7 @@ be started, on PostgreSQL: the same batch gives the same scores on both.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from kmeans_em_lab.pipeline.task import CellResult, CommentResult, GradedCells
 COURSE = "toy"
 CELLS = {"test_square_public": 1.0, "test_square_hidden": 2.0, "test_add_public": 1.0}
 SOLUTIONS = ("square", "add")
+# seconds within which a failed writer must have stopped the dispatching thread
+WRITER_FAILS_WITHIN = 60.0
 
 
 def _gradebook(url: str) -> str:
@@ -180,9 +183,23 @@ def test_a_writer_that_fails_stops_the_run(tmp_path, sqlite_url, monkeypatch):
 
     monkeypatch.setattr(scores, "save_results", broken)
     writer = store.Writer(_settings(tmp_path), sqlite_url, COURSE, "c0ffee")
-    writer.put(_result("ada"))
-    with pytest.raises(RuntimeError, match="the database went away"):
-        for _ in range(3 * store.QUEUE_BOUND):  # the error reaches the dispatching thread
+    raised: list[BaseException] = []
+
+    def dispatch() -> None:
+        """The dispatching thread: hands results over, then closes the writer."""
+        try:
             writer.put(_result("ada"))
-        writer.close()
+            for _ in range(3 * store.QUEUE_BOUND):  # more than the queue holds
+                writer.put(_result("ada"))
+            writer.close()
+        except BaseException as err:  # noqa: BLE001 - checked below
+            raised.append(err)
+
+    # A writer that hangs instead of raising must fail this test, not stall the suite.
+    dispatcher = threading.Thread(target=dispatch, daemon=True)
+    dispatcher.start()
+    dispatcher.join(WRITER_FAILS_WITHIN)
+    assert not dispatcher.is_alive(), "put() or close() hung after the writer failed"
+    assert len(raised) == 1 and isinstance(raised[0], RuntimeError), raised
+    assert "the database went away" in str(raised[0])
     assert stamps.read(tmp_path, "lab3", "ada") is None

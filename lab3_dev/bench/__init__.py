@@ -8,10 +8,12 @@ Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
     scaling with workers, a run on a separate ``dask scheduler`` with its own
     ``dask worker`` processes (``--scheduler``), and the sandbox's cost (the
     default workers with and without ``--no-sandbox``);
-1b. the floor, on correct submissions only: ``make grade`` against the
-    kernel-side time (kernel start and cells) summed and divided by the cores,
-    nbgrader beside it, and Dask's scheduling overhead per submission (a no-op
-    job through the same dispatcher);
+1b. the floor, on correct submissions only: ``make grade`` against executing
+    the same autograded notebooks with ``jupyter nbconvert --execute``, as many
+    at a time as cores, in the same rounds (the modelled floor of earlier runs,
+    kernel start and cells summed and divided by the cores, beside it), nbgrader,
+    and Dask's scheduling overhead per submission (a no-op job through the same
+    dispatcher);
 1c. where a worker's time goes on correct submissions (cProfile inside each
     task, timers in the driver);
 2. per-submission overhead: grading one submission against merely executing it,
@@ -21,7 +23,9 @@ Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
 5. memory: peak RSS of the grading workers and kernels (measured during part 1a);
 6. the driver at class size: ``make grade``'s driver fed 200, 2,000 and 10,000
    synthetic results on SQLite and PostgreSQL (:mod:`lab3_dev.simulate`; ``--quick``:
-   200 and 2,000).
+   200 and 2,000);
+7. the similarity report for 1,000 generated students, and its calibration against
+   copydetect (:mod:`.similarity`; ``--quick``: 200 students, one seed).
 
 ``--quick`` is a smoke run; the results file notes each run's wall time. The
 default run is long, nearly all of it in part 1a (three rounds of nbgrader, the
@@ -40,7 +44,9 @@ Modules: :mod:`.grading` (parts 1a, 2, 5), :mod:`.floor` (1b), :mod:`.dispatch`
 (Dask's own cost), :mod:`.profile` (1c), :mod:`.reference` (3), :mod:`.cells` (4),
 :mod:`.memory` (peak RSS), :mod:`.machine` (part 0), :mod:`.course` (the scratch
 course), :mod:`.scheduler` (a ``dask scheduler`` with its workers), :mod:`.timing`
-(side-by-side timing), :mod:`.report` (Markdown tables and goals).
+(side-by-side timing), :mod:`.report` (Markdown tables and goals), :mod:`.scale` (the
+"Scale" section, last, written again by every run: a class of N on W cores, modelled
+from the figures of parts 1b and 6).
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course import paths
 
-ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "5", "6")
+ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "5", "6", "7")
 # part 1: submissions, rounds (goals' runs side by side), extra worker counts, the Dask
 # scheduler's workers (1a); correct submissions and rounds (1b); part 2: repeats.
 # The default run, then what --quick cuts it to.
@@ -202,7 +208,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from lab3_dev.bench import machine
+    from lab3_dev.bench import machine, scale
     from lab3_dev.bench.report import Goal, Section, earlier_sections, render
     from lab3_dev.bench.timing import loadavg
 
@@ -313,6 +319,10 @@ def main(args: argparse.Namespace) -> int:
             return simulate.section(simulate.measure(sizes), quick)
 
         part("6. The driver at class size (simulation)", part6)
+    if "7" in args.parts:
+        from lab3_dev.bench import similarity
+
+        part(similarity.TITLE, lambda: similarity.run(quick=quick, keep=args.keep_scratch))
     if quick:
         for section in sections:
             section.intro = (
@@ -336,7 +346,8 @@ def main(args: argparse.Namespace) -> int:
                 f"{', '.join(s.title for s in kept)} are kept from an earlier run ({earlier})."
             )
     sections.sort(key=lambda s: s.title)
-    text = render(header, sections)
+    # the model last, from the figures of every section the file now holds
+    text = render(header, sections, footer=scale.section(render(header, sections)))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(text)

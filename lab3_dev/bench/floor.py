@@ -1,30 +1,37 @@
 """Part 1b: ``make grade`` on correct submissions against the floor, and Dask's overhead.
 
 On N copies of the correct example (a scratch course, as in part 1a), in
-alternation, round after round:
+alternation, round after round (the order reversed every other round):
 
-- ``nbgrader autograde lab3`` (sequential): its autograded notebooks carry each
-  cell's execution timestamps, taken by the kernel's messages (nbclient's
-  ``record_timing``: busy to idle), one kernel at a time;
+- ``nbgrader autograde lab3`` (sequential); the first one's autograded
+  notebooks (the submissions with the hidden tests put back, as nbgrader
+  executes them) are kept, untimed, for the floor;
 - a plain kernel started a few times (``jupyter_client``: start until it
   answers ``kernel_info``), the time every submission pays before its first cell;
+- **the floor, measured**: those autograded notebooks executed again with
+  ``jupyter nbconvert --execute`` in a plain ``python3`` kernel, as many at a
+  time as there are usable cores (one ``nbconvert`` process per core, each
+  running its share of the notebooks one after the other), from a fresh copy;
 - ``python -m kmeans_em_lab grade --force`` with the default workers (``make
-  grade --force``);
+  grade --force``: sandboxed, with feedback pages, the CSV and the reports);
 - the same dispatcher with a no-op job (:mod:`.dispatch`): Dask's own cost per
   submission.
 
-The floor = (kernel start + the cells' time) summed over the submissions and
-divided by the usable cores: no grader can go faster without making the
-kernel itself faster.
+The goal's ratio is ``make grade --force`` / the measured floor in the same
+round, median over rounds. The modelled floor of earlier versions, (kernel
+start + the cells' time from nbgrader's execution timestamps) summed over the
+submissions and divided by the cores, is still reported beside it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -44,8 +51,9 @@ from lab3_dev.bench.grading import (
 from lab3_dev.bench.report import Goal, Section, fmt_ratio, fmt_seconds
 from lab3_dev.bench.timing import fmt_load, loadavg, median, paired_ratio
 
-FLOOR_GOAL = 1.5  # make grade --force on correct submissions / the floor, at most
+FLOOR_GOAL = 0.9  # make grade --force / executing the same notebooks (correct ones), at most
 KERNEL_STARTS = 3  # plain kernel starts timed per round
+EXECUTE_TIMEOUT = 600  # seconds a cell may run in the floor's nbconvert (none comes close)
 
 
 def cell_seconds(notebook: Path) -> float | None:
@@ -117,6 +125,100 @@ def dispatch_overhead(course: Path, workers: int, log: Path) -> dict:
     return out
 
 
+@dataclass
+class Execution:
+    """One timed run of the floor: the autograded notebooks executed, ``lanes`` at a time."""
+
+    seconds: float
+    returncodes: list[int]
+    load: tuple[float, float, float]
+    notebooks: int
+    lanes: int
+    cpu: float  # user + system seconds of the nbconvert processes and their kernels
+    errors: int  # cells whose output is an error (0 on correct submissions)
+    log: Path
+
+    @property
+    def returncode(self) -> int:
+        return max(self.returncodes, default=0)
+
+
+def keep_notebooks(course: Path, dest: Path) -> int:
+    """Copy the course's autograded submissions (notebook and data) to ``dest``; how many."""
+    shutil.rmtree(dest, ignore_errors=True)
+    found = sorted((course / "autograded").glob(f"*/{paths.ASSIGNMENT}/{paths.NOTEBOOK}"))
+    for notebook in found:
+        folder = notebook.parent
+        shutil.copytree(folder, dest / folder.parent.name / folder.name)
+    return len(found)
+
+
+def lanes_of(notebooks: list[Path], lanes: int) -> list[list[Path]]:
+    """``notebooks`` dealt out to ``lanes`` lanes in turn (no empty lane)."""
+    dealt = [notebooks[i::lanes] for i in range(max(1, lanes))]
+    return [lane for lane in dealt if lane]
+
+
+def error_cells(notebook: Path) -> int:
+    """Code cells of ``notebook`` with an error among their outputs (-1: unreadable)."""
+    try:
+        nb = nbformat.read(notebook, as_version=4)
+    except Exception:  # noqa: BLE001 - counted as a failure of the run
+        return -1
+    return sum(
+        any(out.get("output_type") == "error" for out in cell.get("outputs", []))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+    )
+
+
+def execute_notebooks(kept: Path, work: Path, lanes: int, env: dict, log: Path) -> Execution:
+    """The floor: a fresh copy of ``kept`` (not timed), then every notebook in it executed
+    in place by ``jupyter nbconvert --execute`` in a plain ``python3`` kernel, one
+    ``nbconvert`` process per lane running at once (timed)."""
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(kept, work)
+    notebooks = sorted(work.glob(f"*/{paths.ASSIGNMENT}/{paths.NOTEBOOK}"))
+    if not notebooks:
+        raise RuntimeError(f"no autograded notebooks to execute under {kept}")
+    cmd = [
+        scratch.tool("jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+        "--allow-errors", "--ExecutePreprocessor.kernel_name=python3",
+        f"--ExecutePreprocessor.timeout={EXECUTE_TIMEOUT}",
+    ]  # fmt: skip
+    log.parent.mkdir(parents=True, exist_ok=True)
+    load = loadavg()
+    cpu, codes = 0.0, []
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [*cmd, *map(str, lane)], cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+            for lane in lanes_of(notebooks, lanes)
+        ]
+        for proc in procs:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            codes.append(proc.returncode)
+            cpu += usage.ru_utime + usage.ru_stime
+        seconds = time.perf_counter() - start
+    errors = [error_cells(nb) for nb in notebooks]
+    return Execution(
+        seconds=seconds,
+        returncodes=codes,
+        load=load,
+        notebooks=len(notebooks),
+        lanes=len(procs),
+        cpu=cpu,
+        errors=sum(abs(e) for e in errors),
+        log=log,
+    )
+
+
+CONFIGS = ("nbgrader", "kernel", "execute", "pipeline", "dispatch")  # one round's order
+
+
 def run(copies: int = 8, rounds: int = 3, keep: bool = False) -> Section:
     root = paths.course_root()
     base = _scratch_dir(keep)
@@ -129,10 +231,12 @@ def run(copies: int = 8, rounds: int = 3, keep: bool = False) -> Section:
         scratch.add_submissions(course, [example], copies)
         scratch.reset(course)
         bundle_seconds = scratch.warm_cache(course)
-        configs = ("nbgrader", "kernel", "pipeline", "dispatch")
-        runs: dict[str, list] = {c: [] for c in configs}
+        env = scratch.environment(course)
+        kept = base / "autograded-by-nbgrader"
+        runs: dict[str, list] = {c: [] for c in CONFIGS}
         for r in range(rounds):
-            for config in configs if r % 2 == 0 else configs[::-1]:
+            # round 0 runs nbgrader first: its notebooks are the floor's in every round
+            for config in CONFIGS if r % 2 == 0 else CONFIGS[::-1]:
                 print(
                     f"bench: part 1b, round {r + 1}/{rounds}: {config} on {copies} copies of "
                     f"{example.name} (load {fmt_load(loadavg())})",
@@ -143,6 +247,10 @@ def run(copies: int = 8, rounds: int = 3, keep: bool = False) -> Section:
                 if config == "nbgrader":
                     run = nbgrader_autograde(course, log)
                     run.cells = notebooks_cell_seconds(course)
+                    if not kept.exists() and keep_notebooks(course, kept) != copies:
+                        raise RuntimeError(f"nbgrader did not autograde all: {_tail(log)}")
+                elif config == "execute":
+                    run = execute_notebooks(kept, base / "executed", cores, env, log)
                 elif config == "pipeline":
                     run = pipeline(course, workers, log)
                     run.cells = notebooks_cell_seconds(course)
@@ -166,19 +274,22 @@ def _floor(nbgrader: Run, starts: list[float], copies: int, cores: int) -> float
 
 
 def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) -> Section:
-    nbgrader, pipe = runs["nbgrader"], runs["pipeline"]
-    floors = [_floor(n, s, copies, cores) for n, s in zip(nbgrader, runs["kernel"], strict=False)]
+    nbgrader, pipe, executed = runs["nbgrader"], runs["pipeline"], runs.get("execute", [])
+    modelled = [_floor(n, s, copies, cores) for n, s in zip(nbgrader, runs["kernel"], strict=False)]
+    floors = [e.seconds for e in executed]
+    lanes = max((e.lanes for e in executed), default=cores)
     sec = Section(
         "1b. The floor: correct submissions",
         f"{copies} copies of the correct example `{example}` ({origin}), {len(pipe)} round(s) "
-        "in alternation. Floor = (kernel start + the time the kernel spent in the "
-        f"submission's cells) summed over the {copies} submissions and divided by the "
-        f"{cores} usable cores. The cells' time is read from the execution timestamps in "
-        "the notebooks `nbgrader autograde` wrote in the same round (busy to idle, one "
-        "kernel at a time, the hidden tests judged inside the kernel as nbgrader does); the "
-        "kernel start is a plain `python3` kernel started until it answers (median of "
-        f"{KERNEL_STARTS} per round). Ratio = `make grade --force` (default workers "
-        f"({workers}), sandboxed) / the floor in the same round (median over rounds).",
+        "in alternation (the order reversed every other round). **The floor is measured**: "
+        "the autograded notebooks `nbgrader autograde` wrote in the first round (the "
+        "submissions with the hidden tests put back, as nbgrader executes them) executed "
+        "again from a fresh copy with `jupyter nbconvert --to notebook --execute --inplace` "
+        f"in a plain `python3` kernel, {lanes} at a time ({lanes} `nbconvert` processes, "
+        f"one per usable core, each running its share one after the other), no sandbox, no "
+        "feedback, no gradebook. Ratio = `make grade --force` (default workers "
+        f"({workers}), sandboxed, with the feedback pages, the grades CSV and the class "
+        "report) / the floor in the same round (median over rounds).",
     )
     table = sec.table(
         "",
@@ -194,15 +305,29 @@ def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) 
             "load at start",
         ],
     )
-    ratio = paired_ratio([r.seconds for r in pipe], floors) if all(floors) else None
+    ratio = paired_ratio([r.seconds for r in pipe], floors) if floors else None
     floor_wall = median(floors)
     table.add(
-        f"floor: (kernel start + cells) x {copies} / {cores} cores",
+        f"floor: nbconvert --execute of the autograded notebooks, {lanes} at a time",
         len(floors),
         fmt_seconds(floor_wall),
         fmt_seconds(floor_wall / copies if floor_wall else None),
-        "1.00x",
-        fmt_ratio(paired_ratio([r.seconds for r in nbgrader], floors) if all(floors) else None),
+        "1.00x" if floors else "-",
+        fmt_ratio(paired_ratio([r.seconds for r in nbgrader], floors) if floors else None),
+        "-",
+        ",".join(str(e.returncode) for e in executed) or "-",
+        fmt_load(executed[0].load) if executed else "-",
+    )
+    modelled_ok = bool(modelled) and all(modelled)
+    modelled_wall = median(modelled) if modelled_ok else None
+    table.add(
+        f"modelled floor (earlier method, for reference): (kernel start + cells) x {copies} "
+        f"/ {cores} cores",
+        len(modelled) if modelled_ok else 0,
+        fmt_seconds(modelled_wall),
+        fmt_seconds(modelled_wall / copies if modelled_wall else None),
+        fmt_ratio(paired_ratio(modelled, floors)) if modelled_ok and floors else "-",
+        fmt_ratio(paired_ratio([r.seconds for r in nbgrader], modelled) if modelled_ok else None),
         "-",
         "-",
         "-",
@@ -217,9 +342,7 @@ def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) 
             len(config_runs),
             fmt_seconds(wall),
             fmt_seconds(wall / copies),
-            fmt_ratio(paired_ratio([r.seconds for r in config_runs], floors))
-            if all(floors)
-            else "-",
+            fmt_ratio(paired_ratio([r.seconds for r in config_runs], floors)) if floors else "-",
             "1.00x (baseline)"
             if config_runs is nbgrader
             else fmt_ratio(paired_ratio([r.seconds for r in nbgrader], [r.seconds for r in pipe])),
@@ -229,14 +352,27 @@ def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) 
             ",".join(str(r.returncode) for r in config_runs),
             fmt_load(config_runs[0].load),
         )
+    _rounds_table(sec, nbgrader, executed, pipe)
     starts = [s for rs in runs["kernel"] for s in rs]
     cells_nb = [s for r in nbgrader for s in r.cells.values()]
     cells_pipe = [s for r in pipe for s in r.cells.values()]
     inside = [s for r in pipe for s in r.worker_seconds.values()]
     pieces = sec.table(
-        "The floor's pieces, per submission (medians over all submissions and rounds), and "
-        "the pipeline's own figures beside them:",
+        "Per submission (medians over all submissions and rounds): the CPU the floor and "
+        "`make grade --force` spend, the modelled floor's pieces, and the pipeline's own "
+        "figures beside them:",
         ["what", "seconds per submission", "note"],
+    )
+    pieces.add(
+        "the floor's CPU: nbconvert and its kernel (user + system)",
+        fmt_seconds(median(e.cpu / e.notebooks for e in executed) if executed else None),
+        "what wait4 reported for the nbconvert processes and the kernels they reaped",
+    )
+    splits = [cpu_split(r) for r in pipe]
+    pieces.add(
+        "make grade --force's CPU: every process of the run",
+        fmt_seconds(median(sp["all"] / copies for sp in splits) if all(splits) else None),
+        "kernels, workers and the driver (by process: the CPU table below)",
     )
     pieces.add(
         "kernel start (plain python3 kernel, until it answers)",
@@ -249,9 +385,9 @@ def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) 
         "one kernel at a time",
     )
     pieces.add(
-        "floor per submission (kernel start + cells)",
+        "modelled floor per submission (kernel start + cells)",
         fmt_seconds((median(starts) or 0) + (median(cells_nb) or 0) if cells_nb else None),
-        f"x {copies} / {cores} cores = the floor",
+        f"x {copies} / {cores} cores = the modelled floor",
     )
     pieces.add(
         "cells, in the pipeline's kernels (answers recorded, judged outside)",
@@ -271,22 +407,61 @@ def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) 
         )
     _cpu_tables(sec, nbgrader, pipe, floors, cores)
     _dispatch_table(sec, runs["dispatch"], copies)
+    errors = sum(e.errors for e in executed)
     sec.goals.append(
         Goal(
-            f"1b. make grade --force / the floor ({copies} correct submissions)",
-            fmt_ratio(ratio),
+            f"1b. make grade --force / the floor: executing the same notebooks "
+            f"({copies} correct submissions, nbconvert --execute {lanes} at a time)",
+            fmt_ratio(ratio) + (f"; {errors} error cell(s) in the floor's runs" if errors else ""),
             f"<= {FLOOR_GOAL:.1f}x",
-            None if ratio is None else ratio <= FLOOR_GOAL,
+            None if ratio is None else ratio <= FLOOR_GOAL and not errors,
         )
     )
+    if errors:
+        sec.notes.append(
+            f"The floor's runs have {errors} cell(s) with an error (or an unreadable notebook): "
+            "a correct submission should have none, so the floor is not comparable."
+        )
     for r in (r for rs in (nbgrader, pipe) for r in rs if r.returncode != 0):
         sec.notes.append(f"{r.label} exited {r.returncode}: {_tail(r.log)}")
+    for e in (e for e in executed if e.returncode != 0):
+        sec.notes.append(f"nbconvert --execute exited {e.returncodes}: {_tail(e.log)}")
     sec.notes.append(
         "Where the time beyond the floor goes: part 1c (a profile of the workers and the "
         "driver on the same submissions)."
     )
-    sec.data.update(runs=runs, floors=floors, ratio=ratio)
+    sec.data.update(runs=runs, floors=floors, modelled=modelled, ratio=ratio)
     return sec
+
+
+def _rounds_table(sec: Section, nbgrader: list, executed: list, pipe: list) -> None:
+    """Each round's pair (the floor, make grade) with the machine's load before each run."""
+    if not executed:
+        return
+    table = sec.table(
+        "Round by round: the floor and `make grade --force` of the same round, the load "
+        "average (1/5/15 min, `os.getloadavg()`) just before each run, and the order they ran "
+        "in:",
+        [
+            "round",
+            "order",
+            "floor",
+            "load before the floor",
+            "make grade --force",
+            "load before make grade",
+            "ratio",
+        ],
+    )
+    for r, (e, p) in enumerate(zip(executed, pipe, strict=False)):
+        table.add(
+            r + 1,
+            "floor first" if r % 2 == 0 else "make grade first",
+            fmt_seconds(e.seconds),
+            fmt_load(e.load),
+            fmt_seconds(p.seconds),
+            fmt_load(p.load),
+            fmt_ratio(p.seconds / e.seconds if e.seconds else None),
+        )
 
 
 BEYOND = (
@@ -399,9 +574,9 @@ def _cpu_tables(sec: Section, nbgrader: list[Run], pipe: list[Run], floors, core
         f"processes' own CPU alone is {fmt_seconds(workers)} of wall time on {cores} cores "
         f"({fmt_seconds(workers * cores / copies)} of CPU per submission, against "
         f"{fmt_seconds(kernels * cores / copies)} in its kernel). Its kernels need less CPU "
-        "than the floor's time (the floor is the wall time of nbgrader's kernels, which judge "
-        "the hidden tests themselves; the pipeline's kernels only record the answers, and the "
-        "workers judge them)."
+        "than the floor's (the floor's kernels judge the hidden tests themselves, as "
+        "nbgrader's do; the pipeline's kernels only record the answers, and the workers "
+        "judge them)."
     )
     sec.data["beyond"] = rows
 
