@@ -31,7 +31,8 @@ SECRET = bytes(range(32))
 DIGEST = "0" * 64
 HIDDEN = tuple(CHECKS)
 PUBLIC_CHECKS = tuple(PUBLIC + f for f in ("Centroid_init", "Set", "Update", "K_Means", "EM"))
-DRAWN_ARGUMENTS = ("Set", "Update", "EM_step", "EM")  # the others get the lab's data and seeds
+# the others get the lab's data and drawn seeds
+DRAWN_ARGUMENTS = ("Set", "Update", "K_Means", "K_Means_1d", "EM_step", "EM")
 
 
 def planned(check: str, draw: draws.Draw) -> dict:
@@ -104,6 +105,32 @@ def test_the_default_draw_is_the_policys_fixed_inputs():
         policy.SECOND_MIXTURE
     )
     assert ref.second_mixture(default) == mixture
+    assert default.kmeans_rows is None
+    assert np.array_equal(ref.kmeans_X("spotify", default), ref.spotify_X())
+
+
+def test_k_means_answers_cannot_come_from_a_table_of_the_labs_data():
+    """A K_Means that returns the best centres of the lab's whole data set (computed at home)
+    passes on the default draw, and fails on a drawn subset of the rows (the correct one
+    passes there: ``test_corpus_draws``' solution case)."""
+    whole = {len(ref.spotify_X()): ref.best_kmeans("spotify", ref.n_artists()).centres,
+             len(ref.gmm_X()): ref.best_kmeans("gmm", 2).centres}  # fmt: skip
+
+    def table(X, K):
+        X = np.asarray(X, dtype=float)
+        m = whole.get(len(X), X[:K])
+        labels = ((X.reshape(len(X), -1)[:, None] - m.reshape(K, -1)[None]) ** 2).sum(-1)
+        return m, float(labels.min(1).sum())
+
+    for check in ("K_Means", "K_Means_1d"):
+        assert checks.judge(check, checks.record_in_process(check, {"K_Means": table})) == ""
+    for n in range(3):
+        with draws.using(drawn(f"{n:064d}")):
+            for check in ("K_Means", "K_Means_1d"):
+                X = ref.kmeans_X("spotify" if check == "K_Means" else "gmm")
+                assert len(X) < len(ref.spotify_X() if check == "K_Means" else ref.gmm_X())
+                judged = checks.judge(check, checks.record_in_process(check, {"K_Means": table}))
+                assert judged, (check, n)
 
 
 def test_every_drawn_value_lies_in_the_policys_ranges():
@@ -121,6 +148,9 @@ def test_every_drawn_value_lies_in_the_policys_ranges():
             low, high = sorted(mu)
             assert inside(low, *policy.EM_STEP_MEANS[0]) and inside(high, *policy.EM_STEP_MEANS[1])
             assert all(inside(s, *policy.EM_STEP_SIGMA) for s in sigma)
+        seed, kept = draw.kmeans_rows
+        assert 0 <= seed < policy.K_MEANS_ROWS_SEED_LIMIT
+        assert inside(kept, *policy.K_MEANS_ROWS_KEPT)
         assert len(draw.second_mixtures) == policy.SECOND_MIXTURE_CANDIDATES
         for m in draw.second_mixtures:
             assert policy.SECOND_MIXTURE_N[0] <= m.n <= policy.SECOND_MIXTURE_N[1]

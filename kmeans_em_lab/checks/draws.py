@@ -5,8 +5,8 @@ print them into its own feedback. Inputs that were the same for everyone
 could then be shared with their expected answers and hard-coded in a
 resubmission. So every input of a hidden check that is not the lab's data
 (an offset added to every seed, the seed of the centre sets of ``Set`` and
-``Update``, the states ``EM_step`` steps from, the second mixture ``EM``
-fits) is a :class:`Draw`:
+``Update``, the rows of the lab's data ``K_Means`` clusters, the states
+``EM_step`` steps from, the second mixture ``EM`` fits) is a :class:`Draw`:
 
 - when grading, ``Draw.for_submission(secret, digest, student)``: the course
   secret (:func:`kmeans_em_lab.course.secret.course_secret`, which never leaves
@@ -63,6 +63,9 @@ class Draw:
     # candidates for ``EM``'s second data set, in order: the checks use the first whose
     # likelihood has a single maximum (:func:`.reference_results.second_mixture`)
     second_mixtures: tuple[Mixture, ...]
+    # the rows the ``K_Means`` checks cluster: (seed of a permutation, fraction kept);
+    # None: every row, in the file's order
+    kmeans_rows: tuple[int, float] | None = None
 
     DEFAULT: ClassVar[Draw]
 
@@ -88,6 +91,10 @@ class Draw:
             ),
             second_mixtures=tuple(
                 _mixture(pick, f"mixture{k}") for k in range(policy.SECOND_MIXTURE_CANDIDATES)
+            ),
+            kmeans_rows=(
+                pick.integer("kmeans_rows.seed", policy.K_MEANS_ROWS_SEED_LIMIT),
+                pick.grid("kmeans_rows.kept", *policy.K_MEANS_ROWS_KEPT),
             ),
         )
 

@@ -114,6 +114,21 @@ K_MEANS_SEEDS: tuple[int, ...] = SEEDS
 consistency and for being a fixed point, and the best of them for its distortion
 (:data:`OPTIMUM_SLACK`)."""
 
+K_MEANS_ROWS_SEED_LIMIT = 2**31
+"""The rows both ``K_Means`` checks cluster are drawn by a seed below this: a
+permutation of the data set's rows, of which the first :data:`K_MEANS_ROWS_KEPT`
+(a drawn fraction) are kept. The default draw keeps every row in the file's order.
+
+A drawn subset has its own optimum, computed by the reference for the draw, so
+the answers cannot be looked up in a table made from the lab's data; a start
+taken from the first rows is a different start for every draw. Every check stays
+valid: a correct K_Means reaches the subset's best reachable distortion
+(:data:`OPTIMUM_SLACK`) as it reaches the whole data set's."""
+
+K_MEANS_ROWS_KEPT = (0.75, 0.95)
+"""The range of the drawn fraction of rows the ``K_Means`` checks keep (never all: the
+whole data set in another order has the same answers)."""
+
 K_MEANS_1D_SEEDS: tuple[int, ...] = SEEDS[:3]
 """Random states of the ``K_Means(Data['X'], 2)`` runs; the one of lowest
 distortion must find the reference centres (:data:`CENTRES_1D_ATOL`)."""
@@ -144,6 +159,13 @@ CENTRES_1D_ATOL = 1e-3
 """Absolute tolerance (units of ``X``) on the 1-D centres, sorted, against the
 reference's. The 1-D mixture has one 2-means optimum; 1e-3 accepts a K_Means
 that stops on a small move instead of exact equality."""
+
+EQUALLY_GOOD_1D = 1e-5
+"""1-D centres further from the reference's than :data:`CENTRES_1D_ATOL` pass all
+the same when their distortion is within this fraction of the reference's: on a
+drawn subset of the samples, 2-means can have neighbouring fixed points a few
+thousandths apart whose distortions differ by less than 1e-5 (relative), each
+as good an answer as the other."""
 
 RESTARTS = 100
 """Restarts of the reference K-Means behind "the best reachable" distortion (and

@@ -102,6 +102,34 @@ def best_kmeans(which: str, K: int) -> kmeans.KMeansResult:
     return _best_kmeans(course_digest(), which, K)
 
 
+def kmeans_X(which: str, draw: draws.Draw | None = None) -> np.ndarray:
+    """The rows of ``which`` ("spotify" or "gmm") the ``K_Means`` checks cluster under
+    ``draw`` (default: the draw in effect; :data:`.policy.K_MEANS_ROWS_SEED_LIMIT`)."""
+    X = spotify_X() if which == "spotify" else gmm_X()
+    rows = (draw or draws.current()).kmeans_rows
+    return X if rows is None else X[_kept_rows(len(X), *rows)]
+
+
+@lru_cache(maxsize=8)
+def _kept_rows(n: int, seed: int, kept: float) -> np.ndarray:
+    order = np.random.default_rng(seed).permutation(n)
+    return order[: max(1, round(kept * n))]
+
+
+def best_kmeans_drawn(which: str, K: int, draw: draws.Draw | None = None) -> kmeans.KMeansResult:
+    """:func:`best_kmeans` on :func:`kmeans_X` (the rows of ``draw``)."""
+    rows = (draw or draws.current()).kmeans_rows
+    if rows is None:
+        return best_kmeans(which, K)
+    return _best_kmeans_drawn(course_digest(), which, K, rows)
+
+
+@lru_cache(maxsize=4 * COURSES)
+def _best_kmeans_drawn(course: str, which: str, K: int, rows: tuple[int, float]):
+    X = spotify_X() if which == "spotify" else gmm_X()
+    return _best_of_restarts(X[_kept_rows(len(X), *rows)], K)
+
+
 def em_mle() -> em.EMResult:
     """The maximum-likelihood fit of the mixture, from the best 2-means centres."""
     return _em_mle(course_digest())
