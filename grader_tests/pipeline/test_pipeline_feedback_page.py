@@ -104,6 +104,28 @@ def test_alt_texts_only_where_missing():
     )
 
 
+def test_html_past_the_limits_is_shown_as_text(autograded):
+    """Cleaning nested markup takes time growing with the square of its length: a fragment
+    over FRAGMENT_LIMIT, and whatever comes once a page has cleaned PAGE_LIMIT characters,
+    is shown as escaped text, and the page is made at once."""
+    nb = copy.deepcopy(autograded)
+    nested = "<div>" * 60_000  # about a minute to clean
+    under = "<b>kept</b>" + "x" * (student_html.FRAGMENT_LIMIT - 100)
+    outputs = [nbformat.v4.new_output("display_data", {"text/html": nested})]
+    outputs += [
+        nbformat.v4.new_output("display_data", {"text/html": under.replace("kept", f"n{n}")})
+        for n in range(student_html.PAGE_LIMIT // student_html.FRAGMENT_LIMIT + 2)
+    ]
+    nb.cells.append(nbformat.v4.new_code_cell("show()", outputs=outputs))
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    assert "&lt;div&gt;&lt;div&gt;" in page and "<div><div><div>" not in page
+    assert "<b>n0</b>" in page  # under both limits: cleaned, its markup kept
+    last = student_html.PAGE_LIMIT // student_html.FRAGMENT_LIMIT + 1
+    assert f"&lt;b&gt;n{last}&lt;/b&gt;" in page  # past the page's limit: text
+
+
 def test_templates_are_compiled_once_per_process(autograded, monkeypatch):
     FeedbackExporter(config=feedback_config()).from_notebook_node(
         copy.deepcopy(autograded), resources=resources()

@@ -244,9 +244,17 @@ class FeedbackExporter(HTMLExporter):
         yield from super().default_filters()
         yield ("clean_html", self.clean_html)
 
+    _cleaned = 0  # characters of HTML cleaned for the page being made
+
     def clean_html(self, html) -> str:
-        """:func:`.student_html.clean`, its results kept per process."""
+        """:func:`.student_html.clean`, its results kept per process; past
+        :data:`.student_html.FRAGMENT_LIMIT` for this fragment or
+        :data:`.student_html.PAGE_LIMIT` for the page, the HTML shown as its text."""
         html = html.decode() if isinstance(html, bytes) else str(html)
+        over = len(html) > student_html.FRAGMENT_LIMIT
+        if over or self._cleaned + len(html) > student_html.PAGE_LIMIT:
+            return student_html.as_text(html)
+        self._cleaned += len(html)
         return _RENDERED.get(("clean", html), lambda: student_html.clean(html))
 
     @jinja2.pass_context
@@ -288,6 +296,7 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        self._cleaned = 0
         nb = inert_output_metadata(nb)
         if self.template_name != TEMPLATE:
             page, resources = super().from_notebook_node(nb, resources, **kw)

@@ -19,7 +19,8 @@ page's own styles.
 
 :class:`~kmeans_em_lab.pipeline.feedback_page.FeedbackExporter` applies it
 to every markdown cell and to html and markdown outputs, and leaves out
-javascript and widget outputs (nbconvert's own ``sanitize_html`` switch).
+javascript and widget outputs (nbconvert's own ``sanitize_html`` switch), within
+:data:`FRAGMENT_LIMIT` and :data:`PAGE_LIMIT`: past them, HTML is shown as its text.
 """
 
 from __future__ import annotations
@@ -79,7 +80,22 @@ _CLEANER = bleach.Cleaner(
 )
 
 
+# characters of HTML cleaned: one fragment (a markdown cell, an output), and one page.
+# Cleaning deeply nested markup takes time growing with the square of its length (4,000
+# nested tags: about a second); the lab's own markdown cells are under 2,000 characters.
+# What lies past either limit is shown as its text, escaped (:func:`as_text`).
+FRAGMENT_LIMIT = 20_000
+PAGE_LIMIT = 100_000
+
+
 def clean(html: str) -> str:
     """``html`` with only :data:`TAGS` and the attributes :func:`allowed_attribute` lets
     through; everything else escaped, so it shows as text and does nothing."""
     return _CLEANER.clean(html)
+
+
+def as_text(html: str) -> str:
+    """``html`` shown as its text, every character escaped (nothing of it is markup)."""
+    from html import escape
+
+    return f"<pre>{escape(html, quote=False)}</pre>"
