@@ -208,3 +208,177 @@ def test_helpers_written_back_cannot_grow_a_cell_without_bound():
     found = normalise.tokens(code + "\n")
     assert 0 < len(found) < 2 * normalise.MAX_INLINED_NODES
     assert found.count("v") < 2**15
+
+
+# A red team's Update cell: one valid line (``kept.append(*[row])``) that the loop-to-
+# comprehension rewrite turned into ``[*[row] for row in rows]``, which does not parse: the
+# report process failed and no page was written for anyone.
+STARRED_APPEND = """\
+def Update(X, C, m):
+    new_m = np.array(m, dtype=float, copy=True)
+    for k in range(len(m)):
+        if len(C[k]) > 0:
+            new_m[k] = np.mean(C[k], axis=0)
+    return new_m
+
+
+def _notes(rows):
+    first = 1
+    kept = []
+    for row in rows:
+        kept.append(*[row])
+    last = 2
+    return kept, first, last
+"""
+
+
+def test_a_starred_append_in_a_loop_is_normalised_and_left_a_loop():
+    import ast
+
+    text = normalise.canonical_code(STARRED_APPEND)
+    assert text is not None  # normalised, not fallen back to raw tokens
+    ast.parse(text)
+    assert "append(*[v])" in text and "[*" not in text
+    assert normalise.tokens(STARRED_APPEND)
+
+
+# Odd but valid code (list.append(**d) fails when run, but parses): none may make the
+# normalisation raise, and each is normalised into code that parses again.
+ODD_CELLS = {
+    "append with keywords": "def f(d):\n    out = []\n    for x in d:\n"
+    "        out.append(**d)\n    return out\n",
+    "append with two starred": "def f(a, b):\n    x = []\n    for i in a:\n"
+    "        x.append(*a, *b)\n    return x\n",
+    "append of a starred generator": "def f(a):\n    x = []\n    for i in a:\n"
+    "        x.append(*(j for j in i))\n    return x\n",
+    "lambda in a loop": "def f(a):\n    out = []\n    for i in a:\n"
+    "        out.append(lambda: i)\n    return out\n",
+    "walrus appended": "def f(a):\n    out = []\n    for i in a:\n"
+    "        out.append(i := i + 1)\n    return out\n",
+    "walrus in the iterable": "def f(a):\n    out = []\n    for i in (b := a):\n"
+    "        out.append(i)\n    return out, b\n",
+    "yield appended": "def f(a):\n    out = []\n    for i in a:\n"
+    "        out.append((yield i))\n    return out\n",
+    "await appended": "async def f(a):\n    out = []\n    for i in a:\n"
+    "        out.append(await i)\n    return out\n",
+    "global and nonlocal": "n = 0\ndef f():\n    global n\n    k = 1\n    def g():\n"
+    "        nonlocal k\n        k += 1\n        n += k\n    g()\n    return k\n",
+    "walrus in a comprehension": "def f(X):\n    return [y for x in X if (y := x * 2) > 0]\n",
+    "match statement": "def f(p):\n    match p:\n        case [x, *rest]:\n            return x\n"
+    "        case {'k': v, **kw}:\n            return v\n        case Point(x=0) | None:\n"
+    "            return 0\n        case _:\n            return p\n",
+    "async def": "async def f(a):\n    async with a as b:\n        async for c in b:\n"
+    "            await c\n    return [d async for d in a]\n",
+    "decorators": "@functools.cache\n@staticmethod\ndef f(x):\n    return x\n\n"
+    "@dataclass(frozen=True)\nclass P:\n    x: int = 0\n",
+    "star targets": "def f(c):\n    a, *b = c\n    *d, e = c\n    [g, *h] = c\n"
+    "    for i, *j in c:\n        a += i\n    return a, b, d, e, g, h\n",
+    "starred helper call": "def h(x):\n    return x + 1\ndef f(a):\n    return h(*a)\n",
+    "try star": "def f():\n    try:\n        pass\n    except* ValueError:\n        pass\n",
+}
+
+
+@pytest.mark.parametrize("code", ODD_CELLS.values(), ids=ODD_CELLS)
+def test_odd_but_valid_code_is_normalised_without_raising(code):
+    import ast
+
+    text = normalise.canonical_code(code)
+    assert text is not None
+    ast.parse(text)
+    assert normalise.tokens(code)
+
+
+def test_a_cell_the_rewriting_fails_on_is_compared_on_its_raw_tokens(monkeypatch):
+    """Whatever a rewriting step raises on a student's cell, the cell falls back to its raw
+    tokens: one cell never stops the comparison of the class."""
+    code = "def f(X):\n    a = len(X)\n    b = np.sum(X)\n    return a, b\n"
+
+    def fails(_body):
+        raise RuntimeError("a rewriting step's bug")
+
+    monkeypatch.setattr(normalise, "_reorder", fails)
+    assert normalise.canonical_code(code) is None
+    assert normalise.tokens(code) == normalise._raw_tokens(code)
+
+
+SHARED_UPDATE = """\
+def Update(X, C, m):
+    new_m = np.array(m, dtype=float, copy=True)
+    for k in range(len(m)):
+        members = np.asarray(C[k])
+        if len(members) > 0:
+            total = np.zeros_like(new_m[k])
+            for row in members:
+                total = total + row * 2.5 - 1
+            new_m[k] = total / max(len(members), 3)
+        else:
+            new_m[k] = np.median(X, axis=0) + 0.25
+    return new_m
+"""
+
+
+def _report(tmp_path, monkeypatch, code_by_student: dict[str, str]) -> tuple[str, int, int]:
+    """``similarity.report`` on the class ``code_by_student`` (Update only, no probes):
+    (the page, students compared, pairs worth a look)."""
+    from types import SimpleNamespace
+
+    from kmeans_em_lab import similarity
+    from kmeans_em_lab.similarity import classroom
+
+    tpl = Template(
+        {"Update": "def Update(X, C, m):\n    raise NotImplementedError()\n"},
+        frozenset({"def Update(X, C, m):", "raise NotImplementedError()"}),
+        frozenset(),
+    )
+    subs = [Submission(s, {"Update": c}) for s, c in code_by_student.items()]
+    monkeypatch.setattr(classroom, "load", lambda course, students=None: subs)
+    monkeypatch.setattr(classroom, "release_template", lambda root=None: tpl)
+    course = SimpleNamespace(root=tmp_path, reports=tmp_path / "reports", assignment="lab3")
+    path, compared, worth = similarity.report(course)
+    return path.read_text(encoding="utf-8"), compared, worth
+
+
+def test_the_red_team_cell_leaves_the_report_of_the_class_as_it_was(tmp_path, monkeypatch):
+    renamed = SHARED_UPDATE.replace("members", "pts").replace("total", "acc")
+    text, compared, worth = _report(
+        tmp_path, monkeypatch, {"ada": SHARED_UPDATE, "alan": renamed, "eve": STARRED_APPEND}
+    )
+    assert (compared, worth) == (3, 1)
+    assert "ada and alan" in text
+    assert "could not be read" not in text  # the red team's cell is read and compared
+
+
+def test_a_submission_the_normaliser_fails_on_leaves_the_page_for_the_others(tmp_path, monkeypatch):
+    """One submission whose code raises anywhere in its normalisation has no code evidence;
+    the page is written for the class and says, escaped and without the error, whose code
+    could not be read."""
+    real = normalise.tokens
+
+    def tokens(code: str) -> list[str]:
+        if "BOOM" in code:
+            raise RuntimeError("secret <b>error</b> text")
+        return real(code)
+
+    monkeypatch.setattr(normalise, "tokens", tokens)
+    renamed = SHARED_UPDATE.replace("members", "pts").replace("total", "acc")
+    odd = SHARED_UPDATE.replace("new_m", "BOOM")  # a copy too: no evidence without its code
+    text, compared, worth = _report(
+        tmp_path, monkeypatch, {"ada": SHARED_UPDATE, "alan": renamed, "eve<i>": odd}
+    )
+    assert (compared, worth) == (3, 1)
+    assert "ada and alan" in text
+    assert "could not be read" in text and text.count("eve&lt;i&gt;") == 1  # in no pair
+    assert "eve<i>" not in text and "secret" not in text and "RuntimeError" not in text
+
+
+@pytest.mark.parametrize(
+    "code", [STARRED_APPEND, *ODD_CELLS.values()], ids=["starred append", *ODD_CELLS]
+)
+def test_a_loop_is_written_as_a_comprehension_only_when_that_is_valid_python(code):
+    """``[*e for ...]`` does not parse; a yield or an assignment expression in a
+    comprehension does not compile: such loops stay loops."""
+    import ast
+
+    tree = ast.parse(code)
+    tree.body = normalise._comprehensions(tree.body)
+    compile(ast.unparse(tree), "<cell>", "exec")

@@ -33,8 +33,14 @@ def report(course, students: list[str] | None = None) -> tuple[Path, int, int]:
     # the reference's answers matter only when the probes ran (off in grading for now)
     probed = any(s.answers for s in subs)
     baseline = classroom.reference(course) if probed else classroom.Baseline({}, {})
-    pairs = evidence.analyse(subs, tpl, baseline)
+    unread: set[str] = set()  # students whose code could not be read: no code evidence
+    pairs = evidence.analyse(subs, tpl, baseline, unread=unread)
     path = page.write(
-        course.reports / FILE, pairs, subs, tpl, f"{course.assignment}: similar submissions"
+        course.reports / FILE,
+        pairs,
+        subs,
+        tpl,
+        f"{course.assignment}: similar submissions",
+        unread,
     )
     return path, len(subs), sum(p.worth_a_look for p in pairs)

@@ -55,10 +55,9 @@ def load(course: Course, students: list[str] | None = None) -> list[Submission]:
         if not path.is_file() or path.is_symlink():
             continue
         try:
-            nb = _read(path)
+            out.append(from_notebook(student, _read(path), tpl))
         except Exception:  # noqa: BLE001 - an unreadable notebook has no evidence
             continue
-        out.append(from_notebook(student, nb, tpl))
     return out
 
 

@@ -127,21 +127,44 @@ def _amount(shared: int) -> float:
     return min(1.0, shared / FULL_SHARED_PRINTS)
 
 
-def analyse(submissions: list[Submission], tpl: Template, baseline: Baseline) -> list[PairEvidence]:
-    """Every pair that shares any evidence, highest score first."""
+def _code_evidence(
+    submission: Submission, tpl: Template, boilerplate: dict[str, frozenset[int]]
+) -> tuple[dict[str, frozenset[int]], set[str]]:
+    """One submission's code evidence: (its fingerprints by function, the texts it holds)."""
+    prints = _prints(submission, tpl, boilerplate)
+    holding = set().union(
+        *(traces.texts(c, tpl.is_template) for c in submission.code.values()),
+        traces.added_texts(list(submission.added)),
+    )
+    return prints, holding
+
+
+def analyse(
+    submissions: list[Submission],
+    tpl: Template,
+    baseline: Baseline,
+    *,
+    unread: set[str] | None = None,
+) -> list[PairEvidence]:
+    """Every pair that shares any evidence, highest score first.
+
+    A submission whose code cannot be read (any error while it is normalised or
+    fingerprinted) has no code evidence and the rest of the class is compared as
+    usual; its student is added to ``unread`` when given (for the page to say so)."""
     boilerplate = _boilerplate(tpl)
-    prints = {s.student: _prints(s, tpl, boilerplate) for s in submissions}
+    prints: dict[str, dict[str, frozenset[int]]] = {}
+    holdings: dict[str, set[str]] = {}
+    for s in submissions:
+        try:
+            prints[s.student], holdings[s.student] = _code_evidence(s, tpl, boilerplate)
+        except Exception:  # noqa: BLE001 - one student's code must not stop the class's report
+            prints[s.student], holdings[s.student] = {}, set()
+            if unread is not None:
+                unread.add(s.student)
     code = fingerprints.overlaps(prints)
     cls = behaviour.class_answers(
         {s.student: s.answers for s in submissions}, baseline.reference, baseline.template
     )
-    holdings = {
-        s.student: set().union(
-            *(traces.texts(c, tpl.is_template) for c in s.code.values()),
-            traces.added_texts(list(s.added)),
-        )
-        for s in submissions
-    }
     shared_traces = traces.shared(holdings)
     pairs = set(code) | behaviour.candidate_pairs(cls) | set(shared_traces)
     out = []

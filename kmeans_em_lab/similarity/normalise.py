@@ -21,8 +21,9 @@
 - a value named only to be returned on the next line (``x = e`` then
   ``return x``) is returned directly (``return e``).
 
-Code that does not parse is tokenised as it is (names and literals still
-replaced), so a broken cell still compares.
+Code that does not parse, or that any step of the rewriting fails on, is
+tokenised as it is (names and literals still replaced), so a broken or odd cell
+still compares and never stops the comparison of the class.
 """
 
 from __future__ import annotations
@@ -267,8 +268,20 @@ def _direct_returns(tree: ast.AST) -> None:
                 stmts[-2:] = [ast.copy_location(ast.Return(named.value), ret)]
 
 
+# what a comprehension's element or iterable may not be or hold (``[*e for ...]`` does not
+# parse; a yield, an await or an assignment expression there does not compile)
+_NOT_IN_COMPREHENSION = (ast.Starred, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr)
+
+
+def _plain_element(node: ast.expr) -> bool:
+    """Whether ``node`` may be a comprehension's element or iterable as it is."""
+    return not any(isinstance(sub, _NOT_IN_COMPREHENSION) for sub in ast.walk(node))
+
+
 def _comprehensions(body: list) -> list:
-    """``x = []`` then ``for t in it: x.append(e)`` written as ``x = [e for t in it]``."""
+    """``x = []`` then ``for t in it: x.append(e)`` written as ``x = [e for t in it]`` (only
+    when that is valid Python: not for ``x.append(*e)``, keywords, or an element or iterable
+    holding a yield, an await or an assignment expression)."""
     out: list = []
     for stmt in body:
         for field in ("body", "orelse", "finalbody"):
@@ -294,6 +307,8 @@ def _comprehensions(body: list) -> list:
                 and call.func.value.id == last.targets[0].id
                 and len(call.args) == 1
                 and not call.keywords
+                and _plain_element(call.args[0])
+                and _plain_element(stmt.iter)
             ):
                 generator = ast.comprehension(stmt.target, stmt.iter, [], 0)
                 last.value = ast.ListComp(call.args[0], [generator])
@@ -344,29 +359,31 @@ def _canonical_order(run: list) -> list:
 
 
 def canonical_code(code: str) -> str | None:
-    """The canonical text of ``code`` (None when it does not parse, or is longer than any
-    solution cell: :data:`MAX_CODE_CHARS`)."""
+    """The canonical text of ``code``; None when it does not parse, is longer than any
+    solution cell (:data:`MAX_CODE_CHARS`), or any step of the rewriting fails on it (a
+    student's cell is untrusted: whatever it holds, this never raises)."""
     if len(code) > MAX_CODE_CHARS:
         return None
     try:
         tree = ast.parse(textwrap.dedent(code))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    try:
         tree.body = _comprehensions(_without_docstring(tree.body))
         _direct_returns(tree)
         _inline_helpers(tree)
         tree.body = _reorder(tree.body)
         return ast.unparse(_Canonical().visit(tree))
-    except (RecursionError, ValueError, TypeError, AttributeError):
+    except Exception:  # noqa: BLE001 - SyntaxError, RecursionError, MemoryError, a rewrite's bug
         return None
 
 
 def tokens(code: str) -> list[str]:
     """The canonical token sequence of ``code`` (see the module docstring); of its first
-    :data:`MAX_CODE_CHARS` characters only."""
+    :data:`MAX_CODE_CHARS` characters only. A cell the rewriting fails on is tokenised as it
+    is (names and literals still replaced)."""
     code = code[:MAX_CODE_CHARS]
-    text = canonical_code(code)
+    try:
+        text = canonical_code(code)
+    except Exception:  # noqa: BLE001 - canonical_code does not raise; a cell must never stop the class
+        text = None
     if text is None:
         return _raw_tokens(code)
     return _raw_tokens(text)
@@ -393,6 +410,6 @@ def _raw_tokens(text: str) -> list[str]:
                 out.append("}")
             else:
                 out.append(tok.string)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
+    except Exception:  # noqa: BLE001 - TokenError, IndentationError, ...: the tokens so far
         pass
     return out

@@ -17,6 +17,7 @@ belongs in ``reports/`` (kept out of git), never beside a student's feedback.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from pathlib import Path
 
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
@@ -105,9 +106,15 @@ def _pair(n: int, pair: PairEvidence, subs: dict[str, Submission], tpl: Template
 
 
 def render(
-    pairs: list[PairEvidence], submissions: list[Submission], tpl: Template, title: str
+    pairs: list[PairEvidence],
+    submissions: list[Submission],
+    tpl: Template,
+    title: str,
+    unread: Iterable[str] = (),
 ) -> str:
+    """The page; ``unread``: the students whose code could not be read (no code evidence)."""
     subs = {s.student: s for s in submissions}
+    unread = sorted(set(unread))
     worth = [p for p in pairs if p.score >= THRESHOLD]
     parts = [
         "<!DOCTYPE html>",
@@ -124,6 +131,11 @@ def render(
         "functions gave to the grader's ungraded probe calls, weighed by how rare they are "
         "in the class (correct answers and common mistakes count for little or nothing).</p>",
     ]
+    if unread:
+        parts.append(
+            f"<p>The code of {len(unread)} submission(s) could not be read and is not "
+            f"compared (their other evidence is): {', '.join(_e(s) for s in unread)}.</p>"
+        )
     if not any(s.answers for s in submissions):
         parts.append(
             "<p>Behaviour was not compared: the grader's probe calls did not run for these "
@@ -153,7 +165,7 @@ def render(
     return "\n".join(parts) + "\n"
 
 
-def write(path: Path, pairs, submissions, tpl, title: str) -> Path:
+def write(path: Path, pairs, submissions, tpl, title: str, unread: Iterable[str] = ()) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(pairs, submissions, tpl, title), encoding="utf-8")
+    path.write_text(render(pairs, submissions, tpl, title, unread), encoding="utf-8")
     return path
