@@ -661,6 +661,141 @@ def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
     assert calls == ["more than 1 MiB written to disk"] and watch.over == calls[0]
 
 
+def without_capabilities(code: str) -> dict:
+    """The JSON a Python ``code`` prints, run as this user but, for root, without
+    capabilities: chmod 000 then means 000, as for any grader's user."""
+    run = [sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        run = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--", *run]
+    done = subprocess.run(run, check=True, timeout=120, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def deep_tree(top: Path, levels: int = 24, name_length: int = 200) -> int:
+    """Folders nested below ``top`` past PATH_MAX (made relative to each other), a 1 MiB
+    file at the bottom, the bottom folder and one halfway made chmod 000; their entries."""
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    opened = [fd]
+    try:
+        for level in range(levels):
+            name = f"{level:03d}" + "d" * (name_length - 3)
+            os.mkdir(name, dir_fd=opened[-1])
+            opened.append(os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=opened[-1]))
+        file = os.open("bottom.bin", os.O_WRONLY | os.O_CREAT, dir_fd=opened[-1])
+        os.write(file, b"x" * 2**20)
+        os.close(file)
+        for parent in (opened[-2], opened[levels // 2 - 1]):  # the last folder, one halfway
+            os.chmod(os.listdir(parent)[0], 0, dir_fd=parent)
+    finally:
+        for fd in opened:
+            os.close(fd)
+    return levels + 1
+
+
+def test_a_tree_deeper_than_path_max_is_counted_and_removed(tmp_path):
+    top = tmp_path / "scratch"
+    top.mkdir()
+    entries = deep_tree(top)
+    assert 24 * 201 > os.pathconf("/", "PC_PATH_MAX")
+    code = f"""if True:
+        import json, os
+        from kmeans_em_lab.pipeline import disk_watch, sandbox
+        found = disk_watch.usage([{str(top)!r}], max_entries=100)
+        left = sandbox.remove_tree({str(top)!r})
+        print(json.dumps([found.bytes, found.entries, found.locked, left]))
+        """
+    # as a grader's user (not root), or root without the capabilities that ignore chmod 000
+    size, counted, locked, left = without_capabilities(code)
+    assert 2**20 <= size < 2 * 2**20 and counted == entries and locked == 0
+    assert left == [] and not top.exists()
+
+
+def test_a_tree_deeper_than_path_max_is_counted_by_root(tmp_path):
+    # root (with its capabilities) opens chmod 000 folders as they are
+    from kmeans_em_lab.pipeline import disk_watch
+
+    entries = deep_tree(tmp_path)
+    found = disk_watch.usage([tmp_path], max_entries=100)
+    assert 2**20 <= found.bytes < 2 * 2**20 and found.entries == entries
+    assert sandbox.remove_tree(tmp_path) == [] and not tmp_path.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="makes a folder owned by another user")
+def test_a_folder_that_cannot_be_opened_again_is_a_breach_and_is_reported(tmp_path, caplog):
+    top = tmp_path / "scratch"
+    (top / "a" / "locked").mkdir(parents=True)
+    (top / "a" / "locked" / "f.bin").write_bytes(b"x")
+    (top / "a" / "gone.bin").write_bytes(b"x")
+    os.chown(top / "a" / "locked", 65534, 65534)  # not its to chmod any more
+    (top / "a" / "locked").chmod(0)
+    code = f"""if True:
+        import json
+        from kmeans_em_lab.pipeline import sandbox
+        from kmeans_em_lab.pipeline.disk_watch import DiskWatch
+        watch = DiskWatch([{str(top)!r}], 2**30, 100, print)
+        print(json.dumps([watch.check(), sandbox.remove_tree({str(top)!r})]))
+        """
+    over, left = without_capabilities(code)
+    assert over == "a folder it made unreadable"
+    assert len(left) == 1 and left[0].startswith(str(top / "a" / "locked") + " (")
+    assert not (top / "a" / "gone.bin").exists() and (top / "a" / "locked").exists()
+    (top / "a" / "locked").chmod(0o700)
+    with caplog.at_level("WARNING"):
+        (top / "a" / "locked").chmod(0)  # root with its capabilities removes it all the same
+        assert sandbox.remove_tree(top) == [] and not top.exists()
+    assert caplog.records == []
+
+
+def test_folders_nested_too_deep_are_a_breach(tmp_path):
+    from kmeans_em_lab.pipeline import disk_watch
+
+    deep_tree(tmp_path, levels=disk_watch.MAX_DEPTH + 1, name_length=4)
+    watch = disk_watch.DiskWatch([tmp_path], 2**30, 10_000, print)
+    assert watch.check() == f"folders nested more than {disk_watch.MAX_DEPTH} deep"
+    assert sandbox.remove_tree(tmp_path) == [] and not tmp_path.exists()
+
+
+def test_a_folder_given_as_a_link_is_measured_and_only_the_link_removed(tmp_path):
+    from kmeans_em_lab.pipeline import disk_watch
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "a.bin").write_bytes(b"x" * 2**20)
+    (tmp_path / "link").symlink_to(tmp_path / "real")  # the grader's outbox, say
+    found = disk_watch.usage([tmp_path / "link"], max_entries=100)
+    assert 2**20 <= found.bytes < 2 * 2**20 and found.entries == 2
+    assert sandbox.remove_tree(tmp_path / "link") == []
+    assert not (tmp_path / "link").is_symlink() and (tmp_path / "real" / "sub" / "a.bin").exists()
+
+
+def test_files_deleted_while_open_count_once_for_the_pids_given(tmp_path):
+    from kmeans_em_lab.pipeline import disk_watch
+
+    code = f"""if True:
+        import os, sys, time
+        name = {str(tmp_path / "gone.bin")!r}
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT)
+        os.unlink(name)
+        os.write(fd, b"x" * 2 * 2**20)
+        again = os.dup(fd)  # the same file twice
+        print("ready", flush=True)
+        time.sleep(120)
+        """
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        assert list(tmp_path.iterdir()) == []
+        held = disk_watch.deleted_open_bytes([child.pid, child.pid, 2**22 + 1])  # one gone
+        assert 2 * 2**20 <= held < 3 * 2**20
+        assert disk_watch.process_tree(child) == [child.pid]
+        watch = disk_watch.DiskWatch([tmp_path], 2**20, 10, print, pids=lambda: [child.pid])
+        assert watch.check() == "more than 1 MiB written to disk"
+        assert disk_watch.DiskWatch([tmp_path], 2**20, 10, print).check() is None
+    finally:
+        child.kill()
+        child.wait()
+    assert disk_watch.deleted_open_bytes([child.pid]) == 0
+
+
 @pytest.mark.slow
 @needs_sandbox
 @pytest.mark.parametrize(
@@ -669,6 +804,7 @@ def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
         (".", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
         ("/lab3/outbox", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
         ("SOCKETS", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
+        ("UNLINKED", {"max_disk_bytes": 8 * 2**20}, "more than 8 MiB written to disk"),
         (".", {"max_disk_entries": 300}, "more than 300 files and folders made"),
     ],
 )
@@ -686,17 +822,26 @@ def test_a_kernel_that_fills_a_writable_folder_is_killed(course, tmp_path, where
     try:
         folder = str(k.km._sockets) if where == "SOCKETS" else where
         size = 2**20 if "max_disk_bytes" in limits else 0
-        k.kc.execute(  # a dead kernel never answers: watch the kernel, not the reply
-            textwrap.dedent(
-                f"""
+        cell = f"""
+            import os, time
+            for n in range(2000):
+                with open(os.path.join({folder!r}, f"fill{{n}}.bin"), "wb") as f:
+                    f.write(b"x" * {size})
+                time.sleep(0.002)
+            """
+        if where == "UNLINKED":  # deleted at once, kept open: no file left to see
+            cell = f"""
                 import os, time
-                for n in range(2000):
-                    with open(os.path.join({folder!r}, f"fill{{n}}.bin"), "wb") as f:
-                        f.write(b"x" * {size})
+                held = []
+                for n in range(200):
+                    held.append(os.open(f"fill{{n}}.bin", os.O_WRONLY | os.O_CREAT))
+                    os.unlink(f"fill{{n}}.bin")
+                    os.write(held[-1], b"x" * {size})
                     time.sleep(0.002)
+                time.sleep(60)
                 """
-            )
-        )
+        # a dead kernel never answers: watch the kernel, not the reply
+        k.kc.execute(textwrap.dedent(cell))
         deadline = time.monotonic() + 60
         while k.run(k.km.is_alive()) and time.monotonic() < deadline:
             time.sleep(0.1)

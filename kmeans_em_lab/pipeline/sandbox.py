@@ -38,9 +38,11 @@ What student code could try, and what stops it:
   kernel's process (what the pipeline sends) ends every process in the sandbox.
 
 - fill the grader's disk: RLIMIT_FSIZE caps each file, and :mod:`.disk_watch`
-  measures the writable folders (scratch, sockets, the caller's writable binds)
-  from outside and kills the kernel past ``max_disk_bytes`` or
-  ``max_disk_entries`` (:attr:`disk_over` says why).
+  measures the writable folders (scratch, sockets, the caller's writable binds;
+  walked by descriptors: long paths and chmod 000 hide nothing) and the deleted
+  files the sandbox's processes hold open, from outside, and kills the kernel
+  past ``max_disk_bytes`` or ``max_disk_entries``, folders nested too deep or
+  a folder it made that cannot be opened (:attr:`disk_over` says why).
 
 Not defended: CPU time (the cells' time limits are), memory summed over several
 processes (RLIMIT_AS is per process), attacks on the Linux kernel itself (no
@@ -265,12 +267,19 @@ class SandboxedKernelManager(AsyncKernelManager):
     pre_start_kernel = _async_pre_start_kernel
 
     def _watch_disk(self) -> None:
-        """Measure the folders the kernel can write (:mod:`.disk_watch`) until cleanup."""
+        """Measure the folders the kernel can write, and the deleted files its processes
+        hold open (:mod:`.disk_watch`), until cleanup."""
+        from kmeans_em_lab.pipeline.disk_watch import process_tree
+
         writable = [self._scratch, self._sockets]
         writable += [Path(host) for host, _, allowed in self.extra_binds if allowed]
         self.disk_over = None
         self._disk = DiskWatch(
-            writable, self.max_disk_bytes, self.max_disk_entries, self._disk_breach
+            writable,
+            self.max_disk_bytes,
+            self.max_disk_entries,
+            self._disk_breach,
+            pids=lambda: process_tree(getattr(self.provisioner, "process", None)),
         ).start()
 
     def _disk_breach(self, over: str) -> None:
@@ -497,17 +506,13 @@ def copy_folder(source: Path, target: Path, limit: int) -> int:
     return used
 
 
-def remove_tree(path: str | Path) -> None:
-    """Remove ``path`` even if the student made folders unreadable (chmod 000)."""
-    with suppress(OSError):
-        os.chmod(path, 0o700)
-    for root, dirs, _files in os.walk(path):
-        for name in dirs:
-            child = os.path.join(root, name)
-            if not os.path.islink(child):
-                with suppress(OSError):
-                    os.chmod(child, 0o700)
-    shutil.rmtree(path, ignore_errors=True)
+def remove_tree(path: str | Path) -> list[str]:
+    """Remove ``path`` even if the student made folders unreadable (chmod 000) or nested
+    them past ``PATH_MAX``; never follows a link. Returns what could not be removed
+    (logged as a warning): :func:`.disk_watch.remove_folder`."""
+    from kmeans_em_lab.pipeline.disk_watch import remove_folder
+
+    return remove_folder(path)
 
 
 # -- the process limit ------------------------------------------------------------------------
