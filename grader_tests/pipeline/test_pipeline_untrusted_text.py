@@ -250,3 +250,35 @@ def test_a_student_s_log_cannot_drive_the_terminal_that_reads_it(tmp_path):
     logged = (settings.logs / "ada.log").read_bytes().decode("utf-8")
     assert not drives_a_terminal(logged)
     assert logged.splitlines()[1] == "\tout: \\x1b[2J0/4\\r\\x1b[Kalice: 100/100"
+
+
+def test_lone_surrogates_leave_a_notebook_in_place_at_any_depth():
+    """A notebook's JSON (or a kernel's message) can hold a lone surrogate, as an escape: made
+    U+FFFD in place, keys included, so the notebook can be written as UTF-8."""
+    import json
+
+    import nbformat
+
+    from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
+
+    text = json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "source": "x = '\ud800'", "metadata": {"\udc80": 1},
+                 "outputs": [], "execution_count": None, "id": "a"}
+            ],
+            "metadata": {"deep": [[[["\udfff"]]]]},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )  # fmt: skip
+    nb = nbformat.reads(text, as_version=4)
+    assert without_lone_surrogates(nb) is nb and isinstance(nb, nbformat.NotebookNode)
+    assert nb.cells[0].source == "x = '\ufffd'" and nb.cells[0].metadata == {"\ufffd": 1}
+    assert nb.metadata.deep == [[[["\ufffd"]]]]
+    nbformat.writes(nb).encode("utf-8")  # writable
+    nested: list = []
+    for _ in range(100_000):  # deeper than any recursion
+        nested = [nested]
+    without_lone_surrogates(nested)
+    assert without_lone_surrogates("a\U0001f600\ud800") == "a\U0001f600\ufffd"

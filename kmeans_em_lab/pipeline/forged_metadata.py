@@ -31,6 +31,8 @@ from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import SCHEMA_VERSION
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
+
 CELL_TYPES = ("code", "markdown", "raw")  # nbformat 4's; a page writes any other type raw
 
 
@@ -38,6 +40,7 @@ class ForgetForgedMetadata(NbGraderPreprocessor):
     """Every cell's nbgrader metadata is the course's for that cell, or none."""
 
     def preprocess(self, nb, resources):
+        without_lone_surrogates(nb)  # the notebook's JSON can hold them: no UTF-8 file can
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             source = gb.find_notebook(info["notebook"], info["assignment"])

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import stat
 import tempfile
 from pathlib import Path
 
+from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
 from lab3_kernel.recorder import INBOX_VAR, OUTBOX_VAR, PLAN_FILE, RECORD_FILE
 
 RECORDS = "lab3_records"  # resources key: cell index -> (check, record or None)
@@ -81,9 +81,8 @@ class Mailbox:
         if data is None:
             return None
         try:
-            record = json.loads(data)
-            if _SURROGATE_ESCAPE.search(data):
-                record = without_lone_surrogates(record)
+            # a JSON escape or surrogatepass bytes can hold a lone surrogate: never kept
+            record = without_lone_surrogates(json.loads(data))
         except (ValueError, RecursionError):
             return None
         return record if isinstance(record, dict) else None
@@ -98,24 +97,6 @@ class Mailbox:
 
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-# a JSON escape of a UTF-16 surrogate: the only way a lone one gets into a decoded string
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def without_lone_surrogates(value):
-    """``value`` (decoded JSON) with every lone surrogate written as U+FFFD: no UTF-8 file
-    can hold one, and the autograded notebook, the causes and the page are UTF-8 files.
-    (A valid pair is one character once decoded.)"""
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [without_lone_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
-    return value
 
 
 def too_big_refusal() -> str:

@@ -27,6 +27,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.causes import graded_code_cell
+from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
 
 VERDICT = "AssertionError"  # ename of the error output a failed verdict becomes
 QUOTED = "quoted"  # output metadata key (under verdicts.KEY): what the quoted output was
@@ -74,6 +75,11 @@ def quote(output) -> NotebookNode:
 
 class ScoreFromVerdicts(NbGraderPreprocessor):
     """Graded cells' outputs quoted, and the grader's failed verdict appended as an error."""
+
+    def preprocess(self, nb, resources):
+        # the kernel's messages are JSON too: their lone surrogates go before any write
+        without_lone_surrogates(nb)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if not graded_code_cell(cell):

@@ -19,11 +19,17 @@ opens ``grades.csv`` (``=HYPERLINK(...)``). Each sink calls one function here:
 - :func:`for_log`: the same escapes but for newlines and tabs, so a log stays
   readable line by line and ``cat`` of it cannot drive a terminal.
 
+- :func:`without_lone_surrogates`: decoded JSON (a record, a kernel's message, a
+  notebook) with every lone surrogate replaced, since no UTF-8 file can hold one
+  and the grader writes the notebook, its causes and pages as UTF-8.
+
 HTML has its own escaping (``html.escape`` in :mod:`.feedback` and
 :mod:`.class_page`, :mod:`.student_html` for what a student's notebook renders).
 """
 
 from __future__ import annotations
+
+import re
 
 FORMULA_START = frozenset("=+-@\t\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP)."""
@@ -63,3 +69,40 @@ def for_log(text) -> str:
     """``text`` as a log file keeps it: newlines and tabs stay, every other character
     that does not print itself (``\\r``, ``\\x1b``, ``\\u202e``, ...) becomes its escape."""
     return "\n".join(_escaped(line, _KEPT_IN_LOGS) for line in str(text).split("\n"))
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrubbed(text: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def without_lone_surrogates(value):
+    """``value`` (decoded JSON: dicts, lists, strings; a notebook node) with every lone
+    surrogate of its strings and keys written as U+FFFD, changed in place (a string alone
+    is returned changed). A valid pair is one character once decoded, so only lone ones
+    remain; JSON escapes (``\\ud800``) and ``surrogatepass`` bytes both give them.
+    Walked without recursion: any depth."""
+    if isinstance(value, str):
+        return _scrubbed(value)
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in list(node):
+                item = node[key]
+                if isinstance(item, str):
+                    item = _scrubbed(item)
+                    node[key] = item
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+                if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                    node[_scrubbed(key)] = node.pop(key)
+        elif isinstance(node, list):
+            for at, item in enumerate(node):
+                if isinstance(item, str):
+                    node[at] = _scrubbed(item)
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+    return value
