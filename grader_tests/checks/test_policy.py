@@ -24,13 +24,16 @@ QUOTES = (
     ("the best distortion is within {}% of", policy.OPTIMUM_SLACK * 100),
     ("the reference's best of {} restarts", policy.RESTARTS),
     ("on the 1-D data the centres match within {}.", policy.CENTRES_1D_ATOL),
+    ("whose distortion is within {} relative of the reference's", policy.EQUALLY_GOOD_1D),
+    ("`K_Means` cluster: {} to", policy.K_MEANS_ROWS_KEPT[0] * 100),
+    ("{}% of them, in a drawn order", policy.K_MEANS_ROWS_KEPT[1] * 100),
     ("equals the reference within {} in all", policy.STEP_TOL),
     ("every parameter is within {} of the maximum-likelihood fit", policy.EM_PARAM_ATOL),
     ("the log-likelihood within {} relative", policy.EM_LL_RTOL),
 )
 
 # phrases of the section whose digits are no grading number
-NOT_POLICY = ("1-D", "2-D", "pi to 1 - pi", "scores 0")
+NOT_POLICY = ("1-D", "2-D", "2-means", "pi to 1 - pi", "scores 0")
 
 # a number as the README writes one; not a digit inside a name such as `lab3_kernel`
 NUMBER = r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"

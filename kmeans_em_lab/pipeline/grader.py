@@ -170,7 +170,7 @@ def feedback_page_only(files: dict[str, bytes], stem: str) -> dict[str, bytes]:
     return {page: files[page]} if page in files else {}
 
 
-_COURSES: dict[tuple[str, bool], PrivateCourse] = {}
+_COURSES: dict[tuple[str, bool, float], PrivateCourse] = {}  # (bundle, sandbox, budget)
 
 
 def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options: TaskOptions):
