@@ -261,6 +261,16 @@ def test_a_k_means_picture_keeps_the_best_centres_and_draws_them():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 120_000
 
 
+def test_centres_no_figure_can_hold_give_no_picture_and_keep_the_summary():
+    """Centres at +-1.7e308 are finite, but matplotlib cannot scale an axis to them: no
+    picture, and nothing raised (the feedback summary holding the pictures stays)."""
+    record = record_in_process("K_Means", notebook("bug_kmeans_one_iteration"))
+    data = json.loads(json.dumps(pictures.keep("K_Means", record)))
+    data["centres"] = [[1.7e308] * len(c) for c in data["centres"]]
+    data["centres"][1] = [-1.7e308] * len(data["centres"][1])
+    assert pictures.draw(data) is None
+
+
 def test_an_em_picture_shows_the_data_set_where_the_fit_is_off():
     record = record_in_process("EM", notebook("bug_em_loglik_swapped_priors"))
     data = pictures.keep("EM", record)

@@ -126,6 +126,24 @@ def test_html_past_the_limits_is_shown_as_text(autograded):
     assert f"&lt;b&gt;n{last}&lt;/b&gt;" in page  # past the page's limit: text
 
 
+def test_markdown_and_code_past_the_limits_are_shown_as_text(autograded):
+    """Rendering many ``\\begin{..}`` without an end, and highlighting ``a.a.a...``, take time
+    growing with the square of their length: past the limits they are shown plain."""
+    nb = copy.deepcopy(autograded)
+    slow_markdown = "\\begin{a}" * 100_000
+    slow_code = "x = " + "a." * 150_000 + "a"
+    nb.cells.append(nbformat.v4.new_markdown_cell(slow_markdown))
+    nb.cells.append(nbformat.v4.new_code_cell(slow_code))
+    out = nbformat.v4.new_output("display_data", {"text/markdown": slow_markdown})
+    nb.cells.append(nbformat.v4.new_code_cell("show()", outputs=[out]))
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    assert page.count("\\begin{a}" * 50) >= 2  # the markdown, shown as its text
+    assert "a.a.a.a.a.a.a.a" in page  # the code, shown unhighlighted
+    assert "(Score: 40.0 / 100.0)" in page  # and the rest of the page as ever
+
+
 def test_templates_are_compiled_once_per_process(autograded, monkeypatch):
     FeedbackExporter(config=feedback_config()).from_notebook_node(
         copy.deepcopy(autograded), resources=resources()

@@ -537,7 +537,9 @@ def test_a_folder_whose_name_is_no_student_id_is_left_out_and_said(tmp_path):
         "a\x1b[2Jb",
         "\u05d0\u05d3\u05d4_1",
         "\u0430da_correct",
-    ]  # right-to-left; a Cyrillic look-alike
+        "-x",
+        "--help",
+    ]  # right-to-left; a Cyrillic look-alike; options to a command line
     # fmt: skip
     for name in names:
         (submitted / name / "lab3").mkdir(parents=True)
@@ -547,7 +549,7 @@ def test_a_folder_whose_name_is_no_student_id_is_left_out_and_said(tmp_path):
         "ada_correct",
         "jane.doe@uni",
     ]
-    assert len(rejected) == 5 and all("not a usable student id" in r for r in rejected)
+    assert len(rejected) == 7 and all("not a usable student id" in r for r in rejected)
     assert all(r.isprintable() for r in rejected)
 
 

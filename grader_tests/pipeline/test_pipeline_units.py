@@ -436,6 +436,36 @@ def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
 
 
+def test_a_job_that_holds_the_interpreter_lock_still_ends_its_worker(tmp_path):
+    """The watchdog is a thread, which cannot run while a C-level search holds the lock:
+    faulthandler ends the process all the same, soon after the deadline and the grace."""
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys; sys.path.insert(0, 'grader_tests')\n"
+        "from kmeans_em_lab.pipeline import task\n"
+        "task.LOCKED_MARGIN = 0.5\n"
+        "from types import SimpleNamespace as N\n"
+        "task.run_task('pipeline_fixtures.fake_jobs:locked_job', N(files={}),"
+        " task.SubmissionFiles('locked', '0' * 64, {}),"
+        " task.TaskOptions(sandbox=False, deadline=0.5, grace=0.5))\n"
+        "print('never reached')\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode != 0 and "never reached" not in done.stdout
+    assert "Timeout" in done.stderr  # faulthandler's dump: it ended the process
+    assert time.monotonic() - started < 60
+
+
 def test_dask_reports_every_student_when_the_job_cannot_grade(tmp_path):
     results, events, saved = _dispatch(
         tmp_path, ["a", "b"], "pipeline_fixtures.fake_jobs:broken_job", workers=1

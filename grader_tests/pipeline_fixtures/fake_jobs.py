@@ -43,3 +43,12 @@ def job(bundle, submission, options) -> dict:
 
 def broken_job(bundle, submission, options) -> dict:
     raise RuntimeError("this job cannot grade anything")
+
+
+def locked_job(bundle, submission, options) -> dict:
+    """Holds the interpreter lock for minutes: one regular-expression search that backtracks
+    (the watchdog's thread cannot run meanwhile)."""
+    import re
+
+    re.search(r"(a*)*b", "a" * 40)
+    return {"status": "graded", "score": 1.0, "max_score": 1.0}

@@ -127,8 +127,17 @@ class _CachedHighlight:
     def __init__(self, highlight: Highlight2HTML):
         self._highlight = highlight
         self._options = _options(highlight, "pygments_lexer", "extra_formatter_options")
+        self._highlighted = 0  # characters highlighted for this page
 
     def __call__(self, source, language=None, metadata=None):
+        # some inputs take the lexer time growing with the square of their length
+        # (``a.a.a...``): past the limits, the code is shown plain
+        source = str(source)
+        if len(source) > student_html.FRAGMENT_LIMIT or (
+            self._highlighted + len(source) > student_html.PAGE_LIMIT
+        ):
+            return f'<div class="highlight"><pre>{html.escape(source, quote=False)}</pre></div>'
+        self._highlighted += len(source)
         magics = (metadata or {}).get("magics_language")
         key = ("code", self._options, source, language, magics)
         return _RENDERED.get(key, lambda: self._highlight(source, language, metadata))
@@ -264,7 +273,17 @@ class FeedbackExporter(HTMLExporter):
         rendered = self._markdown2html(context, source)
         return self.clean_html(rendered) if self.sanitize_html else rendered
 
+    _rendered_markdown = 0  # characters of markdown rendered for the page being made
+
     def _markdown2html(self, context, source):
+        # rendering some markdown takes time growing with the square of its length (many
+        # ``\begin{..}`` without an end): past the limits, it is shown as its text
+        source = str(source)
+        if len(source) > student_html.FRAGMENT_LIMIT or (
+            self._rendered_markdown + len(source) > student_html.PAGE_LIMIT
+        ):
+            return f"<pre>{html.escape(source, quote=False)}</pre>"
+        self._rendered_markdown += len(source)
         cell = context.get("cell", {})
         attachments = json.dumps(cell.get("attachments", {}), sort_keys=True, default=str)
         path = context.get("resources", {}).get("metadata", {}).get("path", "")
@@ -296,7 +315,7 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        self._cleaned = 0
+        self._cleaned = self._rendered_markdown = 0
         nb = inert_output_metadata(nb)
         if self.template_name != TEMPLATE:
             page, resources = super().from_notebook_node(nb, resources, **kw)

@@ -89,14 +89,17 @@ class Submission:
 
 # A student id is a folder name the grader writes into file names, the gradebook, task keys
 # and every report: LMS ids and JupyterHub user names fit; anything else is not graded.
-STUDENT_ID = re.compile(r"[\w.@+-]{1,100}", re.ASCII)  # ASCII: no look-alike letters, no RTL
+# ASCII: no look-alike letters, no RTL; not starting with "-", which a command line (nbgrader's,
+# the similarity report's) would read as an option
+STUDENT_ID = re.compile(r"[\w.@+][\w.@+-]{0,99}", re.ASCII)
 
 
 def unusable_id(name: str) -> str:
     """'' when ``name`` can be a student id, else why not (for the instructor)."""
     if not STUDENT_ID.fullmatch(name) or not name.isprintable():
         return (
-            "not a usable student id (at most 100 ASCII letters, digits and . _ @ + -): "
+            "not a usable student id (at most 100 ASCII letters, digits and . _ @ + -, "
+            "not starting with -): "
             "rename the folder to the student's id"
         )
     return ""

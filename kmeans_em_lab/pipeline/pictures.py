@@ -135,7 +135,11 @@ def draw(data) -> bytes | None:
     if shown is None:
         return None
     kind, panels = shown
-    return _png(_kmeans_figure(panels) if kind == KMEANS else _em_figure(panels))
+    try:
+        return _png(_kmeans_figure(panels) if kind == KMEANS else _em_figure(panels))
+    except Exception:  # noqa: BLE001 - numbers no figure can hold (centres at 1.7e308)
+        _pyplot().close("all")
+        return None
 
 
 def describe(data) -> str | None:

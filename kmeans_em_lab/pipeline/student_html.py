@@ -80,10 +80,12 @@ _CLEANER = bleach.Cleaner(
 )
 
 
-# characters of HTML cleaned: one fragment (a markdown cell, an output), and one page.
-# Cleaning deeply nested markup takes time growing with the square of its length (4,000
-# nested tags: about a second); the lab's own markdown cells are under 2,000 characters.
-# What lies past either limit is shown as its text, escaped (:func:`as_text`).
+# characters of student text a feedback page cleans, renders from markdown or highlights as
+# code: one fragment (a cell, an output), and one page, each kind apart. Some inputs take
+# time growing with the square of their length (4,000 nested tags to clean, many
+# \begin{..} to render, a.a.a... to highlight: seconds); the lab's own cells are under
+# 4,000 characters, its whole notebook about 32,000. What lies past a limit is shown as
+# its text, escaped (:func:`as_text`).
 FRAGMENT_LIMIT = 20_000
 PAGE_LIMIT = 100_000
 

@@ -25,6 +25,7 @@ with each result instead of garbling the driver's terminal.
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import importlib
 import os
 import shutil
@@ -131,6 +132,11 @@ def scratch() -> Path:
         _SCRATCH = Path(tempfile.mkdtemp(prefix="lab3-w-", dir=base))
         atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
     return _SCRATCH
+
+
+# seconds after the watchdog's grace before faulthandler ends a worker whose grading holds
+# the interpreter lock (the watchdog's own thread cannot run then)
+LOCKED_MARGIN = 30.0
 
 
 def without_worker_paths(text: str) -> str:
@@ -266,6 +272,11 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
         timer = threading.Timer(options.deadline, watchdog)
         timer.daemon = True
         timer.start()
+        # the last resort that needs no interpreter lock: a C-level search (a regular
+        # expression on a huge input) holds it, and the timer's thread cannot run
+        faulthandler.dump_traceback_later(
+            options.deadline + options.grace + LOCKED_MARGIN, exit=True
+        )
     started = time.monotonic()
     try:
         result = load_job(job)(bundle, submission, options)
@@ -279,6 +290,7 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
         finished.set()
         if timer is not None:
             timer.cancel()
+            faulthandler.cancel_dump_traceback_later()
     if fired:
         result = {
             **result,
