@@ -127,17 +127,14 @@ class _CachedHighlight:
     def __init__(self, highlight: Highlight2HTML):
         self._highlight = highlight
         self._options = _options(highlight, "pygments_lexer", "extra_formatter_options")
-        self._highlighted = 0  # characters highlighted for this page
+        self._budget = student_html.PageBudget()  # made once per page
 
     def __call__(self, source, language=None, metadata=None):
         # some inputs take the lexer time growing with the square of their length
         # (``a.a.a...``): past the limits, the code is shown plain
         source = str(source)
-        if len(source) > student_html.FRAGMENT_LIMIT or (
-            self._highlighted + len(source) > student_html.PAGE_LIMIT
-        ):
+        if not self._budget.allows(source):
             return f'<div class="highlight"><pre>{html.escape(source, quote=False)}</pre></div>'
-        self._highlighted += len(source)
         magics = (metadata or {}).get("magics_language")
         key = ("code", self._options, source, language, magics)
         return _RENDERED.get(key, lambda: self._highlight(source, language, metadata))
@@ -253,17 +250,18 @@ class FeedbackExporter(HTMLExporter):
         yield from super().default_filters()
         yield ("clean_html", self.clean_html)
 
-    _cleaned = 0  # characters of HTML cleaned for the page being made
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # what the page being made may still clean and render (:class:`.student_html.PageBudget`;
+        # new for every page)
+        self._cleaning, self._rendering = student_html.PageBudget(), student_html.PageBudget()
 
     def clean_html(self, html) -> str:
-        """:func:`.student_html.clean`, its results kept per process; past
-        :data:`.student_html.FRAGMENT_LIMIT` for this fragment or
-        :data:`.student_html.PAGE_LIMIT` for the page, the HTML shown as its text."""
+        """:func:`.student_html.clean`, its results kept per process; past the page's
+        budget (:class:`.student_html.PageBudget`), the HTML shown as its text."""
         html = html.decode() if isinstance(html, bytes) else str(html)
-        over = len(html) > student_html.FRAGMENT_LIMIT
-        if over or self._cleaned + len(html) > student_html.PAGE_LIMIT:
+        if not self._cleaning.allows(html):
             return student_html.as_text(html)
-        self._cleaned += len(html)
         return _RENDERED.get(("clean", html), lambda: student_html.clean(html))
 
     @jinja2.pass_context
@@ -273,17 +271,12 @@ class FeedbackExporter(HTMLExporter):
         rendered = self._markdown2html(context, source)
         return self.clean_html(rendered) if self.sanitize_html else rendered
 
-    _rendered_markdown = 0  # characters of markdown rendered for the page being made
-
     def _markdown2html(self, context, source):
         # rendering some markdown takes time growing with the square of its length (many
         # ``\begin{..}`` without an end): past the limits, it is shown as its text
         source = str(source)
-        if len(source) > student_html.FRAGMENT_LIMIT or (
-            self._rendered_markdown + len(source) > student_html.PAGE_LIMIT
-        ):
-            return f"<pre>{html.escape(source, quote=False)}</pre>"
-        self._rendered_markdown += len(source)
+        if not self._rendering.allows(source):
+            return student_html.as_text(source)
         cell = context.get("cell", {})
         attachments = json.dumps(cell.get("attachments", {}), sort_keys=True, default=str)
         path = context.get("resources", {}).get("metadata", {}).get("path", "")
@@ -315,7 +308,7 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        self._cleaned = self._rendered_markdown = 0
+        self._cleaning, self._rendering = student_html.PageBudget(), student_html.PageBudget()
         nb = inert_output_metadata(nb)
         if self.template_name != TEMPLATE:
             page, resources = super().from_notebook_node(nb, resources, **kw)

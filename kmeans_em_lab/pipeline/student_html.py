@@ -90,6 +90,21 @@ FRAGMENT_LIMIT = 20_000
 PAGE_LIMIT = 100_000
 
 
+class PageBudget:
+    """What one page may still process of one kind of student text (cleaning, rendering,
+    highlighting): :data:`FRAGMENT_LIMIT` per fragment, :data:`PAGE_LIMIT` in all."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def allows(self, text: str) -> bool:
+        """Whether ``text`` may be processed (then counted), or is to be shown as text."""
+        if len(text) > FRAGMENT_LIMIT or self.used + len(text) > PAGE_LIMIT:
+            return False
+        self.used += len(text)
+        return True
+
+
 def clean(html: str) -> str:
     """``html`` with only :data:`TAGS` and the attributes :func:`allowed_attribute` lets
     through; everything else escaped, so it shows as text and does nothing."""
