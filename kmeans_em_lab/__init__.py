@@ -22,6 +22,7 @@ Subpackages, one concern each:
   per command, each only reading its command line
 - :mod:`~kmeans_em_lab.similarity` ``make similarity``: pairs of submissions worth a look
 - :mod:`~kmeans_em_lab.logs`       diagnostics: the grader's log on stderr (``--log-level``)
+- :mod:`~kmeans_em_lab.time_limit` a time limit on trusted code run in this process (SIGALRM)
 """
 
 __version__ = "0.1.0"

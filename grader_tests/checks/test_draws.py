@@ -230,7 +230,7 @@ def test_the_worker_grades_each_submission_under_its_own_draw(tmp_path, monkeypa
     seen = []
     monkeypatch.setattr(course, "_forget", lambda student: None)
     monkeypatch.setattr(course, "_autograde", lambda *a: seen.append(draws.current()) or {})
-    monkeypatch.setitem(grader._COURSES, ("bundle", True, float("inf")), course)
+    monkeypatch.setitem(grader._COURSES, ("bundle", TaskOptions()), course)
     ada = [draws.Draw.for_submission(SECRET, d, "ada") for d in (DIGEST, "1" * 64, DIGEST)]
     for digest, draw in zip((DIGEST, "1" * 64, DIGEST), ada, strict=True):
         submission = SubmissionFiles("ada", digest, {"lab3.ipynb": b"{}"}, draw)

@@ -133,7 +133,8 @@ def test_tables_with_ragged_rows_are_rejected():
 
 
 def test_parts_argument():
-    assert _parts("4,3") == ("3", "4")
+    assert _parts("4,3") == ("3", "4", "4b")  # 4 is the hidden tests' cells and the probes
+    assert _parts("4b") == ("4b",)
     assert _parts("0,1") == ("1a", "1b", "1c")  # 1 is all of part 1's pieces
     assert _parts("1b,5") == ("1b", "5")
     assert _parts("0") == ()

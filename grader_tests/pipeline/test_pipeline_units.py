@@ -244,7 +244,7 @@ def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
     config = load_course_config(root)
     config.Execute.timeout = 7
     config.Execute.iopub_timeout = 4
-    settings = Settings(root=root, margin=100)
+    settings = Settings(root=root, margin=100, similarity=False)
     assert submission_deadline(config, settings) == 5 * (7 + 4) + 100  # 5 code cells
     config.Execute.timeout_func = timeout_for_cell({"add": 50}, 7)
     assert submission_deadline(config, settings) == 4 * 11 + (50 + 4) + 100
@@ -255,6 +255,31 @@ def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
     assert notebook_budget(config, settings) == 4 * 7
     assert 4 * 7 + 50 + 4 < submission_deadline(config, settings)
     assert notebook_budget(config, Settings(root=root, watchdog=9)) == float("inf")
+
+
+def test_the_watchdog_counts_the_similarity_probes_when_they_run(tmp_path):
+    """A run that writes the similarity report runs one probe cell per function after the
+    notebook's cells: the watchdog's deadline counts each at its own limit; the notebook's
+    budget, which stops the student's cells, does not."""
+    from kmeans_em_lab.pipeline.settings import load_course_config, notebook_budget
+    from kmeans_em_lab.similarity import probes
+
+    root = tmp_path / "course"
+    (root / "source" / "lab3").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    nbformat.write(toy_course.source_notebook(), root / "source" / "lab3" / "lab3.ipynb")
+    config = load_course_config(root)
+    config.Execute.timeout, config.Execute.iopub_timeout = 7, 4
+    off = Settings(root=root, margin=100, similarity=False)
+    on = Settings(root=root, margin=100, similarity=True)
+    cells = len(probes.functions())
+    assert cells == 6
+    extra = submission_deadline(config, on) - submission_deadline(config, off)
+    assert extra == cells * (probes.CELL_SECONDS + 4)
+    config.ResilientExecute.probe_seconds = 2
+    extra = submission_deadline(config, on) - submission_deadline(config, off)
+    assert extra == cells * (2 + 4)
+    assert notebook_budget(config, on) == notebook_budget(config, off)
 
 
 # -- what a submission folder holds ------------------------------------------------------

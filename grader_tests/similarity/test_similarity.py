@@ -43,8 +43,28 @@ def test_the_page_escapes_everything_a_student_wrote():
 
 def test_a_forged_answer_in_the_metadata_is_replaced():
     nb = {"metadata": {"lab3": {"probes": {"Set: x": ["forged", "forged", "forged"]}}}}
+    assert answers.probed(nb)  # what a submission brings looks probed until the grader writes
     answers.store(nb, None)
-    assert answers.read(nb) == {}
+    assert answers.read(nb) == {} and not answers.probed(nb)
+    answers.store(nb, {})
+    assert answers.read(nb) == {} and answers.probed(nb)
+
+
+def test_the_page_says_whose_behaviour_was_not_compared_and_why():
+    """Submissions graded with the report off have no answers: the page names them (escaped,
+    the first few) and says how to compare them; probes that ran and found no function say
+    that instead."""
+    tpl = Template({"Set": "def Set(X, m):\n    pass\n"}, frozenset(), frozenset())
+    answered = {"Set: x": answers.Answer("d", "d", "shown")}
+    subs = [Submission(f"s{i}", {}, answers=answered, probed=True) for i in range(3)]
+    subs += [Submission(f"<u{i}>", {}) for i in range(page.MAX_NAMED + 2)]
+    text = page.render([], subs, tpl, "title")
+    assert f"Behaviour was not compared for {page.MAX_NAMED + 2} submission(s)" in text
+    assert "&lt;u0&gt;" in text and "<u0>" not in text and "and 2 more" in text
+    assert "make grade --force" in text and "s0" not in text
+    text = page.render([], [Submission(s, {}, probed=True) for s in "ab"], tpl, "title")
+    assert "found none of the lab's functions" in text
+    assert "not compared" not in page.render([], subs[:3], tpl, "title")
 
 
 @pytest.mark.slow

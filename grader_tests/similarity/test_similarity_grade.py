@@ -84,7 +84,9 @@ def test_grade_writes_the_similarity_page_and_the_class_report_links_it(graded):
     assert f'href="{similarity.FILE}"' in class_page
     text = page.read_text()
     assert "ada and alan" in text  # the pair that wrote add together is listed
-    assert "Behaviour was not compared" in text  # the probes are off in grading
+    # graded first with the report off, then not again (unchanged): no probes ran for them
+    assert "Behaviour was not compared for 3 submission(s)" in text
+    assert "LAB3_SIMILARITY=0" in text and "make grade --force" in text
     assert "<script>" not in text and "\x1b" not in text
     assert "\x1b" not in graded.on.stdout + graded.on.stderr
 

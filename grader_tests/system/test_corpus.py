@@ -35,11 +35,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
 from kmeans_em_lab.checks.causes import CAUSES
 from kmeans_em_lab.course import corpus, paths, points, submissions
+from kmeans_em_lab.pipeline.settings import SIMILARITY_MIN_STUDENTS
+from kmeans_em_lab.similarity import probes
 
 HERE = Path(__file__).resolve().parent
 CORPUS = corpus.Corpus.at("validity")
@@ -194,6 +197,7 @@ class Graded:
 
     points: tuple[dict, dict]
     causes: tuple[dict, dict]
+    root: Path  # the graded course
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +210,7 @@ def graded_twice(tmp_path_factory) -> Graded:
     first_causes = csv_causes(root)
     again = tuple(name for name in REGRADED if name in cases)
     second = grade_course(root, force=True, students=again) if again else first
-    return Graded((first, second), (first_causes, csv_causes(root)))
+    return Graded((first, second), (first_causes, csv_causes(root)), root)
 
 
 CASE_NAMES = CORPUS.names()
@@ -239,6 +243,31 @@ def test_case_loses_points_for_the_expected_causes(graded_twice, case):
     first, second = graded_twice.causes
     assert first[case] == load_expected_causes()[case]
     assert second[case] == first[case]
+
+
+@pytest.mark.slow
+def test_grading_keeps_the_probes_answers_for_the_similarity_report(graded_twice):
+    """``make grade`` (the report on, its default) runs the ungraded probe calls after each
+    submission's cells: the solution answers every probe as the reference does in-process,
+    a distortion not squared answers ``Set``'s probes otherwise, and the report compares
+    behaviour."""
+    from kmeans_em_lab.similarity import FILE, answers, classroom
+
+    for case in ("solution", "bug_distortion_not_squared"):
+        _graded(case)
+    course = paths.Course.at(graded_twice.root)
+    kept = {
+        case: answers.read(nbformat.read(course.autograded(case) / course.notebook, 4))
+        for case in ("solution", "bug_distortion_not_squared")
+    }
+    reference = classroom.reference(course).reference
+    assert kept["solution"] == reference and len(reference) == len(probes.probes())
+    bug = kept["bug_distortion_not_squared"]
+    wrong = {key for key, answer in bug.items() if answer != reference[key]}
+    assert wrong and {key.split(":")[0] for key in wrong} <= {"Set", "K_Means", "EM"}
+    if len(chosen_cases()) >= SIMILARITY_MIN_STUDENTS:  # the whole corpus: the report ran
+        page = (graded_twice.root / "reports" / FILE).read_text()
+        assert "Behaviour was not compared" not in page
 
 
 def test_the_regraded_cases_are_corpus_cases():

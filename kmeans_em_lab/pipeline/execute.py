@@ -149,8 +149,14 @@ class ResilientExecute(Execute):
     run_probes = Bool(
         False,
         help="after the student's cells, run the ungraded similarity probes and keep their "
-        "answers in the autograded notebook's metadata (kmeans_em_lab.similarity); off until "
-        "their cost and their cells' time limits are settled",
+        "answers in the autograded notebook's metadata (kmeans_em_lab.similarity); the "
+        "worker turns them on when the run writes the similarity report (TaskOptions.probes)",
+    ).tag(config=True)
+
+    probe_seconds = Float(
+        probes.CELL_SECONDS,
+        help="seconds each probe cell may run; the watchdog's deadline counts them "
+        "(settings.submission_deadline)",
     ).tag(config=True)
 
     kernel_env = Dict(
@@ -296,6 +302,11 @@ class ResilientExecute(Execute):
             added[id(cell)] = function
         return added
 
+    def _get_timeout(self, cell):
+        if cell is not None and id(cell) in getattr(self, "_probe_cells", {}):
+            return self.probe_seconds
+        return super()._get_timeout(cell)
+
     def _run_probe(self, cell, resources, index):
         """Run a probe cell through the mailbox like a hidden test; its record is kept aside."""
         function = self._probe_cells[id(cell)]
@@ -317,8 +328,8 @@ class ResilientExecute(Execute):
                 for key in (EVENTS, REPLIES):
                     resources.get(key, {}).pop(index, None)
             nb.cells = kept
-        records = self._probe_records
-        answers.store(nb, answers.keep(records) if records else None)
+        # {} when they were on but never ran (the notebook halted first): probed, no answers
+        answers.store(nb, answers.keep(self._probe_records) if self.run_probes else None)
 
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)

@@ -76,6 +76,7 @@ class PrivateCourse:
         config.CourseDirectory.db_url = self.url
         if options.budget != float("inf"):
             config.ResilientExecute.notebook_seconds = options.budget
+        config.ResilientExecute.run_probes = options.probes
         self.api = NbGraderAPI(config=config)
 
     def grade(self, submission: SubmissionFiles) -> dict:
@@ -170,12 +171,12 @@ def feedback_page_only(files: dict[str, bytes], stem: str) -> dict[str, bytes]:
     return {page: files[page]} if page in files else {}
 
 
-_COURSES: dict[tuple[str, bool, float], PrivateCourse] = {}  # (bundle, sandbox, budget)
+_COURSES: dict[tuple[str, TaskOptions], PrivateCourse] = {}  # (bundle's digest, options)
 
 
 def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options: TaskOptions):
     """The default job (``Settings.job``): one submission graded in this worker's course."""
-    key = (bundle.digest, options.sandbox, options.budget)
+    key = (bundle.digest, options)
     if key not in _COURSES:
         _COURSES[key] = PrivateCourse(bundle, options)
     return _COURSES[key].grade(submission)

@@ -301,6 +301,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
         deadline=submission_deadline(config, settings),
         grace=settings.grace,
         budget=notebook_budget(config, settings),
+        probes=settings.similarity,
     )
     _say(
         f"grading {len(to_grade)} submission(s) on {cluster.describe()} "

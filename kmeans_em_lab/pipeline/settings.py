@@ -282,7 +282,19 @@ def submission_deadline(config: Config, settings: Settings) -> float:
     if settings.watchdog is not None:
         return float(settings.watchdog)
     iopub = float(config.get("Execute", {}).get("iopub_timeout", 4))
-    return sum(limit + iopub for limit in _cell_limits(config, settings)) + settings.margin
+    limits = _cell_limits(config, settings) + _probe_limits(config, settings)
+    return sum(limit + iopub for limit in limits) + settings.margin
+
+
+def _probe_limits(config: Config, settings: Settings) -> list[float]:
+    """The time limits of the similarity probe cells run after the notebook's, when the run
+    writes the similarity report (:class:`.execute.ResilientExecute`'s ``probe_seconds``)."""
+    from kmeans_em_lab.similarity import probes
+
+    if not settings.similarity:
+        return []
+    seconds = float(config.get("ResilientExecute", {}).get("probe_seconds", probes.CELL_SECONDS))
+    return [seconds] * len(probes.functions())
 
 
 def notebook_budget(config: Config, settings: Settings) -> float:

@@ -54,6 +54,8 @@ class TaskOptions:
     # seconds the notebook's cells may take together (ResilientExecute.notebook_seconds)
     budget: float = float("inf")
     grace: float = 30.0  # then seconds before it ends the worker process
+    # run the similarity probes after the student's cells (ResilientExecute.run_probes)
+    probes: bool = False
 
 
 @dataclass(frozen=True)

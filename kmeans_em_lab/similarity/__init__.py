@@ -30,7 +30,7 @@ def report(course, students: list[str] | None = None) -> tuple[Path, int, int]:
 
     subs = classroom.load(course, students)
     tpl = classroom.release_template(course.root)
-    # the reference's answers matter only when the probes ran (off in grading for now)
+    # the reference's answers matter only when some probes answered
     probed = any(s.answers for s in subs)
     baseline = classroom.reference(course) if probed else classroom.Baseline({}, {})
     unread: set[str] = set()  # students whose code could not be read: no code evidence

@@ -216,6 +216,13 @@ def store(nb, kept: dict | None) -> None:
     metadata[KEY][FIELD] = kept
 
 
+def probed(nb) -> bool:
+    """Whether the grader ran the probes on this autograded notebook (:func:`store` wrote
+    their answers, perhaps none), as opposed to grading it with them off."""
+    data = (nb.get("metadata") or {}).get(KEY)
+    return isinstance(data, dict) and isinstance(data.get(FIELD), dict)
+
+
 def read(nb) -> dict[str, Answer]:
     """The answers :func:`store` wrote into an autograded notebook (``{}``: none)."""
     data = (nb.get("metadata") or {}).get(KEY)

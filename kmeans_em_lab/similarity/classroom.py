@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import signal
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from kmeans_em_lab.course import submissions
 from kmeans_em_lab.course.paths import Course
 from kmeans_em_lab.similarity import answers, cells, probes
 from kmeans_em_lab.similarity.answers import Answer
+from kmeans_em_lab.time_limit import OutOfTime, time_limit
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Submission:
     code: dict[str, str]  # function -> the solution cell's source
     added: tuple[str, ...] = ()  # cells the student added
     answers: dict[str, Answer] = field(default_factory=dict)  # probe -> answer
+    probed: bool = False  # whether the grader ran the probes (answers may still be none)
 
 
 def from_notebook(student: str, nb, tpl: cells.Template) -> Submission:
@@ -41,6 +42,7 @@ def from_notebook(student: str, nb, tpl: cells.Template) -> Submission:
         code=cells.solution_code(nb, list(tpl.code)),
         added=tuple(cells.added_cells(nb, tpl)),
         answers=answers.read(nb),
+        probed=answers.probed(nb),
     )
 
 
@@ -73,25 +75,6 @@ def _read(path: Path):
 IN_PROCESS_SECONDS = 10.0  # a function's probes run in this process at most this long
 
 
-class _OutOfTime(BaseException):
-    """Raised by the timer: a ``BaseException``, so student code catching ``Exception``
-    does not swallow it."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    def ring(*_args):
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def answers_in_process(codes: list[str]) -> dict[str, Answer]:
     """The probes' answers of code run in this process (trusted code: the course's own, or
     the calibration class), through the same recorder and JSON as a kernel; a function
@@ -108,9 +91,9 @@ def answers_in_process(codes: list[str]) -> dict[str, Answer]:
             return {}
         for function in probes.functions():
             try:
-                with _time_limit(IN_PROCESS_SECONDS):
+                with time_limit(IN_PROCESS_SECONDS):
                     records[function] = probes.record_in_process(function, namespace)
-            except _OutOfTime:  # as a probe cell stopped at its time limit: no record
+            except OutOfTime:  # as a probe cell stopped at its time limit: no record
                 pass
     return {key: Answer.from_json(value) for key, value in answers.keep(records).items()}
 

@@ -27,6 +27,7 @@ from kmeans_em_lab.similarity.classroom import Submission
 from kmeans_em_lab.similarity.evidence import THRESHOLD, PairEvidence
 
 MAX_PAIRS_SHOWN = 50  # pairs worth a look shown in full; the rest are counted
+MAX_NAMED = 20  # students named in a note about submissions; the rest are counted
 MIN_LINE_TOKENS = 4  # a shorter line is too common to mark as shared
 
 STYLE = """<style>
@@ -136,11 +137,21 @@ def render(
             f"<p>The code of {len(unread)} submission(s) could not be read and is not "
             f"compared (their other evidence is): {', '.join(_e(s) for s in unread)}.</p>"
         )
-    if not any(s.answers for s in submissions):
+    unprobed = [s.student for s in submissions if not s.probed]
+    if unprobed:
+        named = ", ".join(_e(s) for s in unprobed[:MAX_NAMED])
+        more = f" and {len(unprobed) - MAX_NAMED} more" if len(unprobed) > MAX_NAMED else ""
         parts.append(
-            "<p>Behaviour was not compared: the grader's probe calls did not run for these "
-            "submissions (they are off in grading for now), so this page compares code and "
-            "other traces only.</p>"
+            f"<p>Behaviour was not compared for {len(unprobed)} submission(s): the grader's "
+            "probe calls run only while the similarity report is on, and these were graded "
+            "with it off (LAB3_SIMILARITY=0). Grade them again with it on "
+            f"(<code>make grade --force</code>) to compare their answers too: {named}{more}.</p>"
+        )
+    elif not any(s.answers for s in submissions):
+        parts.append(
+            "<p>Behaviour was not compared: the grader's probe calls found none of the lab's "
+            "functions in these submissions, so this page compares code and other traces "
+            "only.</p>"
         )
     if worth:
         parts.append(

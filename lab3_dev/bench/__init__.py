@@ -1,6 +1,6 @@
 """``python -m kmeans_em_lab bench``: the course's benchmarks, written to ``bench/results.md``.
 
-Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
+Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c, ``4`` means 4 and 4b):
 
 0. the machine (always);
 1a. autograde throughput: ``make grade`` (a local Dask cluster) against a
@@ -20,6 +20,7 @@ Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c):
    and the sandbox's cost on it;
 3. the reference K-Means and EM against scikit-learn (same starts, same results);
 4. the hidden tests' cost per graded cell against the time limits;
+4b. the similarity probes: their cost in grading and their cells' time limit;
 5. memory: peak RSS of the grading workers and kernels (measured during part 1a);
 6. the driver at class size: ``make grade``'s driver fed 200, 2,000 and 10,000
    synthetic results on SQLite and PostgreSQL (:mod:`lab3_dev.simulate`; ``--quick``:
@@ -42,6 +43,7 @@ version (marked as kept, with that run's command and load), unless ``--fresh``.
 
 Modules: :mod:`.grading` (parts 1a, 2, 5), :mod:`.floor` (1b), :mod:`.dispatch`
 (Dask's own cost), :mod:`.profile` (1c), :mod:`.reference` (3), :mod:`.cells` (4),
+:mod:`.probes` (4b),
 :mod:`.memory` (peak RSS), :mod:`.machine` (part 0), :mod:`.course` (the scratch
 course), :mod:`.scheduler` (a ``dask scheduler`` with its workers), :mod:`.timing`
 (side-by-side timing), :mod:`.report` (Markdown tables and goals), :mod:`.scale` (the
@@ -60,7 +62,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course import paths
 
-ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "5", "6", "7")
+ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "4b", "5", "6", "7")
 # part 1: submissions, rounds (goals' runs side by side), extra worker counts, the Dask
 # scheduler's workers (1a); correct submissions and rounds (1b); part 2: repeats.
 # The default run, then what --quick cuts it to.
@@ -97,7 +99,7 @@ def _parts(text: str) -> tuple[str, ...]:
         pieces = [p for p in ALL_PARTS if p == item or p.rstrip("abc") == item]
         if not pieces:
             raise argparse.ArgumentTypeError(
-                f"parts are {', '.join(ALL_PARTS)} (1 = 1a,1b,1c), got {text!r}"
+                f"parts are {', '.join(ALL_PARTS)} (1 = 1a,1b,1c; 4 = 4,4b), got {text!r}"
             )
         chosen.update(pieces)
     if not chosen and "0" not in text:
@@ -130,7 +132,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--parts",
         type=_parts,
         default=ALL_PARTS,
-        help="which parts to run, e.g. 1b,3,4; 1 is 1a,1b,1c (default: all)",
+        help="which parts to run, e.g. 1b,3,4; 1 is 1a,1b,1c and 4 is 4,4b (default: all)",
     )
     parser.add_argument(
         "--submissions",
@@ -310,6 +312,10 @@ def main(args: argparse.Namespace) -> int:
             return cells.run(**passes, cap=args.cell_cap or (30.0 if quick else 60.0))
 
         part("4. Hidden tests' cost and the time limits", part4)
+    if "4b" in args.parts:
+        from lab3_dev.bench import probes
+
+        part(probes.TITLE, lambda: probes.run(passes=2 if quick else 5, rounds=1 if quick else 3))
     if "6" in args.parts:
 
         def part6():

@@ -23,7 +23,6 @@ import io
 import math
 import os
 import shutil
-import signal
 import tempfile
 import time
 import warnings
@@ -34,6 +33,7 @@ import nbformat
 
 from kmeans_em_lab.course import paths, submissions
 from kmeans_em_lab.course import points as nbgrader_points
+from kmeans_em_lab.time_limit import OutOfTime, time_limit
 from lab3_dev.bench.report import Goal, Section, fmt_seconds
 from lab3_dev.bench.timing import median
 
@@ -128,27 +128,6 @@ def _python_only(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%"))
 
 
-class CellTimeout(BaseException):
-    """Raised by the alarm in a cell past its cap (a BaseException: the checks'
-    harness turns a student's ``Exception`` into a verdict, not this)."""
-
-
-@contextlib.contextmanager
-def _alarm(seconds: float):
-    """Raise :class:`CellTimeout` in the main thread after ``seconds``."""
-
-    def ring(signum, frame):
-        raise CellTimeout()
-
-    previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _restore_student_helpers(namespace: dict, before: dict) -> None:
     """What the public tests' IPython ``post_run_cell`` callback does in a kernel:
     names the cell bound to the checks' reference helpers get their old values back."""
@@ -196,10 +175,10 @@ def run_in_process(cells: list[Cell], workdir: Path, timings: Timings, cap: floa
             before = dict(namespace)
             start = time.perf_counter()
             try:
-                with warnings.catch_warnings(), _alarm(allowed):
+                with warnings.catch_warnings(), time_limit(allowed):
                     warnings.simplefilter("ignore")
                     exec(code, namespace)
-            except CellTimeout:
+            except OutOfTime:
                 timings.timed_out[cell.id] = allowed
             except Exception as err:  # noqa: BLE001 - a failing test cell is still timed
                 timings.errors.setdefault(cell.id, f"{type(err).__name__}")

@@ -63,6 +63,7 @@ def submissions(students: list[classgen.Student]) -> list[classroom.Submission]:
             s.name,
             dict(s.code),
             answers=classroom.answers_in_process([s.code[f] for f in classgen.FUNCTIONS]),
+            probed=True,
         )
         for s in students
     ]

@@ -1,0 +1,140 @@
+"""Part 4b: what the similarity probes add to grading, and their cells' time limit.
+
+The probes (:mod:`kmeans_em_lab.similarity.probes`) run after a submission's
+cells whenever the similarity report is on. Measured on the corpus's solution,
+its slow-but-correct case and the original lab's code (whose ``EM`` never ends
+on some inputs):
+
+- **each function's probe calls in this process**: through the same recorder and
+  JSON a kernel uses, median of ``passes``, stopped at the probe cells' limit.
+  The rule: the limit (``probes.CELL_SECONDS``) is at least 10x the slowest
+  correct case's figure;
+- **in a sandboxed kernel**: the release's setup cell and the six function cells
+  run by :class:`~kmeans_em_lab.pipeline.execute.ResilientExecute` (the grading
+  executor) with ``run_probes`` on and off, alternating, ``rounds`` times: the
+  difference is what the probes add to one submission's grading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+
+from kmeans_em_lab.course import paths, points, submissions
+from kmeans_em_lab.similarity import cells, probes
+from kmeans_em_lab.time_limit import OutOfTime, time_limit
+from lab3_dev.bench.report import Goal, Section, fmt_seconds
+from lab3_dev.bench.timing import median
+
+TITLE = "4b. The similarity probes' cost and time limit"
+CORRECT = ("solution", "fault_slow_correct")  # the rule's cases: correct code
+CASES = (*CORRECT, "original_lab")
+RULE = 10  # the limit is at least this many times the slowest correct case's probes
+
+
+def function_cells(case: str) -> list[str]:
+    """The release's setup cell, then the six function cells of corpus ``case``."""
+    release = submissions.release_notebook()
+    setup = next(
+        c.source for c in nbformat.read(release, as_version=4).cells
+        if points.grade_id(c) == "setup"
+    )  # fmt: skip
+    found = submissions.load_cases(paths.course_root() / "corpus" / "validity" / "cases")
+    chosen = found[case]
+    base = submissions.source_solutions() if chosen.base == "solution" else {}
+    template = cells.template(release).code
+    return [setup] + [
+        chosen.edits.replace.get(f, base.get(f, template[f])) for f in template
+    ]  # fmt: skip
+
+
+def in_process(codes: list[str], passes: int) -> dict[str, float | None]:
+    """Median seconds of each function's probes in this process (None: stopped at the limit)."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        namespace = submissions.run_cells(codes[1:])
+        out: dict[str, float | None] = {}
+        for function in probes.functions():
+            times: list[float] = []
+            for _ in range(passes):
+                started = time.perf_counter()
+                try:
+                    with time_limit(probes.CELL_SECONDS):
+                        probes.record_in_process(function, namespace)
+                except OutOfTime:
+                    times = []
+                    break
+                times.append(time.perf_counter() - started)
+            out[function] = median(times) if times else None
+    return out
+
+
+def in_kernel(codes: list[str], run_probes: bool) -> float:
+    """Seconds ``ResilientExecute`` takes on ``codes`` in a sandboxed kernel (start to stop)."""
+    from traitlets.config import Config
+
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    with tempfile.TemporaryDirectory(prefix="lab3-bench-probes-") as scratch:
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(scratch) / "kernel")
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(code) for code in codes]
+        executor = ResilientExecute(
+            config=config, timeout=60, shutdown_kernel="immediate", run_probes=run_probes
+        )
+        started = time.perf_counter()
+        executor.preprocess(nb, {"metadata": {"path": str(paths.course_root())}})
+        return time.perf_counter() - started
+
+
+def run(passes: int = 5, rounds: int = 3) -> Section:
+    section = Section(
+        TITLE,
+        "The ungraded probe cells run after a submission's cells when the similarity report "
+        f'is on (README, "Which submissions were written together"). Each cell\'s limit is '
+        f"`probes.CELL_SECONDS` = {probes.CELL_SECONDS:g} s; the rule: at least {RULE}x the "
+        "slowest correct case's probes of one function. In process: each function's probe "
+        f"calls through the kernel's recorder and JSON, median of {passes} passes. In a "
+        "kernel: the release's setup cell and the six function cells run by the grading "
+        f"executor (sandboxed) with the probes on and off, alternating, {rounds} rounds "
+        "(medians); the difference is what the probes add to grading one submission.",
+    )
+    table = section.table(
+        "Seconds per function's probes, in process ('limit': stopped at the limit)",
+        ["case", *probes.functions()],
+    )
+    kernel = section.table(
+        "One submission's function cells in a kernel, with and without the probes",
+        ["case", "probes off", "probes on", "added by the probes"],
+    )
+    slowest = 0.0
+    for case in CASES:
+        codes = function_cells(case)
+        figures = in_process(codes, passes)
+        table.add(case, *(fmt_seconds(v) if v is not None else "limit" for v in figures.values()))
+        if case in CORRECT:
+            slowest = max([slowest, *(v for v in figures.values() if v is not None)])
+        on, off = [], []
+        for r in range(rounds):
+            order = (True, False) if r % 2 == 0 else (False, True)
+            for probes_on in order:
+                (on if probes_on else off).append(in_kernel(codes, probes_on))
+        kernel.add(case, fmt_seconds(median(off)), fmt_seconds(median(on)),
+                   fmt_seconds(median(on) - median(off)))  # fmt: skip
+        section.data[case] = {"in_process": figures, "on": on, "off": off}
+    ratio = probes.CELL_SECONDS / slowest if slowest else float("inf")
+    section.goals.append(Goal(
+        f"4b. probe cell limit >= {RULE}x the slowest correct case's probes of one function",
+        f"{probes.CELL_SECONDS:g} s = {ratio:.0f}x {fmt_seconds(slowest)}",
+        f">= {RULE}x",
+        ratio >= RULE,
+    ))  # fmt: skip
+    return section
