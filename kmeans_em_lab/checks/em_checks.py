@@ -118,25 +118,54 @@ def check_EM_step(namespace: dict) -> None:
             v.add(f"{call_text} should return (pi, mu, sigma) with a number and two arrays of "
                   f"2 values, got {describe(result)}", cause="wrong_type")  # fmt: skip
             break
-        want = np.array([p for part in em.em_step(X, pi, mu, sigma) for p in np.ravel(part)])
-        off = far(got, want, STEP_TOL * np.maximum(1.0, np.abs(want)))
+        want, off = _step_off(X, pi, mu, sigma, got)
         if off.any():
             detail = ", ".join(
                 f"{NAMES[i]} = {fmt(got[i])} (expected {fmt(want[i])})" for i in np.flatnonzero(off)
             )
-            codes, reason = next(
-                (
-                    (codes, why)
-                    for codes, why, bad in _known_mistakes(X, pi, mu, sigma)
-                    if all_close(got, bad, rtol=MISTAKE_RTOL, atol=MISTAKE_ATOL)
-                ),
-                (("nan_result",) if not np.all(np.isfinite(got)) else ("wrong_result",), ""),
-            )
+            codes, reason = _why_step_differs(X, pi, mu, sigma, got)
             extra = f"; it looks like {reason}" if reason else ""
             note = f"; your code emitted {report.summary()}" if report.summary() else ""
             for code in codes:
                 v.add(f"{call_text}: {detail}{extra}{note}", cause=code)
     v.raise_if_failed()
+
+
+def _step_off(X, pi, mu, sigma, got: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One reference step from (pi, mu, sigma) as the five numbers of ``NAMES``, and which of
+    ``got``'s five numbers are off it (beyond :data:`.policy.STEP_TOL`)."""
+    want = np.array([p for part in em.em_step(X, pi, mu, sigma) for p in np.ravel(part)])
+    return want, far(got, want, STEP_TOL * np.maximum(1.0, np.abs(want)))
+
+
+def _why_step_differs(X, pi, mu, sigma, got: np.ndarray) -> tuple[tuple[str, ...], str]:
+    """Why ``got`` (the five numbers of ``NAMES``) is not one step from (pi, mu, sigma): the
+    known mistake whose step it is (:func:`_known_mistakes`: its causes, in words), else
+    nan_result or the generic cause, with no words."""
+    return next(
+        (
+            (codes, why)
+            for codes, why, bad in _known_mistakes(X, pi, mu, sigma)
+            if all_close(got, bad, rtol=MISTAKE_RTOL, atol=MISTAKE_ATOL)
+        ),
+        (("nan_result",) if not np.all(np.isfinite(got)) else (GENERIC,), ""),
+    )
+
+
+def public_causes_em_step(args: tuple, result) -> list[str]:
+    """Why the answer ``result`` of a public test's call ``EM_step(X, pi, mu, sigma)`` misses,
+    by the hidden check's own conditions (:func:`_why_step_differs`): the causes found, []
+    when the answer is not (pi, mu, sigma) or is the right step."""
+    got = _flatten(result)
+    if got is None or len(args) != 4:
+        return []
+    X = np.asarray(args[0], dtype=float)
+    pi, mu, sigma = as_scalar(args[1]), as_float_array(args[2], (2,)), as_float_array(args[3], (2,))
+    if X.ndim != 1 or len(X) < 2 or pi is None or mu is None or sigma is None:
+        return []
+    with np.errstate(all="ignore"):
+        _, off = _step_off(X, pi, mu, sigma, got)
+        return list(_why_step_differs(X, pi, mu, sigma, got)[0]) if off.any() else []
 
 
 def em_cases(draw: draws.Draw | None = None):
