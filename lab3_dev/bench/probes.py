@@ -91,7 +91,7 @@ def in_kernel(codes: list[str], run_probes: bool) -> float:
             config=config, timeout=60, shutdown_kernel="immediate", run_probes=run_probes
         )
         started = time.perf_counter()
-        executor.preprocess(nb, {"metadata": {"path": str(paths.course_root())}})
+        executor.preprocess(nb, {"metadata": {"path": scratch}})
         return time.perf_counter() - started
 
 
