@@ -99,6 +99,20 @@ def test_only_the_served_cells_helpers_are_answered(server):
     assert "no reference" in reply["error"]
 
 
+def test_the_server_counts_the_calls_it_answered_in_a_cell(server):
+    """The grader's own count of the helpers a cell called (K_Means's start from
+    Centroid_init is judged on it): answered calls only, reset by every cell."""
+    namespace = {"rng": np.random.default_rng(0)}
+    helpers = stand_ins(server, ["Centroid_init", "Set"], namespace)
+    for _ in range(3):
+        helpers["Centroid_init"](X2, 2)
+    helpers["Set"](X2, X2[:2])
+    raw_call(server, json.dumps({"helper": "Set", "args": [1]}).encode())  # refused: not counted
+    assert server.stop_serving() == {"Centroid_init": 3, "Set": 1}
+    server.serve(["Centroid_init"])
+    assert server.stop_serving() == {}
+
+
 @pytest.mark.parametrize(
     ("request_", "why"),
     [

@@ -54,6 +54,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -180,13 +181,17 @@ def _failed(message: str, cause: str) -> Judgement:
     return Judgement(message, ((cause, message),))
 
 
-def judgement(check: str, record, cell_source: str = "") -> Judgement:
+def judgement(
+    check: str, record, cell_source: str = "", served: Mapping[str, int] | None = None
+) -> Judgement:
     """The verdict on ``record`` for ``check``, and its causes.
 
     ``record`` is the kernel's answer, decoded from JSON and untrusted;
     ``cell_source`` is the graded cell's own source (public tests replay its
-    visible code). A hidden check is judged with the draw in effect, the one its
-    plan was made with.
+    visible code); ``served``: the reference helpers' calls the grader answered
+    while the cell ran (its own count; None: not known, and nothing is judged on
+    it). A hidden check is judged with the draw in effect, the one its plan was
+    made with.
     """
     if not (isinstance(record, dict) and record.get("check") == check):
         return _failed(
@@ -208,7 +213,7 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
         if check.startswith(PUBLIC):
             _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source, last)
         else:
-            CHECKS[check][1](harness.Session("judge", outcomes, draws.current()))
+            CHECKS[check][1](harness.Session("judge", outcomes, draws.current(), served))
     except CheckFailure as failure:
         found = tuple(failure.causes) or ((causes.GENERIC, str(failure)),)
         return Judgement(str(failure)[:MESSAGE_LIMIT], found)
@@ -224,9 +229,11 @@ def judgement(check: str, record, cell_source: str = "") -> Judgement:
     return Judgement()
 
 
-def judge(check: str, record, cell_source: str = "") -> str:
+def judge(
+    check: str, record, cell_source: str = "", served: Mapping[str, int] | None = None
+) -> str:
     """'' when the record passes ``check``, else the failure message (see :func:`judgement`)."""
-    return judgement(check, record, cell_source).message
+    return judgement(check, record, cell_source, served).message
 
 
 def public_test_code(cell_source: str) -> str:
@@ -346,22 +353,35 @@ def in_process_helpers(planned: dict):
 
 def record_in_process(check: str, namespace: dict) -> dict:
     """The record a kernel would send for ``check``, made here, through the same JSON."""
+    return recorded_in_process(check, namespace)[0]
+
+
+def recorded_in_process(check: str, namespace: dict) -> tuple[dict, dict[str, int]]:
+    """:func:`record_in_process`, and the reference helpers' calls answered meanwhile
+    (what the worker's reference server counts in a kernel's cell)."""
     planned = plan(check)
-    made = recorder.run_plan(planned, namespace, in_process_helpers(planned))
-    return json.loads(json.dumps(made))
+    service = reference_service.Service(planned.get("helpers") or ())
+    made = recorder.run_plan(planned, namespace, service.answer)
+    return json.loads(json.dumps(made)), dict(service.answered)
+
+
+def judged_in_process(check: str, namespace: dict) -> Judgement:
+    """Plan, record and judge ``check`` on a namespace in this process, as a worker would."""
+    record, served = recorded_in_process(check, namespace)
+    return judgement(check, record, served=served)
 
 
 def run_hidden_checks(name: str, namespace: dict) -> None:
     """Plan, record and judge the hidden check ``name`` on a namespace in this process;
     ``AssertionError`` with the student's feedback when it fails."""
-    message = judge(name, record_in_process(name, namespace))
+    message = judged_in_process(name, namespace).message
     if message:
         raise AssertionError(message)
 
 
 def verdicts(namespace: dict) -> dict[str, str]:
     """Every hidden check on a namespace, in this process: '' where it passes, else its message."""
-    return {name: judge(name, record_in_process(name, namespace)) for name in CHECKS}
+    return {name: judged_in_process(name, namespace).message for name in CHECKS}
 
 
 def run_public_prelude(function: str, namespace: dict) -> recorder.PublicRecording:

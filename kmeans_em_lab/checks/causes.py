@@ -70,6 +70,8 @@ CAUSES: dict[str, str] = {
     "distortion_not_final": "D is not the distortion of the centres K_Means returns.",
     "stopped_early": "One more assignment and update still moves the centres K_Means returns: "
     "it stops too early, or does not update them as Set and Update do.",
+    "start_not_centroid_init": "K_Means does not start from Centroid_init(X, K): every run "
+    "must draw its start with it, as the notebook asks.",
     "poor_optimum": "Every run ends at a fixed point, but even the best of several runs is "
     "well above the lowest reachable distortion: check the start (Centroid_init(X, K)).",
     "wrong_centres": "K_Means ends at a fixed point, with its own distortion, but at other "

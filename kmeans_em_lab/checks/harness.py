@@ -67,11 +67,19 @@ class Session(Mapping):
     ``draw`` holds the inputs the check is given besides the lab's data (default: the
     draw in effect, :func:`.draws.current`)."""
 
-    def __init__(self, mode: str, outcomes: list | None = None, draw: draws.Draw | None = None):
+    def __init__(
+        self,
+        mode: str,
+        outcomes: list | None = None,
+        draw: draws.Draw | None = None,
+        served: Mapping[str, int] | None = None,
+    ):
         if mode not in ("plan", "judge"):
             raise ValueError(mode)
         self.mode = mode
         self.draw = draw or draws.current()
+        # the reference helpers' calls the grader answered while the cell ran (None: unknown)
+        self.served = served
         self.calls: list[dict] = []
         self.substitutes: tuple[str, ...] = ()
         self._outcomes: Iterator = iter(outcomes or [])

@@ -392,11 +392,13 @@ def public_causes_k_means(args: tuple, result) -> list[str]:
 
 
 def check_K_Means(namespace: dict) -> None:
-    """Consistency, fixed point and near-optimal distortion on the Spotify data."""
+    """Consistency, fixed point, every run started from Centroid_init and near-optimal
+    distortion on the Spotify data."""
     v = Verdict("K_Means")
     X, K = ref.kmeans_X("spotify"), ref.n_artists()
     runs = _kmeans_runs(namespace, v, _rows_label("tracks"), X, K, K_MEANS_SEEDS)
     if runs and not v.problems:
+        _check_started_from_centroid_init(v, namespace.served, len(runs))
         best = min(D for _, D in runs)
         optimum = ref.best_kmeans_drawn("spotify", K).distortion
         same = len(runs) > 1 and all(np.array_equal(m, runs[0][0]) for m, _ in runs[1:])
@@ -413,6 +415,23 @@ def check_K_Means(namespace: dict) -> None:
             cause="poor_optimum",
         )
     v.raise_if_failed()
+
+
+def _check_started_from_centroid_init(v: Verdict, served, runs: int) -> None:
+    """Every run of K_Means drew its start with Centroid_init: the grader's stand-in for it
+    answered at least ``runs`` calls in the cell (``served``: the grader's own count of the
+    reference helpers' calls; None: not known, nothing judged). A start that ignores it
+    may still reach good centres, which the other conditions cannot tell."""
+    if served is None:
+        return
+    starts = served.get("Centroid_init", 0)
+    v.require(
+        starts >= runs,
+        f"over {runs} runs of K_Means, Centroid_init was called {starts} time(s): start "
+        "every run from Centroid_init(X, K), as the notebook asks (in this test a correct "
+        "Centroid_init stands in for yours)",
+        cause="start_not_centroid_init",
+    )
 
 
 def check_K_Means_1d(namespace: dict) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import json
 import operator
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 
@@ -167,6 +168,9 @@ class Service:
 
     def __init__(self, names=()):
         self.names = frozenset(names)
+        # helper -> calls answered (the grader's own count: which helpers the student's
+        # function really called, e.g. K_Means's start from Centroid_init)
+        self.answered: Counter[str] = Counter()
 
     def answer(self, request: bytes) -> bytes:
         """The reply (JSON) to one request (JSON), never an exception."""
@@ -199,6 +203,7 @@ class Service:
         if work > MAX_WORK:
             raise Refused(f"arguments this large are not answered (over {MAX_WORK:,} elements)")
         factory, random = HELPERS[name]
+        self.answered[name] += 1
         rng = _rng(data.get("rng")) if random else None
         helper = getattr(contract, factory)(rng) if random else getattr(contract, factory)
         try:

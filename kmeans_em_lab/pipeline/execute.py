@@ -54,7 +54,7 @@ from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.limit_bytes import note, utf8_prefix
-from kmeans_em_lab.pipeline.records import RECORDS, Mailbox
+from kmeans_em_lab.pipeline.records import RECORDS, SERVED, Mailbox
 from kmeans_em_lab.pipeline.reference_server import ReferenceServer
 from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
 from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
@@ -188,6 +188,7 @@ class ResilientExecute(Execute):
         )
         resources = {} if resources is None else resources
         resources[RECORDS], resources[EVENTS], resources[REPLIES] = {}, {}, {}
+        resources[SERVED] = {}
         self._probe_cells = self._add_probe_cells(nb)
         try:
             return super().preprocess(nb, resources, km)
@@ -280,7 +281,7 @@ class ResilientExecute(Execute):
         try:
             return self._run_cell(cell, resources, index)
         finally:
-            self._reference.stop_serving()
+            resources.setdefault(SERVED, {})[index] = self._reference.stop_serving()
             self._pending[checks.check_function(check)] -= 1
             record = self._mailbox.take(check)
             if refused:  # the grader's own refusal, whatever the kernel recorded

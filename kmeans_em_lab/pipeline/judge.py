@@ -29,7 +29,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks.causes import explain
 from kmeans_em_lab.pipeline import causes, pictures, verdicts
-from kmeans_em_lab.pipeline.records import RECORDS
+from kmeans_em_lab.pipeline.records import RECORDS, SERVED
 from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Reply, Verdict
 
 
@@ -38,6 +38,7 @@ class JudgeRecords(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         self._records = resources.get(RECORDS, {})
+        self._served = resources.get(SERVED, {})
         self._events = resources.get(EVENTS, {})
         self._replies = resources.get(REPLIES, {})
         self._forbidden_imports = causes.forbidden_imports(nb)
@@ -60,7 +61,9 @@ class JudgeRecords(NbGraderPreprocessor):
             recorded_check, record = self._records.get(index, (check, None))
             if recorded_check != check:
                 record = None
-            judged = checks.judgement(check, record, cell.source)
+            # the helpers' calls the grader answered in the cell (none: it served none)
+            served = self._served.get(index, {})
+            judged = checks.judgement(check, record, cell.source, served)
             verdict = Verdict(not judged.message, judged.message)
             if judged.message:
                 self.log.info("Cell %s failed its check %s", index, check)

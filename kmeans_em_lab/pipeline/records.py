@@ -26,6 +26,8 @@ from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
 from lab3_kernel.recorder import INBOX_VAR, OUTBOX_VAR, PLAN_FILE, RECORD_FILE
 
 RECORDS = "lab3_records"  # resources key: cell index -> (check, record or None)
+# resources key: cell index -> the reference helpers' calls the grader answered in that cell
+SERVED = "lab3_served"
 SANDBOX_INBOX = "/lab3/inbox"
 SANDBOX_OUTBOX = "/lab3/outbox"
 # The largest record of a correct solution is well under 1 MiB (the hidden test of Set, whose

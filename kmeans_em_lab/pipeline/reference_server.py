@@ -67,8 +67,10 @@ class ReferenceServer:
         """Answer the helpers ``names`` from now on (the cell about to run binds them)."""
         self._service = Service(names)
 
-    def stop_serving(self) -> None:
-        self._service = Service()
+    def stop_serving(self) -> dict[str, int]:
+        """Answer nothing from now on; the calls answered since :meth:`serve`, per helper."""
+        served, self._service = self._service, Service()
+        return dict(served.answered)
 
     def close(self) -> None:
         self._stopped.set()

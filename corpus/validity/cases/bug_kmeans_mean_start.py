@@ -5,8 +5,9 @@
 #   returned centres are a fixed point with their own distortion, but a poor one: on the
 #   public test's small data and the 1-D data every centre stays at the mean (other centres
 #   than the best), on the songs the distortion is the data's total spread, far above the
-#   best reachable. Both causes are true: wrong_centres where the centres are compared,
-#   poor_optimum where the distortion is.
+#   best reachable, and the grader's Centroid_init, standing in for the student's there,
+#   is never called. Each cause is true: wrong_centres where the centres are compared,
+#   start_not_centroid_init and poor_optimum on the songs.
 ### CELL K_Means
 def K_Means(X, K):
     """Lloyd's algorithm (bug: every centre starts at the data's mean)."""
