@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
-from kmeans_em_lab.pipeline import feedback_page, student_html
+from kmeans_em_lab.pipeline import feedback_page, page_style, student_html
 from kmeans_em_lab.pipeline.feedback_page import ALT_TEXT, FeedbackExporter
 
 RELEASE = Path(__file__).resolve().parents[2] / "release" / "lab3" / "lab3.ipynb"
@@ -236,6 +236,13 @@ def attacked(autograded) -> str:
             cell.metadata["transient"] = {"remove_source": True}
     code.metadata["tags"] = ["a navbar navbar-default navbar-fixed-top"]
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A note of mine. {ATTACK_HTML}"))
+    # links relative to "files/" when cleaned, which nbgrader's template strips afterwards
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(
+        f"[my figure](files/javascript:alert('{XSS}-files-md'))\n\n"
+        f"<a href=\"files/javascript:alert('{XSS}-files-html')\">raw</a> "
+        "<a href=\"/files/data:text/html,&lt;script>alert(1)&lt;/script>\">data</a> "
+        "[a real file](files/figure.png)"
+    ))  # fmt: skip
     # a cell of a type nbformat 4 does not know (a newer minor version lets it validate):
     # nbconvert writes its "type" into the page as it is
     nb.cells.insert(1, nbformat.NotebookNode(
@@ -261,6 +268,26 @@ def test_nothing_a_student_wrote_runs_on_the_page(attacked):
     assert not soup.find_all(["iframe", "object", "embed", "form"])
     assert "unknown type" not in attacked and f"{XSS}-cell-type" not in attacked
     assert f"alert('{XSS}-script')" in attacked.replace("&#39;", "'")  # shown, as text
+
+
+def test_a_files_prefix_link_is_cleaned_after_it_is_stripped(attacked):
+    """nbgrader's template strips ``files/`` from links after the markdown was cleaned: a
+    ``files/javascript:`` link, relative when cleaned, loses its address; a file's stays."""
+    soup = BeautifulSoup(attacked, "html.parser")
+    texts = {t.get_text(): t.get("href") for t in soup.find_all("a")}
+    assert texts["my figure"] is None and texts["raw"] is None and texts["data"] is None
+    assert texts["a real file"] == "figure.png"
+
+
+def test_the_page_runs_no_script_whatever_got_past_the_cleaning(attacked):
+    """The page's content security policy allows no script, not even a ``javascript:``
+    link, and loads nothing but its inline styles and data images."""
+    soup = BeautifulSoup(attacked, "html.parser")
+    policies = soup.head.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert [m["content"] for m in policies] == [page_style.CONTENT_SECURITY_POLICY]
+    assert "default-src 'none'" in page_style.CONTENT_SECURITY_POLICY
+    assert "script-src" not in page_style.CONTENT_SECURITY_POLICY
+    assert not soup.body.find_all("meta")  # a student's meta tag is shown as text
 
 
 def test_a_student_cannot_restyle_the_page_or_pose_as_its_anchors(attacked, autograded):

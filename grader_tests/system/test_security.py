@@ -11,7 +11,9 @@ only this test reads, for what the case format cannot express:
   assembled notebook (a student may reorder cells; nbgrader keeps their order);
 - ``# Rename: <file name>``: the notebook is saved under that name instead of the
   assignment's (before the other keys are applied, so a ``# Files:`` folder may take
-  the assignment's name).
+  the assignment's name);
+- ``# Markdown: <line>``: the case's Markdown lines, one paragraph each, make one
+  markdown cell appended to the notebook (a cell a student adds).
 
 The attackers' names start with ``attack_``, the honest victims' with ``victim_``, so
 the victims are graded after every attacker. The whole corpus is written as the
@@ -94,6 +96,7 @@ _FIFO = re.compile(r"^#\s*Fifo:\s*(\S+)\s*$", re.M)
 _FILES = re.compile(r"^#\s*Files:\s*(\d+)\s+in\s+(\S+)\s*$", re.M)
 _CELLS = re.compile(r"^#\s*Cells:\s*(\d+)\s*$", re.M)
 _RENAME = re.compile(r"^#\s*Rename:\s*(\S+)\s*$", re.M)
+_MARKDOWN = re.compile(r"^#\s*Markdown:\s?(.*)$", re.M)
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -133,6 +136,11 @@ def case_extras(name: str) -> tuple[list[str], list[tuple[int, str]], int]:
     text = (CASES_DIR / f"{name}.py").read_text()
     files = [(int(n), folder) for n, folder in _FILES.findall(text)]
     return _FIFO.findall(text), files, sum(int(n) for n in _CELLS.findall(text))
+
+
+def case_markdown(name: str) -> str:
+    """The markdown cell a case adds (its ``# Markdown:`` lines as paragraphs; '' for none)."""
+    return "\n\n".join(_MARKDOWN.findall((CASES_DIR / f"{name}.py").read_text()))
 
 
 def case_notebook(name: str) -> str:
@@ -178,9 +186,11 @@ def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Pat
             (folder / relative).mkdir(parents=True, exist_ok=True)
             for n in range(count):
                 (folder / relative / f"f{n}.txt").write_bytes(b"x")
-        if cells:
+        if cells or case_markdown(name):
             nb = nbformat.read(notebook, as_version=4)
             nb.cells += [nbformat.v4.new_markdown_cell("") for _ in range(cells)]
+            if case_markdown(name):
+                nb.cells.append(nbformat.v4.new_markdown_cell(case_markdown(name)))
             nbformat.write(nb, notebook)
         moves = case_moves(name)
         if moves:
@@ -919,8 +929,9 @@ def test_the_extra_keys_are_well_formed(tmp_path):
         or case_moves(n)
         or any(case_extras(n))
         or case_notebook(n) != paths.NOTEBOOK
+        or case_markdown(n)
     ]
-    assert names, "no case uses Symlink, Move, Fifo, Files, Cells or Rename"
+    assert names, "no case uses Symlink, Move, Fifo, Files, Cells, Rename or Markdown"
     course = build_security_course(tmp_path, {n: load_cases()[n] for n in names})
     for name in names:
         folder = course / "submitted" / name / paths.ASSIGNMENT
@@ -935,6 +946,9 @@ def test_the_extra_keys_are_well_formed(tmp_path):
         if cells:
             nb = nbformat.read(folder / case_notebook(name), as_version=4)
             assert len(nb.cells) >= cells, name
+        if case_markdown(name):
+            last = nbformat.read(folder / case_notebook(name), as_version=4).cells[-1]
+            assert (last.cell_type, last.source) == ("markdown", case_markdown(name)), name
         for ids, after in case_moves(name):
             order = [c.id for c in nbformat.read(folder / case_notebook(name), 4).cells]
             at = order.index(after)

@@ -58,6 +58,7 @@ from pathlib import Path
 import jinja2
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
+from nbconvert.filters import strings as nbconvert_strings
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -249,6 +250,7 @@ class FeedbackExporter(HTMLExporter):
     def default_filters(self):
         yield from super().default_filters()
         yield ("clean_html", self.clean_html)
+        yield ("strip_files_prefix", self.strip_files_prefix)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,6 +265,16 @@ class FeedbackExporter(HTMLExporter):
         if not self._cleaning.allows(html):
             return student_html.as_text(html)
         return _RENDERED.get(("clean", html), lambda: student_html.clean(html))
+
+    def strip_files_prefix(self, html) -> str:
+        """nbconvert's filter (``href="files/x"`` to ``href="x"``), which nbgrader's template
+        applies after :meth:`markdown2html`: what it changed is cleaned again, since a
+        ``files/javascript:...`` link was relative when it was cleaned and is not after."""
+        html = str(html)
+        stripped = nbconvert_strings.strip_files_prefix(html)
+        if stripped == html or not self.sanitize_html:
+            return stripped
+        return self.clean_html(stripped)
 
     @jinja2.pass_context
     def markdown2html(self, context, source):

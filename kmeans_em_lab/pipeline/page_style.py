@@ -11,6 +11,9 @@ the body, made inert by :mod:`.student_html`):
 - ``<html lang="en">``;
 - no ``<script>``: maths is MathML already (:mod:`.mathml`), so the page makes
   no request and works offline;
+- a Content Security Policy (:data:`CONTENT_SECURITY_POLICY`) that lets the page
+  run no script at all, not even a ``javascript:`` link that got past the
+  cleaning, and load nothing but its own inline styles and data images;
 - :func:`stylesheet` last, so it wins: every text colour meets WCAG AA on
   the page's backgrounds (:mod:`.palette`), the code highlighting's colours
   included (derived from the rules nbconvert put in the head); links are
@@ -27,6 +30,11 @@ import re
 from kmeans_em_lab.pipeline import palette
 
 LANGUAGE = "en"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'"
+)
+_CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
 TARGET_PX = 24  # WCAG 2.2 AA, 2.5.8: the smallest pointer target
 _HEAD_END = re.compile(r"</head\s*>", re.I)
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.I | re.S)
@@ -81,12 +89,12 @@ def stylesheet(head: str = "") -> str:
 
 
 def finish_head(page: str, language: str = LANGUAGE) -> str:
-    """``page`` with its head given ``language``, rid of scripts and ended by
-    :func:`stylesheet` (unchanged when it has no ``</head>``)."""
+    """``page`` with its head given ``language``, rid of scripts and ended by the content
+    security policy and :func:`stylesheet` (unchanged when it has no ``</head>``)."""
     end = _HEAD_END.search(page)
     if end is None:
         return page
     head = _MATHJAX_COMMENT.sub("", _SCRIPT.sub("", page[: end.start()]))
     head = _HTML_WITHOUT_LANG.sub(f'<html lang="{language}"', head, count=1)
     style = f'<style type="text/css">\n{stylesheet(head)}\n</style>\n'
-    return head + style + page[end.start() :]
+    return head + _CSP_META + style + page[end.start() :]
