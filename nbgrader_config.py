@@ -67,6 +67,11 @@ c.SubmissionLimits.cells = 2000  # cells of the notebook graded
 c.SubmissionLimits.files = 200  # files and folders (links and the like included)
 c.SubmissionLimits.total_bytes = 100 * 2**20  # bytes of all its files together
 
+# What one `make collect` unpacks from the LMS's download zips together (README:
+# "Collecting submissions"); each notebook's own limit is SubmissionLimits.notebook_bytes.
+c.DownloadLimits.members = 10_000  # entries of the downloaded zips
+c.DownloadLimits.total_bytes = 2 * 2**30  # bytes of the notebooks unpacked from them
+
 # What replaces a solution in the release.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

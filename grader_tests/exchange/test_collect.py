@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -28,6 +29,7 @@ from nbgrader.plugins import FileNameCollectorPlugin
 
 from kmeans_em_lab.commands import collect as collect_command
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.exchange.collect import CHUNK, CheckedZipCollectApp
 from kmeans_em_lab.pipeline import intake
 
 ROOT = paths.course_root()
@@ -254,3 +256,156 @@ def test_jupyterhub_exchange_release_fetch_submit_collect(course, tmp_path, monk
     assert students(course) == ["alice"]
     assert_ready_to_grade(course, "alice", notebook("alice's work"))
     assert (course / "submitted" / "alice" / lab / "timestamp.txt").is_file()
+
+
+# -- the download is unpacked within limits (finding N4: nested zips, no size limit) --------
+
+
+def limit(course: Path, setting: str) -> None:
+    """One more line in the scratch course's nbgrader_config.py."""
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + f"\nc.{setting}\n")
+
+
+def zip_bytes(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def unpacked(monkeypatch) -> list[dict[str, int]]:
+    """What each collect had unpacked (relative path: bytes) when it began screening."""
+    seen = []
+    original = CheckedZipCollectApp.process_extracted_files
+
+    def measure(app):
+        extracted = Path(app._format_collect_path(app.extracted_directory))
+        files = [p for p in extracted.rglob("*") if p.is_file()]
+        seen.append({p.relative_to(extracted).as_posix(): p.stat().st_size for p in files})
+        return original(app)
+
+    monkeypatch.setattr(CheckedZipCollectApp, "process_extracted_files", measure)
+    return seen
+
+
+@pytest.mark.parametrize("as_folder", [False, True], ids=["zip", "unzipped folder"])
+def test_an_archive_inside_the_download_is_not_unpacked(
+    course, tmp_path, capsys, unpacked, as_folder
+):
+    """Eve uploads a small zip of zips of zeros (the finding's download, a few MiB here):
+    nothing of it is unpacked, with the limit on what a collect unpacks set low; it gets its
+    line, and the rest of the class is collected."""
+    limit(course, "DownloadLimits.total_bytes = 2**20")
+    zeros = zip_bytes({"zeros.bin": bytes(4 * 2**20)})
+    eve = zip_bytes({f"part{i}.zip": zeros for i in range(3)})
+    entries = {
+        "smithjohn_12345_6789012_lab3.ipynb": notebook("smith"),
+        "eve_22222_888_notes.zip": eve,
+        "eve_22222_888_lab3.tar.gz": zeros,
+    }
+    if as_folder:  # the instructor unzipped the download: the same, from a folder
+        download = tmp_path / "submissions"
+        download.mkdir()
+        for name, data in entries.items():
+            (download / name).write_bytes(data)
+    else:
+        download = make_zip(tmp_path / "submissions.zip", entries)
+
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["12345"]
+    assert_ready_to_grade(course, "12345", notebook("smith"))
+    for name in ("eve_22222_888_notes.zip", "eve_22222_888_lab3.tar.gz"):
+        assert (
+            f"SKIPPED    submissions/{name} (student 22222): an archive inside the download: "
+            "not unpacked" in out
+        ), out
+    assert "collected 1 submission(s)" in out and "2 skipped" in out
+    [files] = unpacked
+    assert list(files) == ["submissions/smithjohn_12345_6789012_lab3.ipynb"], files
+    assert sum(files.values()) < 2**20
+
+
+def test_a_notebook_declared_over_its_limit_is_never_read(course, tmp_path, capsys, monkeypatch):
+    """A member whose zip entry declares more than ``SubmissionLimits.notebook_bytes`` is left
+    out from the zip's directory: never opened. The others are read in bounded chunks."""
+    limit(course, "SubmissionLimits.notebook_bytes = 200_000")
+    big = "eve_33333_888_lab3.ipynb"
+    entries = {
+        "smithjohn_12345_6789012_lab3.ipynb": notebook("smith"),
+        big: notebook("x" * 300_000),
+    }
+    download = make_zip(tmp_path / "submissions.zip", entries)
+    opened, reads = [], []
+    original_open, original_read = zipfile.ZipFile.open, zipfile.ZipExtFile.read
+
+    def spy_open(self, name, *args, **kwargs):
+        opened.append(getattr(name, "filename", name))
+        return original_open(self, name, *args, **kwargs)
+
+    def spy_read(self, n=-1):
+        reads.append(n)
+        return original_read(self, n)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy_open)
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy_read)
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["12345"]
+    assert_ready_to_grade(course, "12345", notebook("smith"))
+    assert big not in opened and "smithjohn_12345_6789012_lab3.ipynb" in opened
+    assert reads and all(0 < n <= CHUNK for n in reads), reads
+    assert re.search(
+        rf"SKIPPED    submissions/{big} \(student 33333\): 0\.3 MiB, over the 0\.2 MiB a "
+        r"notebook may hold \(SubmissionLimits\.notebook_bytes in nbgrader_config\.py\)",
+        out,
+    ), out
+
+
+@pytest.mark.parametrize(
+    ("setting", "why"),
+    [
+        ("DownloadLimits.total_bytes = {one_and_a_half_notebooks}", "DownloadLimits.total_bytes"),
+        ("DownloadLimits.members = 2", "DownloadLimits.members"),
+    ],
+)
+def test_a_download_over_the_limit_is_refused_by_name(course, tmp_path, capsys, setting, why):
+    """A zip whose directory says it unpacks to more than a collect may is not unpacked at
+    all, with a line naming it; another download of the same collect is collected."""
+    limit(course, setting.format(one_and_a_half_notebooks=len(notebook("s0")) * 3 // 2))
+    over = make_zip(
+        tmp_path / "class.zip",
+        {f"s{n}_1000{n}_1_lab3.ipynb": notebook(f"s{n}") for n in range(3)},
+    )
+    within = make_zip(tmp_path / "late.zip", {"late_20000_1_lab3.ipynb": notebook("late")})
+    assert run_collect(course, over, within) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["20000"]
+    assert_ready_to_grade(course, "20000", notebook("late"))
+    [line] = [line for line in out.splitlines() if line.startswith("SKIPPED")]
+    assert line.startswith("SKIPPED    class.zip: ") and line.endswith("nothing of it unpacked")
+    assert f"({why} in nbgrader_config.py)" in line
+
+
+def test_paths_outside_the_download_are_refused(course, tmp_path, capsys, unpacked):
+    outside = ["../evil_11111_1_lab3.ipynb", "/tmp/abs_11112_1_lab3.ipynb"]
+    outside.append("Ann_11113_assignsubmission_file_/../../../x_11113_1_lab3.ipynb")
+    entries = {name: notebook(name) for name in outside}
+    entries["smithjohn_12345_6789012_lab3.ipynb"] = notebook("smith")
+    download = make_zip(tmp_path / "submissions.zip", entries)
+    assert sorted(zipfile.ZipFile(download).namelist()) == sorted(entries)
+
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["12345"]
+    for name, student in zip(outside, ("11111", "11112", "11113"), strict=True):
+        assert (
+            f"SKIPPED    submissions.zip: {name!r} (student {student}): a path outside the "
+            "download (absolute, with .., or too long): not unpacked" in out
+        ), out
+    [files] = unpacked
+    assert list(files) == ["submissions/smithjohn_12345_6789012_lab3.ipynb"], files
+    assert not (tmp_path / "evil_11111_1_lab3.ipynb").exists()

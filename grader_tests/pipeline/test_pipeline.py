@@ -698,3 +698,18 @@ def test_pipeline_on_postgresql(tmp_path, postgres_url):
     assert grades_of(table, "ok") == FULL
     assert grades_of(table, "exits") == {**FULL, "test_add_public": 0.0}
     assert not (root / "gradebook.db").exists()
+
+
+def test_a_display_nbformat_would_refuse_is_dropped_and_the_notebook_runs_on(tmp_path):
+    """``display({"xjson": 5}, raw=True)`` sends a bundle whose key ends in "json" but is not
+    one nbformat lets hold a number: that output is dropped, the cell and the notebook run on
+    (it once failed the whole submission, twice)."""
+    cells = [
+        'from IPython.display import display\ndisplay({"xjson": 5}, raw=True)\nprint("after")',
+        'print("next cell")',
+    ]
+    last, _ = _run_cells(tmp_path, cells)
+    first = _run_cells.notebook.cells[0]
+    assert [o.get("text") for o in first.outputs] == ["after\n"]
+    assert [o.get("text") for o in last.outputs] == ["next cell\n"]
+    nbformat.validate(_run_cells.notebook)

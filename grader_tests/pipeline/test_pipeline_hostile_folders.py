@@ -613,3 +613,143 @@ def test_a_notebook_outside_nbformats_schema_is_a_plain_problem(tmp_path, break_
     (folder / "lab3.ipynb").write_text(json.dumps(raw))
     sub = intake.inspect("odd", folder, "lab3.ipynb")
     assert sub.problem and "not a readable notebook" in sub.problem
+
+
+# -- a notebook that would cost the driver's validation (finding N1) -----------------------
+
+
+class FallbackReached(BaseException):  # not an Exception: intake's own handler cannot hide it
+    pass
+
+
+@pytest.fixture
+def no_jsonschema_fallback(monkeypatch):
+    """nbformat's jsonschema validator, the one its fast validator falls back on for a refused
+    notebook (an error tree of ~55 KB and a millisecond per bad element), raises if anything
+    reaches it; the calls. (One cell or output checked against the schema, as ``new_code_cell``
+    does, still goes through jsonschema under the fast validator's name: left alone.)"""
+    from nbformat import json_compat
+
+    calls: list[str] = []
+    iter_errors, validate = (
+        json_compat.JsonSchemaValidator.iter_errors,
+        json_compat.JsonSchemaValidator.validate,
+    )
+
+    def refusing(method):
+        def refuse(self, *args, **kwargs):
+            if self.name == "jsonschema":
+                calls.append(method.__name__)
+                raise FallbackReached("nbformat's jsonschema fallback reached")
+            return method(self, *args, **kwargs)
+
+        return refuse
+
+    monkeypatch.setattr(json_compat.JsonSchemaValidator, "iter_errors", refusing(iter_errors))
+    monkeypatch.setattr(json_compat.JsonSchemaValidator, "validate", refusing(validate))
+    return calls
+
+
+def _raw_nb(**cell_fields) -> dict:
+    """A notebook's JSON: one code cell ``print('hello')``, ``cell_fields`` set on it."""
+    nb = json.loads(_nb())
+    nb["cells"][0]["source"] = "print('hello')"
+    nb["cells"][0].update(cell_fields)
+    return nb
+
+
+def _submit(tmp_path, raw: dict) -> Path:
+    folder = tmp_path / "submitted" / "mallory" / "lab3"
+    folder.mkdir(parents=True)
+    (folder / "lab3.ipynb").write_text(json.dumps(raw, separators=(",", ":")))
+    return folder
+
+
+def _junk_output(n: int) -> dict:
+    junk = {"cell_type": "code", "source": 1, "outputs": 2, "execution_count": "x"}
+    return {"output_type": "stream", "name": "stdout", "text": [junk] * n}
+
+
+@pytest.mark.parametrize(
+    "cell_fields",
+    [
+        {"outputs": [{}] * 100_000},  # the reproducer: 300 KB, once 100 s and 5 GB
+        {"outputs": [_junk_output(100_000)]},  # 100,000 cells' worth inside one output
+        {"outputs": [{}] * 1000, "execution_count": "many"},
+        {"metadata": {f"k{i}": {"v": [i]} for i in range(100_000)}},  # the schema allows it
+    ],
+    ids=["empty-outputs", "junk-in-an-output", "bad-count", "wide-metadata"],
+)
+def test_a_notebook_s_outputs_are_cleared_before_it_is_checked(
+    tmp_path, no_jsonschema_fallback, cell_fields
+):
+    """What nbgrader's ClearOutput clears anyway is cleared before nbformat's schema is
+    checked, by its fast validator alone; the cleared notebook is what goes to grading, so
+    nbgrader in the worker never reads the junk either."""
+    import tracemalloc
+
+    folder = _submit(tmp_path, _raw_nb(**cell_fields))
+    tracemalloc.start()
+    try:
+        sub = intake.inspect("mallory", folder, "lab3.ipynb")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sub.problem is None and sub.notebook == folder / "lab3.ipynb"
+    assert peak < 200 * 2**20  # the fallback's error tree took 5 GB for the first case
+    files = store.submission_files(sub, "lab3.ipynb")
+    sent = nbformat.reads(files.files["lab3.ipynb"].decode("utf-8"), as_version=4)
+    nbformat.validate(sent)  # what the worker's nbgrader does, fast validator only
+    (cell,) = sent.cells
+    assert cell.source == "print('hello')" and cell.outputs == []
+    assert cell.execution_count is None
+    assert no_jsonschema_fallback == []
+
+
+def _bogus_cell_keys(raw: dict) -> None:
+    raw["cells"][0].update({f"bogus{i}": i for i in range(100_000)})
+
+
+def _deep(levels: int):
+    value: list = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("break_it", "why"),
+    [
+        (_bogus_cell_keys, "cells[0]"),  # outside the cell's schema
+        (lambda raw: raw["cells"].append({"cell_type": "markdown", "metadata": {},
+                                          "source": "", "outputs": [{}] * 100_000}),
+         "cells[1]"),  # outputs in a markdown cell: nothing clears them
+        (lambda raw: raw["metadata"].update(junk=_deep(150)), "nested more than 100 levels"),
+        (lambda raw: raw["cells"][0]["metadata"].update(junk=_deep(600)), "nested more than"),
+        (lambda raw: raw.update(nbformat=3), "notebook format 3, not 4"),
+        (lambda raw: raw.update(nbformat_minor="5"), "no notebook format version"),
+        (lambda raw: raw.update(cells={"0": {}}), "cells must be array"),
+    ],
+)  # fmt: skip
+def test_a_notebook_outside_the_schema_is_refused_at_its_first_error(
+    tmp_path, no_jsonschema_fallback, break_it, why
+):
+    """Refused by the fast validator, which stops at the first error: a short problem for
+    that student (graded 0), never nbformat's jsonschema fallback on the student's data."""
+    raw = _raw_nb()
+    break_it(raw)
+    folder = _submit(tmp_path, raw)
+    sub = intake.inspect("mallory", folder, "lab3.ipynb")
+    assert sub.problem and "not a readable notebook" in sub.problem
+    assert why in sub.problem and len(sub.problem) < 400
+    assert sub.notebook is None and sub.notebook_bytes is None
+    assert no_jsonschema_fallback == []
+
+
+def test_a_clean_notebook_is_sent_as_it_was_submitted(tmp_path, no_jsonschema_fallback):
+    """Nothing to clear or repair: the file's own bytes go to grading."""
+    folder = _submit(tmp_path, json.loads(_nb(cells=3)))
+    sub = intake.inspect("mallory", folder, "lab3.ipynb")
+    assert sub.problem is None
+    assert sub.notebook_bytes == (folder / "lab3.ipynb").read_bytes()
+    assert no_jsonschema_fallback == []

@@ -662,3 +662,57 @@ def test_the_messages_of_a_normal_cell_are_kept():
         {"msg_type": "clear_output", "content": {"wait": True}},
     ]  # fmt: skip
     assert all(well_formed(msg) for msg in kept)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "xjson", "text/json", "json", "application/jsonx", "application/json-seq",
+        "foo+json", "image/svg+json", "application/json", "application/geo+json",
+        "application/vnd.plotly.v1+json", "application/+json", "application/json\n",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("value", [5, {"a": [1]}, None])
+def test_a_mime_key_takes_any_json_exactly_where_nbformat_says(key, value):
+    """A bundle's value that is not a string is kept only under a key nbformat's schema
+    lets hold any JSON (``^application/(.*\\+)?json$``): anything ``well_formed`` lets
+    through, nbclient's ``output_from_msg`` must take (``display({"xjson": 5}, raw=True)``
+    once failed the whole submission)."""
+    from kmeans_em_lab.pipeline.execute import well_formed
+
+    msg = {
+        "msg_type": "display_data",
+        "header": {"msg_type": "display_data"},
+        "content": {"data": {key: value, "text/plain": "x"}, "metadata": {}},
+    }
+    try:
+        nbformat.v4.output_from_msg(msg)
+    except nbformat.ValidationError:
+        takes = False
+    else:
+        takes = True
+    assert well_formed(msg) == takes
+
+
+def test_a_message_nbformat_refuses_is_dropped_not_raised(monkeypatch, caplog):
+    """Should a shape ``well_formed`` does not know of reach nbclient, nbformat's refusal
+    drops that one message (said in the log), not the submission."""
+    import logging
+
+    from kmeans_em_lab.pipeline import execute
+
+    monkeypatch.setattr(execute, "well_formed", lambda msg: True)
+    executor = execute.ResilientExecute(max_output_bytes=-1)
+    executor.reset_execution_trackers()
+    cell = nbformat.v4.new_code_cell("display(...)")
+    msg = {
+        "msg_type": "display_data",
+        "header": {"msg_type": "display_data"},
+        "parent_header": {},
+        "metadata": {},
+        "content": {"data": {"xjson": 5}, "metadata": {}, "transient": {}},
+    }
+    with caplog.at_level(logging.INFO):
+        assert executor.process_message(msg, cell, 0) is None
+    assert cell.outputs == []
+    assert "nbformat refused was dropped" in caplog.text

@@ -17,6 +17,17 @@ each name with ``FileNameCollectorPlugin.named_regexp`` from
   same notebook is left as is (``unchanged``), one whose folder holds a
   different submission is reported and left as is unless ``--force``.
 
+The download is the students' files: it is unpacked by :class:`BoundedExtractor`,
+not by nbgrader's extractor (which unpacks every archive inside an archive, with no
+limit, and reads each member whole into memory). Only the downloaded zips are
+unpacked, and of them only the notebooks, each in bounded chunks; an archive inside
+the download (a student's own zip) is never unpacked: it gets its line, like a file
+that is not a notebook. Before anything of a zip is written, its directory is
+checked: entries and bytes against :class:`DownloadLimits`, each notebook against
+``SubmissionLimits.notebook_bytes``, each path (absolute, ``..``: refused). A zip
+over a limit is not unpacked at all, a notebook over its limit is left out, each
+with a line naming it; the rest of the class is collected.
+
 Exit status: 0 when every entry was collected (or unchanged), 1 when some
 were not (each one named), 2 when the course or the download is unusable.
 """
@@ -27,12 +38,19 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 from nbgrader.apps.zipcollectapp import ZipCollectApp
+from nbgrader.plugins import ExtractorPlugin
+from traitlets import Integer
+from traitlets.config import Configurable
 
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline.intake import MAX_PATH_BYTES, MiB, SubmissionLimits
 
 EXPECTED_NAMES = (
     "Canvas `smithjohn_12345_6789012_lab3.ipynb`, "
@@ -41,6 +59,206 @@ EXPECTED_NAMES = (
 # left out without a word: what operating systems and Jupyter add to archives
 JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints", "__pycache__"}
 SAFE_ID = re.compile(r"[A-Za-z0-9@+_-][A-Za-z0-9@+_.-]*")
+# names of archives: a downloaded zip is unpacked, any archive inside a download is not
+ARCHIVES = {
+    ".zip", ".gz", ".tgz", ".tar", ".bz2", ".tbz2", ".xz", ".txz", ".zst", ".lz", ".lzma",
+    ".7z", ".rar", ".cab", ".jar", ".whl", ".egg", ".iso",
+}  # fmt: skip
+CHUNK = 2**20  # bytes read from a zip member at a time
+# members compressed otherwise are left out: Python decompresses bzip2 and LZMA without
+# an output bound (a small member could fill memory before its size is checked)
+READABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+
+
+class DownloadLimits(Configurable):
+    """What one ``make collect`` unpacks from its downloaded zips together
+    (``c.DownloadLimits`` in ``nbgrader_config.py``), the one place for these numbers; each
+    notebook's own limit is ``SubmissionLimits.notebook_bytes``. Checked from each zip's
+    directory before anything of it is written: a zip over a limit is not unpacked."""
+
+    members = Integer(
+        10_000, help="entries (files and folders) of the downloaded zips together"
+    ).tag(config=True)
+    total_bytes = Integer(
+        2 * 2**30, help="bytes of the notebooks unpacked from the downloaded zips together"
+    ).tag(config=True)
+
+
+def _mib(size: int) -> str:
+    return f"{size / MiB:,.1f} MiB"
+
+
+class _Overrun(Exception):
+    """A zip member gave more bytes than its directory entry declares."""
+
+
+class BoundedExtractor(ExtractorPlugin):
+    """nbgrader's extraction step within limits. In the archive folder (what the instructor
+    passed): a zip is unpacked into a folder of its name, of it only the notebooks; any other
+    file, and the files of a folder passed, is copied when it is a notebook. Nothing else is
+    written: each file left out is in :attr:`left_out` as ``(shown, path, why)``, ``path``
+    being the name the student id is read from (where it would have been), or None."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.left_out: list[tuple[str, str | None, str]] = []
+        self.members = 0  # entries of the zips unpacked so far
+        self.unpacked_bytes = 0  # bytes of their notebooks (as declared, each one enforced)
+
+    def extract(self, archive_path: str, extracted_path: str) -> None:
+        self.limits = DownloadLimits(config=self.config)
+        self.notebook_bytes = SubmissionLimits(config=self.config).notebook_bytes
+        self._extracted = extracted_path
+        for root, dirs, files in os.walk(archive_path):
+            dirs.sort()
+            rel = os.path.relpath(root, archive_path)
+            for name in sorted(files):
+                src = os.path.join(root, name)
+                target = os.path.normpath(os.path.join(extracted_path, rel, name))
+                shown = os.path.relpath(src, archive_path)
+                if rel == "." and Path(name).suffix.lower() == ".zip":
+                    self._unzip(src, shown, os.path.splitext(target)[0])
+                else:
+                    self._copy(src, target, top=rel == ".")
+
+    # -- what is left out ----------------------------------------------------------------
+
+    def _shown(self, target: str) -> str:
+        return Path(os.path.relpath(target, self._extracted)).as_posix()
+
+    def _why_not(self, target: str, size: int, top: bool = False) -> str | None:
+        """Why the file that would be ``target`` (``size`` bytes) is not written: None when
+        it is, '' for what operating systems add to archives (left out without a word)."""
+        parts = Path(self._shown(target)).parts
+        if JUNK & set(parts) or parts[-1].startswith("._"):
+            return ""
+        suffix = Path(target).suffix.lower()
+        if suffix in ARCHIVES:
+            if top:
+                return "not a zip: only zip downloads are unpacked (unpack it, collect the folder)"
+            return (
+                "an archive inside the download: not unpacked (ask the student for the "
+                "notebook itself, or unpack it by hand)"
+            )
+        if suffix != ".ipynb":
+            return "not a notebook"
+        if size > self.notebook_bytes:
+            return (
+                f"{_mib(size)}, over the {_mib(self.notebook_bytes)} a notebook may hold "
+                "(SubmissionLimits.notebook_bytes in nbgrader_config.py): not collected"
+            )
+        return None
+
+    def _leave_out(self, target: str, why: str) -> None:
+        if why:
+            self.left_out.append((self._shown(target), target, why))
+
+    # -- files passed, zips ----------------------------------------------------------------
+
+    def _copy(self, src: str, target: str, top: bool) -> None:
+        info = os.lstat(src)
+        why = self._why_not(target, info.st_size, top)
+        if why is None and not stat.S_ISREG(info.st_mode):
+            why = "not a regular file"
+        if why is not None:
+            self._leave_out(target, why)
+            return
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(src, target)
+
+    def _unzip(self, src: str, shown: str, dest: str) -> None:
+        """Unpack the notebooks of the zip ``src`` into ``dest``, if it is within limits."""
+        try:
+            archive = zipfile.ZipFile(src)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+            self.left_out.append(
+                (shown, None, f"not a zip that can be read ({err}): nothing of it unpacked")
+            )
+            return
+        with archive:
+            entries = archive.infolist()
+            members_left = self.limits.members - self.members
+            if len(entries) > members_left:
+                self.left_out.append(
+                    (
+                        shown,
+                        None,
+                        f"{len(entries):,} entries, over the {members_left:,} left of the "
+                        f"{self.limits.members:,} a collect unpacks (DownloadLimits.members in "
+                        "nbgrader_config.py): nothing of it unpacked",
+                    )
+                )
+                return
+            notes, plan = [], []
+            for info in entries:
+                name = info.filename
+                if info.is_dir():
+                    continue
+                if (
+                    name.startswith("/")
+                    or ".." in name.split("/")
+                    or len(name.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES
+                ):
+                    why = (
+                        "a path outside the download (absolute, with .., or too long): not unpacked"
+                    )
+                    notes.append((f"{shown}: {name!r}", name, why))
+                    continue
+                target = os.path.join(dest, *name.split("/"))
+                why = self._why_not(target, info.file_size)
+                if why is None and info.compress_type not in READABLE:
+                    why = f"not deflate-compressed (method {info.compress_type}): not collected"
+                if why is None and info.flag_bits & 0x1:
+                    why = "encrypted: not collected"
+                if why is None:
+                    plan.append((info, target))
+                elif why:
+                    notes.append((self._shown(target), target, why))
+            size = sum(info.file_size for info, _ in plan)
+            bytes_left = self.limits.total_bytes - self.unpacked_bytes
+            if size > bytes_left:
+                self.left_out.append(
+                    (
+                        shown,
+                        None,
+                        f"its notebooks come to {_mib(size)}, over the {_mib(bytes_left)} left "
+                        f"of the {_mib(self.limits.total_bytes)} a collect unpacks "
+                        "(DownloadLimits.total_bytes in nbgrader_config.py): nothing of it "
+                        "unpacked",
+                    )
+                )
+                return
+            self.members += len(entries)
+            self.unpacked_bytes += size
+            self.left_out.extend(notes)
+            for info, target in plan:
+                self._write(archive, info, target)
+
+    def _write(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: str) -> None:
+        """One member into ``target``, read in chunks of :data:`CHUNK` bytes, never more than
+        it declares (nor than a notebook may hold)."""
+        limit = min(info.file_size, self.notebook_bytes)
+        written = 0
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            with os.fdopen(os.open(target, flags, 0o644), "wb") as out:
+                try:
+                    with archive.open(info) as member:
+                        while chunk := member.read(CHUNK):
+                            written += len(chunk)
+                            if written > limit:
+                                raise _Overrun
+                            out.write(chunk)
+                except BaseException:
+                    out.close()
+                    os.unlink(target)
+                    raise
+        except _Overrun:
+            self._leave_out(target, "more bytes than its zip entry declares: not collected")
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, ValueError) as err:
+            # RuntimeError: encrypted; NotImplementedError (a RuntimeError): unknown method
+            self._leave_out(target, f"could not be unpacked ({err}): not collected")
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -113,11 +331,33 @@ class CheckedZipCollectApp(ZipCollectApp):
             if p.is_file() and p.suffix != ".ipynb" and not JUNK & set(p.relative_to(release).parts)
         )
 
+    def _who(self, path: str | None) -> str:
+        """`` (student <id>)`` when ``path`` reads as a student's file, else ''."""
+        named_regexp = getattr(self.collector_plugin_inst, "named_regexp", "")
+        match = re.match(named_regexp, path) if named_regexp and path else None
+        return f" (student {match['student_id']})" if match else ""
+
     # -- nbgrader's steps, checked -------------------------------------------------------
+
+    def init_plugins(self):
+        super().init_plugins()
+        # whatever the configuration says: nbgrader's own extractor unpacks archives inside
+        # archives with no limit, before anything is screened
+        self.extractor_plugin_inst = BoundedExtractor(parent=self)
+
+    def process_extracted_files(self):
+        """nbgrader's step, also when nothing was unpacked (what was left out is said)."""
+        extracted = self._format_collect_path(self.extracted_directory)
+        src_files = sorted(
+            os.path.join(root, name) for root, _, names in os.walk(extracted) for name in names
+        )
+        self._transfer_files(self._collect_files(src_files))
 
     def _collect_files(self, src_files):
         """Screen the extracted files, then let nbgrader collect those that are safe to."""
         named_regexp = getattr(self.collector_plugin_inst, "named_regexp", "")
+        for shown, path, why in getattr(self.extractor_plugin_inst, "left_out", []):
+            self.problems.append(f"{shown}{self._who(path)}: {why}")
         by_student: dict[str, list[str]] = {}
         for path in src_files:
             shown = self._shown(path)
@@ -125,9 +365,7 @@ class CheckedZipCollectApp(ZipCollectApp):
             if JUNK & set(parts) or parts[-1].startswith("._"):
                 continue
             if Path(path).suffix.lower() != ".ipynb":
-                match = re.match(named_regexp, path) if named_regexp else None
-                who = f" (student {match['student_id']})" if match else ""
-                self.problems.append(f"{shown}{who}: not a notebook")
+                self.problems.append(f"{shown}{self._who(path)}: not a notebook")
                 continue
             info = self.collector_plugin_inst.collect(path)
             student = (info or {}).get("student_id")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -448,7 +449,15 @@ class ResilientExecute(Execute):
             msg = self._within_budget(msg, cell, cell_index)
             if msg is None:
                 return None
-        return super().process_message(msg, cell, cell_index)
+        try:
+            return super().process_message(msg, cell, cell_index)
+        except nbformat.ValidationError as err:  # a shape well_formed let through: dropped
+            self.log.info(
+                "A kernel message nbformat refused was dropped (cell %s): %s",
+                cell_index,
+                str(getattr(err, "message", "") or type(err).__name__)[:200],
+            )
+            return None
 
     def _room(self, cell_index: int) -> tuple[int, bool]:
         """Bytes the cell may still show, and whether the notebook's budget is what binds."""
@@ -533,10 +542,15 @@ def _shallow(value) -> bool:
     return False
 
 
+# the keys whose value nbformat's schema lets be any JSON (its mimebundle's patternProperties,
+# matched as jsonschema matches them: re.search); every other key's value must be a string
+JSON_MIME = re.compile(r"^application/(.*\+)?json$")
+
+
 def _mime_bundle(data) -> bool:
     return isinstance(data, dict) and all(
         isinstance(k, str)
-        and (isinstance(v, str) or ((k.endswith("json") or "+json" in k) and _shallow(v)))
+        and (isinstance(v, str) or (JSON_MIME.search(k) is not None and _shallow(v)))
         for k, v in data.items()
     )
 
