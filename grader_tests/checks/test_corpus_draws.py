@@ -1,12 +1,13 @@
 """The validity corpus keeps its points, and its causes, whatever inputs are drawn.
 
 Every case of ``corpus/validity`` is judged in-process (its solution cells run as a
-notebook runs them, each hidden check recorded and judged as when grading, no
-kernel) under several draws (:mod:`kmeans_em_lab.checks.draws`): the hidden cells
-it fails must be exactly those ``expected.json`` lists, under every draw, with the
-same causes as under the default draw. A case is judged on the checks of the
-functions it changes (the checks of the others judge the source solution, which
-the ``solution`` case covers under the same draws).
+notebook runs them, each hidden check recorded and judged as when grading, the
+reference helpers' calls counted as the worker counts them, no kernel) under several
+draws (:mod:`kmeans_em_lab.checks.draws`): the hidden cells it fails must be exactly
+those ``expected.json`` lists, under every draw, with the same causes as under the
+default draw. A case is judged on the checks of the functions it changes (the checks
+of the others judge the source solution, which the ``solution`` case covers under the
+same draws).
 
 The test cells a case deletes or edits, and cells it adds, are left out: autograde
 restores the test cells, and the hidden checks load the course's own data. The
@@ -25,7 +26,7 @@ import io
 import nbformat
 import pytest
 
-from kmeans_em_lab.checks import CHECKS, cell_check, draws, judgement, record_in_process
+from kmeans_em_lab.checks import CHECKS, cell_check, draws, judged_in_process
 from kmeans_em_lab.course import corpus, paths, points, submissions
 
 CORPUS = corpus.Corpus.at("validity")
@@ -105,7 +106,7 @@ def verdicts(ns: dict, names: list[str]) -> dict[str, tuple[str, ...]]:
     out = {}
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         for check in names:
-            found = judgement(check, record_in_process(check, ns))
+            found = judged_in_process(check, ns)
             out[check] = tuple(sorted({code for code, _ in found.causes})) if found.message else ()
     return out
 

@@ -64,10 +64,7 @@ def hidden_verdicts(mutant: Mutant | None, function: str | None = None) -> dict[
     """check -> '' or its failure message, for the hidden checks of the mutant's function."""
     function = function or mutant.function
     ns = namespace(mutant)
-    return {
-        name: checks.judge(name, checks.record_in_process(name, ns))
-        for name in hidden_checks(function)
-    }
+    return {name: checks.judged_in_process(name, ns).message for name in hidden_checks(function)}
 
 
 def public_verdict(mutant: Mutant | None, function: str | None = None) -> str:
