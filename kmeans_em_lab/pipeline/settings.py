@@ -241,17 +241,23 @@ def pipeline_preprocessors(preprocessors: list) -> list:
 
 def sanitize_preprocessors(preprocessors: list) -> list:
     """nbgrader's sanitize list with ``ForgetForgedMetadata`` first (a submission's nbgrader
-    metadata made the course's) and ``RestoreTestOrder`` right after ``OverwriteCells``
-    (test cells put back in the course's order once their content is restored)."""
+    metadata made the course's), ``RestoreSolutionCells`` right before ``OverwriteCells``
+    (deleted solution cells back, so that it can put deleted test cells after them) and
+    ``RestoreTestOrder`` right after it (test cells put back in the course's order once
+    their content is restored)."""
     from nbgrader.preprocessors import OverwriteCells
 
     from kmeans_em_lab.pipeline.forged_metadata import ForgetForgedMetadata
+    from kmeans_em_lab.pipeline.missing_cells import RestoreSolutionCells
     from kmeans_em_lab.pipeline.test_order import RestoreTestOrder
 
-    ours = (ForgetForgedMetadata, RestoreTestOrder)
+    ours = (ForgetForgedMetadata, RestoreSolutionCells, RestoreTestOrder)
     out = [pp for pp in preprocessors if pp not in ours]
-    at = out.index(OverwriteCells) + 1 if OverwriteCells in out else len(out)
-    out.insert(at, RestoreTestOrder)
+    if OverwriteCells in out:
+        at = out.index(OverwriteCells)
+        out[at : at + 1] = [RestoreSolutionCells, OverwriteCells, RestoreTestOrder]
+    else:
+        out += [RestoreSolutionCells, RestoreTestOrder]
     return [ForgetForgedMetadata, *out]
 
 
