@@ -409,3 +409,31 @@ def test_paths_outside_the_download_are_refused(course, tmp_path, capsys, unpack
     [files] = unpacked
     assert list(files) == ["submissions/smithjohn_12345_6789012_lab3.ipynb"], files
     assert not (tmp_path / "evil_11111_1_lab3.ipynb").exists()
+
+
+def test_links_in_a_folder_passed_are_never_followed(course, tmp_path, capsys, unpacked):
+    """A folder the instructor passes (an unpacked download, a student's archive unpacked by
+    hand) may hold a student's symbolic links: one named like a submission that points at
+    the course's source notebook (solutions and hidden tests), links to folders that loop.
+    None is followed: each is left out and said, the copy ends, the others are collected."""
+    source = course / "source" / paths.ASSIGNMENT / paths.NOTEBOOK
+    source.parent.mkdir(parents=True)
+    source.write_bytes(notebook("the solutions"))
+    download = tmp_path / "submissions"
+    download.mkdir()
+    (download / "smithjohn_12345_6789012_lab3.ipynb").write_bytes(notebook("smith"))
+    (download / "eve_22222_888_lab3.ipynb").symlink_to(source)
+    (download / "a").symlink_to(".")
+    (download / "b").symlink_to(download)
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["12345"]
+    assert_ready_to_grade(course, "12345", notebook("smith"))
+    assert (
+        "SKIPPED    submissions/eve_22222_888_lab3.ipynb (student 22222): a symbolic link: "
+        "not followed" in out
+    ), out
+    for name in ("a", "b"):
+        assert f"SKIPPED    submissions/{name}: a symbolic link: not followed" in out, out
+    [files] = unpacked
+    assert list(files) == ["submissions/smithjohn_12345_6789012_lab3.ipynb"], files

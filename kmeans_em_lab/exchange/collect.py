@@ -109,9 +109,13 @@ class BoundedExtractor(ExtractorPlugin):
         self.limits = DownloadLimits(config=self.config)
         self.notebook_bytes = SubmissionLimits(config=self.config).notebook_bytes
         self._extracted = extracted_path
-        for root, dirs, files in os.walk(archive_path):
+        for root, dirs, files in os.walk(archive_path):  # links to folders are not walked
             dirs.sort()
             rel = os.path.relpath(root, archive_path)
+            linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+            for name in linked:  # left out, said: a link to a folder is not followed
+                dirs.remove(name)
+                files.append(name)
             for name in sorted(files):
                 src = os.path.join(root, name)
                 target = os.path.normpath(os.path.join(extracted_path, rel, name))
@@ -138,7 +142,8 @@ class BoundedExtractor(ExtractorPlugin):
                 return "not a zip: only zip downloads are unpacked (unpack it, collect the folder)"
             return (
                 "an archive inside the download: not unpacked (ask the student for the "
-                "notebook itself, or unpack it by hand)"
+                "notebook itself: the names inside a student's archive are the student's, "
+                "and may name another student)"
             )
         if suffix != ".ipynb":
             return "not a notebook"
@@ -157,6 +162,9 @@ class BoundedExtractor(ExtractorPlugin):
 
     def _copy(self, src: str, target: str, top: bool) -> None:
         info = os.lstat(src)
+        if stat.S_ISLNK(info.st_mode):  # a folder passed may hold a student's links
+            self._leave_out(target, "a symbolic link: not followed, not collected")
+            return
         why = self._why_not(target, info.st_size, top)
         if why is None and not stat.S_ISREG(info.st_mode):
             why = "not a regular file"
@@ -476,8 +484,8 @@ def collect(
             while target.exists():
                 n += 1
                 target = archive / f"{download.stem}-{n}{download.suffix}"
-            if download.is_dir():
-                shutil.copytree(download, target)
+            if download.is_dir():  # links copied as links: never followed (BoundedExtractor)
+                shutil.copytree(download, target, symlinks=True)
             else:
                 shutil.copy2(download, target)
         argv = [
