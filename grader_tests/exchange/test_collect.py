@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -31,6 +32,7 @@ from kmeans_em_lab.commands import collect as collect_command
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.exchange.collect import CHUNK, CheckedZipCollectApp
 from kmeans_em_lab.pipeline import intake
+from kmeans_em_lab.pipeline.disk_watch import remove_folder
 
 ROOT = paths.course_root()
 RELEASE_DIR = ROOT / "release" / paths.ASSIGNMENT
@@ -430,10 +432,52 @@ def test_links_in_a_folder_passed_are_never_followed(course, tmp_path, capsys, u
     assert students(course) == ["12345"]
     assert_ready_to_grade(course, "12345", notebook("smith"))
     assert (
-        "SKIPPED    submissions/eve_22222_888_lab3.ipynb (student 22222): a symbolic link: "
-        "not followed" in out
+        "SKIPPED    submissions/eve_22222_888_lab3.ipynb (student 22222): symbolic link: "
+        "not collected" in out
     ), out
     for name in ("a", "b"):
-        assert f"SKIPPED    submissions/{name}: a symbolic link: not followed" in out, out
-    [files] = unpacked
-    assert list(files) == ["submissions/smithjohn_12345_6789012_lab3.ipynb"], files
+        assert f"SKIPPED    submissions/{name}: symbolic link: not collected" in out, out
+
+
+def test_a_folder_passed_is_copied_within_limits_whatever_it_holds(
+    course, tmp_path, capsys, monkeypatch
+):
+    """A folder passed may hold what no zip download does: a FIFO, folders nested a
+    thousand deep, a sparse file of gigabytes. None stops the collection or fills the disk:
+    the FIFO and the deep folders are left out and said, the big file is not copied (only
+    notebooks within their limit are), and the other students are collected."""
+    download = tmp_path / "submissions"
+    download.mkdir()
+    (download / "smithjohn_12345_6789012_lab3.ipynb").write_bytes(notebook("smith"))
+    os.mkfifo(download / "eve_22222_888_lab3.ipynb")
+    deep = download / "deep"
+    fd = os.open(download, os.O_RDONLY)
+    for _ in range(1200):  # deeper than any path: made level by level through descriptors
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    os.rename(download / "d", deep)
+    with open(download / "eve_22222_888_video.mp4", "wb") as big:
+        big.truncate(4 * 2**30)  # sparse: 4 GiB that take no disk
+    on_disk = []  # bytes the scratch copy of the download takes, when screening begins
+    original = CheckedZipCollectApp.process_extracted_files
+
+    def measure(app):
+        archive = Path(app._format_collect_path(app.archive_directory))
+        on_disk.append(sum(p.lstat().st_blocks * 512 for p in archive.rglob("*")))
+        return original(app)
+
+    monkeypatch.setattr(CheckedZipCollectApp, "process_extracted_files", measure)
+    try:
+        assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    finally:  # pytest removes old temporary folders recursively: not this one
+        remove_folder(deep)
+    assert on_disk and on_disk[0] < 2**20, on_disk
+    out = capsys.readouterr().out
+    assert students(course) == ["12345"]
+    assert_ready_to_grade(course, "12345", notebook("smith"))
+    assert "SKIPPED    submissions/eve_22222_888_lab3.ipynb (student 22222): FIFO" in out, out
+    assert "submissions/deep/" in out and "too deep: not collected" in out, out
+    assert "SKIPPED    submissions/eve_22222_888_video.mp4 (student 22222): not a notebook" in out

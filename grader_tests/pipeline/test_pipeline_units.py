@@ -216,6 +216,29 @@ def test_a_lone_surrogate_in_a_record_becomes_a_replacement_character(tmp_path):
     box.close()
 
 
+def test_folders_nested_thousands_deep_in_the_outbox_never_fail_a_submission(tmp_path):
+    """A kernel may nest folders in its outbox deeper than any recursion goes (1,500 levels,
+    a file at the bottom): taking a record leaves them (the kernel may still write there)
+    and closing the mailbox removes them all, without an error."""
+    from kmeans_em_lab.pipeline.records import Mailbox
+
+    box = Mailbox(tmp_path)
+    fd = os.open(box.outbox, os.O_RDONLY)
+    for _ in range(1500):
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    with open(os.open("bottom", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd), "wb") as out:
+        out.write(b"x" * 4096)
+    os.close(fd)
+    (box.outbox / "record.json").write_text('{"check": "Set", "outcomes": []}')
+    assert box.take("Set") == {"check": "Set", "outcomes": []}
+    assert (box.outbox / "d").is_dir()
+    box.close()
+    assert not box.root.exists()
+
+
 def test_workers_never_share_kernel_sockets(tmp_path):
     from traitlets.config import Config
 

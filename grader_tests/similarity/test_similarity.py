@@ -50,6 +50,17 @@ def test_a_forged_answer_in_the_metadata_is_replaced():
     assert answers.read(nb) == {} and answers.probed(nb)
 
 
+def test_a_forged_probe_record_keeps_only_what_can_be_read():
+    """A probe record is the kernel's, untrusted: a label that is no string, an outcome that
+    is no object, a record of another check, all come to no answer, and never raise."""
+    forged = {
+        "Set": {"check": "probe:Set", "outcomes": [{"label": ["x"]}, {"label": {"a": 1}}, 7]},
+        "Update": {"check": "probe:Set", "outcomes": []},
+        "EM": {"check": "probe:EM", "outcomes": "all"},
+    }
+    assert answers.keep(forged) == {}
+
+
 def test_the_page_says_whose_behaviour_was_not_compared_and_why():
     """Submissions graded with the report off have no answers: the page names them (escaped,
     the first few) and says how to compare them; probes that ran and found no function say

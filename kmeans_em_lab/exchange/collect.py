@@ -352,6 +352,8 @@ class CheckedZipCollectApp(ZipCollectApp):
         # whatever the configuration says: nbgrader's own extractor unpacks archives inside
         # archives with no limit, before anything is screened
         self.extractor_plugin_inst = BoundedExtractor(parent=self)
+        # what the folders passed held that was not copied (links, FIFOs, ...: collect())
+        self.extractor_plugin_inst.left_out.extend(getattr(self, "folders_left_out", []))
 
     def process_extracted_files(self):
         """nbgrader's step, also when nothing was unpacked (what was left out is said)."""
@@ -449,6 +451,47 @@ class CheckedZipCollectApp(ZipCollectApp):
             )
 
 
+def _copy_folder(download: Path, target: Path, course_root: Path) -> list:
+    """A folder passed (an unpacked download, perhaps a student's own archive unpacked by
+    hand) copied for nbgrader's steps: walked by :func:`.folders.walk` (no link followed, no
+    recursion, at most ``DownloadLimits.members`` entries), its notebooks within
+    ``SubmissionLimits.notebook_bytes`` copied; every other regular file becomes an empty
+    sparse file of its size (nothing written, nothing read: :class:`BoundedExtractor` says
+    why it is left out, by its name and size). Links, FIFOs, devices, folders too deep or
+    unreadable are not copied: returned as left out, ``(shown, path, why)``."""
+    from traitlets.config import Config
+
+    from kmeans_em_lab.pipeline import folders
+    from kmeans_em_lab.pipeline.settings import load_course_config
+
+    config = load_course_config(course_root) if course_root else Config()
+    members = DownloadLimits(config=config).members
+    notebook_bytes = SubmissionLimits(config=config).notebook_bytes
+    found = folders.walk(download, ignored=frozenset(), max_entries=members)
+    shown = target.name
+    if found.stopped:
+        why = (
+            f"more than the {members:,} entries a collect unpacks (DownloadLimits.members in "
+            "nbgrader_config.py): nothing of it collected"
+        )
+        return [(shown, None, why)]
+    left_out = [
+        (f"{shown}/{e.rel}", f"{shown}/{e.rel}", f"{e.why}: not collected") for e in found.left_out
+    ]
+    for entry in found.files:
+        dest = target / folders.safe_relative(entry.rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        data = None
+        if entry.rel.lower().endswith(".ipynb") and entry.size <= notebook_bytes:
+            data = folders.read_regular(download, entry.rel, limit=entry.size)
+        with open(dest, "wb") as out:
+            if data is not None:
+                out.write(data)
+            else:  # sparse: its size for the extractor's rules, no byte on the disk
+                out.truncate(entry.size)
+    return left_out
+
+
 def collect(
     downloads: list[Path],
     course_root: Path | None = None,
@@ -477,6 +520,7 @@ def collect(
         structure = os.path.join(scratch, "{downloaded}", "{assignment_id}", "{collect_step}")
         archive = Path(scratch) / "downloaded" / assignment / "archive"
         archive.mkdir(parents=True)
+        left_out: list[tuple[str, str | None, str]] = []  # of the folders passed
         for download in downloads:
             download = download.resolve()
             target = archive / download.name
@@ -484,8 +528,8 @@ def collect(
             while target.exists():
                 n += 1
                 target = archive / f"{download.stem}-{n}{download.suffix}"
-            if download.is_dir():  # links copied as links: never followed (BoundedExtractor)
-                shutil.copytree(download, target, symlinks=True)
+            if download.is_dir():
+                left_out += _copy_folder(download, target, root)
             else:
                 shutil.copy2(download, target)
         argv = [
@@ -499,6 +543,7 @@ def collect(
         app = CheckedZipCollectApp()
         with contextlib.chdir(root):  # nbgrader reads nbgrader_config.py from here
             app.initialize(argv)
+            app.folders_left_out = left_out
             if not getattr(app.config.FileNameCollectorPlugin, "named_regexp", ""):
                 app.fail(
                     "nbgrader_config.py sets no FileNameCollectorPlugin.named_regexp: "

@@ -331,7 +331,14 @@ class ResilientExecute(Execute):
                     resources.get(key, {}).pop(index, None)
             nb.cells = kept
         # {} when they were on but never ran (the notebook halted first): probed, no answers
-        answers.store(nb, answers.keep(self._probe_records) if self.run_probes else None)
+        kept = None
+        if self.run_probes:
+            try:
+                kept = answers.keep(self._probe_records)
+            except Exception:  # noqa: BLE001 - an odd record costs its probes, never the grade
+                self.log.info("The probes' records could not be read: no answers kept")
+                kept = {}
+        answers.store(nb, kept)
 
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)

@@ -90,15 +90,21 @@ class Mailbox:
         return record if isinstance(record, dict) else None
 
     def _empty_outbox(self) -> None:
+        """The files the kernel left in the outbox removed; its folders stay (the kernel may
+        still be writing into them, and the disk watch counts them) until :meth:`close`."""
         for entry in list(os.scandir(self.outbox)):
-            path = Path(entry.path)
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            if not entry.is_dir(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Everything removed once the kernel is gone, through descriptors: no recursion, so
+        folders the kernel nested thousands deep go too (:func:`.disk_watch.remove_folder`)."""
+        from kmeans_em_lab.pipeline.disk_watch import remove_folder
+
+        try:
+            remove_folder(self.root)
+        except Exception:  # noqa: BLE001 - cleaning up never fails a submission
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def too_big_refusal() -> str:

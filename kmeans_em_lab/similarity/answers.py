@@ -198,7 +198,8 @@ def keep(records: dict) -> dict:
             continue
         outcomes = record.get("outcomes")
         outcomes = outcomes if isinstance(outcomes, list) else []
-        by_label = {o.get("label"): o for o in outcomes[:100] if isinstance(o, dict)}
+        readable = [o for o in outcomes[:100] if isinstance(o, dict)]
+        by_label = {o["label"]: o for o in readable if type(o.get("label")) is str}
         for probe in probes.of(function):
             if probe.label in by_label:
                 found = answer(function, by_label[probe.label], probe.args, probe.label)
