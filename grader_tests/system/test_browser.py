@@ -538,7 +538,9 @@ def graded_course(tmp_path_factory) -> dict[str, Path]:
 
 def open_offline(browser, page_file: Path):
     """A tab showing ``page_file``, every request but the file itself refused and recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    # a feedback page's content security policy forbids every script; axe-core is this
+    # test's own, injected into the page, so the context lets it run (bypass_csp)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     context.set_default_timeout(30_000)
     requested: list[str] = []
     url = page_file.as_uri()
