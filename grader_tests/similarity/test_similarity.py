@@ -361,7 +361,7 @@ def _report(tmp_path, monkeypatch, code_by_student: dict[str, str]) -> tuple[str
         frozenset({"def Update(X, C, m):", "raise NotImplementedError()"}),
         frozenset(),
     )
-    subs = [Submission(s, {"Update": c}) for s, c in code_by_student.items()]
+    subs = [Submission(s, {"Update": c}, probed=True) for s, c in code_by_student.items()]
     monkeypatch.setattr(classroom, "load", lambda course, students=None: subs)
     monkeypatch.setattr(classroom, "release_template", lambda root=None: tpl)
     course = SimpleNamespace(root=tmp_path, reports=tmp_path / "reports", assignment="lab3")

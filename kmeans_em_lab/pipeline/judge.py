@@ -61,8 +61,8 @@ class JudgeRecords(NbGraderPreprocessor):
             recorded_check, record = self._records.get(index, (check, None))
             if recorded_check != check:
                 record = None
-            # the helpers' calls the grader answered in the cell (none: it served none)
-            served = self._served.get(index, {})
+            # the helpers' calls the grader answered in the cell (absent: not counted)
+            served = self._served.get(index)
             judged = checks.judgement(check, record, cell.source, served)
             verdict = Verdict(not judged.message, judged.message)
             if judged.message:
