@@ -144,6 +144,8 @@ def test_every_public_assertion_maps_to_a_cause():
         ("cluster 2 is empty: its centre must stay usable (e.g. keep [50, 50]), got [nan nan]",
          "empty_cluster_nan"),
         ("C should be a dict, got ndarray", "clusters_not_dict"),
+        ("K_Means ran 4 times but called Centroid_init 0 time(s): start every run from "
+         "Centroid_init(X, K)", "start_not_centroid_init"),
         ("the final distortion should be 8/3, got 3.0", "distortion_not_final"),
         ("D should be 1 + 4 + 0 + 4 = 9 (the SQUARED distances ...), got 5", "wrong_distortion"),
         ("the means should be -2 and 5, got [nan nan]", catalogue.GENERIC),
@@ -381,6 +383,51 @@ def test_a_public_test_names_the_cause_its_answer_shows(case, function, expected
     record, source = _public_record(function, ns)
     found = judgement(PUBLIC + function, record, source)
     assert codes(found) == expected, found.message
+
+
+def _public_judgement_served(function: str, ns: dict, served=True) -> checks.Judgement:
+    """``function``'s public test run here with a counting reference service, judged with
+    that count (``served=False``: judged without it, as when it is not known)."""
+    from kmeans_em_lab.checks import reference_service
+
+    nb = nbformat.read(paths.course_root() / "source" / "lab3" / "lab3.ipynb", as_version=4)
+    source = next(c.source for c in nb.cells if c.get("id") == f"test_{function}_public")
+    planned = checks.plan(PUBLIC + function)
+    service = reference_service.Service(planned.get("helpers") or ())
+    recording = recorder.PublicRecording(planned, ns, service.answer)
+    try:
+        exec(checks.public_test_code(source), ns)
+    except Exception:  # noqa: BLE001 - a failing test, as in the kernel
+        pass
+    finally:
+        record = recording.finish()
+    return judgement(PUBLIC + function, record, source, dict(service.answered) if served else None)
+
+
+KMEANS_FIRST_ROWS = CAUSE_CASES["bug_kmeans_first_rows_start"].edits.replace["K_Means"]
+# Centroid_init in the three 2-D runs only: three starts drawn for four runs
+KMEANS_START_ON_2D_ONLY = SOLUTIONS["K_Means"].replace(
+    "Centroid_init(X, K)", "(Centroid_init(X, K) if np.ndim(X) == 2 else X[:K].copy())"
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "served", "expected"),
+    [
+        (SOLUTIONS["K_Means"], True, []),
+        (KMEANS_FIRST_ROWS, True, ["start_not_centroid_init"]),
+        (KMEANS_START_ON_2D_ONLY, True, ["start_not_centroid_init"]),
+        (KMEANS_FIRST_ROWS, False, []),
+    ],
+)
+def test_the_public_k_means_test_counts_the_starts_the_grader_served(code, served, expected):
+    """The visible test counts K_Means' calls of Centroid_init; replayed in the grader, it
+    sees the calls the grader's stand-in answered in the cell (not known: not judged)."""
+    assert KMEANS_START_ON_2D_ONLY != SOLUTIONS["K_Means"]
+    found = _public_judgement_served("K_Means", notebook(K_Means=code), served)
+    assert codes(found) == expected, found.message
+    if expected:
+        assert "called Centroid_init 3 time(s)" in found.message or "0 time(s)" in found.message
 
 
 def test_a_public_assertion_keeps_its_own_cause_when_the_answer_shows_none():

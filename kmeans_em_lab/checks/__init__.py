@@ -211,7 +211,7 @@ def judgement(
     last: list = []  # a public test's last call (args, answer): what its assertion judged
     try:
         if check.startswith(PUBLIC):
-            _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source, last)
+            _replay_public(check.removeprefix(PUBLIC), outcomes, cell_source, last, served)
         else:
             CHECKS[check][1](harness.Session("judge", outcomes, draws.current(), served))
     except CheckFailure as failure:
@@ -274,12 +274,36 @@ def _public_causes(check: str, message: str, last: list) -> tuple[tuple[str, str
     return ((code, message),)
 
 
-def _replay_public(function: str, outcomes: list, cell_source: str, last: list) -> None:
+def _replay_public(
+    function: str,
+    outcomes: list,
+    cell_source: str,
+    last: list,
+    served: Mapping[str, int] | None = None,
+) -> None:
     """Run the visible test of ``function``, each call answered by ``outcomes``; every
-    call's ``(args, answer)`` is appended to ``last``."""
+    call's ``(args, answer)`` is appended to ``last``.
+
+    The reference helpers the test binds (:data:`PUBLIC_ISOLATION`) are names of the
+    replay too, and each answered call makes one call of each helper while the grader's
+    own count of that helper's calls in the cell (``served``; None: not known, every call
+    made) lasts: a visible test that counts a helper's calls (K_Means' start from
+    Centroid_init) sees at least as many as the calls answered exactly when the student's
+    function made them in the kernel."""
     answers = iter(outcomes)
+    helpers = PUBLIC_ISOLATION.get(function, ())
+    left = {name: None if served is None else served.get(name, 0) for name in helpers}
+    namespace: dict = {"np": np, "warnings": warnings, "tracks": ref.spotify_X()}
+
+    def helper_calls(args) -> None:
+        for name in helpers:
+            if left[name] is None or left[name] > 0:
+                if left[name] is not None:
+                    left[name] -= 1
+                namespace[name](*args)
 
     def answer(*args, **_kwargs):
+        helper_calls(args)
         outcome = next(answers, None)
         if not isinstance(outcome, dict):
             raise harness.RecordError(
@@ -296,10 +320,16 @@ def _replay_public(function: str, outcomes: list, cell_source: str, last: list) 
         last.append((args, result))
         return result
 
-    namespace = {"np": np, "warnings": warnings, "tracks": ref.spotify_X(), function: answer}
+    namespace[function] = answer
+    namespace.update({name: _served_helper for name in helpers})
     code = compile(public_test_code(cell_source), f"<public test of {function}>", "exec")
     with contextlib.redirect_stdout(io.StringIO()):
         exec(code, namespace)
+
+
+def _served_helper(*_args, **_kwargs) -> None:
+    """A reference helper in a public test's replay: the student's function already ran in
+    the kernel, so nothing uses what it returns."""
 
 
 # numbers in one answer a public test can use: its data is at most the songs (600 x 13)

@@ -129,6 +129,7 @@ _STUDENT_ERRORS = (
 _PUBLIC_ASSERTIONS = tuple(
     (re.compile(pattern), code)
     for pattern, code in (
+        (r"called Centroid_init \d+ time", "start_not_centroid_init"),
         (r"must not modify", "input_modified"),
         (r"must stay usable", "empty_cluster_nan"),
         (r"must (all )?be different", "repeated_centres"),

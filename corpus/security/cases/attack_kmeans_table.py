@@ -2,9 +2,10 @@
 # lab's own data sets, worked out at home with any K-Means and the release's data (and the public
 # test's toy answers), looked up by the shape of X. Before the K_Means checks drew their rows,
 # both hidden tests clustered the whole data sets, and the table scored every point.
-# Why: K_Means (test_K_Means_hidden, test_K_Means_hidden_1d): the hidden tests cluster rows drawn
-#   for this submission, whose best centres are not in the table; only the public test's toy
-#   answers, which the notebook shows, are found there.
+# Why: K_Means (test_K_Means_public, test_K_Means_hidden, test_K_Means_hidden_1d): the hidden
+#   tests cluster rows drawn for this submission, whose best centres are not in the table; the
+#   public test's toy answers, which the notebook shows, are found there, but no run starts
+#   from Centroid_init, which the public test counts.
 # ruff: noqa
 # fmt: off
 ### CELL K_Means

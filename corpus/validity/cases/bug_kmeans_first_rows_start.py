@@ -1,8 +1,9 @@
 # Typical bug: K_Means starts from the first K samples (X[:K]) instead of
 # Centroid_init(X, K), so every run starts, and ends, at the same place.
-# Why: K_Means (test_K_Means_hidden): the grader's Centroid_init, standing in for the
-#   student's in that test, is never called. The centres it reaches are good ones on the
-#   songs and on the 1-D data, so only the start tells it apart from a correct K_Means.
+# Why: K_Means (test_K_Means_public, test_K_Means_hidden): Centroid_init (the grader's,
+#   standing in for the student's in those tests) is never called, which the public test
+#   counts too. The centres it reaches are good ones on the songs and on the 1-D data, so
+#   only the start tells it apart from a correct K_Means.
 ### CELL K_Means
 def K_Means(X, K):
     """Lloyd's algorithm (bug: the first K samples as the start)."""
