@@ -5,13 +5,15 @@ student's name says what it does: ``hang*`` starts a grandchild process and
 waits for it (the watchdog must kill it, and the job then returns), ``stuck*``
 ignores the watchdog (the worker process must be ended), ``crash*`` kills its
 worker process, ``flaky*`` fails its first attempt only (told by the task's key, so a
-recomputation of a first attempt whose worker died also fails), anything else is
+recomputation of a first attempt whose worker died also fails, and so does a first
+attempt sent again because a worker died before it started), anything else is
 graded. Pid files go to the folder named by ``bundle.files["dir"]``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -35,8 +37,9 @@ def job(bundle, submission, options) -> dict:
     if student.startswith("flaky"):
         from distributed import get_worker
 
-        # the key ends in the attempt: "-1" is the first (kmeans_em_lab.pipeline.cluster)
-        if get_worker().get_current_task().endswith("-1"):
+        # the key ends in the attempt, then "-r<n>" when sent again unstarted: "-1" or
+        # "-1-r<n>" is the first (kmeans_em_lab.pipeline.cluster.task_key)
+        if re.search(r"-1(-r\d+)?$", get_worker().get_current_task()):
             return {"status": "error", "message": "transient failure"}
     return {"status": "graded", "score": 1.0, "max_score": 1.0}
 
@@ -48,7 +51,5 @@ def broken_job(bundle, submission, options) -> dict:
 def locked_job(bundle, submission, options) -> dict:
     """Holds the interpreter lock for minutes: one regular-expression search that backtracks
     (the watchdog's thread cannot run meanwhile)."""
-    import re
-
     re.search(r"(a*)*b", "a" * 40)
     return {"status": "graded", "score": 1.0, "max_score": 1.0}
