@@ -326,6 +326,26 @@ def test_a_run_of_one_piece_of_part_1_keeps_the_other_pieces(tmp_path):
     assert [s.title for s in report.earlier_sections(old, ("2",))[0]] == ["1. Throughput"]
 
 
+def test_a_run_of_a_lettered_part_keeps_the_bare_part_of_its_number():
+    """--parts 4b rewrites 4b only: part 4, a part of its own, stays with its goals."""
+    from lab3_dev.bench import report
+
+    def section(title, goal):
+        sec = Section(title, "intro")
+        sec.table("", ["a", "b"]).add(1, 2)
+        sec.goals.append(report.Goal(goal, "x", "y", True))
+        return sec
+
+    earlier = render(
+        machine.header(loadavg()),
+        [section("4. Hidden tests", "4. goal"), section("4b. Probes", "4b. goal")],
+    )
+    kept, _ = report.earlier_sections(earlier, ("4b",))
+    assert [s.title for s in kept] == ["4. Hidden tests"]
+    assert [g.name for g in kept[0].goals] == ["4. goal"]
+    assert report.earlier_sections(earlier, ("4", "4b"))[0] == []
+
+
 def _timed_notebook(path, spans):
     nb = nbformat.v4.new_notebook()
     for i, (busy, idle) in enumerate(spans):

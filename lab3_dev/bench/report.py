@@ -200,12 +200,18 @@ def _family(part: str) -> str:
 
 
 def overlaps(ids: Iterable[str], parts: Iterable[str]) -> bool:
-    """Whether parts ``ids`` and ``parts`` share one; a bare number (``"1"``, from an older
-    results file) stands for all its lettered parts (``"1a"``, ``"1b"``, ...)."""
+    """Whether parts ``ids`` and ``parts`` share one; a bare number that is no part of its
+    own (``"1"``, from an older results file) stands for all its lettered parts (``"1a"``,
+    ``"1b"``, ...); one that is (``"4"``) stands for itself, not for ``"4b"``."""
+    from lab3_dev.bench import ALL_PARTS
+
+    def older(part: str) -> bool:
+        return part == _family(part) and part not in ALL_PARTS
+
     parts = set(parts)
     for i in ids:
         for p in parts:
-            if i == p or (i == _family(i) and i == _family(p)) or (p == _family(p) == _family(i)):
+            if i == p or (older(i) and i == _family(p)) or (older(p) and p == _family(i)):
                 return True
     return False
 
