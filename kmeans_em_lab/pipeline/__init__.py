@@ -30,6 +30,7 @@
 - :mod:`.test_order`   ``RestoreTestOrder``: test cells run in the course's order
 - :mod:`.missing_cells` ``RestoreSolutionCells``: a deleted solution cell back as released
 - :mod:`.schema_cache` nbgrader's metadata check with its schema checked once per worker
+- :mod:`.engine_cache` nbgrader's gradebook with one SQLAlchemy engine per database per worker
 - :mod:`.incidents`    the flags read back from an autograded notebook (the grader's events)
 - :mod:`.course_bundle` the course as bytes for the workers (config, source, data, template
   gradebook): workers share no folder with the driver

@@ -58,9 +58,10 @@ class PrivateCourse:
     def __init__(self, bundle: CourseBundle, options: TaskOptions):
         from nbgrader.apps import NbGraderAPI
 
-        from kmeans_em_lab.pipeline import schema_cache
+        from kmeans_em_lab.pipeline import engine_cache, schema_cache
 
         schema_cache.install()  # nbgrader's metadata check: the schema checked once
+        engine_cache.install()  # nbgrader's gradebook: SQL compiled once per worker
         self.bundle = bundle
         self.root = scratch() / f"course-{bundle.digest[:12]}-{'s' if options.sandbox else 'n'}"
         remove(self.root)
