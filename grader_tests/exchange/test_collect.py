@@ -123,17 +123,26 @@ def test_named_regexp_reads_canvas_and_moodle_names(name, expected):
         ("smithjohn_12345_6789012_my_lab_3.ipynb", set()),
         ("John Smith_12345_assignsubmission_file_lab3_2_3.ipynb", set()),
         ("Ann Roe_34568_assignsubmission_file_/Lab 3 final.ipynb", set()),
+        # a folder Eve made in her Moodle submission, named like another student's
+        ("Eve_12345_assignsubmission_file_/x_99999_assignsubmission_file_/lab3.ipynb",
+         {"12345"}),
+        ("moodle/Eve_12345_assignsubmission_file_/a/x_99999_assignsubmission_file_lab3.ipynb",
+         {"12345"}),
     ],
-)
+)  # fmt: skip
 def test_a_name_that_reads_as_two_students_is_found(name, others):
     """A display name is the student's to choose: one that holds ``_<id>_`` could make the
     file read as another student's id; every other reading is found."""
     from kmeans_em_lab.exchange.collect import other_ids
 
     regexp = paths.Course.at(ROOT).load_config().FileNameCollectorPlugin.named_regexp
-    path = f"/scratch/downloaded/lab3/extracted/{name}"
+    top = "/scratch/downloaded/lab3/extracted"
+    path = f"{top}/{name}"
     first = re.match(regexp, path)["student_id"]
-    assert other_ids(regexp, path, first) == others
+    assert other_ids(regexp, path, first, top) == others
+    # the folders above the download's own are the instructor's: never read
+    assert other_ids(regexp, f"/x/Kim_77777_assignsubmission_file_/{name}", first, "/x/Kim_"
+                     "77777_assignsubmission_file_") == others  # fmt: skip
 
 
 def test_a_display_name_cannot_take_another_students_id(course, tmp_path, capsys):
@@ -149,6 +158,23 @@ def test_a_display_name_cannot_take_another_students_id(course, tmp_path, capsys
     assert students(course) == ["22222"]
     assert_ready_to_grade(course, "22222", notebook("alice"))
     assert "reads as more than one student id (22222, 99999): not collected" in out
+
+
+def test_a_folder_in_a_moodle_submission_cannot_take_another_students_id(course, tmp_path, capsys):
+    """Moodle keeps the sub-folders a student makes in a file submission: Eve (12345) makes
+    one named like student 99999's submission folder. Her notebook in it is not collected
+    as 99999's; 99999's own submission is."""
+    entries = {
+        "Eve Attacker_12345_assignsubmission_file_/x_99999_assignsubmission_file_/lab3.ipynb":
+            notebook("eve"),
+        "Ann Honest_99999_assignsubmission_file_/lab3.ipynb": notebook("ann"),
+    }  # fmt: skip
+    download = make_zip(tmp_path / "moodle.zip", entries)
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capsys.readouterr().out
+    assert students(course) == ["99999"]
+    assert_ready_to_grade(course, "99999", notebook("ann"))
+    assert "reads as more than one student id (12345, 99999): not collected" in out
 
 
 def test_lms_download_is_collected_and_bad_entries_are_reported(course, tmp_path, capsys):

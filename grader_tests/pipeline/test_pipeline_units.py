@@ -22,6 +22,7 @@ from kmeans_em_lab.pipeline import intake, stamps
 from kmeans_em_lab.pipeline.grouping import function_of, group
 from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes, utf8_prefix
 from kmeans_em_lab.pipeline.progress import Progress
+from kmeans_em_lab.pipeline.records import values_in
 from kmeans_em_lab.pipeline.settings import (
     Settings,
     grading_config,
@@ -159,7 +160,7 @@ def test_a_record_over_the_cap_is_refused_unread_and_a_correct_one_is_far_below_
     from pipeline_fixtures.judged_notebooks import notebook
 
     from kmeans_em_lab import checks
-    from kmeans_em_lab.pipeline.records import MAX_RECORD_BYTES, Mailbox
+    from kmeans_em_lab.pipeline.records import MAX_RECORD_BYTES, MAX_RECORD_VALUES, Mailbox
 
     box = Mailbox(tmp_path)
     with open(box.outbox / "record.json", "wb") as fh:
@@ -169,8 +170,34 @@ def test_a_record_over_the_cap_is_refused_unread_and_a_correct_one_is_far_below_
     assert checks.judgement("Set", record).message == record["refused"]
     namespace = notebook()
     for check in checks.CHECKS:
-        size = len(json.dumps(checks.record_in_process(check, namespace)))
-        assert size < MAX_RECORD_BYTES / 8, check
+        text = json.dumps(checks.record_in_process(check, namespace))
+        assert len(text) < MAX_RECORD_BYTES / 8, check
+        assert values_in(text.encode()) < MAX_RECORD_VALUES / 100, check
+
+
+def test_a_record_of_many_small_values_is_refused_before_it_is_decoded(tmp_path):
+    """8 MiB of ``[]`` would decode into hundreds of MiB of lists, kept until the notebook
+    is judged: past :data:`MAX_RECORD_VALUES` a record is refused like one over the bytes."""
+    import tracemalloc
+
+    from kmeans_em_lab.pipeline.records import MAX_RECORD_BYTES, MAX_RECORD_VALUES, Mailbox
+
+    box = Mailbox(tmp_path)
+    body = b"[" * 400 + b"]" * 400
+    text = b'{"check": "Set", "outcomes": [' + b",".join([body] * 10_000) + b"]}"
+    assert len(text) < MAX_RECORD_BYTES and values_in(text) > MAX_RECORD_VALUES
+    (box.outbox / "record.json").write_bytes(text)
+    tracemalloc.start()
+    try:
+        record = box.take("Set")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert record["check"] == "Set" and f"{MAX_RECORD_VALUES:,} values" in record["refused"]
+    assert peak < 4 * len(text)  # read, counted, never decoded
+    just_under = b'{"check": "Set", "outcomes": [' + b",".join([b"[]"] * 1000) + b"]}"
+    (box.outbox / "record.json").write_bytes(just_under)
+    assert box.take("Set")["outcomes"] == [[]] * 1000
 
 
 def test_a_record_is_read_as_hostile_data(tmp_path):
@@ -739,3 +766,44 @@ def test_a_message_nbformat_refuses_is_dropped_not_raised(monkeypatch, caplog):
         assert executor.process_message(msg, cell, 0) is None
     assert cell.outputs == []
     assert "nbformat refused was dropped" in caplog.text
+
+
+# A kernel signs its messages with the session's key, so a cell can send any bytes as one.
+UNDECODABLE_MESSAGES = {
+    "an integer past what json decodes": (
+        "_k = get_ipython().kernel\n"
+        '_k.session.send(_k.iopub_socket, \'stream\', content=b\'{"name": "stdout", "text": '
+        "\"x\", \"n\": ' + b'1' * 5000 + b'}', parent=_k.get_parent())"
+    ),
+    "content that is not JSON": (
+        "_k = get_ipython().kernel\n"
+        "_k.session.send(_k.iopub_socket, 'stream', content=b'{not json',"
+        " parent=_k.get_parent())"
+    ),
+}
+
+
+@pytest.mark.parametrize("sender", sorted(UNDECODABLE_MESSAGES))
+def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(tmp_path, sender):
+    """The notebook stops at that cell with the grader's own event; the cells before it
+    keep their outputs and the grading goes on (it once failed the whole submission)."""
+    import tempfile
+
+    from traitlets.config import Config
+
+    from kmeans_em_lab.pipeline import verdicts
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
+    nb = nbformat.v4.new_notebook()
+    codes = ["print('before')", UNDECODABLE_MESSAGES[sender], "print('after')"]
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in codes]
+    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
+    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    events = resources[verdicts.EVENTS]
+    assert [e.code for e in events[1]] == [verdicts.OUTPUT_FLOOD]
+    assert "could not be read in cell" in events[1][0].message
+    assert nb.cells[0].outputs[0]["text"] == "before\n"
+    assert all(o.get("text") != "after\n" for o in nb.cells[2].outputs)

@@ -65,6 +65,8 @@ ARCHIVES = {
     ".7z", ".rar", ".cab", ".jar", ".whl", ".egg", ".iso",
 }  # fmt: skip
 CHUNK = 2**20  # bytes read from a zip member at a time
+# a file name put in a folder to ask whether the folder reads as a submission by itself
+ASSIGNMENT_PLACEHOLDER = "submission.ipynb"
 # members compressed otherwise are left out: Python decompresses bzip2 and LZMA without
 # an output bound (a small member could fill memory before its size is checked)
 READABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
@@ -273,10 +275,17 @@ def _same_bytes(a: Path, b: Path) -> bool:
     return a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
 
 
-def other_ids(named_regexp: str, path: str, student: str) -> set[str]:
-    """The student ids other than ``student`` that ``path`` also reads as, when the name
-    before the id is taken to be longer: an LMS display name is the student's to choose,
-    and one such as ``Eve_22222_1_`` makes ``Eve_22222_1__99999_...`` read as 22222."""
+def other_ids(named_regexp: str, path: str, student: str, top: str = "") -> set[str]:
+    """The student ids other than ``student`` that ``path`` also reads as:
+
+    - when the name before the id is taken to be longer: an LMS display name is the
+      student's to choose, and one such as ``Eve_22222_1_`` makes
+      ``Eve_22222_1__99999_...`` read as 22222;
+    - by a folder above it (below ``top``, the download's own folder) that reads as a
+      submission by itself: Moodle keeps the sub-folders a student makes in their
+      submission, so ``Eve_22222_assignsubmission_file_/x_99999_assignsubmission_file_/``
+      holds Eve's files, not 99999's.
+    """
     match = re.match(named_regexp, path)
     if match is None or "lms_name" not in match.groupdict():
         return set()
@@ -285,7 +294,16 @@ def other_ids(named_regexp: str, path: str, student: str) -> set[str]:
     for at in range(begin + 1, len(path)):
         if path[at] == "_":
             other = re.match(named_regexp, f"{path[:begin]}X{path[at:]}")
-            if other and other["student_id"] != student:
+            if other and other.start("lms_name") == begin and other["student_id"] != student:
+                found.add(other["student_id"])
+    above = Path(path[:begin])
+    if top and above.is_relative_to(top):
+        folder = Path(top)
+        for part in above.relative_to(top).parts:
+            folder = folder / part
+            other = re.match(named_regexp, f"{folder}/{ASSIGNMENT_PLACEHOLDER}")
+            own_name = other and other.start("lms_name") > len(str(folder.parent))
+            if own_name and other["student_id"] != student:
                 found.add(other["student_id"])
     return found
 
@@ -366,6 +384,7 @@ class CheckedZipCollectApp(ZipCollectApp):
     def _collect_files(self, src_files):
         """Screen the extracted files, then let nbgrader collect those that are safe to."""
         named_regexp = getattr(self.collector_plugin_inst, "named_regexp", "")
+        top = self._format_collect_path(self.extracted_directory)
         for shown, path, why in getattr(self.extractor_plugin_inst, "left_out", []):
             self.problems.append(f"{shown}{self._who(path)}: {why}")
         by_student: dict[str, list[str]] = {}
@@ -388,7 +407,7 @@ class CheckedZipCollectApp(ZipCollectApp):
             if not SAFE_ID.fullmatch(student):
                 self.problems.append(f"{shown}: student id {student!r} is not a folder name")
                 continue
-            others = other_ids(named_regexp, path, student)
+            others = other_ids(named_regexp, path, student, top)
             if others:
                 readings = ", ".join(sorted({student, *others}))
                 self.problems.append(

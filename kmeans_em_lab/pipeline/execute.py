@@ -116,6 +116,31 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+class UnreadableMessage(Exception):
+    """A kernel message the grader could not decode: JSON it refuses (nested too deep, an
+    integer of thousands of digits), a bad signature, a header of the wrong shape. Raised
+    in place of whatever decoding raised, so that it stops the notebook like any other
+    message the grader cannot take, never the grading."""
+
+
+def guard_decoding(session) -> None:
+    """Make ``session.deserialize`` raise :class:`UnreadableMessage` when a message cannot
+    be decoded, whatever the reason (idempotent). The kernel signs its messages with the
+    session's key, so the student's code can send any bytes as a message."""
+    if getattr(session, "_lab3_guarded", False):
+        return
+    decode = session.deserialize
+
+    def deserialize(*args, **kwargs):
+        try:
+            return decode(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - what a message can make decoding raise
+            raise UnreadableMessage(type(err).__name__) from None
+
+    session.deserialize = deserialize
+    session._lab3_guarded = True
+
+
 class ResilientExecute(Execute):
     """Execute that turns kernel death and unresponsive kernels into cell errors."""
 
@@ -200,6 +225,14 @@ class ResilientExecute(Execute):
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
+        make_client = km.client
+
+        def client(**kwargs):  # each client decodes with its own copy of the session
+            kc = make_client(**kwargs)
+            guard_decoding(kc.session)
+            return kc
+
+        km.client = client
         if hasattr(km, "max_message_bytes"):
             km.max_message_bytes = self.max_message_bytes
         if getattr(km, "sandbox", False):
@@ -356,7 +389,7 @@ class ResilientExecute(Execute):
             self._observe(index, verdicts.KERNEL_DIED, self._halted)
             if not graded:
                 cell.outputs.append(error_output(KERNEL_DIED, self._halted))
-        except RecursionError:  # a message nested past what can be decoded
+        except (UnreadableMessage, RecursionError):  # a message that cannot be decoded
             self._halted = f"a message from the kernel could not be read in cell {label}"
             self.log.error("Unreadable kernel message in cell %s", label)
             self._stop_kernel()

@@ -8,7 +8,8 @@ Inside the sandbox they appear at :data:`SANDBOX_INBOX` and
 
 The outbox is written by student code, so :meth:`Mailbox.take` reads it as
 hostile: no symbolic link followed, only a regular file, at most
-:data:`MAX_RECORD_BYTES`, never blocking (a FIFO is refused), and the folder is
+:data:`MAX_RECORD_BYTES` and :data:`MAX_RECORD_VALUES`, never blocking (a FIFO is
+refused), and the folder is
 emptied before every graded cell so a file planted earlier is never taken for
 a later cell's record.
 """
@@ -32,6 +33,11 @@ SANDBOX_OUTBOX = "/lab3/outbox"
 # The largest record of a correct solution is well under 1 MiB (the hidden test of Set, whose
 # answers hold every sample of the data); a record past this cap is refused, not read.
 MAX_RECORD_BYTES = 8 * 1024 * 1024
+# Values a record may decode into, counted before it is decoded (every ``,``, ``:``, ``[``
+# and ``{``: one more value or container each). A correct solution's records hold a few
+# hundred (arrays travel as one base64 string each); the cap keeps what one record becomes
+# in the grader's memory to a few MiB, where 8 MiB of nested brackets would be hundreds.
+MAX_RECORD_VALUES = 100_000
 
 
 class Mailbox:
@@ -77,6 +83,8 @@ class Mailbox:
         except OSError:
             data = None
         self._empty_outbox()
+        if data is not None and values_in(data) > MAX_RECORD_VALUES:
+            too_big, data = True, None
         if too_big:
             return {"check": check, "refused": too_big_refusal(), "outcomes": []}
         if data is None:
@@ -106,12 +114,19 @@ class Mailbox:
             pass
 
 
+def values_in(data: bytes) -> int:
+    """An upper bound on the values and containers the JSON ``data`` decodes into."""
+    return sum(data.count(mark) for mark in (b",", b":", b"[", b"{"))
+
+
 def too_big_refusal() -> str:
-    """Why a record over :data:`MAX_RECORD_BYTES` scores 0 (the student's feedback)."""
+    """Why a record over :data:`MAX_RECORD_BYTES` or :data:`MAX_RECORD_VALUES` scores 0
+    (the student's feedback)."""
     return (
-        f"the answers of this test came to more than {MAX_RECORD_BYTES // 2**20} MiB, far more "
-        "than the lab's functions return, so the grader did not read them and this test "
-        "scores 0: check that the function returns what the notebook asks for"
+        f"the answers of this test came to more than {MAX_RECORD_BYTES // 2**20} MiB or "
+        f"{MAX_RECORD_VALUES:,} values, far more than the lab's functions return, so the "
+        "grader did not read them and this test scores 0: check that the function returns "
+        "what the notebook asks for"
     )
 
 
