@@ -208,18 +208,24 @@ def test_missing_and_refused_records_have_their_causes():
     assert codes(judgement("Set", refused)) == ["not_defined"]
 
 
-def _public_record(function: str, ns: dict) -> tuple[dict, str]:
-    """The record a kernel makes for ``function``'s public test, and the cell's source."""
+def _public_record(function: str, ns: dict) -> tuple[dict, str, dict[str, int]]:
+    """The record a kernel makes for ``function``'s public test, the cell's source, and the
+    reference helpers' calls the grader answered meanwhile (its own count)."""
+    from kmeans_em_lab.checks import reference_service
+
     nb = nbformat.read(paths.course_root() / "source" / "lab3" / "lab3.ipynb", as_version=4)
     source = next(c.source for c in nb.cells if c.get("id") == f"test_{function}_public")
-    recording = checks.run_public_prelude(function, ns)
+    planned = checks.plan(PUBLIC + function)
+    service = reference_service.Service(planned.get("helpers") or ())
+    recording = recorder.PublicRecording(planned, ns, service.answer)
+    assert not recording.out["refused"], recording.out["refused"]
     try:
         exec(checks.public_test_code(source), ns)
     except Exception:  # noqa: BLE001 - a failing test, as in the kernel
         pass
     finally:
         record = recording.finish()
-    return record, source
+    return record, source, dict(service.answered)
 
 
 @pytest.mark.parametrize(
@@ -231,7 +237,7 @@ def _public_record(function: str, ns: dict) -> tuple[dict, str]:
     ],
 )
 def test_a_public_tests_judgement_names_its_causes(function, replacement, expected):
-    record, source = _public_record(function, notebook(**replacement))
+    record, source, _ = _public_record(function, notebook(**replacement))
     assert codes(judgement(PUBLIC + function, record, source)) == expected
 
 
@@ -380,28 +386,16 @@ def test_a_public_test_names_the_cause_its_answer_shows(case, function, expected
     applied to the answer it judged, say why: the same cause as the hidden test's."""
     edits = CAUSE_CASES[case].edits.replace
     ns = notebook(**{f: edits[f] for f in SOLUTIONS if f in edits})
-    record, source = _public_record(function, ns)
+    record, source, _ = _public_record(function, ns)
     found = judgement(PUBLIC + function, record, source)
     assert codes(found) == expected, found.message
 
 
 def _public_judgement_served(function: str, ns: dict, served=True) -> checks.Judgement:
-    """``function``'s public test run here with a counting reference service, judged with
-    that count (``served=False``: judged without it, as when it is not known)."""
-    from kmeans_em_lab.checks import reference_service
-
-    nb = nbformat.read(paths.course_root() / "source" / "lab3" / "lab3.ipynb", as_version=4)
-    source = next(c.source for c in nb.cells if c.get("id") == f"test_{function}_public")
-    planned = checks.plan(PUBLIC + function)
-    service = reference_service.Service(planned.get("helpers") or ())
-    recording = recorder.PublicRecording(planned, ns, service.answer)
-    try:
-        exec(checks.public_test_code(source), ns)
-    except Exception:  # noqa: BLE001 - a failing test, as in the kernel
-        pass
-    finally:
-        record = recording.finish()
-    return judgement(PUBLIC + function, record, source, dict(service.answered) if served else None)
+    """``function``'s public test run here, judged with the reference helpers' calls the
+    grader answered meanwhile (``served=False``: without, as when they are not known)."""
+    record, source, answered = _public_record(function, ns)
+    return judgement(PUBLIC + function, record, source, answered if served else None)
 
 
 KMEANS_FIRST_ROWS = CAUSE_CASES["bug_kmeans_first_rows_start"].edits.replace["K_Means"]
@@ -433,7 +427,7 @@ def test_the_public_k_means_test_counts_the_starts_the_grader_served(code, serve
 def test_a_public_assertion_keeps_its_own_cause_when_the_answer_shows_none():
     """What the hidden conditions cannot judge (no answer of that call) keeps the cause
     the assertion's message names."""
-    record, source = _public_record("EM", notebook(EM="def EM(X):\n    return None\n"))
+    record, source, _ = _public_record("EM", notebook(EM="def EM(X):\n    return None\n"))
     assert codes(judgement(PUBLIC + "EM", record, source)) == ["wrong_type"]
 
 
@@ -482,6 +476,6 @@ def test_a_public_em_miss_the_hidden_conditions_cannot_explain_is_only_a_wrong_r
     """The public fit missed, and nothing on the answer says why (no answer in the corpus
     gets here: the hidden conditions are the stricter): the generic cause, no guess."""
     edits = CAUSE_CASES["bug_em_loglik_swapped_priors"].edits.replace
-    record, source = _public_record("EM", notebook(EM=edits["EM"]))
+    record, source, _ = _public_record("EM", notebook(EM=edits["EM"]))
     monkeypatch.setitem(checks.PUBLIC_DIAGNOSES, "EM", lambda args, result: [])
     assert codes(judgement(PUBLIC + "EM", record, source)) == [catalogue.GENERIC]

@@ -303,25 +303,29 @@ def test_a_run_of_some_parts_keeps_the_others_sections(tmp_path):
     assert kept_twice[0].intro.count(report.KEPT_MARK) == 1  # marked once, not per run
 
 
+def _section(title: str, goal: str) -> Section:
+    """A results section with a table and one met goal."""
+    from lab3_dev.bench import report
+
+    sec = Section(title, "intro")
+    sec.table("", ["a", "b"]).add(1, 2)
+    sec.goals.append(report.Goal(goal, "x", "y", True))
+    return sec
+
+
 def test_a_run_of_one_piece_of_part_1_keeps_the_other_pieces(tmp_path):
     """--parts 1b rewrites 1b only: 1a stays with its own goals, not 1b's."""
     from lab3_dev.bench import report
 
-    def section(title, goal):
-        sec = Section(title, "intro")
-        sec.table("", ["a", "b"]).add(1, 2)
-        sec.goals.append(report.Goal(goal, "x", "y", True))
-        return sec
-
     earlier = render(
         machine.header(loadavg(), command="python -m kmeans_em_lab bench --parts 1"),
-        [section("1a. Throughput", "1a. goal a"), section("1b. Floor", "1b. goal b")],
+        [_section("1a. Throughput", "1a. goal a"), _section("1b. Floor", "1b. goal b")],
     )
     kept, _ = report.earlier_sections(earlier, ("1b",))
     assert [s.title for s in kept] == ["1a. Throughput"]
     assert [g.name for g in kept[0].goals] == ["1a. goal a"]
     # an older file's bare "1. ..." section is part 1 as a whole: replaced by any piece
-    old = render(machine.header(loadavg()), [section("1. Throughput", "1. goal")])
+    old = render(machine.header(loadavg()), [_section("1. Throughput", "1. goal")])
     assert report.earlier_sections(old, ("1c",))[0] == []
     assert [s.title for s in report.earlier_sections(old, ("2",))[0]] == ["1. Throughput"]
 
@@ -330,15 +334,9 @@ def test_a_run_of_a_lettered_part_keeps_the_bare_part_of_its_number():
     """--parts 4b rewrites 4b only: part 4, a part of its own, stays with its goals."""
     from lab3_dev.bench import report
 
-    def section(title, goal):
-        sec = Section(title, "intro")
-        sec.table("", ["a", "b"]).add(1, 2)
-        sec.goals.append(report.Goal(goal, "x", "y", True))
-        return sec
-
     earlier = render(
         machine.header(loadavg()),
-        [section("4. Hidden tests", "4. goal"), section("4b. Probes", "4b. goal")],
+        [_section("4. Hidden tests", "4. goal"), _section("4b. Probes", "4b. goal")],
     )
     kept, _ = report.earlier_sections(earlier, ("4b",))
     assert [s.title for s in kept] == ["4. Hidden tests"]
