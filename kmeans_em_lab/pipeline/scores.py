@@ -33,6 +33,9 @@ from nbgrader.api import (
 from sqlalchemy import func
 
 CHUNK = 500  # students per ``IN (...)`` of one query (within every database's limit)
+# rows a class-wide query hands over at a time: PostgreSQL streams them from a server-side
+# cursor instead of buffering the whole class in the driver (SQLite streams anyway)
+ROWS_AT_A_TIME = 5000
 
 
 @dataclass
@@ -407,7 +410,7 @@ def class_scores(url: str, course: str, assignment: str) -> dict[str, StudentSco
         cells = _cells(gb, assignment)
         max_score = sum(points for _, points in cells)
         table = {}
-        for (student,) in gb.db.query(Student.id):
+        for (student,) in gb.db.query(Student.id).yield_per(ROWS_AT_A_TIME):
             row = StudentScores(student=student, max_score=max_score)
             row.grades = {name: (0.0, points) for name, points in cells}
             table[student] = row
@@ -418,7 +421,7 @@ def class_scores(url: str, course: str, assignment: str) -> dict[str, StudentSco
         )
         most = _max_score(gb, assignment)
         totals = _totals(gb, assignment)
-        for student, timestamp in submissions:
+        for student, timestamp in submissions.yield_per(ROWS_AT_A_TIME):
             row = table[student]
             row.timestamp = timestamp
             row.score, row.late_penalty = totals.get(student, (0.0, 0.0))
@@ -429,7 +432,7 @@ def class_scores(url: str, course: str, assignment: str) -> dict[str, StudentSco
             .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
             .filter(Assignment.name == assignment)
         )
-        for student, flagged in of_assignment:
+        for student, flagged in of_assignment.yield_per(ROWS_AT_A_TIME):
             table[student].flagged = table[student].flagged or bool(flagged)
         grades = (
             gb.db.query(SubmittedAssignment.student_id, BaseCell.name, Grade.score, Grade.max_score)
@@ -440,6 +443,6 @@ def class_scores(url: str, course: str, assignment: str) -> dict[str, StudentSco
             .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
             .filter(Assignment.name == assignment)
         )
-        for student, name, score, most in grades:
+        for student, name, score, most in grades.yield_per(ROWS_AT_A_TIME):
             table[student].grades[name] = (float(score or 0.0), float(most))
         return table
