@@ -295,15 +295,14 @@ def _replay_public(
     left = {name: None if served is None else served.get(name, 0) for name in helpers}
     namespace: dict = {"np": np, "warnings": warnings, "tracks": ref.spotify_X()}
 
-    def helper_calls(args) -> None:
+    def answer(*args, **_kwargs):
+        # only data in this closure: the recorder refuses a function that closes over code
+        # of the grader's package, and a visible test may record it again
         for name in helpers:
             if left[name] is None or left[name] > 0:
                 if left[name] is not None:
                     left[name] -= 1
                 namespace[name](*args)
-
-    def answer(*args, **_kwargs):
-        helper_calls(args)
         outcome = next(answers, None)
         if not isinstance(outcome, dict):
             raise harness.RecordError(
