@@ -724,8 +724,10 @@ def _deep(levels: int):
         (lambda raw: raw["cells"].append({"cell_type": "markdown", "metadata": {},
                                           "source": "", "outputs": [{}] * 100_000}),
          "cells[1]"),  # outputs in a markdown cell: nothing clears them
-        (lambda raw: raw["metadata"].update(junk=_deep(150)), "nested more than 100 levels"),
-        (lambda raw: raw["cells"][0]["metadata"].update(junk=_deep(600)), "nested more than"),
+        (lambda raw: raw["cells"][0]["metadata"].update(nbgrader=_deep(150)),
+         "nested more than 100 levels"),
+        (lambda raw: raw["metadata"].update(language_info={"name": "python", "x": _deep(600)}),
+         "nested more than"),
         (lambda raw: raw.update(nbformat=3), "notebook format 3, not 4"),
         (lambda raw: raw.update(nbformat_minor="5"), "no notebook format version"),
         (lambda raw: raw.update(cells={"0": {}}), "cells must be array"),
@@ -743,6 +745,30 @@ def test_a_notebook_outside_the_schema_is_refused_at_its_first_error(
     assert sub.problem and "not a readable notebook" in sub.problem
     assert why in sub.problem and len(sub.problem) < 400
     assert sub.notebook is None and sub.notebook_bytes is None
+    assert no_jsonschema_fallback == []
+
+
+def test_metadata_is_kept_to_what_grading_reads(tmp_path, no_jsonschema_fallback):
+    """Megabytes of ``[]`` in the notebook's or a cell's metadata cost a worker gigabytes
+    each time nbconvert copies the notebook: only the kernel, the language, nbgrader's cell
+    metadata and small attachments go to grading, each within MAX_METADATA_VALUES."""
+    raw = _raw_nb()
+    raw["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    raw["metadata"]["x"] = [[]] * 200_000
+    raw["metadata"]["language_info"] = {"name": "python", "x": [[]] * 5_000}
+    raw["cells"][0]["metadata"] = {"nbgrader": {"grade": False}, "tags": [[]] * 200_000}
+    many = {f"a{i}.png": {"image/png": ""} for i in range(2000)}
+    raw["cells"].append(
+        {"cell_type": "markdown", "metadata": {}, "source": "", "attachments": many}
+    )
+    folder = _submit(tmp_path, raw)
+    sub = intake.inspect("mallory", folder, "lab3.ipynb")
+    assert sub.problem is None
+    sent = json.loads(sub.notebook_bytes)
+    assert sent["metadata"] == {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    assert sent["cells"][0]["metadata"] == {"nbgrader": {"grade": False}}
+    assert "attachments" not in sent["cells"][-1]
+    assert len(sub.notebook_bytes) < 100_000
     assert no_jsonschema_fallback == []
 
 

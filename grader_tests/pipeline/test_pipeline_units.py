@@ -783,6 +783,19 @@ UNDECODABLE_MESSAGES = {
 }
 
 
+UNDECODABLE_MESSAGES["a parent header that is a list"] = (
+    "_k = get_ipython().kernel\n"
+    "_m = _k.session.msg('stream', content={'name': 'stdout', 'text': 'x'},"
+    " parent=_k.get_parent())\n"
+    "_m['parent_header'] = ['not', 'a', 'dict']\n"
+    "_k.session.send(_k.iopub_socket, _m)"
+)
+UNDECODABLE_MESSAGES["a status without its state"] = (
+    "_k = get_ipython().kernel\n"
+    "_k.session.send(_k.iopub_socket, 'status', content={}, parent=_k.get_parent())"
+)
+
+
 @pytest.mark.parametrize("sender", sorted(UNDECODABLE_MESSAGES))
 def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(tmp_path, sender):
     """The notebook stops at that cell with the grader's own event; the cells before it
@@ -807,3 +820,30 @@ def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(t
     assert "could not be read in cell" in events[1][0].message
     assert nb.cells[0].outputs[0]["text"] == "before\n"
     assert all(o.get("text") != "after\n" for o in nb.cells[2].outputs)
+
+
+def test_widget_messages_are_dropped_whatever_their_shape(tmp_path):
+    """A comm message nbclient would read keys of (``data``) is dropped, like every widget
+    message: the pages leave widgets out; the notebook goes on."""
+    import tempfile
+
+    from traitlets.config import Config
+
+    from kmeans_em_lab.pipeline import verdicts
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
+    nb = nbformat.v4.new_notebook()
+    send = (
+        "_k = get_ipython().kernel\n"
+        "_k.session.send(_k.iopub_socket, 'comm_msg', content={'comm_id': 'x'},"
+        " parent=_k.get_parent())\n"
+        "print('sent')"
+    )
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in (send, "print('after')")]
+    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
+    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert not resources[verdicts.EVENTS]
+    assert [o["text"] for o in nb.cells[1].outputs] == ["after\n"]

@@ -133,12 +133,42 @@ def guard_decoding(session) -> None:
 
     def deserialize(*args, **kwargs):
         try:
-            return decode(*args, **kwargs)
+            msg = decode(*args, **kwargs)
         except Exception as err:  # noqa: BLE001 - what a message can make decoding raise
             raise UnreadableMessage(type(err).__name__) from None
+        if not envelope_ok(msg):
+            raise UnreadableMessage("a message of the wrong shape")
+        return msg
 
     session.deserialize = deserialize
     session._lab3_guarded = True
+
+
+# message type -> what nbclient reads of its content before the grader's own checks (it
+# indexes these keys, and the value must be of this type)
+_READ_BEFORE_CHECKS = {
+    "status": {"execution_state": str},
+    "execute_reply": {"status": str},
+}
+
+
+def envelope_ok(msg) -> bool:
+    """Whether a decoded kernel message has the shape nbclient reads it with before any of
+    the grader's checks: its parts dicts, its type a string, its parent's id a string (or
+    none), and the keys :data:`_READ_BEFORE_CHECKS` names."""
+    if not isinstance(msg, dict):
+        return False
+    if not all(isinstance(msg.get(k), dict) for k in ("header", "parent_header", "metadata",
+                                                      "content")):  # fmt: skip
+        return False
+    kind = msg.get("msg_type")
+    if not isinstance(kind, str) or not isinstance(msg["parent_header"].get("msg_id", ""), str):
+        return False
+    content = msg["content"]
+    return all(
+        isinstance(content.get(key), wanted)
+        for key, wanted in _READ_BEFORE_CHECKS.get(kind, {}).items()
+    )
 
 
 class ResilientExecute(Execute):
@@ -482,6 +512,8 @@ class ResilientExecute(Execute):
         """Every message that adds to what a cell shows counts against its byte budget:
         past ``max_output_bytes`` a stream is cut and anything else dropped, with one note
         and the grader's ``output_cut`` event."""
+        if str(msg.get("msg_type")).startswith("comm"):  # widgets are left out of the pages
+            return None
         if msg.get("msg_type") in _SHAPES and not well_formed(msg):
             self.log.info("A kernel message of the wrong shape was dropped (cell %s)", cell_index)
             return None

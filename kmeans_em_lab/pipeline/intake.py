@@ -227,6 +227,60 @@ def _clear_outputs(raw: dict) -> bool:
     return changed
 
 
+# What of a submission's metadata goes to grading (the rest is the editor's, and autograde
+# removes it anyway): the notebook's kernel and language, a cell's nbgrader metadata
+# (made the course's at autograde) and a markdown cell's attachments, each only while it
+# holds at most MAX_METADATA_VALUES values (the kernel's and nbgrader's hold a dozen): a
+# few MiB of [] would cost a worker gigabytes each time nbconvert copies the notebook.
+NOTEBOOK_METADATA = ("kernelspec", "language_info")
+CELL_METADATA = ("nbgrader",)
+MAX_METADATA_VALUES = 1000
+
+
+def _values_over(value, limit: int) -> bool:
+    """Whether ``value`` holds more than ``limit`` values, containers included (walked
+    without recursion, stopping once past ``limit``)."""
+    todo, count = [value], 0
+    while todo:
+        item = todo.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
+
+
+def _kept(mapping: dict, keys: tuple[str, ...]) -> dict:
+    return {
+        k: v for k, v in mapping.items() if k in keys and not _values_over(v, MAX_METADATA_VALUES)
+    }
+
+
+def _trim_metadata(raw: dict) -> bool:
+    """The notebook's and its cells' metadata kept to what grading reads
+    (:data:`NOTEBOOK_METADATA`, :data:`CELL_METADATA`, small attachments), in place.
+    Whether anything changed."""
+    changed = False
+    if isinstance(raw.get("metadata"), dict):
+        kept = _kept(raw["metadata"], NOTEBOOK_METADATA)
+        changed = kept != raw["metadata"]
+        raw["metadata"] = kept
+    for cell in raw["cells"] if isinstance(raw.get("cells"), list) else ():
+        if not isinstance(cell, dict):
+            continue
+        if isinstance(cell.get("metadata"), dict):
+            kept = _kept(cell["metadata"], CELL_METADATA)
+            changed = changed or kept != cell["metadata"]
+            cell["metadata"] = kept
+        if "attachments" in cell and _values_over(cell["attachments"], MAX_METADATA_VALUES):
+            del cell["attachments"]
+            changed = True
+    return changed
+
+
 def _repair_ids(raw: dict) -> bool:
     """Cell ids given where missing or repeated, as nbformat's ``validate`` does before it
     checks a notebook of format 4.5 or later (the schema wants them). Whether any was."""
@@ -262,7 +316,8 @@ def _deeper_than(value, levels: int) -> bool:
 def gradable(raw, data: bytes) -> bytes:
     """The notebook to send to grading, from a submitted notebook's bytes ``data`` and their
     parsed JSON ``raw`` (changed in place): code cells' outputs and execution counts cleared
-    (:func:`_clear_outputs`), cell ids repaired, then checked against nbformat 4's schema by
+    (:func:`_clear_outputs`), metadata kept to what grading reads (:func:`_trim_metadata`),
+    cell ids repaired, then checked against nbformat 4's schema by
     the fast validator alone. ``data`` itself when that changed nothing, else the checked
     JSON, compact. Raises ``ValueError`` (or nbformat's ``ValidationError``, at the first
     error) for anything else.
@@ -278,6 +333,7 @@ def gradable(raw, data: bytes) -> bytes:
     if major != 4:
         raise ValueError(f"notebook format {major}, not 4 (open it in Jupyter and save it)")
     changed = _clear_outputs(raw)
+    changed = _trim_metadata(raw) or changed
     if minor >= 5:
         changed = _repair_ids(raw) or changed
     validator = get_validator(4, minor, name="fastjsonschema")
