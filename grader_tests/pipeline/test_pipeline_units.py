@@ -795,6 +795,18 @@ UNDECODABLE_MESSAGES["a status without its state"] = (
     "_k.session.send(_k.iopub_socket, 'status', content={}, parent=_k.get_parent())"
 )
 
+UNDECODABLE_MESSAGES["a transient that is a string"] = (
+    "_k = get_ipython().kernel\n"
+    "_k.session.send(_k.iopub_socket, 'stream', content={'name': 'stdout', 'text': 'x',"
+    " 'transient': 'x'}, parent=_k.get_parent())"
+)
+UNDECODABLE_MESSAGES["a reply of another type on the shell channel"] = (
+    "_k = get_ipython().kernel\n"
+    "_k.session.send(_k.shell_stream, 'kernel_info_reply', content={},"
+    " parent=_k.get_parent(), ident=_k._parent_ident['shell'])\n"
+    "import time; time.sleep(1)"
+)
+
 
 @pytest.mark.parametrize("sender", sorted(UNDECODABLE_MESSAGES))
 def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(tmp_path, sender):
@@ -847,3 +859,32 @@ def test_widget_messages_are_dropped_whatever_their_shape(tmp_path):
     nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     assert not resources[verdicts.EVENTS]
     assert [o["text"] for o in nb.cells[1].outputs] == ["after\n"]
+
+
+def test_a_forged_error_reply_is_written_as_text_the_notebook_can_hold(tmp_path):
+    """nbgrader writes an error reply as the cell's error output: a reply whose name is a
+    number and whose traceback is a string is made text first (else the notebook could
+    not be written, and the submission was not graded)."""
+    import tempfile
+
+    from traitlets.config import Config
+
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
+    nb = nbformat.v4.new_notebook()
+    send = (
+        "_k = get_ipython().kernel\n"
+        "_k.session.send(_k.shell_stream, 'execute_reply', content={'status': 'error',"
+        " 'ename': 5, 'evalue': [1], 'traceback': 'tb'}, parent=_k.get_parent(),"
+        " ident=_k._parent_ident['shell'])\n"
+        "import time; time.sleep(1)"
+    )
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in (send, "print('after')")]
+    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
+    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nbformat.validate(nb)
+    errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert [(o.ename, o.evalue) for o in errors] == [("5", "[1]")]

@@ -860,3 +860,21 @@ def test_the_kernel_does_not_start_past_the_copy_limit(course):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-v"]))
+
+
+@needs_sandbox
+def test_a_submitted_module_named_like_the_kernels_own_is_never_run_in_its_place(tmp_path):
+    """The kernel starts as ``python -m ipykernel_launcher`` in the submission's folder:
+    a submitted ``ipykernel_launcher.py`` once ran instead (and held the worker, or broke
+    the handshake). The kernel starts as usual, and the folder's files are still there."""
+    course = make_course(tmp_path)
+    folder = course["folder"]
+    (folder / "ipykernel_launcher.py").write_text("import time\ntime.sleep(100000)\n")
+    (folder / "runpy.py").write_text("raise SystemExit(3)\n")
+    k = Kernel(folder, course["package"])
+    try:
+        status, out, ename = k.execute("import os; print(sorted(os.listdir('.'))[:3])")
+        assert status == "ok", ename
+        assert "ipykernel_launcher.py" in out
+    finally:
+        k.close()

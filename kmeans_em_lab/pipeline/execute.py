@@ -165,6 +165,11 @@ def envelope_ok(msg) -> bool:
     if not isinstance(kind, str) or not isinstance(msg["parent_header"].get("msg_id", ""), str):
         return False
     content = msg["content"]
+    transient = content.get("transient")  # nbclient reads its display id on every message
+    if transient is not None and not (
+        isinstance(transient, dict) and isinstance(transient.get("display_id", ""), str | None)
+    ):
+        return False
     return all(
         isinstance(content.get(key), wanted)
         for key, wanted in _READ_BEFORE_CHECKS.get(kind, {}).items()
@@ -420,12 +425,7 @@ class ResilientExecute(Execute):
             if not graded:
                 cell.outputs.append(error_output(KERNEL_DIED, self._halted))
         except (UnreadableMessage, RecursionError):  # a message that cannot be decoded
-            self._halted = f"a message from the kernel could not be read in cell {label}"
-            self.log.error("Unreadable kernel message in cell %s", label)
-            self._stop_kernel()
-            self._observe(index, verdicts.OUTPUT_FLOOD, self._halted)
-            if not graded:
-                cell.outputs.append(error_output(OUTPUT_LOST, self._halted))
+            self._unreadable(cell, index, label, graded)
         except CellTimeoutError as err:
             if index in self._timed_out:
                 timeout = self._get_timeout(cell)
@@ -450,10 +450,25 @@ class ResilientExecute(Execute):
             if not graded:
                 ename = OUTPUT_LOST if code == verdicts.OUTPUT_FLOOD else KERNEL_UNRESPONSIVE
                 cell.outputs.append(error_output(ename, self._halted))
+        except Exception:  # noqa: BLE001 - see below
+            # what nbclient or nbgrader raised on a kernel message of a shape the checks let
+            # through (a reply of another type, ...): the notebook stops there, never the
+            # grading; the traceback goes to the submission's log
+            self.log.exception("A kernel message could not be handled in cell %s", label)
+            self._unreadable(cell, index, label, graded)
         finally:
             self._running = None
             _plain_execution_counts(cell)
         return cell, self.resources
+
+    def _unreadable(self, cell, index: int, label: str, graded: bool) -> None:
+        """Stop the notebook at cell ``index``: a message from its kernel could not be read."""
+        self._halted = f"a message from the kernel could not be read in cell {label}"
+        self.log.error("Unreadable kernel message in cell %s", label)
+        self._stop_kernel()
+        self._observe(index, verdicts.OUTPUT_FLOOD, self._halted)
+        if not graded:
+            cell.outputs.append(error_output(OUTPUT_LOST, self._halted))
 
     async def _async_handle_timeout(self, timeout, cell=None):
         """nbclient's time limit: noted as the grader's own event before the interrupt."""
@@ -479,6 +494,15 @@ class ResilientExecute(Execute):
         )
         if index in self._timed_out and points.is_graded(cell):
             return None
+        if content.get("status") == "error":  # nbgrader writes it as the cell's error output
+            kwargs["execute_reply"] = {**reply, "content": {
+                **content,
+                "ename": str(content.get("ename", ""))[: verdicts.MESSAGE_LIMIT],
+                "evalue": str(content.get("evalue", ""))[: verdicts.MESSAGE_LIMIT],
+                "traceback": [str(line)[: verdicts.MESSAGE_LIMIT] for line in
+                              (content.get("traceback") if isinstance(
+                                  content.get("traceback"), list) else [])][:100],
+            }}  # fmt: skip
         return super().on_cell_executed(**kwargs)
 
     def _exit_code(self) -> int | None:

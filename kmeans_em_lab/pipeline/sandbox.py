@@ -100,6 +100,9 @@ SANDBOX_ENV = {
     "LANG": "C.UTF-8",
     "PYTHONPATH": LIB,
     "PYTHONNOUSERSITE": "1",
+    # the kernel starts as `python -m ipykernel_launcher` in the submission's folder: without
+    # this, a submitted ipykernel_launcher.py (or runpy.py, ...) would run in its place
+    "PYTHONSAFEPATH": "1",
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
