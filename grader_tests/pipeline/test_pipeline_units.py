@@ -768,6 +768,24 @@ def test_a_message_nbformat_refuses_is_dropped_not_raised(monkeypatch, caplog):
     assert "nbformat refused was dropped" in caplog.text
 
 
+def _run_in_a_kernel(tmp_path, codes) -> tuple:
+    """The notebook of ``codes`` run by the grader's executor in a plain kernel (ipc
+    sockets, as a sandboxed one uses): (notebook, resources)."""
+    import tempfile
+
+    from traitlets.config import Config
+
+    from kmeans_em_lab.pipeline.execute import ResilientExecute
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in codes]
+    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
+    return executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+
+
 # A kernel signs its messages with the session's key, so a cell can send any bytes as one.
 UNDECODABLE_MESSAGES = {
     "an integer past what json decodes": (
@@ -812,21 +830,10 @@ UNDECODABLE_MESSAGES["a reply of another type on the shell channel"] = (
 def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(tmp_path, sender):
     """The notebook stops at that cell with the grader's own event; the cells before it
     keep their outputs and the grading goes on (it once failed the whole submission)."""
-    import tempfile
-
-    from traitlets.config import Config
-
     from kmeans_em_lab.pipeline import verdicts
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
 
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
-    nb = nbformat.v4.new_notebook()
     codes = ["print('before')", UNDECODABLE_MESSAGES[sender], "print('after')"]
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in codes]
-    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
-    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb, resources = _run_in_a_kernel(tmp_path, codes)
     events = resources[verdicts.EVENTS]
     assert [e.code for e in events[1]] == [verdicts.OUTPUT_FLOOD]
     assert "could not be read in cell" in events[1][0].message
@@ -837,26 +844,15 @@ def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(t
 def test_widget_messages_are_dropped_whatever_their_shape(tmp_path):
     """A comm message nbclient would read keys of (``data``) is dropped, like every widget
     message: the pages leave widgets out; the notebook goes on."""
-    import tempfile
-
-    from traitlets.config import Config
-
     from kmeans_em_lab.pipeline import verdicts
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
 
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
-    nb = nbformat.v4.new_notebook()
     send = (
         "_k = get_ipython().kernel\n"
         "_k.session.send(_k.iopub_socket, 'comm_msg', content={'comm_id': 'x'},"
         " parent=_k.get_parent())\n"
         "print('sent')"
     )
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in (send, "print('after')")]
-    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
-    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb, resources = _run_in_a_kernel(tmp_path, (send, "print('after')"))
     assert not resources[verdicts.EVENTS]
     assert [o["text"] for o in nb.cells[1].outputs] == ["after\n"]
 
@@ -865,16 +861,6 @@ def test_a_forged_error_reply_is_written_as_text_the_notebook_can_hold(tmp_path)
     """nbgrader writes an error reply as the cell's error output: a reply whose name is a
     number and whose traceback is a string is made text first (else the notebook could
     not be written, and the submission was not graded)."""
-    import tempfile
-
-    from traitlets.config import Config
-
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
-
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(Path(tempfile.mkdtemp()) / "kernel")
-    nb = nbformat.v4.new_notebook()
     send = (
         "_k = get_ipython().kernel\n"
         "_k.session.send(_k.shell_stream, 'execute_reply', content={'status': 'error',"
@@ -882,9 +868,7 @@ def test_a_forged_error_reply_is_written_as_text_the_notebook_can_hold(tmp_path)
         " ident=_k._parent_ident['shell'])\n"
         "import time; time.sleep(1)"
     )
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in (send, "print('after')")]
-    executor = ResilientExecute(config=config, timeout=60, shutdown_kernel="immediate")
-    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb, resources = _run_in_a_kernel(tmp_path, (send, "print('after')"))
     nbformat.validate(nb)
     errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     assert [(o.ename, o.evalue) for o in errors] == [("5", "[1]")]
