@@ -872,3 +872,62 @@ def test_a_forged_error_reply_is_written_as_text_the_notebook_can_hold(tmp_path)
     nbformat.validate(nb)
     errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     assert [(o.ename, o.evalue) for o in errors] == [("5", "[1]")]
+
+
+def test_a_negative_execution_count_is_not_kept(tmp_path):
+    """nbclient copies any message's execution count into the cell; the notebook format
+    wants none below 0 (a notebook holding one could not be saved: not graded)."""
+    send = (
+        "_k = get_ipython().kernel\n"
+        "_k.session.send(_k.iopub_socket, 'execute_input', content={'code': 'x',"
+        " 'execution_count': -3}, parent=_k.get_parent())\n"
+        "import time; time.sleep(1)"
+    )
+    nb, _ = _run_in_a_kernel(tmp_path, (send, "print('after')"))
+    nbformat.validate(nb)
+    assert nb.cells[0].execution_count is None
+    assert [o["text"] for o in nb.cells[1].outputs] == ["after\n"]
+
+
+def test_what_a_kernel_sends_on_channels_nobody_reads_is_not_queued(tmp_path):
+    """nbclient reads neither the stdin nor the control channel: they are not opened, so
+    400 MiB a kernel sends there never reach the grader's memory."""
+    send = (
+        "import zmq\n"
+        "_k = get_ipython().kernel\n"
+        "_id = _k.get_parent()['header']['session'].encode()\n"
+        "_buf = memoryview(bytearray(40 * 2**20))\n"
+        "for _ in range(10):\n"
+        "    _k.stdin_socket.send_multipart([_id, _buf], copy=False, flags=zmq.NOBLOCK)\n"
+        "import time; time.sleep(2)"
+    )
+    import threading
+
+    me, peak, done = psutil.Process(), [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], me.memory_info().rss)
+            done.wait(0.05)
+
+    before = me.memory_info().rss
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        _run_in_a_kernel(tmp_path, (send, "print('after')"))
+    finally:
+        done.set()
+        sampler.join()
+    assert peak[0] - before < 200 * 2**20
+
+
+def test_an_outbox_the_kernel_locked_is_emptied_all_the_same(tmp_path):
+    from kmeans_em_lab.pipeline.records import Mailbox
+
+    box = Mailbox(tmp_path)
+    (box.outbox / "record.json").write_text('{"check": "Set", "outcomes": []}')
+    box.outbox.chmod(0)
+    box.post({"check": "Update"})
+    assert box.outbox.stat().st_mode & 0o777 == 0o700  # as a user without root's rights
+    assert list(box.outbox.iterdir()) == []
+    box.close()

@@ -265,6 +265,16 @@ class ResilientExecute(Execute):
         def client(**kwargs):  # each client decodes with its own copy of the session
             kc = make_client(**kwargs)
             guard_decoding(kc.session)
+            start = kc.start_channels
+
+            def start_channels(*args, **kw):
+                # nbclient reads neither stdin (no input) nor control (the manager interrupts
+                # on its own socket): opened, they would queue whatever the kernel sends
+                # there, unread, in the grader's memory
+                kw.update(stdin=False, control=False)
+                return start(*args, **kw)
+
+            kc.start_channels = start_channels
             return kc
 
         km.client = client
@@ -671,7 +681,7 @@ _SHAPES = {
     "execute_result": lambda c: (
         _display_shape(c)
         and "execution_count" in c
-        and (c["execution_count"] is None or type(c["execution_count"]) is int)
+        and (c["execution_count"] is None or _execution_count(c["execution_count"]))
     ),
     "error": lambda c: (
         isinstance(c.get("ename"), str)
@@ -693,11 +703,16 @@ def _plain_execution_counts(cell) -> None:
     """The cell's and its results' execution counts as the notebook format has them (an
     integer or None): nbclient copies whatever a kernel message says, and a text there makes
     the notebook invalid, so nothing could be saved."""
-    if type(cell.get("execution_count")) is not int:
+    if not _execution_count(cell.get("execution_count")):
         cell["execution_count"] = None
     for output in cell.get("outputs", []):
-        if "execution_count" in output and type(output["execution_count"]) is not int:
+        if "execution_count" in output and not _execution_count(output["execution_count"]):
             output["execution_count"] = None
+
+
+def _execution_count(value) -> bool:
+    """Whether ``value`` is an execution count the notebook format holds: an int, not negative."""
+    return type(value) is int and value >= 0
 
 
 def _size(value) -> int:

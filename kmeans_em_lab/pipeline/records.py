@@ -99,9 +99,13 @@ class Mailbox:
     def _empty_outbox(self) -> None:
         """The files the kernel left in the outbox removed; its folders stay (the kernel may
         still be writing into them, and the disk watch counts them) until :meth:`close`."""
-        for entry in list(os.scandir(self.outbox)):
-            if not entry.is_dir(follow_symlinks=False):
-                Path(entry.path).unlink(missing_ok=True)
+        try:
+            os.chmod(self.outbox, 0o700)  # the kernel owns it too: it may have locked it
+            for entry in list(os.scandir(self.outbox)):
+                if not entry.is_dir(follow_symlinks=False):
+                    Path(entry.path).unlink(missing_ok=True)
+        except OSError:  # left as it is: take() reads what is there as untrusted, as always
+            pass
 
     def close(self) -> None:
         """Everything removed once the kernel is gone, through descriptors: no recursion, so
