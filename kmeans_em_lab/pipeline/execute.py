@@ -421,64 +421,53 @@ class ResilientExecute(Execute):
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)
         self._running = (index, cell)
-        graded = points.is_graded(cell)
+        unreadable = f"a message from the kernel could not be read in cell {label}"
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             over = getattr(self.km, "disk_over", None)  # the sandbox's disk watch killed it
             why = f"killed: {over}, over the sandbox's limit" if over else None
-            self._halted = (
-                f"the kernel died in cell {label} ({why or describe_exit(self._exit_code())})"
-            )
             self.log.error("Kernel died in cell %s", label)
-            self._observe(index, verdicts.KERNEL_DIED, self._halted)
-            if not graded:
-                cell.outputs.append(error_output(KERNEL_DIED, self._halted))
+            message = f"the kernel died in cell {label} ({why or describe_exit(self._exit_code())})"
+            self._halt(cell, index, verdicts.KERNEL_DIED, message, KERNEL_DIED, stop=False)
         except (UnreadableMessage, RecursionError):  # a message that cannot be decoded
-            self._unreadable(cell, index, label, graded)
+            self.log.error("Unreadable kernel message in cell %s", label)
+            self._halt(cell, index, verdicts.OUTPUT_FLOOD, unreadable, OUTPUT_LOST)
         except CellTimeoutError as err:
-            if index in self._timed_out:
-                timeout = self._get_timeout(cell)
-                code, self._halted = (
-                    verdicts.KERNEL_UNRESPONSIVE,
-                    (
-                        f"the kernel did not stop when interrupted at the time limit ({timeout} s) "
-                        f"in cell {label}"
-                    ),
-                )
-            else:  # the reply came, its output did not: the connection dropped a message
-                code, self._halted = (
-                    verdicts.OUTPUT_FLOOD,
-                    (
-                        f"the cell's output stopped reaching the grader in cell {label} (one "
-                        f"message over {self.max_message_bytes:,} bytes drops the connection)"
-                    ),
-                )
             self.log.error("Kernel unresponsive in cell %s: %s", label, str(err).splitlines()[0])
-            self._stop_kernel()
-            self._observe(index, code, self._halted)
-            if not graded:
-                ename = OUTPUT_LOST if code == verdicts.OUTPUT_FLOOD else KERNEL_UNRESPONSIVE
-                cell.outputs.append(error_output(ename, self._halted))
+            if index in self._timed_out:
+                message = (
+                    f"the kernel did not stop when interrupted at the time limit "
+                    f"({self._get_timeout(cell)} s) in cell {label}"
+                )
+                self._halt(cell, index, verdicts.KERNEL_UNRESPONSIVE, message, KERNEL_UNRESPONSIVE)
+            else:  # the reply came, its output did not: the connection dropped a message
+                message = (
+                    f"the cell's output stopped reaching the grader in cell {label} (one "
+                    f"message over {self.max_message_bytes:,} bytes drops the connection)"
+                )
+                self._halt(cell, index, verdicts.OUTPUT_FLOOD, message, OUTPUT_LOST)
         except Exception:  # noqa: BLE001 - see below
             # what nbclient or nbgrader raised on a kernel message of a shape the checks let
             # through (a reply of another type, ...): the notebook stops there, never the
             # grading; the traceback goes to the submission's log
             self.log.exception("A kernel message could not be handled in cell %s", label)
-            self._unreadable(cell, index, label, graded)
+            self._halt(cell, index, verdicts.OUTPUT_FLOOD, unreadable, OUTPUT_LOST)
         finally:
             self._running = None
             _plain_execution_counts(cell)
         return cell, self.resources
 
-    def _unreadable(self, cell, index: int, label: str, graded: bool) -> None:
-        """Stop the notebook at cell ``index``: a message from its kernel could not be read."""
-        self._halted = f"a message from the kernel could not be read in cell {label}"
-        self.log.error("Unreadable kernel message in cell %s", label)
-        self._stop_kernel()
-        self._observe(index, verdicts.OUTPUT_FLOOD, self._halted)
-        if not graded:
-            cell.outputs.append(error_output(OUTPUT_LOST, self._halted))
+    def _halt(self, cell, index: int, code: str, message: str, ename: str, stop=True) -> None:
+        """Stop the notebook at cell ``index`` with the grader's event ``code``; the kernel is
+        killed (``stop``) and an ungraded cell shows the error ``ename`` (a graded cell's
+        verdict says it)."""
+        self._halted = message
+        if stop:
+            self._stop_kernel()
+        self._observe(index, code, message)
+        if not points.is_graded(cell):
+            cell.outputs.append(error_output(ename, message))
 
     async def _async_handle_timeout(self, timeout, cell=None):
         """nbclient's time limit: noted as the grader's own event before the interrupt."""
@@ -497,22 +486,20 @@ class ResilientExecute(Execute):
         time limit written only in ungraded cells (a graded cell's verdict says it)."""
         cell, index, reply = kwargs["cell"], kwargs["cell_index"], kwargs["execute_reply"]
         content = (reply or {}).get("content") or {}
-        self.resources.setdefault(REPLIES, {})[index] = Reply(
+        kept = Reply(
             status=str(content.get("status", "")),
             ename=str(content.get("ename", ""))[: verdicts.MESSAGE_LIMIT],
             evalue=str(content.get("evalue", ""))[: verdicts.MESSAGE_LIMIT],
         )
+        self.resources.setdefault(REPLIES, {})[index] = kept
         if index in self._timed_out and points.is_graded(cell):
             return None
-        if content.get("status") == "error":  # nbgrader writes it as the cell's error output
-            kwargs["execute_reply"] = {**reply, "content": {
-                **content,
-                "ename": str(content.get("ename", ""))[: verdicts.MESSAGE_LIMIT],
-                "evalue": str(content.get("evalue", ""))[: verdicts.MESSAGE_LIMIT],
-                "traceback": [str(line)[: verdicts.MESSAGE_LIMIT] for line in
-                              (content.get("traceback") if isinstance(
-                                  content.get("traceback"), list) else [])][:100],
-            }}  # fmt: skip
+        if kept.status == "error":  # nbgrader writes it as the cell's error output: text
+            lines = content.get("traceback")
+            lines = lines[:100] if isinstance(lines, list) else []
+            text = [str(line)[: verdicts.MESSAGE_LIMIT] for line in lines]
+            content = {**content, "ename": kept.ename, "evalue": kept.evalue, "traceback": text}
+            kwargs["execute_reply"] = {**reply, "content": content}
         return super().on_cell_executed(**kwargs)
 
     def _exit_code(self) -> int | None:
