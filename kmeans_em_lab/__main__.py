@@ -30,7 +30,7 @@ COMMANDS = {
         "reports/similarity.html: pairs of submissions worth a look",
     ),
     # developer tools (lab3_dev: never imported by the grader)
-    "bench": ("lab3_dev.bench", "benchmarks; writes bench/results.md"),
+    "bench": ("lab3_dev.bench.command", "benchmarks; writes bench/results.md"),
     "figures": ("lab3_dev.figures", "print the calibration and oracle figures"),
     "mutants": ("lab3_dev.mutation", "mutation score of the checks: grader_tests/mutation.md"),
 }

@@ -15,7 +15,9 @@ No verdict is reached here: the grader judges the record outside the kernel.
 The rules of :mod:`.integrity` are applied first and can only refuse (a
 refusal is recorded and costs the cell its points). Without an inbox (the
 instructor running the source notebook by hand), the grader's checks run
-in-process instead, when the course package is importable.
+in-process instead: this package imports nothing of the grader, it loads the
+module the grader's package declares as the :data:`LOCAL_GRADER` entry point
+(``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,20 @@ from . import capture, reference_calls, wire
 
 INBOX_VAR, OUTBOX_VAR = "LAB3_INBOX", "LAB3_OUTBOX"
 PLAN_FILE, RECORD_FILE = "plan.json", "record.json"
+LOCAL_GRADER = "lab3_kernel.local_grader"  # entry point group: who judges without an inbox
+
+
+def _local_grader() -> types.ModuleType:
+    """The grader's checks, in the instructor's own kernel (no grader around): the module
+    of the :data:`LOCAL_GRADER` entry point (``run_hidden_checks``, ``run_public_prelude``)."""
+    from importlib.metadata import entry_points
+
+    for found in entry_points(group=LOCAL_GRADER):
+        return found.load()
+    raise RuntimeError(
+        "the hidden tests run only when the course grades the notebook (make grade), "
+        "or in a kernel where the course's package is installed (make venv)"
+    )
 
 
 # -- the rules, from a fresh copy of .integrity ------------------------------------------------
@@ -134,9 +150,7 @@ def write_record(record: dict) -> None:
 def record(check: str, namespace: dict) -> None:
     """A hidden test cell: record the student's answers to the grader's plan for ``check``."""
     if _folder(INBOX_VAR) is None:
-        from kmeans_em_lab.checks import run_hidden_checks  # the instructor's own kernel
-
-        run_hidden_checks(check, namespace)
+        _local_grader().run_hidden_checks(check, namespace)
         return
     write_record(run_plan(read_plan(check), namespace))
 
@@ -202,9 +216,7 @@ class PublicRecording:
 def record_public(function: str, namespace: dict) -> None:
     """The hidden first lines of ``function``'s public test (see :class:`PublicRecording`)."""
     if _folder(INBOX_VAR) is None:
-        from kmeans_em_lab.checks import run_public_prelude  # the instructor's own kernel
-
-        run_public_prelude(function, namespace)
+        _local_grader().run_public_prelude(function, namespace)
         return
     recording = PublicRecording(read_plan("public:" + function), namespace)
     if recording.out["refused"]:

@@ -13,7 +13,8 @@ import nbformat
 import pytest
 
 from kmeans_em_lab.course import paths
-from lab3_dev.bench import _parts, cells, course, machine, reference, scale
+from lab3_dev.bench import cells, course, machine, reference, scale
+from lab3_dev.bench.command import _parts
 from lab3_dev.bench.report import Section, Table, parse_tables, render
 from lab3_dev.bench.timing import loadavg
 

@@ -18,10 +18,10 @@ from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook,
 
 from kmeans_em_lab.checks import draws, em_checks, record_in_process
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import causes, incidents, pictures, verdicts
 from kmeans_em_lab.pipeline.execute import error_output
 from kmeans_em_lab.pipeline.limit_bytes import note
-from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.verdicts import Event, Reply
 
 
@@ -154,7 +154,7 @@ def test_a_notebook_without_the_graders_causes_reads_as_wrong_result(judged_note
 
 # -- per function, per class ---------------------------------------------------------------------
 
-LAYOUT = Layout(
+LAYOUT = AssignmentCells(
     cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0), ("test_EM_public", 5.0),
            ("test_EM_hidden", 20.0)],
     functions=["Set", "EM"],
@@ -206,7 +206,7 @@ def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, 
     settings = SimpleNamespace(
         autograded_dir=lambda s: tmp_path / "autograded" / s / "lab3", notebook="lab3.ipynb"
     )
-    layout = Layout(cells=[("test_Update_hidden", 10.0), ("test_EM_hidden", 20.0)],
+    layout = AssignmentCells(cells=[("test_Update_hidden", 10.0), ("test_EM_hidden", 20.0)],
                     functions=["Update", "EM"])  # fmt: skip
     table = dict.fromkeys(["grace", "empty", "broken", "absent"])
     outcomes = {
@@ -228,7 +228,7 @@ def test_causes_kept_in_a_stamp_come_back_in_the_notebooks_order(tmp_path):
     settings = SimpleNamespace(
         autograded_dir=lambda s: tmp_path / "autograded" / s / "lab3", notebook="lab3.ipynb"
     )
-    layout = Layout(cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0),
+    layout = AssignmentCells(cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0),
                            ("test_EM_hidden", 20.0)], functions=["Set", "EM"])  # fmt: skip
     kept = {
         "test_EM_hidden": [["time_limit", "stopped"]],

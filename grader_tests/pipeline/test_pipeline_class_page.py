@@ -15,14 +15,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import class_page
 from kmeans_em_lab.pipeline.causes import Cause
 from kmeans_em_lab.pipeline.export import write_csv
-from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.report import causes_section
 from kmeans_em_lab.pipeline.scores import StudentScores
 
-LAYOUT = Layout(
+LAYOUT = AssignmentCells(
     cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0), ("test_EM_hidden", 25.0)],
     functions=["Set", "EM"],
 )

@@ -20,10 +20,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import run
 from kmeans_em_lab.pipeline.causes import Cause
 from kmeans_em_lab.pipeline.export import NBGRADER_COLUMNS, write_csv
-from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.progress import Progress
 from kmeans_em_lab.pipeline.report import causes_section, terminal_table
 from kmeans_em_lab.pipeline.scores import StudentScores
@@ -106,7 +106,9 @@ def test_a_log_keeps_its_lines_and_nothing_else(text, logged):
 
 # -- the sinks -------------------------------------------------------------------------
 
-LAYOUT = Layout(cells=[("test_Set_public", 5.0), ("test_EM_hidden", 25.0)], functions=["Set", "EM"])
+LAYOUT = AssignmentCells(
+    cells=[("test_Set_public", 5.0), ("test_EM_hidden", 25.0)], functions=["Set", "EM"]
+)
 EVIL = '=HYPERLINK("http://x","y")'  # a student id
 FLAGS = [f"renamed notebook: graded '{a}' as lab3.ipynb" for a in (CLEAR, FAKE_LINE, BIDI)]
 

@@ -5,7 +5,9 @@
   standard library and numpy;
 - ``kmeans_em_lab`` is the grader: it never imports the developer tools (``lab3_dev``);
 - each command module only reads its command line: no module of the grader imports one;
-- every module of the three packages is listed in its package's index docstring.
+- every module of the three packages is listed in its package's index docstring;
+- no import circle: no module imports, even inside a function, one that imports it back
+  (through any chain; importing ``a.b.c`` runs the packages ``a`` and ``a.b`` too).
 """
 
 from __future__ import annotations
@@ -76,3 +78,83 @@ def test_every_module_is_in_its_package_index(package):
             ):
                 continue
             assert f".{name}`" in index, f"{init.relative_to(ROOT)} does not list {name}"
+
+
+# ----------------------------------------------------------------------------- circles
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of the three packages: the modules of the three packages it runs by
+    importing (anywhere in its file), with the packages above them, its own excepted."""
+    known = {module_name(p): p for package in PACKAGES for p in modules(package)}
+    graph = {}
+    for name, path in known.items():
+        targets = set()
+        for imported in imports(path):
+            # ``from a import b`` may name a module: both count
+            candidates = {imported} | {f"{imported}.{n}" for n in _imported_names(path, imported)}
+            for target in candidates:
+                while target and target not in known:
+                    target = target.rpartition(".")[0]
+                while target:
+                    if not name.startswith(target + ".") and target != name:
+                        targets.add(target)
+                    target = target.rpartition(".")[0]
+        graph[name] = targets
+    return graph
+
+
+def _imported_names(path: Path, module: str) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and module.endswith(node.module)
+        for alias in node.names
+    }
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_circles_are_found():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert circles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_circle():
+    found = circles(import_graph())
+    assert not found, "import circles: " + "; ".join(" <-> ".join(c) for c in found)

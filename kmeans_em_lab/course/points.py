@@ -20,6 +20,7 @@ notebook read with nbformat or a cell as plain JSON.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
@@ -53,6 +54,30 @@ def points_of(cell) -> float:
 
 
 # -- the points of the lab ----------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentCells:
+    """The assignment's graded cells and functions, in notebook order."""
+
+    cells: list[tuple[str, float]]  # (grade_id, points) of the graded cells
+    functions: list[str]  # grade ids of the solution cells (the lab's functions)
+
+    @property
+    def grade_ids(self) -> list[str]:
+        return [grade_id for grade_id, _ in self.cells]
+
+
+def assignment_cells(nb) -> AssignmentCells:
+    """The graded cells and functions of a notebook already read (the source, or an
+    autograded one: same cells), from its nbgrader metadata."""
+    cells, functions = [], []
+    for cell in nb.cells:
+        if is_graded(cell):
+            cells.append((grade_id(cell), points_of(cell)))
+        elif is_solution(cell) and grade_id(cell):
+            functions.append(grade_id(cell))
+    return AssignmentCells(cells=cells, functions=functions)
 
 
 def source_notebook(course_root: Path | None = None) -> Path:

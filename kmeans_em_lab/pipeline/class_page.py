@@ -30,12 +30,12 @@ import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import palette
 from kmeans_em_lab.pipeline.causes import count, csv_field
 from kmeans_em_lab.pipeline.export import function_points
 from kmeans_em_lab.pipeline.feedback import sentence
 from kmeans_em_lab.pipeline.grouping import group
-from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.report import MARKS, describe_figure, figure_png, pass_rates
 from kmeans_em_lab.pipeline.scores import StudentScores
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
@@ -77,7 +77,7 @@ def render(
     *,
     page: Path,
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     outcomes: Mapping[str, dict],
     causes: Mapping[str, Mapping[str, list]],
     feedback: Mapping[str, Path],
@@ -121,7 +121,7 @@ def render(
     return "\n".join(parts) + "\n"
 
 
-def _causes_table(layout: Layout, causes) -> list[str]:
+def _causes_table(layout: AssignmentCells, causes) -> list[str]:
     counts = count(causes, layout)
     out = ['<h2 id="causes">Why points were lost</h2>']
     if not counts:
@@ -175,7 +175,7 @@ def _students_table(page, table, layout, functions, outcomes, causes, feedback) 
 def write_html(
     settings,
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     outcomes: Mapping[str, dict],
     causes: Mapping[str, Mapping[str, list]],
     title: str,

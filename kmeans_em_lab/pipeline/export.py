@@ -33,9 +33,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline.causes import csv_field
 from kmeans_em_lab.pipeline.grouping import group
-from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.scores import StudentScores
 from kmeans_em_lab.pipeline.untrusted_text import for_csv
 
@@ -54,7 +54,7 @@ NBGRADER_COLUMNS = [
 ]
 
 
-def function_points(row: StudentScores, layout: Layout) -> dict[str, tuple[float, float]]:
+def function_points(row: StudentScores, layout: AssignmentCells) -> dict[str, tuple[float, float]]:
     """function -> (points obtained, points available) for one student."""
     out = {}
     for function, ids in group(layout.grade_ids, layout.functions).items():
@@ -91,7 +91,7 @@ def write_csv(
     course: str,
     assignment: str,
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     outcomes: dict[str, dict],
     causes: Mapping[str, Mapping[str, list]] | None = None,
 ) -> Path:

@@ -37,9 +37,9 @@ from nbgrader.utils import determine_grade
 
 from kmeans_em_lab.checks.causes import explain
 from kmeans_em_lab.course import points
+from kmeans_em_lab.course.points import assignment_cells
 from kmeans_em_lab.pipeline import causes, palette, pictures
 from kmeans_em_lab.pipeline.grouping import group
-from kmeans_em_lab.pipeline.prepare import layout_of
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
 START, END = "<!-- lab3-summary -->", "<!-- /lab3-summary -->"
@@ -86,7 +86,7 @@ def _points(cell) -> tuple[float, float]:
 def summary_html(notebook) -> str:
     """The summary section of an autograded notebook (a path, a notebook or its JSON dict)."""
     nb = causes.notebook_of(notebook)
-    layout = layout_of(nb)
+    layout = assignment_cells(nb)
     graded = {points.grade_id(cell): cell for cell in nb.cells if causes.graded_code_cell(cell)}
     per_cell = causes.read(nb)
     scored = {grade_id: _points(cell) for grade_id, cell in graded.items()}

@@ -9,13 +9,13 @@ nbgrader's ``generate_assignment`` through ``NbGraderAPI``.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from kmeans_em_lab.course import points
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import scores
 from kmeans_em_lab.pipeline.settings import Settings, course_id, db_url
 
@@ -28,31 +28,8 @@ class SetupError(RuntimeError):
     """The course cannot be graded at all (no source, release failed, ...)."""
 
 
-@dataclass
-class Layout:
-    """The assignment's graded cells, from the source notebook, in notebook order."""
-
-    cells: list[tuple[str, float]]  # (grade_id, points) of the graded cells
-    functions: list[str]  # grade ids of the solution cells (the lab's functions)
-
-    @property
-    def grade_ids(self) -> list[str]:
-        return [grade_id for grade_id, _ in self.cells]
-
-
-def layout(notebook: Path) -> Layout:
-    return layout_of(nbformat.read(notebook, as_version=4))
-
-
-def layout_of(nb: nbformat.NotebookNode) -> Layout:
-    """The layout of a notebook already read (e.g. an autograded one: same cells)."""
-    cells, functions = [], []
-    for cell in nb.cells:
-        if points.is_graded(cell):
-            cells.append((points.grade_id(cell), points.points_of(cell)))
-        elif points.is_solution(cell) and points.grade_id(cell):
-            functions.append(points.grade_id(cell))
-    return Layout(cells=cells, functions=functions)
+def layout(notebook: Path) -> AssignmentCells:
+    return points.assignment_cells(nbformat.read(notebook, as_version=4))
 
 
 def regenerate_release(settings: Settings, config) -> None:
@@ -72,7 +49,7 @@ def regenerate_release(settings: Settings, config) -> None:
         raise SetupError(f"nbgrader generate_assignment failed:\n{result.get('log', '')}")
 
 
-def release_is_current(settings: Settings, config, expected: Layout) -> str | None:
+def release_is_current(settings: Settings, config, expected: AssignmentCells) -> str | None:
     """None when the release and the gradebook match the source; else why not."""
     release, source = settings.release_notebook, settings.source_notebook
     if not release.exists():
@@ -90,7 +67,7 @@ def release_is_current(settings: Settings, config, expected: Layout) -> str | No
     return None
 
 
-def prepare(settings: Settings, config, students: list[str]) -> tuple[Layout, str]:
+def prepare(settings: Settings, config, students: list[str]) -> tuple[AssignmentCells, str]:
     """Release and gradebook ready for ``students``; returns the layout and what was done."""
     if not settings.source_notebook.exists():
         raise SetupError(f"no source notebook: {settings.source_notebook}")

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import palette
 from kmeans_em_lab.pipeline.causes import count
 from kmeans_em_lab.pipeline.export import function_points
 from kmeans_em_lab.pipeline.grouping import group
-from kmeans_em_lab.pipeline.prepare import Layout
 from kmeans_em_lab.pipeline.scores import StudentScores
 from kmeans_em_lab.pipeline.untrusted_text import for_terminal
 
@@ -32,7 +32,7 @@ def _cell(got: float, available: float) -> str:
     return f"{got:g}/{available:g}"
 
 
-def pass_rates(table: dict[str, StudentScores], layout: Layout) -> dict[str, float]:
+def pass_rates(table: dict[str, StudentScores], layout: AssignmentCells) -> dict[str, float]:
     """function -> share of students with all of its points."""
     functions = list(group(layout.grade_ids, layout.functions))
     rates = {}
@@ -47,7 +47,7 @@ def pass_rates(table: dict[str, StudentScores], layout: Layout) -> dict[str, flo
 
 
 def terminal_table(
-    table: dict[str, StudentScores], layout: Layout, outcomes: dict[str, dict]
+    table: dict[str, StudentScores], layout: AssignmentCells, outcomes: dict[str, dict]
 ) -> str:
     functions = list(group(layout.grade_ids, layout.functions))
     header = ["student"] + functions + ["total", "status"]
@@ -102,7 +102,7 @@ CHART_CAUSES = 12  # causes shown in the figure's bar chart (the most frequent)
 
 def figure(
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     title: str = "",
     causes: Mapping[str, Mapping[str, list]] | None = None,
 ):
@@ -146,7 +146,7 @@ def figure(
     return fig
 
 
-def _charted_causes(layout: Layout, causes) -> list:
+def _charted_causes(layout: AssignmentCells, causes) -> list:
     counts = count(causes or {}, layout)
     top = sorted(counts, key=lambda c: -c.students)[:CHART_CAUSES]  # stable: notebook order
     return [c for c in counts if c in top]
@@ -158,7 +158,7 @@ def _percents(table: dict[str, StudentScores]) -> list[float]:
 
 def describe_figure(
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     causes: Mapping[str, Mapping[str, list]] | None = None,
 ) -> str:
     """What :func:`figure` shows, in words and its numbers: the figure's alternative text."""
@@ -192,7 +192,7 @@ def describe_figure(
 def write_png(
     path: Path,
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     title: str = "",
     causes: Mapping[str, Mapping[str, list]] | None = None,
 ) -> Path:
@@ -206,7 +206,7 @@ def write_png(
 
 def figure_png(
     table: dict[str, StudentScores],
-    layout: Layout,
+    layout: AssignmentCells,
     title: str = "",
     causes: Mapping[str, Mapping[str, list]] | None = None,
     dpi: int = 80,
@@ -222,7 +222,7 @@ def figure_png(
     return buffer.getvalue()
 
 
-def causes_section(layout: Layout, causes: Mapping[str, Mapping[str, list]]) -> str:
+def causes_section(layout: AssignmentCells, causes: Mapping[str, Mapping[str, list]]) -> str:
     """The terminal's list of causes below the table ('' when no points were lost for one)."""
     counts = count(causes, layout)
     if not counts:

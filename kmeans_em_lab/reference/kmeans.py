@@ -64,11 +64,21 @@ def init_centroids(X: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarra
     least K distinct rows.
     """
     X = np.asarray(X, dtype=float)
+    return _forgy(_distinct_rows(X, K), K, X.shape[1:], rng)
+
+
+def _distinct_rows(X: np.ndarray, K: int) -> np.ndarray:
+    """The distinct rows of ``X``, sorted, shape (U, F); at least K of them."""
     unique_rows = np.unique(X.reshape(len(X), -1), axis=0)
     if len(unique_rows) < K:
         raise ValueError(f"X has {len(unique_rows)} distinct samples, fewer than K={K}")
+    return unique_rows
+
+
+def _forgy(unique_rows: np.ndarray, K: int, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    """K of ``unique_rows`` drawn without replacement, shape (K, *shape)."""
     picked = unique_rows[rng.choice(len(unique_rows), size=K, replace=False)]
-    return picked.reshape((K,) + X.shape[1:])
+    return picked.reshape((K,) + shape)
 
 
 def assign(X: np.ndarray, m: np.ndarray) -> tuple[dict[int, np.ndarray], float]:
@@ -148,9 +158,11 @@ def lloyd(X: np.ndarray, m0: np.ndarray, max_iter: int = 1000) -> KMeansResult:
 
 def kmeans(X: np.ndarray, K: int, rng: np.random.Generator, n_init: int = 1) -> KMeansResult:
     """Best (lowest distortion) of ``n_init`` Lloyd runs from Forgy initialisations."""
+    X = np.asarray(X, dtype=float)
+    rows = _distinct_rows(X, K)  # sorted once: every start draws from the same rows
     best = None
     for _ in range(n_init):
-        run = lloyd(X, init_centroids(X, K, rng))
+        run = lloyd(X, _forgy(rows, K, X.shape[1:], rng))
         if best is None or run.distortion < best.distortion:
             best = run
     return best

@@ -2,7 +2,7 @@
 the cells a student added.
 
 The solution cells are found by their ``grade_id`` (the lab's function names,
-from the source notebook's nbgrader metadata, :func:`kmeans_em_lab.pipeline.prepare.layout_of`);
+from the source notebook's nbgrader metadata, :func:`kmeans_em_lab.course.points.assignment_cells`);
 in an autograded notebook that metadata is the course's (a submission's own is
 replaced before grading). The release's text of those cells (signature,
 docstring, ``# YOUR CODE HERE``, ``raise NotImplementedError()``) is the

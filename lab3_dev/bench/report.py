@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 THIS_RUN = "this run"
 EARLIER_RUN = "earlier run"
 KEPT_MARK = "*Kept from an earlier run"
+ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "4b", "5", "6", "7")  # the parts, in file order
 
 
 @dataclass
@@ -203,7 +204,6 @@ def overlaps(ids: Iterable[str], parts: Iterable[str]) -> bool:
     """Whether parts ``ids`` and ``parts`` share one; a bare number that is no part of its
     own (``"1"``, from an older results file) stands for all its lettered parts (``"1a"``,
     ``"1b"``, ...); one that is (``"4"``) stands for itself, not for ``"4b"``."""
-    from lab3_dev.bench import ALL_PARTS
 
     def older(part: str) -> bool:
         return part == _family(part) and part not in ALL_PARTS
