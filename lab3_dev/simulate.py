@@ -45,6 +45,7 @@ checked against the templates' totals.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import pickle
@@ -57,6 +58,8 @@ import threading
 import time
 from datetime import UTC
 from pathlib import Path
+
+from kmeans_em_lab.pipeline.task import FAILED, GRADED, GradingResult
 
 SIZES = (200, 2000, 10000)
 QUICK_SIZES = (200, 2000)
@@ -111,6 +114,9 @@ def _scratch_course(root: Path) -> Path:
 # -- the templates: a few real gradings, once -------------------------------------------------
 
 
+TEMPLATES_FORMAT = "r2"  # the pickled results' form: GradingResult (a new form, a new file)
+
+
 def templates_path() -> Path:
     """The cache of templates for the course as it is (a changed course: graded again)."""
     from kmeans_em_lab.course import paths
@@ -118,7 +124,7 @@ def templates_path() -> Path:
 
     root = paths.course_root()
     digest = stamps.course_digest(root, paths.ASSIGNMENT, drawn=False)
-    return root / ".artifacts" / "simulate" / f"templates-{digest[:16]}.pickle"
+    return root / ".artifacts" / "simulate" / f"templates-{TEMPLATES_FORMAT}-{digest[:16]}.pickle"
 
 
 def make_templates(out: Path) -> None:
@@ -151,10 +157,10 @@ def make_templates(out: Path) -> None:
             sub = intake.inspect(name, folder, settings.notebook, limits)
             files = store.submission_files(sub, settings.notebook)
             result = grader.grade_submission(bundle, files, options)
-            if result["status"] != "graded":
-                raise RuntimeError(f"template {name} not graded: {result.get('message')}")
-            total = result["cells"].auto_score
-            print(f"template {name}: {total:g}/{result['cells'].max_score:g}", file=sys.stderr)
+            if result.status != GRADED:
+                raise RuntimeError(f"template {name} not graded: {result.message}")
+            total = result.cells.auto_score
+            print(f"template {name}: {total:g}/{result.cells.max_score:g}", file=sys.stderr)
             made.append({"name": name, "submitted": files.files, "result": result})
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pickle.dumps(made))
@@ -223,41 +229,40 @@ def _notebook_copy(data: bytes, student: str) -> bytes:
     return data[:at] + f'\n  "lab3_simulation": "{student}",'.encode() + data[at:]
 
 
-def failure(student: str) -> dict:
+def failure(student: str) -> GradingResult:
     """A submission whose grading failed, as the dispatcher reports it, with a hostile
     message (the words of the submission's own output)."""
-    return {
-        "student": student,
-        "status": "failed",
-        "message": f"the kernel died: {HOSTILE}",
-        "flags": [],
-        "attempts": 2,
-    }
+    return GradingResult(student, FAILED, message=f"the kernel died: {HOSTILE}", attempts=2)
 
 
-def synthetic(made: list[dict], files, index: int) -> dict:
+def synthetic(made: list[dict], files, index: int) -> GradingResult:
     """Student ``index``'s result, as a worker would send it back."""
     from datetime import datetime, timedelta
 
     template = made[index % len(made)]["result"]
     student = files.student
-    result = {k: v for k, v in template.items() if k not in ("autograded", "feedback")}
-    result["autograded"] = {
-        rel: _notebook_copy(data, student) if rel.endswith(".ipynb") else data
-        for rel, data in template["autograded"].items()
-    }
-    result["feedback"] = {
-        rel: _marked(data, student, b"<body>") for rel, data in template["feedback"].items()
-    }
-    result["flags"] = list(template.get("flags", [])) + (
+    flags = list(template.flags) + (
         ["simulated: a flag for the instructor"] if index % FLAG_EVERY == FLAG_EVERY - 1 else []
     )
     if kind(index) == "hostile flag":  # first, so that the CSV cell starts with it
-        result["flags"].insert(0, HOSTILE)
+        flags.insert(0, HOSTILE)
     stamp = datetime(2025, 3, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=index)
-    result["timestamp"] = stamp.isoformat()
-    result.update(student=student, attempts=1, submission=files.digest, sandbox=True)
-    return result
+    return dataclasses.replace(
+        template,
+        student=student,
+        flags=flags,
+        timestamp=stamp.isoformat(),
+        autograded={
+            rel: _notebook_copy(data, student) if rel.endswith(".ipynb") else data
+            for rel, data in template.autograded.items()
+        },
+        feedback={
+            rel: _marked(data, student, b"<body>") for rel, data in template.feedback.items()
+        },
+        attempts=1,
+        submission=files.digest,
+        sandbox=True,
+    )
 
 
 class Clock:
@@ -337,7 +342,7 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
                 self.events.started(files.student)
                 index = int(files.student[1:])
                 if kind(index) == "failed":  # not saved: the driver marks it after the run
-                    kept = failure(files.student)
+                    kept = save(failure(files.student))
                 else:
                     kept = save(synthetic(made, files, index))
                 results[files.student] = kept
@@ -466,7 +471,7 @@ class Postgres:
 
 def expected(made: list[dict], index: int) -> tuple[str, float, str]:
     """Student ``index``'s (status, score, words its flags must hold) in every report."""
-    score = made[index % len(made)]["result"]["cells"].auto_score
+    score = made[index % len(made)]["result"].cells.auto_score
     return {
         "graded": ("graded", score, ""),
         "failed": ("failed", 0.0, "not graded: the kernel died"),
@@ -479,7 +484,7 @@ def expected(made: list[dict], index: int) -> tuple[str, float, str]:
 def flagged(made: list[dict], index: int) -> bool:
     """Whether graded student ``index`` comes with a flag (the reports say "flagged")."""
     return (
-        bool(made[index % len(made)]["result"].get("flags"))
+        bool(made[index % len(made)]["result"].flags)
         or index % FLAG_EVERY == FLAG_EVERY - 1
         or kind(index) in ("hostile flag", "renamed")
     )

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from kmeans_em_lab.pipeline.task import CellResult, GradedCells
+from kmeans_em_lab.pipeline.task import GRADED, CellResult, GradedCells, GradingResult
 from lab3_dev import simulate
 from lab3_dev.bench.report import parse_tables
 
@@ -29,17 +29,13 @@ def _template(name: str, score: float) -> dict:
     return {
         "name": name,
         "submitted": {"lab3.ipynb": notebook, "data/GMM.p": b"\x00" * 10},
-        "result": {
-            "status": "graded",
-            "flags": [],
-            "message": "",
-            "log": "",
-            "grades": {},
-            "timestamp": None,
-            "cells": GradedCells((CellResult("test_Set_public", score, 5.0, ()),)),
-            "autograded": {"lab3.ipynb": notebook},
-            "feedback": {"lab3.html": b"<html><body><p>page</p></body></html>"},
-        },
+        "result": GradingResult(
+            name,
+            GRADED,
+            cells=GradedCells((CellResult("test_Set_public", score, 5.0, ()),)),
+            autograded={"lab3.ipynb": notebook},
+            feedback={"lab3.html": b"<html><body><p>page</p></body></html>"},
+        ),
     }
 
 
@@ -47,15 +43,15 @@ def test_each_student_gets_its_templates_result_with_files_of_its_own(tmp_path):
     made = [_template("correct", 5.0), _template("blank", 0.0)]
     files = SimpleNamespace(student=simulate.student_id(15), digest="d" * 64)
     result = simulate.synthetic(made, files, 15)
-    assert result["cells"].auto_score == 0.0  # 15 mod 2: the second template
-    assert result["student"] == "s00015" and result["submission"] == "d" * 64
-    notebook = result["autograded"]["lab3.ipynb"]
+    assert result.cells.auto_score == 0.0  # 15 mod 2: the second template
+    assert result.student == "s00015" and result.submission == "d" * 64
+    notebook = result.autograded["lab3.ipynb"]
     assert json.loads(notebook)["metadata"]["lab3_simulation"] == "s00015"
-    assert b"s00015" in result["feedback"]["lab3.html"]
-    assert notebook is not made[1]["result"]["autograded"]["lab3.ipynb"]
+    assert b"s00015" in result.feedback["lab3.html"]
+    assert notebook is not made[1]["result"].autograded["lab3.ipynb"]
     flagged = simulate.synthetic(made, files, simulate.FLAG_EVERY - 1)
-    assert flagged["flags"] == ["simulated: a flag for the instructor"]
-    assert result["flags"] == [] and made[1]["result"]["flags"] == []
+    assert flagged.flags == ["simulated: a flag for the instructor"]
+    assert result.flags == [] and made[1]["result"].flags == []
 
     simulate.write_class(tmp_path, made, 3)
     for index in range(3):
@@ -103,12 +99,12 @@ def test_some_students_fail_or_are_rejected_with_hostile_words(tmp_path):
     assert simulate.kind(special["failed"] + simulate.SPECIAL_EVERY) == "failed"
 
     failed = simulate.failure(simulate.student_id(special["failed"]))
-    assert failed["status"] == "failed" and simulate.HOSTILE in failed["message"]
+    assert failed.status == "failed" and simulate.HOSTILE in failed.message
     for words in ("\x1b[2J", "=HYPERLINK(", "<script>"):
         assert words in simulate.HOSTILE
     files = SimpleNamespace(student=simulate.student_id(special["hostile flag"]), digest="d")
     hostile = simulate.synthetic(made, files, special["hostile flag"])
-    assert hostile["status"] == "graded" and hostile["flags"][0] == simulate.HOSTILE
+    assert hostile.status == "graded" and hostile.flags[0] == simulate.HOSTILE
 
     simulate.write_class(tmp_path, made, simulate.SPECIAL_EVERY)
     folder = tmp_path / "submitted"
@@ -162,7 +158,7 @@ def test_a_small_class_through_the_real_driver_reports_every_student_escaped(tmp
     for row in (failed, hostile, renamed):
         assert os.linesep not in row["flags"] and "\x1b" not in row["flags"]
         assert "\\x1b" in row["flags"]  # shown as an escape
-    template_score = made[int(special["hostile flag"][1:]) % len(made)]["result"]["cells"]
+    template_score = made[int(special["hostile flag"][1:]) % len(made)]["result"].cells
     assert float(hostile["score"]) == template_score.auto_score
 
     assert "\x1b" not in log and "\\x1b[2J" in log

@@ -23,6 +23,7 @@ from nbgrader.api import Gradebook
 
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.pipeline import scores, stamps
+from kmeans_em_lab.pipeline.cluster import WORKER_MEMORY
 from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
 
 BIN = str(Path(sys.executable).parent)
@@ -113,6 +114,7 @@ def cluster(tmp_path):
             subprocess.Popen(
                 [f"{BIN}/dask", "worker", address, "--name", name, "--nthreads", "1",
                  "--resources", "kernel=1", "--preload", "kmeans_em_lab.pipeline.task",
+                 "--memory-limit", WORKER_MEMORY,
                  "--no-dashboard", "--local-directory", str(folder / "dask")],
                 cwd=folder, env=_env(folder, TMPDIR=str(folder / "tmp")),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -144,6 +144,25 @@ def test_a_request_too_costly_or_too_large_is_refused_unanswered(server):
         assert b"is not answered" in sock.recv(size)
 
 
+def test_a_request_of_too_many_values_is_refused_unread(server):
+    """Megabytes of ``[]`` decode into hundreds of megabytes of lists: counted first."""
+    import tracemalloc
+
+    server.serve(["Set"])
+    args = "[" + ",".join(["[]"] * (reference_service.MAX_REQUEST_VALUES + 1)) + "]"
+    request_ = b'{"helper": "Set", "args": [' + args.encode() + b", 1]}"
+    assert len(request_) < reference_service.MAX_REQUEST_BYTES
+    tracemalloc.start()
+    try:
+        reply = raw_call(server, request_)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "values is not answered" in reply["error"]
+    assert peak < 20 * len(request_)  # the bytes, not their lists (about 60 bytes per [])
+    assert server.stop_serving() == {}
+
+
 def test_the_references_own_errors_reach_the_caller_as_the_same_kind(server):
     helpers = stand_ins(server, ["Update"], {})
     with pytest.raises(KeyError, match="the reference Update"):

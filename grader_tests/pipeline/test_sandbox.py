@@ -661,6 +661,27 @@ def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
     assert calls == ["more than 1 MiB written to disk"] and watch.over == calls[0]
 
 
+def test_the_watch_calls_once_the_graders_memory_grows_past_its_limit(tmp_path):
+    """What ZeroMQ holds of a kernel's messages before the grader reads them is in the
+    grader's own process: its growth since the kernel started is the measure."""
+    from kmeans_em_lab.pipeline.disk_watch import DiskWatch
+
+    calls = []
+    watch = DiskWatch(
+        [tmp_path], 2**30, 10_000, calls.append, interval=0.01, max_held_bytes=32 * 2**20
+    ).start()
+    try:
+        time.sleep(0.1)
+        assert calls == []  # nothing held yet
+        held = b"\x01" * (96 * 2**20)  # pages written, as a received message's are
+        deadline = time.monotonic() + 30
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        watch.stop()
+    assert len(held) and calls == ["its messages took more than 32 MiB of the grader's memory"]
+
+
 def without_capabilities(code: str) -> dict:
     """The JSON a Python ``code`` prints, run as this user but, for root, without
     capabilities: chmod 000 then means 000, as for any grader's user."""

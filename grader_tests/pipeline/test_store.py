@@ -17,7 +17,14 @@ from test_pipeline import postgres_url  # noqa: F401 - the PostgreSQL fixture
 
 from kmeans_em_lab.pipeline import scores, stamps, store
 from kmeans_em_lab.pipeline.settings import Settings
-from kmeans_em_lab.pipeline.task import CellResult, CommentResult, GradedCells
+from kmeans_em_lab.pipeline.task import (
+    GRADED,
+    ZERO,
+    CellResult,
+    CommentResult,
+    GradedCells,
+    GradingResult,
+)
 
 COURSE = "toy"
 CELLS = {"test_square_public": 1.0, "test_square_hidden": 2.0, "test_add_public": 1.0}
@@ -67,18 +74,18 @@ def _save(url: str) -> dict[str, scores.Saved]:
         gb.find_comment("add", "lab3", "lab3", "cy").manual_comment = "see me"
         gb.db.commit()
     batch = [
-        store._to_save({"student": "ada", "status": "graded", "cells": _cells(), "flags": []}),
+        store._to_save(GradingResult("ada", GRADED, cells=_cells())),
         store._to_save(
-            {
-                "student": "bob",
-                "status": "graded",
-                "cells": _cells(test_square_hidden=0.0),
-                "flags": ["output cut"],
-                "timestamp": "2025-03-01T12:00:00+00:00",
-            }
+            GradingResult(
+                "bob",
+                GRADED,
+                cells=_cells(test_square_hidden=0.0),
+                flags=["output cut"],
+                timestamp="2025-03-01T12:00:00+00:00",
+            )
         ),
-        store._to_save({"student": "cy", "status": "graded", "cells": _cells(), "flags": []}),
-        store._to_save({"student": "dee", "status": "zero", "flags": ["no notebook"]}),
+        store._to_save(GradingResult("cy", GRADED, cells=_cells())),
+        store._to_save(GradingResult("dee", ZERO, flags=["no notebook"])),
     ]
     return scores.save_results(url, COURSE, "lab3", "lab3", batch)
 
@@ -122,18 +129,15 @@ def test_scores_on_postgresql_equal_those_on_sqlite(sqlite_url, postgres_url):  
     assert strip(on_postgres) == strip(on_sqlite)
 
 
-def _result(student: str, **scores_: float) -> dict:
-    return {
-        "student": student,
-        "status": "graded",
-        "flags": [],
-        "message": "",
-        "log": "graded",
-        "cells": _cells(**scores_),
-        "grades": {},
-        "autograded": {"lab3.ipynb": b'{"cells": []}'},
-        "feedback": {"lab3.html": b"<html></html>"},
-    }
+def _result(student: str, **scores_: float) -> GradingResult:
+    return GradingResult(
+        student,
+        GRADED,
+        log="graded",
+        cells=_cells(**scores_),
+        autograded={"lab3.ipynb": b'{"cells": []}'},
+        feedback={"lab3.html": b"<html></html>"},
+    )
 
 
 def _settings(root: Path) -> Settings:
@@ -161,7 +165,7 @@ def test_the_writer_saves_in_batches_and_keeps_no_files(tmp_path, sqlite_url, mo
     writer.close()
     assert sorted(s for batch in batches for s in batch) == ["ada", "bob", "cy"]
     assert [o["student"] for o in seen] == ["ada", "bob", "cy"]
-    kept = store.outcome(_result("ada"))  # what the dispatcher keeps of a result it hands over
+    kept = _result("ada").outcome()  # what the dispatcher keeps of a result it hands over
     assert not {"autograded", "feedback", "log", "cells"} & set(kept), "files kept"
     for outcome in writer.outcomes.values():
         assert not {"autograded", "feedback", "log", "cells"} & set(outcome), "files kept"

@@ -19,8 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+from kmeans_em_lab.pipeline.task import ERROR, GRADED, GradingResult
 
-def job(bundle, submission, options) -> dict:
+
+def job(bundle, submission, options) -> GradingResult:
     folder = Path(bundle.files["dir"].decode())
     student = submission.student
     if student.startswith(("hang", "stuck")):
@@ -40,16 +42,16 @@ def job(bundle, submission, options) -> dict:
         # the key ends in the attempt, then "-r<n>" when sent again unstarted: "-1" or
         # "-1-r<n>" is the first (kmeans_em_lab.pipeline.cluster.task_key)
         if re.search(r"-1(-r\d+)?$", get_worker().get_current_task()):
-            return {"status": "error", "message": "transient failure"}
-    return {"status": "graded", "score": 1.0, "max_score": 1.0}
+            return GradingResult(student, ERROR, message="transient failure")
+    return GradingResult(student, GRADED)
 
 
-def broken_job(bundle, submission, options) -> dict:
+def broken_job(bundle, submission, options) -> GradingResult:
     raise RuntimeError("this job cannot grade anything")
 
 
-def locked_job(bundle, submission, options) -> dict:
+def locked_job(bundle, submission, options) -> GradingResult:
     """Holds the interpreter lock for minutes: one regular-expression search that backtracks
     (the watchdog's thread cannot run meanwhile)."""
     re.search(r"(a*)*b", "a" * 40)
-    return {"status": "graded", "score": 1.0, "max_score": 1.0}
+    return GradingResult(submission.student, GRADED)

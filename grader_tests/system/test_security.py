@@ -877,6 +877,9 @@ def test_the_sandbox_limits_held_against_the_bombs(graded):
         # many files, each under the size limit: the disk watch killed the kernel
         assert "disk_many_files" not in run.attack_reports.get("attack_disk_many_files", "")
         assert any("written to disk" in f for f in run.flags["attack_disk_many_files"])
+        # messages ZeroMQ held for the grader: the same watch killed the kernel
+        for case in ("attack_message_many_parts", "attack_message_after_idle"):
+            assert any("of the grader's memory" in f for f in run.flags[case]), run.flags[case]
 
 
 @pytest.mark.slow

@@ -45,6 +45,10 @@ HELPERS = {
 # The largest request a correct K_Means sends is its data (600 x 13 numbers, about 80 kB
 # as JSON); a request past this is refused unread.
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
+# Its values and containers, counted before it is decoded: a correct one holds a few dozen
+# (arrays travel as base64), a list-of-lists X about 8,000; megabytes of ``[]`` would
+# decode into hundreds of megabytes.
+MAX_REQUEST_VALUES = 100_000
 # samples x features x centres (x 2 components for EM_step): the reference's work per step.
 # The lab's largest is 600 x 13 x 10; past this the call is refused, so no request can
 # make the grader compute for long or allocate much.
@@ -184,6 +188,8 @@ class Service:
     def _answer(self, request: bytes) -> dict:
         if len(request) > MAX_REQUEST_BYTES:
             raise Refused(f"a call of more than {MAX_REQUEST_BYTES // 2**20} MiB is not answered")
+        if wire.values_in(request) > MAX_REQUEST_VALUES:
+            raise Refused(f"a call of more than {MAX_REQUEST_VALUES:,} values is not answered")
         try:
             data = json.loads(request)
         except (ValueError, RecursionError):

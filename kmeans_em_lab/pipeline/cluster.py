@@ -41,8 +41,11 @@ from dataclasses import dataclass, field
 from kmeans_em_lab.pipeline.course_bundle import CourseBundle
 from kmeans_em_lab.pipeline.settings import Settings
 from kmeans_em_lab.pipeline.task import (
+    ERROR,
+    FAILED,
     QUIET_ENV,
     STARTED_TOPIC,
+    GradingResult,
     SubmissionFiles,
     TaskOptions,
     run_task,
@@ -63,8 +66,8 @@ class Events:
     """Callbacks for the progress display (all optional)."""
 
     started: Callable[[str], None] = lambda student: None
-    finished: Callable[[dict], None] = lambda result: None
-    retrying: Callable[[dict], None] = lambda result: None
+    finished: Callable[[dict], None] = lambda outcome: None  # GradingResult.outcome()
+    retrying: Callable[[dict], None] = lambda outcome: None
     tick: Callable[[], None] = lambda: None
 
 
@@ -81,7 +84,22 @@ def _dask_config() -> dict:
         # Dask's sampling profiler (the dashboard's Profile page) reads every thread's stack
         # 100 times a second, a few percent of each worker's CPU; grading never reads it
         "distributed.worker.profile.enabled": False,
+        # a worker holds no data to spill, and one paused would wait on its own memory:
+        # past 95% of WORKER_MEMORY its nanny ends it, and nothing else
+        "distributed.worker.memory.target": False,
+        "distributed.worker.memory.spill": False,
+        "distributed.worker.memory.pause": False,
+        "distributed.worker.memory.terminate": 0.95,
     }
+
+
+WORKER_MEMORY = "2GiB"
+"""The memory of one grading worker process (``dask worker --memory-limit``), of which it
+normally uses under 200 MiB (``bench/results.md``, part 5). What a kernel sends is capped
+per message part and per cell as the grader reads it, but ZeroMQ receives a message of
+many parts whole, and keeps what a kernel sends after a forged end of its cell until it
+is read: past this the worker's nanny ends the worker, and the submission, tried once
+more elsewhere, is not graded. The rest of the class is graded."""
 
 
 FORK_SERVER_PRELOAD = ["kmeans_em_lab.pipeline.warm", "distributed"]
@@ -119,6 +137,7 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         dashboard_address=":0",  # any free port: two runs never collide on 8787
         silence_logs=logging.ERROR,
         preload=["kmeans_em_lab.pipeline.task"],
+        memory_limit=WORKER_MEMORY,
         # the driver's environment now: a worker forked from the fork server would
         # otherwise have the server's, from when it started (an earlier run in this process)
         env={**os.environ, QUIET_ENV: "1"},
@@ -233,16 +252,6 @@ def task_key(
     return f"{key}-{attempt}" + (f"-r{requeue}" if requeue else "")
 
 
-def _failure(student: str, attempts: int, message: str) -> dict:
-    return {
-        "student": student,
-        "status": "failed",
-        "message": message,
-        "flags": [],
-        "attempts": attempts,
-    }
-
-
 def _course(bundle: CourseBundle) -> CourseBundle:
     return bundle
 
@@ -255,10 +264,12 @@ class Dispatcher:
     options: TaskOptions
     events: Events = field(default_factory=Events)
 
-    def run(self, submissions: Iterable[SubmissionFiles], save: Callable[[dict], dict]) -> dict:
-        """Grade ``submissions`` (taken from the iterable as tasks are sent); ``save``
-        stores each final ``graded`` result as it arrives and returns what to keep of it.
-        Returns student -> final result (as ``save`` returned it, for a graded one)."""
+    def run(
+        self, submissions: Iterable[SubmissionFiles], save: Callable[[GradingResult], dict]
+    ) -> dict[str, dict]:
+        """Grade ``submissions`` (taken from the iterable as tasks are sent); ``save`` is
+        given each final result (``graded``, or ``failed``: given up on) as it arrives and
+        returns its outcome, what to keep of it. Returns student -> that outcome."""
         from distributed import as_completed
 
         started: queue.Queue = queue.Queue()
@@ -294,38 +305,37 @@ class Dispatcher:
                 for future in done:
                     submission, attempt, requeue = running.pop(future)
                     result = self._collect(future, submission, attempt, started)
-                    if result.pop("bystander", False) and requeue < MAX_REQUEUES:
+                    if result.bystander and requeue < MAX_REQUEUES:
                         log.warning(
                             "%s: the worker it waited on died before it started; sent again",
                             submission.student,
                         )
                         submit(submission, attempt, requeue + 1)
                         continue
-                    if result["status"] == "error" and attempt < MAX_ATTEMPTS:
+                    if result.status == ERROR and attempt < MAX_ATTEMPTS:
                         log.warning(
                             "%s: attempt %d lost (%s); trying once more",
                             submission.student,
                             attempt,
-                            result["message"],
+                            result.message,
                         )
-                        self.events.retrying(result)
+                        self.events.retrying(result.outcome())
                         submit(submission, attempt + 1)
                         continue
-                    if result["status"] == "error":
-                        result["status"] = "failed"
-                    if result["status"] == "graded":
-                        result = save(result)
-                    results[submission.student] = result
-                    seconds, notes = result.get("seconds"), result["flags"] or [result["message"]]
+                    if result.status == ERROR:
+                        result.status = FAILED
+                    seconds, notes = result.seconds, result.flags or [result.message]
                     log.info(
                         "%s: %s, attempt %d%s%s",
                         submission.student,
-                        result["status"],
+                        result.status,
                         attempt,
                         "" if seconds is None else f", {seconds} s on the worker",
                         "".join(f"; {note}" for note in notes if note),
                     )
-                    self.events.finished(result)
+                    outcome = save(result)
+                    results[submission.student] = outcome
+                    self.events.finished(outcome)
                 self.events.tick()
                 if not done:
                     time.sleep(POLL)
@@ -348,40 +358,36 @@ class Dispatcher:
             pure=False,
         )
 
-    def _collect(self, future, submission: SubmissionFiles, attempt: int, started) -> dict:
+    def _collect(self, future, submission: SubmissionFiles, attempt: int, started) -> GradingResult:
         from distributed import KilledWorker
 
         try:
             result = future.result()
+            if not isinstance(result, GradingResult):
+                raise TypeError(f"the worker sent {type(result).__name__}, not a GradingResult")
         except KilledWorker:
             self._drain(started)
-            bystander = self._starts.get(future.key, 0) < WORKER_DEATHS
             log.warning(
                 "%s: Dask gave up on it after worker deaths (started on %d worker(s))",
                 submission.student,
                 self._starts.get(future.key, 0),
             )
-            result = _failure(
+            result = GradingResult(
                 submission.student,
-                attempt,
-                f"the grading worker died {WORKER_DEATHS} times on this submission "
+                FAILED,
+                message=f"the grading worker died {WORKER_DEATHS} times on this submission "
                 "(a kernel that kills its worker, or the watchdog's last resort): not graded",
+                bystander=self._starts.get(future.key, 0) < WORKER_DEATHS,
             )
-            result["bystander"] = bystander
         except Exception as err:  # noqa: BLE001 - a lost task: reported, retried once
-            result = {
-                "student": submission.student,
-                "status": "error",
-                "message": f"{type(err).__name__}: {err}",
-                "flags": [],
-            }
+            result = GradingResult(
+                submission.student, ERROR, message=f"{type(err).__name__}: {err}"
+            )
         finally:
             future.release()  # a result held by a worker that dies later is not recomputed
-        result["attempts"] = attempt
-        result.setdefault("flags", [])
-        result.setdefault("message", "")
-        result["submission"] = submission.digest
-        result["sandbox"] = self.options.sandbox
+        result.attempts = attempt
+        result.submission = submission.digest
+        result.sandbox = self.options.sandbox
         return result
 
     def _drain(self, started: queue.Queue) -> None:

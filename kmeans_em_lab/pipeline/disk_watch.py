@@ -22,6 +22,12 @@ kernel: what it wrote goes with the scratch folder.
 
 Between two measurements a kernel can write at most what the disk takes in
 :data:`INTERVAL` seconds on top of the limit.
+
+The same thread watches the grader's own memory (``max_held_bytes``): ZeroMQ takes a
+kernel's message of many parts in whole before the grader sees any of it, and keeps what
+a kernel sends after a forged end of its cell until the grader reads again. Past the limit
+(the grader's resident set grown by that much since the kernel started) the kernel is
+killed, and what it sent goes with its connection.
 """
 
 from __future__ import annotations
@@ -269,10 +275,15 @@ class DiskWatch:
         breach: Callable[[str], None],
         interval: float = INTERVAL,
         pids: Callable[[], Iterable[int]] | None = None,
+        max_held_bytes: int = -1,
     ):
         self.folders = [Path(f) for f in folders]
         self.max_bytes, self.max_entries = max_bytes, max_entries
         self.breach, self.interval, self.pids = breach, interval, pids
+        # the grader's own process: what the kernel's messages take there, unread (-1: any)
+        self.max_held_bytes = max_held_bytes
+        self._grader = psutil.Process()
+        self._baseline = self._grader.memory_info().rss
         self.over: str | None = None  # what was over the limit, once it was
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lab3-disk-watch", daemon=True)
@@ -288,6 +299,13 @@ class DiskWatch:
 
     def check(self) -> str | None:
         """What is over the limit now, or None."""
+        if self.max_held_bytes >= 0:
+            held = self._grader.memory_info().rss - self._baseline
+            if held > self.max_held_bytes:
+                return (
+                    f"its messages took more than {self.max_held_bytes // 2**20} MiB "
+                    "of the grader's memory"
+                )
         found = usage(self.folders, self.max_entries)
         if found.locked:
             return "a folder it made unreadable"

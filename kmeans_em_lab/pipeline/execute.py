@@ -34,6 +34,7 @@ the sandbox of its kernel manager (:mod:`.sandbox`) unless that is switched off.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import re
 import shutil
@@ -621,9 +622,13 @@ MAX_JSON_DEPTH = 64  # nesting of a JSON output (a figure's spec is a few levels
 
 
 def _shallow(value) -> bool:
-    """Whether ``value`` nests at most :data:`MAX_JSON_DEPTH` levels (walked without recursion)."""
+    """Whether ``value`` nests at most :data:`MAX_JSON_DEPTH` levels and is strict JSON: no
+    NaN or infinite number, which a notebook's strict readers refuse (walked without
+    recursion)."""
     level = [value]
     for _ in range(MAX_JSON_DEPTH):
+        if any(isinstance(item, float) and not math.isfinite(item) for item in level):
+            return False
         level = [
             v
             for item in level

@@ -28,9 +28,12 @@ from kmeans_em_lab.pipeline.feedback import add_summary
 from kmeans_em_lab.pipeline.folders import read_files, remove, write_files
 from kmeans_em_lab.pipeline.settings import course_id, grading_config, load_course_config
 from kmeans_em_lab.pipeline.task import (
+    ERROR,
+    GRADED,
     CellResult,
     CommentResult,
     GradedCells,
+    GradingResult,
     SubmissionFiles,
     TaskOptions,
     scratch,
@@ -80,7 +83,7 @@ class PrivateCourse:
         config.ResilientExecute.run_probes = options.probes
         self.api = NbGraderAPI(config=config)
 
-    def grade(self, submission: SubmissionFiles) -> dict:
+    def grade(self, submission: SubmissionFiles) -> GradingResult:
         """Grade ``submission`` under its draw of the hidden tests' inputs
         (:mod:`kmeans_em_lab.checks.draws`; none: the default draw)."""
         from kmeans_em_lab.checks import draws
@@ -95,16 +98,17 @@ class PrivateCourse:
         finally:
             self._forget(student)
 
-    def _autograde(self, student: str, assignment: str) -> dict:
+    def _autograde(self, student: str, assignment: str) -> GradingResult:
         run = self.api.autograde(assignment, student, force=True, create=True)
         log = run.get("log", "")
         notebook = self.layout.autograded(student) / self.bundle.notebook
         if not run.get("success") or not notebook.exists():
-            return {
-                "status": "error",
-                "message": error_summary(log, run.get("error", "")),
-                "log": log + run.get("error", ""),
-            }
+            return GradingResult(
+                student,
+                ERROR,
+                message=error_summary(log, run.get("error", "")),
+                log=log + run.get("error", ""),
+            )
         flags = incidents.flags(notebook)
         feedback = self.api.generate_feedback(assignment, student, force=True)
         log += feedback.get("log", "")
@@ -115,20 +119,19 @@ class PrivateCourse:
         ):
             flags.append(problem)
         row = scores.student_scores(self.url, self.course, assignment, student)
-        return {
-            "status": "graded",
-            "flags": flags,
-            "log": log,
-            "grades": {name: got for name, (got, _) in row.grades.items()},
-            "cells": self._cells(student, notebook),
-            "timestamp": row.timestamp.isoformat() if row.timestamp else None,
-            "autograded": read_files(self.layout.autograded(student)),
+        return GradingResult(
+            student,
+            GRADED,
+            flags=flags,
+            log=log,
+            grades={name: got for name, (got, _) in row.grades.items()},
+            cells=self._cells(student, notebook),
+            timestamp=row.timestamp.isoformat() if row.timestamp else None,
+            autograded=read_files(self.layout.autograded(student)),
             # the page alone: nbgrader copies the submission's other files beside it, and
             # a student's own .html or .svg there would run where the page links to it
-            "feedback": feedback_page_only(
-                read_files(self.layout.feedback(student)), notebook.stem
-            ),
-        }
+            feedback=feedback_page_only(read_files(self.layout.feedback(student)), notebook.stem),
+        )
 
     def _cells(self, student: str, notebook) -> GradedCells:
         """The scores and comments ``SaveAutoGrades`` wrote into this course's gradebook, with
@@ -175,7 +178,9 @@ def feedback_page_only(files: dict[str, bytes], stem: str) -> dict[str, bytes]:
 _COURSES: dict[tuple[str, TaskOptions], PrivateCourse] = {}  # (bundle's digest, options)
 
 
-def grade_submission(bundle: CourseBundle, submission: SubmissionFiles, options: TaskOptions):
+def grade_submission(
+    bundle: CourseBundle, submission: SubmissionFiles, options: TaskOptions
+) -> GradingResult:
     """The default job (``Settings.job``): one submission graded in this worker's course."""
     key = (bundle.digest, options)
     if key not in _COURSES:

@@ -9,6 +9,8 @@ A cut is the grader's ``output_cut`` event (:mod:`.verdicts`), flagged.
 
 from __future__ import annotations
 
+import json
+
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -40,7 +42,13 @@ def utf8_prefix(text: str, max_bytes: int) -> tuple[str, int, bool]:
 
 
 def _text(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
+    """``value`` as the text its bytes are counted on: a string, lines joined, or any other
+    JSON (an ``application/json`` output may hold lists of numbers) as its JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return json.dumps(value, default=str)
 
 
 class LimitOutputBytes(NbGraderPreprocessor):

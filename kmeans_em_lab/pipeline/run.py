@@ -243,7 +243,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     from kmeans_em_lab.pipeline.progress import Progress
     from kmeans_em_lab.pipeline.report import preload_matplotlib
     from kmeans_em_lab.pipeline.settings import notebook_budget, submission_deadline
-    from kmeans_em_lab.pipeline.task import TaskOptions
+    from kmeans_em_lab.pipeline.task import GRADED, ZERO, GradingResult, TaskOptions
 
     bundle = course_bundle.build(settings)
     # the cluster is up (or the run stops here) before any score is touched
@@ -269,28 +269,31 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
             )  # fmt: skip
             if sub.problem:
                 writer.put(
-                    {
-                        "student": student,
-                        "status": "zero",
-                        "message": sub.problem,
-                        "flags": [sub.problem, *sub.flags],
-                        "sandbox": settings.sandbox,
-                        "submission": stamps.folder_digest(sub.folder),
-                        "seconds": 0.0,
-                    }
+                    GradingResult(
+                        student,
+                        ZERO,
+                        message=sub.problem,
+                        flags=[sub.problem, *sub.flags],
+                        sandbox=settings.sandbox,
+                        submission=stamps.folder_digest(sub.folder),
+                        seconds=0.0,
+                    )
                 )
                 continue
             files = store.submission_files(sub, settings.notebook, secret)
             flags[student] = sub.flags
             yield files
 
-    def save(result: dict) -> dict:
-        result["flags"] = flags.pop(result["student"], []) + result.get("flags", [])
-        cells = result.get("cells")
-        if cells is not None:  # the worker's total, until the gradebook's is read back
-            result["score"], result["max_score"] = cells.auto_score, cells.max_score
+    failed_logs: dict[str, str] = {}
+
+    def save(result: GradingResult) -> dict:
+        if result.status != GRADED:  # given up on: marked failed once the writer is done
+            failed_logs[result.student] = result.log
+            return result.outcome()
+        result.flags = flags.pop(result.student, []) + result.flags
         writer.put(result)
-        return store.outcome(result)
+        cells = result.cells  # the worker's total, until the gradebook's is read back
+        return result.outcome(*((cells.auto_score, cells.max_score) if cells else ()))
 
     def finished(result: dict) -> None:
         if result["status"] != "graded":  # a graded one is counted once saved
@@ -328,7 +331,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
         if result["status"] == "failed":
             store.mark_failed(settings, url, course, student)
             result["flags"] = [f"not graded: {result['message']}"] + flags.get(student, [])
-            store.write_log(settings, student, result.pop("log", ""))
+            store.write_log(settings, student, failed_logs.pop(student, ""))
     progress.close()
     return results
 

@@ -43,6 +43,9 @@ What student code could try, and what stops it:
   files the sandbox's processes hold open, from outside, and kills the kernel
   past ``max_disk_bytes`` or ``max_disk_entries``, folders nested too deep or
   a folder it made that cannot be opened (:attr:`disk_over` says why).
+- fill the grader's memory with messages ZeroMQ holds before the grader reads them (one
+  of many parts, or what follows a forged end of a cell): the same watch kills the kernel
+  once the grader's process has grown by ``max_held_bytes`` since the kernel started.
 
 Not defended: CPU time (the cells' time limits are), memory summed over several
 processes (RLIMIT_AS is per process), attacks on the Linux kernel itself (no
@@ -157,6 +160,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     ).tag(config=True)
     max_disk_entries = Integer(
         10_000, help="files and folders in the kernel's writable folders; more: killed"
+    ).tag(config=True)
+    max_held_bytes = Integer(
+        512 * MiB,
+        help="bytes the grader's own process may grow by while the kernel runs (its messages "
+        "held unread: one of many parts, or sent after a forged end of a cell); more: killed",
     ).tag(config=True)
     tmp_size = Integer(
         256 * MiB, help="size of the sandbox's /tmp and of its /dev/shm (memory), bytes each"
@@ -283,6 +291,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.max_disk_entries,
             self._disk_breach,
             pids=lambda: process_tree(getattr(self.provisioner, "process", None)),
+            max_held_bytes=self.max_held_bytes,
         ).start()
 
     def _disk_breach(self, over: str) -> None:

@@ -30,7 +30,7 @@ from kmeans_em_lab.checks.draws import Draw
 from kmeans_em_lab.pipeline import intake, scores, stamps
 from kmeans_em_lab.pipeline.folders import read_regular, remove, walk, write_files
 from kmeans_em_lab.pipeline.settings import Settings
-from kmeans_em_lab.pipeline.task import SubmissionFiles
+from kmeans_em_lab.pipeline.task import GRADED, GradingResult, SubmissionFiles, outcome
 from kmeans_em_lab.pipeline.untrusted_text import for_log
 
 
@@ -113,40 +113,32 @@ def under_another(files: dict[str, bytes]) -> list[str]:
 
 SAVE_BATCH = 25  # results saved in one gradebook transaction, at most
 QUEUE_BOUND = 50  # results waiting for the writer, at most (beyond, the dispatch waits)
-HEAVY = ("autograded", "feedback", "log", "cells", "grades")  # a result's keys not kept
 
 
-def outcome(result: dict) -> dict:
-    """What is kept of a result once it is saved (its stamp without the files, the log
-    and the per-cell scores, which the gradebook holds)."""
-    return {k: v for k, v in result.items() if k not in HEAVY}
-
-
-def _to_save(result: dict) -> scores.ToSave:
-    cells = result.get("cells") if result["status"] == "graded" else None
+def _to_save(result: GradingResult) -> scores.ToSave:
+    cells = result.cells if result.status == GRADED else None
     if cells is None:
-        return scores.ToSave(result["student"], flagged=bool(result.get("flags")))
+        return scores.ToSave(result.student, flagged=bool(result.flags))
     return scores.ToSave(
-        result["student"],
+        result.student,
         graded=True,
         scores={c.grade_id: c.auto_score for c in cells.cells},
         comments={c.grade_id: c.auto_comment for c in cells.comments},
-        timestamp=result.get("timestamp"),
-        flagged=bool(result.get("flags")),
+        timestamp=result.timestamp,
+        flagged=bool(result.flags),
     )
 
 
 def save_batch(
-    settings: Settings, url: str, course: str, results: list[dict], course_digest: str
+    settings: Settings, url: str, course: str, results: list[GradingResult], course_digest: str
 ) -> list[dict]:
     """Write finished results (``status`` ``graded`` or ``zero``): files, then the scores
     of all of them in one transaction, then each stamp. Returns their outcomes."""
     for result in results:
-        if result["status"] == "graded":
-            student = result["student"]
+        if result.status == GRADED:
             for folder, files in (
-                (settings.autograded_dir(student), result.get("autograded", {})),
-                (settings.feedback_dir(student), result.get("feedback", {})),
+                (settings.autograded_dir(result.student), result.autograded),
+                (settings.feedback_dir(result.student), result.feedback),
             ):
                 remove(folder)
                 write_files(folder, files)
@@ -155,23 +147,21 @@ def save_batch(
     )
     out = []
     for result in results:
-        student = result["student"]
+        student = result.student
         row = saved[student]
-        result["score"], result["max_score"] = row.score, row.max_score
-        if result["status"] == "graded" and row.manual:
+        if result.status == GRADED and row.manual:
             regenerate_feedback(settings, [student])  # the worker's feedback knew only its scores
-        write_log(settings, student, result.get("log", ""))
-        stamp = {k: v for k, v in result.items() if k not in ("autograded", "feedback", "log")}
-        cells = stamp.pop("cells", None)
-        if cells is not None:
-            stamp["causes"] = cells.causes()
+        write_log(settings, student, result.log)
+        stamp = result.stamp(row.score, row.max_score)
         stamp["course"] = course_digest
         stamps.write(settings.root, settings.assignment, student, stamp)
         out.append(outcome(stamp))
     return out
 
 
-def save(settings: Settings, url: str, course: str, result: dict, course_digest: str) -> dict:
+def save(
+    settings: Settings, url: str, course: str, result: GradingResult, course_digest: str
+) -> dict:
     """Write one finished result and its stamp (:func:`save_batch`); its outcome."""
     return save_batch(settings, url, course, [result], course_digest)[0]
 
@@ -206,7 +196,7 @@ class Writer:
         self._thread = threading.Thread(target=self._loop, name="lab3-writer", daemon=True)
         self._thread.start()
 
-    def put(self, result: dict) -> None:
+    def put(self, result: GradingResult) -> None:
         self._hand_over(result)
 
     def close(self) -> None:

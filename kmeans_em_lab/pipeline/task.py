@@ -5,8 +5,8 @@ The driver (:mod:`.cluster`) submits :func:`run_task` with the course bundle
 the run's :class:`TaskOptions`. :func:`run_task` loads the job named by
 ``Settings.job`` (:func:`.grader.grade_submission` unless a test swaps it),
 announces the start on the ``lab3-started`` event topic (the driver's
-progress line), and returns the job's result dict. It never raises: a failure
-of the job is a result with ``status`` ``error``, which the driver retries once.
+progress line), and returns the job's :class:`GradingResult`. It never raises: a
+failure of the job is a result with ``status`` ``error``, which the driver retries once.
 
 Dask cannot interrupt a running task, so the watchdog is here: at the deadline
 it kills the processes this task started (the submission's kernel and what it
@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -116,6 +116,72 @@ class GradedCells:
             for c in self.cells
             if c.causes is not None
         }
+
+
+GRADED, ERROR, FAILED, ZERO = "graded", "error", "failed", "zero"
+"""A result's statuses: its cells scored; the job failed (the driver tries once more);
+given up on after that (not graded); nothing gradable (intake's problem: a zero)."""
+
+HEAVY = ("autograded", "feedback", "log", "cells", "grades")
+"""What the driver keeps of a result only until it is saved (files, the log and the per-cell
+scores, which the gradebook then holds)."""
+
+
+@dataclass
+class GradingResult:
+    """What grading one submission came to: made once on the worker (:func:`run_task`, from
+    the job's), or by the dispatcher when the worker could not say (lost, given up on), or at
+    intake (nothing gradable); read by the driver's writer, which keeps its :meth:`stamp`.
+
+    Only the grader's own values are here: every text from a submission (a message, a flag,
+    the log) is escaped where it is shown."""
+
+    student: str
+    status: str  # GRADED, ERROR, FAILED or ZERO
+    message: str = ""  # why it is not graded (ERROR, FAILED, ZERO)
+    flags: list[str] = field(default_factory=list)  # what the instructor should look at
+    log: str = ""  # nbgrader's and the worker's output, for reports/logs/
+    cells: GradedCells | None = None  # GRADED: the scores the worker's gradebook saved
+    grades: dict[str, float] = field(default_factory=dict)  # GRADED: points per notebook
+    timestamp: str | None = None  # GRADED: the submission's time, ISO 8601
+    autograded: dict[str, bytes] = field(default_factory=dict)  # relative path -> bytes
+    feedback: dict[str, bytes] = field(default_factory=dict)  # the feedback page alone
+    seconds: float | None = None  # the job's wall time on its worker
+    # set by the dispatcher
+    attempts: int = 0
+    submission: str = ""  # :func:`.stamps.folder_digest` of the submitted folder
+    sandbox: bool = True
+    bystander: bool = False  # lost with a worker it never started on: sent again
+
+    def stamp(self, score: float | None = None, max_score: float | None = None) -> dict:
+        """The JSON the driver keeps of it (:mod:`.stamps`): all but the files and the log,
+        the cells as their causes, and the score the gradebook holds."""
+        stamp = {
+            "student": self.student,
+            "status": self.status,
+            "message": self.message,
+            "flags": list(self.flags),
+            "grades": dict(self.grades),
+            "timestamp": self.timestamp,
+            "seconds": self.seconds,
+            "attempts": self.attempts,
+            "submission": self.submission,
+            "sandbox": self.sandbox,
+        }
+        if self.cells is not None:
+            stamp["causes"] = self.cells.causes()
+        if score is not None:
+            stamp["score"], stamp["max_score"] = score, max_score
+        return stamp
+
+    def outcome(self, score: float | None = None, max_score: float | None = None) -> dict:
+        """What the reports read of it: its stamp without the per-cell scores."""
+        return outcome(self.stamp(score, max_score))
+
+
+def outcome(stamp: dict) -> dict:
+    """What is kept of a stamp for the reports: all but :data:`HEAVY`."""
+    return {k: v for k, v in stamp.items() if k not in HEAVY}
 
 
 # -- once per worker process -------------------------------------------------------
@@ -252,7 +318,7 @@ def _announce(student: str) -> None:
     worker.log_event(STARTED_TOPIC, event)
 
 
-def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions) -> dict:
+def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions) -> GradingResult:
     """Grade ``submission`` with the job ``job`` under the watchdog; never raises."""
     setup_worker()
     if _WARMING is not None:
@@ -282,29 +348,29 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
     started = time.monotonic()
     try:
         result = load_job(job)(bundle, submission, options)
+        if not isinstance(result, GradingResult):
+            raise TypeError(f"the job returned {type(result).__name__}, not a GradingResult")
     except Exception as err:  # noqa: BLE001 - reported to the driver, which retries
-        result = {
-            "status": "error",
-            "message": without_worker_paths(f"{type(err).__name__}: {err}"),
-            "log": traceback.format_exc(),
-        }
+        result = GradingResult(
+            submission.student,
+            ERROR,
+            message=without_worker_paths(f"{type(err).__name__}: {err}"),
+            log=traceback.format_exc(),
+        )
     finally:
         finished.set()
         if timer is not None:
             timer.cancel()
             faulthandler.cancel_dump_traceback_later()
     if fired:
-        result = {
-            **result,
-            "status": "error",
-            "message": f"still running after {options.deadline:.0f} s (the watchdog's limit "
-            "for one submission): its kernel was killed",
-        }
-    result.setdefault("flags", [])
-    result.setdefault("message", "")
-    result["student"] = submission.student
-    result["seconds"] = round(time.monotonic() - started, 2)
+        result.status = ERROR
+        result.message = (
+            f"still running after {options.deadline:.0f} s (the watchdog's limit "
+            "for one submission): its kernel was killed"
+        )
+    result.student = submission.student
+    result.seconds = round(time.monotonic() - started, 2)
     log = _log_since(offset)
     if log:
-        result["log"] = result.get("log", "") + "\n[worker output]\n" + log
+        result.log += "\n[worker output]\n" + log
     return result

@@ -22,17 +22,11 @@ from pathlib import Path
 NOOP_JOB = "lab3_dev.bench.dispatch:noop"
 
 
-def noop(bundle, submission, options) -> dict:
+def noop(bundle, submission, options):
     """A job that grades nothing: the submission's bytes back, as a graded result."""
-    return {
-        "status": "graded",
-        "flags": [],
-        "log": "",
-        "grades": {},
-        "timestamp": None,
-        "autograded": dict(submission.files),
-        "feedback": {},
-    }
+    from kmeans_em_lab.pipeline.task import GRADED, GradingResult
+
+    return GradingResult(submission.student, GRADED, autograded=dict(submission.files))
 
 
 def _wait_warm() -> bool:
@@ -76,7 +70,9 @@ def measure(course: Path, workers: int | None = None, scheduler: str | None = No
         out["slots"] = kernel_slots(client)
         options = TaskOptions(sandbox=settings.sandbox)
         start = time.perf_counter()
-        results = Dispatcher(client, bundle, settings, options).run(submissions, lambda r: r)
+        results = Dispatcher(client, bundle, settings, options).run(
+            submissions, lambda r: r.outcome()
+        )
         out["run"] = time.perf_counter() - start
     finally:
         start = time.perf_counter()

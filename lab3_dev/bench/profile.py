@@ -46,7 +46,7 @@ JOBS = {
 # ----------------------------------------------------------------------------- worker side
 
 
-def profiled_job(bundle, submission, options) -> dict:
+def profiled_job(bundle, submission, options):
     """The pipeline's grading job under cProfile (the folder is ``$LAB3_BENCH_PROFILE``)."""
     from kmeans_em_lab.pipeline import grader
 
@@ -61,13 +61,13 @@ def profiled_job(bundle, submission, options) -> dict:
         profiler.disable()
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         profiler.dump_stats(out / f"worker-{submission.student}.prof")
-    sent = sum(len(b) for key in ("autograded", "feedback") for b in result.get(key, {}).values())
+    sent = sum(len(b) for files in (result.autograded, result.feedback) for b in files.values())
     info = {"wall": wall, "cpu": cpu, "first": first, "pid": os.getpid(), "bytes": sent}
     (out / f"worker-{submission.student}.json").write_text(json.dumps(info))
     return result
 
 
-def nbconvert_page_job(bundle, submission, options) -> dict:
+def nbconvert_page_job(bundle, submission, options):
     """The pipeline's job with the feedback made by nbconvert's own ``HTMLExporter`` (its
     second parse of the page, templates compiled per page) instead of the pipeline's
     ``FeedbackExporter``. Bench only: it measures what that exporter saves."""

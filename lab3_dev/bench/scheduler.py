@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from kmeans_em_lab.pipeline.cluster import WORKER_MEMORY
 from lab3_dev.bench.course import tool
 
 
@@ -92,7 +93,8 @@ def dask_cluster(folder: Path, workers: int, timeout: float = 120.0) -> Iterator
                 subprocess.Popen(
                     [tool("dask"), "worker", address, "--name", f"bench-w{i + 1}",
                      "--nthreads", "1", "--resources", "kernel=1",
-                     "--preload", "kmeans_em_lab.pipeline.task", "--no-dashboard",
+                     "--preload", "kmeans_em_lab.pipeline.task", "--memory-limit", WORKER_MEMORY,
+                     "--no-dashboard",
                      "--local-directory", str(where / "dask")],
                     cwd=where, env=_env(where, TMPDIR=str(where / "tmp")),
                     stdout=subprocess.DEVNULL, stderr=open(where / "log", "wb"),
