@@ -779,3 +779,23 @@ def test_a_clean_notebook_is_sent_as_it_was_submitted(tmp_path, no_jsonschema_fa
     assert sub.problem is None
     assert sub.notebook_bytes == (folder / "lab3.ipynb").read_bytes()
     assert no_jsonschema_fallback == []
+
+
+def test_a_file_written_atomically_is_whole_or_as_it_was(tmp_path, monkeypatch):
+    """Stamps, logs and the cached gradebook: a write that fails halfway leaves the old
+    file and no partial one beside it."""
+    from kmeans_em_lab.pipeline import folders
+
+    path = tmp_path / "new" / "stamp.json"
+    folders.write_atomically(path, b"first")
+    assert path.read_bytes() == b"first"
+
+    def failing_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(folders.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        folders.write_atomically(path, b"second")
+    assert path.read_bytes() == b"first" and sorted(p.name for p in path.parent.iterdir()) == [
+        "stamp.json"
+    ]

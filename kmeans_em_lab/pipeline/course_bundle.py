@@ -16,14 +16,13 @@ when the source, the configuration or the pipeline changed.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from kmeans_em_lab.course.paths import CONFIG_FILE
 from kmeans_em_lab.pipeline import stamps
-from kmeans_em_lab.pipeline.folders import read_regular, walk, write_files
+from kmeans_em_lab.pipeline.folders import read_regular, walk, write_atomically, write_files
 from kmeans_em_lab.pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -97,12 +96,9 @@ def build(settings: Settings) -> CourseBundle:
         gradebook = cached.read_bytes()
     else:
         gradebook = template_gradebook(settings, files)
-        cached.parent.mkdir(parents=True, exist_ok=True)
         for old in cached.parent.glob("gradebook-*.db"):
             old.unlink(missing_ok=True)
-        tmp = cached.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(gradebook)
-        os.replace(tmp, cached)
+        write_atomically(cached, gradebook)
     return CourseBundle(
         assignment=settings.assignment,
         notebook=settings.notebook,

@@ -266,6 +266,19 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` whole or keeps what it held: written beside it, then renamed
+    over it (a reader never sees half a file; its folder is created if missing)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def remove(path: Path) -> None:
     """``path`` gone, whatever it is (a link is removed, never followed)."""
     path = Path(path)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from kmeans_em_lab.course import secret
 from kmeans_em_lab.course.paths import Course
-from kmeans_em_lab.pipeline.folders import open_regular, reason, walk
+from kmeans_em_lab.pipeline.folders import open_regular, reason, walk, write_atomically
 
 # Bump when a change to the pipeline changes scores, or what grading writes into the
 # autograded notebook and the feedback (2: causes and the feedback summary): every
@@ -76,11 +75,8 @@ def read(root: Path, assignment: str, student: str) -> dict | None:
 
 
 def write(root: Path, assignment: str, student: str, stamp: dict) -> None:
-    path = stamp_path(root, assignment, student)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(stamp, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    text = json.dumps(stamp, indent=1, sort_keys=True)
+    write_atomically(stamp_path(root, assignment, student), text.encode())
 
 
 def remove(root: Path, assignment: str, student: str) -> None:

@@ -20,7 +20,6 @@ memory with it (what stays is its outcome, :func:`outcome`).
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from collections.abc import Callable
@@ -28,7 +27,13 @@ from pathlib import PurePosixPath
 
 from kmeans_em_lab.checks.draws import Draw
 from kmeans_em_lab.pipeline import intake, scores, stamps
-from kmeans_em_lab.pipeline.folders import read_regular, remove, walk, write_files
+from kmeans_em_lab.pipeline.folders import (
+    read_regular,
+    remove,
+    walk,
+    write_atomically,
+    write_files,
+)
 from kmeans_em_lab.pipeline.settings import Settings
 from kmeans_em_lab.pipeline.task import GRADED, GradingResult, SubmissionFiles, outcome
 from kmeans_em_lab.pipeline.untrusted_text import for_log
@@ -248,11 +253,7 @@ class Writer:
 
 
 def write_log(settings: Settings, student: str, text: str) -> None:
-    settings.logs.mkdir(parents=True, exist_ok=True)
-    path = settings.logs / f"{student}.log"
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(for_log(text))
-    os.replace(tmp, path)
+    write_atomically(settings.logs / f"{student}.log", for_log(text).encode())
 
 
 def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:
