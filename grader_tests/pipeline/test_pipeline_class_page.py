@@ -19,6 +19,7 @@ from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline import class_page
 from kmeans_em_lab.pipeline.causes import Cause
 from kmeans_em_lab.pipeline.export import write_csv
+from kmeans_em_lab.pipeline.page_style import CONTENT_SECURITY_POLICY
 from kmeans_em_lab.pipeline.report import causes_section
 from kmeans_em_lab.pipeline.scores import StudentScores
 
@@ -94,6 +95,8 @@ def test_the_page_holds_the_figure_inline(page):
     (encoded,) = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
     assert base64.b64decode(encoded)[:4] == b"\x89PNG"
     assert "<script" not in text.lower()
+    # no script would run even if one got in: the feedback pages' policy, data images only
+    assert CONTENT_SECURITY_POLICY in text.split("</head>")[0]
 
 
 def test_the_figure_says_what_it_shows_and_the_page_its_language(page):

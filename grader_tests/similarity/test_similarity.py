@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from kmeans_em_lab.pipeline.page_style import CONTENT_SECURITY_POLICY
 from kmeans_em_lab.similarity import answers, normalise, page
 from kmeans_em_lab.similarity.cells import Template
 from kmeans_em_lab.similarity.classroom import Submission
@@ -39,6 +40,7 @@ def test_the_page_escapes_everything_a_student_wrote():
     text = page.render([pair], [sub_a, sub_b], tpl, "title")
     assert "<script>" not in text and "\x1b" not in text and "a<b>" not in text
     assert "&lt;script&gt;" in text
+    assert CONTENT_SECURITY_POLICY in text.split("</head>")[0]  # and no script would run
 
 
 def test_a_forged_answer_in_the_metadata_is_replaced():

@@ -50,6 +50,7 @@ from traitlets import Integer
 from traitlets.config import Configurable
 
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline.folders import IGNORED, walk
 from kmeans_em_lab.pipeline.intake import MAX_PATH_BYTES, MiB, SubmissionLimits
 
 EXPECTED_NAMES = (
@@ -57,7 +58,7 @@ EXPECTED_NAMES = (
     "Moodle `John Smith_12345_assignsubmission_file_lab3.ipynb`"
 )
 # left out without a word: what operating systems and Jupyter add to archives
-JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", ".ipynb_checkpoints", "__pycache__"}
+JUNK = IGNORED | {"__MACOSX", "Thumbs.db"}  # and what LMS downloads and macOS zips add
 SAFE_ID = re.compile(r"[A-Za-z0-9@+_-][A-Za-z0-9@+_.-]*")
 # names of archives: a downloaded zip is unpacked, any archive inside a download is not
 ARCHIVES = {
@@ -351,11 +352,11 @@ class CheckedZipCollectApp(ZipCollectApp):
                 self.coursedir.release_directory, ".", self.coursedir.assignment_id
             )
         )
-        return sorted(
-            p.relative_to(release)
-            for p in release.rglob("*")
-            if p.is_file() and p.suffix != ".ipynb" and not JUNK & set(p.relative_to(release).parts)
-        )
+        return [
+            Path(entry.rel)
+            for entry in walk(release, ignored=JUNK).files
+            if not entry.rel.endswith(".ipynb")
+        ]
 
     def _who(self, path: str | None) -> str:
         """`` (student <id>)`` when ``path`` reads as a student's file, else ''."""

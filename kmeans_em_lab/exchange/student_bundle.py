@@ -29,6 +29,7 @@ import zipfile
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.pipeline.folders import walk
 
 BUNDLE = f"{paths.ASSIGNMENT}-student"
 # what a student's environment needs: the notebook's imports, JupyterLab, nbgrader for Validate
@@ -36,7 +37,6 @@ STUDENT_PACKAGES = ("numpy", "scipy", "matplotlib", "jupyterlab", "nbgrader")
 TEMPLATE_FILES = ("README.md", "start_lab.py", "environment.yml")
 CONFIG_DIR = "jupyter"  # the bundle's JUPYTER_CONFIG_PATH
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
-IGNORED = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
 
 
 def package_name(requirement: str) -> str:
@@ -118,11 +118,9 @@ def student_nbgrader_config(course_root: Path) -> str:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part in IGNORED for part in p.relative_to(folder).parts)
-    )
+    """The regular files under ``folder`` (:func:`.folders.walk`: no link followed, the
+    usual clutter left out), sorted."""
+    return [folder / entry.rel for entry in walk(folder).files]
 
 
 def contents(course_root: Path | None = None) -> dict[str, bytes]:

@@ -24,7 +24,6 @@ it shows, with its numbers (:func:`.report.describe_figure`).
 from __future__ import annotations
 
 import base64
-import html
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -36,9 +35,10 @@ from kmeans_em_lab.pipeline.causes import count, csv_field
 from kmeans_em_lab.pipeline.export import function_points
 from kmeans_em_lab.pipeline.feedback import sentence
 from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.page_style import report_head
 from kmeans_em_lab.pipeline.report import MARKS, describe_figure, figure_png, pass_rates
 from kmeans_em_lab.pipeline.scores import StudentScores
-from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.untrusted_text import for_html
 from kmeans_em_lab.similarity import FILE as SIMILARITY_FILE
 
 FILE = "class_report.html"
@@ -58,10 +58,7 @@ img{{max-width:100%;border:1px solid #ddd}}
 </style>"""
 
 
-def _e(text) -> str:
-    """Text for the page: non-printing characters (a right-to-left override that reorders a
-    row, control characters) written as escapes, then HTML-escaped."""
-    return html.escape(for_terminal(text), quote=True)
+_e = for_html
 
 
 def _base64(data: bytes) -> str:
@@ -95,12 +92,7 @@ def render(
         else "no students"
     )
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title>",
-        STYLE,
-        "</head><body>",
-        f"<h1>{_e(title)}</h1>",
+        *report_head(title, STYLE),
         f"<p>{_e(summary)}. Full marks per function: "
         + ", ".join(f"{_e(f)} {rates[f]:.0%}" for f in functions)
         + ".</p>",

@@ -29,7 +29,6 @@ values and output, so every text is HTML-escaped.
 from __future__ import annotations
 
 import base64
-import html
 import re
 from pathlib import Path
 
@@ -40,7 +39,7 @@ from kmeans_em_lab.course import points
 from kmeans_em_lab.course.points import assignment_cells
 from kmeans_em_lab.pipeline import causes, palette, pictures
 from kmeans_em_lab.pipeline.grouping import group
-from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.untrusted_text import for_html
 
 START, END = "<!-- lab3-summary -->", "<!-- /lab3-summary -->"
 REASON_LIMIT = 500  # characters of a message shown as a cause's sentence
@@ -66,10 +65,7 @@ vertical-align:top}}
 </style>"""
 
 
-def _e(text) -> str:
-    """``text`` for the page: control, format and bidi characters written as escapes (a
-    student's message could reorder or hide the grader's words), then HTML-escaped."""
-    return html.escape(for_terminal(str(text)), quote=True)
+_e = for_html
 
 
 def sentence(message: str) -> str:

@@ -1,4 +1,4 @@
-"""The head of every feedback page: its language, a stylesheet anyone can read it with, no script.
+"""The head of every page: its language, a stylesheet anyone can read it with, no script.
 
 nbgrader's feedback template gives the page no language, loads MathJax from
 a CDN, writes links in Bootstrap's light blue (4.2:1 on grey) told apart from
@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from kmeans_em_lab.pipeline import palette
+from kmeans_em_lab.pipeline.untrusted_text import for_html
 
 LANGUAGE = "en"
 CONTENT_SECURITY_POLICY = (
@@ -86,6 +87,21 @@ def stylesheet(head: str = "") -> str:
     ]
     rules += [f"{selector}{{color:{shade}}}" for selector, shade in code_colours(head).items()]
     return "\n".join(rules)
+
+
+def report_head(title: str, style: str) -> list[str]:
+    """The start of a page the grader writes whole (the class report, the similarity
+    report), its heading included: the language, the Content Security Policy (no script at
+    all), the page's own ``style``; ``title`` escaped."""
+    return [
+        "<!DOCTYPE html>",
+        f'<html lang="{LANGUAGE}"><head><meta charset="utf-8">',
+        _CSP_META.strip(),
+        f"<title>{for_html(title)}</title>",
+        style,
+        "</head><body>",
+        f"<h1>{for_html(title)}</h1>",
+    ]
 
 
 def finish_head(page: str, language: str = LANGUAGE) -> str:

@@ -29,6 +29,7 @@ HTML has its own escaping (``html.escape`` in :mod:`.feedback` and
 
 from __future__ import annotations
 
+import html
 import re
 
 FORMULA_START = frozenset("=+-@\t\r")
@@ -50,6 +51,13 @@ def for_terminal(text) -> str:
     one line, shown as it was written, that cannot move the cursor, clear or recolour
     the screen, or reorder itself."""
     return _escaped(str(text))
+
+
+def for_html(text) -> str:
+    """``text`` for a page the grader writes: control, format and bidi characters written
+    as escapes (a student's message could reorder or hide the grader's words), then
+    HTML-escaped."""
+    return html.escape(for_terminal(text), quote=True)
 
 
 def for_csv(cell):

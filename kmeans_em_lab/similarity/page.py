@@ -16,11 +16,11 @@ belongs in ``reports/`` (kept out of git), never beside a student's feedback.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from pathlib import Path
 
-from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.page_style import report_head
+from kmeans_em_lab.pipeline.untrusted_text import for_html
 from kmeans_em_lab.similarity import normalise
 from kmeans_em_lab.similarity.cells import Template
 from kmeans_em_lab.similarity.classroom import Submission
@@ -40,8 +40,7 @@ mark{background:#ffe58a}.tpl{color:#5c5c5c;font-style:italic}.note{color:#555;fo
 </style>"""
 
 
-def _e(text) -> str:
-    return html.escape(for_terminal(str(text)), quote=True)
+_e = for_html
 
 
 def _line_keys(code: str, tpl: Template) -> dict[int, str]:
@@ -118,12 +117,7 @@ def render(
     unread = sorted(set(unread))
     worth = [p for p in pairs if p.score >= THRESHOLD]
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title>",
-        STYLE,
-        "</head><body>",
-        f"<h1>{_e(title)}</h1>",
+        *report_head(title, STYLE),
         f"<p>{len(submissions)} graded students compared; {len(worth)} pair(s) worth a look "
         f"(score {THRESHOLD} or more). A high score says where to look, not what happened: "
         "students may share code for good reasons (a study group, the same tutorial), and "
