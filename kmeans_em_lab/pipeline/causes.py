@@ -51,6 +51,7 @@ from kmeans_em_lab.checks.causes import FALLBACKS, GENERIC, explain, known
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.grouping import group
+from kmeans_em_lab.pipeline.untrusted_text import notebook_text
 from lab3_kernel.capture import _forbidden_module as forbidden_package
 
 KEY = verdicts.KEY  # the grader's key in a cell's metadata
@@ -90,8 +91,7 @@ def lost_points(cell) -> bool:
     return score is not None and score < available
 
 
-def _text(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value or "")
+_text = notebook_text
 
 
 def forbidden_imports(nb) -> dict[str, str]:

@@ -9,14 +9,13 @@ A cut is the grader's ``output_cut`` event (:mod:`.verdicts`), flagged.
 
 from __future__ import annotations
 
-import json
-
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from kmeans_em_lab.pipeline import verdicts
+from kmeans_em_lab.pipeline.untrusted_text import notebook_text
 
 TRUNCATED = "... output truncated by the grader"
 
@@ -41,14 +40,7 @@ def utf8_prefix(text: str, max_bytes: int) -> tuple[str, int, bool]:
     return kept, len(kept.encode("utf-8", "surrogatepass")), True
 
 
-def _text(value) -> str:
-    """``value`` as the text its bytes are counted on: a string, lines joined, or any other
-    JSON (an ``application/json`` output may hold lists of numbers) as its JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(line, str) for line in value):
-        return "".join(value)
-    return json.dumps(value, default=str)
+_text = notebook_text  # what a value's bytes are counted on
 
 
 class LimitOutputBytes(NbGraderPreprocessor):

@@ -27,7 +27,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from kmeans_em_lab.pipeline import verdicts
 from kmeans_em_lab.pipeline.causes import graded_code_cell
-from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
+from kmeans_em_lab.pipeline.untrusted_text import notebook_text, without_lone_surrogates
 
 VERDICT = "AssertionError"  # ename of the error output a failed verdict becomes
 QUOTED = "quoted"  # output metadata key (under verdicts.KEY): what the quoted output was
@@ -43,8 +43,7 @@ def verdict_output(message: str) -> NotebookNode:
     )
 
 
-def _text(value) -> str:
-    return "".join(value) if isinstance(value, list) else str(value or "")
+_text = notebook_text
 
 
 def quoted_text(output) -> tuple[str, str]:

@@ -30,6 +30,7 @@ HTML has its own escaping (``html.escape`` in :mod:`.feedback` and
 from __future__ import annotations
 
 import html
+import json
 import re
 
 FORMULA_START = frozenset("=+-@\t\r")
@@ -51,6 +52,19 @@ def for_terminal(text) -> str:
     one line, shown as it was written, that cannot move the cursor, clear or recolour
     the screen, or reorder itself."""
     return _escaped(str(text))
+
+
+def notebook_text(value) -> str:
+    """The text of a notebook field as nbformat may hold it: a string, lines to join (a
+    multiline string), nothing (""), or any other JSON (an ``application/json`` output's
+    value: lists of numbers, ...) as its JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):
+        return "".join(value)
+    return json.dumps(value, default=str)
 
 
 def for_html(text) -> str:
