@@ -63,17 +63,20 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
 def _new_submission(gb: Gradebook, assignment: Assignment, student: Student):
     """A submission mirroring the assignment's cells, as ``Gradebook.add_submission`` makes
     it, added to the session (committed with the rest of the transaction)."""
-    submission = SubmittedAssignment(assignment=assignment, student=student)
-    for notebook in assignment.notebooks:
-        nb = SubmittedNotebook(notebook=notebook, assignment=submission)
-        for grade_cell in notebook.grade_cells:
-            Grade(cell_id=grade_cell.id, notebook=nb)
-        for solution_cell in notebook.solution_cells:
-            Comment(cell_id=solution_cell.id, notebook=nb)
-        for task_cell in notebook.task_cells:
-            Comment(cell_id=task_cell.id, notebook=nb)
-            Grade(cell_id=task_cell.id, notebook=nb)
-    gb.db.add(submission)
+    # no flush while it is built: SQLAlchemy would warn that the half-made submission,
+    # reachable from the assignment already, is not in the session yet (on the terminal)
+    with gb.db.no_autoflush:
+        submission = SubmittedAssignment(assignment=assignment, student=student)
+        for notebook in assignment.notebooks:
+            nb = SubmittedNotebook(notebook=notebook, assignment=submission)
+            for grade_cell in notebook.grade_cells:
+                Grade(cell_id=grade_cell.id, notebook=nb)
+            for solution_cell in notebook.solution_cells:
+                Comment(cell_id=solution_cell.id, notebook=nb)
+            for task_cell in notebook.task_cells:
+                Comment(cell_id=task_cell.id, notebook=nb)
+                Grade(cell_id=task_cell.id, notebook=nb)
+        gb.db.add(submission)
     return submission
 
 
