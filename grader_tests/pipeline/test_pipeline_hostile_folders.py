@@ -448,7 +448,7 @@ def test_the_limits_come_from_nbgrader_config(tmp_path):
     names = ("notebook_bytes", "cells", "files", "total_bytes")
     course = course_limits(Path(__file__).resolve().parents[2])
     defaults = SubmissionLimits()
-    assert [getattr(course, n) for n in names] == [20 * 2**20, 2000, 200, 100 * 2**20]
+    assert [getattr(course, n) for n in names] == [20 * 2**20, 2000, 200, 32 * 2**20]
     assert [getattr(defaults, n) for n in names] == [getattr(course, n) for n in names]
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.SubmissionLimits.files = 7\n")
     limits = course_limits(tmp_path)

@@ -843,6 +843,14 @@ UNDECODABLE_MESSAGES["a status without its state"] = (
     "_k.session.send(_k.iopub_socket, 'status', content={}, parent=_k.get_parent())"
 )
 
+# within the size limit, and gigabytes once decoded: counted first, never decoded
+UNDECODABLE_MESSAGES["a message of more values than any output holds"] = (
+    "_k = get_ipython().kernel\n"
+    "_n = 1_100_000\n"
+    '_k.session.send(_k.iopub_socket, \'display_data\', content=b\'{"data": {"text/plain":'
+    ' "x", "application/json": [\' + b\'{},\' * _n + b\'{}]}, "metadata": {}}\','
+    " parent=_k.get_parent())"
+)
 UNDECODABLE_MESSAGES["a transient that is a string"] = (
     "_k = get_ipython().kernel\n"
     "_k.session.send(_k.iopub_socket, 'stream', content={'name': 'stdout', 'text': 'x',"

@@ -62,6 +62,7 @@ from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
 from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
 from kmeans_em_lab.similarity import answers, probes
 from lab3_kernel import output_cap
+from lab3_kernel.wire import values_in
 
 # enames of the error outputs this preprocessor writes into ungraded cells, for the reader
 # (never read back: the events in resources are the grader's record)
@@ -124,17 +125,37 @@ class UnreadableMessage(Exception):
     message the grader cannot take, never the grading."""
 
 
+MAX_MESSAGE_VALUES = 1_000_000
+"""Values and containers in one kernel message's JSON parts, counted before they are
+decoded (:func:`lab3_kernel.wire.values_in`): a part of 63 MiB of ``{},`` decodes into
+gigabytes of dicts, and decoding holds the interpreter lock until it is done. What the
+kernel may print per cell (:mod:`lab3_kernel.output_cap`) holds far fewer."""
+
+
+def _json_parts(msg_list) -> list[bytes]:
+    """The header, parent header, metadata and content of a message as the socket gave
+    them (after the signature; what follows are binary buffers, never decoded)."""
+    return [p if isinstance(p, bytes) else bytes(p.buffer) for p in list(msg_list)[1:5]]
+
+
 def guard_decoding(session) -> None:
     """Make ``session.deserialize`` raise :class:`UnreadableMessage` when a message cannot
-    be decoded, whatever the reason (idempotent). The kernel signs its messages with the
-    session's key, so the student's code can send any bytes as a message."""
+    be decoded, whatever the reason, or holds more than :data:`MAX_MESSAGE_VALUES`
+    (idempotent). The kernel signs its messages with the session's key, so the student's
+    code can send any bytes as a message."""
     if getattr(session, "_lab3_guarded", False):
         return
     decode = session.deserialize
 
-    def deserialize(*args, **kwargs):
+    def deserialize(msg_list, *args, **kwargs):
         try:
-            msg = decode(*args, **kwargs)
+            values = sum(values_in(part) for part in _json_parts(msg_list))
+        except Exception as err:  # noqa: BLE001 - parts of no known kind: not readable
+            raise UnreadableMessage(type(err).__name__) from None
+        if values > MAX_MESSAGE_VALUES:
+            raise UnreadableMessage(f"a message of more than {MAX_MESSAGE_VALUES:,} values")
+        try:
+            msg = decode(msg_list, *args, **kwargs)
         except Exception as err:  # noqa: BLE001 - what a message can make decoding raise
             raise UnreadableMessage(type(err).__name__) from None
         if not envelope_ok(msg):
@@ -445,7 +466,8 @@ class ResilientExecute(Execute):
             else:  # the reply came, its output did not: the connection dropped a message
                 message = (
                     f"the cell's output stopped reaching the grader in cell {label} (one "
-                    f"message over {self.max_message_bytes:,} bytes drops the connection)"
+                    f"message over {self.max_message_bytes:,} bytes drops the connection; "
+                    "messages slower to read than the cell's time limit are not waited for)"
                 )
                 self._halt(cell, index, verdicts.OUTPUT_FLOOD, message, OUTPUT_LOST)
         except Exception:  # noqa: BLE001 - see below

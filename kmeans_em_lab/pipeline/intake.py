@@ -78,7 +78,9 @@ class SubmissionLimits(Configurable):
         200, help="files and folders in a submission (links and the like included)"
     ).tag(config=True)
     total_bytes = Integer(
-        100 * MiB, help="bytes of all the regular files of a submission together"
+        32 * MiB,
+        help="bytes of all the regular files of a submission together (a worker holds the "
+        "files of the submissions queued for it in the memory its kernel's watch measures)",
     ).tag(config=True)
 
 
