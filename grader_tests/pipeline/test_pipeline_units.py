@@ -118,6 +118,24 @@ def test_huge_image_is_dropped_with_a_note():
     assert "removed" in cell.outputs[0].data["text/plain"]
 
 
+def test_json_is_charged_what_it_holds_once_decoded():
+    """1 MiB of ``{"":{"":...}}`` is a hundred megabytes of dicts: every value, container
+    and key is charged :data:`VALUE_BYTES`, so the byte budgets bound what is held."""
+    from kmeans_em_lab.pipeline.limit_bytes import VALUE_BYTES, held_bytes
+
+    chain: dict = {}
+    for _ in range(60):
+        chain = {"": chain}
+    assert held_bytes(chain) >= 2 * 60 * VALUE_BYTES  # each level: a dict and a key
+    assert held_bytes([chain] * 100) >= 100 * held_bytes(chain)
+    assert held_bytes("x" * 1000) == 1000 + VALUE_BYTES  # text: its bytes
+    pp = LimitOutputBytes(max_bytes=100_000)
+    cell = _cell(nbformat.v4.new_output("display_data", data={
+        "application/json": [chain] * 100, "text/plain": "<JSON>"}))  # fmt: skip
+    cell, _ = pp.preprocess_cell(cell, {}, 0)
+    assert "application/json" not in cell.outputs[0].data  # 12 kB as text, removed
+
+
 def test_json_outputs_are_counted_as_json():
     """``display(JSON([1, 2, 3]))``: a list that holds numbers, which nbformat allows under
     ``application/json``, is measured as its JSON (a join of its items once failed the

@@ -55,7 +55,7 @@ from traitlets import Bool, Dict, Float, Integer
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline import verdicts
-from kmeans_em_lab.pipeline.limit_bytes import note, utf8_prefix
+from kmeans_em_lab.pipeline.limit_bytes import held_bytes, note, utf8_prefix
 from kmeans_em_lab.pipeline.records import RECORDS, SERVED, Mailbox
 from kmeans_em_lab.pipeline.reference_server import ReferenceServer
 from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager
@@ -609,7 +609,7 @@ class ResilientExecute(Execute):
             if not text:
                 return None
             return {**msg, "content": {**content, "text": text}}
-        size = _size(content) + _size(msg.get("buffers") or [])
+        size = held_bytes(content) + held_bytes(msg.get("buffers") or [])
         # an update of a display id is copied into every output that shows that id
         size *= max(1, self._shown(content))
         if size <= room:
@@ -727,24 +727,3 @@ def _plain_execution_counts(cell) -> None:
 def _execution_count(value) -> bool:
     """Whether ``value`` is an execution count the notebook format holds: an int, not negative."""
     return type(value) is int and value >= 0
-
-
-def _size(value) -> int:
-    """About how many bytes ``value`` (a message's decoded JSON content, its buffers) holds;
-    iterative, so a deeply nested message cannot exhaust the stack."""
-    total, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str | bytes | bytearray):
-            total += len(item)
-        elif isinstance(item, memoryview):
-            total += item.nbytes
-        elif isinstance(item, dict):
-            total += sum(len(str(k)) for k in item)
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            total += len(item)
-            stack.extend(item)
-        else:
-            total += 8
-    return total

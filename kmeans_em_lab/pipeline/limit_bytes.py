@@ -43,6 +43,33 @@ def utf8_prefix(text: str, max_bytes: int) -> tuple[str, int, bool]:
 _text = notebook_text  # what a value's bytes are counted on
 
 
+VALUE_BYTES = 64
+"""What every JSON value, container and key is charged on top of its text: about what it
+takes once decoded (a dict of the notebook is a few hundred bytes). Without it 1 MiB of
+``{"":{"":...}}`` is charged a few kilobytes and held as a hundred megabytes, four times
+over once nbgrader copies the notebook."""
+
+
+def held_bytes(value) -> int:
+    """About how many bytes ``value`` (decoded JSON: an output's data, a message's content
+    and buffers) holds: its strings' and buffers' bytes, and :data:`VALUE_BYTES` per value,
+    container and key (iterative: a deeply nested value cannot exhaust the stack)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        total += VALUE_BYTES
+        if isinstance(item, str | bytes | bytearray):
+            total += len(item)
+        elif isinstance(item, memoryview):
+            total += item.nbytes
+        elif isinstance(item, dict):
+            total += sum(len(str(k)) + VALUE_BYTES for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return total
+
+
 class LimitOutputBytes(NbGraderPreprocessor):
     """Limit the bytes of output kept per code cell (streams, results, displays, errors).
 
@@ -103,7 +130,15 @@ class LimitOutputBytes(NbGraderPreprocessor):
     def _limit_data(self, output: NotebookNode) -> NotebookNode | None:
         data = output.get("data", {})
         for mime in list(data):
-            text, size, cut = utf8_prefix(_text(data[mime]), self._budget)
+            value = data[mime]
+            if isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(line, str) for line in value)
+            ):
+                text, size, cut = utf8_prefix(_text(value), self._budget)
+            else:  # JSON: kept whole, or removed
+                text, size = "", held_bytes(value)
+                cut = size > self._budget
+                size = min(size, self._budget)
             self._budget -= size
             if not cut:
                 continue
