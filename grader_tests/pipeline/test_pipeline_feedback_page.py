@@ -144,6 +144,36 @@ def test_markdown_and_code_past_the_limits_are_shown_as_text(autograded):
     assert "(Score: 40.0 / 100.0)" in page  # and the rest of the page as ever
 
 
+def test_text_that_renders_far_larger_or_slower_is_shown_plain(autograded):
+    """A reference link's URL is copied into each use (20,000 characters of markdown once
+    rendered as 200 MB of HTML), and nbconvert colours terminal escapes in time growing
+    with the square of the output: both kept to what a page can afford."""
+    nb = copy.deepcopy(autograded)
+    references = "[r]: http://" + "\U0001f600" * 10_000 + "\n\n" + "[a][r]" * 1_600
+    nb.cells.append(nbformat.v4.new_markdown_cell(references))
+    out = nbformat.v4.new_output("display_data", {"text/markdown": references})
+    ansi = "\x1b[31ma\x1b[32mb" * 100_000  # 1.2 MB of colours
+    stream = nbformat.v4.new_output("stream", name="stdout", text=ansi)
+    nb.cells.append(nbformat.v4.new_code_cell("show()", outputs=[out, stream]))
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    assert len(page) < 2**20  # it was hundreds of megabytes
+    assert "a" * 1_000 in page and "%F0%9F%98%80" not in page  # each use its text, no URL
+    assert "abababab" in page and "\x1b" not in page  # the colours dropped, the text kept
+    assert "(Score: 40.0 / 100.0)" in page  # and the rest of the page as ever
+
+
+def test_a_link_too_long_is_its_text_before_any_copy_of_it_is_made():
+    exporter = FeedbackExporter(config=feedback_config())
+    long_url = "http://x/" + "y" * student_html.LINK_LIMIT
+    rendered = exporter._render_markdown({}, f"[a]({long_url}) and [b](http://z/)", "")
+    assert "y" * 100 not in rendered and ">a</a>" not in rendered
+    assert '<a href="http://z/">b</a>' in rendered  # a short one stays a link
+    many = f"[r]: {long_url}\n\n" + "[a][r]" * 10
+    assert exporter._render_markdown({}, many, "").count("y" * 100) == 0
+
+
 def test_templates_are_compiled_once_per_process(autograded, monkeypatch):
     FeedbackExporter(config=feedback_config()).from_notebook_node(
         copy.deepcopy(autograded), resources=resources()

@@ -59,6 +59,8 @@ import jinja2
 from nbconvert.exporters import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters import strings as nbconvert_strings
+from nbconvert.filters.ansi import ansi2html as nbconvert_ansi2html
+from nbconvert.filters.ansi import strip_ansi
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -219,6 +221,13 @@ class _FormulasAsPlaceholders(IPythonRenderer):
     def latex_environment(self, name: str, body: str) -> str:
         return mathml.placeholder(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
 
+    def link(self, text: str, url: str, title: str | None = None) -> str:
+        """mistune's link; one with a URL or title past :data:`.student_html.LINK_LIMIT`
+        characters is its text alone (a reference link's URL is copied into every use)."""
+        if len(url) + len(title or "") > student_html.LINK_LIMIT:
+            return text
+        return super().link(text, url, title)
+
     def heading(self, text: str, level: int, **attrs) -> str:
         """nbconvert's heading, its id and anchor link under :data:`.student_html.HEADING_ID_PREFIX`
         (a heading named like a test cell must not take that cell's anchor)."""
@@ -251,12 +260,25 @@ class FeedbackExporter(HTMLExporter):
         yield from super().default_filters()
         yield ("clean_html", self.clean_html)
         yield ("strip_files_prefix", self.strip_files_prefix)
+        yield ("ansi2html", self.ansi2html)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # what the page being made may still clean and render (:class:`.student_html.PageBudget`;
-        # new for every page)
+        # what the page being made may still clean, render and colour
+        # (:class:`.student_html.PageBudget`; new for every page)
+        self._new_budgets()
+
+    def _new_budgets(self) -> None:
         self._cleaning, self._rendering = student_html.PageBudget(), student_html.PageBudget()
+        self._colouring = student_html.PageBudget()
+
+    def ansi2html(self, text) -> str:
+        """nbconvert's filter (terminal colours as HTML), whose time grows with the square
+        of an output's length: past the page's budget the escapes are dropped instead."""
+        text = str(text)
+        if not self._colouring.allows(text):
+            return html.escape(strip_ansi(text), quote=False)
+        return nbconvert_ansi2html(text)
 
     def clean_html(self, html) -> str:
         """:func:`.student_html.clean`, its results kept per process; past the page's
@@ -310,9 +332,12 @@ class FeedbackExporter(HTMLExporter):
             **self.lexer_options,
         )
         try:
-            return MarkdownWithMath(renderer=renderer).render(source)
+            rendered = MarkdownWithMath(renderer=renderer).render(source)
         except Exception:  # noqa: BLE001 - e.g. a missing or empty attachment: shown as text
             return f"<pre>{html.escape(source, quote=False)}</pre>"
+        if len(rendered) > student_html.RENDERED_LIMIT:  # many uses of one long reference
+            return student_html.as_text(source)
+        return rendered
 
     def _create_environment(self):
         environment = super()._create_environment()
@@ -320,7 +345,7 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        self._cleaning, self._rendering = student_html.PageBudget(), student_html.PageBudget()
+        self._new_budgets()
         nb = inert_output_metadata(nb)
         if self.template_name != TEMPLATE:
             page, resources = super().from_notebook_node(nb, resources, **kw)

@@ -88,6 +88,13 @@ _CLEANER = bleach.Cleaner(
 # its text, escaped (:func:`as_text`).
 FRAGMENT_LIMIT = 20_000
 PAGE_LIMIT = 100_000
+RENDERED_LIMIT = 5 * FRAGMENT_LIMIT
+"""Characters one rendered fragment of markdown may come to: a reference link's URL is
+copied into each of its uses, so 20,000 characters of markdown can render as hundreds of
+millions. Past it, the fragment is shown as its text."""
+LINK_LIMIT = 2_000
+"""Characters of a link's URL and title in a student's markdown; a longer one is shown as
+its text (no link), before any copy of it is made."""
 
 
 class PageBudget:
