@@ -164,6 +164,21 @@ def test_text_that_renders_far_larger_or_slower_is_shown_plain(autograded):
     assert "(Score: 40.0 / 100.0)" in page  # and the rest of the page as ever
 
 
+def test_files_links_lose_their_prefix_in_time_linear_in_the_text(autograded):
+    """nbconvert's pattern ran from every ``[`` to the end of the line: a markdown cell of
+    120,000 ``[`` (no code at all) held a worker for minutes after its kernel was gone."""
+    text = "<img src=\"files/a.png\"> [x](files/b.png) ![y](/files/c d.png) href='files/q'"
+    assert feedback_page.strip_files_prefix(text) == (
+        "<img src=\"a.png\"> [x](b.png) ![y](c d.png) href='q'"
+    )
+    nb = copy.deepcopy(autograded)
+    nb.cells.append(nbformat.v4.new_markdown_cell("[" * 120_000))
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    assert "[" * 1_000 in page and "(Score: 40.0 / 100.0)" in page
+
+
 def test_a_link_too_long_is_its_text_before_any_copy_of_it_is_made():
     exporter = FeedbackExporter(config=feedback_config())
     long_url = "http://x/" + "y" * student_html.LINK_LIMIT

@@ -208,6 +208,21 @@ def inert_output_metadata(nb):
     return nb
 
 
+# nbconvert's markdown pattern lets a caption and a location run to the end of the line
+# (``.*?``), from every ``[``: a line of 100,000 ``[`` took minutes. Here neither crosses a
+# bracket or a parenthesis that ends it, so each ``[`` is looked past once.
+_MARKDOWN_FILES_LINK = re.compile(
+    r"(!?)\[(?P<caption>[^\[\]\n]*)\]\(/?files/(?P<location>[^)\n]*)\)"
+)
+
+
+def strip_files_prefix(text: str) -> str:
+    """nbconvert's ``strip_files_prefix`` (``src="files/x"`` and ``[a](files/x)`` lose their
+    ``files/``), in time linear in ``text``."""
+    text = nbconvert_strings.files_url_pattern.sub(r"\1=\2", text)
+    return _MARKDOWN_FILES_LINK.sub(r"\1[\2](\3)", text)
+
+
 class _FormulasAsPlaceholders(IPythonRenderer):
     """nbconvert's markdown renderer, each formula written as a :func:`.mathml.placeholder`
     instead of TeX for MathJax."""
@@ -290,10 +305,11 @@ class FeedbackExporter(HTMLExporter):
 
     def strip_files_prefix(self, html) -> str:
         """nbconvert's filter (``href="files/x"`` to ``href="x"``), which nbgrader's template
-        applies after :meth:`markdown2html`: what it changed is cleaned again, since a
+        applies after :meth:`markdown2html`, in time linear in the text
+        (:func:`strip_files_prefix`): what it changed is cleaned again, since a
         ``files/javascript:...`` link was relative when it was cleaned and is not after."""
         html = str(html)
-        stripped = nbconvert_strings.strip_files_prefix(html)
+        stripped = strip_files_prefix(html)
         if stripped == html or not self.sanitize_html:
             return stripped
         return self.clean_html(stripped)
