@@ -91,9 +91,6 @@ def lost_points(cell) -> bool:
     return score is not None and score < available
 
 
-_text = notebook_text
-
-
 def forbidden_imports(nb) -> dict[str, str]:
     """function -> the forbidden packages its defining cell imports (scikit-learn and the
     like are not even installed where students' code runs, so such a function is never
@@ -103,7 +100,7 @@ def forbidden_imports(nb) -> dict[str, str]:
         if cell.get("cell_type") != "code" or not points.is_solution(cell):
             continue
         try:
-            tree = ast.parse(_text(cell.get("source")))
+            tree = ast.parse(notebook_text(cell.get("source")))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         found = []
@@ -165,7 +162,7 @@ def _stored(cell) -> list[Cause]:
     if not isinstance(entries, list):
         return []
     return [
-        Cause(known(str(e.get("code"))), _text(e.get("message"))[:MESSAGE_LIMIT])
+        Cause(known(str(e.get("code"))), notebook_text(e.get("message"))[:MESSAGE_LIMIT])
         for e in entries
         if isinstance(e, Mapping)
     ]
@@ -246,12 +243,12 @@ def read_class(settings, table, layout, outcomes: Mapping[str, dict]) -> dict[st
         status = outcome.get("status")
         notebook = settings.autograded_dir(student) / settings.notebook
         if status in STATUS:
-            message = _text(outcome.get("message")) or explain(STATUS[status])
+            message = notebook_text(outcome.get("message")) or explain(STATUS[status])
             out[student] = {f: [Cause(STATUS[status], message)] for f in _functions(layout)}
         elif status == "graded" and isinstance(outcome.get("causes"), Mapping):
             kept = outcome["causes"]  # a stamp's keys are sorted: the notebook's order here
             per_cell = {
-                g: [Cause(known(str(code)), _text(message)[:MESSAGE_LIMIT], g)
+                g: [Cause(known(str(code)), notebook_text(message)[:MESSAGE_LIMIT], g)
                     for code, message in kept[g]]
                 for g in layout.grade_ids
                 if g in kept

@@ -15,7 +15,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from kmeans_em_lab.pipeline import verdicts
-from kmeans_em_lab.pipeline.untrusted_text import notebook_text
+from kmeans_em_lab.pipeline.untrusted_text import is_text, notebook_text
 
 TRUNCATED = "... output truncated by the grader"
 
@@ -38,9 +38,6 @@ def utf8_prefix(text: str, max_bytes: int) -> tuple[str, int, bool]:
         return text, len(data), False
     kept = data[:max_bytes].decode("utf-8", "ignore")
     return kept, len(kept.encode("utf-8", "surrogatepass")), True
-
-
-_text = notebook_text  # what a value's bytes are counted on
 
 
 VALUE_BYTES = 64
@@ -118,7 +115,7 @@ class LimitOutputBytes(NbGraderPreprocessor):
         return note(self.max_bytes)
 
     def _limit_stream(self, output: NotebookNode) -> NotebookNode | None:
-        text, size, cut = utf8_prefix(_text(output.text), self._budget)
+        text, size, cut = utf8_prefix(notebook_text(output.text), self._budget)
         self._budget -= size
         if cut:
             text += self._note()
@@ -131,10 +128,8 @@ class LimitOutputBytes(NbGraderPreprocessor):
         data = output.get("data", {})
         for mime in list(data):
             value = data[mime]
-            if isinstance(value, str) or (
-                isinstance(value, list) and all(isinstance(line, str) for line in value)
-            ):
-                text, size, cut = utf8_prefix(_text(value), self._budget)
+            if is_text(value):
+                text, size, cut = utf8_prefix(notebook_text(value), self._budget)
             else:  # JSON: kept whole, or removed
                 text, size = "", held_bytes(value)
                 cut = size > self._budget
@@ -155,7 +150,7 @@ class LimitOutputBytes(NbGraderPreprocessor):
 
     def _limit_error(self, output: NotebookNode) -> NotebookNode:
         room = max(self._budget, self.ERROR_ROOM)
-        evalue, size, cut = utf8_prefix(_text(output.get("evalue", "")), room)
+        evalue, size, cut = utf8_prefix(notebook_text(output.get("evalue", "")), room)
         output.evalue = evalue + (self._note() if cut else "")
         room -= size
         lines = []

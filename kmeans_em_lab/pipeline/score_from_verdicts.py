@@ -43,20 +43,20 @@ def verdict_output(message: str) -> NotebookNode:
     )
 
 
-_text = notebook_text
-
-
 def quoted_text(output) -> tuple[str, str]:
     """(what the output was, its text): the one reading of an output a quote keeps."""
     kind = str(output.get("output_type", ""))
     if kind == "stream":
-        return f"stream:{_text(output.get('name'))}", _text(output.get("text"))
+        return f"stream:{notebook_text(output.get('name'))}", notebook_text(output.get("text"))
     if kind == "error":
-        lines = [_ANSI.sub("", _text(line)) for line in output.get("traceback") or []]
-        text = "\n".join(lines) or f"{_text(output.get('ename'))}: {_text(output.get('evalue'))}"
+        lines = [_ANSI.sub("", notebook_text(line)) for line in output.get("traceback") or []]
+        text = (
+            "\n".join(lines)
+            or f"{notebook_text(output.get('ename'))}: {notebook_text(output.get('evalue'))}"
+        )
         return kind, text
     data = output.get("data") or {}
-    text = _text(data.get("text/plain")) if isinstance(data, dict) else ""
+    text = notebook_text(data.get("text/plain")) if isinstance(data, dict) else ""
     if not text and isinstance(data, dict) and data:
         text = "[" + ", ".join(sorted(str(m) for m in data)) + " output not shown]"
     return kind, text

@@ -54,16 +54,21 @@ def for_terminal(text) -> str:
     return _escaped(str(text))
 
 
+def is_text(value) -> bool:
+    """Whether a notebook field holds text: a string, or lines (a multiline string)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(line, str) for line in value)
+    )
+
+
 def notebook_text(value) -> str:
     """The text of a notebook field as nbformat may hold it: a string, lines to join (a
     multiline string), nothing (""), or any other JSON (an ``application/json`` output's
     value: lists of numbers, ...) as its JSON."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(line, str) for line in value):
-        return "".join(value)
+    if is_text(value):
+        return value if isinstance(value, str) else "".join(value)
     return json.dumps(value, default=str)
 
 
