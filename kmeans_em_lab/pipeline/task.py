@@ -122,10 +122,6 @@ GRADED, ERROR, FAILED, ZERO = "graded", "error", "failed", "zero"
 """A result's statuses: its cells scored; the job failed (the driver tries once more);
 given up on after that (not graded); nothing gradable (intake's problem: a zero)."""
 
-HEAVY = ("autograded", "feedback", "log", "cells", "grades")
-"""What the driver keeps of a result only until it is saved (files, the log and the per-cell
-scores, which the gradebook then holds)."""
-
 
 @dataclass
 class GradingResult:
@@ -180,8 +176,9 @@ class GradingResult:
 
 
 def outcome(stamp: dict) -> dict:
-    """What is kept of a stamp for the reports: all but :data:`HEAVY`."""
-    return {k: v for k, v in stamp.items() if k not in HEAVY}
+    """What is kept of a stamp for the reports: all but the points per notebook, which the
+    gradebook holds (a stamp holds no files, log or cells: :meth:`GradingResult.stamp`)."""
+    return {k: v for k, v in stamp.items() if k != "grades"}
 
 
 # -- once per worker process -------------------------------------------------------
