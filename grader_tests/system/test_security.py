@@ -96,7 +96,7 @@ _FIFO = re.compile(r"^#\s*Fifo:\s*(\S+)\s*$", re.M)
 _FILES = re.compile(r"^#\s*Files:\s*(\d+)\s+in\s+(\S+)\s*$", re.M)
 _CELLS = re.compile(r"^#\s*Cells:\s*(\d+)\s*$", re.M)
 _RENAME = re.compile(r"^#\s*Rename:\s*(\S+)\s*$", re.M)
-_MARKDOWN = re.compile(r"^#\s*Markdown:\s?(.*)$", re.M)
+_MARKDOWN = re.compile(r"^#\s*Markdown(?: repeated (\d+) times)?:\s?(.*)$", re.M)
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -139,8 +139,10 @@ def case_extras(name: str) -> tuple[list[str], list[tuple[int, str]], int]:
 
 
 def case_markdown(name: str) -> str:
-    """The markdown cell a case adds (its ``# Markdown:`` lines as paragraphs; '' for none)."""
-    return "\n\n".join(_MARKDOWN.findall((CASES_DIR / f"{name}.py").read_text()))
+    """The markdown cell a case adds: its ``# Markdown:`` lines as paragraphs, a
+    ``# Markdown repeated <n> times: <text>`` line as its text n times over ('' for none)."""
+    found = _MARKDOWN.findall((CASES_DIR / f"{name}.py").read_text())
+    return "\n\n".join(text * int(times or 1) for times, text in found)
 
 
 def case_notebook(name: str) -> str:
