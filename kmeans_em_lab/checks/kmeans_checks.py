@@ -179,16 +179,21 @@ def _check_few_samples(v: Verdict, f, label: str, X: np.ndarray, namespace) -> N
 def check_Set(namespace: dict) -> None:
     v = Verdict("Set")
     f = namespace["Set"]
+    for label, X, description, m in _set_update_cases(namespace):
+        call_text = f"Set({label}, m) with {description}"
+        result, report = call(f, X, m, label=call_text, namespace=namespace, seed=SET_UPDATE_SEED)
+        check_not_mutated(v, call_text, report, ("X", "m"))
+        _compare_set(v, call_text, X, m, result, report)
+    v.raise_if_failed()
+
+
+def _set_update_cases(namespace):
+    """The calls the checks of ``Set`` and ``Update`` make: (data's label, X, the centres'
+    description, centres m), for each data set and each of its drawn centres."""
     for label, X in _data_cases():
         K = ref.n_artists() if X.ndim == 2 else 2
         for description, m in _centre_cases(X, K, namespace.draw.centre_seed):
-            call_text = f"Set({label}, m) with {description}"
-            result, report = call(
-                f, X, m, label=call_text, namespace=namespace, seed=SET_UPDATE_SEED
-            )
-            check_not_mutated(v, call_text, report, ("X", "m"))
-            _compare_set(v, call_text, X, m, result, report)
-    v.raise_if_failed()
+            yield label, X, description, m
 
 
 def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
@@ -276,16 +281,12 @@ _NO_REPORT = _NoReport()
 def check_Update(namespace: dict) -> None:
     v = Verdict("Update")
     f = namespace["Update"]
-    for label, X in _data_cases():
-        K = ref.n_artists() if X.ndim == 2 else 2
-        for description, m in _centre_cases(X, K, namespace.draw.centre_seed):
-            C, _ = kmeans.assign(X, m)
-            call_text = f"Update({label}, C, m) with {description}"
-            new_m, report = call(
-                f, X, C, m, label=call_text, namespace=namespace, seed=SET_UPDATE_SEED
-            )
-            check_not_mutated(v, call_text, report, ("X", "C", "m"))
-            _compare_update(v, call_text, C, m, new_m, report)
+    for label, X, description, m in _set_update_cases(namespace):
+        C, _ = kmeans.assign(X, m)
+        call_text = f"Update({label}, C, m) with {description}"
+        new_m, report = call(f, X, C, m, label=call_text, namespace=namespace, seed=SET_UPDATE_SEED)
+        check_not_mutated(v, call_text, report, ("X", "C", "m"))
+        _compare_update(v, call_text, C, m, new_m, report)
     v.raise_if_failed()
 
 
