@@ -243,6 +243,43 @@ def test_helpers_written_back_cannot_grow_a_cell_without_bound():
     assert found.count("v") < 2**15
 
 
+def _walked_nodes(monkeypatch) -> list[int]:
+    """[n]: the syntax-tree nodes ``ast.walk`` has yielded since the patch, kept up to date."""
+    import ast
+
+    walk, seen = ast.walk, [0]
+
+    def counting(node):
+        for found in walk(node):
+            seen[0] += 1
+            yield found
+
+    monkeypatch.setattr(ast, "walk", counting)
+    return seen
+
+
+def _stalling_cell(depth: int = 80, repeats: int = 3600) -> str:
+    """A red team's cell: a one-line helper returning its parameter ``repeats`` times, called
+    with a list of ``repeats`` names in the innermost of ``depth`` nested functions."""
+    lines = [" def h(a):", "  return [" + ",".join(["a"] * repeats) + "]"]
+    lines += [" " * (1 + level) + "def g():" for level in range(depth)]
+    lines.append(" " * (1 + depth) + "return h([" + ",".join(["x"] * repeats) + "])")
+    return "def pad():\n" + "\n".join(lines) + "\n"
+
+
+def test_writing_helpers_back_costs_work_in_proportion_to_the_cell(monkeypatch):
+    """A helper that repeats its parameter thousands of times, called with a large argument
+    inside nested functions: sizing the call once per use of the parameter and once per
+    enclosing function walked billions of nodes (minutes per cell, the similarity report
+    stalled for the class). The work is bounded by the cell's size and MAX_INLINE_WORK."""
+    code = _stalling_cell(depth=20, repeats=1500)
+    assert len(code) < normalise.MAX_CODE_CHARS
+    walked = _walked_nodes(monkeypatch)
+    found = normalise.tokens(code)
+    assert found and found.count("v") >= 1500  # normalised, the call left as it is
+    assert walked[0] < 4 * normalise.MAX_INLINE_WORK
+
+
 # A red team's Update cell: one valid line (``kept.append(*[row])``) that the loop-to-
 # comprehension rewrite turned into ``[*[row] for row in rows]``, which does not parse: the
 # report process failed and no page was written for anyone.

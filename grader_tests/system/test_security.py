@@ -763,6 +763,16 @@ def test_every_student_was_graded_in_both_runs(graded):
         assert not unfinished, f"run {n}: not graded: {unfinished}"
 
 
+@pytest.mark.slow
+def test_the_similarity_report_is_made_in_both_runs(graded):
+    """Whatever the cells hold (code slow to normalise, odd syntax), the class's similarity
+    report is written: its process has a time limit, past which no one gets one."""
+    assert (graded.course / "reports" / "similarity.html").is_file()
+    for n, run in enumerate(graded.runs, 1):
+        assert "graded students compared" in run.terminal, f"run {n}: no similarity report"
+        assert "report could not be made" not in run.terminal, f"run {n}"
+
+
 # cases whose notebook raises, prints or publishes what the grader's own flags look like; none
 # of it is an event the grader observed, so they have no flag
 NO_FLAGS = ("attack_forged_flags", "attack_score_displayhook", "attack_score_hooks")

@@ -35,6 +35,7 @@ import io
 import keyword
 import textwrap
 import tokenize
+from collections import Counter
 
 KEPT_NAMES = frozenset(dir(builtins)) | {
     "np", "numpy", "math", "norm", "scipy", "stats", "warnings", "rng", "random",
@@ -119,6 +120,7 @@ class _Canonical(ast.NodeTransformer):
 MAX_CODE_CHARS = 20_000
 MAX_RUN = 50
 MAX_INLINED_NODES = 20_000  # syntax-tree nodes helpers may add to one cell when written back
+MAX_INLINE_WORK = 200_000  # syntax-tree nodes the writing back may count in one cell, in all
 
 
 def _without_docstring(body: list) -> list:
@@ -181,12 +183,23 @@ def _helpers(tree: ast.Module) -> dict[str, ast.FunctionDef]:
 
 
 class _Inline(ast.NodeTransformer):
-    """Calls of single-expression helpers replaced by the expression (once, not recursively)."""
+    """Calls of single-expression helpers replaced by the expression (once, not recursively),
+    in the statements of one function at a time: a nested function is left to its own turn.
+
+    Two budgets, both counted in syntax-tree nodes: what the written-back helpers may add to
+    the cell (:data:`MAX_INLINED_NODES`: nested calls of a helper that repeats its parameter
+    would grow the tree exponentially), and what sizing the candidates may count in all
+    (:data:`MAX_INLINE_WORK`: a helper that repeats its parameter thousands of times, called
+    with a large argument, costs the product to size, even when it is then not written back).
+    Past either, calls stay as they are.
+    """
 
     def __init__(self, helpers: dict[str, ast.FunctionDef]):
         self.helpers, self.inlined, self.current = helpers, set(), ""
-        self.budget = MAX_INLINED_NODES  # nested calls of a helper that repeats its
-        # parameter would otherwise grow the tree exponentially
+        self.budget, self.work = MAX_INLINED_NODES, MAX_INLINE_WORK
+
+    def visit_FunctionDef(self, node: ast.FunctionDef):
+        return node  # its body is written back in its own turn (:func:`_inline_helpers`)
 
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
@@ -200,13 +213,30 @@ class _Inline(ast.NodeTransformer):
             return node
         given = {p.arg: arg for p, arg in zip(helper.args.args, node.args, strict=True)}
         body = _without_docstring(helper.body)[0].value
-        uses = [n.id for n in ast.walk(body) if isinstance(n, ast.Name) and n.id in given]
-        cost = _size(body, self.budget) + sum(_size(given[u], self.budget) for u in uses)
-        if cost > self.budget:
+        cost = self._cost(body, given)
+        if cost is None or cost > self.budget:
             return node
         self.budget -= cost
         self.inlined.add(f.id)
         return ast.copy_location(_Substitute(given).visit(copy.deepcopy(body)), node)
+
+    def _cost(self, body: ast.expr, given: dict[str, ast.expr]) -> int | None:
+        """Nodes ``body`` has once ``given`` is written into it; None past a budget."""
+        uses: Counter[str] = Counter()
+        cost = 0
+        for cost, n in enumerate(ast.walk(body), 1):
+            if cost > min(self.budget, self.work):
+                break
+            if isinstance(n, ast.Name) and n.id in given:
+                uses[n.id] += 1
+        self.work -= cost
+        for name, times in uses.items():  # each argument sized once, however often used
+            if cost > self.budget or self.work <= 0:
+                return None
+            size = _size(given[name], min(self.budget, self.work))
+            self.work -= size
+            cost += times * size
+        return None if cost > self.budget or self.work < 0 else cost
 
 
 def _size(node: ast.AST, limit: int) -> int:
