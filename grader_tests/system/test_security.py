@@ -970,6 +970,11 @@ def test_the_extra_keys_are_well_formed(tmp_path):
             assert order[at + 1 : at + 1 + len(ids)] == ids, name
 
 
+def test_a_markdown_line_can_repeat_its_text():
+    assert case_markdown("attack_markdown_brackets") == "[" * 200_000
+    assert case_markdown("attack_feedback_files_prefix_link").startswith("## Extra figures\n\n[")
+
+
 def test_no_case_source_holds_a_secret(tmp_path):
     """The attackers print what they find: their own code must not hold a secret already
     (they spell the markers they search for in pieces)."""
