@@ -492,6 +492,7 @@ def test_a_hostile_folder_never_stops_the_batch(tmp_path):
     (hostile / "dangling").symlink_to(root / "nowhere")
     (hostile / "source").symlink_to(root / "source")
     os.mkfifo(hostile / "pipe")
+    (hostile / "figure.html").write_text("<script>alert('a page of the student's')</script>")
     big = toy.make_submission(root, "bignb")
     nb = nbformat.read(big, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("x" * 20_000))
@@ -524,6 +525,23 @@ def test_a_hostile_folder_never_stops_the_batch(tmp_path):
     again = grade(root, "--workers", "1")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "6 unchanged since last graded" in again.stdout
+    assert_hand_run_feedback_holds_the_page_alone(root, "hostile")
+
+
+def assert_hand_run_feedback_holds_the_page_alone(root: Path, student: str) -> None:
+    """The autograded folder holds the notebook alone, so nbgrader's generate_feedback run
+    by hand, which copies what lies beside the notebook,
+    puts no page of the student's (figure.html) beside the feedback page."""
+    from nbgrader.apps import NbGraderAPI
+
+    from kmeans_em_lab.course import paths
+    from kmeans_em_lab.pipeline.settings import load_course_config
+
+    course = paths.Course(root)
+    assert [p.name for p in course.autograded(student).iterdir()] == [toy.NOTEBOOK]
+    api = NbGraderAPI(config=load_course_config(root))
+    assert api.generate_feedback(toy.ASSIGNMENT, student, force=True)["success"]
+    assert [p.name for p in course.feedback(student).iterdir()] == ["lab3.html"]
 
 
 def test_a_folder_whose_name_is_no_student_id_is_left_out_and_said(tmp_path):

@@ -127,10 +127,15 @@ class PrivateCourse:
             grades={name: got for name, (got, _) in row.grades.items()},
             cells=self._cells(student, notebook),
             timestamp=row.timestamp.isoformat() if row.timestamp else None,
-            autograded=read_files(self.layout.autograded(student)),
-            # the page alone: nbgrader copies the submission's other files beside it, and
-            # a student's own .html or .svg there would run where the page links to it
-            feedback=feedback_page_only(read_files(self.layout.feedback(student)), notebook.stem),
+            # the notebook alone: nbgrader copies the submission's other files beside it,
+            # and a hand-run generate_feedback copies them on beside the page, where a
+            # student's own .html or .svg would run when the page links to it
+            autograded=graded_files_only(
+                read_files(self.layout.autograded(student)), notebook.name
+            ),
+            feedback=graded_files_only(
+                read_files(self.layout.feedback(student)), f"{notebook.stem}.html"
+            ),
         )
 
     def _cells(self, student: str, notebook) -> GradedCells:
@@ -169,10 +174,10 @@ class PrivateCourse:
                 pass
 
 
-def feedback_page_only(files: dict[str, bytes], stem: str) -> dict[str, bytes]:
-    """Of what ``generate_feedback`` wrote, the feedback page of notebook ``stem`` alone."""
-    page = f"{stem}.html"
-    return {page: files[page]} if page in files else {}
+def graded_files_only(files: dict[str, bytes], *names: str) -> dict[str, bytes]:
+    """Of the files nbgrader wrote in one of a student's folders, those named ``names``
+    (at the folder's top) alone."""
+    return {name: files[name] for name in names if name in files}
 
 
 _COURSES: dict[tuple[str, TaskOptions], PrivateCourse] = {}  # (bundle's digest, options)
