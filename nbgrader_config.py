@@ -79,6 +79,13 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # wrote made inert (README: "Sandbox and threat model"); `make grade` sets it anyway.
 c.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.feedback_page.FeedbackExporter"
 
+# nbgrader's formgrader (manual scores and comments, in JupyterLab started in this folder)
+# renders autograded notebooks with nbconvert's plain HTMLExporter: what a student wrote is
+# made inert first, as on a feedback page (kmeans_em_lab/pipeline/formgrader_view.py). The
+# feedback exporter, an HTMLExporter too, does that work itself.
+c.HTMLExporter.preprocessors = ["kmeans_em_lab.pipeline.formgrader_view.InertStudentContent"]
+c.FeedbackExporter.preprocessors = []
+
 # Collecting an LMS download (`make collect ZIP=...`: nbgrader's zip collection,
 # see README.md). The student id is read from each file's name: Canvas names
 # files <name>_<user id>_<submission id>_<file> (LATE_ before the user id when

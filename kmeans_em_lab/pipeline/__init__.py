@@ -46,6 +46,8 @@
 - :mod:`.feedback`     the summary that opens each student's feedback page
 - :mod:`.feedback_page` the feedback pages' exporter (nbconvert's, cheaper per page,
   student HTML made inert)
+- :mod:`.formgrader_view` what nbgrader's formgrader shows of a submission, made inert as
+  on a feedback page (a preprocessor named in ``nbgrader_config.py``)
 - :mod:`.student_html`  what a feedback page keeps of a student's HTML: markup, never code
 - :mod:`.mathml`       the pages' maths: TeX made MathML by the grader, filtered, no script
 - :mod:`.page_style`   a feedback page's head: its language, no script, a readable stylesheet

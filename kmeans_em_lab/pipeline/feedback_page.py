@@ -321,6 +321,13 @@ class FeedbackExporter(HTMLExporter):
         rendered = self._markdown2html(context, source)
         return self.clean_html(rendered) if self.sanitize_html else rendered
 
+    def student_markdown(self, cell, source: str, path: str = "") -> str:
+        """``source`` (markdown of ``cell``, whose attachments it may show) as this page
+        shows it, outside a template: rendered, cleaned, its formulas as MathML."""
+        context = {"cell": cell, "resources": {"metadata": {"path": path}}}
+        rendered = self._markdown2html(context, source)
+        return mathml.put_back(self.clean_html(rendered) if self.sanitize_html else rendered)
+
     def _markdown2html(self, context, source):
         # rendering some markdown takes time growing with the square of its length (many
         # ``\begin{..}`` without an end): past the limits, it is shown as its text
@@ -395,6 +402,7 @@ def configure(config: Config) -> Config:
     exporter of ``generate_feedback``, sanitizing, whatever the course's config said."""
     config.GenerateFeedback.exporter_class = EXPORTER
     config.FeedbackExporter.sanitize_html = True
+    config.FeedbackExporter.preprocessors = []  # the formgrader's (.formgrader_view) are not
     return config
 
 
