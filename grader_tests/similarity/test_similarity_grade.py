@@ -157,3 +157,26 @@ def test_the_report_waits_for_enough_students_and_for_the_setting(tmp_path, monk
     page = tmp_path / "reports" / "similarity.html"
     assert run._similarity(_settings(tmp_path), ["c", "a", "b"]) == page
     assert calls.read_text() == "a b c"
+
+
+def test_the_class_page_is_there_before_the_similarity_report_is_asked_for(graded, monkeypatch):
+    """Whatever the similarity report's process does (and however long), the grades CSV and
+    the class page are written first."""
+    from kmeans_em_lab.pipeline.settings import Settings
+
+    reports = graded.root / "reports"
+    for made in ("class_report.html", "grades.csv"):
+        (reports / made).unlink()
+    seen = []
+    monkeypatch.setattr(
+        run,
+        "_similarity",
+        lambda settings, students: seen.append(
+            [(reports / made).is_file() for made in ("class_report.html", "grades.csv")]
+        ),
+    )
+    monkeypatch.delenv("LAB3_DB_URL", raising=False)
+    monkeypatch.setenv("LAB3_COURSE_ROOT", str(graded.root))  # grade() sets it: restored after
+    monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
+    assert run.grade(Settings(root=graded.root, workers=1)) == run.EXIT_OK  # nothing changed
+    assert seen == [[True, True]]

@@ -167,9 +167,11 @@ def _report(settings, url: str, course: str, layout, outcomes: dict, results: di
         f" ({len(unsandboxed)} graded WITHOUT the sandbox)" if unsandboxed else ""
     )
     png_path = write_png(settings.reports / "class_report.png", table, layout, title, found)
-    # before the class page, which links to it
-    _similarity(settings, [s for s, o in outcomes.items() if o.get("status") == "graded"])
     html_path = write_html(settings, table, layout, outcomes, found, title)
+    # after the class page, which is there whatever the similarity report's process does,
+    # and then again, to link to the report
+    if _similarity(settings, [s for s, o in outcomes.items() if o.get("status") == "graded"]):
+        html_path = write_html(settings, table, layout, outcomes, found, title)
     _say()
     _say(terminal_table(table, layout, outcomes))
     _say()
