@@ -452,3 +452,29 @@ def test_a_loop_is_written_as_a_comprehension_only_when_that_is_valid_python(cod
     tree = ast.parse(code)
     tree.body = normalise._comprehensions(tree.body)
     compile(ast.unparse(tree), "<cell>", "exec")
+
+
+def test_traces_look_up_each_line_once_and_read_no_more_than_a_cell():
+    """One line of many strings, not the cell's last: each string looked up its whole line
+    (stripped and hashed anew), time growing with the square of the line."""
+    from kmeans_em_lab.similarity import cells, traces
+
+    looked = []
+    code = "x = " + " ".join(["'a long enough string here'"] * 5000) + "\ny = None\n"
+    found = traces.texts(code, lambda line: looked.append(len(line)) or False)
+    assert found == {"a long enough string here"}
+    assert len(looked) <= 2 and sum(looked) <= cells.MAX_CODE_CHARS + 100
+
+
+def test_every_step_reads_a_cell_to_the_same_limit():
+    import nbformat
+
+    from kmeans_em_lab.similarity import cells
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1\n" * 10_000)
+    cell.metadata["nbgrader"] = {"grade_id": "Set", "solution": True, "grade": False}
+    nb.cells = [cell]
+    template = cells.Template(code={"Set": ""}, lines=frozenset(), cell_ids=frozenset())
+    assert len(cells.solution_code(nb, ["Set"])["Set"]) == cells.MAX_CODE_CHARS
+    assert [len(c) for c in cells.added_cells(nb, template)] == [cells.MAX_CODE_CHARS]

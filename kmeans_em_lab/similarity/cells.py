@@ -18,6 +18,10 @@ import nbformat
 
 from kmeans_em_lab.course import points
 
+# A solution cell is a few dozen lines: of a longer cell (a student's, untrusted), the
+# comparison reads the first MAX_CODE_CHARS characters only, in every step and on the page
+MAX_CODE_CHARS = 20_000
+
 
 @dataclass(frozen=True)
 class Template:
@@ -44,12 +48,13 @@ def template(release_notebook: Path) -> Template:
 
 
 def solution_code(nb, functions) -> dict[str, str]:
-    """``function -> source`` of the solution cells of ``nb`` (missing ones left out)."""
+    """``function -> source`` of the solution cells of ``nb`` (missing ones left out; each
+    of its first :data:`MAX_CODE_CHARS` characters)."""
     wanted, out = set(functions), {}
     for cell in nb.cells:
         name = points.grade_id(cell) if points.is_solution(cell) else None
         if name in wanted and name not in out and cell.cell_type == "code":
-            out[name] = str(cell.source)
+            out[name] = str(cell.source)[:MAX_CODE_CHARS]
     return out
 
 
@@ -59,9 +64,10 @@ def without_template(code: str, tpl: Template) -> str:
 
 
 def added_cells(nb, tpl: Template) -> list[str]:
-    """The sources of the cells a student added (an id the release does not have)."""
+    """The sources of the cells a student added (an id the release does not have), each of
+    its first :data:`MAX_CODE_CHARS` characters."""
     return [
-        str(cell.source)
+        str(cell.source)[:MAX_CODE_CHARS]
         for cell in nb.cells
         if cell.get("id", "") not in tpl.cell_ids and str(cell.source).strip()
     ]

@@ -37,6 +37,8 @@ import textwrap
 import tokenize
 from collections import Counter
 
+from kmeans_em_lab.similarity.cells import MAX_CODE_CHARS
+
 KEPT_NAMES = frozenset(dir(builtins)) | {
     "np", "numpy", "math", "norm", "scipy", "stats", "warnings", "rng", "random",
     "Centroid_init", "Set", "Update", "K_Means", "EM_step", "EM",
@@ -114,10 +116,9 @@ class _Canonical(ast.NodeTransformer):
         return node
 
 
-# A solution cell is a few dozen lines; longer code is compared on its first characters only,
-# and independent statements are reordered in runs of at most MAX_RUN (the comparison of a run
+# Longer code is compared on its first MAX_CODE_CHARS characters only (.cells), and
+# independent statements are reordered in runs of at most MAX_RUN (the comparison of a run
 # grows with the square of its length)
-MAX_CODE_CHARS = 20_000
 MAX_RUN = 50
 MAX_INLINED_NODES = 20_000  # syntax-tree nodes helpers may add to one cell when written back
 MAX_INLINE_WORK = 200_000  # syntax-tree nodes the writing back may count in one cell, in all

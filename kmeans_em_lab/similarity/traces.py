@@ -16,6 +16,8 @@ import tokenize
 from collections import defaultdict
 from itertools import combinations
 
+from kmeans_em_lab.similarity.cells import MAX_CODE_CHARS
+
 MIN_CHARS = 16
 MAX_HOLDERS = 2
 _SPACES = re.compile(r"\s+")
@@ -26,11 +28,20 @@ def _canonical(text: str) -> str:
 
 
 def texts(code: str, is_template) -> set[str]:
-    """The comments and strings of ``code`` not on a template line, canonical, long enough."""
+    """The comments and strings of ``code`` not on a template line, canonical, long enough
+    (of the first :data:`.cells.MAX_CODE_CHARS` characters; each line looked up once, not
+    once per string on it)."""
     found = set()
+    code = code[:MAX_CODE_CHARS]
+    template_line: dict[int, bool] = {}
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type in (tokenize.COMMENT, tokenize.STRING) and not is_template(tok.line):
+            if tok.type not in (tokenize.COMMENT, tokenize.STRING):
+                continue
+            row = tok.start[0]
+            if row not in template_line:
+                template_line[row] = is_template(tok.line)
+            if not template_line[row]:
                 found.add(_canonical(tok.string.lstrip("rbfuRBFU")))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         found.update(_canonical(line) for line in code.splitlines() if "#" in line)
