@@ -84,7 +84,9 @@ c.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.feedback_page.Feedba
 # made inert first, as on a feedback page (kmeans_em_lab/pipeline/formgrader_view.py). The
 # feedback exporter, an HTMLExporter too, does that work itself.
 c.HTMLExporter.preprocessors = ["kmeans_em_lab.pipeline.formgrader_view.InertStudentContent"]
+c.HTMLExporter.filters = {"highlight_code": "kmeans_em_lab.pipeline.formgrader_view.highlight_code"}
 c.FeedbackExporter.preprocessors = []
+c.FeedbackExporter.filters = {}
 
 # Collecting an LMS download (`make collect ZIP=...`: nbgrader's zip collection,
 # see README.md). The student id is read from each file's name: Canvas names

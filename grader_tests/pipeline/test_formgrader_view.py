@@ -33,6 +33,8 @@ MARKDOWN = (
     "\\$\\href{javascript:alert(1)}{y}\\$\n\n" + "[" * 5000
 )
 
+LONG_CODE = "a = 1\n" * 4000
+
 
 def hostile_notebook():
     nb = nbformat.v4.new_notebook()
@@ -47,7 +49,9 @@ def hostile_notebook():
         nbformat.v4.new_output("display_data", {"image/png": f"x\" onerror=\"alert('{XSS}-png')"}),
         nbformat.v4.new_output("stream", name="stdout", text="\x1b[31mred\x1b[0m"),
     ]
-    nb.cells = [nbformat.v4.new_markdown_cell(MARKDOWN), code]
+    # past the highlighting budget (``a.a.a...`` of that size takes the lexer minutes)
+    slow = nbformat.v4.new_code_cell(LONG_CODE)
+    nb.cells = [nbformat.v4.new_markdown_cell(MARKDOWN), code, slow]
     return nb
 
 
@@ -103,6 +107,10 @@ def test_the_course_names_the_preprocessor_for_every_html_exporter(course_config
         f"{formgrader_view.__name__}.InertStudentContent"
     ]
     assert course_config.FeedbackExporter.preprocessors == []
+    assert course_config.HTMLExporter.filters == {
+        "highlight_code": f"{formgrader_view.__name__}.highlight_code"
+    }
+    assert course_config.FeedbackExporter.filters == {}
 
 
 def test_the_plain_formgrader_page_runs_the_students_code():
@@ -118,12 +126,14 @@ def test_the_courses_formgrader_page_runs_nothing_and_shows_the_text(course_conf
     assert f"{XSS}-png" not in page and f"{XSS}-svg" not in page and f"{XSS}-js" not in page
     text = BeautifulSoup(page, "html.parser").get_text()
     assert "[" * 5000 in text  # the brackets read as the student wrote them
+    assert "<pre>" + LONG_CODE in page  # past the page's highlighting budget: plain
 
 
 def test_the_feedback_exporter_runs_no_preprocessor_of_the_formgrader(course_config):
     from kmeans_em_lab.pipeline.feedback_page import FeedbackExporter
 
-    assert FeedbackExporter(config=course_config).preprocessors == []
+    exporter = FeedbackExporter(config=course_config)
+    assert exporter.preprocessors == [] and exporter.filters == {}
 
 
 def test_wrapped_html_is_one_block_markdown_leaves_alone():

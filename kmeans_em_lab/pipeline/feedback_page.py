@@ -402,7 +402,8 @@ def configure(config: Config) -> Config:
     exporter of ``generate_feedback``, sanitizing, whatever the course's config said."""
     config.GenerateFeedback.exporter_class = EXPORTER
     config.FeedbackExporter.sanitize_html = True
-    config.FeedbackExporter.preprocessors = []  # the formgrader's (.formgrader_view) are not
+    config.FeedbackExporter.preprocessors = []  # the formgrader's (.formgrader_view) are not,
+    config.FeedbackExporter.filters = {}  # nor its highlighter
     return config
 
 

@@ -14,7 +14,9 @@ formulas as MathML, cleaned by :mod:`.student_html`, with the page's budgets), e
 rich output is cleaned the same way or left out, terminal colours are dropped, and
 metadata is kept to what a page needs (:func:`.feedback_page.inert_output_metadata`).
 What it wrote is wrapped (:func:`wrapped`) so that neither the template's markdown
-renderer nor the page's MathJax reads it again.
+renderer nor the page's MathJax reads it again. Code is highlighted by
+:func:`highlight_code` (also named in ``nbgrader_config.py``), within the feedback
+page's budget: the lexer takes time growing with the square of some inputs' length.
 """
 
 from __future__ import annotations
@@ -44,6 +46,29 @@ def wrapped(html: str) -> str:
     return f'<div class="{IGNORED_BY_MATHJAX}">{body}</div>'
 
 
+_page_highlight = (
+    None  # the highlighter of the page being made (a formgrader renders one at a time)
+)
+
+
+def highlight_code(source, language=None, metadata=None) -> str:
+    """nbconvert's ``highlight_code`` filter within the budgets of the page being made
+    (:class:`.feedback_page.FeedbackExporter`'s); past them, the code is shown plain."""
+    global _page_highlight
+    if _page_highlight is None:
+        _new_page()
+    return _page_highlight(source, language, metadata)
+
+
+def _new_page() -> None:
+    global _page_highlight
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    from kmeans_em_lab.pipeline.feedback_page import LEXER, _CachedHighlight
+
+    _page_highlight = _CachedHighlight(Highlight2HTML(pygments_lexer=LEXER))
+
+
 class InertStudentContent(Preprocessor):
     """Markdown cells and outputs as a feedback page shows them, for nbgrader's formgrader
     (named in ``c.HTMLExporter.preprocessors``; the feedback exporter does the same work
@@ -53,6 +78,7 @@ class InertStudentContent(Preprocessor):
         from kmeans_em_lab.pipeline.feedback_page import FeedbackExporter, inert_output_metadata
 
         exporter = FeedbackExporter()  # fresh budgets for this page
+        _new_page()
         path = (resources or {}).get("metadata", {}).get("path", "")
         nb = inert_output_metadata(nb)
         for cell in nb.cells:
