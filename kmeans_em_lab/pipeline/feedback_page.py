@@ -124,7 +124,7 @@ def _options(configurable: NbConvertBase, *names: str) -> str:
     return json.dumps([getattr(configurable, name) for name in names], sort_keys=True, default=str)
 
 
-class _CachedHighlight:
+class CachedHighlight:
     """nbconvert's ``highlight_code`` filter, its results kept per process."""
 
     def __init__(self, highlight: Highlight2HTML):
@@ -376,7 +376,7 @@ class FeedbackExporter(HTMLExporter):
         # HTMLExporter.from_notebook_node up to its rendering, then the alt texts
         lexer = LEXER
         highlight_code = self.filters.get(
-            "highlight_code", _CachedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))
+            "highlight_code", CachedHighlight(Highlight2HTML(pygments_lexer=lexer, parent=self))
         )
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(

@@ -46,9 +46,8 @@ def wrapped(html: str) -> str:
     return f'<div class="{IGNORED_BY_MATHJAX}">{body}</div>'
 
 
-_page_highlight = (
-    None  # the highlighter of the page being made (a formgrader renders one at a time)
-)
+# the highlighter of the page being made (a formgrader makes one page at a time)
+_page_highlight = None
 
 
 def highlight_code(source, language=None, metadata=None) -> str:
@@ -64,9 +63,9 @@ def _new_page() -> None:
     global _page_highlight
     from nbconvert.filters.highlight import Highlight2HTML
 
-    from kmeans_em_lab.pipeline.feedback_page import LEXER, _CachedHighlight
+    from kmeans_em_lab.pipeline.feedback_page import LEXER, CachedHighlight
 
-    _page_highlight = _CachedHighlight(Highlight2HTML(pygments_lexer=LEXER))
+    _page_highlight = CachedHighlight(Highlight2HTML(pygments_lexer=LEXER))
 
 
 class InertStudentContent(Preprocessor):
