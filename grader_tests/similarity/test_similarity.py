@@ -259,11 +259,17 @@ def _walked_nodes(monkeypatch) -> list[int]:
 
 
 def _stalling_cell(depth: int = 80, repeats: int = 3600) -> str:
-    """A red team's cell: a one-line helper returning its parameter ``repeats`` times, called
-    with a list of ``repeats`` names in the innermost of ``depth`` nested functions."""
-    lines = [" def h(a):", "  return [" + ",".join(["a"] * repeats) + "]"]
+    """A red team's cell: a one-expression helper returning its parameter ``repeats`` times,
+    called with a list of ``repeats`` names in the innermost of ``depth`` nested functions
+    (the lists written over lines of 100 names, under the lines' limit)."""
+
+    def names(name: str) -> str:
+        rows = [",".join([name] * 100) for _ in range(repeats // 100)]
+        return ",\n".join(rows)
+
+    lines = [" def h(a):", "  return [" + names("a") + "]"]
     lines += [" " * (1 + level) + "def g():" for level in range(depth)]
-    lines.append(" " * (1 + depth) + "return h([" + ",".join(["x"] * repeats) + "])")
+    lines.append(" " * (1 + depth) + "return h([" + names("x") + "])")
     return "def pad():\n" + "\n".join(lines) + "\n"
 
 
@@ -478,3 +484,18 @@ def test_every_step_reads_a_cell_to_the_same_limit():
     template = cells.Template(code={"Set": ""}, lines=frozenset(), cell_ids=frozenset())
     assert len(cells.solution_code(nb, ["Set"])["Set"]) == cells.MAX_CODE_CHARS
     assert [len(c) for c in cells.added_cells(nb, template)] == [cells.MAX_CODE_CHARS]
+
+
+def test_a_long_line_is_read_to_its_limit_in_every_step():
+    """Python's tokenizer takes time growing with the square of a malformed line's length
+    (``x = '\\'\\'...``): every step reads a line's first MAX_LINE_CHARS characters."""
+    from kmeans_em_lab.similarity import cells, traces
+
+    line = "x = " + "'\\" * 9990
+    cut = line[: cells.MAX_LINE_CHARS]
+    code = f"{line}\ny = 'a long enough string here'\n"
+    assert cells.readable(code) == f"{cut}\ny = 'a long enough string here'\n"
+    assert normalise.tokens(code) == normalise.tokens(cells.readable(code))
+    seen = []
+    traces.texts(code, lambda text: seen.append(len(text)) or False)
+    assert max(seen) <= 2 * cells.MAX_LINE_CHARS  # a string token may end on the next line

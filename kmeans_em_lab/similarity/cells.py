@@ -18,9 +18,19 @@ import nbformat
 
 from kmeans_em_lab.course import points
 
-# A solution cell is a few dozen lines: of a longer cell (a student's, untrusted), the
-# comparison reads the first MAX_CODE_CHARS characters only, in every step and on the page
+# A solution cell is a few dozen lines of code: of a longer cell or line (a student's,
+# untrusted), the comparison reads the first MAX_CODE_CHARS characters and of each line the
+# first MAX_LINE_CHARS only, in every step and on the page (Python's tokenizer takes time
+# growing with the square of a malformed line's length)
 MAX_CODE_CHARS = 20_000
+MAX_LINE_CHARS = 1_000
+
+
+def readable(code: str) -> str:
+    """What the comparison reads of ``code``: each line cut to :data:`MAX_LINE_CHARS`, then
+    the first :data:`MAX_CODE_CHARS` characters."""
+    lines = str(code).split("\n")
+    return "\n".join(line[:MAX_LINE_CHARS] for line in lines)[:MAX_CODE_CHARS]
 
 
 @dataclass(frozen=True)
@@ -49,12 +59,12 @@ def template(release_notebook: Path) -> Template:
 
 def solution_code(nb, functions) -> dict[str, str]:
     """``function -> source`` of the solution cells of ``nb`` (missing ones left out; each
-    of its first :data:`MAX_CODE_CHARS` characters)."""
+    as the comparison reads it: :func:`readable`)."""
     wanted, out = set(functions), {}
     for cell in nb.cells:
         name = points.grade_id(cell) if points.is_solution(cell) else None
         if name in wanted and name not in out and cell.cell_type == "code":
-            out[name] = str(cell.source)[:MAX_CODE_CHARS]
+            out[name] = readable(cell.source)
     return out
 
 
@@ -64,10 +74,10 @@ def without_template(code: str, tpl: Template) -> str:
 
 
 def added_cells(nb, tpl: Template) -> list[str]:
-    """The sources of the cells a student added (an id the release does not have), each of
-    its first :data:`MAX_CODE_CHARS` characters."""
+    """The sources of the cells a student added (an id the release does not have), each as
+    the comparison reads it (:func:`readable`)."""
     return [
-        str(cell.source)[:MAX_CODE_CHARS]
+        readable(cell.source)
         for cell in nb.cells
         if cell.get("id", "") not in tpl.cell_ids and str(cell.source).strip()
     ]

@@ -37,7 +37,7 @@ import textwrap
 import tokenize
 from collections import Counter
 
-from kmeans_em_lab.similarity.cells import MAX_CODE_CHARS
+from kmeans_em_lab.similarity.cells import MAX_CODE_CHARS, readable
 
 KEPT_NAMES = frozenset(dir(builtins)) | {
     "np", "numpy", "math", "norm", "scipy", "stats", "warnings", "rng", "random",
@@ -408,9 +408,9 @@ def canonical_code(code: str) -> str | None:
 
 def tokens(code: str) -> list[str]:
     """The canonical token sequence of ``code`` (see the module docstring); of its first
-    :data:`MAX_CODE_CHARS` characters only. A cell the rewriting fails on is tokenised as it
-    is (names and literals still replaced)."""
-    code = code[:MAX_CODE_CHARS]
+    :data:`MAX_CODE_CHARS` characters only, each line cut (:func:`.cells.readable`). A cell
+    the rewriting fails on is tokenised as it is (names and literals still replaced)."""
+    code = readable(code)
     try:
         text = canonical_code(code)
     except Exception:  # noqa: BLE001 - canonical_code does not raise; a cell must never stop the class

@@ -16,7 +16,7 @@ import tokenize
 from collections import defaultdict
 from itertools import combinations
 
-from kmeans_em_lab.similarity.cells import MAX_CODE_CHARS
+from kmeans_em_lab.similarity.cells import readable
 
 MIN_CHARS = 16
 MAX_HOLDERS = 2
@@ -29,10 +29,10 @@ def _canonical(text: str) -> str:
 
 def texts(code: str, is_template) -> set[str]:
     """The comments and strings of ``code`` not on a template line, canonical, long enough
-    (of the first :data:`.cells.MAX_CODE_CHARS` characters; each line looked up once, not
-    once per string on it)."""
+    (of what :func:`.cells.readable` keeps; each line looked up once, not once per string
+    on it)."""
     found = set()
-    code = code[:MAX_CODE_CHARS]
+    code = readable(code)
     template_line: dict[int, bool] = {}
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
