@@ -77,14 +77,16 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 
 # Feedback pages, also from a hand-run `nbgrader generate_feedback`: what a student
 # wrote made inert (README: "Sandbox and threat model"); `make grade` sets it anyway.
-c.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.feedback_page.FeedbackExporter"
+c.GenerateFeedback.exporter_class = "kmeans_em_lab.pipeline.pages.feedback_page.FeedbackExporter"
 
 # nbgrader's formgrader (manual scores and comments, in JupyterLab started in this folder)
 # renders autograded notebooks with nbconvert's plain HTMLExporter: what a student wrote is
-# made inert first, as on a feedback page (kmeans_em_lab/pipeline/formgrader_view.py). The
+# made inert first, as on a feedback page (kmeans_em_lab/pipeline/pages/formgrader_view.py). The
 # feedback exporter, an HTMLExporter too, does that work itself.
-c.HTMLExporter.preprocessors = ["kmeans_em_lab.pipeline.formgrader_view.InertStudentContent"]
-c.HTMLExporter.filters = {"highlight_code": "kmeans_em_lab.pipeline.formgrader_view.highlight_code"}
+c.HTMLExporter.preprocessors = ["kmeans_em_lab.pipeline.pages.formgrader_view.InertStudentContent"]
+c.HTMLExporter.filters = {
+    "highlight_code": "kmeans_em_lab.pipeline.pages.formgrader_view.highlight_code"
+}
 c.FeedbackExporter.preprocessors = []
 c.FeedbackExporter.filters = {}
 

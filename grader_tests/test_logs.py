@@ -37,10 +37,10 @@ def test_configuring_again_changes_the_level_not_the_handlers(capsys):
     count = len(logger.handlers)
     logs.configure("debug")
     assert len(logger.handlers) == count and logger.level == logging.DEBUG
-    logging.getLogger("kmeans_em_lab.pipeline.run").debug("a diagnostic")
-    logging.getLogger("kmeans_em_lab.pipeline.run").debug("a diagnostic")
+    logging.getLogger("kmeans_em_lab.pipeline.driver.run").debug("a diagnostic")
+    logging.getLogger("kmeans_em_lab.pipeline.driver.run").debug("a diagnostic")
     err = capsys.readouterr().err
-    assert err.count("DEBUG kmeans_em_lab.pipeline.run: a diagnostic") == 2  # one handler
+    assert err.count("DEBUG kmeans_em_lab.pipeline.driver.run: a diagnostic") == 2  # one handler
 
 
 def test_every_command_takes_log_level(monkeypatch, capsys):
@@ -59,7 +59,7 @@ def test_every_command_takes_log_level(monkeypatch, capsys):
 def test_a_logged_message_cannot_drive_the_terminal(capsys):
     """A flag or message the grader logs may quote a submission: its escapes are written out."""
     logs.configure("info")
-    logging.getLogger("kmeans_em_lab.pipeline.cluster").info(
+    logging.getLogger("kmeans_em_lab.pipeline.driver.cluster").info(
         "flags: %s", "\x1b[2J\rada 100/100\u202e\nnext line"
     )
     err = capsys.readouterr().err

@@ -15,7 +15,7 @@ What happened inside one submission's grading (nbgrader's own log, the
 kernel's last output) is kept per student in ``reports/logs/``.
 
 A record may quote a submission (a flag, a message): every line goes out through
-:func:`kmeans_em_lab.pipeline.untrusted_text.for_log`, so no escape sequence reaches the
+:func:`kmeans_em_lab.pipeline.shared.untrusted_text.for_log`, so no escape sequence reaches the
 terminal.
 """
 
@@ -37,7 +37,7 @@ class _Escaped(logging.Formatter):
     """The standard format, with every non-printing character but newlines and tabs escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from kmeans_em_lab.pipeline.untrusted_text import for_log
+        from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
 
         return for_log(super().format(record))
 

@@ -2,7 +2,7 @@
 
 ``python -m lab3_dev.simulate [--quick] [--sizes 200,2000,10000] [--databases
 sqlite,postgresql]`` (also part 6 of ``make bench``) feeds ``make grade``'s own
-driver (:func:`kmeans_em_lab.pipeline.run.grade`, as ``make grade --force`` calls
+driver (:func:`kmeans_em_lab.pipeline.driver.run.grade`, as ``make grade --force`` calls
 it: intake, clearing, the writer, the gradebook, stamps, files, the CSV, the
 terminal table and the class report) N results through a stand-in for the
 cluster, and measures:
@@ -59,7 +59,7 @@ import time
 from datetime import UTC
 from pathlib import Path
 
-from kmeans_em_lab.pipeline.task import FAILED, GRADED, GradingResult
+from kmeans_em_lab.pipeline.shared.jobs import FAILED, GRADED, GradingResult
 
 SIZES = (200, 2000, 10000)
 QUICK_SIZES = (200, 2000)
@@ -120,7 +120,7 @@ TEMPLATES_FORMAT = "r2"  # the pickled results' form: GradingResult (a new form,
 def templates_path() -> Path:
     """The cache of templates for the course as it is (a changed course: graded again)."""
     from kmeans_em_lab.course import paths
-    from kmeans_em_lab.pipeline import stamps
+    from kmeans_em_lab.pipeline.driver import stamps
 
     root = paths.course_root()
     digest = stamps.course_digest(root, paths.ASSIGNMENT, drawn=False)
@@ -131,9 +131,11 @@ def make_templates(out: Path) -> None:
     """Grade each case of :data:`TEMPLATES` with the workers' code; pickle the results
     (with each case's submitted notebook) to ``out``."""
     from kmeans_em_lab.course import examples, paths, submissions
-    from kmeans_em_lab.pipeline import course_bundle, grader, intake, store
-    from kmeans_em_lab.pipeline.settings import Settings, load_course_config
-    from kmeans_em_lab.pipeline.task import TaskOptions
+    from kmeans_em_lab.pipeline.driver import course_bundle, intake, store
+    from kmeans_em_lab.pipeline.driver.settings import Settings
+    from kmeans_em_lab.pipeline.shared.course_config import load_course_config
+    from kmeans_em_lab.pipeline.shared.jobs import TaskOptions
+    from kmeans_em_lab.pipeline.worker import grader
 
     with tempfile.TemporaryDirectory(prefix="lab3-sim-t-") as tmp:
         root = _scratch_course(Path(tmp) / "course")
@@ -304,15 +306,15 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
     """``make grade --force`` on ``course`` with the stand-in for the cluster; figures to
     ``out`` (JSON)."""
     clock = Clock()
-    from kmeans_em_lab.pipeline.settings import (
-        Settings,
+    from kmeans_em_lab.pipeline.driver.settings import Settings
+    from kmeans_em_lab.pipeline.worker.config import (
         quiet_known_warnings,
         skip_slow_optional_imports,
     )
 
     skip_slow_optional_imports()  # as `make grade` does, before anything imports nbgrader
     quiet_known_warnings()
-    from kmeans_em_lab.pipeline import cluster, run, store
+    from kmeans_em_lab.pipeline.driver import cluster, run, store
 
     class StandInCluster:
         def __init__(self, settings, submissions):
@@ -493,7 +495,7 @@ def flagged(made: list[dict], index: int) -> bool:
 def _csv_problem(course: Path, made: list[dict], n: int) -> str:
     import csv
 
-    from kmeans_em_lab.pipeline.untrusted_text import FORMULA_START
+    from kmeans_em_lab.pipeline.shared.untrusted_text import FORMULA_START
 
     with open(course / "reports" / "grades.csv", newline="") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}

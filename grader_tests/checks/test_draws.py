@@ -24,8 +24,9 @@ from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.common import fmt
 from kmeans_em_lab.course import paths, submissions
 from kmeans_em_lab.course.secret import course_secret
-from kmeans_em_lab.pipeline import grader, intake, store
-from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions
+from kmeans_em_lab.pipeline.driver import intake, store
+from kmeans_em_lab.pipeline.shared.jobs import SubmissionFiles, TaskOptions
+from kmeans_em_lab.pipeline.worker import grader
 
 SECRET = bytes(range(32))
 DIGEST = "0" * 64

@@ -638,12 +638,12 @@ def test_the_what_if_job_makes_the_feedback_with_nbconvert_s_exporter(monkeypatc
     from pathlib import Path
 
     from kmeans_em_lab.course import paths
-    from kmeans_em_lab.pipeline import grader, settings
+    from kmeans_em_lab.pipeline.worker import config, grader
     from lab3_dev.bench import profile
 
     base = paths.Course.at().load_config()
-    pipeline_config = settings.grading_config
-    monkeypatch.setattr(settings, "grading_config", pipeline_config)  # put back after the test
+    pipeline_config = config.grading_config
+    monkeypatch.setattr(config, "grading_config", pipeline_config)  # put back after the test
     monkeypatch.setattr(grader, "grading_config", grader.grading_config)
     monkeypatch.setattr(
         grader,

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from kmeans_em_lab.pipeline.task import GRADED, CellResult, GradedCells, GradingResult
+from kmeans_em_lab.pipeline.shared.jobs import GRADED, CellResult, GradedCells, GradingResult
 from lab3_dev import simulate
 from lab3_dev.bench.report import parse_tables
 

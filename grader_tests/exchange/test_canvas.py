@@ -29,7 +29,7 @@ from pipeline_fixtures import toy_course as toy
 
 from kmeans_em_lab.commands import canvas as canvas_command
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline.export import NBGRADER_COLUMNS
+from kmeans_em_lab.pipeline.reports.export import NBGRADER_COLUMNS
 
 ROOT = paths.course_root()
 ROSTER = """\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,Lab 1 (4410),Lab 3 (4412),Final Score

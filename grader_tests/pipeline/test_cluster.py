@@ -22,9 +22,10 @@ import pytest
 from nbgrader.api import Gradebook
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import scores, stamps
-from kmeans_em_lab.pipeline.cluster import WORKER_MEMORY
-from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+from kmeans_em_lab.pipeline.driver import stamps
+from kmeans_em_lab.pipeline.driver.cluster import WORKER_MEMORY
+from kmeans_em_lab.pipeline.shared import scores
+from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
 
 BIN = str(Path(sys.executable).parent)
 # student -> (example copied, total points it earns)
@@ -113,7 +114,7 @@ def cluster(tmp_path):
         started.append(
             subprocess.Popen(
                 [f"{BIN}/dask", "worker", address, "--name", name, "--nthreads", "1",
-                 "--resources", "kernel=1", "--preload", "kmeans_em_lab.pipeline.task",
+                 "--resources", "kernel=1", "--preload", "kmeans_em_lab.pipeline.worker.task",
                  "--memory-limit", WORKER_MEMORY,
                  "--no-dashboard", "--local-directory", str(folder / "dask")],
                 cwd=folder, env=_env(folder, TMPDIR=str(folder / "tmp")),

@@ -1,4 +1,4 @@
-"""The worker's gradebook engines (``pipeline/engine_cache.py``): one per database, and
+"""The worker's gradebook engines (``pipeline/worker/engine_cache.py``): one per database, and
 every gradebook opened on it reads and writes exactly as with its own engine."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from nbgrader import api
 from nbgrader.api import Gradebook, MissingEntry
 
-from kmeans_em_lab.pipeline import engine_cache
+from kmeans_em_lab.pipeline.worker import engine_cache
 
 
 @pytest.fixture

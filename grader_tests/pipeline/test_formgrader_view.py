@@ -1,5 +1,5 @@
 """nbgrader's formgrader shows a hostile submission inert
-(kmeans_em_lab/pipeline/formgrader_view.py, named in the course's nbgrader_config.py).
+(kmeans_em_lab/pipeline/pages/formgrader_view.py, named in the course's nbgrader_config.py).
 
 The formgrader renders an autograded notebook with nbconvert's plain ``HTMLExporter``
 and nbgrader's ``formgrade`` template, configured from the course's ``nbgrader_config.py``
@@ -18,7 +18,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import formgrader_view
+from kmeans_em_lab.pipeline.pages import formgrader_view
 
 XSS = "xss-marker"
 MARKUP = (
@@ -130,7 +130,7 @@ def test_the_courses_formgrader_page_runs_nothing_and_shows_the_text(course_conf
 
 
 def test_the_feedback_exporter_runs_no_preprocessor_of_the_formgrader(course_config):
-    from kmeans_em_lab.pipeline.feedback_page import FeedbackExporter
+    from kmeans_em_lab.pipeline.pages.feedback_page import FeedbackExporter
 
     exporter = FeedbackExporter(config=course_config)
     assert exporter.preprocessors == [] and exporter.filters == {}

@@ -34,8 +34,8 @@ from nbformat.notebooknode import NotebookNode
 from pipeline_fixtures import toy_course as toy
 
 from kmeans_em_lab.course import points
-from kmeans_em_lab.pipeline import scores, verdicts
-from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+from kmeans_em_lab.pipeline.shared import scores, verdicts
+from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
 
 BIN = str(Path(sys.executable).parent)
 DONE_LINE = re.compile(r"^\[\s*\d+/\d+\] [\w-]+: ")  # one per finished submission
@@ -497,7 +497,7 @@ def test_csv_report_and_feedback(graded_class):
 def _run_cells(tmp_path, source: str | list[str], **traits) -> tuple[NotebookNode, list[int]]:
     """Run one cell (or several: ``source`` a list) with ResilientExecute; returns the last
     cell and the sizes of the stream messages (``_run_cells.notebook``: the notebook)."""
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
 
     received: list[int] = []
 

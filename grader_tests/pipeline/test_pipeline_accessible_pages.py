@@ -9,7 +9,7 @@ import re
 import pytest
 from pygments.formatters import HtmlFormatter
 
-from kmeans_em_lab.pipeline import mathml, page_style, palette
+from kmeans_em_lab.pipeline.pages import mathml, page_style, palette
 
 # -- colours ------------------------------------------------------------------------------------
 

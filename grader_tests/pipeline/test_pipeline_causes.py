@@ -1,4 +1,4 @@
-"""Why points were lost, from judging to the class: kmeans_em_lab/pipeline/causes.py and
+"""Why points were lost, from judging to the class: kmeans_em_lab/pipeline/shared/causes.py and
 pictures.py, and ``JudgeRecords`` writing both into the autograded notebook.
 
 Notebooks are built in memory (``pipeline_fixtures.judged_notebooks``): no
@@ -19,10 +19,12 @@ from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook,
 from kmeans_em_lab.checks import draws, em_checks, record_in_process
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.course.points import AssignmentCells
-from kmeans_em_lab.pipeline import causes, incidents, pictures, verdicts
-from kmeans_em_lab.pipeline.execute import error_output
-from kmeans_em_lab.pipeline.limit_bytes import note
-from kmeans_em_lab.pipeline.verdicts import Event, Reply
+from kmeans_em_lab.pipeline.pages import pictures
+from kmeans_em_lab.pipeline.shared import causes, verdicts
+from kmeans_em_lab.pipeline.shared.verdicts import Event, Reply
+from kmeans_em_lab.pipeline.worker import incidents
+from kmeans_em_lab.pipeline.worker.execute import error_output
+from kmeans_em_lab.pipeline.worker.limit_bytes import note
 
 
 def stream(text: str, name: str = "stdout") -> NotebookNode:

@@ -1,4 +1,4 @@
-"""The class report's causes: reports/class_report.html (kmeans_em_lab/pipeline/class_page.py),
+"""The class report's causes: reports/class_report.html (pipeline/reports/class_page.py),
 the terminal's causes section (report.py) and the CSV's ``causes`` column (export.py).
 
 A class of four students with known scores and causes, no grading; the page
@@ -16,12 +16,12 @@ from types import SimpleNamespace
 import pytest
 
 from kmeans_em_lab.course.points import AssignmentCells
-from kmeans_em_lab.pipeline import class_page
-from kmeans_em_lab.pipeline.causes import Cause
-from kmeans_em_lab.pipeline.export import write_csv
-from kmeans_em_lab.pipeline.page_style import CONTENT_SECURITY_POLICY
-from kmeans_em_lab.pipeline.report import causes_section
-from kmeans_em_lab.pipeline.scores import StudentScores
+from kmeans_em_lab.pipeline.pages.page_style import CONTENT_SECURITY_POLICY
+from kmeans_em_lab.pipeline.reports import class_page
+from kmeans_em_lab.pipeline.reports.export import write_csv
+from kmeans_em_lab.pipeline.reports.report import causes_section
+from kmeans_em_lab.pipeline.shared.causes import Cause
+from kmeans_em_lab.pipeline.shared.scores import StudentScores
 
 LAYOUT = AssignmentCells(
     cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0), ("test_EM_hidden", 25.0)],
@@ -164,7 +164,7 @@ def test_the_csv_has_a_causes_column(tmp_path):
 
 
 def test_the_figure_charts_the_most_frequent_causes_in_the_notebooks_order():
-    from kmeans_em_lab.pipeline.report import CHART_CAUSES, _import_matplotlib, figure
+    from kmeans_em_lab.pipeline.reports.report import CHART_CAUSES, _import_matplotlib, figure
 
     rare = {f"s{i}": {"Set": [Cause(f"wrong_{i:02d}", "m")]} for i in range(CHART_CAUSES)}
     frequent = {f"t{i}": {"EM": [Cause("time_limit", "m")]} for i in range(3)}

@@ -1,4 +1,4 @@
-"""The summary at the top of a student's feedback page (kmeans_em_lab/pipeline/feedback.py).
+"""The summary at the top of a student's feedback page (kmeans_em_lab/pipeline/pages/feedback.py).
 
 Autograded notebooks are built in memory (``pipeline_fixtures.judged_notebooks``);
 the feedback page is a small stand-in with nbgrader's opening
@@ -14,9 +14,9 @@ import pytest
 from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook, solution
 
 from kmeans_em_lab.checks import record_in_process
-from kmeans_em_lab.pipeline import feedback
-from kmeans_em_lab.pipeline.execute import error_output
-from kmeans_em_lab.pipeline.verdicts import Reply
+from kmeans_em_lab.pipeline.pages import feedback
+from kmeans_em_lab.pipeline.shared.verdicts import Reply
+from kmeans_em_lab.pipeline.worker.execute import error_output
 
 PAGE = (
     "<!DOCTYPE html>\n<html><head><title>lab3</title></head>\n<body>\n"
@@ -137,7 +137,7 @@ def test_a_summary_that_cannot_be_made_is_a_flag_and_leaves_the_page(tmp_path):
 def test_the_summary_writes_a_students_control_and_bidi_characters_as_escapes():
     """A message quoting a student's exception text must not reorder or hide the grader's
     words around it (U+202E reverses the rest of a line; ESC and BEL are control bytes)."""
-    from kmeans_em_lab.pipeline import feedback
+    from kmeans_em_lab.pipeline.pages import feedback
 
     shown = feedback._e("Set raised ValueError: \u202eFAKE\x1b[2J\x07 <b>")
     assert not set(shown) & {"\u202e", "\x1b", "\x07", "<"}

@@ -1,4 +1,4 @@
-"""The feedback pages' exporter (kmeans_em_lab/pipeline/feedback_page.py): nbconvert's
+"""The feedback pages' exporter (kmeans_em_lab/pipeline/pages/feedback_page.py): nbconvert's
 document, made without a second parse of the page and with templates compiled once, its
 formulas MathML and its head offline (the pages in a browser, axe-core: test_browser.py)."""
 
@@ -15,8 +15,8 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 from traitlets.config import Config
 
-from kmeans_em_lab.pipeline import feedback_page, page_style, student_html
-from kmeans_em_lab.pipeline.feedback_page import ALT_TEXT, FeedbackExporter
+from kmeans_em_lab.pipeline.pages import feedback_page, page_style, student_html
+from kmeans_em_lab.pipeline.pages.feedback_page import ALT_TEXT, FeedbackExporter
 
 RELEASE = Path(__file__).resolve().parents[2] / "release" / "lab3" / "lab3.ipynb"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n not really a picture").decode()

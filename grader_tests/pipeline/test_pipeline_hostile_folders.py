@@ -25,11 +25,12 @@ import pytest
 from pipeline_fixtures import toy_course as toy
 from traitlets.config import Config
 
-from kmeans_em_lab.pipeline import folders, intake, stamps, store
-from kmeans_em_lab.pipeline.course_bundle import course_files
-from kmeans_em_lab.pipeline.folders import read_files, read_regular, walk
-from kmeans_em_lab.pipeline.intake import SubmissionLimits, course_limits
-from kmeans_em_lab.pipeline.settings import Settings
+from kmeans_em_lab.pipeline.driver import intake, stamps, store
+from kmeans_em_lab.pipeline.driver.course_bundle import course_files
+from kmeans_em_lab.pipeline.driver.intake import SubmissionLimits, course_limits
+from kmeans_em_lab.pipeline.driver.settings import Settings
+from kmeans_em_lab.pipeline.shared import folders
+from kmeans_em_lab.pipeline.shared.folders import read_files, read_regular, walk
 
 
 @pytest.fixture(autouse=True)
@@ -535,7 +536,7 @@ def assert_hand_run_feedback_holds_the_page_alone(root: Path, student: str) -> N
     from nbgrader.apps import NbGraderAPI
 
     from kmeans_em_lab.course import paths
-    from kmeans_em_lab.pipeline.settings import load_course_config
+    from kmeans_em_lab.pipeline.shared.course_config import load_course_config
 
     course = paths.Course(root)
     assert [p.name for p in course.autograded(student).iterdir()] == [toy.NOTEBOOK]
@@ -607,7 +608,7 @@ def test_files_that_lie_under_another_file_are_never_sent():
 
 
 def test_a_failure_names_no_folder_of_the_worker(tmp_path, monkeypatch):
-    from kmeans_em_lab.pipeline import task
+    from kmeans_em_lab.pipeline.worker import task
 
     monkeypatch.setattr(task, "_SCRATCH", tmp_path / "lab3-w-x")
     text = task.without_worker_paths(f"IsADirectoryError: [Errno 21] '{tmp_path}/lab3-w-x/c/f'")
@@ -802,7 +803,7 @@ def test_a_clean_notebook_is_sent_as_it_was_submitted(tmp_path, no_jsonschema_fa
 def test_a_file_written_atomically_is_whole_or_as_it_was(tmp_path, monkeypatch):
     """Stamps, logs and the cached gradebook: a write that fails halfway leaves the old
     file and no partial one beside it."""
-    from kmeans_em_lab.pipeline import folders
+    from kmeans_em_lab.pipeline.shared import folders
 
     path = tmp_path / "new" / "stamp.json"
     folders.write_atomically(path, b"first")

@@ -1,5 +1,5 @@
 """A feedback page made again on the driver is as inert as the worker's
-(kmeans_em_lab/pipeline/feedback_page.py: ``configure``, ``regenerate``).
+(kmeans_em_lab/pipeline/pages/feedback_page.py: ``configure``, ``regenerate``).
 
 The driver makes a page again after an instructor's manual score or comment,
 or when one is missing. A toy course (``pipeline_fixtures.toy_course``) is
@@ -26,8 +26,9 @@ from pipeline_fixtures import toy_course as toy
 from traitlets.config import Config
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import feedback_page
-from kmeans_em_lab.pipeline.settings import course_id, db_url, grading_config, load_course_config
+from kmeans_em_lab.pipeline.pages import feedback_page
+from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
+from kmeans_em_lab.pipeline.worker.config import grading_config
 
 STUDENT = "mallory"
 XSS = "xss-marker"
@@ -142,8 +143,8 @@ def test_the_worker_the_driver_and_a_hand_run_use_the_same_exporter(tmp_path):
 def test_the_driver_s_regeneration_goes_through_the_same_exporter(course):
     """``store.regenerate_feedback``, what ``make grade`` calls after a manual score or for a
     missing page, makes the same inert page with its summary."""
-    from kmeans_em_lab.pipeline import store
-    from kmeans_em_lab.pipeline.settings import Settings
+    from kmeans_em_lab.pipeline.driver import store
+    from kmeans_em_lab.pipeline.driver.settings import Settings
 
     assert store.regenerate_feedback(Settings(root=course, workers=1), [STUDENT]) == []
     page = page_of(course)

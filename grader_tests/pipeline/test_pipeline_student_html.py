@@ -1,11 +1,11 @@
-"""What a feedback page keeps of a student's HTML (kmeans_em_lab/pipeline/student_html.py)."""
+"""What a feedback page keeps of a student's HTML (kmeans_em_lab/pipeline/pages/student_html.py)."""
 
 from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
 
-from kmeans_em_lab.pipeline.student_html import clean
+from kmeans_em_lab.pipeline.pages.student_html import clean
 
 PNG = "data:image/png;base64,iVBORw0KGgo="
 

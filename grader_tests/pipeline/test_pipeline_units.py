@@ -18,16 +18,12 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook
 from pipeline_fixtures import toy_course
 
-from kmeans_em_lab.pipeline import intake, stamps
-from kmeans_em_lab.pipeline.grouping import function_of, group
-from kmeans_em_lab.pipeline.limit_bytes import LimitOutputBytes, utf8_prefix
-from kmeans_em_lab.pipeline.progress import Progress
-from kmeans_em_lab.pipeline.settings import (
-    Settings,
-    grading_config,
-    pipeline_preprocessors,
-    submission_deadline,
-)
+from kmeans_em_lab.pipeline.driver import intake, stamps
+from kmeans_em_lab.pipeline.driver.progress import Progress
+from kmeans_em_lab.pipeline.driver.settings import Settings, submission_deadline
+from kmeans_em_lab.pipeline.shared.grouping import function_of, group
+from kmeans_em_lab.pipeline.worker.config import grading_config, pipeline_preprocessors
+from kmeans_em_lab.pipeline.worker.limit_bytes import LimitOutputBytes, utf8_prefix
 from lab3_kernel.wire import values_in
 
 # -- grouping graded cells into the lab's functions ------------------------------------
@@ -121,7 +117,7 @@ def test_huge_image_is_dropped_with_a_note():
 def test_json_is_charged_what_it_holds_once_decoded():
     """1 MiB of ``{"":{"":...}}`` is a hundred megabytes of dicts: every value, container
     and key is charged :data:`VALUE_BYTES`, so the byte budgets bound what is held."""
-    from kmeans_em_lab.pipeline.limit_bytes import VALUE_BYTES, held_bytes
+    from kmeans_em_lab.pipeline.worker.limit_bytes import VALUE_BYTES, held_bytes
 
     chain: dict = {}
     for _ in range(60):
@@ -160,8 +156,8 @@ def test_pipeline_swaps_execute_and_adds_the_byte_limit():
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute, LimitOutput, SaveAutoGrades
 
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
-    from kmeans_em_lab.pipeline.judge import JudgeRecords
+    from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.worker.judge import JudgeRecords
 
     out = pipeline_preprocessors(list(Autograde.autograde_preprocessors.default()))
     assert Execute not in out and ResilientExecute in out
@@ -195,7 +191,7 @@ def test_a_record_over_the_cap_is_refused_unread_and_a_correct_one_is_far_below_
     from pipeline_fixtures.judged_notebooks import notebook
 
     from kmeans_em_lab import checks
-    from kmeans_em_lab.pipeline.records import MAX_RECORD_BYTES, MAX_RECORD_VALUES, Mailbox
+    from kmeans_em_lab.pipeline.worker.mailbox import MAX_RECORD_BYTES, MAX_RECORD_VALUES, Mailbox
 
     box = Mailbox(tmp_path)
     with open(box.outbox / "record.json", "wb") as fh:
@@ -215,7 +211,7 @@ def test_a_record_of_many_small_values_is_refused_before_it_is_decoded(tmp_path)
     is judged: past :data:`MAX_RECORD_VALUES` a record is refused like one over the bytes."""
     import tracemalloc
 
-    from kmeans_em_lab.pipeline.records import MAX_RECORD_BYTES, MAX_RECORD_VALUES, Mailbox
+    from kmeans_em_lab.pipeline.worker.mailbox import MAX_RECORD_BYTES, MAX_RECORD_VALUES, Mailbox
 
     box = Mailbox(tmp_path)
     body = b"[" * 400 + b"]" * 400
@@ -237,7 +233,7 @@ def test_a_record_of_many_small_values_is_refused_before_it_is_decoded(tmp_path)
 
 def test_a_record_is_read_as_hostile_data(tmp_path):
 
-    from kmeans_em_lab.pipeline.records import Mailbox, read_untrusted
+    from kmeans_em_lab.pipeline.worker.mailbox import Mailbox, read_untrusted
 
     box = Mailbox(tmp_path)
     secret = tmp_path / "secret.json"
@@ -264,7 +260,7 @@ def test_a_record_is_read_as_hostile_data(tmp_path):
 def test_a_lone_surrogate_in_a_record_becomes_a_replacement_character(tmp_path):
     """No UTF-8 file can hold a lone surrogate (an exception message ``chr(0xD800)``): the
     record's strings, keys included, are made writable; a valid pair stays one character."""
-    from kmeans_em_lab.pipeline.records import Mailbox
+    from kmeans_em_lab.pipeline.worker.mailbox import Mailbox
 
     box = Mailbox(tmp_path)
     (box.outbox / "record.json").write_text(
@@ -282,7 +278,7 @@ def test_folders_nested_thousands_deep_in_the_outbox_never_fail_a_submission(tmp
     """A kernel may nest folders in its outbox deeper than any recursion goes (1,500 levels,
     a file at the bottom): taking a record leaves them (the kernel may still write there)
     and closing the mailbox removes them all, without an error."""
-    from kmeans_em_lab.pipeline.records import Mailbox
+    from kmeans_em_lab.pipeline.worker.mailbox import Mailbox
 
     box = Mailbox(tmp_path)
     fd = os.open(box.outbox, os.O_RDONLY)
@@ -320,7 +316,7 @@ def test_workers_never_share_kernel_sockets(tmp_path):
 
 def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
     from kmeans_em_lab.course.limits import timeout_for_cell
-    from kmeans_em_lab.pipeline.settings import load_course_config
+    from kmeans_em_lab.pipeline.shared.course_config import load_course_config
 
     root = tmp_path / "course"
     (root / "source" / "lab3").mkdir(parents=True)
@@ -335,7 +331,7 @@ def test_watchdog_is_the_sum_of_cell_limits_plus_margin(tmp_path):
     assert submission_deadline(config, settings) == 4 * 11 + (50 + 4) + 100
     assert submission_deadline(config, Settings(root=root, watchdog=9)) == 9
     # the cells together: the limits less the longest, which ends before the watchdog
-    from kmeans_em_lab.pipeline.settings import notebook_budget
+    from kmeans_em_lab.pipeline.driver.settings import notebook_budget
 
     assert notebook_budget(config, settings) == 4 * 7
     assert 4 * 7 + 50 + 4 < submission_deadline(config, settings)
@@ -346,7 +342,8 @@ def test_the_watchdog_counts_the_similarity_probes_when_they_run(tmp_path):
     """A run that writes the similarity report runs one probe cell per function after the
     notebook's cells: the watchdog's deadline counts each at its own limit; the notebook's
     budget, which stops the student's cells, does not."""
-    from kmeans_em_lab.pipeline.settings import load_course_config, notebook_budget
+    from kmeans_em_lab.pipeline.driver.settings import notebook_budget
+    from kmeans_em_lab.pipeline.shared.course_config import load_course_config
     from kmeans_em_lab.similarity import probes
 
     root = tmp_path / "course"
@@ -484,9 +481,8 @@ GRACE = 5.0
 
 
 def _dispatch(tmp_path, students, job, deadline=2.0, workers=2):
-    from kmeans_em_lab.pipeline.cluster import Dispatcher, Events, connect, disconnect
-    from kmeans_em_lab.pipeline.course_bundle import CourseBundle
-    from kmeans_em_lab.pipeline.task import SubmissionFiles, TaskOptions
+    from kmeans_em_lab.pipeline.driver.cluster import Dispatcher, Events, connect, disconnect
+    from kmeans_em_lab.pipeline.shared.jobs import CourseBundle, SubmissionFiles, TaskOptions
 
     settings = Settings(root=tmp_path, workers=workers, job=job)
     bundle = CourseBundle("lab3", "lab3.ipynb", "0" * 64, {"dir": str(tmp_path).encode()}, b"")
@@ -558,12 +554,13 @@ def test_a_job_that_holds_the_interpreter_lock_still_ends_its_worker(tmp_path):
 
     code = (
         "import sys; sys.path.insert(0, 'grader_tests')\n"
-        "from kmeans_em_lab.pipeline import task\n"
+        "from kmeans_em_lab.pipeline.shared import jobs\n"
+        "from kmeans_em_lab.pipeline.worker import task\n"
         "task.LOCKED_MARGIN = 0.5\n"
         "from types import SimpleNamespace as N\n"
         "task.run_task('pipeline_fixtures.fake_jobs:locked_job', N(files={}),"
-        " task.SubmissionFiles('locked', '0' * 64, {}),"
-        " task.TaskOptions(sandbox=False, deadline=0.5, grace=0.5))\n"
+        " jobs.SubmissionFiles('locked', '0' * 64, {}),"
+        " jobs.TaskOptions(sandbox=False, deadline=0.5, grace=0.5))\n"
         "print('never reached')\n"
     )
     started = time.monotonic()
@@ -597,8 +594,9 @@ def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
 
     from kmeans_em_lab.commands import grade as cli
     from kmeans_em_lab.course import paths
-    from kmeans_em_lab.pipeline import run, scores
-    from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+    from kmeans_em_lab.pipeline.driver import run
+    from kmeans_em_lab.pipeline.shared import scores
+    from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
 
     # the CLI points LAB3_COURSE_ROOT at the course it grades: restored for later tests
     monkeypatch.setenv("LAB3_COURSE_ROOT", str(paths.course_root()))
@@ -624,7 +622,7 @@ def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
 
 
 def test_folders_travel_as_bytes_and_never_leave_their_folder(tmp_path):
-    from kmeans_em_lab.pipeline.folders import read_files, remove, write_files
+    from kmeans_em_lab.pipeline.shared.folders import read_files, remove, write_files
 
     write_files(tmp_path / "a", {"lab3.ipynb": b"{}", "data/GMM.p": b"\x00"})
     (tmp_path / "a" / "link").symlink_to(tmp_path / "secret")
@@ -643,7 +641,7 @@ def test_only_nbgrader_s_harmless_session_warning_is_hidden():
 
     from sqlalchemy.exc import SAWarning
 
-    from kmeans_em_lab.pipeline.settings import quiet_known_warnings
+    from kmeans_em_lab.pipeline.worker.config import quiet_known_warnings
 
     session = "Object of type <SubmittedAssignment> not in session, add operation will not proceed"
     with warnings.catch_warnings(record=True) as seen:
@@ -671,7 +669,7 @@ def _worker_facts() -> dict:
 def test_local_workers_are_forked_with_the_driver_s_environment_and_no_profiler(
     tmp_path, monkeypatch
 ):
-    from kmeans_em_lab.pipeline.cluster import connect, disconnect
+    from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
 
     disconnect(*connect(Settings(root=tmp_path, workers=1)))  # the fork server is up
     monkeypatch.setenv("LAB3_TEST_MARK", str(tmp_path))  # set after it started
@@ -681,7 +679,7 @@ def test_local_workers_are_forked_with_the_driver_s_environment_and_no_profiler(
     finally:
         disconnect(client, cluster)
     assert "multiprocessing.forkserver" in facts["parent"]
-    assert "kmeans_em_lab.pipeline.warm" in facts["parent"]  # what the server imported
+    assert "kmeans_em_lab.pipeline.worker.warm" in facts["parent"]  # what the server imported
     assert facts["mark"] == str(tmp_path)
     assert facts["profiler"] is False
 
@@ -689,7 +687,7 @@ def test_local_workers_are_forked_with_the_driver_s_environment_and_no_profiler(
 def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
     """nbclient copies a kernel message's execution_count into the cell; a text there would
     make the notebook invalid and the submission impossible to save."""
-    from kmeans_em_lab.pipeline.execute import _plain_execution_counts
+    from kmeans_em_lab.pipeline.worker.execute import _plain_execution_counts
 
     cell = nbformat.v4.new_code_cell("x")
     cell.execution_count = "<img src=x onerror=alert(1)>"
@@ -739,13 +737,13 @@ NAN, INF = float("nan"), float("inf")
 def test_a_kernel_message_of_the_wrong_shape_is_dropped(msg):
     """A kernel may send anything; nbclient would copy it into the notebook, which then
     could not be saved (the submission left ungraded)."""
-    from kmeans_em_lab.pipeline.execute import well_formed
+    from kmeans_em_lab.pipeline.worker.execute import well_formed
 
     assert not well_formed(msg)
 
 
 def test_the_messages_of_a_normal_cell_are_kept():
-    from kmeans_em_lab.pipeline.execute import well_formed
+    from kmeans_em_lab.pipeline.worker.execute import well_formed
 
     kept = [
         {"msg_type": "stream", "content": {"name": "stderr", "text": "warning\n"}},
@@ -776,7 +774,7 @@ def test_a_mime_key_takes_any_json_exactly_where_nbformat_says(key, value):
     lets hold any JSON (``^application/(.*\\+)?json$``): anything ``well_formed`` lets
     through, nbclient's ``output_from_msg`` must take (``display({"xjson": 5}, raw=True)``
     once failed the whole submission)."""
-    from kmeans_em_lab.pipeline.execute import well_formed
+    from kmeans_em_lab.pipeline.worker.execute import well_formed
 
     msg = {
         "msg_type": "display_data",
@@ -797,7 +795,7 @@ def test_a_message_nbformat_refuses_is_dropped_not_raised(monkeypatch, caplog):
     drops that one message (said in the log), not the submission."""
     import logging
 
-    from kmeans_em_lab.pipeline import execute
+    from kmeans_em_lab.pipeline.worker import execute
 
     monkeypatch.setattr(execute, "well_formed", lambda msg: True)
     executor = execute.ResilientExecute(max_output_bytes=-1)
@@ -823,7 +821,7 @@ def _run_in_a_kernel(tmp_path, codes) -> tuple:
 
     from traitlets.config import Config
 
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
 
     config = Config()
     config.KernelManager.transport = "ipc"
@@ -886,7 +884,7 @@ UNDECODABLE_MESSAGES["a reply of another type on the shell channel"] = (
 def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(tmp_path, sender):
     """The notebook stops at that cell with the grader's own event; the cells before it
     keep their outputs and the grading goes on (it once failed the whole submission)."""
-    from kmeans_em_lab.pipeline import verdicts
+    from kmeans_em_lab.pipeline.shared import verdicts
 
     codes = ["print('before')", UNDECODABLE_MESSAGES[sender], "print('after')"]
     nb, resources = _run_in_a_kernel(tmp_path, codes)
@@ -900,7 +898,7 @@ def test_a_message_the_grader_cannot_decode_stops_the_notebook_not_the_grading(t
 def test_widget_messages_are_dropped_whatever_their_shape(tmp_path):
     """A comm message nbclient would read keys of (``data``) is dropped, like every widget
     message: the pages leave widgets out; the notebook goes on."""
-    from kmeans_em_lab.pipeline import verdicts
+    from kmeans_em_lab.pipeline.shared import verdicts
 
     send = (
         "_k = get_ipython().kernel\n"
@@ -978,7 +976,7 @@ def test_what_a_kernel_sends_on_channels_nobody_reads_is_not_queued(tmp_path):
 
 
 def test_an_outbox_the_kernel_locked_is_emptied_all_the_same(tmp_path):
-    from kmeans_em_lab.pipeline.records import Mailbox
+    from kmeans_em_lab.pipeline.worker.mailbox import Mailbox
 
     box = Mailbox(tmp_path)
     (box.outbox / "record.json").write_text('{"check": "Set", "outcomes": []}')

@@ -1,4 +1,4 @@
-"""A submission's strings escaped for where they go (kmeans_em_lab/pipeline/untrusted_text.py):
+"""A submission's strings escaped for where they go (pipeline/shared/untrusted_text.py):
 the terminal (progress, class table, summary, commands), the CSVs (``grades.csv``,
 ``canvas_grades.csv``) and the logs under ``reports/logs``.
 
@@ -21,13 +21,13 @@ from nbgrader.api import Gradebook
 
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.course.points import AssignmentCells
-from kmeans_em_lab.pipeline import run
-from kmeans_em_lab.pipeline.causes import Cause
-from kmeans_em_lab.pipeline.export import NBGRADER_COLUMNS, write_csv
-from kmeans_em_lab.pipeline.progress import Progress
-from kmeans_em_lab.pipeline.report import causes_section, terminal_table
-from kmeans_em_lab.pipeline.scores import StudentScores
-from kmeans_em_lab.pipeline.untrusted_text import for_csv, for_log, for_terminal
+from kmeans_em_lab.pipeline.driver import run
+from kmeans_em_lab.pipeline.driver.progress import Progress
+from kmeans_em_lab.pipeline.reports.export import NBGRADER_COLUMNS, write_csv
+from kmeans_em_lab.pipeline.reports.report import causes_section, terminal_table
+from kmeans_em_lab.pipeline.shared.causes import Cause
+from kmeans_em_lab.pipeline.shared.scores import StudentScores
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_csv, for_log, for_terminal
 
 CLEAR = "\x1b[2J"
 FAKE_LINE = "0/4\r\x1b[Kalice: 100/100"
@@ -244,8 +244,8 @@ def test_the_run_s_summary_cannot_be_driven(tmp_path, capsys):
 
 
 def test_a_student_s_log_cannot_drive_the_terminal_that_reads_it(tmp_path):
-    from kmeans_em_lab.pipeline import store
-    from kmeans_em_lab.pipeline.settings import Settings
+    from kmeans_em_lab.pipeline.driver import store
+    from kmeans_em_lab.pipeline.driver.settings import Settings
 
     settings = Settings(root=tmp_path, workers=1)
     store.write_log(settings, "ada", f"[INFO] ran\n\tout: {CLEAR}{FAKE_LINE}\n{BIDI}\n")
@@ -261,7 +261,7 @@ def test_lone_surrogates_leave_a_notebook_in_place_at_any_depth():
 
     import nbformat
 
-    from kmeans_em_lab.pipeline.untrusted_text import without_lone_surrogates
+    from kmeans_em_lab.pipeline.shared.untrusted_text import without_lone_surrogates
 
     text = json.dumps(
         {

@@ -1,7 +1,7 @@
 """The reference helpers are answered by the grader, never sent to the kernel as code.
 
 A stand-in (:mod:`lab3_kernel.reference_calls`) calls the worker's
-:class:`~kmeans_em_lab.pipeline.reference_server.ReferenceServer` over its Unix
+:class:`~kmeans_em_lab.pipeline.worker.reference_server.ReferenceServer` over its Unix
 socket: its answers equal the reference's, a random helper advances the
 notebook's ``rng`` exactly as the reference would, and the server answers only
 the helpers of the cell being served, only plain data, and only requests of a
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from kmeans_em_lab.checks import plan, reference_service
-from kmeans_em_lab.pipeline.reference_server import ReferenceServer
+from kmeans_em_lab.pipeline.worker.reference_server import ReferenceServer
 from kmeans_em_lab.reference import contract
 from lab3_kernel import reference_calls
 

@@ -1,4 +1,4 @@
-"""The kernel sandbox (kmeans_em_lab/pipeline/sandbox.py), tested from the student's side.
+"""The kernel sandbox (kmeans_em_lab/pipeline/worker/sandbox.py), tested from the student's side.
 
 The slow tests start real kernels through ``SandboxedKernelManager`` and run
 cells that try what a student could: read the course, write outside the
@@ -29,8 +29,8 @@ import psutil
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from kmeans_em_lab.pipeline import sandbox
-from kmeans_em_lab.pipeline.sandbox import SandboxedKernelManager, check_sandbox
+from kmeans_em_lab.pipeline.worker import sandbox
+from kmeans_em_lab.pipeline.worker.sandbox import SandboxedKernelManager, check_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_URL = "postgresql://u:secret@h/db"
@@ -630,7 +630,7 @@ def test_nothing_written_beside_the_sockets_reaches_the_next_kernel(course):
 
 
 def test_disk_usage_counts_blocks_and_entries_and_follows_no_link(tmp_path):
-    from kmeans_em_lab.pipeline import disk_watch
+    from kmeans_em_lab.pipeline.worker import disk_watch
 
     (tmp_path / "a.bin").write_bytes(b"x" * 2**20)
     with open(tmp_path / "sparse.bin", "wb") as f:  # 1 GiB apparent, nothing allocated
@@ -646,7 +646,7 @@ def test_disk_usage_counts_blocks_and_entries_and_follows_no_link(tmp_path):
 
 
 def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
-    from kmeans_em_lab.pipeline.disk_watch import DiskWatch
+    from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
 
     calls = []
     watch = DiskWatch([tmp_path], 2**20, 10, calls.append, interval=0.01).start()
@@ -664,7 +664,7 @@ def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
 def test_the_watch_calls_once_the_graders_memory_grows_past_its_limit(tmp_path):
     """What ZeroMQ holds of a kernel's messages before the grader reads them is in the
     grader's own process: its growth since the kernel started is the measure."""
-    from kmeans_em_lab.pipeline.disk_watch import DiskWatch
+    from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
 
     calls = []
     watch = DiskWatch(
@@ -720,7 +720,7 @@ def test_a_tree_deeper_than_path_max_is_counted_and_removed(tmp_path):
     assert 24 * 201 > os.pathconf("/", "PC_PATH_MAX")
     code = f"""if True:
         import json, os
-        from kmeans_em_lab.pipeline import disk_watch, sandbox
+        from kmeans_em_lab.pipeline.worker import disk_watch, sandbox
         found = disk_watch.usage([{str(top)!r}], max_entries=100)
         left = sandbox.remove_tree({str(top)!r})
         print(json.dumps([found.bytes, found.entries, found.locked, left]))
@@ -733,7 +733,7 @@ def test_a_tree_deeper_than_path_max_is_counted_and_removed(tmp_path):
 
 def test_a_tree_deeper_than_path_max_is_counted_by_root(tmp_path):
     # root (with its capabilities) opens chmod 000 folders as they are
-    from kmeans_em_lab.pipeline import disk_watch
+    from kmeans_em_lab.pipeline.worker import disk_watch
 
     entries = deep_tree(tmp_path)
     found = disk_watch.usage([tmp_path], max_entries=100)
@@ -751,8 +751,8 @@ def test_a_folder_that_cannot_be_opened_again_is_a_breach_and_is_reported(tmp_pa
     (top / "a" / "locked").chmod(0)
     code = f"""if True:
         import json
-        from kmeans_em_lab.pipeline import sandbox
-        from kmeans_em_lab.pipeline.disk_watch import DiskWatch
+        from kmeans_em_lab.pipeline.worker import sandbox
+        from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
         watch = DiskWatch([{str(top)!r}], 2**30, 100, print)
         print(json.dumps([watch.check(), sandbox.remove_tree({str(top)!r})]))
         """
@@ -768,7 +768,7 @@ def test_a_folder_that_cannot_be_opened_again_is_a_breach_and_is_reported(tmp_pa
 
 
 def test_folders_nested_too_deep_are_a_breach(tmp_path):
-    from kmeans_em_lab.pipeline import disk_watch
+    from kmeans_em_lab.pipeline.worker import disk_watch
 
     deep_tree(tmp_path, levels=disk_watch.MAX_DEPTH + 1, name_length=4)
     watch = disk_watch.DiskWatch([tmp_path], 2**30, 10_000, print)
@@ -777,7 +777,7 @@ def test_folders_nested_too_deep_are_a_breach(tmp_path):
 
 
 def test_a_folder_given_as_a_link_is_measured_and_only_the_link_removed(tmp_path):
-    from kmeans_em_lab.pipeline import disk_watch
+    from kmeans_em_lab.pipeline.worker import disk_watch
 
     (tmp_path / "real" / "sub").mkdir(parents=True)
     (tmp_path / "real" / "sub" / "a.bin").write_bytes(b"x" * 2**20)
@@ -789,7 +789,7 @@ def test_a_folder_given_as_a_link_is_measured_and_only_the_link_removed(tmp_path
 
 
 def test_files_deleted_while_open_count_once_for_the_pids_given(tmp_path):
-    from kmeans_em_lab.pipeline import disk_watch
+    from kmeans_em_lab.pipeline.worker import disk_watch
 
     code = f"""if True:
         import os, sys, time

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from nbgrader.nbgraderformat import common
 
-from kmeans_em_lab.pipeline import schema_cache
+from kmeans_em_lab.pipeline.worker import schema_cache
 
 SCHEMA = json.loads(open(os.path.join(common.root, "v3.json")).read())
 GOOD = {

@@ -15,9 +15,10 @@ import pytest
 from nbgrader.api import Gradebook
 from test_pipeline import postgres_url  # noqa: F401 - the PostgreSQL fixture
 
-from kmeans_em_lab.pipeline import scores, stamps, store
-from kmeans_em_lab.pipeline.settings import Settings
-from kmeans_em_lab.pipeline.task import (
+from kmeans_em_lab.pipeline.driver import stamps, store
+from kmeans_em_lab.pipeline.driver.settings import Settings
+from kmeans_em_lab.pipeline.shared import scores
+from kmeans_em_lab.pipeline.shared.jobs import (
     GRADED,
     ZERO,
     CellResult,

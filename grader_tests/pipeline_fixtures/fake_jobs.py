@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from kmeans_em_lab.pipeline.task import ERROR, GRADED, GradingResult
+from kmeans_em_lab.pipeline.shared.jobs import ERROR, GRADED, GradingResult
 
 
 def job(bundle, submission, options) -> GradingResult:
@@ -40,7 +40,7 @@ def job(bundle, submission, options) -> GradingResult:
         from distributed import get_worker
 
         # the key ends in the attempt, then "-r<n>" when sent again unstarted: "-1" or
-        # "-1-r<n>" is the first (kmeans_em_lab.pipeline.cluster.task_key)
+        # "-1-r<n>" is the first (kmeans_em_lab.pipeline.driver.cluster.task_key)
         if re.search(r"-1(-r\d+)?$", get_worker().get_current_task()):
             return GradingResult(student, ERROR, message="transient failure")
     return GradingResult(student, GRADED)

@@ -13,10 +13,10 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 from kmeans_em_lab.course import paths, submissions
-from kmeans_em_lab.pipeline.judge import JudgeRecords
-from kmeans_em_lab.pipeline.records import RECORDS
-from kmeans_em_lab.pipeline.score_from_verdicts import ScoreFromVerdicts
-from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES, Event, Reply
+from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES, Event, Reply
+from kmeans_em_lab.pipeline.worker.judge import JudgeRecords
+from kmeans_em_lab.pipeline.worker.mailbox import RECORDS
+from kmeans_em_lab.pipeline.worker.score_from_verdicts import ScoreFromVerdicts
 
 CASES = submissions.load_cases(paths.corpus_dir() / "cases")
 SOLUTIONS = submissions.source_solutions()

@@ -21,8 +21,8 @@ from traitlets.config import Config
 
 from kmeans_em_lab.course import submissions
 from kmeans_em_lab.course.paths import Course
-from kmeans_em_lab.pipeline.execute import ResilientExecute
-from kmeans_em_lab.pipeline.verdicts import EVENTS, REPLIES
+from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES
+from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
 from kmeans_em_lab.similarity import answers, cells, classroom, probes
 from lab3_dev.bench.probes import function_cells
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from kmeans_em_lab.pipeline.page_style import CONTENT_SECURITY_POLICY
+from kmeans_em_lab.pipeline.pages.page_style import CONTENT_SECURITY_POLICY
 from kmeans_em_lab.similarity import answers, normalise, page
 from kmeans_em_lab.similarity.cells import Template
 from kmeans_em_lab.similarity.classroom import Submission

@@ -17,8 +17,8 @@ import pytest
 from pipeline_fixtures import toy_course as toy
 
 from kmeans_em_lab import similarity
-from kmeans_em_lab.pipeline import run
-from kmeans_em_lab.pipeline.settings import SIMILARITY_ENV, SIMILARITY_MIN_STUDENTS
+from kmeans_em_lab.pipeline.driver import run
+from kmeans_em_lab.pipeline.driver.settings import SIMILARITY_ENV, SIMILARITY_MIN_STUDENTS
 
 BIN = str(Path(sys.executable).parent)
 HOSTILE = "\x1b[2J<script>alert(1)</script>"
@@ -132,7 +132,7 @@ def test_a_report_that_fails_crashes_or_hangs_is_one_fixed_line(
 ):
     """Whatever the submissions' code does to the report's process, the run says one line of
     its own and goes on; nothing the process printed reaches the terminal."""
-    monkeypatch.setattr("kmeans_em_lab.pipeline.settings.SIMILARITY_SECONDS", 1)
+    monkeypatch.setattr("kmeans_em_lab.pipeline.driver.settings.SIMILARITY_SECONDS", 1)
     _fake_command(tmp_path, monkeypatch, body)
     assert run._similarity(_settings(tmp_path), ["a", "b", "c"]) is None
     out = capsys.readouterr()
@@ -162,7 +162,7 @@ def test_the_report_waits_for_enough_students_and_for_the_setting(tmp_path, monk
 def test_the_class_page_is_there_before_the_similarity_report_is_asked_for(graded, monkeypatch):
     """Whatever the similarity report's process does (and however long), the grades CSV and
     the class page are written first."""
-    from kmeans_em_lab.pipeline.settings import Settings
+    from kmeans_em_lab.pipeline.driver.settings import Settings
 
     reports = graded.root / "reports"
     for made in ("class_report.html", "grades.csv"):

@@ -7,7 +7,11 @@
 - each command module only reads its command line: no module of the grader imports one;
 - every module of the three packages is listed in its package's index docstring;
 - no import circle: no module imports, even inside a function, one that imports it back
-  (through any chain; importing ``a.b.c`` runs the packages ``a`` and ``a.b`` too).
+  (through any chain; importing ``a.b.c`` runs the packages ``a`` and ``a.b`` too);
+- the pipeline's folders say where code runs: ``worker`` (once per submission, on a Dask
+  worker) imports nothing of ``driver`` (once per run, on the instructor's machine) or
+  ``reports``; ``shared`` and ``pages`` import nothing of the other three; every module of
+  the pipeline lives in one of its five folders.
 """
 
 from __future__ import annotations
@@ -158,3 +162,67 @@ def test_circles_are_found():
 def test_no_import_circle():
     found = circles(import_graph())
     assert not found, "import circles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+# ----------------------------------------------------------------------------- sides
+
+PIPELINE = "kmeans_em_lab.pipeline"
+SIDES = ("driver", "worker", "shared", "pages", "reports")
+# side -> the sides it may not import (even inside a function)
+FORBIDDEN = {
+    "worker": {"driver", "reports"},
+    "shared": {"driver", "worker", "pages", "reports"},
+    "pages": {"driver", "worker", "reports"},
+    "reports": {"worker"},
+    "driver": set(),
+}
+
+
+def side_of(module: str) -> str | None:
+    parts = module.split(".")
+    if module.startswith(PIPELINE + ".") and len(parts) > 2 and parts[2] in SIDES:
+        return parts[2]
+    return None
+
+
+def side_violations(graph: dict[str, set[str]]) -> list[str]:
+    """``module -> target`` for every import across a forbidden side."""
+    found = []
+    for module, targets in sorted(graph.items()):
+        side = side_of(module)
+        for target in sorted(targets):
+            if side and side_of(target) in FORBIDDEN[side]:
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_side_violations_are_found():
+    graph = {
+        f"{PIPELINE}.worker.task": {f"{PIPELINE}.driver.settings", f"{PIPELINE}.shared.jobs"},
+        f"{PIPELINE}.driver.run": {f"{PIPELINE}.worker.task"},
+        f"{PIPELINE}.shared.jobs": {f"{PIPELINE}.pages.feedback"},
+    }
+    assert side_violations(graph) == [
+        f"{PIPELINE}.shared.jobs -> {PIPELINE}.pages.feedback",
+        f"{PIPELINE}.worker.task -> {PIPELINE}.driver.settings",
+    ]
+
+
+def test_the_worker_never_imports_the_driver_and_shared_code_neither_side():
+    found = side_violations(import_graph())
+    assert not found, "imports across sides: " + "; ".join(found)
+
+
+def test_every_pipeline_module_lives_in_a_side_folder():
+    loose = [
+        path.name
+        for path in sorted((ROOT / "kmeans_em_lab" / "pipeline").glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+    folders = sorted(
+        p.name
+        for p in (ROOT / "kmeans_em_lab" / "pipeline").iterdir()
+        if (p / "__init__.py").is_file()
+    )
+    assert not loose, f"modules outside the side folders: {loose}"
+    assert folders == sorted(SIDES)

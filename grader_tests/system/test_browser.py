@@ -49,7 +49,8 @@ import pytest
 
 from kmeans_em_lab.course import submissions
 from kmeans_em_lab.exchange import student_bundle as bundle
-from kmeans_em_lab.pipeline import class_page, feedback
+from kmeans_em_lab.pipeline.pages import feedback
+from kmeans_em_lab.pipeline.reports import class_page
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / ".artifacts" / "browser"
@@ -415,7 +416,7 @@ def class_report(tmp_path_factory) -> Path:
     from pipeline_fixtures.judged_notebooks import graded, judged, solution
     from test_pipeline_class_page import CAUSES, LAYOUT, OUTCOMES, TABLE
 
-    from kmeans_em_lab.pipeline.execute import error_output
+    from kmeans_em_lab.pipeline.worker.execute import error_output
 
     root = tmp_path_factory.mktemp("report_course")
     settings = SimpleNamespace(

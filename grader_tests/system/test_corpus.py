@@ -41,7 +41,7 @@ import pytest
 from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
 from kmeans_em_lab.checks.causes import CAUSES
 from kmeans_em_lab.course import corpus, paths, points, submissions
-from kmeans_em_lab.pipeline.settings import SIMILARITY_MIN_STUDENTS
+from kmeans_em_lab.pipeline.driver.settings import SIMILARITY_MIN_STUDENTS
 from kmeans_em_lab.similarity import probes
 
 HERE = Path(__file__).resolve().parent
@@ -128,8 +128,9 @@ def grade_course(
     ``make grade`` draws them.
     """
     from kmeans_em_lab.commands import grade as cli
-    from kmeans_em_lab.pipeline import run, scores
-    from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+    from kmeans_em_lab.pipeline.driver import run
+    from kmeans_em_lab.pipeline.shared import scores
+    from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)

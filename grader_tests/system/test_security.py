@@ -407,7 +407,7 @@ def page_problems(course: Path, student: str) -> list[str]:
     frame, a source outside the page; and a page without the grader's summary."""
     from bs4 import BeautifulSoup
 
-    from kmeans_em_lab.pipeline.feedback import START
+    from kmeans_em_lab.pipeline.pages.feedback import START
 
     found = []
     for page in sorted((course / "feedback" / student).rglob("*.html")):
@@ -489,6 +489,9 @@ class Watcher(threading.Thread):
     # a kernel's own places, made for it and removed with it: its scratch copy (its cwd), its
     # mailbox (the outbox is writable by design) and its socket folder in its worker's folder
     OWN = re.compile(r"^/tmp/(lab3-kernel-[^/]+|lab3-mail-[^/]+|lab3-w-[^/]+/k[^/]+)/")
+    # another pytest run's scratch course (this test run beside another one): its own
+    # watcher's business, and its name starts with the mark
+    OTHER_RUN = re.compile(rf"^/tmp/pytest-of-[^/]+/pytest-\d+/{COURSE_NAME}\d*(/|$)")
 
     def __init__(self, course: Path):
         super().__init__(daemon=True)
@@ -506,6 +509,8 @@ class Watcher(threading.Thread):
                     real = os.path.realpath(path)
                     if self.OWN.match(path) or real == self.course:
                         continue  # (the course itself, or pytest's link to it)
+                    if self.OTHER_RUN.match(real) and not real.startswith(self.course + "/"):
+                        continue
                     if real.startswith(self.course + "/autograded/"):
                         continue  # the grader's outputs (hashed apart)
                     try:
@@ -590,7 +595,7 @@ class Graded:
 
 
 def _observe(course: Path, scores: dict, listener: Listener, secret_texts: dict) -> Run:
-    from kmeans_em_lab.pipeline import stamps
+    from kmeans_em_lab.pipeline.driver import stamps
 
     run = Run(scores=scores)
     students = sorted(p.name for p in (course / "submitted").iterdir())
@@ -660,8 +665,12 @@ def _grade(course: Path, force: bool) -> tuple[dict, str, str]:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             return grade_course(course, force=force, fixed_inputs=False), "", printed.getvalue()
     except AssertionError as failure:  # the exit status: the gradebook is still looked at
-        from kmeans_em_lab.pipeline import scores
-        from kmeans_em_lab.pipeline.settings import course_id, db_url, load_course_config
+        from kmeans_em_lab.pipeline.shared import scores
+        from kmeans_em_lab.pipeline.shared.course_config import (
+            course_id,
+            db_url,
+            load_course_config,
+        )
 
         config = load_course_config(course)
         table = scores.class_scores(db_url(config), course_id(config), paths.ASSIGNMENT)

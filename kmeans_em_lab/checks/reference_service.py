@@ -16,7 +16,7 @@ whatever the reference raises on odd arguments goes back as an error the
 stand-in raises in the kernel, as the reference would have raised there.
 
 :class:`Service` answers one cell's helpers; the worker serves it on a Unix
-socket (:mod:`kmeans_em_lab.pipeline.reference_server`), the tests and the
+socket (:mod:`kmeans_em_lab.pipeline.worker.reference_server`), the tests and the
 instructor's own kernel call it in the same process.
 """
 

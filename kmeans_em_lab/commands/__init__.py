@@ -2,7 +2,7 @@
 
 Each has ``add_arguments(parser)`` and ``main(args) -> exit status``, reads its
 command line and calls the package that does the work (``grade`` ->
-:mod:`kmeans_em_lab.pipeline.run`, ``release`` -> :mod:`kmeans_em_lab.course.release`,
+:mod:`kmeans_em_lab.pipeline.driver.run`, ``release`` -> :mod:`kmeans_em_lab.course.release`,
 ``collect`` -> :mod:`kmeans_em_lab.exchange.collect`, ...). The list of
 commands is ``kmeans_em_lab.__main__.COMMANDS``:
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.exchange.collect import collect
-from kmeans_em_lab.pipeline.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
 
 EXIT_OK, EXIT_SKIPPED, EXIT_SETUP = 0, 1, 2
 

@@ -1,7 +1,7 @@
 """``python -m kmeans_em_lab grade`` (``make grade``): autograde ``submitted/`` in parallel, then
 feedback, ``reports/grades.csv``, the class table and the class report.
 
-The command line only: the run is :func:`kmeans_em_lab.pipeline.run.grade`.
+The command line only: the run is :func:`kmeans_em_lab.pipeline.driver.run.grade`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline.settings import SCHEDULER_ENV, default_workers
+from kmeans_em_lab.pipeline.driver.settings import SCHEDULER_ENV, default_workers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +70,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_of(args: argparse.Namespace):
-    """The run's :class:`~kmeans_em_lab.pipeline.settings.Settings` from the command line."""
-    from kmeans_em_lab.pipeline.settings import Settings
+    """The run's :class:`~kmeans_em_lab.pipeline.driver.settings.Settings` from the command line."""
+    from kmeans_em_lab.pipeline.driver.settings import Settings
 
     return Settings(
         root=Path(args.course_root or paths.course_root()).resolve(),
@@ -88,10 +88,13 @@ def settings_of(args: argparse.Namespace):
 
 
 def main(args: argparse.Namespace) -> int:
-    from kmeans_em_lab.pipeline.settings import quiet_known_warnings, skip_slow_optional_imports
+    from kmeans_em_lab.pipeline.worker.config import (
+        quiet_known_warnings,
+        skip_slow_optional_imports,
+    )
 
     skip_slow_optional_imports()  # before anything imports nbgrader
     quiet_known_warnings()
-    from kmeans_em_lab.pipeline import run
+    from kmeans_em_lab.pipeline.driver import run
 
     return run.grade(settings_of(args))

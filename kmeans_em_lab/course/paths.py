@@ -99,7 +99,7 @@ class Course:
 
     @property
     def stamps(self) -> Path:
-        """What was graded, one file per student (:mod:`kmeans_em_lab.pipeline.stamps`)."""
+        """What was graded, one file per student (:mod:`kmeans_em_lab.pipeline.driver.stamps`)."""
         return self.root / "autograded" / ".grade-stamps" / self.assignment
 
     def load_config(self):

@@ -102,7 +102,7 @@ def functions(notebook=None) -> list[str]:
 
 def function_of(cell_id: str, names) -> str:
     """The lab function a graded cell tests: ``test_K_Means_hidden_1d`` -> ``K_Means``."""
-    from kmeans_em_lab.pipeline.grouping import function_of as _function_of
+    from kmeans_em_lab.pipeline.shared.grouping import function_of as _function_of
 
     return _function_of(cell_id, names)
 

@@ -4,7 +4,7 @@ Each submission's hidden inputs are ``HMAC-SHA256(secret, student and submission
 (:mod:`kmeans_em_lab.checks.draws`). The secret is a file beside the gradebook
 (:attr:`.paths.Course.secret_file`), made on first use: 32 random bytes, mode
 0600, git-ignored. The driver reads it and draws each submission's inputs
-itself (:func:`kmeans_em_lab.pipeline.store.submission_files`): it never
+itself (:func:`kmeans_em_lab.pipeline.driver.store.submission_files`): it never
 reaches a worker, a sandbox (the kernel only receives plans, which hold drawn
 inputs) or git. Keep it with the gradebook: without
 it, a regrade draws other inputs.

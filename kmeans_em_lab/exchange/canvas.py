@@ -29,7 +29,7 @@ are not in the file (listed), 2 when the file cannot be written (no roster, no
 
 Like ``grades.csv``, the file is opened in spreadsheets, and a roster's names
 are the students' own words: every text cell goes through
-:func:`~kmeans_em_lab.pipeline.untrusted_text.for_csv` (the grade, a number,
+:func:`~kmeans_em_lab.pipeline.shared.untrusted_text.for_csv` (the grade, a number,
 as it is). ``grades.csv`` holds each student id in that written form, so the
 roster's ids are compared in it too.
 """
@@ -45,7 +45,7 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline.untrusted_text import for_csv
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_csv
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "    Points Possible"  # as Canvas writes it in its exports

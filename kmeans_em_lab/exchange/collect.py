@@ -50,8 +50,8 @@ from traitlets import Integer
 from traitlets.config import Configurable
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline.folders import IGNORED, walk
-from kmeans_em_lab.pipeline.intake import MAX_PATH_BYTES, MiB, SubmissionLimits
+from kmeans_em_lab.pipeline.driver.intake import MAX_PATH_BYTES, MiB, SubmissionLimits
+from kmeans_em_lab.pipeline.shared.folders import IGNORED, walk
 
 EXPECTED_NAMES = (
     "Canvas `smithjohn_12345_6789012_lab3.ipynb`, "
@@ -481,8 +481,8 @@ def _copy_folder(download: Path, target: Path, course_root: Path) -> list:
     unreadable are not copied: returned as left out, ``(shown, path, why)``."""
     from traitlets.config import Config
 
-    from kmeans_em_lab.pipeline import folders
-    from kmeans_em_lab.pipeline.settings import load_course_config
+    from kmeans_em_lab.pipeline.shared import folders
+    from kmeans_em_lab.pipeline.shared.course_config import load_course_config
 
     config = load_course_config(course_root) if course_root else Config()
     members = DownloadLimits(config=config).members

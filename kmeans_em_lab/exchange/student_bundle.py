@@ -29,7 +29,7 @@ import zipfile
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline.folders import walk
+from kmeans_em_lab.pipeline.shared.folders import walk
 
 BUNDLE = f"{paths.ASSIGNMENT}-student"
 # what a student's environment needs: the notebook's imports, JupyterLab, nbgrader for Validate

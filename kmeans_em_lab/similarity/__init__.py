@@ -1,7 +1,7 @@
 """Which submissions were written together: evidence on pairs of students, for the instructor.
 
 ``make similarity`` (and ``make grade`` for a class of at least
-:data:`kmeans_em_lab.pipeline.settings.Settings.similarity_min_students` graded
+:data:`kmeans_em_lab.pipeline.driver.settings.Settings.similarity_min_students` graded
 students) writes ``reports/similarity.html`` from the autograded notebooks
 (:func:`report`). Three kinds of evidence, each found through an index:
 

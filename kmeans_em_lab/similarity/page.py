@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from kmeans_em_lab.pipeline.page_style import report_head
-from kmeans_em_lab.pipeline.untrusted_text import for_html
+from kmeans_em_lab.pipeline.pages.page_style import report_head
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_html
 from kmeans_em_lab.similarity import normalise
 from kmeans_em_lab.similarity.cells import Template
 from kmeans_em_lab.similarity.classroom import Submission

@@ -164,8 +164,9 @@ def warm_cache(course: Path) -> float:
     """Build the course bundle once (its template gradebook is cached); the seconds it took."""
     code = (
         "import sys, time; from pathlib import Path; "
-        "from kmeans_em_lab.pipeline import course_bundle, settings; "
-        "settings.skip_slow_optional_imports(); start = time.perf_counter(); "
+        "from kmeans_em_lab.pipeline.driver import course_bundle, settings; "
+        "from kmeans_em_lab.pipeline.worker.config import skip_slow_optional_imports; "
+        "skip_slow_optional_imports(); start = time.perf_counter(); "
         "course_bundle.build(settings.Settings(root=Path(sys.argv[1]))); "
         "print(time.perf_counter() - start)"
     )

@@ -2,7 +2,7 @@
 
 ``python -m lab3_dev.bench.dispatch COURSE [--workers N | --scheduler ADDRESS]``
 does what ``make grade`` does around the grading itself, with the same
-:class:`~kmeans_em_lab.pipeline.cluster.Dispatcher`, course bundle and
+:class:`~kmeans_em_lab.pipeline.driver.cluster.Dispatcher`, course bundle and
 submissions' bytes, but the job (``Settings.job``) is :func:`noop`: it sends
 the submission's files back as if they were the autograded notebook, so the
 result travels as a real one does. Nothing is saved. It prints one JSON
@@ -24,14 +24,14 @@ NOOP_JOB = "lab3_dev.bench.dispatch:noop"
 
 def noop(bundle, submission, options):
     """A job that grades nothing: the submission's bytes back, as a graded result."""
-    from kmeans_em_lab.pipeline.task import GRADED, GradingResult
+    from kmeans_em_lab.pipeline.shared.jobs import GRADED, GradingResult
 
     return GradingResult(submission.student, GRADED, autograded=dict(submission.files))
 
 
 def _wait_warm() -> bool:
     """On a worker: wait until its preload has imported nbgrader (as a first task would)."""
-    from kmeans_em_lab.pipeline import task
+    from kmeans_em_lab.pipeline.worker import task
 
     if task._WARMING is not None:
         task._WARMING.join()
@@ -39,10 +39,11 @@ def _wait_warm() -> bool:
 
 
 def measure(course: Path, workers: int | None = None, scheduler: str | None = None) -> dict:
-    from kmeans_em_lab.pipeline import course_bundle, intake, store
-    from kmeans_em_lab.pipeline.cluster import Dispatcher, connect, disconnect, kernel_slots
-    from kmeans_em_lab.pipeline.settings import Settings, skip_slow_optional_imports
-    from kmeans_em_lab.pipeline.task import TaskOptions
+    from kmeans_em_lab.pipeline.driver import course_bundle, intake, store
+    from kmeans_em_lab.pipeline.driver.cluster import Dispatcher, connect, disconnect, kernel_slots
+    from kmeans_em_lab.pipeline.driver.settings import Settings
+    from kmeans_em_lab.pipeline.shared.jobs import TaskOptions
+    from kmeans_em_lab.pipeline.worker.config import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     settings = Settings(root=course.resolve(), force=True, scheduler=scheduler, job=NOOP_JOB)

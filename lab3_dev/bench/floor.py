@@ -38,7 +38,7 @@ from pathlib import Path
 import nbformat
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import settings
+from kmeans_em_lab.pipeline.driver import settings
 from lab3_dev.bench import course as scratch
 from lab3_dev.bench.grading import (
     Run,

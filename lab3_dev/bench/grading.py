@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
-from kmeans_em_lab.pipeline import settings
+from kmeans_em_lab.pipeline.driver import settings
 from lab3_dev.bench import course as scratch
 from lab3_dev.bench.memory import TreeSampler
 from lab3_dev.bench.report import Goal, Section, fmt_mib, fmt_ratio, fmt_seconds
@@ -332,8 +332,8 @@ def _throughput_section(runs, default_workers, students, examples, origin) -> Se
         f"--no-sandbox) run side by side in {rounds} round(s), alternating the order; the "
         "other worker counts, and `grade --scheduler` on a `dask scheduler` with its own "
         "`dask worker` processes (`--nthreads 1 --resources kernel=1 --preload "
-        "kmeans_em_lab.pipeline.task`, started before the timed run), run once, in the first "
-        "round. Speed-up = nbgrader's time / the pipeline's in the same round (median over "
+        "kmeans_em_lab.pipeline.worker.task`, started before the timed run), run once, in the "
+        "first round. Speed-up = nbgrader's time / the pipeline's in the same round (median over "
         "rounds); wall time is the median over runs.",
     )
     baseline = runs["nbgrader"]

@@ -7,7 +7,7 @@ import platform
 import sys
 from importlib import metadata
 
-from kmeans_em_lab.pipeline.settings import usable_cores
+from kmeans_em_lab.pipeline.driver.settings import usable_cores
 from lab3_dev.bench.report import Section, fmt_mib
 from lab3_dev.bench.timing import fmt_load, loadavg
 

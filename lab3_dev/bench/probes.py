@@ -10,7 +10,7 @@ on some inputs):
   The rule: the limit (``probes.CELL_SECONDS``) is at least 10x the slowest
   correct case's figure;
 - **in a sandboxed kernel**: the release's setup cell and the six function cells
-  run by :class:`~kmeans_em_lab.pipeline.execute.ResilientExecute` (the grading
+  run by :class:`~kmeans_em_lab.pipeline.worker.execute.ResilientExecute` (the grading
   executor) with ``run_probes`` on and off, alternating, ``rounds`` times: the
   difference is what the probes add to one submission's grading.
 """
@@ -79,7 +79,7 @@ def in_kernel(codes: list[str], run_probes: bool) -> float:
     """Seconds ``ResilientExecute`` takes on ``codes`` in a sandboxed kernel (start to stop)."""
     from traitlets.config import Config
 
-    from kmeans_em_lab.pipeline.execute import ResilientExecute
+    from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
 
     with tempfile.TemporaryDirectory(prefix="lab3-bench-probes-") as scratch:
         config = Config()

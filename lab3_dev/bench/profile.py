@@ -5,7 +5,7 @@
 driver), with two instruments:
 
 - each submission's job (``Settings.job``) is :func:`profiled_job`: the
-  pipeline's own :func:`~kmeans_em_lab.pipeline.grader.grade_submission` under
+  pipeline's own :func:`~kmeans_em_lab.pipeline.worker.grader.grade_submission` under
   cProfile (wall clock), its stats written to ``OUT/worker-<student>.prof``
   with the job's wall and CPU seconds;
 - the driver's steps are timed by wrapping them (no profiler in the driver):
@@ -38,7 +38,7 @@ PROFILED_JOB = "lab3_dev.bench.profile:profiled_job"
 # --job: the profiled job, the pipeline's own, or a what-if (bench only, see nbconvert_page_job)
 JOBS = {
     "profiled": PROFILED_JOB,
-    "plain": "kmeans_em_lab.pipeline.grader:grade_submission",
+    "plain": "kmeans_em_lab.pipeline.worker.grader:grade_submission",
     "nbconvert-page": "lab3_dev.bench.profile:nbconvert_page_job",
 }
 
@@ -48,7 +48,7 @@ JOBS = {
 
 def profiled_job(bundle, submission, options):
     """The pipeline's grading job under cProfile (the folder is ``$LAB3_BENCH_PROFILE``)."""
-    from kmeans_em_lab.pipeline import grader
+    from kmeans_em_lab.pipeline.worker import grader
 
     out = Path(os.environ[PROFILE_ENV])
     first = (bundle.digest, options.sandbox) not in grader._COURSES
@@ -71,10 +71,10 @@ def nbconvert_page_job(bundle, submission, options):
     """The pipeline's job with the feedback made by nbconvert's own ``HTMLExporter`` (its
     second parse of the page, templates compiled per page) instead of the pipeline's
     ``FeedbackExporter``. Bench only: it measures what that exporter saves."""
-    from kmeans_em_lab.pipeline import grader, settings
+    from kmeans_em_lab.pipeline.worker import config, grader
 
-    if not getattr(settings.grading_config, "nbconvert_page", False):
-        pipeline_config = settings.grading_config
+    if not getattr(config.grading_config, "nbconvert_page", False):
+        pipeline_config = config.grading_config
 
         def grading_config(*args, **kwargs):
             config = pipeline_config(*args, **kwargs)
@@ -82,7 +82,7 @@ def nbconvert_page_job(bundle, submission, options):
             return config
 
         grading_config.nbconvert_page = True
-        settings.grading_config = grading_config
+        config.grading_config = grading_config
         grader.grading_config = grading_config
     return grader.grade_submission(bundle, submission, options)
 
@@ -111,18 +111,10 @@ def _timed(name: str, func):
 
 def _instrument() -> None:
     """Wrap the driver's steps (module attributes, looked up when ``_grade`` calls them)."""
-    from kmeans_em_lab.pipeline import (
-        causes,
-        class_page,
-        cluster,
-        course_bundle,
-        export,
-        prepare,
-        report,
-        scores,
-        store,
-    )
-    from kmeans_em_lab.pipeline import run as cli
+    from kmeans_em_lab.pipeline.driver import cluster, course_bundle, prepare, store
+    from kmeans_em_lab.pipeline.driver import run as cli
+    from kmeans_em_lab.pipeline.reports import class_page, export, report
+    from kmeans_em_lab.pipeline.shared import causes, scores
 
     for module, name, step in (
         (cli, "_changed_on_disk", "digests of the submissions and the course"),
@@ -164,12 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from kmeans_em_lab.pipeline.settings import skip_slow_optional_imports
+    from kmeans_em_lab.pipeline.worker.config import skip_slow_optional_imports
 
     skip_slow_optional_imports()
-    from kmeans_em_lab.pipeline import intake
-    from kmeans_em_lab.pipeline import run as cli
-    from kmeans_em_lab.pipeline.settings import Settings, default_workers, load_course_config
+    from kmeans_em_lab.pipeline.driver import intake
+    from kmeans_em_lab.pipeline.driver import run as cli
+    from kmeans_em_lab.pipeline.driver.settings import Settings, default_workers
+    from kmeans_em_lab.pipeline.shared.course_config import load_course_config
 
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ[PROFILE_ENV] = str(args.out.resolve())  # the local workers inherit it
@@ -202,13 +195,13 @@ def main(argv: list[str] | None = None) -> int:
 # splits a coroutine at every await). The job's time not in any phase is "other".
 PHASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("private course set-up (once per worker: unpack the bundle, NbGraderAPI)",
-     [("pipeline/grader.py", "__init__")]),
+     [("pipeline/worker/grader.py", "__init__")]),
     ("kernel start and shutdown (sandboxed: prlimit, bwrap, IPython)",
-     [("pipeline/execute.py", "setup_kernel")]),
+     [("pipeline/worker/execute.py", "setup_kernel")]),
     ("cells: the kernel running them (plans in, records out)",
-     [("pipeline/execute.py", "preprocess_cell")]),
+     [("pipeline/worker/execute.py", "preprocess_cell")]),
     ("judge: the checks replayed on the records, causes, pictures' numbers",
-     [("pipeline/judge.py", "preprocess")]),
+     [("pipeline/worker/judge.py", "preprocess")]),
     ("nbgrader CheckCellMetadata, twice (jsonschema on every cell)",
      [("nbgrader/preprocessors/checkcellmetadata.py", "preprocess")]),
     ("nbgrader OverwriteCells and SaveAutoGrades (private gradebook)",
@@ -217,10 +210,11 @@ PHASES: list[tuple[str, list[tuple[str, str]]]] = [
     ("feedback HTML: nbconvert's template (jinja2, pygments)",
      [("nbconvert/exporters/templateexporter.py", "from_notebook_node")]),
     ("feedback HTML: the alt texts, added without a second parse of the page",
-     [("pipeline/feedback_page.py", "from_notebook_node")]),
-    ("feedback summary (points, causes, pictures)", [("pipeline/feedback.py", "add_summary")]),
+     [("pipeline/pages/feedback_page.py", "from_notebook_node")]),
+    ("feedback summary (points, causes, pictures)",
+     [("pipeline/pages/feedback.py", "add_summary")]),
     ("private gradebook: forget the student, read the scores",
-     [("pipeline/grader.py", "_forget"), ("pipeline/scores.py", "student_scores")]),
+     [("pipeline/worker/grader.py", "_forget"), ("pipeline/shared/scores.py", "student_scores")]),
 ]  # fmt: skip
 OTHER = "other: nbgrader's set-up of both steps, other preprocessors, reading and writing files"
 # Spread over the phases (cumulative, overlapping): what the Python side spends on
@@ -234,7 +228,7 @@ SPREAD: list[tuple[str, list[tuple[str, str]]]] = [
     ("waiting on the kernel's sockets (epoll)",
      [("~", "<method 'poll' of 'select.epoll' objects>")]),
 ]  # fmt: skip
-TOTAL = ("pipeline/grader.py", "grade_submission")
+TOTAL = ("pipeline/worker/grader.py", "grade_submission")
 
 # What the profile says can be done (kept with the part, so that every run restates it)
 WHAT_CAN_BE_DONE = [
@@ -243,13 +237,13 @@ WHAT_CAN_BE_DONE = [
     "each new exporter compiles the Jinja templates again; on this lab's page (about "
     "600 KB: the inlined CSS and the code highlighted span by span) that parse cost more "
     "than the template. Done: the pipeline's FeedbackExporter "
-    "(`kmeans_em_lab/pipeline/feedback_page.py`) adds the same alt texts without a parse "
+    "(`kmeans_em_lab/pipeline/pages/feedback_page.py`) adds the same alt texts without a parse "
     "(the same document, tested) and keeps compiled templates per worker; the what-if "
     "table below measures the difference.",
     "nbgrader's CheckCellMetadata runs twice per submission and validates every cell's "
     "nbgrader metadata with `jsonschema.validate`, which checks the schema itself before "
     "each cell. Done: the workers build one validator per schema "
-    "(`kmeans_em_lab/pipeline/schema_cache.py`, same verdicts), which takes the "
+    "(`kmeans_em_lab/pipeline/worker/schema_cache.py`, same verdicts), which takes the "
     "preprocessor from several percent of a worker's own time to about one.",
     "The private gradebook (SQLite through SQLAlchemy, nbgrader's ORM): OverwriteCells, "
     "SaveAutoGrades, forgetting the student and reading the scores back each query it "
@@ -259,7 +253,7 @@ WHAT_CAN_BE_DONE = [
     "Dask itself is cheap per submission (part 1b's no-op job); what it costs is the "
     "cluster's start (worker processes importing nbgrader beside the driver's own start-up) "
     "and close. Done: the local workers are forked from one server that has imported the "
-    "grader once (`kmeans_em_lab/pipeline/warm.py`), and the close runs in the background "
+    "grader once (`kmeans_em_lab/pipeline/worker/warm.py`), and the close runs in the background "
     "while the report is written (`closing the cluster` overlaps the report's steps).",
 ]
 
@@ -292,7 +286,7 @@ def run(copies: int = 8, keep: bool = False, workers: int | None = None, rounds:
     """The profiled run, then ``rounds`` of the what-if (the pipeline's own job, then the one
     with nbconvert's own feedback exporter, in alternation, unprofiled)."""
     from kmeans_em_lab.course import paths
-    from kmeans_em_lab.pipeline import settings
+    from kmeans_em_lab.pipeline.driver import settings
     from lab3_dev.bench import course as scratch
     from lab3_dev.bench.grading import _collect, _scratch_dir, run_command
     from lab3_dev.bench.timing import fmt_load, loadavg

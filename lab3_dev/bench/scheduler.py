@@ -1,7 +1,7 @@
 """A Dask cluster of separate programs for the benchmark: ``dask scheduler`` and ``dask worker``.
 
 Started as README's "Grading on a cluster" says (one thread and one ``kernel``
-resource per worker process, ``--preload kmeans_em_lab.pipeline.task``), on
+resource per worker process, ``--preload kmeans_em_lab.pipeline.worker.task``), on
 this machine, each worker in a folder of its own with no course in it. Its
 start is not timed: a cluster that grades a class is up before ``make grade``.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from kmeans_em_lab.pipeline.cluster import WORKER_MEMORY
+from kmeans_em_lab.pipeline.driver.cluster import WORKER_MEMORY
 from lab3_dev.bench.course import tool
 
 
@@ -93,7 +93,8 @@ def dask_cluster(folder: Path, workers: int, timeout: float = 120.0) -> Iterator
                 subprocess.Popen(
                     [tool("dask"), "worker", address, "--name", f"bench-w{i + 1}",
                      "--nthreads", "1", "--resources", "kernel=1",
-                     "--preload", "kmeans_em_lab.pipeline.task", "--memory-limit", WORKER_MEMORY,
+                     "--preload", "kmeans_em_lab.pipeline.worker.task",
+                     "--memory-limit", WORKER_MEMORY,
                      "--no-dashboard",
                      "--local-directory", str(where / "dask")],
                     cwd=where, env=_env(where, TMPDIR=str(where / "tmp")),

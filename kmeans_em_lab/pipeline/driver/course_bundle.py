@@ -1,0 +1,90 @@
+"""What a grading worker receives about the course: files in memory, no shared folder.
+
+A Dask worker may run on another machine with only the course's package and
+its environment installed. :func:`build` packs, once per run, what grading
+depends on besides the submission: ``nbgrader_config.py``, the source
+assignment (the notebook with its hidden tests, its data) and ``data/`` (which
+the hidden checks read), plus a SQLite gradebook that knows the assignment and
+no student. The worker unpacks it into a private course (:mod:`.task`); it
+never sees the instructor's gradebook, so it needs no database credentials.
+
+The template gradebook is the slow part (nbgrader's ``generate_assignment``):
+it is kept in ``autograded/.cache`` under the course's digest and rebuilt only
+when the source, the configuration or the pipeline changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from kmeans_em_lab.course.paths import CONFIG_FILE
+from kmeans_em_lab.pipeline.driver import stamps
+from kmeans_em_lab.pipeline.driver.settings import Settings
+from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, write_atomically
+from kmeans_em_lab.pipeline.shared.jobs import GRADEBOOK, CourseBundle
+
+log = logging.getLogger(__name__)
+
+
+def _regular_files(folder: Path) -> list[str]:
+    """Regular files under ``folder`` by relative path (:func:`.folders.walk`: links and
+    other special files never followed nor opened, caches left out)."""
+    found = walk(folder)
+    for entry in found.left_out:
+        log.warning("course bundle: %s/%s left out (%s)", folder, entry.rel, entry.why)
+    return [entry.rel for entry in found.files]
+
+
+def course_files(settings: Settings) -> dict[str, bytes]:
+    """What grading reads from the course besides the submission, by relative path."""
+    course = settings.course
+    root = course.root
+    files = {CONFIG_FILE: course.config_file.read_bytes()}
+    for folder in (course.source.relative_to(root), course.data.relative_to(root)):
+        for rel in _regular_files(root / folder):
+            data = read_regular(root / folder, rel)
+            if data is None:
+                log.warning("course bundle: %s/%s cannot be read: left out", root / folder, rel)
+                continue
+            files[(folder / rel).as_posix()] = data
+    return files
+
+
+def template_gradebook(settings: Settings, files: dict[str, bytes]) -> bytes:
+    """A SQLite gradebook in which nbgrader recorded the assignment (built in a scratch copy)."""
+    from kmeans_em_lab.course import release
+
+    with tempfile.TemporaryDirectory(prefix="lab3-course-") as scratch:
+        root = Path(scratch)
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        url = f"sqlite:///{root / GRADEBOOK}"
+        release.generate(root, settings.assignment, use_db=True, db_url=url)
+        return (root / GRADEBOOK).read_bytes()
+
+
+def build(settings: Settings) -> CourseBundle:
+    """The bundle of ``settings``' course (the template gradebook cached by digest)."""
+    digest = stamps.course_digest(
+        settings.root, settings.assignment, drawn=not settings.fixed_inputs
+    )
+    files = course_files(settings)
+    cached = settings.cache / f"gradebook-{digest[:32]}.db"
+    if cached.is_file():
+        gradebook = cached.read_bytes()
+    else:
+        gradebook = template_gradebook(settings, files)
+        for old in cached.parent.glob("gradebook-*.db"):
+            old.unlink(missing_ok=True)
+        write_atomically(cached, gradebook)
+    return CourseBundle(
+        assignment=settings.assignment,
+        notebook=settings.notebook,
+        digest=digest,
+        files=files,
+        gradebook=gradebook,
+    )

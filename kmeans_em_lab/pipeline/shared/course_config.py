@@ -1,0 +1,30 @@
+"""The course's nbgrader configuration as both sides read it: the config, the gradebook's
+URL, the course id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+from kmeans_em_lab.course.paths import Course
+
+
+def load_course_config(root: Path) -> Config:
+    """The course's ``nbgrader_config.py`` (:meth:`.Course.load_config`)."""
+    return Course.at(root).load_config()
+
+
+def db_url(config: Config) -> str:
+    """The gradebook URL; SQLite gets a busy timeout if the config has none."""
+    url = config.CourseDirectory.get("db_url") or ""
+    if not url:
+        root = config.CourseDirectory.root
+        url = f"sqlite:///{Path(root) / 'gradebook.db'}"
+    if url.startswith("sqlite") and "timeout=" not in url:
+        url += ("&" if "?" in url else "?") + "timeout=120"
+    return url
+
+
+def course_id(config: Config) -> str:
+    return config.CourseDirectory.get("course_id") or ""

@@ -1,0 +1,17 @@
+"""What every local grading worker imports, imported once by the cluster's fork server.
+
+A local cluster's worker processes are forked from one server process
+(``multiprocessing``'s forkserver) that has imported this module: nbgrader,
+nbconvert, SQLAlchemy and the pipeline's grading code are loaded once per
+``make grade`` instead of once per worker, and each worker starts with them
+already in memory. :func:`.config.skip_slow_optional_imports` runs first, as
+in every other grading process.
+"""
+
+from __future__ import annotations
+
+from kmeans_em_lab.pipeline.worker.config import skip_slow_optional_imports
+
+skip_slow_optional_imports()
+
+import nbgrader.apps  # noqa: E402, F401
