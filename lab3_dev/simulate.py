@@ -369,8 +369,8 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
         clock.mark("saved")
         clock.saving = False
 
-    def save_batch(settings, url, course_, results, digest):
-        outcomes = real_batch(settings, url, course_, results, digest)
+    def save_batch(settings, book, results, digest):
+        outcomes = real_batch(settings, book, results, digest)
         saved[0] += len(outcomes)
         clock.saves.append((clock.now(), saved[0]))
         return outcomes

@@ -155,7 +155,7 @@ def test_a_dask_cluster_grades_the_class_even_when_a_worker_dies(tmp_path, clust
 
     config = load_course_config(root)
     url, course = db_url(config), course_id(config)
-    table = scores.class_scores(url, course, paths.ASSIGNMENT)
+    table = scores.class_scores(scores.GradebookRef(url, course, paths.ASSIGNMENT))
     assert {s: row.score for s, row in table.items()} == {
         s: points for s, (_, points) in STUDENTS.items()
     }, out

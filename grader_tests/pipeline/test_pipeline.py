@@ -35,7 +35,12 @@ from pipeline_fixtures import toy_course as toy
 
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline.shared import scores, verdicts
-from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
+from kmeans_em_lab.pipeline.shared.course_config import (
+    course_id,
+    db_url,
+    gradebook_of,
+    load_course_config,
+)
 
 BIN = str(Path(sys.executable).parent)
 DONE_LINE = re.compile(r"^\[\s*\d+/\d+\] [\w-]+: ")  # one per finished submission
@@ -77,7 +82,7 @@ def class_table(root: Path, env: dict | None = None) -> dict[str, scores.Student
     os.environ.update(env or {})
     try:
         config = load_course_config(root)
-        return scores.class_scores(db_url(config), course_id(config), "lab3")
+        return scores.class_scores(gradebook_of(config, "lab3"))
     finally:
         os.environ.pop("LAB3_DB_URL", None)
         if saved is not None:

@@ -604,7 +604,8 @@ def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
     toy_course.make_submission(root, "ada")
     config = load_course_config(root)
     url, course = db_url(config), course_id(config)
-    scores.zero_submissions(url, course, "lab3", ["ada"])
+    book = scores.GradebookRef(url, course, "lab3")
+    scores.zero_submissions(book, ["ada"])
     with Gradebook(url, course) as gb:  # a score from an earlier run
         gb.find_grade("test_add_public", "lab3", "lab3", "ada").auto_score = 1.0
         gb.db.commit()
@@ -617,7 +618,7 @@ def test_an_unreachable_scheduler_stops_the_run_before_any_score_changes(
         assert cli.main(args) == run.EXIT_SETUP
     err = capsys.readouterr().err
     assert "tcp://127.0.0.1:9" in err and "could not start grading" in err
-    row = scores.student_scores(url, course, "lab3", "ada")
+    row = scores.student_scores(book, "ada")
     assert row.grades["test_add_public"][0] == 1.0, "the earlier score is kept"
 
 

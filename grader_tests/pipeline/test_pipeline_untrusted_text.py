@@ -26,7 +26,7 @@ from kmeans_em_lab.pipeline.driver.progress import Progress
 from kmeans_em_lab.pipeline.reports.export import NBGRADER_COLUMNS, write_csv
 from kmeans_em_lab.pipeline.reports.report import causes_section, terminal_table
 from kmeans_em_lab.pipeline.shared.causes import Cause
-from kmeans_em_lab.pipeline.shared.scores import StudentScores
+from kmeans_em_lab.pipeline.shared.scores import GradebookRef, StudentScores
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_csv, for_log, for_terminal
 
 CLEAR = "\x1b[2J"
@@ -143,9 +143,11 @@ def test_grades_csv_writes_no_formula_and_no_control_character(tmp_path, path_wi
     with Gradebook(url, "lab3-kmeans-em") as gb:
         gb.add_student("-2+3", last_name="@SUM(A1)", first_name="+1", email="=1+2")
     causes = {"-2+3": {"Set": [Cause("not_implemented", f"{CLEAR}{EVIL}")]}}
-    path = write_csv(tmp_path / "grades.csv", url=url, course="lab3-kmeans-em",
-                     assignment="lab3", table=TABLE, layout=LAYOUT, outcomes=OUTCOMES,
-                     causes=causes)  # fmt: skip
+    book = GradebookRef(url, "lab3-kmeans-em", "lab3")
+    path = write_csv(
+        tmp_path / "grades.csv", book=book, table=TABLE, layout=LAYOUT, outcomes=OUTCOMES,
+        causes=causes,
+    )  # fmt: skip
     with open(path, newline="") as fh:
         header, *rows = list(csv.reader(fh))
     numbers = {c for c in header if c in ("raw_score", "late_submission_penalty", "score",

@@ -34,6 +34,10 @@ SOLUTIONS = ("square", "add")
 WRITER_FAILS_WITHIN = 60.0
 
 
+def _book(url: str) -> scores.GradebookRef:
+    return scores.GradebookRef(url, COURSE, "lab3")
+
+
 def _gradebook(url: str) -> str:
     with Gradebook(url, COURSE) as gb:
         gb.update_or_create_assignment("lab3")
@@ -69,7 +73,7 @@ def _cells(**scores: float) -> GradedCells:
 def _save(url: str) -> dict[str, scores.Saved]:
     """The scenario: ada full marks, bob loses test_square_hidden and is flagged, cy has an
     instructor's score and comment from before, dee got 0 without grading."""
-    scores.zero_submissions(url, COURSE, "lab3", ["ada", "bob", "cy", "dee"])
+    scores.zero_submissions(_book(url), ["ada", "bob", "cy", "dee"])
     with Gradebook(url, COURSE) as gb:
         gb.find_grade("test_add_public", "lab3", "lab3", "cy").manual_score = 0.5
         gb.find_comment("add", "lab3", "lab3", "cy").manual_comment = "see me"
@@ -88,7 +92,7 @@ def _save(url: str) -> dict[str, scores.Saved]:
         store._to_save(GradingResult("cy", GRADED, cells=_cells())),
         store._to_save(GradingResult("dee", ZERO, flags=["no notebook"])),
     ]
-    return scores.save_results(url, COURSE, "lab3", "lab3", batch)
+    return scores.save_results(_book(url), "lab3", batch)
 
 
 def test_new_submissions_are_saved_without_a_warning_on_the_terminal(sqlite_url):
@@ -125,9 +129,9 @@ def test_a_batch_is_saved_as_nbgrader_saves_one_result(sqlite_url):
         assert bob.timestamp.isoformat().startswith("2025-03-01T12:00:00")
         assert [nb.flagged for nb in bob.notebooks] == [True]
         assert [nb.flagged for nb in gb.find_submission("lab3", "ada").notebooks] == [False]
-    table = scores.class_scores(sqlite_url, COURSE, "lab3")
+    table = scores.class_scores(_book(sqlite_url))
     for student in table:
-        assert table[student] == scores.student_scores(sqlite_url, COURSE, "lab3", student)
+        assert table[student] == scores.student_scores(_book(sqlite_url), student)
     assert table["bob"].grades["test_square_hidden"] == (0.0, 2.0)
     assert table["bob"].flagged and not table["ada"].flagged
 
@@ -135,8 +139,8 @@ def test_a_batch_is_saved_as_nbgrader_saves_one_result(sqlite_url):
 def test_scores_on_postgresql_equal_those_on_sqlite(sqlite_url, postgres_url):  # noqa: F811
     url = _gradebook(postgres_url)
     assert _save(url) == _save(sqlite_url)
-    on_postgres = scores.class_scores(url, COURSE, "lab3")
-    on_sqlite = scores.class_scores(sqlite_url, COURSE, "lab3")
+    on_postgres = scores.class_scores(_book(url))
+    on_sqlite = scores.class_scores(_book(sqlite_url))
     strip = lambda table: {s: (r.score, r.max_score, r.grades, r.flagged) for s, r in table.items()}  # noqa: E731
     assert strip(on_postgres) == strip(on_sqlite)
 
@@ -158,20 +162,20 @@ def _settings(root: Path) -> Settings:
 
 def test_the_writer_saves_in_batches_and_keeps_no_files(tmp_path, sqlite_url, monkeypatch):
     settings = _settings(tmp_path)
-    scores.zero_submissions(sqlite_url, COURSE, "lab3", ["ada", "bob", "cy"])
+    scores.zero_submissions(_book(sqlite_url), ["ada", "bob", "cy"])
     batches: list[list[str]] = []
     real = scores.save_results
 
-    def save_results(url, course, assignment, notebook, batch):
+    def save_results(book, notebook, batch):
         students = [entry.student for entry in batch]
         batches.append(students)
         # the scores are saved before any stamp of the batch is written
         assert not any(stamps.read(tmp_path, "lab3", s) for s in students)
-        return real(url, course, assignment, notebook, batch)
+        return real(book, notebook, batch)
 
     monkeypatch.setattr(scores, "save_results", save_results)
     seen = []
-    writer = store.Writer(settings, sqlite_url, COURSE, "c0ffee", saved=seen.append)
+    writer = store.Writer(settings, _book(sqlite_url), "c0ffee", saved=seen.append)
     for student, lost in (("ada", {}), ("bob", {"test_add_public": 0.0}), ("cy", {})):
         writer.put(_result(student, **lost))
     writer.close()
@@ -198,7 +202,7 @@ def test_a_writer_that_fails_stops_the_run(tmp_path, sqlite_url, monkeypatch):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(scores, "save_results", broken)
-    writer = store.Writer(_settings(tmp_path), sqlite_url, COURSE, "c0ffee")
+    writer = store.Writer(_settings(tmp_path), _book(sqlite_url), "c0ffee")
     raised: list[BaseException] = []
 
     def dispatch() -> None:

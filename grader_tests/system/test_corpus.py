@@ -130,7 +130,7 @@ def grade_course(
     from kmeans_em_lab.commands import grade as cli
     from kmeans_em_lab.pipeline.driver import run
     from kmeans_em_lab.pipeline.shared import scores
-    from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url, load_course_config
+    from kmeans_em_lab.pipeline.shared.course_config import gradebook_of, load_course_config
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
@@ -145,7 +145,7 @@ def grade_course(
         os.environ.update(environ)
     assert status == run.EXIT_OK, f"the pipeline exited with {status}"
     config = load_course_config(root)
-    table = scores.class_scores(db_url(config), course_id(config), paths.ASSIGNMENT)
+    table = scores.class_scores(gradebook_of(config, paths.ASSIGNMENT))
     return {
         student: {grade_id: got for grade_id, (got, _) in row.grades.items()}
         for student, row in table.items()

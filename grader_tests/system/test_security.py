@@ -666,14 +666,10 @@ def _grade(course: Path, force: bool) -> tuple[dict, str, str]:
             return grade_course(course, force=force, fixed_inputs=False), "", printed.getvalue()
     except AssertionError as failure:  # the exit status: the gradebook is still looked at
         from kmeans_em_lab.pipeline.shared import scores
-        from kmeans_em_lab.pipeline.shared.course_config import (
-            course_id,
-            db_url,
-            load_course_config,
-        )
+        from kmeans_em_lab.pipeline.shared.course_config import gradebook_of, load_course_config
 
         config = load_course_config(course)
-        table = scores.class_scores(db_url(config), course_id(config), paths.ASSIGNMENT)
+        table = scores.class_scores(gradebook_of(config, paths.ASSIGNMENT))
         got = {s: {g: p for g, (p, _) in row.grades.items()} for s, row in table.items()}
         return got, str(failure), printed.getvalue()
 

@@ -12,13 +12,13 @@ import importlib
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
 from kmeans_em_lab.course import points
 from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline.driver.settings import Settings
 from kmeans_em_lab.pipeline.shared import scores
-from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url
+from kmeans_em_lab.pipeline.shared.course_config import gradebook_of
 
 # The release may be this much older than the source (a fresh clone writes files
 # in arbitrary order, a few milliseconds apart).
@@ -57,7 +57,7 @@ def release_is_current(settings: Settings, config, expected: AssignmentCells) ->
         return f"{release} is missing"
     if source.stat().st_mtime > release.stat().st_mtime + MTIME_SLACK:
         return "the source notebook is newer than the release"
-    with Gradebook(db_url(config), course_id(config)) as gb:
+    with gradebook_of(config, settings.assignment).open() as gb:
         try:
             notebook = gb.find_notebook(settings.notebook_id, settings.assignment)
         except MissingEntry:
@@ -85,5 +85,5 @@ def prepare(settings: Settings, config, students: list[str]) -> tuple[Assignment
         done = f"release regenerated ({why})"
     else:
         done = "release is current"
-    scores.ensure_students(db_url(config), course_id(config), students)
+    scores.ensure_students(gradebook_of(config, settings.assignment), students)
     return expected, done

@@ -21,9 +21,13 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kmeans_em_lab.course.secret import course_secret
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
+
+if TYPE_CHECKING:  # imported where used: nbgrader's gradebook is slow to import
+    from kmeans_em_lab.pipeline.shared.scores import GradebookRef
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +75,13 @@ def _grade(settings, config, students: list[str]) -> int:
     from kmeans_em_lab.pipeline.driver.cluster import SetupError as ClusterSetupError
     from kmeans_em_lab.pipeline.driver.prepare import SetupError, prepare
     from kmeans_em_lab.pipeline.shared import scores
-    from kmeans_em_lab.pipeline.shared.course_config import course_id, db_url
+    from kmeans_em_lab.pipeline.shared.course_config import gradebook_of
 
-    url, course = db_url(config), course_id(config)
+    book = gradebook_of(config, settings.assignment)
     course_secret(settings.root)  # made on first use: stamps carry its fingerprint
     changed, unchanged = _changed_on_disk(settings, students)
     # unchanged on disk but missing from the gradebook (e.g. a new database): graded again
-    known = scores.submitted_students(url, course, settings.assignment) if unchanged else set()
+    known = scores.submitted_students(book) if unchanged else set()
     missing = {s for s in unchanged if s not in known}
     to_grade = [s for s in students if s in missing or s not in unchanged]
     outcomes = {s: stamp for s, stamp in unchanged.items() if s not in missing}
@@ -85,7 +89,7 @@ def _grade(settings, config, students: list[str]) -> int:
         "course %s, gradebook %s: %d to grade (%d changed or new, %d missing from the "
         "gradebook), %d unchanged",
         settings.root,
-        make_url(url).render_as_string(hide_password=True),
+        make_url(book.url).render_as_string(hide_password=True),
         len(to_grade),
         len(to_grade) - len(missing),
         len(missing),
@@ -111,7 +115,7 @@ def _grade(settings, config, students: list[str]) -> int:
         results: dict[str, dict] = {}
         if to_grade:
             try:
-                results = _run(settings, config, url, course, to_grade, cluster)
+                results = _run(settings, config, book, to_grade, cluster)
             except ClusterSetupError as err:
                 print(f"grade: {err}", file=sys.stderr)
                 return EXIT_SETUP
@@ -128,13 +132,13 @@ def _grade(settings, config, students: list[str]) -> int:
         elif cluster is not None:
             cluster.close()
     try:
-        return _report(settings, url, course, layout, outcomes, results)
+        return _report(settings, book, layout, outcomes, results)
     finally:
         if closing is not None:
             closing.join()
 
 
-def _report(settings, url: str, course: str, layout, outcomes: dict, results: dict) -> int:
+def _report(settings, book: GradebookRef, layout, outcomes: dict, results: dict) -> int:
     """Feedback check, grades CSV, class report (PNG and page), the terminal's table and
     summary; returns the exit status."""
     from kmeans_em_lab.pipeline.driver import stamps
@@ -146,7 +150,7 @@ def _report(settings, url: str, course: str, layout, outcomes: dict, results: di
 
     # -- feedback, CSV, report ------------------------------------------------------
     _ensure_feedback(settings, [s for s, o in outcomes.items() if o["status"] == "graded"])
-    table = scores.class_scores(url, course, settings.assignment)
+    table = scores.class_scores(book)
     for student in table:
         if student not in outcomes:
             stamp = stamps.read(settings.root, settings.assignment, student)
@@ -155,9 +159,7 @@ def _report(settings, url: str, course: str, layout, outcomes: dict, results: di
     found = read_class(settings, table, layout, outcomes)  # why points were lost
     csv_path = write_csv(
         settings.reports / "grades.csv",
-        url=url,
-        course=course,
-        assignment=settings.assignment,
+        book=book,
         table=table,
         layout=layout,
         outcomes=outcomes,
@@ -239,7 +241,7 @@ def _similarity(settings, graded: list[str]) -> Path | None:
     return page
 
 
-def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) -> dict[str, dict]:
+def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> dict[str, dict]:
     """Grade ``to_grade`` on the cluster; student -> final result (already saved)."""
     from kmeans_em_lab.pipeline.driver import course_bundle, intake, stamps, store
     from kmeans_em_lab.pipeline.driver.cluster import Dispatcher, Events
@@ -252,11 +254,11 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     # the cluster is up (or the run stops here) before any score is touched
     client = cluster.client()
     digest = bundle.digest
-    store.clear(settings, url, course, to_grade)
+    store.clear(settings, book, to_grade)
     progress = Progress(len(to_grade))
     # the one writer: results are saved in its thread as they arrive; the progress line
     # counts a graded submission once its stamp is written
-    writer = store.Writer(settings, url, course, digest, saved=progress.finished)
+    writer = store.Writer(settings, book, digest, saved=progress.finished)
     # the hidden tests' inputs are drawn here: the secret never reaches a worker
     secret = b"" if settings.fixed_inputs else course_secret(settings.root)
     limits = intake.SubmissionLimits(config=config)  # the course's nbgrader_config.py
@@ -332,7 +334,7 @@ def _run(settings, config, url: str, course: str, to_grade: list[str], cluster) 
     results.update(writer.outcomes)
     for student, result in results.items():
         if result["status"] == "failed":
-            store.mark_failed(settings, url, course, student)
+            store.mark_failed(settings, book, student)
             result["flags"] = [f"not graded: {result['message']}"] + flags.get(student, [])
             store.write_log(settings, student, failed_logs.pop(student, ""))
     progress.close()

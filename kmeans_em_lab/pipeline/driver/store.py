@@ -37,6 +37,7 @@ from kmeans_em_lab.pipeline.shared.folders import (
     write_files,
 )
 from kmeans_em_lab.pipeline.shared.jobs import GRADED, GradingResult, SubmissionFiles, outcome
+from kmeans_em_lab.pipeline.shared.scores import GradebookRef
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
 
 
@@ -47,17 +48,17 @@ def clear_outputs(settings: Settings, student: str) -> None:
     remove(settings.feedback_dir(student))
 
 
-def clear(settings: Settings, url: str, course: str, students: list[str]) -> None:
+def clear(settings: Settings, book: GradebookRef, students: list[str]) -> None:
     """Before grading ``students``: outputs removed, automatic scores zeroed, not flagged."""
     for student in students:
         clear_outputs(settings, student)
-    scores.zero_submissions(url, course, settings.assignment, students, flagged=False)
+    scores.zero_submissions(book, students, flagged=False)
 
 
-def mark_failed(settings: Settings, url: str, course: str, student: str) -> None:
+def mark_failed(settings: Settings, book: GradebookRef, student: str) -> None:
     """After the last attempt failed: 0 everywhere, flagged, nothing stale left behind."""
     clear_outputs(settings, student)
-    scores.zero_submissions(url, course, settings.assignment, [student], flagged=True)
+    scores.zero_submissions(book, [student], flagged=True)
 
 
 def submission_files(
@@ -136,7 +137,7 @@ def _to_save(result: GradingResult) -> scores.ToSave:
 
 
 def save_batch(
-    settings: Settings, url: str, course: str, results: list[GradingResult], course_digest: str
+    settings: Settings, book: GradebookRef, results: list[GradingResult], course_digest: str
 ) -> list[dict]:
     """Write finished results (``status`` ``graded`` or ``zero``): files, then the scores
     of all of them in one transaction, then each stamp. Returns their outcomes."""
@@ -148,9 +149,7 @@ def save_batch(
             ):
                 remove(folder)
                 write_files(folder, files)
-    saved = scores.save_results(
-        url, course, settings.assignment, settings.notebook_id, [_to_save(r) for r in results]
-    )
+    saved = scores.save_results(book, settings.notebook_id, [_to_save(r) for r in results])
     out = []
     for result in results:
         student = result.student
@@ -165,11 +164,9 @@ def save_batch(
     return out
 
 
-def save(
-    settings: Settings, url: str, course: str, result: GradingResult, course_digest: str
-) -> dict:
+def save(settings: Settings, book: GradebookRef, result: GradingResult, course_digest: str) -> dict:
     """Write one finished result and its stamp (:func:`save_batch`); its outcome."""
-    return save_batch(settings, url, course, [result], course_digest)[0]
+    return save_batch(settings, book, [result], course_digest)[0]
 
 
 _STOP = object()
@@ -188,12 +185,11 @@ class Writer:
     def __init__(
         self,
         settings: Settings,
-        url: str,
-        course: str,
+        book: GradebookRef,
         course_digest: str,
         saved: Callable[[dict], None] = lambda outcome: None,
     ):
-        self._args = (settings, url, course)
+        self._args = (settings, book)
         self._digest = course_digest
         self._saved = saved
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_BOUND)

@@ -31,12 +31,12 @@ import csv
 from collections.abc import Mapping
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
 from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline.shared.causes import csv_field
 from kmeans_em_lab.pipeline.shared.grouping import group
-from kmeans_em_lab.pipeline.shared.scores import StudentScores
+from kmeans_em_lab.pipeline.shared.scores import GradebookRef, StudentScores
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_csv
 
 NBGRADER_COLUMNS = [
@@ -71,10 +71,10 @@ def sandbox_mark(outcome: dict) -> str:
     return "off" if outcome.get("sandbox") is False else "on"
 
 
-def _student_info(url: str, course: str, assignment: str) -> tuple[object, dict[str, dict]]:
-    with Gradebook(url, course) as gb:
+def _student_info(book: GradebookRef) -> tuple[object, dict[str, dict]]:
+    with book.open() as gb:
         try:
-            duedate = gb.find_assignment(assignment).duedate
+            duedate = gb.find_assignment(book.assignment).duedate
         except MissingEntry:
             duedate = None
         info = {
@@ -87,9 +87,7 @@ def _student_info(url: str, course: str, assignment: str) -> tuple[object, dict[
 def write_csv(
     path: Path,
     *,
-    url: str,
-    course: str,
-    assignment: str,
+    book: GradebookRef,
     table: dict[str, StudentScores],
     layout: AssignmentCells,
     outcomes: dict[str, dict],
@@ -97,7 +95,7 @@ def write_csv(
 ) -> Path:
     """Write the CSV; ``outcomes`` is student -> {status, flags} (this run or the stamps),
     ``causes`` student -> function -> causes (:func:`.causes.read_class`)."""
-    duedate, info = _student_info(url, course, assignment)
+    duedate, info = _student_info(book)
     functions = list(group(layout.grade_ids, layout.functions))
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
@@ -109,7 +107,7 @@ def write_csv(
             outcome = outcomes.get(student, {})
             points = function_points(row, layout)
             texts = [
-                assignment,
+                book.assignment,
                 duedate or "",
                 row.timestamp or "",
                 student,

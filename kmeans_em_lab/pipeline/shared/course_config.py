@@ -8,6 +8,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from kmeans_em_lab.course.paths import Course
+from kmeans_em_lab.pipeline.shared.scores import GradebookRef
 
 
 def load_course_config(root: Path) -> Config:
@@ -28,3 +29,8 @@ def db_url(config: Config) -> str:
 
 def course_id(config: Config) -> str:
     return config.CourseDirectory.get("course_id") or ""
+
+
+def gradebook_of(config: Config, assignment: str) -> GradebookRef:
+    """The handle on ``assignment``'s scores in the gradebook ``config`` names."""
+    return GradebookRef(db_url(config), course_id(config), assignment)

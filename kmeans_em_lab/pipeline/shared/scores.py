@@ -32,6 +32,21 @@ from nbgrader.api import (
 )
 from sqlalchemy import func
 
+
+@dataclass(frozen=True)
+class GradebookRef:
+    """Where one assignment's scores live: the gradebook's URL, the course id in it, the
+    assignment's name. The one handle every read and write below takes."""
+
+    url: str
+    course: str
+    assignment: str
+
+    def open(self) -> Gradebook:
+        """nbgrader's ``Gradebook`` on it (a context manager: closed on leaving)."""
+        return Gradebook(self.url, self.course)
+
+
 CHUNK = 500  # students per ``IN (...)`` of one query (within every database's limit)
 # rows a class-wide query hands over at a time: PostgreSQL streams them from a server-side
 # cursor instead of buffering the whole class in the driver (SQLite streams anyway)
@@ -111,20 +126,21 @@ def _submissions(
     return found
 
 
-def ensure_students(url: str, course: str, students: list[str]) -> None:
+def ensure_students(book: GradebookRef, students: list[str]) -> None:
     """Every student in the gradebook (one transaction)."""
-    with Gradebook(url, course) as gb:
+    with book.open() as gb:
         for chunk in _chunks(sorted(set(students))):
             _students(gb, chunk)
         gb.db.commit()
 
 
 def zero_submissions(
-    url: str, course: str, assignment: str, students: list[str], *, flagged: bool | None = None
+    book: GradebookRef, students: list[str], *, flagged: bool | None = None
 ) -> None:
     """All automatic scores of each student's submission set to 0 (created if missing),
     in one transaction."""
-    with Gradebook(url, course) as gb:
+    assignment = book.assignment
+    with book.open() as gb:
         for chunk in _chunks(sorted(set(students))):
             ids = [sub.id for sub in _submissions(gb, assignment, chunk).values()]
             notebooks = gb.db.query(SubmittedNotebook.id).filter(
@@ -141,9 +157,10 @@ def zero_submissions(
         gb.db.commit()
 
 
-def submitted_students(url: str, course: str, assignment: str) -> set[str]:
+def submitted_students(book: GradebookRef) -> set[str]:
     """The students with a submission of ``assignment`` in the gradebook."""
-    with Gradebook(url, course) as gb:
+    assignment = book.assignment
+    with book.open() as gb:
         rows = (
             gb.db.query(SubmittedAssignment.student_id)
             .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
@@ -153,11 +170,12 @@ def submitted_students(url: str, course: str, assignment: str) -> set[str]:
 
 
 def saved_cells(
-    url: str, course: str, assignment: str, student: str
+    book: GradebookRef, student: str
 ) -> tuple[list[tuple[str, float | None, float]], list[tuple[str, str | None]]]:
     """What ``SaveAutoGrades`` wrote for one submission: ``(grade id, auto score, points)``
     per grade and ``(grade id, auto comment)`` per comment, in the notebook's order."""
-    with Gradebook(url, course) as gb:
+    assignment = book.assignment
+    with book.open() as gb:
         submission = gb.find_submission(assignment, student)
         grades, comments = [], []
         for notebook in submission.notebooks:
@@ -191,9 +209,7 @@ class Saved:
     manual: bool
 
 
-def save_results(
-    url: str, course: str, assignment: str, notebook: str, batch: Iterable[ToSave]
-) -> dict[str, Saved]:
+def save_results(book: GradebookRef, notebook: str, batch: Iterable[ToSave]) -> dict[str, Saved]:
     """Write ``batch`` into the gradebook in one transaction: each graded cell's automatic
     score and each comment as the worker's ``SaveAutoGrades`` left them (a grade with a
     manual score, or no automatic one, then needs manual grading: nbgrader's rule; manual
@@ -206,7 +222,8 @@ def save_results(
     batch = list(batch)
     students = sorted({entry.student for entry in batch})
     out: dict[str, Saved] = {}
-    with Gradebook(url, course) as gb:
+    assignment = book.assignment
+    with book.open() as gb:
         subs = _submissions(gb, assignment, students)
         master = gb.find_assignment(assignment)
         cells = _assignment_cells(master)
@@ -338,9 +355,10 @@ def _totals(
     return found
 
 
-def has_manual_grades(url: str, course: str, assignment: str, student: str) -> bool:
+def has_manual_grades(book: GradebookRef, student: str) -> bool:
     """An instructor entered a score, extra credit or comment for this submission."""
-    with Gradebook(url, course) as gb:
+    assignment = book.assignment
+    with book.open() as gb:
         try:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
@@ -353,8 +371,9 @@ def has_manual_grades(url: str, course: str, assignment: str, student: str) -> b
         return False
 
 
-def set_flagged(url: str, course: str, assignment: str, student: str, flagged: bool) -> None:
-    with Gradebook(url, course) as gb:
+def set_flagged(book: GradebookRef, student: str, flagged: bool) -> None:
+    assignment = book.assignment
+    with book.open() as gb:
         try:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
@@ -364,8 +383,9 @@ def set_flagged(url: str, course: str, assignment: str, student: str, flagged: b
         gb.db.commit()
 
 
-def has_submission(url: str, course: str, assignment: str, student: str) -> bool:
-    with Gradebook(url, course) as gb:
+def has_submission(book: GradebookRef, student: str) -> bool:
+    assignment = book.assignment
+    with book.open() as gb:
         try:
             gb.find_submission(assignment, student)
         except MissingEntry:
@@ -400,16 +420,18 @@ def _row(gb: Gradebook, cells: list[tuple[str, float]], assignment: str, student
     return row
 
 
-def student_scores(url: str, course: str, assignment: str, student: str) -> StudentScores:
-    with Gradebook(url, course) as gb:
+def student_scores(book: GradebookRef, student: str) -> StudentScores:
+    assignment = book.assignment
+    with book.open() as gb:
         return _row(gb, _cells(gb, assignment), assignment, student)
 
 
-def class_scores(url: str, course: str, assignment: str) -> dict[str, StudentScores]:
+def class_scores(book: GradebookRef) -> dict[str, StudentScores]:
     """Every student in the gradebook -> their scores (zeros when nothing was submitted),
     read in a few queries whatever the size of the class (the same numbers as
     :func:`student_scores`: nbgrader's own score expressions)."""
-    with Gradebook(url, course) as gb:
+    assignment = book.assignment
+    with book.open() as gb:
         cells = _cells(gb, assignment)
         max_score = sum(points for _, points in cells)
         table = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
 from kmeans_em_lab.course.paths import Course
 from kmeans_em_lab.pipeline.pages.feedback import add_summary
@@ -77,10 +77,12 @@ class PrivateCourse:
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)  # the hidden checks read its data/
         base = load_course_config(self.root)
         base.CourseDirectory.db_url = f"sqlite:///{self.root / GRADEBOOK}"
-        self.url = f"sqlite:///{self.root / GRADEBOOK}?timeout=120"
-        self.course = course_id(base)
+        # its private gradebook
+        self.book = scores.GradebookRef(
+            f"sqlite:///{self.root / GRADEBOOK}?timeout=120", course_id(base), bundle.assignment
+        )
         config = grading_config(base, sandbox=options.sandbox, scratch=scratch())
-        config.CourseDirectory.db_url = self.url
+        config.CourseDirectory.db_url = self.book.url
         if options.budget != float("inf"):
             config.ResilientExecute.notebook_seconds = options.budget
         config.ResilientExecute.run_probes = options.probes
@@ -121,7 +123,7 @@ class PrivateCourse:
             self.layout.feedback(student) / f"{notebook.stem}.html", notebook
         ):
             flags.append(problem)
-        row = scores.student_scores(self.url, self.course, assignment, student)
+        row = scores.student_scores(self.book, student)
         return GradingResult(
             student,
             GRADED,
@@ -147,9 +149,7 @@ class PrivateCourse:
         from kmeans_em_lab.pipeline.shared import causes
 
         found = causes.read(notebook)
-        grades, comments = scores.saved_cells(
-            self.url, self.course, self.bundle.assignment, student
-        )
+        grades, comments = scores.saved_cells(self.book, student)
         return GradedCells(
             cells=tuple(
                 CellResult(
@@ -170,7 +170,7 @@ class PrivateCourse:
         layout = self.layout
         for folder in (layout.submitted, layout.autograded, layout.feedback):
             remove(folder(student).parent)
-        with Gradebook(self.url, self.course) as gb:
+        with self.book.open() as gb:
             try:
                 gb.remove_submission(self.bundle.assignment, student)
             except MissingEntry:
