@@ -28,6 +28,7 @@ second thread that asks for another draw waits until the first is done.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import threading
@@ -66,6 +67,9 @@ class Draw:
     # the rows the ``K_Means`` checks cluster: (seed of a permutation, fraction kept);
     # None: every row, in the file's order
     kmeans_rows: tuple[int, float] | None = None
+    # the rows to cluster instead, in order, should the reference fail a ``K_Means``
+    # check on ``kmeans_rows`` (:func:`kmeans_em_lab.checks.usable_draw`)
+    other_kmeans_rows: tuple[tuple[int, float], ...] = ()
 
     DEFAULT: ClassVar[Draw]
 
@@ -92,11 +96,22 @@ class Draw:
             second_mixtures=tuple(
                 _mixture(pick, f"mixture{k}") for k in range(policy.SECOND_MIXTURE_CANDIDATES)
             ),
-            kmeans_rows=(
-                pick.integer("kmeans_rows.seed", policy.K_MEANS_ROWS_SEED_LIMIT),
-                pick.grid("kmeans_rows.kept", *policy.K_MEANS_ROWS_KEPT),
+            kmeans_rows=_rows(pick, "kmeans_rows"),
+            other_kmeans_rows=tuple(
+                _rows(pick, f"kmeans_rows{k}") for k in range(1, policy.K_MEANS_ROWS_CANDIDATES)
             ),
         )
+
+    def with_kmeans_rows(self, rows: tuple[int, float] | None) -> Draw:
+        """This draw with ``rows`` for the ``K_Means`` checks, and no other candidates."""
+        return dataclasses.replace(self, kmeans_rows=rows, other_kmeans_rows=())
+
+
+def _rows(pick: _Picker, name: str) -> tuple[int, float]:
+    return (
+        pick.integer(f"{name}.seed", policy.K_MEANS_ROWS_SEED_LIMIT),
+        pick.grid(f"{name}.kept", *policy.K_MEANS_ROWS_KEPT),
+    )
 
 
 def _state(pick: _Picker, name: str) -> State:

@@ -129,6 +129,14 @@ K_MEANS_ROWS_KEPT = (0.75, 0.95)
 """The range of the drawn fraction of rows the ``K_Means`` checks keep (never all: the
 whole data set in another order has the same answers)."""
 
+K_MEANS_ROWS_CANDIDATES = 4
+"""Rows drawn for the ``K_Means`` checks, in order: the checks cluster the first under
+which the reference itself passes them. On a few subsets in a thousand, the best of the
+1-D runs from :data:`K_MEANS_1D_SEEDS` stops in another local minimum than the subset's
+best, so a correct ``K_Means`` could not pass that check; the next candidate is used
+(and, should every one be such a subset, every row in the file's order, the default
+draw's, which the tests check)."""
+
 K_MEANS_1D_SEEDS: tuple[int, ...] = SEEDS[:3]
 """Random states of the ``K_Means(Data['X'], 2)`` runs; the one of lowest
 distortion must find the reference centres (:data:`CENTRES_1D_ATOL`)."""

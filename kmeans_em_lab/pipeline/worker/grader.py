@@ -91,14 +91,14 @@ class PrivateCourse:
     def grade(self, submission: SubmissionFiles) -> GradingResult:
         """Grade ``submission`` under its draw of the hidden tests' inputs
         (:mod:`kmeans_em_lab.checks.draws`; none: the default draw)."""
-        from kmeans_em_lab.checks import draws
+        from kmeans_em_lab.checks import draws, usable_draw
 
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)
         student, assignment = submission.student, self.bundle.assignment
         self._forget(student)
         try:
             write_files(self.layout.submitted(student), submission.files)
-            with draws.using(submission.draw or draws.Draw.DEFAULT):
+            with draws.using(usable_draw(submission.draw or draws.Draw.DEFAULT)):
                 return self._autograde(student, assignment)
         finally:
             self._forget(student)
