@@ -126,9 +126,16 @@ def _dtype(text) -> np.dtype:
 
 
 def _shape(data) -> tuple[int, ...]:
+    """An array's shape. An empty array's other dimensions count too: ``(2**25, 2**25, 0)``
+    holds nothing, yet iterating over it, or ``tolist()``, would build 2**50 lists; so the
+    product of the dimensions, each zero counted as one, is at most :data:`MAX_ARRAY_BYTES`,
+    and at most :data:`MAX_ITEMS` for an empty array (as many as a list may hold)."""
     if not isinstance(data, list) or len(data) > 32:
         raise WireError("bad shape")
     if not all(type(d) is int and 0 <= d <= MAX_ARRAY_BYTES for d in data):
+        raise WireError("bad shape")
+    hollow = math.prod(max(d, 1) for d in data)
+    if hollow > MAX_ARRAY_BYTES or (0 in data and hollow > MAX_ITEMS):
         raise WireError("bad shape")
     return tuple(data)
 

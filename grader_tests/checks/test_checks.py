@@ -317,3 +317,37 @@ def test_dict_keys_whose_hashes_could_collide_are_refused():
             wire.decode({"dict": [[key, 0]]})
     plain = {0: "a", -5: "b", prime - 1: "c", "k": 1, True: 2, None: 3, np.int64(7): 4}
     assert wire.decode(wire.encode(plain)) == plain
+
+
+def test_an_empty_array_with_huge_other_dimensions_is_refused():
+    """``np.empty((2**25, 2**25, 0))`` holds no byte, yet ``tolist()`` on it (a public test's
+    failure message does that) builds 2**50 lists: the dimensions count, zeros as ones."""
+    import numpy as np
+    import pytest
+
+    from lab3_kernel import wire
+
+    for shape in ([2**25, 2**25, 0], [wire.MAX_ITEMS + 1, 0], [0, 2**13, 2**13]):
+        with pytest.raises(wire.WireError, match="bad shape"):
+            wire.decode({"array": "<f8", "shape": shape, "b64": ""})
+        with pytest.raises(wire.WireError, match="bad shape"):
+            wire.decode({"objects": [], "shape": shape})
+    for shape in ((0,), (0, 2), (wire.MAX_ITEMS, 0), (3, 0, 5)):
+        empty = wire.decode(wire.encode(np.empty(shape)))
+        assert empty.shape == shape and empty.size == 0
+
+
+def test_a_public_replay_counts_an_empty_arrays_dimensions():
+    """The visible test runs in the grader on the student's answers: an empty answer of
+    huge dimensions (from a kernel that does not use this wire) is refused before any
+    expression of the test's message touches it."""
+    import numpy as np
+    import pytest
+
+    from kmeans_em_lab.checks import MAX_PUBLIC_ELEMENTS, _small, harness
+
+    with pytest.raises(harness.RecordError, match="numbers"):
+        _small({0: np.empty((2**25, 2**25, 0))}, "Set")
+    with pytest.raises(harness.RecordError):
+        _small([np.empty((MAX_PUBLIC_ELEMENTS + 1, 0))], "Set")
+    assert _small({0: np.empty((0, 2)), 1: np.zeros((5, 2))}, "Set")

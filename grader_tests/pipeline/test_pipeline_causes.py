@@ -395,3 +395,23 @@ def test_a_submission_that_was_not_graded_has_one_cause_for_every_function(statu
         "EM": [code],
     }
     assert found["ada"]["EM"][0].message == causes.explain(code)
+
+
+def test_a_long_solution_cells_imports_are_read_line_by_line(monkeypatch):
+    """A syntax tree takes about a kilobyte per statement: a solution cell of 4 million
+    lines ``a`` (8 MB, within a notebook's limit) parsed to gigabytes in the grading worker.
+    Past ``PARSED_CHARS`` the imports are read line by line, and still found."""
+    parsed = []
+    real = causes.ast.parse
+    monkeypatch.setattr(causes.ast, "parse", lambda source, *a, **k: parsed.append(len(source))
+                        or real(source, *a, **k))  # fmt: skip
+    short, long_ = solution("Set"), solution("Update")
+    short.source = "import sklearn.cluster\n" + short.source
+    long_.source += "from scipy.cluster import vq\nimport os, sklearn\n" + "a\n" * 4_000_000
+    nb = nbformat.v4.new_notebook(cells=[short, long_])
+    assert causes.forbidden_imports(nb) == {"Set": "sklearn", "Update": "scipy.cluster, sklearn"}
+    assert parsed == [len(short.source)]  # the long cell was never parsed
+    assert causes._imports_by_line("x = 1\n  import numpy as np, sklearn\nfrom . import a") == [
+        "numpy",
+        "sklearn",
+    ]

@@ -164,6 +164,35 @@ def test_text_that_renders_far_larger_or_slower_is_shown_plain(autograded):
     assert "(Score: 40.0 / 100.0)" in page  # and the rest of the page as ever
 
 
+def test_an_attachment_used_many_times_is_text_before_any_copy_of_it_is_made(
+    autograded, monkeypatch
+):
+    """The renderer pastes an attachment's data into each of its uses: 250 uses of one
+    4 MiB image (a markdown cell of 5,500 characters) rendered as a gigabyte and ended the
+    worker. The copies are counted first; one small image still shows."""
+    nb = copy.deepcopy(autograded)
+    data = "A" * 4 * 2**20
+    many = nbformat.v4.new_markdown_cell("![x](attachment:a.png)" * 250)
+    many["attachments"] = {"a.png": {"image/png": data}}
+    one = nbformat.v4.new_markdown_cell("![y](attachment:b.png)")
+    one["attachments"] = {"b.png": {"image/png": base64.b64encode(b"\x89PNG tiny").decode()}}
+    nb.cells += [many, one]
+    assert feedback_page._attachment_copies(many.source, many) == 250 * len(data)
+    rendered = []
+    render = FeedbackExporter._render_markdown
+    monkeypatch.setattr(FeedbackExporter, "_render_markdown",
+                        lambda self, cell, source, path: rendered.append(source)
+                        or render(self, cell, source, path))  # fmt: skip
+    page, _ = FeedbackExporter(config=feedback_config()).from_notebook_node(
+        nb, resources=resources()
+    )
+    assert len(page) < 2**20 and data[:1000] not in page
+    assert "![x](attachment:a.png)![x]" in page  # the markdown, shown as its text
+    assert 'src="data:image/png;base64,' in page  # the small one, drawn
+    assert "(Score: 40.0 / 100.0)" in page
+    assert many.source not in rendered and one.source in rendered  # never rendered
+
+
 def test_files_links_lose_their_prefix_in_time_linear_in_the_text(autograded):
     """nbconvert's pattern ran from every ``[`` to the end of the line: a markdown cell of
     120,000 ``[`` (no code at all) held a worker for minutes after its kernel was gone."""

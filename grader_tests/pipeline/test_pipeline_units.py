@@ -986,3 +986,14 @@ def test_an_outbox_the_kernel_locked_is_emptied_all_the_same(tmp_path):
     assert box.outbox.stat().st_mode & 0o777 == 0o700  # as a user without root's rights
     assert list(box.outbox.iterdir()) == []
     box.close()
+
+
+def test_a_failed_runs_summary_is_its_last_exception_line_cut_to_size():
+    from kmeans_em_lab.pipeline.worker.grader import error_summary
+
+    log = "[INFO] start\nValueError: first\n  nbgrader.NbGraderException: wrapped\nKeyError: 'last'"
+    assert error_summary(log) == "KeyError: 'last'"
+    assert error_summary("[INFO] a\n[ERROR] no notebook found") == "no notebook found"
+    assert error_summary("") == "nbgrader failed without saying why (see the student's log)"
+    long = error_summary("x" * 30_000 + "\nOSError: " + "y" * 30_000)
+    assert long.startswith("OSError: yyy") and len(long) == 500

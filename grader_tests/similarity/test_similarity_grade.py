@@ -180,3 +180,31 @@ def test_the_class_page_is_there_before_the_similarity_report_is_asked_for(grade
     monkeypatch.setenv("PATH", BIN + os.pathsep + os.environ.get("PATH", ""))
     assert run.grade(Settings(root=graded.root, workers=1)) == run.EXIT_OK  # nothing changed
     assert seen == [[True, True]]
+
+
+def test_the_report_runs_under_a_lower_memory_limit_of_the_drivers_own(tmp_path, monkeypatch):
+    """A driver run under ``ulimit -v`` below the report's own limit: the report gets the
+    lower one (raising it would fail), and if its limits cannot be set at all the run says
+    so in its one line and goes on."""
+    import resource
+
+    seen = tmp_path / "limit"
+    _fake_command(
+        tmp_path,
+        monkeypatch,
+        "import resource\n"
+        f"open({str(seen)!r}, 'w').write(str(resource.getrlimit(resource.RLIMIT_AS)))\n"
+        "sys.exit(1)",
+    )
+    lower = 6 * 2**30
+    real = resource.getrlimit
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (
+        (lower, lower) if which == resource.RLIMIT_AS else real(which)))  # fmt: skip
+    assert run._similarity(_settings(tmp_path), ["a", "b", "c"]) is None
+    assert seen.read_text() == str((lower, lower))
+
+    def refused(*args):
+        raise ValueError("not allowed")
+
+    monkeypatch.setattr(resource, "setrlimit", refused)
+    assert run._similarity(_settings(tmp_path), ["a", "b", "c"]) is None

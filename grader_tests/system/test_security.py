@@ -13,7 +13,11 @@ only this test reads, for what the case format cannot express:
   assignment's (before the other keys are applied, so a ``# Files:`` folder may take
   the assignment's name);
 - ``# Markdown: <line>``: the case's Markdown lines, one paragraph each, make one
-  markdown cell appended to the notebook (a cell a student adds).
+  markdown cell appended to the notebook (a cell a student adds);
+- ``# Attachment: <name> <n>``: that markdown cell has an attachment ``<name>``, an
+  ``image/png`` of ``n`` base64 characters (the format has no other way to say one);
+- ``# Code repeated <n> times in <cell id>: <line>``: the line, n times over, appended to
+  that cell of the assembled notebook (megabytes of code a case file cannot hold).
 
 The attackers' names start with ``attack_``, the honest victims' with ``victim_``, so
 the victims are graded after every attacker. The whole corpus is written as the
@@ -97,6 +101,8 @@ _FILES = re.compile(r"^#\s*Files:\s*(\d+)\s+in\s+(\S+)\s*$", re.M)
 _CELLS = re.compile(r"^#\s*Cells:\s*(\d+)\s*$", re.M)
 _RENAME = re.compile(r"^#\s*Rename:\s*(\S+)\s*$", re.M)
 _MARKDOWN = re.compile(r"^#\s*Markdown(?: repeated (\d+) times)?:\s?(.*)$", re.M)
+_ATTACHMENT = re.compile(r"^#\s*Attachment:\s*(\S+)\s+(\d+)\s*$", re.M)
+_CODE = re.compile(r"^#\s*Code repeated (\d+) times in (\S+):\s?(.*)$", re.M)
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -145,6 +151,20 @@ def case_markdown(name: str) -> str:
     return "\n\n".join(text * int(times or 1) for times, text in found)
 
 
+def case_attachments(name: str) -> dict[str, dict[str, str]]:
+    """The ``# Attachment: <name> <n>`` lines of a case: the added markdown cell's
+    attachments (``n`` base64 characters of ``image/png`` each)."""
+    found = _ATTACHMENT.findall((CASES_DIR / f"{name}.py").read_text())
+    return {key: {"image/png": "A" * int(n)} for key, n in found}
+
+
+def case_code(name: str) -> list[tuple[str, str]]:
+    """The ``# Code repeated <n> times in <cell id>: <line>`` lines of a case: (cell id,
+    the code appended to it)."""
+    found = _CODE.findall((CASES_DIR / f"{name}.py").read_text())
+    return [(cell, "\n" + (line + "\n") * int(n)) for n, cell, line in found]
+
+
 def case_notebook(name: str) -> str:
     """The file name the case's notebook is saved under (``# Rename:``, else the assignment's)."""
     found = _RENAME.findall((CASES_DIR / f"{name}.py").read_text())
@@ -188,11 +208,16 @@ def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Pat
             (folder / relative).mkdir(parents=True, exist_ok=True)
             for n in range(count):
                 (folder / relative / f"f{n}.txt").write_bytes(b"x")
-        if cells or case_markdown(name):
+        if cells or case_markdown(name) or case_code(name):
             nb = nbformat.read(notebook, as_version=4)
             nb.cells += [nbformat.v4.new_markdown_cell("") for _ in range(cells)]
             if case_markdown(name):
                 nb.cells.append(nbformat.v4.new_markdown_cell(case_markdown(name)))
+                if case_attachments(name):
+                    nb.cells[-1]["attachments"] = case_attachments(name)
+            for cell_id, code in case_code(name):
+                (cell,) = [c for c in nb.cells if c.id == cell_id]
+                cell.source += code
             nbformat.write(nb, notebook)
         moves = case_moves(name)
         if moves:
@@ -950,8 +975,9 @@ def test_the_extra_keys_are_well_formed(tmp_path):
         or any(case_extras(n))
         or case_notebook(n) != paths.NOTEBOOK
         or case_markdown(n)
+        or case_code(n)
     ]
-    assert names, "no case uses Symlink, Move, Fifo, Files, Cells, Rename or Markdown"
+    assert names, "no case uses Symlink, Move, Fifo, Files, Cells, Rename, Markdown or Code"
     course = build_security_course(tmp_path, {n: load_cases()[n] for n in names})
     for name in names:
         folder = course / "submitted" / name / paths.ASSIGNMENT
@@ -969,6 +995,10 @@ def test_the_extra_keys_are_well_formed(tmp_path):
         if case_markdown(name):
             last = nbformat.read(folder / case_notebook(name), as_version=4).cells[-1]
             assert (last.cell_type, last.source) == ("markdown", case_markdown(name)), name
+            assert last.get("attachments", {}) == case_attachments(name), name
+        for cell_id, code in case_code(name):
+            nb = nbformat.read(folder / case_notebook(name), as_version=4)
+            assert [code in c.source for c in nb.cells if c.id == cell_id] == [True], name
         for ids, after in case_moves(name):
             order = [c.id for c in nbformat.read(folder / case_notebook(name), 4).cells]
             at = order.index(after)

@@ -52,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -361,8 +362,8 @@ def _small(value, function: str):
     count, todo = 0, [value]
     while todo:
         item = todo.pop()
-        if isinstance(item, np.ndarray):
-            count += item.size
+        if isinstance(item, np.ndarray):  # an empty one's other dimensions count too
+            count += math.prod(max(d, 1) for d in item.shape)
         elif isinstance(item, list | tuple):
             count += len(item)
             todo.extend(item)

@@ -212,8 +212,10 @@ def _similarity(settings, graded: list[str]) -> Path | None:
     command = [sys.executable, "-m", "kmeans_em_lab", "similarity"]
     command += ["--course-root", str(settings.root), "--student", *sorted(graded)]
 
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (SIMILARITY_MEMORY, SIMILARITY_MEMORY))
+    def limits() -> None:  # never above a limit the driver itself runs under
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = SIMILARITY_MEMORY if hard == resource.RLIM_INFINITY else min(SIMILARITY_MEMORY, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     try:
         done = subprocess.run(
@@ -226,7 +228,7 @@ def _similarity(settings, graded: list[str]) -> Path | None:
         why = None if done.returncode == 0 else f"exit status {done.returncode}"
     except subprocess.TimeoutExpired:
         done, why = None, f"over its {SIMILARITY_SECONDS} s"
-    except OSError as err:
+    except (OSError, subprocess.SubprocessError) as err:  # e.g. its limits could not be set
         done, why = None, for_terminal(type(err).__name__)
     if why is not None or not page.is_file():
         log.warning("similarity report not written: %s", why or "no page")

@@ -260,6 +260,22 @@ def finish(page: str) -> str:
     return page_style.finish_head(mathml.put_back(page))
 
 
+def _attachment_copies(source: str, cell) -> int:
+    """Characters the renderer would paste into ``source``'s rendering for its attachments:
+    each ``attachment:<name>`` reference gets a copy of that attachment's data (250 uses of
+    one 4 MiB image rendered as a gigabyte)."""
+    attachments = cell.get("attachments") if hasattr(cell, "get") else None
+    if not isinstance(attachments, dict) or "attachment:" not in source:
+        return 0
+    total = 0
+    for name, bundle in attachments.items():
+        uses = source.count(f"attachment:{name}")
+        if uses and isinstance(bundle, dict):
+            size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in bundle.values())
+            total += uses * size
+    return total
+
+
 class FeedbackExporter(HTMLExporter):
     """``HTMLExporter`` with compiled templates kept per process, student HTML made
     inert and, for nbgrader's feedback template, the alt texts added without parsing
@@ -335,6 +351,8 @@ class FeedbackExporter(HTMLExporter):
         if not self._rendering.allows(source):
             return student_html.as_text(source)
         cell = context.get("cell", {})
+        if len(source) + _attachment_copies(source, cell) > student_html.RENDERED_LIMIT:
+            return student_html.as_text(source)  # known before a copy is made
         attachments = json.dumps(cell.get("attachments", {}), sort_keys=True, default=str)
         path = context.get("resources", {}).get("metadata", {}).get("path", "")
         options = _options(

@@ -47,7 +47,8 @@ _EXCEPTION_LINE = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)\w*): (
 
 def error_summary(log: str, error: str = "") -> str:
     """The most telling line of a failed nbgrader run: its last exception, else an ERROR line."""
-    lines = (log or "").splitlines() + (error or "").splitlines()
+    # each line read to its first 2,000 characters: the pattern backtracks on a long one
+    lines = [line[:2000] for line in (log or "").splitlines() + (error or "").splitlines()]
     for line in reversed(lines):
         match = _EXCEPTION_LINE.match(line)
         if match and "NbGraderException" not in match.group(1):
