@@ -8,7 +8,6 @@ kernel runs.
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -205,9 +204,7 @@ def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, 
     folder = tmp_path / "autograded" / "grace" / "lab3"
     folder.mkdir(parents=True)
     nbformat.write(judged_notebook, folder / "lab3.ipynb")
-    settings = SimpleNamespace(
-        autograded_dir=lambda s: tmp_path / "autograded" / s / "lab3", notebook="lab3.ipynb"
-    )
+    autograded = lambda s: tmp_path / "autograded" / s / "lab3" / "lab3.ipynb"  # noqa: E731
     layout = AssignmentCells(cells=[("test_Update_hidden", 10.0), ("test_EM_hidden", 20.0)],
                     functions=["Update", "EM"])  # fmt: skip
     table = dict.fromkeys(["grace", "empty", "broken", "absent"])
@@ -216,7 +213,7 @@ def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, 
         "empty": {"status": "zero", "message": "no notebook lab3.ipynb in the submission"},
         "broken": {"status": "failed", "message": "the watchdog stopped it"},
     }
-    found = causes.read_class(settings, table, layout, outcomes)
+    found = causes.read_class(autograded, table, layout, outcomes)
     assert causes.csv_field(found["grace"]) == "Update:input_modified; EM:time_limit"
     assert causes.csv_field(found["empty"]) == "Update:no_notebook; EM:no_notebook"
     assert found["empty"]["EM"][0].message == "no notebook lab3.ipynb in the submission"
@@ -227,9 +224,7 @@ def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, 
 def test_causes_kept_in_a_stamp_come_back_in_the_notebooks_order(tmp_path):
     """A stamp is written with sorted keys: the causes it keeps are read back in the order
     of the notebook's cells, as the notebook itself gives them."""
-    settings = SimpleNamespace(
-        autograded_dir=lambda s: tmp_path / "autograded" / s / "lab3", notebook="lab3.ipynb"
-    )
+    autograded = lambda s: tmp_path / "autograded" / s / "lab3" / "lab3.ipynb"  # noqa: E731
     layout = AssignmentCells(cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0),
                            ("test_EM_hidden", 20.0)], functions=["Set", "EM"])  # fmt: skip
     kept = {
@@ -237,7 +232,7 @@ def test_causes_kept_in_a_stamp_come_back_in_the_notebooks_order(tmp_path):
         "test_Set_hidden": [["distortion_not_squared", "D is not squared"]],
         "test_Set_public": [["wrong_distortion", "D is wrong"]],
     }
-    found = causes.read_class(settings, {"ada": None}, layout,
+    found = causes.read_class(autograded, {"ada": None}, layout,
                               {"ada": {"status": "graded", "causes": kept}})  # fmt: skip
     assert causes.csv_field(found["ada"]) == (
         "Set:wrong_distortion; Set:distortion_not_squared; EM:time_limit"
@@ -387,9 +382,9 @@ def test_a_plain_test_cells_error_is_its_one_cause(ename, code):
 
 @pytest.mark.parametrize(("status", "code"), [("zero", "no_notebook"), ("failed", "not_graded")])
 def test_a_submission_that_was_not_graded_has_one_cause_for_every_function(status, code, tmp_path):
-    settings = SimpleNamespace(autograded_dir=lambda s: tmp_path / s, notebook="lab3.ipynb")
+    autograded = lambda s: tmp_path / s / "lab3.ipynb"  # noqa: E731
     outcomes = {"ada": {"status": status, "message": ""}}
-    found = causes.read_class(settings, {"ada": None}, LAYOUT, outcomes)
+    found = causes.read_class(autograded, {"ada": None}, LAYOUT, outcomes)
     assert {f: [c.code for c in listed] for f, listed in found["ada"].items()} == {
         "Set": [code],
         "EM": [code],

@@ -156,7 +156,11 @@ def _report(settings, book: GradebookRef, layout, outcomes: dict, results: dict)
             stamp = stamps.read(settings.root, settings.assignment, student)
             if stamp:
                 outcomes[student] = stamp
-    found = read_class(settings, table, layout, outcomes)  # why points were lost
+
+    def autograded(student: str) -> Path:
+        return settings.autograded_dir(student) / settings.notebook
+
+    found = read_class(autograded, table, layout, outcomes)  # why points were lost
     csv_path = write_csv(
         settings.reports / "grades.csv",
         book=book,

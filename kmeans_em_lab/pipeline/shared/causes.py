@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,8 +264,11 @@ class CauseCount:
         return explain(self.code)
 
 
-def read_class(settings, table, layout, outcomes: Mapping[str, dict]) -> dict[str, dict]:
-    """student -> function -> causes, for every student of ``table`` (the gradebook's):
+def read_class(
+    autograded: Callable[[str], Path], table, layout, outcomes: Mapping[str, dict]
+) -> dict[str, dict]:
+    """student -> function -> causes, for every student of ``table`` (the gradebook's),
+    ``autograded`` giving a student's autograded notebook:
     from their outcome (the causes the worker read from the autograded notebook, kept in
     the stamp), else from their autograded notebook (a stamp from before causes were
     kept), or from the outcome of a submission that could not be graded at all (every
@@ -274,7 +277,7 @@ def read_class(settings, table, layout, outcomes: Mapping[str, dict]) -> dict[st
     for student in sorted(table):
         outcome = outcomes.get(student, {})
         status = outcome.get("status")
-        notebook = settings.autograded_dir(student) / settings.notebook
+        notebook = autograded(student)
         if status in STATUS:
             message = notebook_text(outcome.get("message")) or explain(STATUS[status])
             out[student] = {f: [Cause(STATUS[status], message)] for f in _functions(layout)}
