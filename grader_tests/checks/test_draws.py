@@ -228,7 +228,7 @@ def test_the_worker_grades_each_submission_under_its_own_draw(tmp_path, monkeypa
     monkeypatch.setenv("LAB3_COURSE_ROOT", str(paths.course_root()))  # grade() sets it
     course = grader.PrivateCourse.__new__(grader.PrivateCourse)
     # the course's data (the checks plan with it); the submissions written in tmp_path
-    course.root, course.layout = paths.course_root(), paths.Course(tmp_path)
+    course.root, course.folders = paths.course_root(), paths.Course(tmp_path)
     course.bundle = SimpleNamespace(assignment="lab3", digest="bundle")
     seen = []
     monkeypatch.setattr(course, "_forget", lambda student: None)

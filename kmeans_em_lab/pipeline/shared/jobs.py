@@ -96,7 +96,7 @@ class GradedCells:
     def max_score(self) -> float:
         return sum(c.max_score for c in self.cells)
 
-    def causes(self) -> dict[str, list[list[str]]]:
+    def causes_by_cell(self) -> dict[str, list[list[str]]]:
         """grade id -> its causes as ``[code, message]`` lists, for every graded code cell
         of the notebook (empty: it kept its points); the stamp's JSON form."""
         return {
@@ -153,7 +153,7 @@ class GradingResult:
             "sandbox": self.sandbox,
         }
         if self.cells is not None:
-            stamp["causes"] = self.cells.causes()
+            stamp["causes"] = self.cells.causes_by_cell()
         if score is not None:
             stamp["score"], stamp["max_score"] = score, max_score
         return stamp

@@ -74,7 +74,7 @@ class PrivateCourse:
         remove(self.root)
         self.root.mkdir(parents=True)
         bundle.unpack(self.root)
-        self.layout = Course(self.root, bundle.assignment)  # its folders
+        self.folders = Course(self.root, bundle.assignment)  # its folders
         os.environ["LAB3_COURSE_ROOT"] = str(self.root)  # the hidden checks read its data/
         base = load_course_config(self.root)
         base.CourseDirectory.db_url = f"sqlite:///{self.root / GRADEBOOK}"
@@ -98,7 +98,7 @@ class PrivateCourse:
         student, assignment = submission.student, self.bundle.assignment
         self._forget(student)
         try:
-            write_files(self.layout.submitted(student), submission.files)
+            write_files(self.folders.submitted(student), submission.files)
             with draws.using(usable_draw(submission.draw or draws.Draw.DEFAULT)):
                 return self._autograde(student, assignment)
         finally:
@@ -107,7 +107,7 @@ class PrivateCourse:
     def _autograde(self, student: str, assignment: str) -> GradingResult:
         run = self.api.autograde(assignment, student, force=True, create=True)
         log = run.get("log", "")
-        notebook = self.layout.autograded(student) / self.bundle.notebook
+        notebook = self.folders.autograded(student) / self.bundle.notebook
         if not run.get("success") or not notebook.exists():
             return GradingResult(
                 student,
@@ -121,7 +121,7 @@ class PrivateCourse:
         if not feedback.get("success"):
             flags.append("feedback not generated: " + error_summary(log, feedback.get("error", "")))
         elif problem := add_summary(
-            self.layout.feedback(student) / f"{notebook.stem}.html", notebook
+            self.folders.feedback(student) / f"{notebook.stem}.html", notebook
         ):
             flags.append(problem)
         row = scores.student_scores(self.book, student)
@@ -137,10 +137,10 @@ class PrivateCourse:
             # and a hand-run generate_feedback copies them on beside the page, where a
             # student's own .html or .svg would run when the page links to it
             autograded=graded_files_only(
-                read_files(self.layout.autograded(student)), notebook.name
+                read_files(self.folders.autograded(student)), notebook.name
             ),
             feedback=graded_files_only(
-                read_files(self.layout.feedback(student)), f"{notebook.stem}.html"
+                read_files(self.folders.feedback(student)), f"{notebook.stem}.html"
             ),
         )
 
@@ -168,8 +168,8 @@ class PrivateCourse:
 
     def _forget(self, student: str) -> None:
         """The student's files and private gradebook entry: gone (each grading starts clean)."""
-        layout = self.layout
-        for folder in (layout.submitted, layout.autograded, layout.feedback):
+        folders = self.folders
+        for folder in (folders.submitted, folders.autograded, folders.feedback):
             remove(folder(student).parent)
         with self.book.open() as gb:
             try:
