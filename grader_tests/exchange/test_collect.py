@@ -32,7 +32,7 @@ from kmeans_em_lab.commands import collect as collect_command
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.exchange.collect import CHUNK, CheckedZipCollectApp
 from kmeans_em_lab.pipeline.driver import intake
-from kmeans_em_lab.pipeline.worker.disk_watch import remove_folder
+from kmeans_em_lab.pipeline.worker.usage_watch import remove_folder
 
 ROOT = paths.course_root()
 RELEASE_DIR = ROOT / "release" / paths.ASSIGNMENT

@@ -630,7 +630,7 @@ def test_nothing_written_beside_the_sockets_reaches_the_next_kernel(course):
 
 
 def test_disk_usage_counts_blocks_and_entries_and_follows_no_link(tmp_path):
-    from kmeans_em_lab.pipeline.worker import disk_watch
+    from kmeans_em_lab.pipeline.worker import usage_watch
 
     (tmp_path / "a.bin").write_bytes(b"x" * 2**20)
     with open(tmp_path / "sparse.bin", "wb") as f:  # 1 GiB apparent, nothing allocated
@@ -640,16 +640,16 @@ def test_disk_usage_counts_blocks_and_entries_and_follows_no_link(tmp_path):
     (hidden / "b.bin").write_bytes(b"y" * 2**20)
     hidden.chmod(0)  # the kernel may make a folder unreadable: it is counted all the same
     (tmp_path / "out").symlink_to("/usr")
-    found = disk_watch.usage([tmp_path], max_entries=100)
+    found = usage_watch.usage([tmp_path], max_entries=100)
     assert 2 * 2**20 <= found.bytes < 3 * 2**20 and found.entries == 5
-    assert disk_watch.usage([tmp_path], max_entries=2).entries == 3  # stops past the limit
+    assert usage_watch.usage([tmp_path], max_entries=2).entries == 3  # stops past the limit
 
 
-def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
-    from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
+def test_the_usage_watch_calls_once_past_a_limit(tmp_path):
+    from kmeans_em_lab.pipeline.worker.usage_watch import UsageWatch
 
     calls = []
-    watch = DiskWatch([tmp_path], 2**20, 10, calls.append, interval=0.01).start()
+    watch = UsageWatch([tmp_path], 2**20, 10, calls.append, interval=0.01).start()
     try:
         for n in range(3):
             (tmp_path / f"{n}.bin").write_bytes(b"x" * 2**19)
@@ -664,10 +664,10 @@ def test_the_disk_watch_calls_once_past_a_limit(tmp_path):
 def test_the_watch_calls_once_the_graders_memory_grows_past_its_limit(tmp_path):
     """What ZeroMQ holds of a kernel's messages before the grader reads them is in the
     grader's own process: its growth since the kernel started is the measure."""
-    from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
+    from kmeans_em_lab.pipeline.worker.usage_watch import UsageWatch
 
     calls = []
-    watch = DiskWatch(
+    watch = UsageWatch(
         [tmp_path], 2**30, 10_000, calls.append, interval=0.01, max_held_bytes=32 * 2**20
     ).start()
     try:
@@ -720,8 +720,8 @@ def test_a_tree_deeper_than_path_max_is_counted_and_removed(tmp_path):
     assert 24 * 201 > os.pathconf("/", "PC_PATH_MAX")
     code = f"""if True:
         import json, os
-        from kmeans_em_lab.pipeline.worker import disk_watch, sandbox
-        found = disk_watch.usage([{str(top)!r}], max_entries=100)
+        from kmeans_em_lab.pipeline.worker import usage_watch, sandbox
+        found = usage_watch.usage([{str(top)!r}], max_entries=100)
         left = sandbox.remove_tree({str(top)!r})
         print(json.dumps([found.bytes, found.entries, found.locked, left]))
         """
@@ -733,10 +733,10 @@ def test_a_tree_deeper_than_path_max_is_counted_and_removed(tmp_path):
 
 def test_a_tree_deeper_than_path_max_is_counted_by_root(tmp_path):
     # root (with its capabilities) opens chmod 000 folders as they are
-    from kmeans_em_lab.pipeline.worker import disk_watch
+    from kmeans_em_lab.pipeline.worker import usage_watch
 
     entries = deep_tree(tmp_path)
-    found = disk_watch.usage([tmp_path], max_entries=100)
+    found = usage_watch.usage([tmp_path], max_entries=100)
     assert 2**20 <= found.bytes < 2 * 2**20 and found.entries == entries
     assert sandbox.remove_tree(tmp_path) == [] and not tmp_path.exists()
 
@@ -752,8 +752,8 @@ def test_a_folder_that_cannot_be_opened_again_is_a_breach_and_is_reported(tmp_pa
     code = f"""if True:
         import json
         from kmeans_em_lab.pipeline.worker import sandbox
-        from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
-        watch = DiskWatch([{str(top)!r}], 2**30, 100, print)
+        from kmeans_em_lab.pipeline.worker.usage_watch import UsageWatch
+        watch = UsageWatch([{str(top)!r}], 2**30, 100, print)
         print(json.dumps([watch.check(), sandbox.remove_tree({str(top)!r})]))
         """
     over, left = without_capabilities(code)
@@ -768,28 +768,28 @@ def test_a_folder_that_cannot_be_opened_again_is_a_breach_and_is_reported(tmp_pa
 
 
 def test_folders_nested_too_deep_are_a_breach(tmp_path):
-    from kmeans_em_lab.pipeline.worker import disk_watch
+    from kmeans_em_lab.pipeline.worker import usage_watch
 
-    deep_tree(tmp_path, levels=disk_watch.MAX_DEPTH + 1, name_length=4)
-    watch = disk_watch.DiskWatch([tmp_path], 2**30, 10_000, print)
-    assert watch.check() == f"folders nested more than {disk_watch.MAX_DEPTH} deep"
+    deep_tree(tmp_path, levels=usage_watch.MAX_DEPTH + 1, name_length=4)
+    watch = usage_watch.UsageWatch([tmp_path], 2**30, 10_000, print)
+    assert watch.check() == f"folders nested more than {usage_watch.MAX_DEPTH} deep"
     assert sandbox.remove_tree(tmp_path) == [] and not tmp_path.exists()
 
 
 def test_a_folder_given_as_a_link_is_measured_and_only_the_link_removed(tmp_path):
-    from kmeans_em_lab.pipeline.worker import disk_watch
+    from kmeans_em_lab.pipeline.worker import usage_watch
 
     (tmp_path / "real" / "sub").mkdir(parents=True)
     (tmp_path / "real" / "sub" / "a.bin").write_bytes(b"x" * 2**20)
     (tmp_path / "link").symlink_to(tmp_path / "real")  # the grader's outbox, say
-    found = disk_watch.usage([tmp_path / "link"], max_entries=100)
+    found = usage_watch.usage([tmp_path / "link"], max_entries=100)
     assert 2**20 <= found.bytes < 2 * 2**20 and found.entries == 2
     assert sandbox.remove_tree(tmp_path / "link") == []
     assert not (tmp_path / "link").is_symlink() and (tmp_path / "real" / "sub" / "a.bin").exists()
 
 
 def test_files_deleted_while_open_count_once_for_the_pids_given(tmp_path):
-    from kmeans_em_lab.pipeline.worker import disk_watch
+    from kmeans_em_lab.pipeline.worker import usage_watch
 
     code = f"""if True:
         import os, sys, time
@@ -805,16 +805,16 @@ def test_files_deleted_while_open_count_once_for_the_pids_given(tmp_path):
     try:
         assert child.stdout.readline() == "ready\n"
         assert list(tmp_path.iterdir()) == []
-        held = disk_watch.deleted_open_bytes([child.pid, child.pid, 2**22 + 1])  # one gone
+        held = usage_watch.deleted_open_bytes([child.pid, child.pid, 2**22 + 1])  # one gone
         assert 2 * 2**20 <= held < 3 * 2**20
-        assert disk_watch.process_tree(child) == [child.pid]
-        watch = disk_watch.DiskWatch([tmp_path], 2**20, 10, print, pids=lambda: [child.pid])
+        assert usage_watch.process_tree(child) == [child.pid]
+        watch = usage_watch.UsageWatch([tmp_path], 2**20, 10, print, pids=lambda: [child.pid])
         assert watch.check() == "more than 1 MiB written to disk"
-        assert disk_watch.DiskWatch([tmp_path], 2**20, 10, print).check() is None
+        assert usage_watch.UsageWatch([tmp_path], 2**20, 10, print).check() is None
     finally:
         child.kill()
         child.wait()
-    assert disk_watch.deleted_open_bytes([child.pid]) == 0
+    assert usage_watch.deleted_open_bytes([child.pid]) == 0
 
 
 @pytest.mark.slow

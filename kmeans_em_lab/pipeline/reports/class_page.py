@@ -31,12 +31,12 @@ from pathlib import Path
 
 from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline.pages import palette
-from kmeans_em_lab.pipeline.shared.causes import count, csv_field
-from kmeans_em_lab.pipeline.reports.export import function_points
 from kmeans_em_lab.pipeline.pages.feedback import sentence
-from kmeans_em_lab.pipeline.shared.grouping import group
 from kmeans_em_lab.pipeline.pages.page_style import report_head
+from kmeans_em_lab.pipeline.reports.export import function_points
 from kmeans_em_lab.pipeline.reports.report import MARKS, describe_figure, figure_png, pass_rates
+from kmeans_em_lab.pipeline.shared.causes import count, csv_field
+from kmeans_em_lab.pipeline.shared.grouping import group
 from kmeans_em_lab.pipeline.shared.scores import StudentScores
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_html
 from kmeans_em_lab.similarity import FILE as SIMILARITY_FILE

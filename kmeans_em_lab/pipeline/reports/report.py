@@ -19,8 +19,8 @@ from pathlib import Path
 
 from kmeans_em_lab.course.points import AssignmentCells
 from kmeans_em_lab.pipeline.pages import palette
-from kmeans_em_lab.pipeline.shared.causes import count
 from kmeans_em_lab.pipeline.reports.export import function_points
+from kmeans_em_lab.pipeline.shared.causes import count
 from kmeans_em_lab.pipeline.shared.grouping import group
 from kmeans_em_lab.pipeline.shared.scores import StudentScores
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal

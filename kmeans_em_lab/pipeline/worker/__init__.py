@@ -8,8 +8,6 @@ Modules, one job each:
 
 - :mod:`.config`            a worker's nbgrader configuration: the course's plus the pipeline's
   preprocessors
-- :mod:`.disk_watch`        the sandbox's writable folders measured from outside (the disk
-  limits)
 - :mod:`.engine_cache`      nbgrader's gradebook with one SQLAlchemy engine per database per
   worker
 - :mod:`.execute`           ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck
@@ -30,5 +28,7 @@ Modules, one job each:
   verdict its one error, so nbgrader's scoring gives exactly the verdict
 - :mod:`.task`              on a worker: one submission under the watchdog; the worker's set-up
 - :mod:`.test_order`        ``RestoreTestOrder``: test cells run in the course's order
+- :mod:`.usage_watch`        the sandbox's writable folders and the grader's memory
+  measured from outside (the disk limits, the messages held)
 - :mod:`.warm`              what the local workers' fork server imports once for them
 """

@@ -110,8 +110,8 @@ class Mailbox:
 
     def close(self) -> None:
         """Everything removed once the kernel is gone, through descriptors: no recursion, so
-        folders the kernel nested thousands deep go too (:func:`.disk_watch.remove_folder`)."""
-        from kmeans_em_lab.pipeline.worker.disk_watch import remove_folder
+        folders the kernel nested thousands deep go too (:func:`.usage_watch.remove_folder`)."""
+        from kmeans_em_lab.pipeline.worker.usage_watch import remove_folder
 
         try:
             remove_folder(self.root)  # what it cannot remove, it logs

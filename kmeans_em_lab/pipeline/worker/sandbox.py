@@ -37,7 +37,7 @@ What student code could try, and what stops it:
   parent (the thread that started it: a long-lived one), so a SIGKILL of the
   kernel's process (what the pipeline sends) ends every process in the sandbox.
 
-- fill the grader's disk: RLIMIT_FSIZE caps each file, and :mod:`.disk_watch`
+- fill the grader's disk: RLIMIT_FSIZE caps each file, and :mod:`.usage_watch`
   measures the writable folders (scratch, sockets, the caller's writable binds;
   walked by descriptors: long paths and chmod 000 hide nothing) and the deleted
   files the sandbox's processes hold open, from outside, and kills the kernel
@@ -77,7 +77,7 @@ import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
-from kmeans_em_lab.pipeline.worker.disk_watch import DiskWatch
+from kmeans_em_lab.pipeline.worker.usage_watch import UsageWatch
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
@@ -156,7 +156,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     max_disk_bytes = Integer(
         512 * MiB,
         help="bytes in the kernel's writable folders (the submission's copy included); "
-        "more: the kernel is killed (disk_watch)",
+        "more: the kernel is killed (usage_watch)",
     ).tag(config=True)
     max_disk_entries = Integer(
         10_000, help="files and folders in the kernel's writable folders; more: killed"
@@ -201,7 +201,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     _sockets: Path | None = None  # this kernel's own socket folder (kept across a restart)
     _ip: str | None = None  # ip as configured
     _output = None  # the sandbox's stdout and stderr: a temporary file outside the course
-    _disk: DiskWatch | None = None
+    _disk: UsageWatch | None = None
     disk_over: str | None = None  # why the disk watch killed the kernel, once it did
 
     @default("kernel_package")
@@ -279,13 +279,13 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def _watch_disk(self) -> None:
         """Measure the folders the kernel can write, and the deleted files its processes
-        hold open (:mod:`.disk_watch`), until cleanup."""
-        from kmeans_em_lab.pipeline.worker.disk_watch import process_tree
+        hold open (:mod:`.usage_watch`), until cleanup."""
+        from kmeans_em_lab.pipeline.worker.usage_watch import process_tree
 
         writable = [self._scratch, self._sockets]
         writable += [Path(host) for host, _, allowed in self.extra_binds if allowed]
         self.disk_over = None
-        self._disk = DiskWatch(
+        self._disk = UsageWatch(
             writable,
             self.max_disk_bytes,
             self.max_disk_entries,
@@ -521,8 +521,8 @@ def copy_folder(source: Path, target: Path, limit: int) -> int:
 def remove_tree(path: str | Path) -> list[str]:
     """Remove ``path`` even if the student made folders unreadable (chmod 000) or nested
     them past ``PATH_MAX``; never follows a link. Returns what could not be removed
-    (logged as a warning): :func:`.disk_watch.remove_folder`."""
-    from kmeans_em_lab.pipeline.worker.disk_watch import remove_folder
+    (logged as a warning): :func:`.usage_watch.remove_folder`."""
+    from kmeans_em_lab.pipeline.worker.usage_watch import remove_folder
 
     return remove_folder(path)
 

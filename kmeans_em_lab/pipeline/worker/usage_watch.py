@@ -1,8 +1,9 @@
-"""The disk a sandboxed kernel may fill: its writable folders, watched from outside.
+"""What a sandboxed kernel uses outside its own limits, watched from outside: the disk of
+its writable folders, and the grader's memory its messages hold.
 
 RLIMIT_FSIZE caps each file the kernel writes, not how many: the scratch copy of
 the submission, the socket folder and the record outbox are folders of the
-grader's disk, bound writable into the sandbox. :class:`DiskWatch` measures
+grader's disk, bound writable into the sandbox. :class:`UsageWatch` measures
 them every :data:`INTERVAL` seconds and calls its ``breach`` once when they
 hold more than ``max_bytes`` or more than ``max_entries`` files and folders,
 when a folder is nested more than :data:`MAX_DEPTH` deep, or when a folder the
@@ -262,7 +263,7 @@ def remove_folder(path: str | Path) -> list[str]:
     return left
 
 
-class DiskWatch:
+class UsageWatch:
     """A thread measuring ``folders`` (and the deleted files the processes ``pids()``
     hold open) until :meth:`stop`; ``breach(text)`` is called once, from that thread,
     with what was over the limit."""
@@ -288,7 +289,7 @@ class DiskWatch:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lab3-disk-watch", daemon=True)
 
-    def start(self) -> DiskWatch:
+    def start(self) -> UsageWatch:
         self._thread.start()
         return self
 
