@@ -479,3 +479,28 @@ def test_a_public_em_miss_the_hidden_conditions_cannot_explain_is_only_a_wrong_r
     record, source, _ = _public_record("EM", notebook(EM=edits["EM"]))
     monkeypatch.setitem(checks.PUBLIC_DIAGNOSES, "EM", lambda args, result: [])
     assert codes(judgement(PUBLIC + "EM", record, source)) == [catalogue.GENERIC]
+
+
+def test_a_public_diagnosis_reads_the_calls_own_arguments_not_the_students_changes(
+    monkeypatch,
+):
+    """EM changes its X in place (every sample 0 but one) and returns a wrong fit: the
+    visible test sees the change, but the diagnosis of the answer fits the call's own
+    samples. Fitting the changed ones (no fit exists) ran the reference EM's every
+    iteration: seconds of the grader's time per cell."""
+    from kmeans_em_lab.checks import reference_results
+
+    code = (
+        "def EM(X):\n"
+        "    X[:] = 0.0\n"
+        "    X[0] = 1.0\n"
+        "    return 0.5, np.array([0.0, 1.0]), np.array([1.0, 1.0])\n"
+    )
+    fitted = []
+    real = reference_results.mle_of
+    monkeypatch.setattr(reference_results, "mle_of", lambda X: fitted.append(np.array(X))
+                        or real(X))  # fmt: skip
+    record, source, _ = _public_record("EM", notebook(EM=code))
+    found = judgement(PUBLIC + "EM", record, source)
+    assert found.message and fitted  # failed, and its answer was diagnosed
+    assert all(X.min() == -3.0 and X.max() == 6.0 for X in fitted)  # the test's own samples

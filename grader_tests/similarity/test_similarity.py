@@ -499,3 +499,30 @@ def test_a_long_line_is_read_to_its_limit_in_every_step():
     seen = []
     traces.texts(code, lambda text: seen.append(len(text)) or False)
     assert max(seen) <= 2 * cells.MAX_LINE_CHARS  # a string token may end on the next line
+
+
+def test_a_probe_answer_too_wide_to_sort_keeps_its_order():
+    """Each column is a key of the rows' sort, and a key costs memory per row whatever its
+    size: two rows of a million columns (3 MB on the wire) took gigabytes. Narrow answers
+    are still put in order; a wide one keeps its own."""
+    import numpy as np
+
+    from lab3_kernel import wire
+
+    narrow = np.array([[3.0, 1.0], [1.0, 2.0]])
+    assert answers._rows(narrow).tolist() == [[1.0, 2.0], [3.0, 1.0]]
+    wide = np.zeros((2, answers.SORTED_COLUMNS + 1), dtype=bool)
+    assert answers._rows(wide) is None
+    huge = {"result": wire.encode((np.zeros((2, 1_500_000), dtype=bool), 0.0))}
+    assert answers.answer("K_Means", huge, (np.zeros((20, 2)), 3)).shown.startswith("(")
+
+
+def test_a_probes_changed_arguments_are_positions_each_once():
+    """A record's ``mutated`` list is read to its first few entries, positions only: 99,000
+    integers whose hashes collide held a worker for minutes."""
+    prime = 2**61 - 1
+    outcome = {"result": 1, "mutated": [2, 0, 2, prime, 3 * prime, *range(99, 99_000)]}
+    shown = answers.answer("Set", outcome, ()).shown
+    assert shown.endswith("(changed argument 0, 2)") and str(prime) not in shown
+    forged = {"result": 1, "mutated": [prime * k for k in range(1, 99_000)]}
+    assert "changed" not in answers.answer("Set", forged, ()).shown

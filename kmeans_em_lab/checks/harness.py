@@ -125,6 +125,15 @@ class Session(Mapping):
 MAX_ARGUMENTS = 8  # positions an argument can hold in the lab's functions (EM_step has 4)
 
 
+def changed_arguments(mutated) -> list[int]:
+    """The argument positions a record's ``mutated`` list names, each once, in order (a
+    forged list of thousands, or of integers whose hashes collide, is read no further than
+    :data:`MAX_ARGUMENTS` entries)."""
+    if not isinstance(mutated, list):
+        return []
+    return sorted({i for i in mutated[:MAX_ARGUMENTS] if type(i) is int and 0 <= i < MAX_ARGUMENTS})
+
+
 def _report(outcome: dict) -> CallReport:
     def texts(value, limit):
         return [str(v)[:300] for v in value[:limit]] if isinstance(value, list) else []
@@ -135,11 +144,7 @@ def _report(outcome: dict) -> CallReport:
         stderr=str(outcome.get("stderr") or "")[-2000:],
         stdout_chars=outcome["stdout_chars"] if type(outcome.get("stdout_chars")) is int else 0,
         # argument positions, each once (a forged list of thousands would be judged one by one)
-        mutated=sorted(
-            {i for i in mutated[:MAX_ARGUMENTS] if type(i) is int and 0 <= i < MAX_ARGUMENTS}
-        )
-        if isinstance(mutated, list)
-        else [],
+        mutated=changed_arguments(mutated),
     )
 
 

@@ -3,9 +3,10 @@
 # Why: EM (test_EM_public, test_EM_hidden): where both centres are positive (the public
 #   test's overlapping groups, the hidden test's second data set) EM stops before the
 #   maximum-likelihood fit; found by make mutants (on the lab's data mu[1] is negative, so
-#   every log-likelihood is nan and EM runs all its steps, to the fit).
+#   every log-likelihood is nan and EM runs all its steps, to the fit; 1,000 here, not
+#   10,000: the same verdicts in a tenth of the time, within the limit on a loaded machine).
 ### CELL EM
-def EM(X, tol=1e-10, max_iter=10_000):
+def EM(X, tol=1e-10, max_iter=1_000):
     """EM from K-Means (bug: norm.pdf's location and scale swapped in the log-likelihood)."""
     mu, _ = K_Means(X, 2)
     nearest = np.argmin(np.abs(X[:, None] - mu[None, :]), axis=1)
