@@ -351,3 +351,25 @@ def test_a_public_replay_counts_an_empty_arrays_dimensions():
     with pytest.raises(harness.RecordError):
         _small([np.empty((MAX_PUBLIC_ELEMENTS + 1, 0))], "Set")
     assert _small({0: np.empty((0, 2)), 1: np.zeros((5, 2))}, "Set")
+
+
+def test_a_public_replay_refuses_an_array_of_arrays():
+    """The visible test compares, sorts and prints the elements of an object array as what
+    they hold: two bool arrays of shapes (50000, 1) and (1, 50000) (100 KB, two "numbers")
+    were compared as a 2.5 GB array. An array of numbers or strings stays an answer."""
+    import numpy as np
+    import pytest
+
+    from kmeans_em_lab.checks import _small, harness
+
+    pair = np.empty(2, dtype=object)
+    pair[0], pair[1] = np.zeros((50, 1), dtype=bool), np.zeros((1, 50), dtype=bool)
+    for answer in (pair, (0.5, pair, [1.0, 1.0]), {0: [pair]}):
+        with pytest.raises(harness.RecordError, match="array of arrays or lists"):
+            _small(answer, "EM")
+    listed = np.empty(1, dtype=object)
+    listed[0] = [1.0, 2.0]
+    with pytest.raises(harness.RecordError, match="array of arrays or lists"):
+        _small(listed, "EM")
+    plain = np.array([1.0, "a", None], dtype=object)
+    assert _small((plain, np.array([1.0, 2.0])), "EM")[0] is plain

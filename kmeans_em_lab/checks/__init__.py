@@ -361,9 +361,11 @@ MAX_PUBLIC_ELEMENTS = 100_000
 
 
 def _small(value, function: str):
-    """``value`` when it holds at most :data:`MAX_PUBLIC_ELEMENTS` numbers, else a
-    :class:`harness.RecordError` (the visible test runs in the grader: an answer far larger
-    than its data would make the grader's work, not the student's)."""
+    """``value`` when it holds at most :data:`MAX_PUBLIC_ELEMENTS` numbers and no array of
+    objects holding containers, else a :class:`harness.RecordError` (the visible test runs
+    in the grader: an answer far larger than its data would make the grader's work, not the
+    student's; and the elements of an array of arrays are compared, sorted and printed as
+    arrays: two of them, of shapes (50000, 1) and (1, 50000), compared as 2.5 GB)."""
     count, todo = 0, [value]
     while todo:
         item = todo.pop()
@@ -379,6 +381,15 @@ def _small(value, function: str):
             raise harness.RecordError(
                 f"{function} answered with more than {MAX_PUBLIC_ELEMENTS:,} numbers, far more "
                 "than this test's data holds, so the grader did not check it: this test scores 0"
+            )
+        if (
+            isinstance(item, np.ndarray)
+            and item.dtype.kind == "O"
+            and any(isinstance(v, np.ndarray | list | tuple | dict) for v in item.flat)
+        ):
+            raise harness.RecordError(
+                f"{function} answered with an array of arrays or lists (dtype object), which "
+                "the grader does not check: this test scores 0"
             )
     return value
 
