@@ -373,3 +373,20 @@ def test_a_public_replay_refuses_an_array_of_arrays():
         _small(listed, "EM")
     plain = np.array([1.0, "a", None], dtype=object)
     assert _small((plain, np.array([1.0, 2.0])), "EM")[0] is plain
+
+
+def test_a_public_replay_counts_strings_as_long_as_the_longest():
+    """numpy pads a list of strings to its longest when the visible test takes its shape:
+    one string of 10,000 characters among 98,990 empty ones (300 KB on the wire) became a
+    4 GB array in the grader. Each string counts as long as the longest."""
+    import numpy as np
+    import pytest
+
+    from kmeans_em_lab.checks import MAX_PUBLIC_ELEMENTS, _small, harness
+
+    padded = ["x" * 10_000] + [""] * (MAX_PUBLIC_ELEMENTS // 10_000)
+    for answer in (padded, {0: padded}, np.array(padded, dtype=object)):
+        with pytest.raises(harness.RecordError, match="text"):
+            _small(answer, "Update")
+    assert _small(["x" * 10_000] + [""] * 5, "Update")  # a short list of text is an answer
+    assert _small([1.0] * (MAX_PUBLIC_ELEMENTS - 1), "Update")

@@ -361,15 +361,19 @@ MAX_PUBLIC_ELEMENTS = 100_000
 
 
 def _small(value, function: str):
-    """``value`` when it holds at most :data:`MAX_PUBLIC_ELEMENTS` numbers and no array of
-    objects holding containers, else a :class:`harness.RecordError` (the visible test runs
-    in the grader: an answer far larger than its data would make the grader's work, not the
-    student's; and the elements of an array of arrays are compared, sorted and printed as
-    arrays: two of them, of shapes (50000, 1) and (1, 50000), compared as 2.5 GB)."""
-    count, todo = 0, [value]
+    """``value`` when it is small enough for the visible test to handle in the grader, else
+    a :class:`harness.RecordError` (an answer far larger than its data would make the
+    grader's work, not the student's). Small enough: at most :data:`MAX_PUBLIC_ELEMENTS`
+    values, each string counted as long as the longest (numpy pads a list of strings to
+    its longest: one of 10,000 characters among 99,000 empty ones became 4 GB), and no
+    array of objects holding arrays or lists (their elements are compared, sorted and
+    printed as arrays: two of shapes (50000, 1) and (1, 50000) compared as 2.5 GB)."""
+    count, longest, todo = 0, 1, [value]
     while todo:
         item = todo.pop()
-        if isinstance(item, np.ndarray):  # an empty one's other dimensions count too
+        if isinstance(item, str):
+            longest = max(longest, len(item))
+        elif isinstance(item, np.ndarray):  # an empty one's other dimensions count too
             count += math.prod(max(d, 1) for d in item.shape)
         elif isinstance(item, list | tuple):
             count += len(item)
@@ -377,20 +381,21 @@ def _small(value, function: str):
         elif isinstance(item, dict):
             count += len(item)
             todo.extend(item.values())
-        if count > MAX_PUBLIC_ELEMENTS:
+        if count * longest > MAX_PUBLIC_ELEMENTS:
             raise harness.RecordError(
-                f"{function} answered with more than {MAX_PUBLIC_ELEMENTS:,} numbers, far more "
-                "than this test's data holds, so the grader did not check it: this test scores 0"
+                f"{function} answered with more than {MAX_PUBLIC_ELEMENTS:,} numbers (or text "
+                "that long), far more than this test's data holds, so the grader did not check "
+                "it: this test scores 0"
             )
-        if (
-            isinstance(item, np.ndarray)
-            and item.dtype.kind == "O"
-            and any(isinstance(v, np.ndarray | list | tuple | dict) for v in item.flat)
-        ):
-            raise harness.RecordError(
-                f"{function} answered with an array of arrays or lists (dtype object), which "
-                "the grader does not check: this test scores 0"
-            )
+        if isinstance(item, np.ndarray) and item.dtype.kind == "O":
+            for element in item.flat:  # at most MAX_PUBLIC_ELEMENTS of them
+                if isinstance(element, np.ndarray | list | tuple | dict):
+                    raise harness.RecordError(
+                        f"{function} answered with an array of arrays or lists (dtype object), "
+                        "which the grader does not check: this test scores 0"
+                    )
+                if isinstance(element, str):
+                    todo.append(element)
     return value
 
 
