@@ -125,6 +125,13 @@ def _dtype(text) -> np.dtype:
     return dtype
 
 
+def listed_size(shape: tuple[int, ...]) -> int:
+    """The entries ``tolist()`` or iterating builds for an array of ``shape``: its size, but
+    each zero dimension counted as one (an empty array of shape (2**25, 2**25, 0) lists
+    2**50 empty lists)."""
+    return math.prod(max(d, 1) for d in shape)
+
+
 def _shape(data) -> tuple[int, ...]:
     """An array's shape. An empty array's other dimensions count too: ``(2**25, 2**25, 0)``
     holds nothing, yet iterating over it, or ``tolist()``, would build 2**50 lists; so the
@@ -134,8 +141,8 @@ def _shape(data) -> tuple[int, ...]:
         raise WireError("bad shape")
     if not all(type(d) is int and 0 <= d <= MAX_ARRAY_BYTES for d in data):
         raise WireError("bad shape")
-    hollow = math.prod(max(d, 1) for d in data)
-    if hollow > MAX_ARRAY_BYTES or (0 in data and hollow > MAX_ITEMS):
+    listed = listed_size(data)
+    if listed > MAX_ARRAY_BYTES or (0 in data and listed > MAX_ITEMS):
         raise WireError("bad shape")
     return tuple(data)
 

@@ -53,7 +53,6 @@ import contextlib
 import copy
 import io
 import json
-import math
 import re
 import warnings
 from collections.abc import Mapping
@@ -374,7 +373,7 @@ def _small(value, function: str):
         if isinstance(item, str):
             longest = max(longest, len(item))
         elif isinstance(item, np.ndarray):  # an empty one's other dimensions count too
-            count += math.prod(max(d, 1) for d in item.shape)
+            count += wire.listed_size(item.shape)
         elif isinstance(item, list | tuple):
             count += len(item)
             todo.extend(item)
