@@ -338,3 +338,11 @@ def test_when_every_candidate_fails_every_row_is_clustered():
     bad = draws.Draw.from_key(UNLUCKY_KEY).kmeans_rows
     draw = dataclasses.replace(draws.Draw.from_key(UNLUCKY_KEY), other_kmeans_rows=(bad, bad))
     assert checks.usable_draw(draw).kmeans_rows is None
+
+
+def test_a_course_without_the_labs_data_keeps_its_first_rows(tmp_path, monkeypatch):
+    """A course whose notebook has no K_Means check (the pipeline's toy course) has none of
+    the lab's data to plan them with: its draw keeps its first rows, and grading goes on."""
+    monkeypatch.setenv("LAB3_COURSE_ROOT", str(tmp_path))  # no data/ there
+    draw = drawn("2" * 64)
+    assert checks.usable_draw(draw) == draw.with_kmeans_rows(draw.kmeans_rows)

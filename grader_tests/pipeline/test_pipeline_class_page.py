@@ -21,7 +21,7 @@ from kmeans_em_lab.pipeline.reports import class_page
 from kmeans_em_lab.pipeline.reports.export import write_csv
 from kmeans_em_lab.pipeline.reports.report import causes_section
 from kmeans_em_lab.pipeline.shared.causes import Cause
-from kmeans_em_lab.pipeline.shared.scores import StudentScores
+from kmeans_em_lab.pipeline.shared.scores import GradebookRef, StudentScores
 
 LAYOUT = AssignmentCells(
     cells=[("test_Set_public", 5.0), ("test_Set_hidden", 10.0), ("test_EM_hidden", 25.0)],
@@ -152,8 +152,8 @@ def test_the_terminal_lists_the_causes_below_the_table():
 
 
 def test_the_csv_has_a_causes_column(tmp_path):
-    path = write_csv(tmp_path / "grades.csv", url=f"sqlite:///{tmp_path / 'gradebook.db'}",
-                     course="lab3-kmeans-em", assignment="lab3", table=TABLE, layout=LAYOUT,
+    book = GradebookRef(f"sqlite:///{tmp_path / 'gradebook.db'}", "lab3-kmeans-em", "lab3")
+    path = write_csv(tmp_path / "grades.csv", book=book, table=TABLE, layout=LAYOUT,
                      outcomes=OUTCOMES, causes=CAUSES)  # fmt: skip
     with open(path, newline="") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh)}
