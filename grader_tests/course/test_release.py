@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from kmeans_em_lab.checks import CHECKS, cell_check, out_of_order, plan
 from kmeans_em_lab.checks import reference_results as ref
@@ -32,10 +35,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     """release/lab3 generated afresh from a copy of source/ and the course config."""
-    course = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "source", course / "source")
-    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    return release.generate(course)
+    return release.generate(_course_copy(tmp_path_factory.mktemp("course")))
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,47 @@ def test_committed_release_equals_a_fresh_generation(regenerated):
     assert sorted(fresh) == sorted(committed), "release/lab3 holds other files than nbgrader makes"
     stale = [name for name in fresh if fresh[name] != committed[name]]
     assert not stale, f"release/lab3 is stale ({stale}): run `make release` and commit it"
+
+
+def _course_copy(folder: Path) -> Path:
+    shutil.copytree(ROOT / "source", folder / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    return folder
+
+
+def test_generating_never_changes_the_working_directory(tmp_path):
+    """The grading driver generates the assignment into a scratch course while its Dask
+    cluster spawns worker processes in another thread; a worker spawned while the process
+    stood in the scratch folder would start there and fail once the folder is removed."""
+    course = _course_copy(tmp_path / "course")
+    here, seen, done = os.getcwd(), set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.add(os.getcwd())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        release.generate(course, use_db=True, db_url=f"sqlite:///{tmp_path / 'gradebook.db'}")
+    finally:
+        done.set()
+        watcher.join()
+    assert seen == {here}
+    assert (course / "release" / paths.ASSIGNMENT / paths.NOTEBOOK).is_file()
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        assert [a.name for a in gb.assignments] == [paths.ASSIGNMENT]
+
+
+def test_a_header_notebook_is_read_from_the_course_root(tmp_path, monkeypatch):
+    course = _course_copy(tmp_path / "course")
+    header = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Course header")])
+    nbformat.write(header, course / "header.ipynb")
+    with (course / "nbgrader_config.py").open("a") as config:
+        config.write('\nc.IncludeHeaderFooter.header = "header.ipynb"\n')
+    monkeypatch.chdir(tmp_path)
+    generated = nbformat.read(release.generate(course) / paths.NOTEBOOK, as_version=4)
+    assert generated.cells[0].source == "Course header"
 
 
 def test_release_data_is_the_course_data():

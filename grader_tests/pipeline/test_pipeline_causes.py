@@ -410,3 +410,19 @@ def test_a_long_solution_cells_imports_are_read_line_by_line(monkeypatch):
         "numpy",
         "sklearn",
     ]
+
+
+def test_a_solution_cells_imports_are_read_line_by_line_when_the_parser_fails(monkeypatch):
+    """CPython 3.11's parser now and then raises a spurious ``SystemError`` ("AST
+    constructor recursion depth mismatch") in a threaded process: the imports are then
+    read line by line, never the error raised into the grading of the submission."""
+
+    def broken(*args, **kwargs):
+        raise SystemError("AST constructor recursion depth mismatch (before=123, after=175)")
+
+    cell = solution("Set")
+    cell.source = "import sklearn.cluster\n" + cell.source
+    with monkeypatch.context() as patched:  # undone before pytest parses to report
+        patched.setattr(causes.ast, "parse", broken)
+        found = causes.forbidden_imports(nbformat.v4.new_notebook(cells=[cell]))
+    assert found == {"Set": "sklearn"}

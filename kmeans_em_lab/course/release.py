@@ -11,10 +11,38 @@ assignment and its hidden tests.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
+
+
+def _in_place_generator():
+    """nbgrader's ``GenerateAssignment`` without its ``os.chdir`` into the course root.
+
+    nbgrader's converters change the process's working directory while they convert.
+    The grading driver generates the assignment (into a scratch course it then removes)
+    while its Dask cluster starts in another thread, and a worker process spawned in
+    that window inherits the scratch folder as its working directory and fails to start
+    once the folder is gone. Every path nbgrader uses here is absolute (the course root
+    is), except the header and footer notebooks, which :func:`generate` resolves."""
+    from nbconvert.writers import FilesWriter
+    from nbgrader.converters import GenerateAssignment
+
+    class InPlaceGenerateAssignment(GenerateAssignment):
+        def start(self) -> None:  # nbgrader 0.9's start, less the chdir
+            student = self.coursedir.student_id
+            self.coursedir.student_id = "."
+            try:
+                self.init_notebooks()
+                self.writer = FilesWriter(parent=self, config=self.config)
+                self.exporter = self.exporter_class(parent=self, config=self.config)
+                for preprocessor in self.preprocessors:
+                    self.exporter.register_preprocessor(preprocessor)
+                self.convert_notebooks()
+            finally:
+                self.coursedir.student_id = student
+
+    return InPlaceGenerateAssignment
 
 
 def generate(
@@ -27,21 +55,25 @@ def generate(
 
     ``db_url``: the gradebook to record the assignment in (``use_db``), instead
     of the one ``nbgrader_config.py`` names."""
-    from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
 
     course = paths.Course.at(course_root, assignment)
-    course_root = course.root
     config = course.load_config()
+    config.CourseDirectory.root = str(course.root.resolve())
     # what `nbgrader generate_assignment --no-db` sets
     config.GenerateAssignment.no_database = not use_db
     config.SaveCells.enabled = use_db
     if db_url:
         config.CourseDirectory.db_url = db_url
-    with contextlib.chdir(course_root):
-        coursedir = CourseDirectory(config=config)
-        api = NbGraderAPI(coursedir=coursedir, config=config)
-        result = api.generate_assignment(assignment, force=True, create=use_db)
+    for name in ("header", "footer"):  # relative to the course root, as nbgrader reads them
+        if value := config.IncludeHeaderFooter.get(name):
+            config.IncludeHeaderFooter[name] = str(course.root.resolve() / value)
+    coursedir = CourseDirectory(config=config, assignment_id=assignment)
+    app = _in_place_generator()(coursedir=coursedir, config=config)
+    app.force = True
+    app.create_assignment = use_db
+    result = capture_log(app)
     if not result["success"]:
         raise RuntimeError(
             f"nbgrader could not generate release/{assignment}:\n"

@@ -109,6 +109,8 @@ def _imports(source: str) -> list[str]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+    except SystemError:  # CPython 3.11's spurious "AST constructor recursion depth mismatch"
+        return _imports_by_line(source)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
