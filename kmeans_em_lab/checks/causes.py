@@ -45,6 +45,8 @@ CAUSES: dict[str, str] = {
     "output_cut": "The cell printed more than the output limit, so its output was cut.",
     "output_flood": "The cell sent one output larger than the grader reads, so the notebook "
     "was stopped there.",
+    "judge_limit": "Judging the test's answers took the grader more CPU time or memory than "
+    "it allows (answers far larger or stranger than the test's data), so the test scores 0.",
     "no_notebook": "No gradable notebook was submitted (missing, renamed away, not valid JSON, "
     "or over the course's limits on size, cells or files).",
     "not_graded": "The submission could not be graded (see the report's flags).",

@@ -34,6 +34,7 @@ the sandbox of its kernel manager (:mod:`.sandbox`) unless that is switched off.
 from __future__ import annotations
 
 import atexit
+import functools
 import math
 import os
 import re
@@ -56,6 +57,7 @@ from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline.shared import verdicts
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
+from kmeans_em_lab.pipeline.worker import contained
 from kmeans_em_lab.pipeline.worker.limit_bytes import held_bytes, note, utf8_prefix
 from kmeans_em_lab.pipeline.worker.mailbox import RECORDS, SERVED, Mailbox
 from kmeans_em_lab.pipeline.worker.reference_server import ReferenceServer
@@ -422,8 +424,10 @@ class ResilientExecute(Execute):
 
     def _keep_probes(self, nb, resources) -> None:
         """Remove the probe cells and what was observed in them; write the answers they
-        recorded (untrusted, decoded by :func:`kmeans_em_lab.similarity.answers.keep`) into
-        the notebook's metadata under the grader's key, replacing what a submission brought."""
+        recorded (untrusted, decoded by :func:`kmeans_em_lab.similarity.answers.keep` in a
+        child within limits, :mod:`.contained`: a function whose record breaks them loses
+        its answers) into the notebook's metadata under the grader's key, replacing what a
+        submission brought."""
         if self._probe_cells:
             kept = [c for c in nb.cells if id(c) not in self._probe_cells]
             for index in range(len(kept), len(nb.cells)):
@@ -433,11 +437,15 @@ class ResilientExecute(Execute):
         # {} when they were on but never ran (the notebook halted first): probed, no answers
         kept = None
         if self.run_probes:
-            try:
-                kept = answers.keep(self._probe_records)
-            except Exception:  # noqa: BLE001 - an odd record costs its probes, never the grade
-                self.log.info("The probes' records could not be read: no answers kept")
-                kept = {}
+            kept = {}
+            records = self._probe_records
+            steps = [functools.partial(answers.keep, {f: records.get(f)}) for f in records]
+            results = contained.run_steps(steps, contained.DEFAULT_LIMITS)
+            for function, found in zip(records, results, strict=True):
+                if isinstance(found, contained.Stopped):  # it costs its probes, never the grade
+                    self.log.info("The probes' record of %s could not be read", function)
+                else:
+                    kept.update(found)
         answers.store(nb, kept)
 
     def _run_cell(self, cell, resources, index):

@@ -20,39 +20,86 @@ grader's own record (:mod:`.verdicts`):
 
 Nothing the kernel printed, displayed or raised in the cell is read: the
 points follow from the verdict alone (:mod:`.score_from_verdicts`).
+
+The graded cells are judged in a child process (:mod:`.contained`), each within
+``cpu_seconds`` of CPU time and the child within ``memory_mib`` more memory than
+the worker: a record that costs more fails its own cell (``judge_limit``) and
+costs no other cell, and no other submission, anything.
 """
 
 from __future__ import annotations
 
+import functools
+
+import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Integer
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks.causes import explain
 from kmeans_em_lab.pipeline.pages import pictures
 from kmeans_em_lab.pipeline.shared import causes, verdicts
-from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES, Reply, Verdict
+from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, KEY, REPLIES, Reply, Verdict
+from kmeans_em_lab.pipeline.worker import contained
 from kmeans_em_lab.pipeline.worker.mailbox import RECORDS, SERVED
+
+JUDGE_LIMIT = "judge_limit"  # the cause of a cell whose judging broke the child's limits
 
 
 class JudgeRecords(NbGraderPreprocessor):
     """Writes each code cell's events and each graded cell's verdict and causes."""
+
+    cpu_seconds = Float(
+        contained.DEFAULT_LIMITS.cpu_seconds,
+        help="CPU seconds the grader spends at most judging one graded cell's record; past "
+        "it the cell fails with the cause judge_limit",
+    ).tag(config=True)
+    memory_mib = Integer(
+        contained.DEFAULT_LIMITS.memory_bytes // 2**20,
+        help="memory (MiB of address space) the child that judges the records may take "
+        "beyond the worker's own; a cell whose judging needs more fails (judge_limit)",
+    ).tag(config=True)
+    wall_seconds = Float(
+        contained.DEFAULT_LIMITS.wall_seconds,
+        help="clock seconds one graded cell's judging may last at most (a backstop for a "
+        "child that waits: the CPU limit stops work first, however loaded the machine)",
+    ).tag(config=True)
+
+    def limits(self) -> contained.Limits:
+        return contained.Limits(self.cpu_seconds, self.memory_mib * 2**20, self.wall_seconds)
 
     def preprocess(self, nb, resources):
         self._records = resources.get(RECORDS, {})
         self._served = resources.get(SERVED, {})
         self._events = resources.get(EVENTS, {})
         self._replies = resources.get(REPLIES, {})
-        self._forbidden_imports = causes.forbidden_imports(nb)
-        return super().preprocess(nb, resources)
+        self._forbidden_imports = None  # read in the child, once per child
+        graded = []
+        for index, cell in enumerate(nb.cells):
+            verdicts.forget(cell)  # only the grader writes under its key
+            if cell.cell_type != "code":
+                continue
+            verdicts.write_events(cell, self._events.get(index, []))
+            if causes.graded_code_cell(cell):
+                graded.append(index)
+        steps = [functools.partial(self._judged, nb, index) for index in graded]
+        for index, result in zip(graded, contained.run_steps(steps, self.limits()), strict=True):
+            cell = nb.cells[index]
+            if isinstance(result, contained.Stopped):
+                self._write_stopped(cell, result)
+            else:
+                cell.metadata[KEY] = nbformat.from_dict(result)
+            verdict = verdicts.read_verdict(cell)
+            if verdict is not None and not verdict.passed:
+                self.log.info("Cell %s failed: %s", index, verdict.message[:200])
+        return nb, resources
 
-    def preprocess_cell(self, cell, resources, index):
-        verdicts.forget(cell)  # only the grader writes under its key
-        if cell.cell_type != "code":
-            return cell, resources
+    def _judged(self, nb, index: int) -> dict:
+        """What the grader writes under its key in graded cell ``index`` (run in the child)."""
+        if self._forbidden_imports is None:
+            self._forbidden_imports = causes.forbidden_imports(nb)
+        cell = nb.cells[index]
         events = self._events.get(index, [])
-        verdicts.write_events(cell, events)
-        if not causes.graded_code_cell(cell):
-            return cell, resources
         stops = [e for e in events if e.code in verdicts.STOPS]
         check = checks.cell_check(cell.source)
         judged, record = None, None
@@ -66,8 +113,6 @@ class JudgeRecords(NbGraderPreprocessor):
             served = self._served.get(index)
             judged = checks.judgement(check, record, cell.source, served)
             verdict = Verdict(not judged.message, judged.message)
-            if judged.message:
-                self.log.info("Cell %s failed its check %s", index, check)
         else:
             reply = self._replies.get(index, Reply("missing"))
             verdict = Verdict(reply.status == "ok", _reply_message(reply))
@@ -85,7 +130,18 @@ class JudgeRecords(NbGraderPreprocessor):
                 forbidden_import=self._forbidden_imports.get(function, ""),
             )
             causes.write(cell, found)
-        return cell, resources
+        return verdicts.grader_data(cell)
+
+    def _write_stopped(self, cell, stopped: contained.Stopped) -> None:
+        """A cell whose judging broke the child's limits fails, with that cause."""
+        cost = {
+            contained.CPU_TIME: f"more than {self.cpu_seconds:g} s of the grader's CPU time",
+            contained.MEMORY: f"more than {self.memory_mib} MiB of the grader's memory",
+            contained.WALL_TIME: f"more than {self.wall_seconds:g} s",
+        }.get(stopped.why, "more than the grader allows (its judging process failed)")
+        message = f"judging this test's answers took {cost}, so this test scores 0"
+        verdicts.write_verdict(cell, Verdict(False, message))
+        causes.write(cell, [causes.Cause(JUDGE_LIMIT, message)])
 
 
 def _reply_message(reply: Reply) -> str:
