@@ -108,7 +108,7 @@ def test_a_cell_that_failed_in_the_kernel_shows_its_error_quoted_and_the_judges_
 
 
 def test_the_pipelines_own_failures_have_their_causes(judged_notebook):
-    found = causes.causes(judged_notebook)
+    found = causes.codes(judged_notebook)
     assert found["test_EM_hidden"] == ["time_limit"]
     assert found["test_K_Means_hidden"] == ["not_run"]
     assert found["test_add_public"] == ["not_defined", "output_cut"]
@@ -139,15 +139,15 @@ def test_causes_read_the_notebook_as_a_path_a_node_or_json(judged_notebook, tmp_
     path = tmp_path / "lab3.ipynb"
     nbformat.write(judged_notebook, path)
     as_dict = nbformat.reads(path.read_text(), as_version=4)
-    assert causes.causes(path) == causes.causes(str(path)) == causes.causes(judged_notebook)
-    assert causes.causes(dict(as_dict)) == causes.causes(judged_notebook)
+    assert causes.codes(path) == causes.codes(str(path)) == causes.codes(judged_notebook)
+    assert causes.codes(dict(as_dict)) == causes.codes(judged_notebook)
 
 
 def test_a_notebook_without_the_graders_causes_reads_as_wrong_result(judged_notebook):
     old = nbformat.from_dict(judged_notebook)
     for cell in old.cells:
         cell.metadata.pop("lab3", None)
-    found = causes.causes(old)
+    found = causes.codes(old)
     assert found["test_Update_hidden"] == ["wrong_result"]
     assert found["test_EM_hidden"] == ["wrong_result"]
     assert found["test_Set_hidden"] == []

@@ -89,7 +89,7 @@ def test_a_record_whose_judging_runs_away_fails_its_own_cell_only(monkeypatch):
     assert found["test_Update_hidden"].passed and found["test_Centroid_init_hidden"].passed
     assert not found["test_Set_hidden"].passed
     assert "CPU time" in found["test_Set_hidden"].message
-    assert causes.causes(nb) == {
+    assert causes.codes(nb) == {
         "test_Update_hidden": [],
         "test_Set_hidden": [judge.JUDGE_LIMIT],
         "test_Centroid_init_hidden": [],

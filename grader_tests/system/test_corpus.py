@@ -9,7 +9,7 @@ case, the graded cells that fail; each graded cell must get exactly its points
 from the source notebook's metadata when it passes (:mod:`kmeans_em_lab.course.points`)
 and 0 when it fails, and each case's row of
 ``reports/grades.csv`` the causes in ``corpus/expected_causes.json`` (why the
-points were lost, ``function:code`` items, :mod:`kmeans_em_lab.checks.causes`),
+points were lost, ``function:code`` items, :mod:`kmeans_em_lab.checks.cause_codes`),
 both times.
 
 A case author grades only some cases with ``LAB3_CORPUS_CASES=<case>,<case>``
@@ -39,7 +39,7 @@ import nbformat
 import pytest
 
 from kmeans_em_lab.checks import CHECKS, harness, run_hidden_checks, verdicts
-from kmeans_em_lab.checks.causes import CAUSES
+from kmeans_em_lab.checks.cause_codes import CAUSES
 from kmeans_em_lab.course import corpus, paths, points, submissions
 from kmeans_em_lab.pipeline.driver.settings import SIMILARITY_MIN_STUDENTS
 from kmeans_em_lab.similarity import probes

@@ -26,7 +26,7 @@ outside the kernel:
 A missing, cut or malformed record fails the cell; a rule the kernel reports
 broken (tampering, forbidden code, function not defined) fails it too. Every
 failure message is the student's feedback; :func:`judgement` also names its
-causes (:mod:`.causes`).
+causes (:mod:`.cause_codes`).
 
 A hidden test's inputs that are not the lab's data are the draw in effect
 (:mod:`.draws`): :func:`plan` and :func:`judgement` read it, so the worker
@@ -44,7 +44,7 @@ Modules:
 - :mod:`.reference_service`  the reference helpers' answers, given outside the kernel
 - :mod:`.reference_results`  the data and reference results the checks compare against
 - :mod:`.common`             shared helpers: readable numbers, shapes, verdicts
-- :mod:`.causes`             the cause codes, each with its one-sentence meaning
+- :mod:`.cause_codes`        the cause codes, each with its one-sentence meaning
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from functools import lru_cache
 import numpy as np
 
 from kmeans_em_lab.checks import (
-    causes,
+    cause_codes,
     draws,
     em_checks,
     harness,
@@ -194,7 +194,7 @@ def _plan_text(check: str, draw: draws.Draw | None, seed_offset: int, course: st
 @dataclass(frozen=True)
 class Judgement:
     """The verdict on one graded cell's record: its message ('' when it passes) and the
-    cause of each problem, ``(code, problem)`` pairs with codes of :data:`.causes.CAUSES`."""
+    cause of each problem, ``(code, problem)`` pairs with codes of :data:`.cause_codes.CAUSES`."""
 
     message: str = ""
     causes: tuple[tuple[str, str], ...] = ()
@@ -225,7 +225,7 @@ def judgement(
     refused = record.get("refused")
     if refused:
         text = str(refused)[:MESSAGE_LIMIT]
-        return _failed(text, causes.of_refusal(text))
+        return _failed(text, cause_codes.of_refusal(text))
     outcomes = record.get("outcomes")
     if not isinstance(outcomes, list):
         return _failed(
@@ -238,17 +238,17 @@ def judgement(
         else:
             CHECKS[check][1](harness.Session("judge", outcomes, draws.current(), served))
     except CheckFailure as failure:
-        found = tuple(failure.causes) or ((causes.GENERIC, str(failure)),)
+        found = tuple(failure.causes) or ((cause_codes.GENERIC, str(failure)),)
         return Judgement(str(failure)[:MESSAGE_LIMIT], found)
     except harness.RecordError as failure:
         return _failed(str(failure), "record_missing")
     except StudentError as failure:
-        return _failed(str(failure), causes.of_student_error(str(failure)))
+        return _failed(str(failure), cause_codes.of_student_error(str(failure)))
     except AssertionError as failure:
         message = str(failure)[:MESSAGE_LIMIT] or f"{check}: a public test assertion failed"
         return Judgement(message, _public_causes(check, message, last))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
-        return _failed(f"{type(err).__name__}: {str(err)[:500]}", causes.GENERIC)
+        return _failed(f"{type(err).__name__}: {str(err)[:500]}", cause_codes.GENERIC)
     return Judgement()
 
 
@@ -274,7 +274,7 @@ PUBLIC_DIAGNOSES = {
 # what a public assertion's message tells only by its symptom (a value differs): the
 # hidden check's conditions on the answer say why, when they find it
 _SYMPTOMS = frozenset({
-    causes.GENERIC, "wrong_assignment", "wrong_distortion", "wrong_centres",
+    cause_codes.GENERIC, "wrong_assignment", "wrong_distortion", "wrong_centres",
     "distortion_not_final", "em_not_converged", "invalid_parameters",
 })  # fmt: skip
 
@@ -283,7 +283,7 @@ def _public_causes(check: str, message: str, last: list) -> tuple[tuple[str, str
     """The causes of a failed public assertion: what the hidden check's conditions find on
     the answer it judged (the last call), when its message names only a symptom; else
     the cause its message names."""
-    code = causes.of_public_assertion(message)
+    code = cause_codes.of_public_assertion(message)
     diagnose = PUBLIC_DIAGNOSES.get(check.removeprefix(PUBLIC))
     if code in _SYMPTOMS and diagnose is not None and last:
         with warnings.catch_warnings():

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from kmeans_em_lab.checks.causes import CAUSES
+from kmeans_em_lab.checks.cause_codes import CAUSES
 
 
 class CheckFailure(AssertionError):
@@ -33,7 +33,7 @@ class Verdict:
     def add(self, problem: str, *, cause: str) -> None:
         """A problem, and its cause (a code of :data:`.causes.CAUSES`)."""
         if cause not in CAUSES:
-            raise ValueError(f"unknown cause code {cause!r}: add it to checks/causes.py")
+            raise ValueError(f"unknown cause code {cause!r}: add it to checks/cause_codes.py")
         self.note(problem)
         self.causes.setdefault(cause, problem)
 

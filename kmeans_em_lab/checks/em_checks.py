@@ -10,7 +10,7 @@ import numpy as np
 
 from kmeans_em_lab.checks import draws
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.causes import GENERIC
+from kmeans_em_lab.checks.cause_codes import GENERIC
 from kmeans_em_lab.checks.common import (
     Verdict,
     all_close,

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from nbgrader.utils import determine_grade
 
-from kmeans_em_lab.checks.causes import explain
+from kmeans_em_lab.checks.cause_codes import explain
 from kmeans_em_lab.course import points
 from kmeans_em_lab.course.points import assignment_cells
 from kmeans_em_lab.pipeline.pages import palette, pictures

@@ -15,7 +15,7 @@ Columns, in order:
   was graded with ``--no-sandbox`` (with the grader's own rights);
 - ``causes``: why points were lost, ``; ``-separated ``function:code`` items
   (``Update:input_modified; EM:time_limit``), codes of
-  :data:`kmeans_em_lab.checks.causes.CAUSES` read from the autograded notebook
+  :data:`kmeans_em_lab.checks.cause_codes.CAUSES` read from the autograded notebook
   (:mod:`.causes`); empty when nothing was lost or the student is not graded.
 
 Student ids, flags and messages are the submission's words, and the file is

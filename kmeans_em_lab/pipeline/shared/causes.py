@@ -10,11 +10,11 @@ events and verdict, :mod:`.verdicts`)::
         {"code": "empty_cluster_nan", "message": "... cluster 2 is empty and its new centre ..."}
     ]}}
 
-``code`` is one of :data:`kmeans_em_lab.checks.causes.CAUSES`, ``message`` the
+``code`` is one of :data:`kmeans_em_lab.checks.cause_codes.CAUSES`, ``message`` the
 problem it explains (the check's own words, or the grader's). So the
 autograded notebook alone says why points were lost: whoever holds it (the
 process that writes the CSV and the class report, wherever the notebook was
-graded) reads them with :func:`causes` or :func:`read`. Anything a submission
+graded) reads them with :func:`codes` or :func:`read`. Anything a submission
 brings along under :data:`KEY` is removed before judging: only the grader
 writes it.
 
@@ -34,7 +34,7 @@ limit.
 
 **A function's causes** (:func:`by_function`): those of its graded cells, each
 code once; ``wrong_result`` and ``not_run`` only when nothing else explains
-the loss (:data:`~kmeans_em_lab.checks.causes.FALLBACKS`).
+the loss (:data:`~kmeans_em_lab.checks.cause_codes.FALLBACKS`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import determine_grade, is_grade
 
-from kmeans_em_lab.checks.causes import FALLBACKS, GENERIC, explain, known
+from kmeans_em_lab.checks.cause_codes import FALLBACKS, GENERIC, explain, known
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline.shared import verdicts
 from kmeans_em_lab.pipeline.shared.grouping import group
@@ -235,7 +235,7 @@ def read(notebook) -> dict[str, list[Cause]]:
     return out
 
 
-def causes(notebook) -> dict[str, list[str]]:
+def codes(notebook) -> dict[str, list[str]]:
     """grade id -> the cause codes of that cell's lost points, for an autograded notebook."""
     return {grade_id: [c.code for c in found] for grade_id, found in read(notebook).items()}
 

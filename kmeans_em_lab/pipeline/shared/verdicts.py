@@ -35,7 +35,7 @@ from kmeans_em_lab.course import points
 
 KEY = "lab3"  # the grader's key in a cell's metadata (events, verdict, causes, picture data)
 
-# events the executor observes (their codes are cause codes of checks.causes)
+# events the executor observes (their codes are cause codes of checks.cause_codes)
 TIME_LIMIT = "time_limit"
 KERNEL_DIED = "kernel_died"
 KERNEL_UNRESPONSIVE = "kernel_unresponsive"

@@ -36,7 +36,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from kmeans_em_lab import checks
-from kmeans_em_lab.checks.causes import explain
+from kmeans_em_lab.checks.cause_codes import explain
 from kmeans_em_lab.pipeline.pages import pictures
 from kmeans_em_lab.pipeline.shared import causes, verdicts
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, KEY, REPLIES, Reply, Verdict

@@ -1,4 +1,4 @@
-"""The cause codes (kmeans_em_lab/checks/causes.py) and how a judgement names them.
+"""The cause codes (kmeans_em_lab/checks/cause_codes.py) and how a judgement names them.
 
 The catalogue is the one list of codes: every code a check uses must be in
 it, and each texts the kernel or a public test produces must map to the code
@@ -18,7 +18,7 @@ import pytest
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks import PUBLIC, draws, judgement, out_of_order, record_in_process
-from kmeans_em_lab.checks import causes as catalogue
+from kmeans_em_lab.checks import cause_codes as catalogue
 from kmeans_em_lab.checks.common import Verdict
 from kmeans_em_lab.course import paths, submissions
 from lab3_kernel import capture, recorder

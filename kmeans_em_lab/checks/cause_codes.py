@@ -111,7 +111,8 @@ def known(code: str) -> str:
 # -- failures no check words itself ----------------------------------------------------------
 
 # What :func:`lab3_kernel.recorder.refusal` and :func:`kmeans_em_lab.checks.out_of_order`
-# say, in the order they are tried (grader_tests/checks/test_checks_causes.py keeps them in step).
+# say, in the order they are tried (grader_tests/checks/test_checks_cause_codes.py keeps
+# them in step).
 _REFUSALS = (
     ("the notebook replaced", "tampered"),
     ("is not defined", "not_defined"),
