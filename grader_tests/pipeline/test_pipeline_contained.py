@@ -13,8 +13,8 @@ from pipeline_fixtures.judged_notebooks import graded, hidden, judged, notebook
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks import record_in_process
-from kmeans_em_lab.pipeline.shared import causes, verdicts
-from kmeans_em_lab.pipeline.worker import contained, judge
+from kmeans_em_lab.pipeline.shared import causes, contained, verdicts
+from kmeans_em_lab.pipeline.worker import judge
 
 LIMITS = contained.Limits(cpu_seconds=1.0, memory_bytes=256 * 2**20, wall_seconds=60.0)
 

@@ -17,6 +17,7 @@ import copy
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -150,3 +151,30 @@ def test_the_driver_s_regeneration_goes_through_the_same_exporter(course):
     page = page_of(course)
     assert COMMENT in page and '<section id="lab3-summary"' in page
     assert_inert(page)
+
+
+def test_a_page_whose_making_runs_away_is_not_made_and_costs_no_other(course, monkeypatch):
+    """Every step of a page has its caps on a submission's text; behind them, each page is
+    made in a child within ``PAGE_LIMITS``: one that costs more is not made (that student
+    is reported), and the next student's page is made as usual."""
+    from kmeans_em_lab.pipeline.shared import contained
+
+    real = feedback_page.FeedbackExporter.from_notebook_node
+    calls = []
+
+    def dear_first_time(self, nb, *args, **kwargs):
+        calls.append(1)  # in the child: the parent's list never grows
+        end = time.process_time() + 30.0
+        while len(calls) == 1 and time.process_time() < end:  # bounded: fails, never hangs
+            pass
+        return real(self, nb, *args, **kwargs)
+
+    cheap = contained.Limits(cpu_seconds=1.0, memory_bytes=2 * 2**30, wall_seconds=600.0)
+    monkeypatch.setattr(feedback_page, "PAGE_LIMITS", cheap)
+    monkeypatch.setattr(feedback_page.FeedbackExporter, "from_notebook_node", dear_first_time)
+    shutil.rmtree(paths.Course(course).feedback(STUDENT))
+    assert feedback_page.regenerate(course, toy.ASSIGNMENT, [STUDENT], toy.NOTEBOOK) == [STUDENT]
+    assert not (paths.Course(course).feedback(STUDENT) / "lab3.html").exists()
+    monkeypatch.setattr(feedback_page.FeedbackExporter, "from_notebook_node", real)
+    assert feedback_page.regenerate(course, toy.ASSIGNMENT, [STUDENT], toy.NOTEBOOK) == []
+    assert_inert(page_of(course))

@@ -53,6 +53,7 @@ import html
 import json
 import re
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -70,6 +71,7 @@ from traitlets import Bool
 from traitlets.config import Config
 
 from kmeans_em_lab.pipeline.pages import mathml, page_style, student_html
+from kmeans_em_lab.pipeline.shared import contained
 from kmeans_em_lab.pipeline.shared.forged_metadata import CELL_TYPES
 from kmeans_em_lab.pipeline.shared.verdicts import KEY
 
@@ -425,28 +427,38 @@ def configure(config: Config) -> Config:
     return config
 
 
+PAGE_LIMITS = contained.Limits(cpu_seconds=60.0, memory_bytes=2 * 2**30, wall_seconds=600.0)
+"""What making one feedback page may cost: it is made in a child process within these limits
+(:mod:`kmeans_em_lab.pipeline.shared.contained`), on a worker or on the driver. The lab's
+take a second or two; every step has its own caps on a submission's text, and this is the
+wall behind them. Past it the page is not made, and the student is flagged."""
+
+
 def regenerate(root: Path, assignment: str, students: list[str], notebook: str) -> list[str]:
     """Make ``students``' feedback pages again from the course's gradebook and autograded
     notebooks (the driver: after a manual score or comment, or for a missing page), with
-    :class:`FeedbackExporter` and each page opening with its summary (:mod:`.feedback`);
-    returns the students it failed for."""
+    :class:`FeedbackExporter` and each page opening with its summary (:mod:`.feedback`),
+    each in a child within :data:`PAGE_LIMITS`; returns the students it failed for."""
     from nbgrader.apps import NbGraderAPI
 
     from kmeans_em_lab.course.paths import Course
-    from kmeans_em_lab.pipeline.pages.feedback import add_summary
-    from kmeans_em_lab.pipeline.shared.folders import remove
 
     course = Course.at(root, assignment)
     api = NbGraderAPI(config=configure(course.load_config()))
-    failed = []
-    for student in students:
-        result = api.generate_feedback(assignment, student, force=True)
-        if not result.get("success"):
-            failed.append(student)
-            continue
-        page = course.feedback(student) / f"{Path(notebook).stem}.html"
-        for entry in course.feedback(student).iterdir():  # nbgrader copies the student's files
-            if entry != page:
-                remove(entry)
-        add_summary(page, course.autograded(student) / notebook)
-    return failed
+    steps = [partial(_regenerate_one, api, course, s, notebook) for s in students]
+    made = contained.run_steps(steps, PAGE_LIMITS)
+    return [student for student, ok in zip(students, made, strict=True) if ok is not True]
+
+
+def _regenerate_one(api, course, student: str, notebook: str) -> bool:
+    from kmeans_em_lab.pipeline.pages.feedback import add_summary
+    from kmeans_em_lab.pipeline.shared.folders import remove
+
+    page = course.feedback(student) / f"{Path(notebook).stem}.html"
+    if not api.generate_feedback(course.assignment, student, force=True).get("success"):
+        return False
+    for entry in course.feedback(student).iterdir():  # nbgrader copies the student's files
+        if entry != page:
+            remove(entry)
+    add_summary(page, course.autograded(student) / notebook)
+    return True

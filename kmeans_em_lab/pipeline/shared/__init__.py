@@ -5,6 +5,8 @@ Imports nothing of the driver, the worker, the pages or the reports. Modules, on
 
 - :mod:`.causes`        why a graded cell lost points: written into the autograded notebook,
   read back per cell, per function, counted over the class
+- :mod:`.contained`     the grader's own work on a submission's data (judging its records,
+  making its page) in a forked child within CPU-time and memory limits
 - :mod:`.course_config` the course's nbgrader config, gradebook URL and course id, as both sides
   read them
 - :mod:`.folders`       folders as ``{path: bytes}`` and back (what travels to and from workers)

@@ -8,8 +8,6 @@ Modules, one job each:
 
 - :mod:`.config`            a worker's nbgrader configuration: the course's plus the pipeline's
   preprocessors
-- :mod:`.contained`         the grader's reading of a submission's records in a forked child
-  within CPU-time and memory limits (a step that breaks them fails alone)
 - :mod:`.engine_cache`      nbgrader's gradebook with one SQLAlchemy engine per database per
   worker
 - :mod:`.execute`           ``ResilientExecute``: nbgrader's Execute surviving a dead or stuck

@@ -55,9 +55,8 @@ from traitlets import Bool, Dict, Float, Integer
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
-from kmeans_em_lab.pipeline.shared import verdicts
+from kmeans_em_lab.pipeline.shared import contained, verdicts
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
-from kmeans_em_lab.pipeline.worker import contained
 from kmeans_em_lab.pipeline.worker.limit_bytes import held_bytes, note, utf8_prefix
 from kmeans_em_lab.pipeline.worker.mailbox import RECORDS, SERVED, Mailbox
 from kmeans_em_lab.pipeline.worker.reference_server import ReferenceServer
@@ -425,9 +424,9 @@ class ResilientExecute(Execute):
     def _keep_probes(self, nb, resources) -> None:
         """Remove the probe cells and what was observed in them; write the answers they
         recorded (untrusted, decoded by :func:`kmeans_em_lab.similarity.answers.keep` in a
-        child within limits, :mod:`.contained`: a function whose record breaks them loses
-        its answers) into the notebook's metadata under the grader's key, replacing what a
-        submission brought."""
+        child within limits, :mod:`kmeans_em_lab.pipeline.shared.contained`: a function
+        whose record breaks them loses its answers) into the notebook's metadata under the
+        grader's key, replacing what a submission brought."""
         if self._probe_cells:
             kept = [c for c in nb.cells if id(c) not in self._probe_cells]
             for index in range(len(kept), len(nb.cells)):

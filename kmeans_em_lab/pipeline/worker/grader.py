@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 
 from nbgrader.api import MissingEntry
 
 from kmeans_em_lab.course.paths import Course
 from kmeans_em_lab.pipeline.pages.feedback import add_summary
-from kmeans_em_lab.pipeline.shared import scores
+from kmeans_em_lab.pipeline.pages.feedback_page import PAGE_LIMITS
+from kmeans_em_lab.pipeline.shared import contained, scores
 from kmeans_em_lab.pipeline.shared.course_config import course_id, load_course_config
 from kmeans_em_lab.pipeline.shared.folders import read_files, remove, write_files
 from kmeans_em_lab.pipeline.shared.jobs import (
@@ -116,14 +118,20 @@ class PrivateCourse:
                 log=log + run.get("error", ""),
             )
         flags = incidents.flags(notebook)
-        feedback = self.api.generate_feedback(assignment, student, force=True)
-        log += feedback.get("log", "")
-        if not feedback.get("success"):
-            flags.append("feedback not generated: " + error_summary(log, feedback.get("error", "")))
-        elif problem := add_summary(
-            self.folders.feedback(student) / f"{notebook.stem}.html", notebook
-        ):
-            flags.append(problem)
+        page = self.folders.feedback(student) / f"{notebook.stem}.html"
+        step = partial(self._feedback, student, page, notebook)
+        made = contained.run_steps([step], PAGE_LIMITS)[0]
+        if isinstance(made, contained.Stopped):
+            flags.append(
+                f"feedback not generated: making the page took {contained.cost(made, PAGE_LIMITS)}"
+            )
+            remove(page)
+        else:
+            log += made["log"]
+            if not made["success"]:
+                flags.append("feedback not generated: " + error_summary(log, made["error"]))
+            elif made["problem"]:
+                flags.append(made["problem"])
         row = scores.student_scores(self.book, student)
         return GradingResult(
             student,
@@ -143,6 +151,18 @@ class PrivateCourse:
                 read_files(self.folders.feedback(student)), f"{notebook.stem}.html"
             ),
         )
+
+    def _feedback(self, student: str, page, notebook) -> dict:
+        """Make ``student``'s feedback page (run in a child within :data:`.PAGE_LIMITS`):
+        whether nbgrader made it, its log and error, and a problem with its summary."""
+        made = self.api.generate_feedback(self.bundle.assignment, student, force=True)
+        success = bool(made.get("success"))
+        return {
+            "success": success,
+            "log": str(made.get("log", "")),
+            "error": str(made.get("error", "")),
+            "problem": add_summary(page, notebook) if success else None,
+        }
 
     def _cells(self, student: str, notebook) -> GradedCells:
         """The scores and comments ``SaveAutoGrades`` wrote into this course's gradebook, with

@@ -21,10 +21,11 @@ grader's own record (:mod:`.verdicts`):
 Nothing the kernel printed, displayed or raised in the cell is read: the
 points follow from the verdict alone (:mod:`.score_from_verdicts`).
 
-The graded cells are judged in a child process (:mod:`.contained`), each within
-``cpu_seconds`` of CPU time and the child within ``memory_mib`` more memory than
-the worker: a record that costs more fails its own cell (``judge_limit``) and
-costs no other cell, and no other submission, anything.
+The graded cells are judged in a child process
+(:mod:`kmeans_em_lab.pipeline.shared.contained`), each within ``cpu_seconds`` of CPU
+time and the child within ``memory_mib`` more memory than the worker: a record that
+costs more fails its own cell (``judge_limit``) and costs no other cell, and no other
+submission, anything.
 """
 
 from __future__ import annotations
@@ -38,9 +39,8 @@ from traitlets import Float, Integer
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks.cause_codes import explain
 from kmeans_em_lab.pipeline.pages import pictures
-from kmeans_em_lab.pipeline.shared import causes, verdicts
+from kmeans_em_lab.pipeline.shared import causes, contained, verdicts
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, KEY, REPLIES, Reply, Verdict
-from kmeans_em_lab.pipeline.worker import contained
 from kmeans_em_lab.pipeline.worker.mailbox import RECORDS, SERVED
 
 JUDGE_LIMIT = "judge_limit"  # the cause of a cell whose judging broke the child's limits
@@ -134,12 +134,10 @@ class JudgeRecords(NbGraderPreprocessor):
 
     def _write_stopped(self, cell, stopped: contained.Stopped) -> None:
         """A cell whose judging broke the child's limits fails, with that cause."""
-        cost = {
-            contained.CPU_TIME: f"more than {self.cpu_seconds:g} s of the grader's CPU time",
-            contained.MEMORY: f"more than {self.memory_mib} MiB of the grader's memory",
-            contained.WALL_TIME: f"more than {self.wall_seconds:g} s",
-        }.get(stopped.why, "more than the grader allows (its judging process failed)")
-        message = f"judging this test's answers took {cost}, so this test scores 0"
+        message = (
+            f"judging this test's answers took {contained.cost(stopped, self.limits())}, "
+            "so this test scores 0"
+        )
         verdicts.write_verdict(cell, Verdict(False, message))
         causes.write(cell, [causes.Cause(JUDGE_LIMIT, message)])
 

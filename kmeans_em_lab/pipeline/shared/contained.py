@@ -73,6 +73,15 @@ class Stopped:
     why: str
 
 
+def cost(stopped: Stopped, limits: Limits) -> str:
+    """What the step ``stopped`` took, in words ("more than 10 s of the grader's CPU time")."""
+    return {
+        CPU_TIME: f"more than {limits.cpu_seconds:g} s of the grader's CPU time",
+        MEMORY: f"more than {limits.memory_bytes // 2**20} MiB of the grader's memory",
+        WALL_TIME: f"more than {limits.wall_seconds:g} s",
+    }.get(stopped.why, "more than the grader allows (the process doing it failed)")
+
+
 def run_steps(steps: Sequence[Callable[[], Any]], limits: Limits) -> list[Any]:
     """Each step's value (anything :func:`json.dumps` takes, returned as :func:`json.loads`
     gives it back), in order, the steps run one after another in a forked child within
