@@ -2,7 +2,8 @@
 
 A local cluster's worker processes are forked from one server process
 (``multiprocessing``'s forkserver) that has imported this module: nbgrader,
-nbconvert, SQLAlchemy and the pipeline's grading code are loaded once per
+nbconvert, SQLAlchemy and the pipeline's grading code (the worker's grader, with
+the checks, the judge and the feedback page it imports) are loaded once per
 ``make grade`` instead of once per worker, and each worker starts with them
 already in memory. :func:`.config.skip_slow_optional_imports` runs first, as
 in every other grading process.
@@ -15,3 +16,5 @@ from kmeans_em_lab.pipeline.worker.config import skip_slow_optional_imports
 skip_slow_optional_imports()
 
 import nbgrader.apps  # noqa: E402, F401
+
+import kmeans_em_lab.pipeline.worker.grader  # noqa: E402, F401
