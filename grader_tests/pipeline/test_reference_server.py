@@ -20,7 +20,7 @@ import pytest
 from kmeans_em_lab.checks import plan, reference_service
 from kmeans_em_lab.pipeline.worker.reference_server import ReferenceServer
 from kmeans_em_lab.reference import contract
-from lab3_kernel import reference_calls
+from lab3_kernel import reference_calls, wire
 
 X2 = np.random.default_rng(1).normal(size=(60, 3))
 X1 = np.concatenate(
@@ -142,6 +142,46 @@ def test_a_request_too_costly_or_too_large_is_refused_unanswered(server):
         sock.sendall(struct.pack(">I", reference_service.MAX_REQUEST_BYTES + 1))
         size = struct.unpack(">I", sock.recv(4))[0]
         assert b"is not answered" in sock.recv(size)
+
+
+def test_a_k_means_call_stops_at_its_work_for_the_whole_call(server, monkeypatch):
+    """The reference K-Means iterates: a call at the per-step limit that never settles
+    (heavy-tailed data, many centres) ran its 1,000 steps, 13 s of the grader's CPU, and a
+    notebook could repeat it for the cell's whole time. It now stops once the call has
+    handled ``MAX_CALL_WORK`` elements, and says so as the reference does at its cap."""
+    from kmeans_em_lab.reference import kmeans
+
+    steps = []
+    real = kmeans.assign_labels
+    monkeypatch.setattr(kmeans, "assign_labels", lambda *a: steps.append(1) or real(*a))
+    X = np.exp(np.random.default_rng(0).normal(size=20_000) * 3)
+    K = reference_service.MAX_WORK // len(X)
+    service = reference_service.Service(["K_Means"])
+    state = np.random.default_rng(0).bit_generator.state
+    request = {"helper": "K_Means", "args": [wire.encode(X), K], "rng": state}
+    reply = json.loads(service.answer(json.dumps(request).encode()))
+    allowed = reference_service.MAX_CALL_WORK // reference_service.MAX_WORK
+    assert reply["kind"] == "RuntimeError" and f"in {allowed} iterations" in reply["error"]
+    assert len(steps) == allowed
+    steps.clear()
+    own = np.random.default_rng(5)  # the lab's size: the reference's own 1,000 steps
+    lab = {"helper": "K_Means", "args": [wire.encode(X2), 3], "rng": own.bit_generator.state}
+    answered = json.loads(service.answer(json.dumps(lab).encode()))
+    assert "result" in answered and 0 < len(steps) < 1000
+
+
+def test_a_cells_calls_stop_being_answered_past_its_cpu_budget(monkeypatch):
+    """However many calls a notebook makes in a cell's time, the grader answers them for at
+    most ``MAX_CELL_CPU_SECONDS`` of its CPU time; the next cell starts afresh."""
+    monkeypatch.setattr(reference_service, "MAX_CELL_CPU_SECONDS", 0.0)
+    request = json.dumps({"helper": "Set", "args": [wire.encode(X2), wire.encode(X2[:3])]})
+    service = reference_service.Service(["Set"])
+    assert "result" in json.loads(service.answer(request.encode()))
+    refused = json.loads(service.answer(request.encode()))
+    assert "result" not in refused and "no more are answered" in json.dumps(refused)
+    assert service.answered["Set"] == 1
+    next_cell = reference_service.Service(["Set"])
+    assert "result" in json.loads(next_cell.answer(request.encode()))
 
 
 def test_a_request_of_too_many_values_is_refused_unread(server):

@@ -11,7 +11,11 @@ A request is student data: it is decoded with :func:`lab3_kernel.wire.decode`
 bind, when it is over :data:`MAX_REQUEST_BYTES`, when its arguments are not of
 the lab's kinds and shapes (:func:`checked`: the reference then works on the
 checked copies), or when they would make the reference handle more than
-:data:`MAX_WORK` elements per step (K-Means at most its iteration cap);
+:data:`MAX_WORK` elements per step; K-Means, the one helper that iterates, stops
+(and raises, as the reference does at its iteration cap) once a call has handled
+:data:`MAX_CALL_WORK` elements in all; and once the grader has spent
+:data:`MAX_CELL_CPU_SECONDS` answering one cell's calls, the cell's further calls
+are refused;
 whatever the reference raises on odd arguments goes back as an error the
 stand-in raises in the kernel, as the reference would have raised there.
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import inspect
 import json
 import operator
+import time
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
@@ -53,6 +58,14 @@ MAX_REQUEST_VALUES = 100_000
 # The lab's largest is 600 x 13 x 10; past this the call is refused, so no request can
 # make the grader compute for long or allocate much.
 MAX_WORK = 1_000_000
+# ... and in all steps of one call: the reference K-Means iterates up to 1,000 times, and
+# 1,000 steps of MAX_WORK took 13 s of the grader's CPU per call. The lab's largest
+# (600 x 13 x 10) may still take 640 iterations; a call at MAX_WORK, 50.
+MAX_CALL_WORK = 50_000_000
+# The grader's CPU time answering one cell's calls (the lab's cells take well under a
+# second): past it the cell's further calls are refused, however many a notebook makes in
+# the cell's time.
+MAX_CELL_CPU_SECONDS = 60.0
 
 
 class Refused(ValueError):
@@ -175,6 +188,7 @@ class Service:
         # helper -> calls answered (the grader's own count: which helpers the student's
         # function really called, e.g. K_Means's start from Centroid_init)
         self.answered: Counter[str] = Counter()
+        self.cpu_seconds = 0.0  # the grader's CPU time spent answering them
 
     def answer(self, request: bytes) -> bytes:
         """The reply (JSON) to one request (JSON), never an exception."""
@@ -208,10 +222,21 @@ class Service:
         args, work = checked(name, args)
         if work > MAX_WORK:
             raise Refused(f"arguments this large are not answered (over {MAX_WORK:,} elements)")
+        if self.cpu_seconds > MAX_CELL_CPU_SECONDS:
+            raise Refused(
+                f"this cell's reference calls took more than {MAX_CELL_CPU_SECONDS:g} s of the "
+                "grader's CPU time: no more are answered"
+            )
         factory, random = HELPERS[name]
         self.answered[name] += 1
         rng = _rng(data.get("rng")) if random else None
-        helper = getattr(contract, factory)(rng) if random else getattr(contract, factory)
+        if name == "K_Means":
+            helper = contract.make_K_Means(rng, max_iter=min(1000, MAX_CALL_WORK // max(work, 1)))
+        elif random:
+            helper = getattr(contract, factory)(rng)
+        else:
+            helper = getattr(contract, factory)
+        started = time.thread_time()
         try:
             with np.errstate(all="ignore"):
                 result = helper(*args)
@@ -220,6 +245,8 @@ class Service:
             return {"error": str(err)[:500], "kind": type(err).__name__}
         except (ArithmeticError, MemoryError, AttributeError) as err:
             return {"error": f"{type(err).__name__}: {str(err)[:500]}", "kind": "RuntimeError"}
+        finally:
+            self.cpu_seconds += time.thread_time() - started
         reply = {"result": wire.encode(result)}
         if rng is not None:
             reply["rng"] = rng.bit_generator.state

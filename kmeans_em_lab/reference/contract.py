@@ -37,9 +37,9 @@ def Update(X, C, m):
     return kmeans.update(X, C, m)
 
 
-def make_K_Means(rng: np.random.Generator):
+def make_K_Means(rng: np.random.Generator, max_iter: int = 1000):
     def K_Means(X, K):
-        run = kmeans.lloyd(X, kmeans.init_centroids(X, K, rng))
+        run = kmeans.lloyd(X, kmeans.init_centroids(X, K, rng), max_iter=max_iter)
         return run.centres, run.distortion
 
     return K_Means
