@@ -526,6 +526,25 @@ def _run_cells(tmp_path, source: str | list[str], **traits) -> tuple[NotebookNod
     return nb.cells[-1], received
 
 
+def test_a_message_of_a_type_nbclient_does_not_handle_is_dropped_unlogged(tmp_path, caplog):
+    """nbclient logged an unknown output type in full ("unhandled iopub msg: <type>"), into
+    the submission's log: a megabyte a message. The executor drops every type it does not
+    handle before nbclient reads it, and the cell runs on."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    source = (
+        "kernel = get_ipython().kernel\n"
+        "for _ in range(3):\n"
+        "    kernel.session.send(kernel.iopub_socket, 'lab3-' + 'x' * 200_000, content={},\n"
+        "                        parent=kernel.get_parent('shell'))\n"
+        "print('after')"
+    )
+    last, _ = _run_cells(tmp_path, source)
+    assert "after" in "".join(o.get("text", "") for o in last.outputs)
+    assert "x" * 1000 not in caplog.text
+
+
 def test_cells_past_the_notebooks_time_budget_are_not_run(tmp_path):
     """Cells a submission adds, each within its own limit, cannot together hold the worker:
     past ``notebook_seconds`` the cells left are not run, each saying why."""

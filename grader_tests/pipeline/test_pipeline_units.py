@@ -997,3 +997,15 @@ def test_a_failed_runs_summary_is_its_last_exception_line_cut_to_size():
     assert error_summary("") == "nbgrader failed without saying why (see the student's log)"
     long = error_summary("x" * 30_000 + "\nOSError: " + "y" * 30_000)
     assert long.startswith("OSError: yyy") and len(long) == 500
+
+
+def test_a_submissions_log_is_kept_to_its_head_and_tail():
+    """A log holds what a submission made the grader say: kept within ``MAX_LOG_CHARS``
+    on the worker and again before the driver escapes and writes it."""
+    from kmeans_em_lab.pipeline.shared.jobs import MAX_LOG_CHARS, cut_log
+
+    assert cut_log("short\nlog") == "short\nlog"
+    text = "head" + "x" * (3 * MAX_LOG_CHARS) + "tail"
+    kept = cut_log(text)
+    assert kept.startswith("head") and kept.endswith("tail")
+    assert len(kept) < MAX_LOG_CHARS + 100 and "characters left out" in kept

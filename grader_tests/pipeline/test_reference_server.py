@@ -94,9 +94,10 @@ def test_only_the_served_cells_helpers_are_answered(server):
     server.serve(["EM_step"])  # the next cell binds another helper
     with pytest.raises(RuntimeError, match="no reference 'Set' is bound"):
         helpers["Set"](X2, X2[:2])
-    server.stop_serving()  # between cells: nothing
+    server.stop_serving()  # between cells: nothing, and nothing decoded
     reply = raw_call(server, json.dumps({"helper": "EM_step", "args": [], "rng": None}).encode())
-    assert "no reference" in reply["error"]
+    assert "no reference helper is served" in reply["error"]
+    assert raw_call(server, b"not even JSON")["error"] == reply["error"]
 
 
 def test_the_server_counts_the_calls_it_answered_in_a_cell(server):
@@ -134,9 +135,11 @@ def test_a_malformed_request_is_refused(server, request_, why):
 
 def test_a_request_too_costly_or_too_large_is_refused_unanswered(server):
     helpers = stand_ins(server, ["Set"], {})
-    big = np.zeros((200_000, 3))
+    big = np.zeros((20_000, 3))
     with pytest.raises(RuntimeError, match="arguments this large are not answered"):
-        helpers["Set"](big, np.zeros((10, 3)))
+        helpers["Set"](big, np.zeros((100, 3)))
+    with pytest.raises(RuntimeError, match="is over 1 MiB, so it is not answered"):
+        helpers["Set"](np.zeros((200_000, 3)), np.zeros((1, 3)))
     with socket.socket(socket.AF_UNIX) as sock:  # announces more than the limit
         sock.connect(str(server.path))
         sock.sendall(struct.pack(">I", reference_service.MAX_REQUEST_BYTES + 1))
@@ -182,6 +185,26 @@ def test_a_cells_calls_stop_being_answered_past_its_cpu_budget(monkeypatch):
     assert service.answered["Set"] == 1
     next_cell = reference_service.Service(["Set"])
     assert "result" in json.loads(next_cell.answer(request.encode()))
+
+
+def test_a_notebooks_calls_stop_being_decoded_past_its_cpu_budget(server, monkeypatch):
+    """Refusing costs the grader too (a request's decoding): past ``MAX_NOTEBOOK_CPU_SECONDS``
+    of its CPU time on one notebook's calls, reading and refusing included, no request of
+    that notebook is decoded, in any later cell either."""
+    from kmeans_em_lab.pipeline.worker import reference_server
+
+    monkeypatch.setattr(reference_server, "MAX_NOTEBOOK_CPU_SECONDS", 0.0)
+    decoded = []
+    real = reference_service.wire.values_in
+    monkeypatch.setattr(reference_service.wire, "values_in", lambda r: decoded.append(1) or real(r))
+    helpers = stand_ins(server, ["Set"], {})
+    assert helpers["Set"](X2, X2[:2])[1] == contract.Set(X2, X2[:2])[1]
+    assert len(decoded) == 1
+    for names in (["Set"], ["EM_step"]):
+        server.serve(names)
+        with pytest.raises(RuntimeError, match="this notebook's reference calls took more"):
+            helpers["Set"](X2, X2[:2])
+    assert len(decoded) == 1
 
 
 def test_a_request_of_too_many_values_is_refused_unread(server):
@@ -238,13 +261,13 @@ def test_a_hostile_request_gets_a_refusal_and_the_server_keeps_answering(server,
 def test_the_cost_of_a_call_is_read_from_the_arguments_as_the_reference_reads_them(server):
     """K as a numpy integer, data wrapped in a list: the checked arrays decide the cost."""
     helpers = stand_ins(server, ["K_Means", "Set", "EM_step"], {})
-    X = np.zeros(300_000)
-    with pytest.raises(RuntimeError, match="not answered"):
+    X = np.zeros(50_000)
+    with pytest.raises(RuntimeError, match="arguments this large are not answered"):
         helpers["K_Means"](X, np.int64(100))
-    with pytest.raises(RuntimeError, match="200000 features per sample"):
-        helpers["Set"]([np.zeros(200_000)], np.zeros((1000, 1)))
+    with pytest.raises(RuntimeError, match="50000 features per sample"):
+        helpers["Set"]([np.zeros(50_000)], np.zeros((1000, 1)))
     with pytest.raises(RuntimeError, match="1 features per sample but m has 2000"):
-        helpers["Set"](np.zeros(100_000), np.zeros((1, 2000)))  # broadcast: 2e8 elements
+        helpers["Set"](np.zeros(50_000), np.zeros((1, 2000)))  # broadcast: 1e8 elements
     with pytest.raises(RuntimeError, match="X has no features"):  # 20000 x 20000 distances
         helpers["Set"](np.zeros((20_000, 0)), np.zeros((20_000, 0)))
     with pytest.raises(RuntimeError, match="is not answered"):  # over the size of a call

@@ -14,8 +14,9 @@ checked copies), or when they would make the reference handle more than
 :data:`MAX_WORK` elements per step; K-Means, the one helper that iterates, stops
 (and raises, as the reference does at its iteration cap) once a call has handled
 :data:`MAX_CALL_WORK` elements in all; and once the grader has spent
-:data:`MAX_CELL_CPU_SECONDS` answering one cell's calls, the cell's further calls
-are refused;
+:data:`MAX_CELL_CPU_SECONDS` answering one cell's calls (reading them included), the
+cell's further calls are refused undecoded, as are a notebook's after
+:data:`MAX_NOTEBOOK_CPU_SECONDS` and every call made while no helper is served;
 whatever the reference raises on odd arguments goes back as an error the
 stand-in raises in the kernel, as the reference would have raised there.
 
@@ -48,8 +49,8 @@ HELPERS = {
     "EM_step": ("EM_step", False),
 }
 # The largest request a correct K_Means sends is its data (600 x 13 numbers, about 80 kB
-# as JSON); a request past this is refused unread.
-MAX_REQUEST_BYTES = 8 * 1024 * 1024
+# as JSON; 160 kB as lists of numbers); a request past this is refused unread.
+MAX_REQUEST_BYTES = 1024 * 1024
 # Its values and containers, counted before it is decoded: a correct one holds a few dozen
 # (arrays travel as base64), a list-of-lists X about 8,000; megabytes of ``[]`` would
 # decode into hundreds of megabytes.
@@ -66,6 +67,9 @@ MAX_CALL_WORK = 50_000_000
 # second): past it the cell's further calls are refused, however many a notebook makes in
 # the cell's time.
 MAX_CELL_CPU_SECONDS = 60.0
+# ... and one notebook's calls in all, reading and refusing included (a request the grader
+# refuses still costs it its decoding): past it, no request of the notebook is decoded.
+MAX_NOTEBOOK_CPU_SECONDS = 120.0
 
 
 class Refused(ValueError):
@@ -190,16 +194,31 @@ class Service:
         self.answered: Counter[str] = Counter()
         self.cpu_seconds = 0.0  # the grader's CPU time spent answering them
 
+    def spent(self) -> str:
+        """Why this cell's calls are no longer read ('' while its CPU budget lasts)."""
+        if self.cpu_seconds > MAX_CELL_CPU_SECONDS:
+            return (
+                f"this cell's reference calls took more than {MAX_CELL_CPU_SECONDS:g} s of the "
+                "grader's CPU time: no more are answered"
+            )
+        return ""
+
     def answer(self, request: bytes) -> bytes:
-        """The reply (JSON) to one request (JSON), never an exception."""
+        """The reply (JSON) to one request (JSON), never an exception; its CPU time, the
+        request's decoding included, counts against the cell's budget."""
+        started = time.thread_time()
         try:
             return json.dumps(self._answer(request)).encode("utf-8")
         except Refused as err:
             return refusal(str(err))
         except Exception as err:  # noqa: BLE001 - whatever a request makes fail: a refusal
             return refusal(f"the grader could not answer this call ({type(err).__name__})")
+        finally:
+            self.cpu_seconds += time.thread_time() - started
 
     def _answer(self, request: bytes) -> dict:
+        if spent := self.spent():
+            raise Refused(spent)
         if len(request) > MAX_REQUEST_BYTES:
             raise Refused(f"a call of more than {MAX_REQUEST_BYTES // 2**20} MiB is not answered")
         if wire.values_in(request) > MAX_REQUEST_VALUES:
@@ -222,11 +241,6 @@ class Service:
         args, work = checked(name, args)
         if work > MAX_WORK:
             raise Refused(f"arguments this large are not answered (over {MAX_WORK:,} elements)")
-        if self.cpu_seconds > MAX_CELL_CPU_SECONDS:
-            raise Refused(
-                f"this cell's reference calls took more than {MAX_CELL_CPU_SECONDS:g} s of the "
-                "grader's CPU time: no more are answered"
-            )
         factory, random = HELPERS[name]
         self.answered[name] += 1
         rng = _rng(data.get("rng")) if random else None
@@ -236,7 +250,6 @@ class Service:
             helper = getattr(contract, factory)(rng)
         else:
             helper = getattr(contract, factory)
-        started = time.thread_time()
         try:
             with np.errstate(all="ignore"):
                 result = helper(*args)
@@ -245,8 +258,6 @@ class Service:
             return {"error": str(err)[:500], "kind": type(err).__name__}
         except (ArithmeticError, MemoryError, AttributeError) as err:
             return {"error": f"{type(err).__name__}: {str(err)[:500]}", "kind": "RuntimeError"}
-        finally:
-            self.cpu_seconds += time.thread_time() - started
         reply = {"result": wire.encode(result)}
         if rng is not None:
             reply["rng"] = rng.bit_generator.state

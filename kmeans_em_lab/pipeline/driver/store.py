@@ -36,7 +36,13 @@ from kmeans_em_lab.pipeline.shared.folders import (
     write_atomically,
     write_files,
 )
-from kmeans_em_lab.pipeline.shared.jobs import GRADED, GradingResult, SubmissionFiles, outcome
+from kmeans_em_lab.pipeline.shared.jobs import (
+    GRADED,
+    GradingResult,
+    SubmissionFiles,
+    cut_log,
+    outcome,
+)
 from kmeans_em_lab.pipeline.shared.scores import GradebookRef
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
 
@@ -250,7 +256,7 @@ class Writer:
 
 
 def write_log(settings: Settings, student: str, text: str) -> None:
-    write_atomically(settings.logs / f"{student}.log", for_log(text).encode())
+    write_atomically(settings.logs / f"{student}.log", for_log(cut_log(text)).encode())
 
 
 def regenerate_feedback(settings: Settings, students: list[str]) -> list[str]:

@@ -17,6 +17,17 @@ from kmeans_em_lab.checks.draws import Draw
 from kmeans_em_lab.pipeline.shared.folders import write_files
 
 GRADEBOOK = "gradebook.db"  # the template gradebook's name in a private course
+MAX_LOG_CHARS = 1_000_000  # of one submission's log (nbgrader's and the worker's output)
+
+
+def cut_log(text: str) -> str:
+    """``text`` within :data:`MAX_LOG_CHARS`: its first and last halves, and a line saying
+    how much was left out between them (a log holds what a submission made the grader
+    say, which a submission can make long)."""
+    if len(text) <= MAX_LOG_CHARS:
+        return text
+    half = MAX_LOG_CHARS // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half:,} characters left out ...]\n{text[-half:]}"
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,14 @@ _COUNTED = frozenset({
     "comm_open", "comm_msg",
 })  # fmt: skip
 
+# The output messages nbclient acts on. Any other type (widgets' comm messages, which the
+# pages leave out, and types no kernel sends) is dropped before nbclient reads it: nbclient
+# logs an unknown type in full, a megabyte a message, into the submission's log.
+_HANDLED = frozenset({
+    "status", "execute_input", "clear_output", "stream", "display_data", "execute_result",
+    "update_display_data", "error",
+})  # fmt: skip
+
 _IPYTHON_DIR: Path | None = None
 
 
@@ -563,9 +571,10 @@ class ResilientExecute(Execute):
         """Every message that adds to what a cell shows counts against its byte budget:
         past ``max_output_bytes`` a stream is cut and anything else dropped, with one note
         and the grader's ``output_cut`` event."""
-        if str(msg.get("msg_type")).startswith("comm"):  # widgets are left out of the pages
+        msg_type = msg.get("msg_type")
+        if not isinstance(msg_type, str) or msg_type not in _HANDLED:  # widgets (comm_*) too
             return None
-        if msg.get("msg_type") in _SHAPES and not well_formed(msg):
+        if msg_type in _SHAPES and not well_formed(msg):
             self.log.info("A kernel message of the wrong shape was dropped (cell %s)", cell_index)
             return None
         if self.max_output_bytes >= 0 and msg.get("msg_type") in _COUNTED:

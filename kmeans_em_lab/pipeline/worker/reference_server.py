@@ -11,7 +11,9 @@ Requests are answered one at a time by one thread
 (:class:`kmeans_em_lab.checks.reference_service.Service`): a kernel that opens
 many connections only waits longer for its own answers, and the grader spends
 at most what one call costs at a time. A connection that sends nothing for
-:data:`IDLE_SECONDS` is dropped.
+:data:`IDLE_SECONDS` is dropped. A call made while no helper is served, or once
+the cell's or the notebook's CPU budget is spent, is refused before any of it is
+decoded (reading it costs the grader no more than sending it costs the kernel).
 """
 
 from __future__ import annotations
@@ -22,9 +24,15 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from pathlib import Path
 
-from kmeans_em_lab.checks.reference_service import MAX_REQUEST_BYTES, Service, refusal
+from kmeans_em_lab.checks.reference_service import (
+    MAX_NOTEBOOK_CPU_SECONDS,
+    MAX_REQUEST_BYTES,
+    Service,
+    refusal,
+)
 from lab3_kernel.reference_calls import SOCKET_VAR, recv_frame, send_frame
 
 SANDBOX_FOLDER = "/lab3/reference"
@@ -44,6 +52,7 @@ class ReferenceServer:
             self.root = Path(tempfile.mkdtemp(prefix="lab3-ref-", dir="/tmp"))
         self.path = self.root / SOCKET_NAME
         self._service = Service()
+        self.cpu_seconds = 0.0  # the grader's CPU time on this notebook's calls, all told
         self._stopped = threading.Event()
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener.bind(str(self.path))
@@ -92,13 +101,31 @@ class ReferenceServer:
                 self._handle(conn)
 
     def _handle(self, conn: socket.socket) -> None:
-        conn.settimeout(IDLE_SECONDS)
-        request = recv_frame(conn, MAX_REQUEST_BYTES)
-        if request is None:
-            reply = refusal(
-                f"the call was cut short or is over {MAX_REQUEST_BYTES // 2**20} MiB, "
-                "so it is not answered"
+        started = time.thread_time()
+        try:
+            conn.settimeout(IDLE_SECONDS)
+            service = self._service
+            request = recv_frame(conn, MAX_REQUEST_BYTES)
+            if request is None:
+                reply = refusal(
+                    f"the call was cut short or is over {MAX_REQUEST_BYTES // 2**20} MiB, "
+                    "so it is not answered"
+                )
+            elif unread := self._unread(service):  # refused before any of it is decoded
+                reply = refusal(unread)
+            else:
+                reply = service.answer(request)
+            send_frame(conn, reply)
+        finally:
+            self.cpu_seconds += time.thread_time() - started
+
+    def _unread(self, service: Service) -> str:
+        """Why a call is refused undecoded now ('' when it is decoded and answered)."""
+        if not service.names:
+            return "no reference helper is served in this cell"
+        if self.cpu_seconds > MAX_NOTEBOOK_CPU_SECONDS:
+            return (
+                f"this notebook's reference calls took more than {MAX_NOTEBOOK_CPU_SECONDS:g} s "
+                "of the grader's CPU time: no more are answered"
             )
-        else:
-            reply = self._service.answer(request)
-        send_frame(conn, reply)
+        return service.spent()

@@ -38,7 +38,13 @@ from pathlib import Path
 
 import psutil
 
-from kmeans_em_lab.pipeline.shared.jobs import ERROR, GradingResult, SubmissionFiles, TaskOptions
+from kmeans_em_lab.pipeline.shared.jobs import (
+    ERROR,
+    GradingResult,
+    SubmissionFiles,
+    TaskOptions,
+    cut_log,
+)
 
 STARTED_TOPIC = "lab3-started"  # Dask event topic: {"student": ..., "worker": ..., "key": ...}
 QUIET_ENV = "LAB3_WORKER_QUIET"  # "1": the worker's stdout/stderr go to a private file
@@ -238,4 +244,5 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
     log = _log_since(offset)
     if log:
         result.log += "\n[worker output]\n" + log
+    result.log = cut_log(result.log)
     return result
