@@ -66,6 +66,7 @@ c.SubmissionLimits.notebook_bytes = 20 * 2**20  # bytes of the notebook graded
 c.SubmissionLimits.cells = 2000  # cells of the notebook graded
 c.SubmissionLimits.files = 200  # files and folders (links and the like included)
 c.SubmissionLimits.total_bytes = 32 * 2**20  # bytes of all its files together
+c.SubmissionLimits.json_values = 5_000_000  # values in the notebook's JSON, before parsing
 
 # What one `make collect` unpacks from the LMS's download zips together (README:
 # "Collecting submissions"); each notebook's own limit is SubmissionLimits.notebook_bytes.

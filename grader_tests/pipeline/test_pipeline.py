@@ -545,6 +545,26 @@ def test_a_message_of_a_type_nbclient_does_not_handle_is_dropped_unlogged(tmp_pa
     assert "x" * 1000 not in caplog.text
 
 
+def test_a_cell_sending_too_many_messages_stops_the_notebook_there(tmp_path):
+    """A million tiny signed messages (an empty stream each costs no output byte) kept the
+    grader decoding most of a core for as long as the cell ran. Past ``max_messages`` in
+    one cell the notebook stops there, as at an unreadable message; a cell that prints a
+    hundred thousand lines sends far fewer (ipykernel gathers them)."""
+    flood = (
+        "kernel = get_ipython().kernel\n"
+        "for _ in range(20_000):\n"
+        "    kernel.session.send(kernel.iopub_socket, 'stream', {'name': 'stdout', 'text': ''},\n"
+        "                        parent=kernel.get_parent('shell'))\n"
+        "import time; time.sleep(2)"
+    )
+    prints = "for i in range(100_000):\n    print(i)"
+    last, _ = _run_cells(tmp_path, [prints, flood, "print('after')"], max_messages=2_000)
+    printed, flooded = _run_cells.notebook.cells[:2]
+    assert "99999" in json.dumps(printed.outputs)
+    assert "more than 2,000 messages in one cell" in json.dumps(flooded.outputs)
+    assert "after" not in json.dumps(last.outputs)
+
+
 def test_cells_past_the_notebooks_time_budget_are_not_run(tmp_path):
     """Cells a submission adds, each within its own limit, cannot together hold the worker:
     past ``notebook_seconds`` the cells left are not run, each saying why."""

@@ -428,6 +428,20 @@ def test_too_many_bytes_in_all(tmp_path, monkeypatch):
     assert sub.problem.endswith("(SubmissionLimits.total_bytes in nbgrader_config.py): not graded")
 
 
+def test_a_notebook_of_too_many_json_values_is_refused_unparsed(tmp_path, monkeypatch):
+    """20 MiB of nested lists parsed into a gigabyte of the driver's memory: the values are
+    counted from the separators first, and past ``json_values`` the notebook is not parsed."""
+    nested = '{"cells": [], "x": [' + ",".join(["[[[[]]]]"] * 20_000) + "]}"
+    folder = _folder(tmp_path, {"lab3.ipynb": nested})
+    parsed = []
+    real = intake.json.loads
+    monkeypatch.setattr(intake.json, "loads", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(json_values=50_000))
+    assert sub.problem.startswith("lab3.ipynb holds more than 50,000 JSON values (100,005) ")
+    assert sub.problem.endswith("(SubmissionLimits.json_values in nbgrader_config.py): not graded")
+    assert parsed == []
+
+
 def test_fifty_thousand_files_stop_the_count_early(tmp_path, monkeypatch):
     folder = tmp_path / "alice" / "lab3"
     (folder / "many").mkdir(parents=True)
@@ -446,10 +460,10 @@ def test_fifty_thousand_files_stop_the_count_early(tmp_path, monkeypatch):
 
 
 def test_the_limits_come_from_nbgrader_config(tmp_path):
-    names = ("notebook_bytes", "cells", "files", "total_bytes")
+    names = ("notebook_bytes", "cells", "files", "total_bytes", "json_values")
     course = course_limits(Path(__file__).resolve().parents[2])
     defaults = SubmissionLimits()
-    assert [getattr(course, n) for n in names] == [20 * 2**20, 2000, 200, 32 * 2**20]
+    assert [getattr(course, n) for n in names] == [20 * 2**20, 2000, 200, 32 * 2**20, 5_000_000]
     assert [getattr(defaults, n) for n in names] == [getattr(course, n) for n in names]
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.SubmissionLimits.files = 7\n")
     limits = course_limits(tmp_path)

@@ -51,6 +51,7 @@ from traitlets.config import Configurable
 
 from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, why_unreadable
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
+from lab3_kernel.wire import values_in
 
 MiB = 2**20
 # levels of JSON a notebook may nest once its outputs are cleared (a cell's metadata, a
@@ -81,6 +82,12 @@ class SubmissionLimits(Configurable):
         32 * MiB,
         help="bytes of all the regular files of a submission together (a worker holds the "
         "files of the submissions queued for it in the memory its kernel's watch measures)",
+    ).tag(config=True)
+    json_values = Integer(
+        5_000_000,
+        help="values and containers in the notebook's JSON, counted from its separators "
+        "before it is parsed (20 MiB of nested lists parsed into a gigabyte; printed numbers "
+        "take several bytes each); more: not graded",
     ).tag(config=True)
 
 
@@ -445,6 +452,13 @@ def inspect(
     data = read_regular(sub.folder, expected.rel, limit=limits.notebook_bytes)
     if data is None:
         sub.problem = f"{label} changed or vanished while it was read: not graded"
+        return sub
+    values = values_in(data)
+    if values > limits.json_values:
+        sub.problem = (
+            f"{label} holds more than {limits.json_values:,} JSON values ({values:,}) "
+            "(SubmissionLimits.json_values in nbgrader_config.py): not graded"
+        )
         return sub
     notebook = None
     try:

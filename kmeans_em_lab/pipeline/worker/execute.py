@@ -147,16 +147,30 @@ def _json_parts(msg_list) -> list[bytes]:
     return [p if isinstance(p, bytes) else bytes(p.buffer) for p in list(msg_list)[1:5]]
 
 
-def guard_decoding(session) -> None:
+class MessageCount:
+    """Messages decoded since the current cell started, and how many a cell may send (-1:
+    no limit): a kernel sending a million tiny signed messages kept the grader decoding
+    them, most of a core, for as long as its cell ran."""
+
+    def __init__(self, limit: int = -1):
+        self.limit = limit
+        self.seen = 0
+
+
+def guard_decoding(session, count: MessageCount | None = None) -> None:
     """Make ``session.deserialize`` raise :class:`UnreadableMessage` when a message cannot
-    be decoded, whatever the reason, or holds more than :data:`MAX_MESSAGE_VALUES`
-    (idempotent). The kernel signs its messages with the session's key, so the student's
-    code can send any bytes as a message."""
+    be decoded, whatever the reason, holds more than :data:`MAX_MESSAGE_VALUES`, or is one
+    more than ``count`` allows (idempotent). The kernel signs its messages with the
+    session's key, so the student's code can send any bytes as a message."""
     if getattr(session, "_lab3_guarded", False):
         return
     decode = session.deserialize
+    count = count or MessageCount()
 
     def deserialize(msg_list, *args, **kwargs):
+        count.seen += 1
+        if 0 <= count.limit < count.seen:
+            raise UnreadableMessage(f"more than {count.limit:,} messages in one cell")
         try:
             values = sum(values_in(part) for part in _json_parts(msg_list))
         except Exception as err:  # noqa: BLE001 - parts of no known kind: not readable
@@ -232,6 +246,13 @@ class ResilientExecute(Execute):
         "past it every cell's output is cut as if its own limit were reached",
     ).tag(config=True)
 
+    max_messages = Integer(
+        100_000,
+        help="messages of any kind the kernel may send while one cell runs (-1: no limit); "
+        "one more stops the notebook there, as an unreadable message does (a cell's prints "
+        "travel in a few messages a second: ipykernel gathers them)",
+    ).tag(config=True)
+
     max_message_bytes = Integer(
         64 * 1_048_576,
         help="bytes of one message from the kernel; the connection drops a larger one unread "
@@ -269,6 +290,7 @@ class ResilientExecute(Execute):
         self._received: dict[int, int] = {}
         self._total = 0  # bytes of output kept in the whole notebook
         self._noted: set[int] = set()
+        self._messages = MessageCount(self.max_messages)
         self._mailbox = Mailbox()
         self._reference = ReferenceServer(self._mailbox.root)
         self._pending = Counter(  # functions -> their test cells not run yet
@@ -295,7 +317,7 @@ class ResilientExecute(Execute):
 
         def client(**kwargs):  # each client decodes with its own copy of the session
             kc = make_client(**kwargs)
-            guard_decoding(kc.session)
+            guard_decoding(kc.session, self._messages)
             start = kc.start_channels
 
             def start_channels(*args, **kw):
@@ -458,6 +480,7 @@ class ResilientExecute(Execute):
     def _run_cell(self, cell, resources, index):
         label = cell_label(cell, index)
         self._running = (index, cell)
+        self._messages.seen = 0
         unreadable = f"a message from the kernel could not be read in cell {label}"
         try:
             return super().preprocess_cell(cell, resources, index)
@@ -467,9 +490,13 @@ class ResilientExecute(Execute):
             self.log.error("Kernel died in cell %s", label)
             message = f"the kernel died in cell {label} ({why or describe_exit(self._exit_code())})"
             self._halt(cell, index, verdicts.KERNEL_DIED, message, KERNEL_DIED, stop=False)
-        except (UnreadableMessage, RecursionError):  # a message that cannot be decoded
+        except (UnreadableMessage, RecursionError) as err:  # a message that cannot be decoded
             self.log.error("Unreadable kernel message in cell %s", label)
-            self._halt(cell, index, verdicts.OUTPUT_FLOOD, unreadable, OUTPUT_LOST)
+            why = str(err) if isinstance(err, UnreadableMessage) else ""
+            self._halt(
+                cell, index, verdicts.OUTPUT_FLOOD, f"{unreadable} ({why})" if why else unreadable,
+                OUTPUT_LOST,
+            )  # fmt: skip
         except CellTimeoutError as err:
             self.log.error("Kernel unresponsive in cell %s: %s", label, str(err).splitlines()[0])
             if index in self._timed_out:
