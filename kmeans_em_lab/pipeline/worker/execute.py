@@ -253,6 +253,13 @@ class ResilientExecute(Execute):
         "travel in a few messages a second: ipykernel gathers them)",
     ).tag(config=True)
 
+    max_display_ids = Integer(
+        1_000,
+        help="display ids the notebook may hold (outputs a later message can update); past "
+        "it a display keeps its output but no id: nbclient walks every id of the notebook "
+        "at each clear_output",
+    ).tag(config=True)
+
     max_message_bytes = Integer(
         64 * 1_048_576,
         help="bytes of one message from the kernel; the connection drops a larger one unread "
@@ -509,7 +516,8 @@ class ResilientExecute(Execute):
                 message = (
                     f"the cell's output stopped reaching the grader in cell {label} (one "
                     f"message over {self.max_message_bytes:,} bytes drops the connection; "
-                    "messages slower to read than the cell's time limit are not waited for)"
+                    f"output still arriving {self.iopub_timeout} s after the cell's reply is "
+                    "not waited for)"
                 )
                 self._halt(cell, index, verdicts.OUTPUT_FLOOD, message, OUTPUT_LOST)
         except Exception:  # noqa: BLE001 - see below
@@ -604,6 +612,7 @@ class ResilientExecute(Execute):
         if msg_type in _SHAPES and not well_formed(msg):
             self.log.info("A kernel message of the wrong shape was dropped (cell %s)", cell_index)
             return None
+        self._without_new_display_id(msg)
         if self.max_output_bytes >= 0 and msg.get("msg_type") in _COUNTED:
             msg = self._within_budget(msg, cell, cell_index)
             if msg is None:
@@ -617,6 +626,17 @@ class ResilientExecute(Execute):
                 str(getattr(err, "message", "") or type(err).__name__)[:200],
             )
             return None
+
+    def _without_new_display_id(self, msg) -> None:
+        """A display naming a new id once the notebook holds ``max_display_ids`` loses its
+        id (its output stays): nbclient's clear_output walks every id of the notebook."""
+        transient = (msg.get("content") or {}).get("transient")
+        if not isinstance(transient, dict) or "display_id" not in transient:
+            return
+        display_id, known = transient["display_id"], self._display_id_map
+        if isinstance(display_id, str) and display_id not in known:
+            if 0 <= self.max_display_ids <= len(known):
+                transient.pop("display_id")
 
     def _room(self, cell_index: int) -> tuple[int, bool]:
         """Bytes the cell may still show, and whether the notebook's budget is what binds."""
