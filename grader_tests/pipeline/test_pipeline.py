@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -499,9 +500,12 @@ def test_csv_report_and_feedback(graded_class):
 # -- output bytes: the kernel-side cap keeps a 200 MB line out of the grader ----------
 
 
-def _run_cells(tmp_path, source: str | list[str], **traits) -> tuple[NotebookNode, list[int]]:
+def _run_cells(
+    tmp_path, source: str | list[str], read_delay: float = 0.0, **traits
+) -> tuple[NotebookNode, list[int]]:
     """Run one cell (or several: ``source`` a list) with ResilientExecute; returns the last
-    cell and the sizes of the stream messages (``_run_cells.notebook``: the notebook)."""
+    cell and the sizes of the stream messages (``_run_cells.notebook``: the notebook).
+    ``read_delay``: seconds the grader takes over each stream message (a busy worker)."""
     from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
 
     received: list[int] = []
@@ -510,6 +514,7 @@ def _run_cells(tmp_path, source: str | list[str], **traits) -> tuple[NotebookNod
         def process_message(self, msg, cell, cell_index):
             if msg["msg_type"] == "stream":
                 received.append(len(msg["content"]["text"]))
+                time.sleep(read_delay)
             return super().process_message(msg, cell, cell_index)
 
     from traitlets.config import Config
@@ -656,20 +661,36 @@ def test_an_update_counts_once_for_every_output_it_rewrites(tmp_path):
     assert len(kept) < 1_000_000 and "output truncated by the grader" in kept
 
 
-def test_one_huge_message_is_dropped_unread_and_stops_the_notebook(tmp_path):
+def test_one_huge_message_is_dropped_unread_and_the_notebook_goes_on(tmp_path):
     """ZeroMQ drops a message over max_message_bytes with the connection: the grader never
-    holds it, and says so instead of waiting out the cell's time limit."""
+    holds it, says so instead of waiting out the cell's time limit, and runs the next cell
+    (whose output may be lost with the connection: its verdict would come from its record)."""
     source = (
         "from IPython.display import display\n"
         "display({'text/plain': 'h' * 30_000_000}, raw=True)\n"
         "print('after the flood')\n"
     )
-    cell, _ = _run_cells(
-        tmp_path, source, kernel_output_bytes=-1, max_output_bytes=-1, max_message_bytes=1_000_000
-    )
-    kept = json.dumps(cell.outputs)
+    last, _ = _run_cells(
+        tmp_path, [source, "1 + 1"], kernel_output_bytes=-1, max_output_bytes=-1,
+        max_message_bytes=1_000_000,
+    )  # fmt: skip
+    kept = json.dumps(_run_cells.notebook.cells[0].outputs)
     assert len(kept) < 100_000 and "h" * 1000 not in kept
     assert "output stopped reaching the grader" in kept and "1,000,000 bytes" in kept
+    assert "shell.execute_reply" in last.metadata["execution"]  # the next cell ran
+
+
+def test_a_cell_whose_output_is_still_arriving_at_the_deadline_is_cut_and_the_rest_runs(
+    tmp_path,
+):
+    """Each flushed print is a message: an honest cell of 5,000 was still being read when
+    nbclient's wait after the cell's reply ended, and the notebook stopped there (0 points
+    for every test after it). What arrives late is cut; the notebook goes on."""
+    cells = ["for i in range(5_000):\n    print(i, flush=True)", "print('after')"]
+    last, _ = _run_cells(tmp_path, cells, read_delay=0.002, iopub_timeout=2)
+    first = json.dumps(_run_cells.notebook.cells[0].outputs)
+    assert "was still arriving 2 s after the cell's reply" in first  # a busy grader
+    assert "after" in json.dumps(last.outputs)
 
 
 # -- the gradebook on PostgreSQL ---------------------------------------------------------

@@ -85,6 +85,10 @@ _HANDLED = frozenset({
     "update_display_data", "error",
 })  # fmt: skip
 
+# Seconds since the last kernel message within which output still counts as arriving when
+# nbclient stops waiting for a cell's output after its reply.
+_STILL_ARRIVING = 1.0
+
 _IPYTHON_DIR: Path | None = None
 
 
@@ -155,6 +159,7 @@ class MessageCount:
     def __init__(self, limit: int = -1):
         self.limit = limit
         self.seen = 0
+        self.last = 0.0  # time.monotonic() of the last message decoded
 
 
 def guard_decoding(session, count: MessageCount | None = None) -> None:
@@ -169,6 +174,7 @@ def guard_decoding(session, count: MessageCount | None = None) -> None:
 
     def deserialize(msg_list, *args, **kwargs):
         count.seen += 1
+        count.last = time.monotonic()
         if 0 <= count.limit < count.seen:
             raise UnreadableMessage(f"more than {count.limit:,} messages in one cell")
         try:
@@ -512,14 +518,26 @@ class ResilientExecute(Execute):
                     f"({self._get_timeout(cell)} s) in cell {label}"
                 )
                 self._halt(cell, index, verdicts.KERNEL_UNRESPONSIVE, message, KERNEL_UNRESPONSIVE)
-            else:  # the reply came, its output did not: the connection dropped a message
+            else:
+                # the reply came (on its own channel), the rest of the output did not before
+                # nbclient stopped waiting: still arriving (a slow read), or lost (the kernel's
+                # queue drops a burst past its high-water mark, the idle status with it; one
+                # message over max_message_bytes drops the connection). What is missing is cut
+                # and the notebook goes on: a graded cell's verdict comes from its record (an
+                # honest cell of 5,000 flushed prints stopped the notebook and scored 0)
+                arriving = time.monotonic() - self._messages.last < _STILL_ARRIVING
                 message = (
-                    f"the cell's output stopped reaching the grader in cell {label} (one "
-                    f"message over {self.max_message_bytes:,} bytes drops the connection; "
-                    f"output still arriving {self.iopub_timeout} s after the cell's reply is "
-                    "not waited for)"
+                    f"the output of cell {label} was still arriving {self.iopub_timeout} s after "
+                    "the cell's reply: what came later is not shown"
+                    if arriving
+                    else f"the cell's output stopped reaching the grader in cell {label}: the "
+                    "kernel dropped part of a burst of messages, or one message over "
+                    f"{self.max_message_bytes:,} bytes dropped the connection; what is missing "
+                    "is not shown"
                 )
-                self._halt(cell, index, verdicts.OUTPUT_FLOOD, message, OUTPUT_LOST)
+                self._observe(index, verdicts.OUTPUT_CUT, message)
+                if not points.is_graded(cell):
+                    cell.outputs.append(error_output(OUTPUT_LOST, message))
         except Exception:  # noqa: BLE001 - see below
             # what nbclient or nbgrader raised on a kernel message of a shape the checks let
             # through (a reply of another type, ...): the notebook stops there, never the
