@@ -570,6 +570,25 @@ def test_a_cell_sending_too_many_messages_stops_the_notebook_there(tmp_path):
     assert "after" not in json.dumps(last.outputs)
 
 
+def test_cells_each_under_the_cells_message_limit_add_up_to_the_notebooks(tmp_path):
+    """Cells each sending a little less than ``max_messages`` kept the grader decoding for
+    minutes across a notebook. Past ``max_notebook_messages`` the notebook stops at the
+    cell that crossed it; the cells before it keep their output."""
+    flood = (
+        "kernel = get_ipython().kernel\n"
+        "for _ in range(1_500):\n"
+        "    kernel.session.send(kernel.iopub_socket, 'stream', {'name': 'stdout', 'text': ''},\n"
+        "                        parent=kernel.get_parent('shell'))\n"
+        "print('flooded')"
+    )
+    cells = [flood] * 4 + ["print('LAST CELL')"]
+    last, _ = _run_cells(tmp_path, cells, max_messages=2_000, max_notebook_messages=4_000)
+    outputs = [json.dumps(cell.outputs) for cell in _run_cells.notebook.cells]
+    assert "flooded" in outputs[0] and "flooded" in outputs[1]
+    assert "more than 4,000 messages in the notebook" in outputs[2]
+    assert "LAST CELL" not in outputs[4] and "not run" in outputs[4]
+
+
 def test_display_ids_past_the_notebooks_limit_keep_their_output_but_no_id(tmp_path):
     """nbclient walks every display id of the notebook at each clear_output: 24,000 ids made
     each clear cost the grader 0.6 ms. Past ``max_display_ids`` a display keeps its output
@@ -691,6 +710,19 @@ def test_a_cell_whose_output_is_still_arriving_at_the_deadline_is_cut_and_the_re
     first = json.dumps(_run_cells.notebook.cells[0].outputs)
     assert "was still arriving 2 s after the cell's reply" in first  # a busy grader
     assert "after" in json.dumps(last.outputs)
+
+
+def test_the_notebook_stops_at_the_cell_past_its_limit_of_cut_cells(tmp_path):
+    """A kernel flooding past its own queue after every cell had each cell waited out and
+    cut, and held a worker for minutes. Past ``max_output_cuts`` cut cells the notebook
+    stops at the cell that crossed it; the cells before it keep what arrived."""
+    slow = "for i in range(500):\n    print(i, flush=True)"
+    cells = [slow, slow, slow, "print('LAST CELL')"]
+    last, _ = _run_cells(tmp_path, cells, read_delay=0.01, iopub_timeout=1, max_output_cuts=1)
+    first, second, third = (json.dumps(c.outputs) for c in _run_cells.notebook.cells[:3])
+    assert "was still arriving 1 s after the cell's reply" in first and "stops" not in first
+    assert "the output of 2 cells had not all reached the grader" in second
+    assert "not run" in third and "LAST CELL" not in json.dumps(last.outputs)
 
 
 # -- the gradebook on PostgreSQL ---------------------------------------------------------

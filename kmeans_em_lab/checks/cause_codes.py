@@ -43,8 +43,8 @@ CAUSES: dict[str, str] = {
     "kernel_unresponsive": "The notebook ignored the interrupt at the time limit and was stopped.",
     "not_run": "The cell did not run: the notebook stopped in an earlier cell.",
     "output_cut": "The cell printed more than the output limit, so its output was cut.",
-    "output_flood": "The cell sent one output larger than the grader reads, so the notebook "
-    "was stopped there.",
+    "output_flood": "The cell sent output the grader does not take (too large, unreadable, too "
+    "many messages, or late too often), so the notebook stopped there.",
     "judge_limit": "Judging the test's answers took the grader more CPU time or memory than "
     "it allows (answers far larger or stranger than the test's data), so the test scores 0.",
     "no_notebook": "No gradable notebook was submitted (missing, renamed away, not valid JSON, "

@@ -41,7 +41,7 @@ KERNEL_DIED = "kernel_died"
 KERNEL_UNRESPONSIVE = "kernel_unresponsive"
 NOT_RUN = "not_run"
 OUTPUT_CUT = "output_cut"
-OUTPUT_FLOOD = "output_flood"  # one message over the size the grader reads: the notebook stops
+OUTPUT_FLOOD = "output_flood"  # output the grader does not take: the notebook stops there
 # events that stop a cell: it fails, whatever its record says
 STOPS = (TIME_LIMIT, KERNEL_DIED, KERNEL_UNRESPONSIVE, OUTPUT_FLOOD, NOT_RUN)
 

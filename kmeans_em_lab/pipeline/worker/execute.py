@@ -152,14 +152,25 @@ def _json_parts(msg_list) -> list[bytes]:
 
 
 class MessageCount:
-    """Messages decoded since the current cell started, and how many a cell may send (-1:
-    no limit): a kernel sending a million tiny signed messages kept the grader decoding
-    them, most of a core, for as long as its cell ran."""
+    """Messages decoded since the current cell started and since the notebook started, and
+    how many each may hold (-1: no limit): a kernel sending a million tiny signed messages
+    kept the grader decoding them, most of a core, for as long as its cell ran; cells each
+    sending a little less than a cell's limit did the same across the notebook."""
 
-    def __init__(self, limit: int = -1):
+    def __init__(self, limit: int = -1, notebook_limit: int = -1):
         self.limit = limit
+        self.notebook_limit = notebook_limit
         self.seen = 0
+        self.notebook_seen = 0
         self.last = 0.0  # time.monotonic() of the last message decoded
+
+    def over(self) -> str | None:
+        """What the message just counted is one more than, in words (None: within both)."""
+        if 0 <= self.limit < self.seen:
+            return f"more than {self.limit:,} messages in one cell"
+        if 0 <= self.notebook_limit < self.notebook_seen:
+            return f"more than {self.notebook_limit:,} messages in the notebook"
+        return None
 
 
 def guard_decoding(session, count: MessageCount | None = None) -> None:
@@ -174,9 +185,10 @@ def guard_decoding(session, count: MessageCount | None = None) -> None:
 
     def deserialize(msg_list, *args, **kwargs):
         count.seen += 1
+        count.notebook_seen += 1
         count.last = time.monotonic()
-        if 0 <= count.limit < count.seen:
-            raise UnreadableMessage(f"more than {count.limit:,} messages in one cell")
+        if over := count.over():
+            raise UnreadableMessage(over)
         try:
             values = sum(values_in(part) for part in _json_parts(msg_list))
         except Exception as err:  # noqa: BLE001 - parts of no known kind: not readable
@@ -259,6 +271,22 @@ class ResilientExecute(Execute):
         "travel in a few messages a second: ipykernel gathers them)",
     ).tag(config=True)
 
+    max_notebook_messages = Integer(
+        300_000,
+        help="messages of any kind the kernel may send while the notebook's cells run "
+        "(-1: no limit); one more stops the notebook there, as ``max_messages`` does for "
+        "one cell (an honest notebook sends a few hundred; a cell of 5,000 flushed prints, "
+        "5,000)",
+    ).tag(config=True)
+
+    max_output_cuts = Integer(
+        3,
+        help="cells whose output may still be missing when nbclient stops waiting after "
+        "their reply (-1: no limit); the next such cell stops the notebook there: a kernel "
+        "flooding past its own queue after every cell held a worker for minutes, each cell "
+        "waited out and cut",
+    ).tag(config=True)
+
     max_display_ids = Integer(
         1_000,
         help="display ids the notebook may hold (outputs a later message can update); past "
@@ -303,7 +331,8 @@ class ResilientExecute(Execute):
         self._received: dict[int, int] = {}
         self._total = 0  # bytes of output kept in the whole notebook
         self._noted: set[int] = set()
-        self._messages = MessageCount(self.max_messages)
+        self._cuts = 0  # cells whose output was cut after their reply
+        self._messages = MessageCount(self.max_messages, self.max_notebook_messages)
         self._mailbox = Mailbox()
         self._reference = ReferenceServer(self._mailbox.root)
         self._pending = Counter(  # functions -> their test cells not run yet
@@ -538,6 +567,15 @@ class ResilientExecute(Execute):
                 self._observe(index, verdicts.OUTPUT_CUT, message)
                 if not points.is_graded(cell):
                     cell.outputs.append(error_output(OUTPUT_LOST, message))
+                self._cuts += 1
+                if 0 <= self.max_output_cuts < self._cuts:
+                    self._halt(
+                        cell, index, verdicts.OUTPUT_FLOOD,
+                        f"the output of {self._cuts} cells had not all reached the grader "
+                        f"after their replies (at most {self.max_output_cuts} may be cut): the "
+                        f"notebook stops at cell {label}",
+                        OUTPUT_LOST,
+                    )  # fmt: skip
         except Exception:  # noqa: BLE001 - see below
             # what nbclient or nbgrader raised on a kernel message of a shape the checks let
             # through (a reply of another type, ...): the notebook stops there, never the
