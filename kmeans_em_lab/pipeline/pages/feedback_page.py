@@ -450,15 +450,33 @@ def regenerate(root: Path, assignment: str, students: list[str], notebook: str) 
     return [student for student, ok in zip(students, made, strict=True) if ok is not True]
 
 
-def _regenerate_one(api, course, student: str, notebook: str) -> bool:
+def make_page(api, assignment: str, student: str, page: Path, notebook: Path) -> dict:
+    """Make ``student``'s feedback ``page`` with nbgrader's ``generate_feedback`` (through
+    :class:`FeedbackExporter`, as :func:`configure` sets it) and open it with its summary,
+    read from the autograded ``notebook``; the one way a page is made, on a worker and on
+    the driver, each time in a child within :data:`PAGE_LIMITS`. Returns JSON (what the
+    child sends back): ``success``, nbgrader's ``log`` and ``error``, and ``problem``, what
+    the summary found wrong (None: nothing)."""
     from kmeans_em_lab.pipeline.pages.feedback import add_summary
+
+    made = api.generate_feedback(assignment, student, force=True)
+    success = bool(made.get("success"))
+    return {
+        "success": success,
+        "log": str(made.get("log", "")),
+        "error": str(made.get("error", "")),
+        "problem": add_summary(page, notebook) if success else None,
+    }
+
+
+def _regenerate_one(api, course, student: str, notebook: str) -> bool:
     from kmeans_em_lab.pipeline.shared.folders import remove
 
     page = course.feedback(student) / f"{Path(notebook).stem}.html"
-    if not api.generate_feedback(course.assignment, student, force=True).get("success"):
+    made = make_page(api, course.assignment, student, page, course.autograded(student) / notebook)
+    if not made["success"]:
         return False
     for entry in course.feedback(student).iterdir():  # nbgrader copies the student's files
         if entry != page:
             remove(entry)
-    add_summary(page, course.autograded(student) / notebook)
     return True

@@ -23,8 +23,7 @@ from functools import partial
 from nbgrader.api import MissingEntry
 
 from kmeans_em_lab.course.paths import Course
-from kmeans_em_lab.pipeline.pages.feedback import add_summary
-from kmeans_em_lab.pipeline.pages.feedback_page import PAGE_LIMITS
+from kmeans_em_lab.pipeline.pages.feedback_page import PAGE_LIMITS, make_page
 from kmeans_em_lab.pipeline.shared import contained, scores
 from kmeans_em_lab.pipeline.shared.course_config import course_id, load_course_config
 from kmeans_em_lab.pipeline.shared.folders import read_files, remove, write_files
@@ -119,7 +118,7 @@ class PrivateCourse:
             )
         flags = incidents.flags(notebook)
         page = self.folders.feedback(student) / f"{notebook.stem}.html"
-        step = partial(self._feedback, student, page, notebook)
+        step = partial(make_page, self.api, self.bundle.assignment, student, page, notebook)
         made = contained.run_steps([step], PAGE_LIMITS)[0]
         if isinstance(made, contained.Stopped):
             flags.append(
@@ -151,18 +150,6 @@ class PrivateCourse:
                 read_files(self.folders.feedback(student)), f"{notebook.stem}.html"
             ),
         )
-
-    def _feedback(self, student: str, page, notebook) -> dict:
-        """Make ``student``'s feedback page (run in a child within :data:`.PAGE_LIMITS`):
-        whether nbgrader made it, its log and error, and a problem with its summary."""
-        made = self.api.generate_feedback(self.bundle.assignment, student, force=True)
-        success = bool(made.get("success"))
-        return {
-            "success": success,
-            "log": str(made.get("log", "")),
-            "error": str(made.get("error", "")),
-            "problem": add_summary(page, notebook) if success else None,
-        }
 
     def _cells(self, student: str, notebook) -> GradedCells:
         """The scores and comments ``SaveAutoGrades`` wrote into this course's gradebook, with
