@@ -96,6 +96,19 @@ def test_a_header_notebook_is_read_from_the_course_root(tmp_path, monkeypatch):
     assert generated.cells[0].source == "Course header"
 
 
+def test_a_file_made_from_the_source_notebook_stops_the_release(tmp_path):
+    """nbgrader copies every file of the source assignment into the release: a script
+    made from the source notebook (``nbconvert --to script``) would give students the
+    solutions. Generating refuses, naming the file and what to do."""
+    course = _course_copy(tmp_path / "course")
+    source = course / "source" / paths.ASSIGNMENT
+    script = "\n".join(c.source for c in nbformat.read(source / paths.NOTEBOOK, 4).cells)
+    (source / "notes").mkdir()
+    (source / "notes" / "lab3.py").write_text(script)
+    with pytest.raises(RuntimeError, match=r"notes/lab3\.py .*Move them out of source/lab3"):
+        release.generate(course)
+
+
 def test_release_data_is_the_course_data():
     for name in paths.DATA_FILES:
         assert (RELEASE_DIR / "data" / name).read_bytes() == (ROOT / "data" / name).read_bytes()

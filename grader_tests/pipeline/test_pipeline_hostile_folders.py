@@ -484,6 +484,29 @@ def test_the_course_bundle_walks_without_following_links(tmp_path):
     assert set(files) == {"nbgrader_config.py", "source/lab3/lab3.ipynb", "data/GMM.p"}
 
 
+def test_the_course_bundle_gives_kernels_only_what_the_students_were_given(tmp_path, caplog):
+    """nbgrader's autograde copies every file of the source assignment beside the
+    submission, into the sandbox: a script made from the source notebook after the release
+    (``nbconvert --to script``) was read by a student's cell and printed into its feedback,
+    solutions and all. Of the source assignment only the notebook and what the release
+    holds are sent to the workers; the rest is named in the log."""
+    root = tmp_path / "course"
+    for folder in ("source", "release"):
+        (root / folder / "lab3" / "data").mkdir(parents=True)
+        (root / folder / "lab3" / "lab3.ipynb").write_text(_nb())
+        (root / folder / "lab3" / "data" / "spotify.p").write_bytes(b"songs")
+    (root / "data").mkdir()
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    (root / "source" / "lab3" / "lab3.txt").write_text("### BEGIN SOLUTION")
+    (root / "source" / "lab3" / "notes").mkdir()
+    (root / "source" / "lab3" / "notes" / "answers.md").write_text("the answers")
+    files = course_files(Settings(root=root))
+    assert set(files) == {
+        "nbgrader_config.py", "source/lab3/lab3.ipynb", "source/lab3/data/spotify.p",
+    }  # fmt: skip
+    assert "lab3.txt left out: not in" in caplog.text and "answers.md left out" in caplog.text
+
+
 # -- the batch: make grade's command on a toy course -------------------------------------
 
 
@@ -802,6 +825,27 @@ def test_metadata_is_kept_to_what_grading_reads(tmp_path, no_jsonschema_fallback
     assert sent["cells"][0]["metadata"] == {"nbgrader": {"grade": False}}
     assert "attachments" not in sent["cells"][-1]
     assert len(sub.notebook_bytes) < 100_000
+    assert no_jsonschema_fallback == []
+
+
+def test_nan_and_infinity_reach_grading_as_null(tmp_path, no_jsonschema_fallback):
+    """``NaN`` and ``Infinity`` in a kept attachment reached the autograded notebook, which
+    JupyterLab's strict reader then refused whole: the instructor could not open it. They
+    are read as ``null``, and the notebook sent to grading is strict JSON."""
+    raw = _raw_nb()
+    raw["cells"].append({
+        "cell_type": "markdown", "id": "cell-nan", "metadata": {}, "source": "",
+        "attachments": {"a.json": {"application/json": {"v": "NAN", "w": "INF", "x": "-INF"}}},
+    })  # fmt: skip
+    folder = tmp_path / "mallory" / "lab3"
+    folder.mkdir(parents=True)
+    text = json.dumps(raw, separators=(",", ":"))
+    text = text.replace('"NAN"', "NaN").replace('"-INF"', "-Infinity").replace('"INF"', "Infinity")
+    (folder / "lab3.ipynb").write_text(text)
+    sub = intake.inspect("mallory", folder, "lab3.ipynb")
+    assert sub.problem is None
+    sent = json.loads(sub.notebook_bytes, parse_constant=lambda name: pytest.fail(name))
+    assert sent["cells"][-1]["attachments"]["a.json"]["application/json"] == dict.fromkeys("vwx")
     assert no_jsonschema_fallback == []
 
 

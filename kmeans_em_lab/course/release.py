@@ -45,6 +45,21 @@ def _in_place_generator():
     return InPlaceGenerateAssignment
 
 
+def _marker_files(release: Path, markers: tuple[str, ...]) -> list[str]:
+    """Files of ``release`` other than notebooks that hold one of ``markers`` (nbgrader's
+    solution and hidden-test delimiters), by relative path: nbgrader copies every file of
+    the source assignment into the release, and a script or page made from the source
+    notebook (``jupyter nbconvert --to script``) holds the solutions."""
+    found = []
+    for path in sorted(release.rglob("*")):
+        if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb":
+            continue
+        data = path.read_bytes()
+        if any(marker.encode() in data for marker in markers):
+            found.append(path.relative_to(release).as_posix())
+    return found
+
+
 def generate(
     course_root: Path | None = None,
     assignment: str = paths.ASSIGNMENT,
@@ -78,5 +93,16 @@ def generate(
         raise RuntimeError(
             f"nbgrader could not generate release/{assignment}:\n"
             f"{result.get('error') or ''}\n{result.get('log') or ''}"
+        )
+    markers = (
+        config.ClearSolutions.get("begin_solution_delimeter", "BEGIN SOLUTION"),
+        config.ClearHiddenTests.get("begin_test_delimeter", "BEGIN HIDDEN TESTS"),
+    )
+    if leaks := _marker_files(course.release, markers):
+        raise RuntimeError(
+            f"release/{assignment} would give students the solutions: "
+            + ", ".join(leaks)
+            + f" (copied from source/{assignment}) hold nbgrader's solution or hidden-test "
+            f"markers. Move them out of source/{assignment} and generate the release again."
         )
     return course.release

@@ -37,13 +37,31 @@ def _regular_files(folder: Path) -> list[str]:
     return [entry.rel for entry in found.files]
 
 
+def _released(course) -> set[str]:
+    """The files of the source assignment a kernel may be given: its notebook and what the
+    release holds. nbgrader's autograde copies every other file of the source assignment
+    beside the submission, where the student's code reads it: an instructor's script or
+    page made from the source notebook (``nbconvert --to script``), a paired ``.py``, notes,
+    a backup hold the solutions."""
+    if not course.release.is_dir():
+        return {course.notebook}
+    return {course.notebook, *_regular_files(course.release)}
+
+
 def course_files(settings: Settings) -> dict[str, bytes]:
     """What grading reads from the course besides the submission, by relative path."""
     course = settings.course
     root = course.root
     files = {CONFIG_FILE: course.config_file.read_bytes()}
-    for folder in (course.source.relative_to(root), course.data.relative_to(root)):
+    source, released = course.source.relative_to(root), _released(course)
+    for folder in (source, course.data.relative_to(root)):
         for rel in _regular_files(root / folder):
+            if folder == source and rel not in released:
+                log.warning(
+                    "course bundle: %s/%s left out: not in %s (a kernel is given only what "
+                    "the students were given)", root / folder, rel, course.release,
+                )  # fmt: skip
+                continue
             data = read_regular(root / folder, rel)
             if data is None:
                 log.warning("course bundle: %s/%s cannot be read: left out", root / folder, rel)

@@ -322,13 +322,14 @@ def _deeper_than(value, levels: int) -> bool:
     return any(isinstance(item, dict | list) for item in level)
 
 
-def gradable(raw, data: bytes) -> bytes:
+def gradable(raw, data: bytes, rewrite: bool = False) -> bytes:
     """The notebook to send to grading, from a submitted notebook's bytes ``data`` and their
     parsed JSON ``raw`` (changed in place): code cells' outputs and execution counts cleared
     (:func:`_clear_outputs`), metadata kept to what grading reads (:func:`_trim_metadata`),
     cell ids repaired, then checked against nbformat 4's schema by
     the fast validator alone. ``data`` itself when that changed nothing, else the checked
-    JSON, compact. Raises ``ValueError`` (or nbformat's ``ValidationError``, at the first
+    JSON, compact (also when ``rewrite``: ``raw`` was parsed with a change, see
+    :func:`parse`). Raises ``ValueError`` (or nbformat's ``ValidationError``, at the first
     error) for anything else.
 
     Never ``nbformat.reads`` or ``nbformat.validate`` here: on a notebook the fast validator
@@ -351,13 +352,27 @@ def gradable(raw, data: bytes) -> bytes:
     validator.validate(raw)  # fastjsonschema: stops at the first error, no error tree
     if _deeper_than(raw, MAX_DEPTH):
         raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
-    if not changed:  # what was checked is what the worker's nbgrader will read
+    if not changed and not rewrite:  # what was checked is what the worker's nbgrader reads
         return data
-    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:  # an escaped lone surrogate: kept escaped, as it came
-        return json.dumps(raw, separators=(",", ":")).encode("ascii")
+        return json.dumps(raw, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
+def parse(data: bytes) -> tuple[object, bool]:
+    """A submitted notebook's JSON, and whether parsing changed it: ``NaN``, ``Infinity``
+    and ``-Infinity``, which Python's parser takes but JSON has not (JupyterLab's reader
+    refuses the whole notebook), are read as ``null``. A notebook Jupyter wrote has none;
+    one kept in an attachment made the autograded notebook one the instructor could not
+    open."""
+    replaced = []
+
+    def constant(name: str) -> None:
+        replaced.append(name)
+
+    return json.loads(data.decode("utf-8"), parse_constant=constant), bool(replaced)
 
 
 def inspect(
@@ -462,10 +477,10 @@ def inspect(
         return sub
     notebook = None
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw, replaced = parse(data)
         cells = _cells(raw)
         if cells <= limits.cells:
-            notebook = gradable(raw, data)
+            notebook = gradable(raw, data, rewrite=replaced)
         del raw
     except Exception as err:  # noqa: BLE001 - any unreadable file is the same problem
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
