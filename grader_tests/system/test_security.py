@@ -182,11 +182,25 @@ def security_config(root: Path) -> str:
     )
 
 
+# An instructor's script of the source notebook, made beside it after the release (as
+# `jupyter nbconvert --to script` does): solutions and hidden tests that no kernel may see
+INSTRUCTOR_SCRIPT = "lab3.txt"
+
+
 def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Path:
-    """The corpus course (:func:`test_corpus.build_course`) with the cases' links and moves."""
+    """The corpus course (:func:`test_corpus.build_course`) with the cases' links and moves,
+    its release recorded in its gradebook, and then :data:`INSTRUCTOR_SCRIPT` written
+    beside the source notebook (nbgrader's autograde copies such files beside every
+    submission: the course bundle must leave it out)."""
+    from kmeans_em_lab.course import release
+
     root = build_course(root, cases).resolve()
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(security_config(root))
+    release.generate(root, use_db=True)  # current: grading does not generate it again
+    source = root / "source" / paths.ASSIGNMENT
+    cells = nbformat.read(source / paths.NOTEBOOK, as_version=4).cells
+    (source / INSTRUCTOR_SCRIPT).write_text("\n\n".join(c.source for c in cells))
     for name in cases:
         folder = root / "submitted" / name / paths.ASSIGNMENT
         notebook = folder / case_notebook(name)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kmeans_em_lab.course.paths import CONFIG_FILE
 from kmeans_em_lab.pipeline.driver import stamps
+from kmeans_em_lab.pipeline.driver.prepare import SetupError
 from kmeans_em_lab.pipeline.driver.settings import Settings
 from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, write_atomically
 from kmeans_em_lab.pipeline.shared.jobs import GRADEBOOK, CourseBundle
@@ -81,7 +82,10 @@ def template_gradebook(settings: Settings, files: dict[str, bytes]) -> bytes:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         url = f"sqlite:///{root / GRADEBOOK}"
-        release.generate(root, settings.assignment, use_db=True, db_url=url)
+        try:
+            release.generate(root, settings.assignment, use_db=True, db_url=url)
+        except RuntimeError as err:  # what generating refuses (a release file with markers)
+            raise SetupError(str(err)) from None
         return (root / GRADEBOOK).read_bytes()
 
 

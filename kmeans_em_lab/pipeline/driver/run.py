@@ -116,7 +116,7 @@ def _grade(settings, config, students: list[str]) -> int:
         if to_grade:
             try:
                 results = _run(settings, config, book, to_grade, cluster)
-            except ClusterSetupError as err:
+            except (ClusterSetupError, SetupError) as err:
                 print(f"grade: {err}", file=sys.stderr)
                 return EXIT_SETUP
             except KeyboardInterrupt:
