@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import stat
+import sys
 import time
 from pathlib import Path
 
@@ -270,6 +271,45 @@ def test_intake_grades_the_notebook_and_flags_what_it_leaves_out(hostile):
     assert set(files.files) == {"data/GMM.p", "timestamp.txt", "lab3.ipynb"}
     assert files.digest == stamps.folder_digest(folder)
     assert len(sub.flags) == 1  # nothing new went missing on the way
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2026-12-07 07:00:00 /proc/self/mem",  # nbgrader's parse_utc: a zone file, opened
+        "2026-12-07 07:00:00 ../../../../proc/self/mem",
+        "2026-12-07 07:00:00 :/proc/self/mem",
+        "2026-12-07 07:00:00 /etc/passwd",
+    ],
+)
+def test_a_timestamp_naming_a_file_is_left_out_unopened(tmp_path, monkeypatch, stamp):
+    """nbgrader's ``parse_utc`` hands a timestamp's third word to dateutil's ``gettz``,
+    which opens it as a zone file: ``/proc/self/mem`` raised ``OSError`` on the driver and
+    stopped the batch (``/proc/kmsg`` would block it). Such a time is not read at all."""
+    import dateutil.tz.tz
+
+    opened = []
+    monkeypatch.setattr(dateutil.tz.tz, "tzfile", lambda path, *a, **k: opened.append(path))
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    (folder / "timestamp.txt").write_text(stamp)
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.problem is None and opened == []
+    assert sub.flags == ["left out: timestamp.txt (not a time nbgrader reads)"]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["2026-12-07 07:00:00.123456 UTC", "2026-12-07 07:00:00 +0100", "2026-12-07T07:00:00",
+     "2026-12-07 07:00:00 Europe/Paris", "2026-12-07 07:00:00.5 -5"],
+)  # fmt: skip
+def test_the_times_nbgrader_and_the_collect_write_are_read(tmp_path, stamp):
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    (folder / "timestamp.txt").write_text(stamp + "\n")
+    assert intake.inspect("eve", folder, "lab3.ipynb").flags == []
 
 
 def test_the_flag_names_each_kind(tmp_path):
@@ -544,11 +584,15 @@ def test_a_hostile_folder_never_stops_the_batch(tmp_path):
         (many / f"{i}.txt").write_text("x")
     heavy = toy.make_submission(root, "heavy").parent
     (heavy / "data.bin").write_bytes(b"\x00" * 100_000)
+    late = toy.make_submission(root, "late").parent  # a zone file nbgrader would open
+    (late / "timestamp.txt").write_text("2026-12-07 07:00:00 /proc/self/mem")
 
     run = grade(root, "--workers", "1")
     assert run.returncode == 0, run.stdout + run.stderr
     table = class_table(root)
     assert grades_of(table, "ok") == FULL and grades_of(table, "hostile") == FULL
+    assert grades_of(table, "late") == FULL
+    assert "late: 4/4 in" in run.stderr and "left out: timestamp.txt (not a time" in run.stderr
     assert "left out: dangling (symbolic link), loop (symbolic link), mem (symbolic link)" in (
         run.stdout
     )
@@ -562,8 +606,48 @@ def test_a_hostile_folder_never_stops_the_batch(tmp_path):
         assert f"{student} [zero]: " in run.stdout and limit in run.stdout, student
     again = grade(root, "--workers", "1")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "6 unchanged since last graded" in again.stdout
+    assert "7 unchanged since last graded" in again.stdout
     assert_hand_run_feedback_holds_the_page_alone(root, "hostile")
+
+
+@pytest.mark.slow
+def test_a_submission_the_driver_cannot_read_is_not_graded_and_the_rest_are(
+    tmp_path, monkeypatch, capsys
+):
+    """Whatever reading one submission raises on the driver (a case no check foresaw),
+    that student is "not graded" with the exception's type, and every other is graded:
+    the batch once ended there, after the scores of everyone to grade were cleared."""
+    import argparse
+
+    from test_pipeline import FULL, class_table, grades_of
+
+    from kmeans_em_lab.commands import grade as cli
+
+    root = toy.build_course(tmp_path / "course", timeout=3)
+    for student in ("ada", "boom", "zed"):
+        toy.make_submission(root, student)
+    inspect = intake.inspect
+
+    def failing(student, *args, **kwargs):
+        if student == "boom":
+            raise OSError("\x1b[2Ja message that quotes the submission")
+        return inspect(student, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "inspect", failing)
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("LAB3_COURSE_ROOT", str(root))
+    monkeypatch.delenv("LAB3_DB_URL", raising=False)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    status = cli.main(parser.parse_args(["--course-root", str(root), "--workers", "1"]))
+    printed = capsys.readouterr()
+    assert status == 1  # a student not graded: the instructor looks
+    table = class_table(root)
+    assert grades_of(table, "ada") == FULL and grades_of(table, "zed") == FULL
+    shown = printed.out + printed.err
+    assert "the grader could not read the submission (OSError)" in shown
+    assert "could not be graded (0 recorded, see above): boom" in shown
+    assert "\x1b[2J" not in printed.out + printed.err
 
 
 def assert_hand_run_feedback_holds_the_page_alone(root: Path, student: str) -> None:

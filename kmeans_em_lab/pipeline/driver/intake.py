@@ -185,8 +185,21 @@ def _over(n: int, limit: int) -> str:
     return f"{size(n)}, over the {size(limit)} limit"
 
 
+# A submission time as nbgrader and the course's collect write it: a date, a time, and a
+# zone given as an offset or a name. nbgrader's parse_utc hands a third word to
+# dateutil's gettz, which opens it as a zone file when it names a regular file: an absolute
+# path (/proc/self/mem raised on the driver; /proc/kmsg blocks) or one with ".." in it.
+# A zone name here holds no dot, colon or leading slash: gettz looks it up in its zone folders.
+TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+    r"( ?(Z|[+-]\d{2}:?\d{2}|[+-]?\d{1,4}|[A-Za-z][\w+-]{0,40}(/[\w+-]{1,40}){0,3}))?",
+    re.ASCII,
+)
+
+
 def _nbgrader_reads(folder: Path, rel: str) -> bool:
-    """Whether nbgrader can read ``timestamp.txt`` (a bad one stops its autograde)."""
+    """Whether nbgrader can read ``timestamp.txt`` (a bad one stops its autograde): of the
+    shape :data:`TIMESTAMP`, and a time nbgrader's ``parse_utc`` takes."""
     from nbgrader.utils import parse_utc
 
     data = read_regular(folder, rel, limit=200)
@@ -194,8 +207,10 @@ def _nbgrader_reads(folder: Path, rel: str) -> bool:
         return False
     try:
         text = data.decode("utf-8").strip()
-        return not text or parse_utc(text) is not None
-    except (ValueError, OverflowError, TypeError):
+        if not text:
+            return True
+        return TIMESTAMP.fullmatch(text) is not None and parse_utc(text) is not None
+    except Exception:  # noqa: BLE001 - whatever parsing raises: nbgrader could not read it
         return False
 
 

@@ -20,11 +20,12 @@ import logging
 import os
 import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kmeans_em_lab.course.secret import course_secret
-from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_log, for_terminal
 
 if TYPE_CHECKING:  # imported where used: nbgrader's gradebook is slow to import
     from kmeans_em_lab.pipeline.shared.scores import GradebookRef
@@ -254,7 +255,13 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
     from kmeans_em_lab.pipeline.driver.progress import Progress
     from kmeans_em_lab.pipeline.driver.settings import notebook_budget, submission_deadline
     from kmeans_em_lab.pipeline.reports.report import preload_matplotlib
-    from kmeans_em_lab.pipeline.shared.jobs import GRADED, ZERO, GradingResult, TaskOptions
+    from kmeans_em_lab.pipeline.shared.jobs import (
+        FAILED,
+        GRADED,
+        ZERO,
+        GradingResult,
+        TaskOptions,
+    )
 
     bundle = course_bundle.build(settings)
     # the cluster is up (or the run stops here) before any score is touched
@@ -274,10 +281,25 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
         """Each gradable submission's files, read when the dispatcher sends it (not all
         at once); a submission with nothing gradable is saved as a zero meanwhile."""
         for student in to_grade:
-            sub = intake.inspect(
-                student, settings.submitted / student / settings.assignment, settings.notebook,
-                limits,
-            )  # fmt: skip
+            folder = settings.submitted / student / settings.assignment
+            try:
+                sub = intake.inspect(student, folder, settings.notebook, limits)
+                files = None if sub.problem else store.submission_files(sub, settings.notebook,
+                                                                        secret)  # fmt: skip
+            except Exception as err:  # noqa: BLE001 - one submission never stops the batch
+                log.error(  # escaped: what it raised may quote the submission
+                    "Reading %s's submission failed:\n%s",
+                    for_log(student),
+                    for_log(traceback.format_exc()),
+                )
+                why = f"the grader could not read the submission ({type(err).__name__})"
+                writer.put(
+                    GradingResult(
+                        student, FAILED, message=f"{why}: not graded", flags=[why],
+                        sandbox=settings.sandbox, seconds=0.0,
+                    )
+                )  # fmt: skip
+                continue
             if sub.problem:
                 writer.put(
                     GradingResult(
@@ -291,7 +313,6 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
                     )
                 )
                 continue
-            files = store.submission_files(sub, settings.notebook, secret)
             flags[student] = sub.flags
             yield files
 
