@@ -101,6 +101,11 @@ c.FileNameCollectorPlugin.named_regexp = (
     r"(?:\d+_|assignsubmission_file(?:_/|_|/))(?P<file_id>[^/]+)$"
 )
 
+# Collecting from nbgrader's exchange on a JupyterHub (`nbgrader collect lab3`): only folders
+# named as `nbgrader submit` names them and owned by the user they name, copied without
+# following a link (README: "JupyterHub: nbgrader's exchange").
+c.ExchangeFactory.collect = "kmeans_em_lab.exchange.exchange_collect.CheckedExchangeCollect"
+
 # Returning grades (`make canvas`, also run by `make grade` once the roster
 # exists): reports/canvas_grades.csv for Canvas's gradebook import.
 # roster: Canvas's Grades > Export > Export Entire Gradebook (path from the course root);

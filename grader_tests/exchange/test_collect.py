@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import pwd
 import re
 import shutil
 import zipfile
@@ -276,14 +277,62 @@ def test_jupyterhub_exchange_release_fetch_submit_collect(course, tmp_path, monk
     work = home / lab / paths.NOTEBOOK
     assert work.read_bytes() == RELEASE_NB
     work.write_bytes(notebook("alice's work"))
-    alice = "--CourseDirectory.student_id=alice"  # on a hub: her user name, by default
-    nbgrader(SubmitApp, lab, course_id, exchange, alice, cwd=home, monkeypatch=monkeypatch)
+    # on a hub: her user name, by default; here the test's own user, who owns the folder
+    alice = pwd.getpwuid(os.getuid()).pw_name
+    student = f"--CourseDirectory.student_id={alice}"
+    nbgrader(SubmitApp, lab, course_id, exchange, student, cwd=home, monkeypatch=monkeypatch)
     # instructor: nbgrader collect lab3
     nbgrader(CollectApp, lab, exchange, cwd=course, monkeypatch=monkeypatch)
 
-    assert students(course) == ["alice"]
-    assert_ready_to_grade(course, "alice", notebook("alice's work"))
-    assert (course / "submitted" / "alice" / lab / "timestamp.txt").is_file()
+    assert students(course) == [alice]
+    assert_ready_to_grade(course, alice, notebook("alice's work"))
+    assert (course / "submitted" / alice / lab / "timestamp.txt").is_file()
+
+
+def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
+    course, tmp_path, monkeypatch, capfd
+):
+    """Every student can write into the exchange's inbound folder. nbgrader's own collect
+    followed links (the course secret, the source notebook, /proc/self/environ became
+    files beside the notebook, in the sandbox), took a folder named for another student
+    (a blank notebook handed in as theirs: only a warning) and logged a name's terminal
+    escapes raw. The course's collect (``c.ExchangeFactory.collect``) leaves out links,
+    folders not owned by the user they name, and names ``nbgrader submit`` does not write,
+    saying so escaped."""
+    from nbgrader.apps import CollectApp
+
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    me = pwd.getpwuid(os.getuid()).pw_name
+    course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
+    inbound = tmp_path / "exchange" / course_id / "inbound"
+    time = "2026-12-07 07:00:00.000000 UTC"
+
+    def hand_in(name: str) -> Path:
+        folder = inbound / name
+        (folder / "data").mkdir(parents=True)
+        (folder / paths.NOTEBOOK).write_bytes(notebook(name))
+        for data in paths.DATA_FILES:
+            shutil.copy(RELEASE_DIR / "data" / data, folder / "data" / data)
+        return folder
+
+    mine = hand_in(f"{me}+lab3+{time}+abc123")
+    (course / "instructor-secret.txt").write_text("SECRET of the course")
+    (mine / "notes.txt").symlink_to(course / "instructor-secret.txt")
+    (mine / "env.txt").symlink_to("/proc/self/environ")
+    (mine / "source").symlink_to(course / "source")
+    hand_in(f"victim+lab3+{time}+eeeeee")  # owned by this user, not by "victim"
+    hand_in(f"mallory\x1b[2J\x1b[1;32mall collected OK+lab3+{time}+x")
+    exchange = f"--Exchange.root={tmp_path / 'exchange'}"
+    nbgrader(CollectApp, paths.ASSIGNMENT, exchange, cwd=course, monkeypatch=monkeypatch)
+
+    assert students(course) == [me]
+    folder = course / "submitted" / me / paths.ASSIGNMENT
+    assert sorted(p.name for p in folder.iterdir()) == ["data", paths.NOTEBOOK]
+    assert_ready_to_grade(course, me, notebook(f"{me}+lab3+{time}+abc123"))
+    said = "".join(capfd.readouterr())
+    assert "notes.txt (symbolic link)" in said and "source (symbolic link)" in said
+    assert "names victim but belongs to" in said
+    assert "mallory\\x1b[2J" in said and "\x1b" not in said
 
 
 # -- the download is unpacked within limits (finding N4: nested zips, no size limit) --------

@@ -2,5 +2,6 @@
 
 - :mod:`.student_bundle`  ``dist/lab3-student.zip``: what students get
 - :mod:`.collect`         an LMS download (Canvas, Moodle) into ``submitted/``
+- :mod:`.exchange_collect` ``nbgrader collect`` from nbgrader's exchange (JupyterHub)
 - :mod:`.canvas`          ``reports/grades.csv`` as a Canvas gradebook import file
 """

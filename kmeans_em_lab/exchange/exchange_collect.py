@@ -1,0 +1,139 @@
+"""``nbgrader collect`` from nbgrader's exchange (JupyterHub), taking nothing on trust.
+
+On a shared hub every student can write into the exchange's ``inbound/`` folder, and
+what nbgrader's own collect finds there it copies into ``submitted/`` as it is:
+
+- it copies with :func:`shutil.copytree`, which follows links: a folder holding a link
+  to the course secret, the source notebook, the gradebook, another student's work or
+  ``/proc/self/environ`` became regular files beside the student's notebook, in the
+  sandbox, printed into the student's feedback;
+- it takes the student's name from the folder's name, and only warns when the folder
+  belongs to someone else: a student could hand in a blank notebook as another;
+- it logs the folder's name as it is, escapes and all, and creates
+  ``submitted/<name>`` from it.
+
+:class:`CheckedExchangeCollect` is nbgrader's collect (``c.ExchangeFactory.collect`` in
+``nbgrader_config.py`` names it, so the instructor's ``nbgrader collect lab3`` runs it)
+with three changes: a folder is collected only when its name is one ``nbgrader submit``
+writes (a student id the grader accepts, the assignment, a time of the shape intake
+reads, a random suffix); with ``CollectApp.check_owner`` (nbgrader's default) only when
+it belongs to the user it names; and its files are copied by the grader's walker, which
+never follows a link and opens nothing but regular files, within nbgrader's own size
+limits (``CourseDirectory.max_file_size``, ``max_dir_size``). What is left out is said
+in the log, escaped.
+
+Not changed: the time a submission was handed in still comes from the student's side
+(the folder's name and ``timestamp.txt``), as in nbgrader; see the README.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from datetime import datetime
+from pathlib import Path
+
+from nbgrader.exchange.default.collect import ExchangeCollect
+
+from kmeans_em_lab.pipeline.driver.intake import STUDENT_ID, TIMESTAMP
+from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, write_files
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
+
+try:
+    import pwd
+except ImportError:  # Windows: no owners to check, as in nbgrader
+    pwd = None
+
+# what nbgrader's submit appends to a folder's name after the time
+_SUFFIX = re.compile(r"[A-Za-z0-9]{0,64}")
+
+
+class CheckedExchangeCollect(ExchangeCollect):
+    """nbgrader's ``ExchangeCollect`` that collects only well-named folders of their own
+    owner, copied without following links (see the module's docstring)."""
+
+    def _path_to_record(self, path):
+        """nbgrader's record of an inbound folder; a name ``nbgrader submit`` does not
+        write gets no user (left out by :meth:`init_src`)."""
+        name = os.path.basename(path)
+        parts = name.rsplit("+", 3)
+        if (
+            len(parts) == 4
+            and STUDENT_ID.fullmatch(parts[0])
+            and parts[1] == self.coursedir.assignment_id
+            and TIMESTAMP.fullmatch(parts[2])
+            and _SUFFIX.fullmatch(parts[3])
+        ):
+            try:
+                return super()._path_to_record(path)
+            except Exception:  # noqa: BLE001 - a time nbgrader cannot read: left out
+                pass
+        return {"username": None, "filename": name, "timestamp": datetime.min}
+
+    def init_src(self):
+        super().init_src()
+        kept = []
+        for record in self.src_records:
+            if record["username"] is None:
+                self.log.warning(
+                    "Not collected: inbound folder %s (not a name nbgrader submit writes)",
+                    for_terminal(record["filename"]),
+                )
+            elif self._owned_by_its_user(record):
+                kept.append(record)
+        self.src_records = kept
+
+    def _owned_by_its_user(self, record) -> bool:
+        """Whether the folder belongs to the user its name gives (nbgrader only warns)."""
+        if not self.check_owner or pwd is None:
+            return True
+        path = os.path.join(self.inbound_path, record["filename"])
+        owner = None
+        try:
+            info = os.lstat(path)
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISDIR(info.st_mode):  # a link is nobody's folder
+            try:
+                owner = pwd.getpwuid(info.st_uid).pw_name
+            except KeyError:
+                owner = f"uid {info.st_uid}"
+        if owner == record["username"]:
+            return True
+        self.log.warning(
+            "Not collected: inbound folder %s names %s but %s (CollectApp.check_owner)",
+            for_terminal(record["filename"]),
+            record["username"],
+            f"belongs to {for_terminal(owner)}" if owner else "is not a folder one can own",
+        )
+        return False
+
+    def do_copy(self, src, dest, log=None):
+        """The regular files under ``src`` into ``dest``: links, FIFOs and devices left
+        out, never followed nor opened; files past ``max_file_size`` or the folder past
+        ``max_dir_size`` (nbgrader's limits, kilobytes) left out too."""
+        found = walk(Path(src), ignored=frozenset())
+        left_out = [f"{entry.rel} ({entry.why})" for entry in found.left_out]
+        files, total = {}, 0
+        max_file = 1000 * self.coursedir.max_file_size
+        max_total = 1000 * self.coursedir.max_dir_size
+        for entry in found.files:
+            parts = entry.rel.split("/")
+            if any(fnmatch.fnmatch(p, glob) for p in parts for glob in self.coursedir.ignore):
+                continue
+            if not any(fnmatch.fnmatch(parts[-1], glob) for glob in self.coursedir.include):
+                continue
+            if entry.size > max_file or total + entry.size > max_total:
+                left_out.append(f"{entry.rel} (over CourseDirectory.max_file_size or max_dir_size)")
+                continue
+            data = read_regular(Path(src), entry.rel, limit=max_file)
+            if data is None:
+                left_out.append(f"{entry.rel} (unreadable)")
+                continue
+            files[entry.rel] = data
+            total += len(data)
+        write_files(Path(dest), files)
+        for item in left_out:
+            self.log.warning("Not collected from %s: %s", for_terminal(src), for_terminal(item))
