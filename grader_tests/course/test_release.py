@@ -107,6 +107,29 @@ def test_a_file_made_from_the_source_notebook_stops_the_release(tmp_path):
     (source / "notes" / "lab3.py").write_text(script)
     with pytest.raises(RuntimeError, match=r"notes/lab3\.py .*Move them out of source/lab3"):
         release.generate(course)
+    (source / "notes" / "lab3.py").unlink()  # as a PowerShell redirection writes it
+    (source / "lab3.txt").write_bytes(script.encode("utf-16"))
+    with pytest.raises(RuntimeError, match=r"lab3\.txt"):
+        release.generate(course)
+
+
+def test_a_bundle_of_a_release_holding_the_solutions_is_refused(tmp_path, capsys):
+    """A release whose generation was refused stays on disk with the file in it: the
+    student bundle checks it again and is not made."""
+    import argparse
+
+    from kmeans_em_lab.commands import bundle as bundle_command
+
+    course = _course_copy(tmp_path / "course")
+    for name in ("student", "student_bundle"):
+        shutil.copytree(ROOT / name, course / name)
+    shutil.copy(ROOT / "requirements.txt", course / "requirements.txt")
+    release.generate(course)
+    (course / "release" / paths.ASSIGNMENT / "answers.py").write_text("### BEGIN SOLUTION\n")
+    args = argparse.Namespace(course_root=course, out=tmp_path / "dist")
+    assert bundle_command.main(args) == 2
+    assert "answers.py" in capsys.readouterr().err
+    assert not (tmp_path / "dist").exists()
 
 
 def test_release_data_is_the_course_data():

@@ -913,23 +913,27 @@ def test_metadata_is_kept_to_what_grading_reads(tmp_path, no_jsonschema_fallback
 
 
 def test_nan_and_infinity_reach_grading_as_null(tmp_path, no_jsonschema_fallback):
-    """``NaN`` and ``Infinity`` in a kept attachment reached the autograded notebook, which
-    JupyterLab's strict reader then refused whole: the instructor could not open it. They
-    are read as ``null``, and the notebook sent to grading is strict JSON."""
+    """``NaN``, ``Infinity`` and ``1e999`` (a float too large: infinite) in a kept
+    attachment reached the autograded notebook, which JupyterLab's strict reader then
+    refused whole: the instructor could not open it. They are read as ``null``, and the
+    notebook sent to grading is strict JSON."""
     raw = _raw_nb()
     raw["cells"].append({
         "cell_type": "markdown", "id": "cell-nan", "metadata": {}, "source": "",
-        "attachments": {"a.json": {"application/json": {"v": "NAN", "w": "INF", "x": "-INF"}}},
+        "attachments": {"a.json": {"application/json": {
+            "v": "NAN", "w": "INF", "x": "-INF", "y": "BIG", "z": "-BIG", "f": 1.5}}},
     })  # fmt: skip
     folder = tmp_path / "mallory" / "lab3"
     folder.mkdir(parents=True)
     text = json.dumps(raw, separators=(",", ":"))
     text = text.replace('"NAN"', "NaN").replace('"-INF"', "-Infinity").replace('"INF"', "Infinity")
+    text = text.replace('"-BIG"', "-1e999").replace('"BIG"', "1e999")  # floats: infinite
     (folder / "lab3.ipynb").write_text(text)
     sub = intake.inspect("mallory", folder, "lab3.ipynb")
     assert sub.problem is None
     sent = json.loads(sub.notebook_bytes, parse_constant=lambda name: pytest.fail(name))
-    assert sent["cells"][-1]["attachments"]["a.json"]["application/json"] == dict.fromkeys("vwx")
+    kept = sent["cells"][-1]["attachments"]["a.json"]["application/json"]
+    assert kept == {**dict.fromkeys("vwxyz"), "f": 1.5}
     assert no_jsonschema_fallback == []
 
 

@@ -6,6 +6,7 @@ The command line only: the work is :mod:`kmeans_em_lab.exchange.student_bundle`.
 from __future__ import annotations
 
 import argparse
+import sys
 import zipfile
 from pathlib import Path
 
@@ -19,7 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    folder, archive = build(args.course_root, args.out)
+    try:
+        folder, archive = build(args.course_root, args.out)
+    except (FileNotFoundError, RuntimeError) as err:  # no release, or one with solutions
+        print(f"student-bundle: {err}", file=sys.stderr)
+        return 2
     with zipfile.ZipFile(archive) as zf:
         count = len(zf.namelist())
     print(f"student bundle: {archive} ({count} files, {archive.stat().st_size // 1024} KiB)")

@@ -45,19 +45,42 @@ def _in_place_generator():
     return InPlaceGenerateAssignment
 
 
-def _marker_files(release: Path, markers: tuple[str, ...]) -> list[str]:
-    """Files of ``release`` other than notebooks that hold one of ``markers`` (nbgrader's
-    solution and hidden-test delimiters), by relative path: nbgrader copies every file of
-    the source assignment into the release, and a script or page made from the source
-    notebook (``jupyter nbconvert --to script``) holds the solutions."""
+# how a text file may hold the markers (a PowerShell redirection writes UTF-16)
+_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+def solution_files(release: Path, config=None) -> list[str]:
+    """Files of ``release`` other than notebooks that hold nbgrader's solution or
+    hidden-test markers (the course's ``ClearSolutions``/``ClearHiddenTests`` delimiters),
+    by relative path: nbgrader copies every file of the source assignment into the
+    release, and a script or page made from the source notebook (``jupyter nbconvert
+    --to script``) holds the solutions. A compressed file (a zip, a PDF) is not looked
+    into."""
+    if config is None:
+        config = paths.Course.at(release.parent.parent, release.name).load_config()
+    markers = (
+        config.ClearSolutions.get("begin_solution_delimeter", "BEGIN SOLUTION"),
+        config.ClearHiddenTests.get("begin_test_delimeter", "BEGIN HIDDEN TESTS"),
+    )
+    encoded = [marker.encode(encoding) for marker in markers for encoding in _ENCODINGS]
     found = []
     for path in sorted(release.rglob("*")):
         if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb":
             continue
         data = path.read_bytes()
-        if any(marker.encode() in data for marker in markers):
+        if any(marker in data for marker in encoded):
             found.append(path.relative_to(release).as_posix())
     return found
+
+
+def refusal(assignment: str, leaks: list[str]) -> str:
+    """Why a release holding ``leaks`` (:func:`solution_files`) is not given to students."""
+    return (
+        f"release/{assignment} would give students the solutions: "
+        + ", ".join(leaks)
+        + f" (copied from source/{assignment}) hold nbgrader's solution or hidden-test "
+        f"markers. Move them out of source/{assignment} and generate the release again."
+    )
 
 
 def generate(
@@ -94,15 +117,6 @@ def generate(
             f"nbgrader could not generate release/{assignment}:\n"
             f"{result.get('error') or ''}\n{result.get('log') or ''}"
         )
-    markers = (
-        config.ClearSolutions.get("begin_solution_delimeter", "BEGIN SOLUTION"),
-        config.ClearHiddenTests.get("begin_test_delimeter", "BEGIN HIDDEN TESTS"),
-    )
-    if leaks := _marker_files(course.release, markers):
-        raise RuntimeError(
-            f"release/{assignment} would give students the solutions: "
-            + ", ".join(leaks)
-            + f" (copied from source/{assignment}) hold nbgrader's solution or hidden-test "
-            f"markers. Move them out of source/{assignment} and generate the release again."
-        )
+    if leaks := solution_files(course.release, config):
+        raise RuntimeError(refusal(assignment, leaks))
     return course.release

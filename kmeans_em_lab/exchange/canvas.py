@@ -125,7 +125,7 @@ def grade_column(header: list[str], assignment: str) -> str:
 def read_grades(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise SetupError(f"no {path}: run `make grade` first")
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 

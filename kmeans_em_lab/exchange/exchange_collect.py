@@ -46,8 +46,9 @@ try:
 except ImportError:  # Windows: no owners to check, as in nbgrader
     pwd = None
 
-# what nbgrader's submit appends to a folder's name after the time
-_SUFFIX = re.compile(r"[A-Za-z0-9]{0,64}")
+# what nbgrader's submit appends to a folder's name after the time (urlsafe base64), unless
+# ExchangeSubmit.add_random_string is off
+_SUFFIX = re.compile(r"[A-Za-z0-9_-]{0,64}")
 
 
 class CheckedExchangeCollect(ExchangeCollect):
@@ -55,60 +56,54 @@ class CheckedExchangeCollect(ExchangeCollect):
     owner, copied without following links (see the module's docstring)."""
 
     def _path_to_record(self, path):
-        """nbgrader's record of an inbound folder; a name ``nbgrader submit`` does not
-        write gets no user (left out by :meth:`init_src`)."""
+        """nbgrader's record of an inbound folder. A folder whose name ``nbgrader submit``
+        does not write, or (``check_owner``) that does not belong to the user its name
+        gives, gets no user: left out before nbgrader picks each user's latest folder, so
+        a folder named for a classmate cannot take the place of theirs."""
         name = os.path.basename(path)
-        parts = name.rsplit("+", 3)
-        if (
-            len(parts) == 4
+        parts = name.rsplit("+", 3)  # as nbgrader splits it
+        if not (
+            len(parts) in (3, 4)
             and STUDENT_ID.fullmatch(parts[0])
             and parts[1] == self.coursedir.assignment_id
             and TIMESTAMP.fullmatch(parts[2])
-            and _SUFFIX.fullmatch(parts[3])
+            and _SUFFIX.fullmatch(parts[3] if len(parts) == 4 else "")
         ):
-            try:
-                return super()._path_to_record(path)
-            except Exception:  # noqa: BLE001 - a time nbgrader cannot read: left out
-                pass
+            return self._left_out(name, "not a name nbgrader submit writes")
+        try:
+            record = super()._path_to_record(path)
+        except Exception:  # noqa: BLE001 - a time nbgrader cannot read
+            return self._left_out(name, "not a time nbgrader reads")
+        owner = self._owner(path)
+        if owner != record["username"]:
+            why = f"belongs to {for_terminal(owner)}" if owner else "is not a folder one can own"
+            return self._left_out(name, f"names {record['username']} but {why}")
+        return record
+
+    def _left_out(self, name: str, why: str) -> dict:
+        self.log.warning("Not collected: inbound folder %s (%s)", for_terminal(name), why)
         return {"username": None, "filename": name, "timestamp": datetime.min}
 
-    def init_src(self):
-        super().init_src()
-        kept = []
-        for record in self.src_records:
-            if record["username"] is None:
-                self.log.warning(
-                    "Not collected: inbound folder %s (not a name nbgrader submit writes)",
-                    for_terminal(record["filename"]),
-                )
-            elif self._owned_by_its_user(record):
-                kept.append(record)
-        self.src_records = kept
-
-    def _owned_by_its_user(self, record) -> bool:
-        """Whether the folder belongs to the user its name gives (nbgrader only warns)."""
+    def _owner(self, path: str) -> str | None:
+        """The user a folder belongs to (without following a link: a link is nobody's
+        folder); its name's user when owners are not checked (``check_owner`` off, as
+        nbgrader allows, or no owners on this system)."""
         if not self.check_owner or pwd is None:
-            return True
-        path = os.path.join(self.inbound_path, record["filename"])
-        owner = None
+            return os.path.basename(path).rsplit("+", 3)[0]
         try:
             info = os.lstat(path)
         except OSError:
-            info = None
-        if info is not None and stat.S_ISDIR(info.st_mode):  # a link is nobody's folder
-            try:
-                owner = pwd.getpwuid(info.st_uid).pw_name
-            except KeyError:
-                owner = f"uid {info.st_uid}"
-        if owner == record["username"]:
-            return True
-        self.log.warning(
-            "Not collected: inbound folder %s names %s but %s (CollectApp.check_owner)",
-            for_terminal(record["filename"]),
-            record["username"],
-            f"belongs to {for_terminal(owner)}" if owner else "is not a folder one can own",
-        )
-        return False
+            return None
+        if not stat.S_ISDIR(info.st_mode):
+            return None
+        try:
+            return pwd.getpwuid(info.st_uid).pw_name
+        except KeyError:
+            return f"uid {info.st_uid}"
+
+    def init_src(self):
+        super().init_src()
+        self.src_records = [r for r in self.src_records if r["username"] is not None]
 
     def do_copy(self, src, dest, log=None):
         """The regular files under ``src`` into ``dest``: links, FIFOs and devices left

@@ -29,6 +29,7 @@ import zipfile
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.course.release import refusal, solution_files
 from kmeans_em_lab.pipeline.shared.folders import walk
 
 BUNDLE = f"{paths.ASSIGNMENT}-student"
@@ -129,6 +130,8 @@ def contents(course_root: Path | None = None) -> dict[str, bytes]:
     release = paths.Course.at(root).release
     if not (release / paths.NOTEBOOK).is_file():
         raise FileNotFoundError(f"{release / paths.NOTEBOOK} is missing: run `make release`")
+    if leaks := solution_files(release):  # a release refused when generated, left on disk
+        raise RuntimeError(refusal(paths.ASSIGNMENT, leaks))
     files: dict[str, bytes] = {}
     for path in _files(release):
         files[f"{paths.ASSIGNMENT}/{path.relative_to(release).as_posix()}"] = path.read_bytes()

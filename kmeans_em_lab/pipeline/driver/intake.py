@@ -40,6 +40,7 @@ terminal, the CSV or the reports.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,16 +379,25 @@ def gradable(raw, data: bytes, rewrite: bool = False) -> bytes:
 
 def parse(data: bytes) -> tuple[object, bool]:
     """A submitted notebook's JSON, and whether parsing changed it: ``NaN``, ``Infinity``
-    and ``-Infinity``, which Python's parser takes but JSON has not (JupyterLab's reader
-    refuses the whole notebook), are read as ``null``. A notebook Jupyter wrote has none;
-    one kept in an attachment made the autograded notebook one the instructor could not
-    open."""
+    and ``-Infinity``, which Python's parser takes but JSON has not, and numbers too large
+    for a float (``1e999``, which Python reads as infinite), are read as ``null``: written
+    back, they are words JupyterLab's reader refuses, and with them the whole notebook. A
+    notebook Jupyter wrote has none; one kept in an attachment made the autograded
+    notebook one the instructor could not open."""
     replaced = []
 
     def constant(name: str) -> None:
         replaced.append(name)
 
-    return json.loads(data.decode("utf-8"), parse_constant=constant), bool(replaced)
+    def number(text: str) -> float | None:
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        replaced.append(text)
+        return None
+
+    raw = json.loads(data.decode("utf-8"), parse_constant=constant, parse_float=number)
+    return raw, bool(replaced)
 
 
 def inspect(

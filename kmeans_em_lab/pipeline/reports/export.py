@@ -98,7 +98,7 @@ def write_csv(
     duedate, info = _student_info(book)
     functions = list(group(layout.grade_ids, layout.functions))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(NBGRADER_COLUMNS + functions + ["status", "flags", "sandbox", "causes"])
         for student in sorted(table):
