@@ -299,7 +299,9 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     escapes raw. The course's collect (``c.ExchangeFactory.collect``) leaves out links,
     folders not owned by the user they name (before each user's latest is chosen: a later
     folder named for a classmate once kept theirs from being collected), and names
-    ``nbgrader submit`` does not write, saying so escaped."""
+    ``nbgrader submit`` does not write, saying so escaped; a ``timestamp.txt`` is written
+    from the folder's checked name, never read (nbgrader's reader opened a zone file it
+    named)."""
     from nbgrader.apps import CollectApp
 
     monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
@@ -317,6 +319,7 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
         return folder
 
     mine = hand_in(f"{me}+lab3+{time}+abc123")
+    (mine / "timestamp.txt").write_text("2026-12-07 07:00:00 /proc/self/mem")  # a zone file
     (course / "instructor-secret.txt").write_text("SECRET of the course")
     (mine / "notes.txt").symlink_to(course / "instructor-secret.txt")
     (mine / "env.txt").symlink_to("/proc/self/environ")
@@ -330,13 +333,46 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
 
     assert students(course) == [me]
     folder = course / "submitted" / me / paths.ASSIGNMENT
-    assert sorted(p.name for p in folder.iterdir()) == ["data", paths.NOTEBOOK]
+    assert sorted(p.name for p in folder.iterdir()) == ["data", paths.NOTEBOOK, "timestamp.txt"]
+    assert (folder / "timestamp.txt").read_text() == f"{time}\n"  # from the name, checked
     assert_ready_to_grade(course, me, notebook(f"{me}+lab3+{time}+abc123"))
     said = "".join(capfd.readouterr())
     assert "notes.txt (symbolic link)" in said and "source (symbolic link)" in said
     assert f"names victim but belongs to {me}" in said
     assert os.geteuid() != 0 or f"zzz999 (names {me} but belongs to " in said
     assert "mallory\\x1b[2J" in said and "\x1b" not in said
+
+
+def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
+    course, tmp_path, monkeypatch, capfd
+):
+    """A submission collected before is updated although its ``timestamp.txt`` names a
+    zone file (nbgrader's own reader opened it: the collect stopped there, or filled the
+    instructor's memory); a folder of more files and folders than
+    ``SubmissionLimits.files`` is not collected (300,000 empty files took minutes)."""
+    from nbgrader.apps import CollectApp
+
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
+    inbound = tmp_path / "exchange" / course_id / "inbound"
+    for student, files in (("ann", 0), ("bob", 250)):
+        folder = inbound / f"{student}+lab3+2026-12-07 08:00:00.000000 UTC+abc"
+        folder.mkdir(parents=True)
+        (folder / paths.NOTEBOOK).write_bytes(notebook(student))
+        for n in range(files):
+            (folder / f"{n}.txt").write_bytes(b"")
+    earlier = course / "submitted" / "ann" / paths.ASSIGNMENT
+    earlier.mkdir(parents=True)
+    (earlier / "timestamp.txt").write_text("2026-12-07 07:00:00 /proc/self/mem")
+    exchange = f"--Exchange.root={tmp_path / 'exchange'}"
+    owners = "--CollectApp.check_owner=False"  # the folders belong to this test's user
+    nbgrader(CollectApp, paths.ASSIGNMENT, exchange, owners, "--update", cwd=course,
+             monkeypatch=monkeypatch)  # fmt: skip
+    assert (earlier / paths.NOTEBOOK).read_bytes() == notebook("ann")
+    assert (earlier / "timestamp.txt").read_text() == "2026-12-07 08:00:00.000000 UTC\n"
+    assert not (course / "submitted" / "bob" / paths.ASSIGNMENT).exists()
+    said = "".join(capfd.readouterr())
+    assert "bob+lab3+2026-12-07 08:00:00.000000 UTC+abc holds more than 200 files" in said
 
 
 # -- the download is unpacked within limits (finding N4: nested zips, no size limit) --------

@@ -14,13 +14,15 @@ what nbgrader's own collect finds there it copies into ``submitted/`` as it is:
 
 :class:`CheckedExchangeCollect` is nbgrader's collect (``c.ExchangeFactory.collect`` in
 ``nbgrader_config.py`` names it, so the instructor's ``nbgrader collect lab3`` runs it)
-with three changes: a folder is collected only when its name is one ``nbgrader submit``
+with these changes: a folder is collected only when its name is one ``nbgrader submit``
 writes (a student id the grader accepts, the assignment, a time of the shape intake
 reads, a random suffix); with ``CollectApp.check_owner`` (nbgrader's default) only when
-it belongs to the user it names; and its files are copied by the grader's walker, which
-never follows a link and opens nothing but regular files, within nbgrader's own size
-limits (``CourseDirectory.max_file_size``, ``max_dir_size``). What is left out is said
-in the log, escaped.
+it belongs to the user it names, before each user's latest folder is chosen; its files
+are copied by the grader's walker, which never follows a link and opens nothing but
+regular files, within nbgrader's own size limits (``CourseDirectory.max_file_size``,
+``max_dir_size``) and the course's ``SubmissionLimits.files``; its ``timestamp.txt`` is
+written from the time its name gives, never read; and the time of a submission collected
+before is read as intake reads it. What is left out is said in the log, escaped.
 
 Not changed: the time a submission was handed in still comes from the student's side
 (the folder's name and ``timestamp.txt``), as in nbgrader; see the README.
@@ -37,7 +39,12 @@ from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
 
-from kmeans_em_lab.pipeline.driver.intake import STUDENT_ID, TIMESTAMP
+from kmeans_em_lab.pipeline.driver.intake import (
+    STUDENT_ID,
+    TIMESTAMP,
+    SubmissionLimits,
+    read_submission_time,
+)
 from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, write_files
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
 
@@ -105,16 +112,40 @@ class CheckedExchangeCollect(ExchangeCollect):
         super().init_src()
         self.src_records = [r for r in self.src_records if r["username"] is not None]
 
+    def copy_files(self):
+        """nbgrader's, reading the time of a submission collected before as intake does
+        (:func:`.intake.read_submission_time`): nbgrader's own reader hands its third word
+        to dateutil's ``gettz``, which opens it as a zone file."""
+        coursedir = self.coursedir
+        coursedir.get_existing_timestamp = lambda dest: read_submission_time(Path(dest))
+        try:
+            super().copy_files()
+        finally:
+            del coursedir.get_existing_timestamp
+
     def do_copy(self, src, dest, log=None):
         """The regular files under ``src`` into ``dest``: links, FIFOs and devices left
         out, never followed nor opened; files past ``max_file_size`` or the folder past
         ``max_dir_size`` (nbgrader's limits, kilobytes) left out too."""
-        found = walk(Path(src), ignored=frozenset())
+        most = SubmissionLimits(config=self.config).files
+        found = walk(Path(src), ignored=frozenset(), max_entries=most)
+        if found.stopped:
+            self.log.warning(
+                "Not collected: inbound folder %s holds more than %d files and folders "
+                "(SubmissionLimits.files in nbgrader_config.py)",
+                for_terminal(os.path.basename(src)),
+                most,
+            )
+            return
         left_out = [f"{entry.rel} ({entry.why})" for entry in found.left_out]
-        files, total = {}, 0
+        # the time its name gives, as nbgrader submit writes it (checked: _path_to_record)
+        files = {"timestamp.txt": os.path.basename(src).rsplit("+", 3)[2].encode() + b"\n"}
+        total = 0
         max_file = 1000 * self.coursedir.max_file_size
         max_total = 1000 * self.coursedir.max_dir_size
         for entry in found.files:
+            if entry.rel == "timestamp.txt":  # the student's own: not read
+                continue
             parts = entry.rel.split("/")
             if any(fnmatch.fnmatch(p, glob) for p in parts for glob in self.coursedir.ignore):
                 continue

@@ -198,21 +198,42 @@ TIMESTAMP = re.compile(
 )
 
 
-def _nbgrader_reads(folder: Path, rel: str) -> bool:
-    """Whether nbgrader can read ``timestamp.txt`` (a bad one stops its autograde): of the
-    shape :data:`TIMESTAMP`, and a time nbgrader's ``parse_utc`` takes."""
+def submission_time(text: str):
+    """The UTC time (a naive ``datetime``) nbgrader's ``parse_utc`` reads from ``text``
+    (a ``timestamp.txt``, an exchange folder's name), or None when ``text`` is not of the
+    shape :data:`TIMESTAMP` or nbgrader cannot read it."""
     from nbgrader.utils import parse_utc
 
+    text = text.strip()
+    if not TIMESTAMP.fullmatch(text):
+        return None
+    try:
+        return parse_utc(text)
+    except Exception:  # noqa: BLE001 - whatever parsing raises: nbgrader could not read it
+        return None
+
+
+def read_submission_time(folder: Path, rel: str = "timestamp.txt"):
+    """:func:`submission_time` of the file ``rel`` under ``folder`` (no link followed, at
+    most 200 bytes read); None when it is missing, unreadable or not a time."""
+    data = read_regular(folder, rel, limit=200)
+    try:
+        return None if data is None else submission_time(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
+def _nbgrader_reads(folder: Path, rel: str) -> bool:
+    """Whether nbgrader can read ``timestamp.txt`` (a bad one stops its autograde): empty,
+    or a time :func:`submission_time` reads."""
     data = read_regular(folder, rel, limit=200)
     if data is None:
         return False
     try:
         text = data.decode("utf-8").strip()
-        if not text:
-            return True
-        return TIMESTAMP.fullmatch(text) is not None and parse_utc(text) is not None
-    except Exception:  # noqa: BLE001 - whatever parsing raises: nbgrader could not read it
+    except UnicodeDecodeError:
         return False
+    return not text or submission_time(text) is not None
 
 
 def _short(rel: str, most: int = 80) -> str:
