@@ -31,6 +31,7 @@ from nbgrader.plugins import FileNameCollectorPlugin
 
 from kmeans_em_lab.commands import collect as collect_command
 from kmeans_em_lab.course import paths
+from kmeans_em_lab.exchange import exchange_collect
 from kmeans_em_lab.exchange.collect import CHUNK, CheckedZipCollectApp
 from kmeans_em_lab.pipeline.driver import intake
 from kmeans_em_lab.pipeline.worker.usage_watch import remove_folder
@@ -349,18 +350,35 @@ def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
     """A submission collected before is updated although its ``timestamp.txt`` names a
     zone file (nbgrader's own reader opened it: the collect stopped there, or filled the
     instructor's memory); a folder of more files and folders than
-    ``SubmissionLimits.files`` is not collected (300,000 empty files took minutes)."""
+    ``SubmissionLimits.files`` is not collected (300,000 empty files took minutes); a
+    folder ``timestamp.txt/``, a path longer than intake reads, or any error copying one
+    folder leaves that folder out, and the collect goes on with the others (nbgrader's
+    loop stopped at the first error)."""
     from nbgrader.apps import CollectApp
 
     monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
     course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
     inbound = tmp_path / "exchange" / course_id / "inbound"
-    for student, files in (("ann", 0), ("bob", 250)):
+    for student, files in (("ann", 0), ("bob", 250), ("cat", 0), ("dan", 0), ("eve", 0)):
         folder = inbound / f"{student}+lab3+2026-12-07 08:00:00.000000 UTC+abc"
         folder.mkdir(parents=True)
         (folder / paths.NOTEBOOK).write_bytes(notebook(student))
         for n in range(files):
             (folder / f"{n}.txt").write_bytes(b"")
+    cat = inbound / "cat+lab3+2026-12-07 08:00:00.000000 UTC+abc"
+    (cat / "timestamp.txt").mkdir()  # where the grader writes the time: the collect stopped
+    (cat / "timestamp.txt" / "x").write_text("x")
+    deep = cat.joinpath(*["d" * 240] * 5)  # a path longer than intake reads
+    deep.mkdir(parents=True)
+    (deep / "f.txt").write_text("f")
+    write_files = exchange_collect.write_files
+
+    def failing(dest, files):  # whatever else copying one folder may raise
+        if "eve" in str(dest):
+            raise OSError("\x1b[2Jdisk full")
+        write_files(dest, files)
+
+    monkeypatch.setattr(exchange_collect, "write_files", failing)
     earlier = course / "submitted" / "ann" / paths.ASSIGNMENT
     earlier.mkdir(parents=True)
     (earlier / "timestamp.txt").write_text("2026-12-07 07:00:00 /proc/self/mem")
@@ -371,8 +389,14 @@ def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
     assert (earlier / paths.NOTEBOOK).read_bytes() == notebook("ann")
     assert (earlier / "timestamp.txt").read_text() == "2026-12-07 08:00:00.000000 UTC\n"
     assert not (course / "submitted" / "bob" / paths.ASSIGNMENT).exists()
+    assert students(course) == ["ann", "cat", "dan"]  # eve's copy failed: the rest collected
+    cat_copy = course / "submitted" / "cat" / paths.ASSIGNMENT
+    assert sorted(p.name for p in cat_copy.iterdir()) == [paths.NOTEBOOK, "timestamp.txt"]
     said = "".join(capfd.readouterr())
     assert "bob+lab3+2026-12-07 08:00:00.000000 UTC+abc holds more than 200 files" in said
+    assert "a path of more than 1024 bytes" in said
+    assert "eve+lab3+2026-12-07 08:00:00.000000 UTC+abc (OSError)" in said
+    assert "\x1b" not in said
 
 
 # -- the download is unpacked within limits (finding N4: nested zips, no size limit) --------

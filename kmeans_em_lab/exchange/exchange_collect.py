@@ -40,12 +40,13 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 
 from kmeans_em_lab.pipeline.driver.intake import (
+    MAX_PATH_BYTES,
     STUDENT_ID,
     TIMESTAMP,
     SubmissionLimits,
     read_submission_time,
 )
-from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, write_files
+from kmeans_em_lab.pipeline.shared.folders import read_regular, remove, walk, write_files
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
 
 try:
@@ -124,42 +125,62 @@ class CheckedExchangeCollect(ExchangeCollect):
             del coursedir.get_existing_timestamp
 
     def do_copy(self, src, dest, log=None):
-        """The regular files under ``src`` into ``dest``: links, FIFOs and devices left
-        out, never followed nor opened; files past ``max_file_size`` or the folder past
-        ``max_dir_size`` (nbgrader's limits, kilobytes) left out too."""
+        """The regular files under ``src`` into ``dest`` (:meth:`_files`). Whatever
+        copying one folder raises leaves that student uncollected, said in the log, and
+        the collect goes on with the others: nbgrader's loop over the students stopped
+        at the first error."""
+        name = for_terminal(os.path.basename(src))
+        try:
+            files, left_out = self._files(Path(src))
+            if files is not None:
+                write_files(Path(dest), files)
+        except Exception as err:  # noqa: BLE001 - one student's folder, never the collect
+            remove(Path(dest))
+            self.log.warning("Not collected: inbound folder %s (%s)", name, type(err).__name__)
+            return
+        for item in left_out:
+            self.log.warning("Not collected from %s: %s", name, for_terminal(item))
+
+    def _files(self, src: Path) -> tuple[dict[str, bytes] | None, list[str]]:
+        """What to write of ``src`` (None: nothing, a warning said why) and what is left
+        out: links, FIFOs and devices, never followed nor opened; the student's own
+        ``timestamp.txt`` (the grader writes the time of the folder's name); paths longer
+        than intake reads; files past ``max_file_size`` or the folder past
+        ``max_dir_size`` (nbgrader's limits, kilobytes, counted in the bytes read)."""
         most = SubmissionLimits(config=self.config).files
-        found = walk(Path(src), ignored=frozenset(), max_entries=most)
+        found = walk(src, ignored=frozenset(), max_entries=most)
         if found.stopped:
             self.log.warning(
                 "Not collected: inbound folder %s holds more than %d files and folders "
                 "(SubmissionLimits.files in nbgrader_config.py)",
-                for_terminal(os.path.basename(src)),
+                for_terminal(src.name),
                 most,
             )
-            return
+            return None, []
         left_out = [f"{entry.rel} ({entry.why})" for entry in found.left_out]
         # the time its name gives, as nbgrader submit writes it (checked: _path_to_record)
-        files = {"timestamp.txt": os.path.basename(src).rsplit("+", 3)[2].encode() + b"\n"}
+        files = {"timestamp.txt": src.name.rsplit("+", 3)[2].encode() + b"\n"}
         total = 0
         max_file = 1000 * self.coursedir.max_file_size
         max_total = 1000 * self.coursedir.max_dir_size
         for entry in found.files:
-            if entry.rel == "timestamp.txt":  # the student's own: not read
-                continue
             parts = entry.rel.split("/")
+            if parts[0] == "timestamp.txt":  # the student's own (a file or a folder)
+                continue
             if any(fnmatch.fnmatch(p, glob) for p in parts for glob in self.coursedir.ignore):
                 continue
             if not any(fnmatch.fnmatch(parts[-1], glob) for glob in self.coursedir.include):
                 continue
-            if entry.size > max_file or total + entry.size > max_total:
-                left_out.append(f"{entry.rel} (over CourseDirectory.max_file_size or max_dir_size)")
+            if len(entry.rel.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
+                left_out.append(f"{entry.rel[:80]}... (a path of more than {MAX_PATH_BYTES} bytes)")
                 continue
-            data = read_regular(Path(src), entry.rel, limit=max_file)
-            if data is None:
-                left_out.append(f"{entry.rel} (unreadable)")
+            data = None
+            if entry.size <= max_file and total + entry.size <= max_total:
+                data = read_regular(src, entry.rel, limit=max_file)
+            if data is None or total + len(data) > max_total:
+                left_out.append(f"{entry.rel} (unreadable, or over CourseDirectory.max_file_size "
+                                "or max_dir_size)")  # fmt: skip
                 continue
             files[entry.rel] = data
             total += len(data)
-        write_files(Path(dest), files)
-        for item in left_out:
-            self.log.warning("Not collected from %s: %s", for_terminal(src), for_terminal(item))
+        return files, left_out
