@@ -25,7 +25,8 @@ written from the time its name gives, never read; and the time of a submission c
 before is read as intake reads it. What is left out is said in the log, escaped.
 
 Not changed: the time a submission was handed in still comes from the student's side
-(the folder's name and ``timestamp.txt``), as in nbgrader; see the README.
+(the folder's name, which ``timestamp.txt`` is written from), as in nbgrader; see the
+README.
 """
 
 from __future__ import annotations
