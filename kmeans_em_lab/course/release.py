@@ -62,14 +62,16 @@ def solution_files(release: Path, config=None) -> list[str]:
         config.ClearSolutions.get("begin_solution_delimeter", "BEGIN SOLUTION"),
         config.ClearHiddenTests.get("begin_test_delimeter", "BEGIN HIDDEN TESTS"),
     )
+    from kmeans_em_lab.pipeline.shared.folders import read_regular, walk
+
     encoded = [marker.encode(encoding) for marker in markers for encoding in _ENCODINGS]
     found = []
-    for path in sorted(release.rglob("*")):
-        if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb":
+    for entry in walk(release, ignored=frozenset()).files:  # the project's walker: no link
+        if entry.rel.endswith(".ipynb"):
             continue
-        data = path.read_bytes()
-        if any(marker in data for marker in encoded):
-            found.append(path.relative_to(release).as_posix())
+        data = read_regular(release, entry.rel)
+        if data is not None and any(marker in data for marker in encoded):
+            found.append(entry.rel)
     return found
 
 
