@@ -685,6 +685,40 @@ def test_local_workers_are_forked_with_the_driver_s_environment_and_no_profiler(
     assert facts["profiler"] is False
 
 
+def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
+    """Any user of the machine reaches 127.0.0.1, and a Dask scheduler runs what a client
+    sends (``run_on_scheduler``: code in the driver, which holds the course secret and
+    writes the gradebook): the local cluster speaks TLS with a key of its own run only,
+    and serves no web page."""
+    import urllib.error
+    import urllib.request
+
+    from distributed import Client
+    from distributed.security import Security
+
+    from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
+
+    client, cluster = connect(Settings(root=tmp_path, workers=1))
+    try:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        port = cluster.scheduler.http_server.port
+        for page in ("/health", "/info/main/workers.html", "/json/counts.json", "/metrics"):
+            with pytest.raises(urllib.error.HTTPError, match="404"):  # no page served
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=5)
+        assert client.submit(sum, [1, 2]).result() == 3  # the run's own client works
+        for other in (
+            address.replace("tls://", "tcp://"),  # plain TCP
+            address,  # TLS, no certificate
+        ):
+            with pytest.raises(Exception):  # noqa: B017 - refused, however Dask words it
+                Client(other, timeout=3, set_as_default=False)
+        with pytest.raises(Exception):  # noqa: B017 - a key of another run
+            Client(address, security=Security.temporary(), timeout=3, set_as_default=False)
+    finally:
+        disconnect(client, cluster)
+
+
 def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
     """nbclient copies a kernel message's execution_count into the cell; a text there would
     make the notebook invalid and the submission impossible to save."""

@@ -88,6 +88,10 @@ def _dask_config() -> dict:
         "distributed.worker.memory.spill": False,
         "distributed.worker.memory.pause": False,
         "distributed.worker.memory.terminate": 0.95,
+        # the scheduler's and the workers' web pages (task names are student ids, the
+        # workers' logs) served to no one: any user of the machine reaches 127.0.0.1
+        "distributed.scheduler.http.routes": [],
+        "distributed.worker.http.routes": [],
     }
 
 
@@ -118,6 +122,7 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     the one that made it); close both with :func:`disconnect`."""
     import dask
     from distributed import Client, LocalCluster
+    from distributed.security import Security
 
     dask.config.set(_dask_config())  # for this process's scheduler and its local workers
     if settings.scheduler:
@@ -126,13 +131,19 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         log.info("connected to the Dask scheduler %s", settings.scheduler)
         return client, None
     _preload_fork_server()
+    # a scheduler runs whatever a client that reaches it sends, and any user of this
+    # machine can reach 127.0.0.1: every connection of the local cluster is TLS with a
+    # key made for this run and held in memory, and one without it is refused
+    security = Security.temporary()
     cluster = LocalCluster(
         n_workers=workers or settings.workers,
         threads_per_worker=1,
         processes=True,
         resources={RESOURCE: 1},
         host="127.0.0.1",
-        dashboard_address=":0",  # any free port: two runs never collide on 8787
+        protocol="tls://",
+        security=security,
+        dashboard_address=None,  # no web server: it would listen on every interface
         silence_logs=logging.ERROR,
         preload=["kmeans_em_lab.pipeline.worker.task"],
         memory_limit=WORKER_MEMORY,
@@ -141,15 +152,14 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         env={**os.environ, QUIET_ENV: "1"},
     )
     try:
-        client = Client(cluster, set_as_default=False)
+        client = Client(cluster, security=security, set_as_default=False)
     except BaseException:
         cluster.close(timeout=10)
         raise
     log.info(
-        "local Dask cluster: %d worker process(es) at %s, dashboard %s",
+        "local Dask cluster: %d worker process(es) at %s",
         len(cluster.workers),
         cluster.scheduler_address,
-        cluster.dashboard_link,
     )
     return client, cluster
 
@@ -370,16 +380,16 @@ class Dispatcher:
                 submission.student,
                 self._starts.get(future.key, 0),
             )
-            result = GradingResult(
+            result = GradingResult.not_graded(
                 submission.student,
                 FAILED,
-                message=f"the grading worker died {WORKER_DEATHS} times on this submission "
+                f"the grading worker died {WORKER_DEATHS} times on this submission "
                 "(a kernel that kills its worker, or the watchdog's last resort): not graded",
                 bystander=self._starts.get(future.key, 0) < WORKER_DEATHS,
             )
         except Exception as err:  # noqa: BLE001 - a lost task: reported, retried once
-            result = GradingResult(
-                submission.student, ERROR, message=f"{type(err).__name__}: {err}"
+            result = GradingResult.not_graded(
+                submission.student, ERROR, f"{type(err).__name__}: {err}"
             )
         finally:
             future.release()  # a result held by a worker that dies later is not recomputed
