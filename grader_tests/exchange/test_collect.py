@@ -298,7 +298,8 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     files beside the notebook, in the sandbox), took a folder named for another student
     (a blank notebook handed in as theirs: only a warning) and logged a name's terminal
     escapes raw. The course's collect (``c.ExchangeFactory.collect``) leaves out links,
-    folders not owned by the user they name (before each user's latest is chosen: a later
+    files another user owns (a hard link to a file the student cannot read), folders not
+    owned by the user they name (before each user's latest is chosen: a later
     folder named for a classmate once kept theirs from being collected), and names
     ``nbgrader submit`` does not write, saying so escaped; a ``timestamp.txt`` is written
     from the folder's checked name, never read (nbgrader's reader opened a zone file it
@@ -328,6 +329,10 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     hand_in(f"victim+lab3+{time}+eeeeee")  # owned by this user, not by "victim"
     if os.geteuid() == 0:  # a classmate's later folder named for this user
         os.chown(hand_in(f"{me}+lab3+2026-12-07 23:59:00.000000 UTC+zzz999"), 65534, -1)
+        # a hard link to a file of another user's, which the student cannot read (where
+        # fs.protected_hardlinks is 0, anyone may link to any file)
+        os.chown(course / "instructor-secret.txt", 65534, -1)
+        os.link(course / "instructor-secret.txt", mine / "hard.txt")
     hand_in(f"mallory\x1b[2J\x1b[1;32mall collected OK+lab3+{time}+x")
     exchange = f"--Exchange.root={tmp_path / 'exchange'}"
     nbgrader(CollectApp, paths.ASSIGNMENT, exchange, cwd=course, monkeypatch=monkeypatch)
@@ -341,6 +346,7 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     assert "notes.txt (symbolic link)" in said and "source (symbolic link)" in said
     assert f"names victim but belongs to {me}" in said
     assert os.geteuid() != 0 or f"zzz999 (names {me} but belongs to " in said
+    assert os.geteuid() != 0 or "hard.txt (a file of another user)" in said
     assert "mallory\\x1b[2J" in said and "\x1b" not in said
 
 

@@ -17,7 +17,8 @@ what nbgrader's own collect finds there it copies into ``submitted/`` as it is:
 with these changes: a folder is collected only when its name is one ``nbgrader submit``
 writes (a student id the grader accepts, the assignment, a time of the shape intake
 reads, a random suffix); with ``CollectApp.check_owner`` (nbgrader's default) only when
-it belongs to the user it names, before each user's latest folder is chosen; its files
+it belongs to the user it names, before each user's latest folder is chosen, and then of
+its files only those that user owns (not a hard link to another's file); its files
 are copied by the grader's walker, which never follows a link and opens nothing but
 regular files, within nbgrader's own size limits (``CourseDirectory.max_file_size``,
 ``max_dir_size``) and the course's ``SubmissionLimits.files``; its ``timestamp.txt`` is
@@ -110,6 +111,12 @@ class CheckedExchangeCollect(ExchangeCollect):
         except KeyError:
             return f"uid {info.st_uid}"
 
+    def _owner_uid(self, path: Path) -> int | None:
+        """The user id of ``path``'s owner when owners are checked (:meth:`_owner`)."""
+        if not self.check_owner or pwd is None:
+            return None
+        return os.lstat(path).st_uid
+
     def init_src(self):
         super().init_src()
         self.src_records = [r for r in self.src_records if r["username"] is not None]
@@ -144,7 +151,8 @@ class CheckedExchangeCollect(ExchangeCollect):
 
     def _files(self, src: Path) -> tuple[dict[str, bytes] | None, list[str]]:
         """What to write of ``src`` (None: nothing, a warning said why) and what is left
-        out: links, FIFOs and devices, never followed nor opened; the student's own
+        out: links, FIFOs and devices, never followed nor opened; files another user owns
+        (hard links: owners checked); the student's own
         ``timestamp.txt`` (the grader writes the time of the folder's name); paths longer
         than intake reads; files past ``max_file_size`` or the folder past
         ``max_dir_size`` (nbgrader's limits, kilobytes, counted in the bytes read)."""
@@ -159,6 +167,7 @@ class CheckedExchangeCollect(ExchangeCollect):
             )
             return None, []
         left_out = [f"{entry.rel} ({entry.why})" for entry in found.left_out]
+        owner = self._owner_uid(src)
         # the time its name gives, as nbgrader submit writes it (checked: _path_to_record)
         files = {"timestamp.txt": src.name.rsplit("+", 3)[2].encode() + b"\n"}
         total = 0
@@ -171,6 +180,11 @@ class CheckedExchangeCollect(ExchangeCollect):
             if any(fnmatch.fnmatch(p, glob) for p in parts for glob in self.coursedir.ignore):
                 continue
             if not any(fnmatch.fnmatch(parts[-1], glob) for glob in self.coursedir.include):
+                continue
+            if owner is not None and entry.stat.st_uid != owner:
+                # a hard link to a file the student cannot read (where the system lets
+                # anyone link to any file): only the student's own files are collected
+                left_out.append(f"{entry.rel} (a file of another user)")
                 continue
             if len(entry.rel.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
                 left_out.append(f"{entry.rel[:80]}... (a path of more than {MAX_PATH_BYTES} bytes)")
