@@ -234,7 +234,7 @@ def _notebook_copy(data: bytes, student: str) -> bytes:
 def failure(student: str) -> GradingResult:
     """A submission whose grading failed, as the dispatcher reports it, with a hostile
     message (the words of the submission's own output)."""
-    return GradingResult(student, FAILED, message=f"the kernel died: {HOSTILE}", attempts=2)
+    return GradingResult.not_graded(student, FAILED, f"the kernel died: {HOSTILE}", attempts=2)
 
 
 def synthetic(made: list[dict], files, index: int) -> GradingResult:

@@ -90,9 +90,23 @@ def _save(url: str) -> dict[str, scores.Saved]:
             )
         ),
         store._to_save(GradingResult("cy", GRADED, cells=_cells())),
-        store._to_save(GradingResult("dee", ZERO, flags=["no notebook"])),
+        store._to_save(GradingResult.not_graded("dee", ZERO, "no notebook", flags=["no notebook"])),
     ]
     return scores.save_results(_book(url), "lab3", batch)
+
+
+@pytest.mark.parametrize("status", [GRADED, "graded ", "", "unknown"])
+def test_a_result_not_graded_has_a_failed_status_and_a_reason(status):
+    """A failure is a GradingResult like a grade, told apart by its status and its
+    reason: no constructor of one makes a result the writer would take for scores."""
+    with pytest.raises(ValueError, match="status"):
+        GradingResult.not_graded("ada", status, "lost")
+    with pytest.raises(ValueError, match="reason"):
+        GradingResult.not_graded("ada", ZERO, "")
+    result = GradingResult.not_graded("ada", ZERO, "no notebook", flags=["no notebook"])
+    assert (result.status, result.message, result.flags, result.cells) == (
+        ZERO, "no notebook", ["no notebook"], None
+    )  # fmt: skip
 
 
 def test_new_submissions_are_saved_without_a_warning_on_the_terminal(sqlite_url):

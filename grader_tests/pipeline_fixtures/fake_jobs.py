@@ -42,7 +42,7 @@ def job(bundle, submission, options) -> GradingResult:
         # the key ends in the attempt, then "-r<n>" when sent again unstarted: "-1" or
         # "-1-r<n>" is the first (kmeans_em_lab.pipeline.driver.cluster.task_key)
         if re.search(r"-1(-r\d+)?$", get_worker().get_current_task()):
-            return GradingResult(student, ERROR, message="transient failure")
+            return GradingResult.not_graded(student, ERROR, "transient failure")
     return GradingResult(student, GRADED)
 
 

@@ -294,18 +294,18 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
                 )
                 why = f"the grader could not read the submission ({type(err).__name__})"
                 writer.put(
-                    GradingResult(
-                        student, FAILED, message=f"{why}: not graded", flags=[why],
+                    GradingResult.not_graded(
+                        student, FAILED, f"{why}: not graded", flags=[why],
                         sandbox=settings.sandbox, seconds=0.0,
                     )
                 )  # fmt: skip
                 continue
             if sub.problem:
                 writer.put(
-                    GradingResult(
+                    GradingResult.not_graded(
                         student,
                         ZERO,
-                        message=sub.problem,
+                        sub.problem,
                         flags=[sub.problem, *sub.flags],
                         sandbox=settings.sandbox,
                         submission=stamps.folder_digest(sub.folder),

@@ -148,6 +148,16 @@ class GradingResult:
     sandbox: bool = True
     bystander: bool = False  # lost with a worker it never started on: sent again
 
+    @classmethod
+    def not_graded(cls, student: str, status: str, message: str, **fields) -> GradingResult:
+        """A submission whose cells were not scored: the job failed (``ERROR``), it was
+        given up on (``FAILED``) or nothing in it was gradable (``ZERO``), and why."""
+        if status not in (ERROR, FAILED, ZERO):
+            raise ValueError(f"not a status of a submission that was not graded: {status!r}")
+        if not message:
+            raise ValueError("a submission that was not graded needs the reason")
+        return cls(student, status, message=message, **fields)
+
     def stamp(self, score: float | None = None, max_score: float | None = None) -> dict:
         """The JSON the driver keeps of it (:mod:`.stamps`): all but the files and the log,
         the cells as their causes, and the score the gradebook holds."""

@@ -110,10 +110,10 @@ class PrivateCourse:
         log = run.get("log", "")
         notebook = self.folders.autograded(student) / self.bundle.notebook
         if not run.get("success") or not notebook.exists():
-            return GradingResult(
+            return GradingResult.not_graded(
                 student,
                 ERROR,
-                message=error_summary(log, run.get("error", "")),
+                error_summary(log, run.get("error", "")),
                 log=log + run.get("error", ""),
             )
         flags = incidents.flags(notebook)

@@ -222,10 +222,10 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
         if not isinstance(result, GradingResult):
             raise TypeError(f"the job returned {type(result).__name__}, not a GradingResult")
     except Exception as err:  # noqa: BLE001 - reported to the driver, which retries
-        result = GradingResult(
+        result = GradingResult.not_graded(
             submission.student,
             ERROR,
-            message=without_worker_paths(f"{type(err).__name__}: {err}"),
+            without_worker_paths(f"{type(err).__name__}: {err}"),
             log=traceback.format_exc(),
         )
     finally:
@@ -233,11 +233,13 @@ def run_task(job: str, bundle, submission: SubmissionFiles, options: TaskOptions
         if timer is not None:
             timer.cancel()
             faulthandler.cancel_dump_traceback_later()
-    if fired:
-        result.status = ERROR
-        result.message = (
+    if fired:  # whatever the job returned once its kernel was killed is not a grade
+        result = GradingResult.not_graded(
+            submission.student,
+            ERROR,
             f"still running after {options.deadline:.0f} s (the watchdog's limit "
-            "for one submission): its kernel was killed"
+            "for one submission): its kernel was killed",
+            log=result.log,
         )
     result.student = submission.student
     result.seconds = round(time.monotonic() - started, 2)
