@@ -19,7 +19,7 @@ import pytest
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks import PUBLIC, draws, judgement, out_of_order, record_in_process
 from kmeans_em_lab.checks import cause_codes as catalogue
-from kmeans_em_lab.checks.common import Verdict
+from kmeans_em_lab.checks.verdict import Verdict
 from kmeans_em_lab.course import paths, submissions
 from lab3_kernel import capture, recorder
 

@@ -21,7 +21,7 @@ import pytest
 from kmeans_em_lab import checks
 from kmeans_em_lab.checks import CHECKS, PUBLIC, draws, plan, policy
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.common import fmt
+from kmeans_em_lab.checks.verdict import fmt
 from kmeans_em_lab.course import paths, submissions
 from kmeans_em_lab.course.secret import course_secret
 from kmeans_em_lab.pipeline.driver import intake, store

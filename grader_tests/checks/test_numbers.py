@@ -1,4 +1,4 @@
-"""The comparison helpers of the checks (kmeans_em_lab/checks/common.py): numbers from a
+"""The comparison helpers of the checks (kmeans_em_lab/checks/numbers.py): numbers from a
 record are judged as numbers, so nan and inf never pass a tolerance."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kmeans_em_lab.checks import judge, record_in_process
-from kmeans_em_lab.checks.common import all_close, far, rel_close
+from kmeans_em_lab.checks.numbers import all_close, far, rel_close
 from kmeans_em_lab.course import submissions
 
 INF, NAN = float("inf"), float("nan")

@@ -43,7 +43,8 @@ Modules:
 - :mod:`.harness`            a check's calls: planned against the reference, answered by a record
 - :mod:`.reference_service`  the reference helpers' answers, given outside the kernel
 - :mod:`.reference_results`  the data and reference results the checks compare against
-- :mod:`.common`             shared helpers: readable numbers, shapes, verdicts
+- :mod:`.verdict`            what a check says: its problems, their causes, readable numbers
+- :mod:`.numbers`            the shapes an answer may take, and tolerances nan and inf never pass
 - :mod:`.cause_codes`        the cause codes, each with its one-sentence meaning
 """
 
@@ -70,7 +71,7 @@ from kmeans_em_lab.checks import (
     reference_service,
 )
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.common import CheckFailure
+from kmeans_em_lab.checks.verdict import CheckFailure
 from lab3_kernel import recorder, wire
 from lab3_kernel.capture import StudentError
 

@@ -4,7 +4,7 @@ Every failure the grader reports carries one or more *cause codes*: short,
 stable snake_case names the class report counts (``Update:input_modified``)
 and the student's feedback explains. :data:`CAUSES` is the one list of them;
 a check names the cause of each problem it finds (``verdict.add(message,
-cause="input_modified")``, :class:`.common.Verdict`), and the functions below
+cause="input_modified")``, :class:`.verdict.Verdict`), and the functions below
 name the causes of failures a check does not word itself: what the kernel
 refused to record, an exception of the student's code, an assertion of a
 public test (whose messages are the notebook's own).

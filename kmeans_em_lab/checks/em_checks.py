@@ -11,18 +11,8 @@ import numpy as np
 from kmeans_em_lab.checks import draws
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.checks.cause_codes import GENERIC
-from kmeans_em_lab.checks.common import (
-    Verdict,
-    all_close,
-    as_float_array,
-    as_scalar,
-    check_not_mutated,
-    describe,
-    far,
-    fmt,
-    rel_close,
-)
 from kmeans_em_lab.checks.harness import call, substituted
+from kmeans_em_lab.checks.numbers import all_close, as_float_array, as_scalar, far, rel_close
 from kmeans_em_lab.checks.policy import (
     EM_FIXED_POINT_TOL,
     EM_LL_RTOL,
@@ -33,6 +23,7 @@ from kmeans_em_lab.checks.policy import (
     MISTAKE_RTOL,
     STEP_TOL,
 )
+from kmeans_em_lab.checks.verdict import Verdict, check_not_mutated, describe, fmt
 from kmeans_em_lab.reference import em
 
 NAMES = ("pi", "mu_0", "mu_1", "sigma_0", "sigma_1")

@@ -12,17 +12,8 @@ import numpy as np
 
 from kmeans_em_lab.checks import draws
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.common import (
-    Verdict,
-    all_close,
-    as_float_array,
-    as_scalar,
-    check_not_mutated,
-    describe,
-    fmt,
-    rel_close,
-)
 from kmeans_em_lab.checks.harness import call, substituted
+from kmeans_em_lab.checks.numbers import all_close, as_float_array, as_scalar, rel_close
 from kmeans_em_lab.checks.policy import (
     CENTRES_1D_ATOL,
     CENTROID_INIT_SEEDS,
@@ -38,6 +29,7 @@ from kmeans_em_lab.checks.policy import (
     UPDATE_ATOL,
     UPDATE_RTOL,
 )
+from kmeans_em_lab.checks.verdict import Verdict, check_not_mutated, describe, fmt
 from kmeans_em_lab.reference import kmeans
 
 

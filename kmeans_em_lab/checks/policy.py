@@ -16,7 +16,7 @@ of the data ``X`` (the Spotify features are z-scored, so one unit is one
 standard deviation of a feature); a distortion is in squared units of ``X``;
 ``pi`` is a probability; a log-likelihood is in nats. A relative tolerance
 ``rtol`` accepts ``|got - want| <= rtol * |want|``; nan and inf are never
-within a tolerance (:mod:`.common`).
+within a tolerance (:mod:`.numbers`).
 
 Drawn inputs: the hidden checks' inputs that are not the lab's data (an
 offset added to every seed, the centre sets of ``Set`` and ``Update``, the

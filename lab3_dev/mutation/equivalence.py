@@ -37,7 +37,7 @@ import numpy as np
 
 from kmeans_em_lab.checks import em_checks, kmeans_checks, policy
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.common import as_float_array, as_scalar, rel_close
+from kmeans_em_lab.checks.numbers import as_float_array, as_scalar, rel_close
 from kmeans_em_lab.reference import em, kmeans
 from lab3_dev.mutation.grading import namespace
 from lab3_dev.mutation.operators import Mutant
