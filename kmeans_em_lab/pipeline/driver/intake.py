@@ -50,6 +50,7 @@ from nbformat.validator import get_validator
 from traitlets import Integer
 from traitlets.config import Configurable
 
+from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, why_unreadable
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
 from lab3_kernel.wire import values_in
@@ -72,24 +73,24 @@ class SubmissionLimits(Configurable):
     """What one submission may hold (``c.SubmissionLimits`` in ``nbgrader_config.py``), the one
     place for the numbers; :func:`inspect` checks them before anything of it is read."""
 
-    notebook_bytes = Integer(
-        20 * MiB, help="bytes of the notebook graded; a larger one is not graded"
-    ).tag(config=True)
-    cells = Integer(2000, help="cells of the notebook graded; more are not graded").tag(config=True)
-    files = Integer(
-        200, help="files and folders in a submission (links and the like included)"
-    ).tag(config=True)
-    total_bytes = Integer(
+    notebook_bytes = setting(
+        Integer, 20 * MiB, "bytes of the notebook graded; a larger one is not graded"
+    )
+    cells = setting(Integer, 2000, "cells of the notebook graded; more are not graded")
+    files = setting(Integer, 200, "files and folders in a submission (links and the like included)")
+    total_bytes = setting(
+        Integer,
         32 * MiB,
-        help="bytes of all the regular files of a submission together (a worker holds the "
+        "bytes of all the regular files of a submission together (a worker holds the "
         "files of the submissions queued for it in the memory its kernel's watch measures)",
-    ).tag(config=True)
-    json_values = Integer(
+    )
+    json_values = setting(
+        Integer,
         5_000_000,
-        help="values and containers in the notebook's JSON, counted from its separators "
+        "values and containers in the notebook's JSON, counted from its separators "
         "before it is parsed (20 MiB of nested lists parsed into a gigabyte; printed numbers "
         "take several bytes each); more: not graded",
-    ).tag(config=True)
+    )
 
 
 def course_limits(root: Path) -> SubmissionLimits:

@@ -1,14 +1,21 @@
 """The course's nbgrader configuration as both sides read it: the config, the gradebook's
-URL, the course id."""
+URL, the course id; and how a class of the grader declares a value of it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from traitlets import TraitType
 from traitlets.config import Config
 
 from kmeans_em_lab.course.paths import Course
 from kmeans_em_lab.pipeline.shared.scores import GradebookRef
+
+
+def setting(kind: type[TraitType], default, help: str) -> TraitType:
+    """A value the instructor may set in ``nbgrader_config.py`` (``c.<Class>.<name>``), of
+    the traitlet ``kind`` (``Integer``, ``Float``), ``default`` unless set."""
+    return kind(default, help=help).tag(config=True)
 
 
 def load_course_config(root: Path) -> Config:

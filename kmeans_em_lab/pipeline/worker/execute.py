@@ -56,6 +56,7 @@ from traitlets import Bool, Dict, Float, Integer
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
 from kmeans_em_lab.pipeline.shared import contained, verdicts
+from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
 from kmeans_em_lab.pipeline.worker.limit_bytes import held_bytes, note, utf8_prefix
 from kmeans_em_lab.pipeline.worker.mailbox import RECORDS, SERVED, Mailbox
@@ -242,76 +243,85 @@ def envelope_ok(msg) -> bool:
 class ResilientExecute(Execute):
     """Execute that turns kernel death and unresponsive kernels into cell errors."""
 
-    notebook_seconds = Float(
+    notebook_seconds = setting(
+        Float,
         float("inf"),
-        help="seconds the notebook's cells may take together; the cells after are not run "
+        "seconds the notebook's cells may take together; the cells after are not run "
         "(the worker sets it from the course's cell limits: a submission that adds cells "
         "cannot hold a worker until the watchdog)",
-    ).tag(config=True)
-    kernel_output_bytes = Integer(
+    )
+    kernel_output_bytes = setting(
+        Integer,
         1_048_576,
-        help="bytes a cell may print inside the kernel (stdout+stderr); -1 means no cap",
-    ).tag(config=True)
+        "bytes a cell may print inside the kernel (stdout+stderr); -1 means no cap",
+    )
 
-    max_output_bytes = Integer(
-        1_048_576,
-        help="bytes of output kept per cell as messages arrive (-1 means no limit)",
-    ).tag(config=True)
+    max_output_bytes = setting(
+        Integer, 1_048_576, "bytes of output kept per cell as messages arrive (-1 means no limit)"
+    )
 
-    max_notebook_output_bytes = Integer(
+    max_notebook_output_bytes = setting(
+        Integer,
         16 * 1_048_576,
-        help="bytes of output kept in the whole notebook as messages arrive (-1: no limit); "
+        "bytes of output kept in the whole notebook as messages arrive (-1: no limit); "
         "past it every cell's output is cut as if its own limit were reached",
-    ).tag(config=True)
+    )
 
-    max_messages = Integer(
+    max_messages = setting(
+        Integer,
         100_000,
-        help="messages of any kind the kernel may send while one cell runs (-1: no limit); "
+        "messages of any kind the kernel may send while one cell runs (-1: no limit); "
         "one more stops the notebook there, as an unreadable message does (a cell's prints "
         "travel in a few messages a second: ipykernel gathers them)",
-    ).tag(config=True)
+    )
 
-    max_notebook_messages = Integer(
+    max_notebook_messages = setting(
+        Integer,
         300_000,
-        help="messages of any kind the kernel may send while the notebook's cells run "
+        "messages of any kind the kernel may send while the notebook's cells run "
         "(-1: no limit); one more stops the notebook there, as ``max_messages`` does for "
         "one cell (an honest notebook sends a few hundred; a cell of 5,000 flushed prints, "
         "5,000)",
-    ).tag(config=True)
+    )
 
-    max_output_cuts = Integer(
+    max_output_cuts = setting(
+        Integer,
         3,
-        help="cells whose output may still be missing when nbclient stops waiting after "
+        "cells whose output may still be missing when nbclient stops waiting after "
         "their reply (-1: no limit); the next such cell stops the notebook there: a kernel "
         "flooding past its own queue after every cell held a worker for minutes, each cell "
         "waited out and cut",
-    ).tag(config=True)
+    )
 
-    max_display_ids = Integer(
+    max_display_ids = setting(
+        Integer,
         1_000,
-        help="display ids the notebook may hold (outputs a later message can update); past "
+        "display ids the notebook may hold (outputs a later message can update); past "
         "it a display keeps its output but no id: nbclient walks every id of the notebook "
         "at each clear_output",
-    ).tag(config=True)
+    )
 
-    max_message_bytes = Integer(
+    max_message_bytes = setting(
+        Integer,
         64 * 1_048_576,
-        help="bytes of one message from the kernel; the connection drops a larger one unread "
+        "bytes of one message from the kernel; the connection drops a larger one unread "
         "(ZeroMQ's MAXMSGSIZE), so no single output can fill the grader's memory",
-    ).tag(config=True)
+    )
 
-    run_probes = Bool(
+    run_probes = setting(
+        Bool,
         False,
-        help="after the student's cells, run the ungraded similarity probes and keep their "
+        "after the student's cells, run the ungraded similarity probes and keep their "
         "answers in the autograded notebook's metadata (kmeans_em_lab.similarity); the "
         "worker turns them on when the run writes the similarity report (TaskOptions.probes)",
-    ).tag(config=True)
+    )
 
-    probe_seconds = Float(
+    probe_seconds = setting(
+        Float,
         probes.CELL_SECONDS,
-        help="seconds each probe cell may run; the watchdog's deadline counts them "
+        "seconds each probe cell may run; the watchdog's deadline counts them "
         "(settings.submission_deadline)",
-    ).tag(config=True)
+    )
 
     kernel_env = Dict(
         {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},

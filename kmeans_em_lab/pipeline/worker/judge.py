@@ -40,6 +40,7 @@ from kmeans_em_lab import checks
 from kmeans_em_lab.checks.cause_codes import explain
 from kmeans_em_lab.pipeline.pages import pictures
 from kmeans_em_lab.pipeline.shared import causes, contained, verdicts
+from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, KEY, REPLIES, Reply, Verdict
 from kmeans_em_lab.pipeline.worker.mailbox import RECORDS, SERVED
 
@@ -49,21 +50,24 @@ JUDGE_LIMIT = "judge_limit"  # the cause of a cell whose judging broke the child
 class JudgeRecords(NbGraderPreprocessor):
     """Writes each code cell's events and each graded cell's verdict and causes."""
 
-    cpu_seconds = Float(
+    cpu_seconds = setting(
+        Float,
         contained.DEFAULT_LIMITS.cpu_seconds,
-        help="CPU seconds the grader spends at most judging one graded cell's record; past "
+        "CPU seconds the grader spends at most judging one graded cell's record; past "
         "it the cell fails with the cause judge_limit",
-    ).tag(config=True)
-    memory_mib = Integer(
+    )
+    memory_mib = setting(
+        Integer,
         contained.DEFAULT_LIMITS.memory_bytes // 2**20,
-        help="memory (MiB of address space) the child that judges the records may take "
+        "memory (MiB of address space) the child that judges the records may take "
         "beyond the worker's own; a cell whose judging needs more fails (judge_limit)",
-    ).tag(config=True)
-    wall_seconds = Float(
+    )
+    wall_seconds = setting(
+        Float,
         contained.DEFAULT_LIMITS.wall_seconds,
-        help="clock seconds one graded cell's judging may last at most (a backstop for a "
+        "clock seconds one graded cell's judging may last at most (a backstop for a "
         "child that waits: the CPU limit stops work first, however loaded the machine)",
-    ).tag(config=True)
+    )
 
     def limits(self) -> contained.Limits:
         return contained.Limits(self.cpu_seconds, self.memory_mib * 2**20, self.wall_seconds)

@@ -15,6 +15,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 from kmeans_em_lab.pipeline.shared import verdicts
+from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.shared.untrusted_text import is_text, notebook_text
 
 TRUNCATED = "... output truncated by the grader"
@@ -74,9 +75,9 @@ class LimitOutputBytes(NbGraderPreprocessor):
     the note), and an ``execute_result`` keeps a ``text/plain`` entry.
     """
 
-    max_bytes = Integer(
-        1_048_576, help="maximum bytes of output kept per code cell (-1 means no limit)"
-    ).tag(config=True)
+    max_bytes = setting(
+        Integer, 1_048_576, "maximum bytes of output kept per code cell (-1 means no limit)"
+    )
 
     # room always left to an error message, even past the limit
     ERROR_ROOM = 4096

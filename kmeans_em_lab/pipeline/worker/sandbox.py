@@ -77,6 +77,7 @@ import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Dict, Integer, List, Unicode, default
 
+from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.worker.usage_watch import UsageWatch
 
 BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
@@ -138,46 +139,44 @@ class SandboxError(RuntimeError):
 class SandboxedKernelManager(AsyncKernelManager):
     """An ``AsyncKernelManager`` whose kernels start inside bubblewrap (module doc)."""
 
-    sandbox = Bool(True, help="run the kernel in the sandbox; False: a plain kernel").tag(
-        config=True
-    )
-    address_space = Integer(4 * 2**30, help="RLIMIT_AS of every sandboxed process, bytes").tag(
-        config=True
-    )
-    max_processes = Integer(
+    sandbox = setting(Bool, True, "run the kernel in the sandbox; False: a plain kernel")
+    address_space = setting(Integer, 4 * 2**30, "RLIMIT_AS of every sandboxed process, bytes")
+    max_processes = setting(
+        Integer,
         64,
-        help="tasks (processes and threads, the kernel has ~12) in one sandbox: "
+        "tasks (processes and threads, the kernel has ~12) in one sandbox: "
         "pids cgroup, else RLIMIT_NPROC on top of the user's current tasks",
-    ).tag(config=True)
-    max_file_size = Integer(256 * MiB, help="RLIMIT_FSIZE: largest file written, bytes").tag(
-        config=True
     )
-    max_open_files = Integer(256, help="RLIMIT_NOFILE").tag(config=True)
-    max_disk_bytes = Integer(
+    max_file_size = setting(Integer, 256 * MiB, "RLIMIT_FSIZE: largest file written, bytes")
+    max_open_files = setting(Integer, 256, "RLIMIT_NOFILE")
+    max_disk_bytes = setting(
+        Integer,
         512 * MiB,
-        help="bytes in the kernel's writable folders (the submission's copy included); "
+        "bytes in the kernel's writable folders (the submission's copy included); "
         "more: the kernel is killed (usage_watch)",
-    ).tag(config=True)
-    max_disk_entries = Integer(
-        10_000, help="files and folders in the kernel's writable folders; more: killed"
-    ).tag(config=True)
-    max_held_bytes = Integer(
+    )
+    max_disk_entries = setting(
+        Integer, 10_000, "files and folders in the kernel's writable folders; more: killed"
+    )
+    max_held_bytes = setting(
+        Integer,
         512 * MiB,
-        help="bytes the grader's own process may grow by while the kernel runs (its messages "
+        "bytes the grader's own process may grow by while the kernel runs (its messages "
         "held unread: one of many parts, or sent after a forged end of a cell); more: killed",
-    ).tag(config=True)
-    tmp_size = Integer(
-        256 * MiB, help="size of the sandbox's /tmp and of its /dev/shm (memory), bytes each"
-    ).tag(config=True)
-    max_copy_bytes = Integer(
-        256 * MiB, help="largest total size of the notebook folder copied into the sandbox"
-    ).tag(config=True)
-    pids_cgroup = Unicode(
+    )
+    tmp_size = setting(
+        Integer, 256 * MiB, "size of the sandbox's /tmp and of its /dev/shm (memory), bytes each"
+    )
+    max_copy_bytes = setting(
+        Integer, 256 * MiB, "largest total size of the notebook folder copied into the sandbox"
+    )
+    pids_cgroup = setting(
+        Unicode,
         "auto",
-        help="cgroup folder (v1 pids hierarchy, or v2 with pids in its subtree_control) "
+        "cgroup folder (v1 pids hierarchy, or v2 with pids in its subtree_control) "
         "where each kernel gets a child with pids.max; 'auto': this process's own cgroup "
         "if writable; '': none (RLIMIT_NPROC only)",
-    ).tag(config=True)
+    )
     max_message_bytes = Integer(
         -1,
         help="bytes of one message from the kernel its client reads; a larger one drops the "
@@ -192,9 +191,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     kernel_package = Unicode(
         help=f"host folder of the package bound read-only as {LIB}/{KERNEL_PACKAGE}"
     ).tag(config=True)
-    ipython_startup = Unicode(
-        "", help="host file bound read-only into the kernel's IPython startup folder"
-    ).tag(config=True)
+    ipython_startup = setting(
+        Unicode, "", "host file bound read-only into the kernel's IPython startup folder"
+    )
 
     _scratch: Path | None = None  # the notebook folder's copy
     _cgroup: Path | None = None
