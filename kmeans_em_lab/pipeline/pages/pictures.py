@@ -25,12 +25,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 
 from kmeans_em_lab.checks import draws, em_checks, policy
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.common import as_float_array
+from kmeans_em_lab.checks.numbers import as_float_array
 from kmeans_em_lab.pipeline.pages import palette
 from kmeans_em_lab.reference import em, kmeans
 from lab3_kernel import wire
@@ -134,9 +135,8 @@ def draw(data) -> bytes | None:
     shown = _shown(data)
     if shown is None:
         return None
-    kind, panels = shown
     try:
-        return _png(_kmeans_figure(panels) if kind == KMEANS else _em_figure(panels))
+        return _png(shown.figure(shown.panels))
     except Exception:  # noqa: BLE001 - numbers no figure can hold (centres at 1.7e308)
         _pyplot().close("all")
         return None
@@ -145,14 +145,20 @@ def draw(data) -> bytes | None:
 def describe(data) -> str | None:
     """The alternative text of :func:`draw`'s picture: what it shows, in words and numbers."""
     shown = _shown(data)
-    if shown is None:
-        return None
-    kind, panels = shown
-    return _kmeans_text(panels) if kind == KMEANS else _em_text(panels)
+    return None if shown is None else shown.text(shown.panels)
 
 
-def _shown(data):
-    """(kind, what each panel shows) of a picture :func:`keep` described, or None."""
+@dataclasses.dataclass(frozen=True)
+class _Shown:
+    """What each panel of a picture shows, and how its kind draws and words them."""
+
+    panels: dict
+    figure: Callable[[dict], object]  # panels -> a matplotlib figure
+    text: Callable[[dict], str]  # panels -> the alternative text
+
+
+def _shown(data) -> _Shown | None:
+    """The panels of a picture :func:`keep` described, or None."""
     if not isinstance(data, dict):
         return None
     try:
@@ -161,13 +167,13 @@ def _shown(data):
             centres = as_float_array(data.get("centres"), (K, X.shape[1]))
             if centres is None or not np.all(np.isfinite(centres)):
                 return None
-            return KMEANS, _kmeans_panels(X, centres)
+            return _Shown(_kmeans_panels(X, centres), _kmeans_figure, _kmeans_text)
         if data.get("kind") == EM:
             case, fit = int(data.get("case")), _fit(_as_triple(data.get("fit")))
             mixture = _mixture(data.get("mixture")) if case == 1 else None
             if fit is None or case not in (0, 1) or (case == 1 and mixture is None):
                 return None
-            return EM, _em_panels(case, fit, mixture)
+            return _Shown(_em_panels(case, fit, mixture), _em_figure, _em_text)
     except (TypeError, ValueError):
         return None
     return None
