@@ -12,28 +12,29 @@ import sys
 
 from kmeans_em_lab import logs
 
-# command -> (module, help); each module has ``add_arguments(parser)`` and ``main(args)``.
-COMMANDS = {
-    # the course and its grading (kmeans_em_lab.commands: one small module per command)
-    "grade": (
-        "kmeans_em_lab.commands.grade",
-        "autograde submitted/, feedback, CSV and class report",
-    ),
-    "release": ("kmeans_em_lab.commands.release", "regenerate release/lab3 from source/lab3"),
-    "data": ("kmeans_em_lab.commands.data", "rebuild data/*.p with the seeded generator"),
-    "examples": ("kmeans_em_lab.commands.examples", "write the example students in submitted/"),
-    "bundle": ("kmeans_em_lab.commands.bundle", "build dist/lab3-student.zip for students"),
-    "collect": ("kmeans_em_lab.commands.collect", "an LMS download (Canvas, Moodle) to submitted/"),
-    "canvas": ("kmeans_em_lab.commands.canvas", "reports/grades.csv as a Canvas import file"),
-    "similarity": (
-        "kmeans_em_lab.commands.similarity",
-        "reports/similarity.html: pairs of submissions worth a look",
-    ),
-    # developer tools (lab3_dev: never imported by the grader)
+# the course and its grading: one small module per command, kmeans_em_lab.commands.<name>,
+# each with ``add_arguments(parser)`` and ``main(args)``; name -> its help
+COURSE_COMMANDS = {
+    "grade": "autograde submitted/, feedback, CSV and class report",
+    "release": "regenerate release/lab3 from source/lab3",
+    "data": "rebuild data/*.p with the seeded generator",
+    "examples": "write the example students in submitted/",
+    "bundle": "build dist/lab3-student.zip for students",
+    "collect": "an LMS download (Canvas, Moodle) to submitted/",
+    "canvas": "reports/grades.csv as a Canvas import file",
+    "similarity": "reports/similarity.html: pairs of submissions worth a look",
+}
+# developer tools (lab3_dev: never imported by the grader): name -> (module, help)
+DEV_COMMANDS = {
     "bench": ("lab3_dev.bench.command", "benchmarks; writes bench/results.md"),
     "figures": ("lab3_dev.figures", "print the calibration and oracle figures"),
     "mutants": ("lab3_dev.mutation", "mutation score of the checks: grader_tests/mutation.md"),
 }
+COMMANDS = {
+    **{name: (f"kmeans_em_lab.commands.{name}", text) for name, text in COURSE_COMMANDS.items()},
+    **DEV_COMMANDS,
+}
+"""Every command: name -> (module, help), loaded lazily."""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ nor by the kernel side (``lab3_kernel``).
 - :mod:`.oracles`   scikit-learn as an independent oracle of the reference implementations
 - :mod:`.similarity`  the similarity check's calibration class and copydetect baseline
 - :mod:`.figures`   ``python -m kmeans_em_lab figures``: the calibration and oracle figures
+- :mod:`.postgres`  a throw-away PostgreSQL server for the tests and the simulation
 - :mod:`.simulate`  ``python -m lab3_dev.simulate`` (part 6 of ``make bench``): the grading
   driver fed thousands of synthetic results, on SQLite and PostgreSQL
 """

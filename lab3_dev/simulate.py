@@ -49,7 +49,6 @@ import dataclasses
 import json
 import os
 import pickle
-import pwd
 import shutil
 import subprocess
 import sys
@@ -60,6 +59,7 @@ from datetime import UTC
 from pathlib import Path
 
 from kmeans_em_lab.pipeline.shared.jobs import FAILED, GRADED, GradingResult
+from lab3_dev.postgres import Postgres
 
 SIZES = (200, 2000, 10000)
 QUICK_SIZES = (200, 2000)
@@ -359,10 +359,17 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
     real_report = run._report
     saved = [0]
 
-    def clear(*args, **kwargs):
-        clock.mark("clear")
-        real_clear(*args, **kwargs)
-        clock.mark("cleared")
+    def marked(function, before: str, after: str):
+        """``function``, its start and end marked on the clock."""
+
+        def wrapper(*args, **kwargs):
+            clock.mark(before)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                clock.mark(after)
+
+        return wrapper
 
     def close(self):
         real_close(self)
@@ -375,26 +382,12 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
         clock.saves.append((clock.now(), saved[0]))
         return outcomes
 
-    def report(*args, **kwargs):
-        clock.mark("report")
-        try:
-            return real_report(*args, **kwargs)
-        finally:
-            clock.mark("reported")
-
-    store.clear, store.Writer.close, store.save_batch = clear, close, save_batch
-    run._report = report
+    store.clear = marked(real_clear, "clear", "cleared")
+    store.Writer.close, store.save_batch = close, save_batch
+    run._report = marked(real_report, "report", "reported")
     real_similarity = getattr(run, "_similarity", None)
     if real_similarity is not None:  # part of the report; timed on its own
-
-        def similarity(*args, **kwargs):
-            clock.mark("similarity")
-            try:
-                return real_similarity(*args, **kwargs)
-            finally:
-                clock.mark("similar")
-
-        run._similarity = similarity
+        run._similarity = marked(real_similarity, "similarity", "similar")
     status = run.grade(Settings(root=course.resolve(), force=True))  # `make grade --force`
     clock.mark("end")
     clock.stop()
@@ -412,63 +405,6 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
 
 
 # -- the whole simulation ------------------------------------------------------------------
-
-
-def _pg_binary(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    return str(candidates[-1]) if candidates else None
-
-
-class Postgres:
-    """A throw-away PostgreSQL server on a unix socket (as the tests start it)."""
-
-    def __init__(self):
-        self.initdb, self.pg_ctl = _pg_binary("initdb"), _pg_binary("pg_ctl")
-        if not (self.initdb and self.pg_ctl):
-            raise RuntimeError("PostgreSQL server binaries not installed")
-        self.run_as: list[str] = []
-        self.base = Path(tempfile.mkdtemp(prefix="lab3pg-", dir="/tmp"))
-        if os.geteuid() == 0:  # the server refuses to run as root
-            user = pwd.getpwnam("postgres")
-            os.chown(self.base, user.pw_uid, user.pw_gid)
-            self.run_as = ["runuser", "-u", "postgres", "--"]
-        self.data = self.base / "data"
-        subprocess.run(
-            [*self.run_as, self.initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres",
-             "--no-sync"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        subprocess.run(
-            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-l", str(self.base / "server.log"),
-             "-w", "-o", f"-k {self.base} -c listen_addresses=''", "start"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-
-    def _sql(self, statement: str) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(host=str(self.base), user="postgres", dbname="postgres")
-        conn.autocommit = True
-        conn.cursor().execute(statement)
-        conn.close()
-
-    def database(self, name: str) -> str:
-        self._sql(f"DROP DATABASE IF EXISTS {name}")
-        self._sql(f"CREATE DATABASE {name}")
-        return f"postgresql+psycopg2://postgres@/{name}?host={self.base}"
-
-    def drop(self, name: str) -> None:
-        self._sql(f"DROP DATABASE IF EXISTS {name}")
-
-    def stop(self) -> None:
-        subprocess.run(
-            [*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def expected(made: list[dict], index: int) -> tuple[str, float, str]:

@@ -44,51 +44,35 @@ OPERATORS = {
     "variable": "a variable read replaced by a related one (mu_0 <-> mu_1, m <-> new_m, X <-> X2)",
 }
 
-_ARITHMETIC = {
-    ast.Add: (ast.Sub,),
-    ast.Sub: (ast.Add,),
-    ast.Mult: (ast.Div,),
-    ast.Div: (ast.Mult,),
-    ast.FloorDiv: (ast.Div,),
-    ast.Mod: (ast.Mult,),
-    ast.Pow: (ast.Mult,),
-    ast.MatMult: (ast.Mult,),
-}
+
+def _replacements(table: str) -> dict[str, tuple[str, ...]]:
+    """A table of what replaces what, ``"a>b,c d>e"``, as ``{"a": ("b", "c"), "d": ("e",)}``
+    (each replacement a mutant, in that order)."""
+    return {name: tuple(by.split(",")) for name, by in (item.split(">") for item in table.split())}
+
+
+def _ast_replacements(table: str) -> dict[type, tuple[type, ...]]:
+    """:func:`_replacements` of the names of ``ast`` node classes, as the classes."""
+    return {
+        getattr(ast, name): tuple(getattr(ast, other) for other in by)
+        for name, by in _replacements(table).items()
+    }
+
+
+_ARITHMETIC = _ast_replacements(
+    "Add>Sub Sub>Add Mult>Div Div>Mult FloorDiv>Div Mod>Mult Pow>Mult MatMult>Mult"
+)
 _NON_COMMUTATIVE = (ast.Sub, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
-_COMPARISON = {
-    ast.Lt: (ast.LtE, ast.Gt),
-    ast.LtE: (ast.Lt, ast.GtE),
-    ast.Gt: (ast.GtE, ast.Lt),
-    ast.GtE: (ast.Gt, ast.LtE),
-    ast.Eq: (ast.NotEq,),
-    ast.NotEq: (ast.Eq,),
-    ast.Is: (ast.IsNot,),
-    ast.IsNot: (ast.Is,),
-    ast.In: (ast.NotIn,),
-    ast.NotIn: (ast.In,),
-}
-NUMPY_SWAPS = {
-    "mean": ("median", "sum"),
-    "median": ("mean",),
-    "sum": ("mean", "prod"),
-    "prod": ("sum",),
-    "argmin": ("argmax",),
-    "argmax": ("argmin",),
-    "min": ("max",),
-    "max": ("min",),
-    "amin": ("amax",),
-    "amax": ("amin",),
-    "minimum": ("maximum",),
-    "maximum": ("minimum",),
-    "std": ("var",),
-    "var": ("std",),
-    "any": ("all",),
-    "all": ("any",),
-    "array_equal": ("allclose",),
-    "allclose": ("array_equal",),
-    "zeros": ("ones",),
-    "ones": ("zeros",),
-}
+# a boundary moved (< for <=) and the comparison reversed; equality, identity, membership negated
+_COMPARISON = _ast_replacements(
+    "Lt>LtE,Gt LtE>Lt,GtE Gt>GtE,Lt GtE>Gt,LtE Eq>NotEq NotEq>Eq Is>IsNot IsNot>Is In>NotIn "
+    "NotIn>In"
+)
+NUMPY_SWAPS = _replacements(
+    "mean>median,sum median>mean sum>mean,prod prod>sum argmin>argmax argmax>argmin min>max "
+    "max>min amin>amax amax>amin minimum>maximum maximum>minimum std>var var>std any>all "
+    "all>any array_equal>allclose allclose>array_equal zeros>ones ones>zeros"
+)
 _UNWRAPPED_BUILTINS = ("float", "abs")
 _NUMPY_MODULES = ("np", "numpy")
 
