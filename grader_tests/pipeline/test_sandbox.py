@@ -329,6 +329,43 @@ def test_writes_stay_in_the_sandbox(kernel, course):
 
 @pytest.mark.slow
 @needs_sandbox
+def test_no_other_user_reaches_what_the_kernel_writes(kernel):
+    """The kernel owns its working folder: it may open it to everyone and leave a setuid
+    program there, which on the host runs as the grader's user (root, when grading as
+    root). A student's own process on the grading machine could then run it. The folder
+    lives in a private folder of the grader's, out of the kernel's reach."""
+    made = kernel.json(
+        """
+        import json, os, shutil, sys
+        shutil.copy(sys.executable, "py")
+        os.chmod("py", 0o4755)
+        os.chmod("/lab3/submission", 0o777)
+        print(json.dumps({"mode": oct(os.stat("py").st_mode & 0o7777)}))
+        """
+    )
+    scratch = kernel.km._scratch
+    assert (scratch / "py").is_file() and made["mode"] in ("0o4755", "0o755")
+    for folder in (scratch.parent, *scratch.parent.parents):
+        info = folder.stat()
+        opened = info.st_mode & 0o077
+        # every folder above it: private to the grader, or not writable by others (/tmp's
+        # sticky bit keeps the private folder where it is)
+        assert (
+            (opened == 0 and info.st_uid == os.geteuid())
+            or not info.st_mode & 0o022
+            or (info.st_mode & 0o1000)
+        ), folder
+    assert scratch.parent.stat().st_mode & 0o077 == 0
+    if os.geteuid() == 0 and shutil.which("setpriv"):  # as another user of the machine
+        # (through a shell: setpriv finds the program it runs before it changes users)
+        other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+        ran = subprocess.run([*other, "/bin/sh", "-c", '"$0" -c "print(1)"', scratch / "py"],
+                             capture_output=True, text=True)  # fmt: skip
+        assert ran.returncode != 0 and "ermission denied" in ran.stderr, ran
+
+
+@pytest.mark.slow
+@needs_sandbox
 def test_the_course_is_not_visible(kernel, course):
     names = ["source", "gradebook.db", "submitted", "autograded", "feedback", ".git"]
     paths = [ROOT / name for name in names] + [course["folder"], course["folder"].parents[2]]

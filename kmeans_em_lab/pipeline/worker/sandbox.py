@@ -195,7 +195,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         Unicode, "", "host file bound read-only into the kernel's IPython startup folder"
     )
 
-    _scratch: Path | None = None  # the notebook folder's copy
+    _scratch: Path | None = None  # the notebook folder's copy, in a private folder of its own
     _cgroup: Path | None = None
     _sockets: Path | None = None  # this kernel's own socket folder (kept across a restart)
     _ip: str | None = None  # ip as configured
@@ -240,12 +240,18 @@ class SandboxedKernelManager(AsyncKernelManager):
             Path(self.ip).parent.mkdir(parents=True, exist_ok=True)
             self._sockets = Path(tempfile.mkdtemp(prefix="k", dir=os.path.dirname(self.ip)))
             self.ip = str(self._sockets / os.path.basename(self._ip))
-        scratch = Path(tempfile.mkdtemp(prefix=PREFIX))
+        # the kernel owns the folder it works in: it may open it to everyone and leave a
+        # setuid file there, which on the host is the grader's user's. The folder lives in
+        # a private one (0700) that is not mounted in the sandbox: no other user of the
+        # machine reaches it, whatever the kernel does to its own folder
+        private = Path(tempfile.mkdtemp(prefix=PREFIX))
+        scratch = private / "submission"
+        scratch.mkdir(mode=0o700)
         self._scratch = scratch
         try:
             if kw.get("cwd"):  # nbclient's: the notebook's folder (without, nothing is copied)
                 copy_folder(Path(kw["cwd"]), scratch, self.max_copy_bytes)
-            self._cgroup = pids_cgroup(self.pids_cgroup, scratch.name, self.max_processes)
+            self._cgroup = pids_cgroup(self.pids_cgroup, private.name, self.max_processes)
             if self._cgroup is None and os.geteuid() == 0:
                 self.log.warning("sandbox: no writable pids cgroup, tasks are not limited")
             cmd, kw = await super()._async_pre_start_kernel(**kw)
@@ -329,7 +335,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             remove_cgroup(self._cgroup)
             self._cgroup = None
         if self._scratch is not None:
-            remove_tree(self._scratch)
+            remove_tree(self._scratch.parent)  # its private folder (pre_start_kernel)
             self._scratch = None
         if sockets and self._sockets is not None:
             remove_tree(self._sockets)
