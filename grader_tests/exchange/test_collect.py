@@ -333,6 +333,18 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
         # fs.protected_hardlinks is 0, anyone may link to any file)
         os.chown(course / "instructor-secret.txt", 65534, -1)
         os.link(course / "instructor-secret.txt", mine / "hard.txt")
+        # and one swapped in for a file of the student's own once the folder is listed
+        (mine / "late.txt").write_text("the student's own")
+        listed = exchange_collect.walk
+
+        def walk_then_swap(folder, **kwargs):
+            found = listed(folder, **kwargs)
+            if Path(folder) == mine:
+                (mine / "late.txt").unlink()
+                os.link(course / "instructor-secret.txt", mine / "late.txt")
+            return found
+
+        monkeypatch.setattr(exchange_collect, "walk", walk_then_swap)
     hand_in(f"mallory\x1b[2J\x1b[1;32mall collected OK+lab3+{time}+x")
     exchange = f"--Exchange.root={tmp_path / 'exchange'}"
     nbgrader(CollectApp, paths.ASSIGNMENT, exchange, cwd=course, monkeypatch=monkeypatch)
@@ -347,6 +359,7 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     assert f"names victim but belongs to {me}" in said
     assert os.geteuid() != 0 or f"zzz999 (names {me} but belongs to " in said
     assert os.geteuid() != 0 or "hard.txt (a file of another user)" in said
+    assert os.geteuid() != 0 or "late.txt (unreadable, another user's" in said
     assert "mallory\\x1b[2J" in said and "\x1b" not in said
 
 

@@ -191,10 +191,12 @@ class CheckedExchangeCollect(ExchangeCollect):
                 continue
             data = None
             if entry.size <= max_file and total + entry.size <= max_total:
-                data = read_regular(src, entry.rel, limit=max_file)
+                # the owner again, of the file opened: one seen in the listing may have been
+                # replaced since by a link to another user's file
+                data = read_regular(src, entry.rel, limit=max_file, owner=owner)
             if data is None or total + len(data) > max_total:
-                left_out.append(f"{entry.rel} (unreadable, or over CourseDirectory.max_file_size "
-                                "or max_dir_size)")  # fmt: skip
+                left_out.append(f"{entry.rel} (unreadable, another user's, or over "
+                                "CourseDirectory.max_file_size or max_dir_size)")  # fmt: skip
                 continue
             files[entry.rel] = data
             total += len(data)

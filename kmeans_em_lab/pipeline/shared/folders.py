@@ -187,12 +187,15 @@ def _listing(
 
 
 @contextmanager
-def open_regular(folder: Path, rel: str) -> Iterator[BinaryIO]:
-    """``folder/rel`` open for reading if it is a regular file, else ``OSError``.
+def open_regular(folder: Path, rel: str, owner: int | None = None) -> Iterator[BinaryIO]:
+    """``folder/rel`` open for reading if it is a regular file (of the user id ``owner``,
+    when given), else ``OSError``.
 
     No link is followed on the way (each folder of ``rel`` and the file itself
     are opened with ``O_NOFOLLOW``, relative to the one before), and a FIFO or
-    device is never waited on (``O_NONBLOCK``, then ``fstat``).
+    device is never waited on (``O_NONBLOCK``, then ``fstat``). The owner is that of
+    the file opened, not of one seen before under that name (which may since have been
+    replaced).
     """
     parts = rel.split("/")
     fd = os.open(folder, _DIRECTORY)
@@ -205,9 +208,11 @@ def open_regular(folder: Path, rel: str) -> Iterator[BinaryIO]:
     finally:
         os.close(fd)
     try:
-        mode = os.fstat(file).st_mode
-        if not stat.S_ISREG(mode):
-            raise OSError(f"not a regular file but a {kind(mode)}")
+        info = os.fstat(file)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"not a regular file but a {kind(info.st_mode)}")
+        if owner is not None and info.st_uid != owner:
+            raise OSError("a file of another user")
         os.set_blocking(file, True)
         handle = os.fdopen(file, "rb")
     except BaseException:
@@ -226,11 +231,14 @@ def why_unreadable(folder: Path, rel: str) -> str | None:
         return reason(err) if err.strerror else str(err)
 
 
-def read_regular(folder: Path, rel: str, limit: int | None = None) -> bytes | None:
+def read_regular(
+    folder: Path, rel: str, limit: int | None = None, owner: int | None = None
+) -> bytes | None:
     """The bytes of ``folder/rel`` (:func:`open_regular`), or None if it cannot be read as a
-    regular file or holds more than ``limit`` bytes (never more than that is read)."""
+    regular file (of ``owner``, when given) or holds more than ``limit`` bytes (never more
+    than that is read)."""
     try:
-        with open_regular(folder, rel) as fh:
+        with open_regular(folder, rel, owner) as fh:
             data = fh.read() if limit is None else fh.read(limit + 1)
     except OSError:
         return None
