@@ -136,7 +136,7 @@ def test_tables_with_ragged_rows_are_rejected():
 def test_parts_argument():
     assert _parts("4,3") == ("3", "4", "4b")  # 4 is the hidden tests' cells and the probes
     assert _parts("4b") == ("4b",)
-    assert _parts("0,1") == ("1a", "1b", "1c")  # 1 is all of part 1's pieces
+    assert _parts("0,1") == ("1a", "1b")  # 1 is all of part 1's pieces
     assert _parts("1b,5") == ("1b", "5")
     assert _parts("0") == ()
     with pytest.raises(argparse.ArgumentTypeError):
@@ -327,7 +327,7 @@ def test_a_run_of_one_piece_of_part_1_keeps_the_other_pieces(tmp_path):
     assert [g.name for g in kept[0].goals] == ["1a. goal a"]
     # an older file's bare "1. ..." section is part 1 as a whole: replaced by any piece
     old = render(machine.header(loadavg()), [_section("1. Throughput", "1. goal")])
-    assert report.earlier_sections(old, ("1c",))[0] == []
+    assert report.earlier_sections(old, ("1b",))[0] == []
     assert [s.title for s in report.earlier_sections(old, ("2",))[0]] == ["1. Throughput"]
 
 
@@ -494,7 +494,6 @@ def test_the_results_file_is_well_formed_and_has_every_goal():
         "1a. sandbox costs at most 10% (part 1a, default workers",
         "1b. make grade --force / the floor",
         "1b. Dask's scheduling overhead per submission",
-        "1c. where a worker's time goes",
         "2. one submission through the pipeline (sandboxed) vs executing it",
         "2. sandbox costs at most 10% (part 2, one submission)",
         "3. reference K-Means",
@@ -508,7 +507,7 @@ def test_the_results_file_is_well_formed_and_has_every_goal():
     titles = [title for title, _ in report.split_sections(text)]
     assert titles[:2] == ["Machine", "Goals"]
     numbered = [t.split(".")[0] for t in titles[2:-1]]
-    assert numbered[:9] == ["1a", "1b", "1c", "2", "3", "4", "4b", "5", "6"], numbered
+    assert numbered[:8] == ["1a", "1b", "2", "3", "4", "4b", "5", "6"], numbered
     assert titles[-1] == scale.TITLE  # the model last, after every part
     assert scale.largest_cores(scale.read(text)), "the model's figures are all in the file"
 
@@ -598,59 +597,3 @@ def test_processes_are_classified_kernels_workers_launchers():
     assert memory.classify(Proc(4, *forked), 1) == "worker"  # the local cluster's workers
     assert memory.classify(Proc(5, *spawned), 1) == "worker"  # a spawned worker
     assert memory.classify(Proc(6, *tracker), 1) == "other"
-
-
-def test_part1c_section_from_profiled_files_is_well_formed(tmp_path):
-    """The 1c section from a profiled run's files (here a stand-in profile) and the what-if."""
-    import cProfile
-    import json
-
-    from lab3_dev.bench import grading, profile
-
-    for student in ("b00-ada", "b01-ada"):
-        profiler = cProfile.Profile()
-        profiler.runcall(sum, range(1000))
-        profiler.dump_stats(tmp_path / f"worker-{student}.prof")
-        info = {"wall": 2.0, "cpu": 1.0, "first": True, "pid": 1, "bytes": 10}
-        (tmp_path / f"worker-{student}.json").write_text(json.dumps(info))
-    steps = [["release check", 1.0, 1.5], ["saving one result", 5.0, 5.5]]
-    driver = {"entered": 1.0, "done": 9.0, "steps": steps, "exit": 0}
-    (tmp_path / "driver.json").write_text(json.dumps(driver))
-    run = grading.Run("profiled", 10.0, 0, tmp_path / "log", (0.0, 0.0, 0.0))
-    section = profile.section(tmp_path, run, "ada", "test", 4, 2)
-    scores = {"b00-ada": 100.0}
-    plain = [_run("plain", t, tmp_path, scores) for t in (20.0, 32.0)]
-    nbconvert = [_run("nbconvert-page", t, tmp_path, scores) for t in (30.0, 32.0)]
-    for run, cpu in zip(plain + nbconvert, (30.0, 32.0, 40.0, 42.0), strict=True):
-        run.sampler = FakeSampler(worker=cpu)
-    profile._whatif_table(section, {"plain": plain, "nbconvert-page": nbconvert})
-    saved = "10 s less CPU per submission than with nbconvert's (24%"
-    assert any(saved in n for n in section.notes)
-    assert section.data["whatif"]["ratio"] == pytest.approx(1.25)  # median of 1.5 and 1.0
-    tables = _well_formed(section)
-    phases, driver_steps, whatif = tables[2], tables[3], tables[4]
-    assert [row[0] for row in phases[1 : len(profile.PHASES) + 1]] == [p for p, _ in profile.PHASES]
-    assert [row[0] for row in driver_steps[1:]][1:3] == ["release check", "saving one result"]
-    assert whatif[2][whatif[0].index("scores")] == "identical; identical"
-
-
-def test_the_what_if_job_makes_the_feedback_with_nbconvert_s_exporter(monkeypatch):
-    from pathlib import Path
-
-    from kmeans_em_lab.course import paths
-    from kmeans_em_lab.pipeline.worker import config, grader
-    from lab3_dev.bench import profile
-
-    base = paths.Course.at().load_config()
-    pipeline_config = config.grading_config
-    monkeypatch.setattr(config, "grading_config", pipeline_config)  # put back after the test
-    monkeypatch.setattr(grader, "grading_config", grader.grading_config)
-    monkeypatch.setattr(
-        grader,
-        "grade_submission",
-        lambda *args: grader.grading_config(base, sandbox=True, scratch=Path("/x")),
-    )
-    config = profile.nbconvert_page_job(None, None, None)
-    assert config.GenerateFeedback.exporter_class == "nbconvert.exporters.HTMLExporter"
-    own = pipeline_config(base, sandbox=True, scratch=Path("/x"))
-    assert own.GenerateFeedback.exporter_class.endswith("feedback_page.FeedbackExporter")

@@ -1,6 +1,6 @@
 """``python -m kmeans_em_lab bench``: the course's benchmarks, written to ``bench/results.md``.
 
-Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c, ``4`` means 4 and 4b):
+Parts (``--parts``, default all; ``1`` means 1a and 1b, ``4`` means 4 and 4b):
 
 0. the machine (always);
 1a. autograde throughput: ``make grade`` (a local Dask cluster) against a
@@ -14,8 +14,6 @@ Parts (``--parts``, default all; ``1`` means 1a, 1b and 1c, ``4`` means 4 and 4b
     kernel start and cells summed and divided by the cores, beside it), nbgrader,
     and Dask's scheduling overhead per submission (a no-op job through the same
     dispatcher);
-1c. where a worker's time goes on correct submissions (cProfile inside each
-    task, timers in the driver);
 2. per-submission overhead: grading one submission against merely executing it,
    and the sandbox's cost on it;
 3. the reference K-Means and EM against scikit-learn (same starts, same results);
@@ -34,7 +32,7 @@ default workers and the default workers with ``--no-sandbox``, then 1, 2, 3, 4
 and 8 workers and the scheduler's workers once): a quarter of the 40 copies are
 the original lab's code, and each of those spends the full limit of one cell
 (test_EM_public, where its EM never ends) in every run. Split it with
-``--parts`` (1a, 1b, 1c, 2, ... one command each) and, within 1a,
+``--parts`` (1a, 1b, 2, ... one command each) and, within 1a,
 ``--workers-list none`` (no scaling) or ``--rounds``: every run keeps the
 sections it did not measure.
 
@@ -43,7 +41,7 @@ version (marked as kept, with that run's command and load), unless ``--fresh``.
 
 Modules: :mod:`.command` (this command: its arguments, the parts it runs),
 :mod:`.grading` (parts 1a, 2, 5), :mod:`.floor` (1b), :mod:`.dispatch`
-(Dask's own cost), :mod:`.profile` (1c), :mod:`.reference` (3), :mod:`.cells` (4),
+(Dask's own cost), :mod:`.reference` (3), :mod:`.cells` (4),
 :mod:`.probes` (4b),
 :mod:`.memory` (peak RSS), :mod:`.machine` (part 0), :mod:`.course` (the scratch
 course), :mod:`.scheduler` (a ``dask scheduler`` with its workers), :mod:`.timing`

@@ -41,7 +41,7 @@ def _part_key(part: str) -> tuple[int, str]:
 
 
 def _parts(text: str) -> tuple[str, ...]:
-    """``"1,3"`` -> ("1a", "1b", "1c", "3"): a bare 1 is all of part 1's pieces."""
+    """``"1,3"`` -> ("1a", "1b", "3"): a bare 1 is all of part 1's pieces."""
     chosen: set[str] = set()
     for item in text.replace(" ", "").split(","):
         if not item or item == "0":
@@ -49,7 +49,7 @@ def _parts(text: str) -> tuple[str, ...]:
         pieces = [p for p in ALL_PARTS if p == item or p.rstrip("abc") == item]
         if not pieces:
             raise argparse.ArgumentTypeError(
-                f"parts are {', '.join(ALL_PARTS)} (1 = 1a,1b,1c; 4 = 4,4b), got {text!r}"
+                f"parts are {', '.join(ALL_PARTS)} (1 = 1a,1b; 4 = 4,4b), got {text!r}"
             )
         chosen.update(pieces)
     if not chosen and "0" not in text:
@@ -82,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--parts",
         type=_parts,
         default=ALL_PARTS,
-        help="which parts to run, e.g. 1b,3,4; 1 is 1a,1b,1c and 4 is 4,4b (default: all)",
+        help="which parts to run, e.g. 1b,3,4; 1 is 1a,1b and 4 is 4,4b (default: all)",
     )
     parser.add_argument(
         "--submissions",
@@ -123,8 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--correct-rounds",
         type=int,
         default=None,
-        help="parts 1b and 1c: rounds "
-        f"(default {FULL['correct_rounds']}, quick {QUICK['correct_rounds']})",
+        help=f"part 1b: rounds (default {FULL['correct_rounds']}, quick {QUICK['correct_rounds']})",
     )
     parser.add_argument(
         "--overhead-repeats",
@@ -222,18 +221,6 @@ def main(args: argparse.Namespace) -> int:
             )
 
         part("1b. The floor: correct submissions", part1b)
-    if "1c" in args.parts:
-
-        def part1c():
-            from lab3_dev.bench import profile
-
-            return profile.run(
-                copies=args.correct or plan["correct"],
-                keep=args.keep_scratch,
-                rounds=args.correct_rounds or plan["correct_rounds"],
-            )
-
-        part("1c. Where a worker's time goes", part1c)
     if "2" in args.parts:
 
         def part2():

@@ -426,10 +426,6 @@ def section(runs, example, origin, copies, workers, cores, bundle_seconds=None) 
         sec.notes.append(f"{r.label} exited {r.returncode}: {_tail(r.log)}")
     for e in (e for e in executed if e.returncode != 0):
         sec.notes.append(f"nbconvert --execute exited {e.returncodes}: {_tail(e.log)}")
-    sec.notes.append(
-        "Where the time beyond the floor goes: part 1c (a profile of the workers and the "
-        "driver on the same submissions)."
-    )
     sec.data.update(runs=runs, floors=floors, modelled=modelled, ratio=ratio)
     return sec
 

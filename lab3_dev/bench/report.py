@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 THIS_RUN = "this run"
 EARLIER_RUN = "earlier run"
 KEPT_MARK = "*Kept from an earlier run"
-ALL_PARTS = ("1a", "1b", "1c", "2", "3", "4", "4b", "5", "6", "7")  # the parts, in file order
+ALL_PARTS = ("1a", "1b", "2", "3", "4", "4b", "5", "6", "7")  # the parts, in file order
 
 
 @dataclass

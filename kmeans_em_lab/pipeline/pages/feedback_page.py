@@ -2,8 +2,8 @@
 
 nbgrader's ``generate_feedback`` renders every page with nbconvert's
 ``HTMLExporter`` and a new exporter per run. Two of its costs repeat for
-every student with nothing new to show (the worker's profile: bench part 1c,
-``bench/results.md``):
+every student with nothing new to show (a worker's profile shows
+them):
 
 - the Jinja templates are parsed and compiled again by each new exporter.
   :class:`FeedbackExporter` gives its environment a bytecode cache shared by

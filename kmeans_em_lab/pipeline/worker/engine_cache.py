@@ -5,8 +5,8 @@ grading opens the worker's private gradebook many times (nbgrader's autograde
 converter and several of its preprocessors, the grader's own preprocessors, the
 scores read back). Each new engine starts with an empty cache of compiled SQL,
 so every query nbgrader makes is compiled again for every submission: most of
-the gradebook's share of a worker's own time (bench part 1c,
-bench/results.md). :func:`install` makes nbgrader's ``create_engine`` return
+the gradebook's share of a worker's own time (a worker's profile shows
+it). :func:`install` makes nbgrader's ``create_engine`` return
 the engine it made before for the same URL and options, so statements are
 compiled once per worker. ``Gradebook.close`` still disposes of the engine's
 pool (its connections are closed, a new pool opens on the next use); what the

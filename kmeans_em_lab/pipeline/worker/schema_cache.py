@@ -3,8 +3,8 @@
 nbgrader's ``CheckCellMetadata`` runs twice per submission (after sanitizing,
 after autograding) and validates every cell's ``nbgrader`` metadata with
 ``jsonschema.validate``, which first checks the schema itself against its
-meta-schema, again for every cell: most of that preprocessor's time (bench part
-1c, bench/results.md). :func:`install` gives nbgrader's metadata validator a
+meta-schema, again for every cell: most of that preprocessor's time (a
+worker's profile shows it). :func:`install` gives nbgrader's metadata validator a
 ``jsonschema`` whose ``validate`` builds one validator per schema and reuses
 it; each cell is judged by that validator exactly as ``jsonschema.validate``
 judges it, and the same error is raised. A worker calls it before grading.
