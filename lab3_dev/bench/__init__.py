@@ -4,16 +4,12 @@ Parts (``--parts``, default all; ``1`` means 1a and 1b, ``4`` means 4 and 4b):
 
 0. the machine (always);
 1a. autograde throughput: ``make grade`` (a local Dask cluster) against a
-    sequential ``nbgrader autograde`` on copies of the example submissions, its
-    scaling with workers, a run on a separate ``dask scheduler`` with its own
-    ``dask worker`` processes (``--scheduler``), and the sandbox's cost (the
-    default workers with and without ``--no-sandbox``);
+    sequential ``nbgrader autograde`` on copies of the example submissions, and
+    the sandbox's cost (the default workers with and without ``--no-sandbox``);
 1b. the floor, on correct submissions only: ``make grade`` against executing
     the same autograded notebooks with ``jupyter nbconvert --execute``, as many
-    at a time as cores, in the same rounds (the modelled floor of earlier runs,
-    kernel start and cells summed and divided by the cores, beside it), nbgrader,
-    and Dask's scheduling overhead per submission (a no-op job through the same
-    dispatcher);
+    at a time as cores, in the same rounds; every run's CPU by process; Dask's
+    scheduling overhead per submission (a no-op job through the same dispatcher);
 2. per-submission overhead: grading one submission against merely executing it,
    and the sandbox's cost on it;
 3. the reference K-Means and EM against scikit-learn (same starts, same results);
@@ -26,26 +22,21 @@ Parts (``--parts``, default all; ``1`` means 1a and 1b, ``4`` means 4 and 4b):
 7. the similarity report for 1,000 generated students, and its calibration against
    copydetect (:mod:`.similarity`; ``--quick``: 200 students, one seed).
 
-``--quick`` is a smoke run; the results file notes each run's wall time. The
-default run is long, nearly all of it in part 1a (three rounds of nbgrader, the
-default workers and the default workers with ``--no-sandbox``, then 1, 2, 3, 4
-and 8 workers and the scheduler's workers once): a quarter of the 40 copies are
-the original lab's code, and each of those spends the full limit of one cell
-(test_EM_public, where its EM never ends) in every run. Split it with
-``--parts`` (1a, 1b, 2, ... one command each) and, within 1a,
-``--workers-list none`` (no scaling) or ``--rounds``: every run keeps the
-sections it did not measure.
-
-The results file keeps the sections of the parts not run from its previous
-version (marked as kept, with that run's command and load), unless ``--fresh``.
+Every command is run as a user runs it, on a scratch copy of the course. ``--quick``
+is a smoke run; the results file notes each run's wall time. The default run is
+long, nearly all of it in part 1a (three rounds of nbgrader and ``make grade``
+three ways on 40 copies, a quarter of which are the original lab's code, spending
+the full limit of one cell in every run); split it with ``--parts``. The results
+file keeps the sections of the parts not run from its previous version (marked as
+kept, with that run's command and load), unless ``--fresh``.
 
 Modules: :mod:`.command` (this command: its arguments, the parts it runs),
-:mod:`.grading` (parts 1a, 2, 5), :mod:`.floor` (1b), :mod:`.dispatch`
-(Dask's own cost), :mod:`.reference` (3), :mod:`.cells` (4),
-:mod:`.probes` (4b),
-:mod:`.memory` (peak RSS), :mod:`.machine` (part 0), :mod:`.course` (the scratch
-course), :mod:`.scheduler` (a ``dask scheduler`` with its workers), :mod:`.timing`
-(side-by-side timing), :mod:`.report` (Markdown tables and goals), :mod:`.scale` (the
-"Scale" section, last, written again by every run: a class of N on W cores, modelled
-from the figures of parts 1b and 6).
+:mod:`.grading` (parts 1a, 2, 5), :mod:`.floor` (1b), :mod:`.dispatch` (Dask's own
+cost), :mod:`.reference` (3), :mod:`.cells` (4), :mod:`.probes` (4b),
+:mod:`.machine` (part 0), :mod:`.course` (the scratch course), :mod:`.runs` (commands
+on it, timed, and the table comparing them), :mod:`.memory` (a command's process
+tree: peak RSS, CPU by process), :mod:`.timing` (side by side in rounds),
+:mod:`.report` (Markdown tables and goals), :mod:`.scale` (the "Scale" section, last,
+written again by every run: a class of N on W cores, modelled from the figures of
+parts 1b and 6).
 """

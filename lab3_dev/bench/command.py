@@ -11,42 +11,30 @@ import traceback
 from pathlib import Path
 
 from kmeans_em_lab.course import paths
-from lab3_dev.bench.report import ALL_PARTS
+from lab3_dev.bench.report import ALL_PARTS, Goal, Section
 
-# part 1: submissions, rounds (goals' runs side by side), extra worker counts, the Dask
-# scheduler's workers (1a); correct submissions and rounds (1b); part 2: repeats.
-# The default run, then what --quick cuts it to.
-FULL = dict(
-    submissions=40,
-    rounds=3,
-    workers_list=(1, 2, 3, 4, 8),
-    scheduler_workers=3,
-    correct=8,
-    correct_rounds=3,
-    overhead_repeats=5,
-)
-QUICK = dict(
-    submissions=4,
-    rounds=1,
-    workers_list=(),
-    scheduler_workers=3,
-    correct=8,
-    correct_rounds=1,
-    overhead_repeats=3,
-)
+# option -> (the default run's value, --quick's value, what it sets)
+PLAN = {
+    "submissions": (40, 4, "part 1a: submissions graded (copies of the examples)"),
+    "rounds": (3, 1, "part 1a: rounds of its runs side by side"),
+    "correct": (8, 8, "part 1b: copies of the correct example graded"),
+    "correct_rounds": (3, 1, "part 1b: rounds"),
+    "overhead_repeats": (5, 3, "part 2: repeats"),
+    "cell_cap": (60.0, 30.0, "part 4: seconds a cell may run before it is stopped"),
+}
 
 
 def _part_key(part: str) -> tuple[int, str]:
-    return int(part.rstrip("abcdefghijklmnopqrstuvwxyz")), part
+    return int(part.rstrip("ab")), part
 
 
 def _parts(text: str) -> tuple[str, ...]:
-    """``"1,3"`` -> ("1a", "1b", "3"): a bare 1 is all of part 1's pieces."""
+    """``"1,3"`` -> ("1a", "1b", "3"): a bare number is all of its lettered parts."""
     chosen: set[str] = set()
     for item in text.replace(" ", "").split(","):
         if not item or item == "0":
             continue
-        pieces = [p for p in ALL_PARTS if p == item or p.rstrip("abc") == item]
+        pieces = [p for p in ALL_PARTS if p == item or p.rstrip("ab") == item]
         if not pieces:
             raise argparse.ArgumentTypeError(
                 f"parts are {', '.join(ALL_PARTS)} (1 = 1a,1b; 4 = 4,4b), got {text!r}"
@@ -57,26 +45,12 @@ def _parts(text: str) -> tuple[str, ...]:
     return tuple(sorted(chosen, key=_part_key))
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    if text.strip().lower() == "none":
-        return ()
-    try:
-        values = tuple(int(p) for p in text.split(",") if p)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected numbers like 1,2,4: {text!r}") from err
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive numbers: {text!r}")
-    return values
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = __doc__.split("\n\n")[0]
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: 4 submissions (one copy of each example), "
-        "one round, the default workers (with and without the sandbox) and the scheduler's "
-        "workers only, fewer repeats everywhere",
+        help="smoke run: 4 submissions in part 1a, one round, fewer repeats everywhere",
     )
     parser.add_argument(
         "--parts",
@@ -84,61 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=ALL_PARTS,
         help="which parts to run, e.g. 1b,3,4; 1 is 1a,1b and 4 is 4,4b (default: all)",
     )
-    parser.add_argument(
-        "--submissions",
-        type=int,
-        default=None,
-        help=f"submissions graded in part 1 (default {FULL['submissions']}, "
-        f"quick {QUICK['submissions']})",
-    )
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=None,
-        help="rounds of part 1's goals' runs side by side: nbgrader, the default workers and "
-        f"the same with --no-sandbox (default {FULL['rounds']}, quick {QUICK['rounds']}); "
-        "the other worker counts run once",
-    )
-    parser.add_argument(
-        "--workers-list",
-        type=_ints,
-        default=None,
-        help="worker counts for the scaling table, besides the default (two per core); "
-        f"default {','.join(map(str, FULL['workers_list']))}, quick none ('none': no scaling)",
-    )
-    parser.add_argument(
-        "--scheduler-workers",
-        type=int,
-        default=None,
-        help="part 1a: dask worker processes started for the run through --scheduler "
-        f"(default {FULL['scheduler_workers']}; 0: no such run)",
-    )
-    parser.add_argument(
-        "--correct",
-        type=int,
-        default=None,
-        help=f"part 1b: copies of the correct example graded (default {FULL['correct']})",
-    )
-    parser.add_argument(
-        "--correct-rounds",
-        type=int,
-        default=None,
-        help=f"part 1b: rounds (default {FULL['correct_rounds']}, quick {QUICK['correct_rounds']})",
-    )
-    parser.add_argument(
-        "--overhead-repeats",
-        type=int,
-        default=None,
-        help=f"repeats of part 2 (default {FULL['overhead_repeats']}, "
-        f"quick {QUICK['overhead_repeats']})",
-    )
-    parser.add_argument(
-        "--cell-cap",
-        type=float,
-        default=None,
-        help="part 4: seconds a cell may run before it is stopped, if its limit is higher "
-        "(default 60, quick 30)",
-    )
+    for name, (full, quick, what) in PLAN.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=type(full),
+            default=None,
+            help=f"{what} (default {full:g}, quick {quick:g})",
+        )
     parser.add_argument(
         "--output",
         type=Path,
@@ -158,102 +84,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    from lab3_dev.bench import machine, scale
-    from lab3_dev.bench.report import Goal, Section, earlier_sections, render
-    from lab3_dev.bench.timing import loadavg
+def _builders(args: argparse.Namespace, quick: bool) -> dict[str, object]:
+    """Title -> a function that measures that part: the parts chosen, in file order."""
+    from lab3_dev.bench import cells, floor, grading, probes, reference, similarity
 
-    load_before = loadavg()
-    started = time.monotonic()
-    quick = args.quick
-    plan = QUICK if quick else FULL
-    command = " ".join(["python -m kmeans_em_lab bench", shlex.join(sys.argv[2:])]).strip()
-    sections: list = []
-    failures: list[str] = []
-
-    def part(title: str, build) -> None:
-        """Run one part; a part that fails is reported and the others still run."""
-        try:
-            built = build()
-        except Exception as err:  # noqa: BLE001 - reported in the results and the exit code
-            traceback.print_exc()
-            failures.append(title)
-            failed = Section(
-                f"{title} (FAILED)",
-                f"This part failed: `{type(err).__name__}: "
-                f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}`",
-            )
-            failed.goals.append(Goal(title, "failed", "-", None))
-            built = [failed]
-        sections.extend(built if isinstance(built, list | tuple) else [built])
-
-    if "1a" in args.parts or "5" in args.parts:
+    plan = {name: getattr(args, name) or (q if quick else f) for name, (f, q, _) in PLAN.items()}
+    keep = args.keep_scratch
+    parts = set(args.parts)
+    chosen = {}
+    if parts & {"1a", "5"}:
 
         def part1a():
-            from lab3_dev.bench import grading
+            found = grading.throughput(plan["submissions"], plan["rounds"], keep)
+            return [s for s in found if s.title.split(".")[0] in parts]
 
-            workers_list = plan["workers_list"] if args.workers_list is None else args.workers_list
-            scheduler_workers = (
-                plan["scheduler_workers"]
-                if args.scheduler_workers is None
-                else args.scheduler_workers
-            )
-            throughput, memory = grading.throughput(
-                n_submissions=args.submissions or plan["submissions"],
-                rounds=args.rounds or plan["rounds"],
-                workers_list=workers_list,
-                scheduler_workers=scheduler_workers,
-                with_scaling="1a" in args.parts,
-                keep=args.keep_scratch,
-            )
-            return [s for p, s in (("1a", throughput), ("5", memory)) if p in args.parts]
-
-        part("1a. Autograde throughput / 5. Memory", part1a)
-    if "1b" in args.parts:
-
-        def part1b():
-            from lab3_dev.bench import floor
-
-            return floor.run(
-                copies=args.correct or plan["correct"],
-                rounds=args.correct_rounds or plan["correct_rounds"],
-                keep=args.keep_scratch,
-            )
-
-        part("1b. The floor: correct submissions", part1b)
-    if "2" in args.parts:
-
-        def part2():
-            from lab3_dev.bench import grading
-
-            repeats = args.overhead_repeats or plan["overhead_repeats"]
-            return grading.overhead(repeats=repeats, keep=args.keep_scratch)
-
-        part("2. Per-submission overhead", part2)
-    if "3" in args.parts:
-
-        def part3():
-            from lab3_dev.bench import reference
-
-            return reference.run(kmeans_rounds=5 if quick else 30, em_rounds=3 if quick else 10)
-
-        part("3. Reference implementations vs scikit-learn", part3)
-    if "4" in args.parts:
-
-        def part4():
-            from lab3_dev.bench import cells
-
-            passes = dict(ref_passes=5, orig_passes=3, kernel_ref_passes=3, kernel_orig_passes=1)
-            if quick:
-                passes.update(ref_passes=2, orig_passes=1, kernel_ref_passes=1)
-            return cells.run(**passes, cap=args.cell_cap or (30.0 if quick else 60.0))
-
-        part("4. Hidden tests' cost and the time limits", part4)
-    if "4b" in args.parts:
-        from lab3_dev.bench import probes
-
-        part(probes.TITLE, lambda: probes.run(passes=2 if quick else 5, rounds=1 if quick else 3))
-    if "6" in args.parts:
+        chosen["1a. Autograde throughput / 5. Memory"] = part1a
+    if "1b" in parts:
+        chosen["1b. The floor"] = lambda: floor.run(plan["correct"], plan["correct_rounds"], keep)
+    if "2" in parts:
+        chosen["2. Per-submission overhead"] = lambda: grading.overhead(
+            plan["overhead_repeats"], keep
+        )
+    if "3" in parts:
+        chosen["3. Reference implementations"] = lambda: reference.run(
+            kmeans_rounds=5 if quick else 30, em_rounds=3 if quick else 10
+        )
+    if "4" in parts:
+        chosen["4. Hidden tests' cost"] = lambda: cells.run(
+            ref_passes=1 if quick else 3, cap=plan["cell_cap"]
+        )
+    if "4b" in parts:
+        chosen[probes.TITLE] = lambda: probes.run(
+            passes=2 if quick else 5, rounds=1 if quick else 3
+        )
+    if "6" in parts:
 
         def part6():
             from lab3_dev import simulate
@@ -261,12 +125,36 @@ def main(args: argparse.Namespace) -> int:
             sizes = simulate.QUICK_SIZES if quick else simulate.SIZES
             return simulate.section(simulate.measure(sizes), quick)
 
-        part("6. The driver at class size (simulation)", part6)
-    if "7" in args.parts:
-        from lab3_dev.bench import similarity
+        chosen["6. The driver at class size (simulation)"] = part6
+    if "7" in parts:
+        chosen[similarity.TITLE] = lambda: similarity.run(quick=quick, keep=keep)
+    return chosen
 
-        part(similarity.TITLE, lambda: similarity.run(quick=quick, keep=args.keep_scratch))
-    if quick:
+
+def main(args: argparse.Namespace) -> int:
+    from lab3_dev.bench import machine, scale
+    from lab3_dev.bench.report import earlier_sections, render
+    from lab3_dev.bench.timing import loadavg
+
+    load_before = loadavg()
+    started = time.monotonic()
+    command = " ".join(["python -m kmeans_em_lab bench", shlex.join(sys.argv[2:])]).strip()
+    sections: list[Section] = []
+    failures: list[str] = []
+    for title, build in _builders(args, args.quick).items():
+        try:  # a part that fails is reported and the others still run
+            built = build()
+        except Exception as err:  # noqa: BLE001 - reported in the results and the exit code
+            traceback.print_exc()
+            failures.append(title)
+            message = (str(err).strip().splitlines() or [""])[0]
+            failed = Section(
+                f"{title} (FAILED)", f"This part failed: `{type(err).__name__}: {message}`"
+            )
+            failed.goals.append(Goal(title, "failed", "-", None))
+            built = [failed]
+        sections += built if isinstance(built, list) else [built]
+    if args.quick:
         for section in sections:
             section.intro = (
                 "*From a --quick run (a smoke run with fewer submissions, rounds and repeats "
@@ -278,14 +166,14 @@ def main(args: argparse.Namespace) -> int:
     header = machine.header(load_before, loadavg(), command)
     header.notes.append(
         f"Benchmark wall time: {time.monotonic() - started:.0f} s"
-        + (" (--quick: a smoke run, not the reference figures)" if quick else "")
+        + (" (--quick: a smoke run, not the reference figures)" if args.quick else "")
     )
     if output.is_file() and not args.fresh:
         kept, earlier = earlier_sections(output.read_text(), args.parts)
         if kept:
             sections += kept
             header.notes.append(
-                f"This run measured part(s) {', '.join(map(str, args.parts))}; the sections "
+                f"This run measured part(s) {', '.join(args.parts)}; the sections "
                 f"{', '.join(s.title for s in kept)} are kept from an earlier run ({earlier})."
             )
     sections.sort(key=lambda s: s.title)

@@ -1,30 +1,32 @@
 """A scratch copy of the course with N varied copies of the example submissions.
 
 The examples are the students under ``submitted/`` (each ``submitted/<student>/lab3``
-folder as it is). Without any, the grading corpus stands in: a correct
-vectorised solution, the original lab's code, a partial and a blank submission.
-Copy ``i`` of an example gets a markdown cell naming the copy, so that the
-files differ while the grades cannot.
+folder as it is). Copy ``i`` of an example gets a markdown cell naming the copy,
+so that the files differ while the grades cannot. The scratch course has its own
+SQLite gradebook and the commands run on it see it as the course
+(``LAB3_COURSE_ROOT``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from kmeans_em_lab.course import paths, submissions
+from kmeans_em_lab.course import paths
 
-CORPUS = Path("corpus") / "validity" / "cases"
-FALLBACK_CASES = ("vectorised", "original_lab", "partial_kmeans_only", "blank_release")
-# Example names that say "complete and correct": part 2 grades one of them.
-CORRECT_HINTS = ("correct", "complete", "solution", "vectorised", "full", "good")
 COURSE_ITEMS = ("nbgrader_config.py", "source", "release", "data")
+OUTPUTS = ("gradebook.db", "gradebook.db-journal", "feedback", "reports")
+CACHE = ".cache"  # autograded/.cache: the pipeline's template gradebook, kept by reset()
 _IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
 
 
@@ -34,77 +36,86 @@ class Example:
     folder: Path  # a submitted/<student>/lab3 folder
 
 
-def collect_examples(root: Path, staging: Path) -> tuple[list[Example], str]:
-    """The example submissions and where they came from."""
+@dataclass(frozen=True)
+class Scratch:
+    """A scratch course and the students put in it."""
+
+    base: Path  # the course is base/course, logs under base/logs
+    examples: list[Example]
+    students: list[str]
+
+    @property
+    def course(self) -> Path:
+        return self.base / "course"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return environment(self.course)
+
+    def log(self, name: str) -> Path:
+        return self.base / "logs" / (re.sub(r"[^\w.-]+", "-", name).strip("-") + ".log")
+
+
+def examples(root: Path) -> list[Example]:
+    """The example submissions, the students under ``submitted/``."""
     found = sorted(
         p
         for p in paths.Course.at(root).submitted_root.glob(f"*/{paths.ASSIGNMENT}")
         if p.is_dir() and not p.parent.name.startswith(".")
     )
-    if found:
-        return [Example(p.parent.name, p) for p in found], "the students under submitted/"
-    examples = []
-    release = root / "release" / paths.ASSIGNMENT / paths.NOTEBOOK
-    for case in FALLBACK_CASES:
-        code = root / CORPUS / f"{case}.py"
-        if not code.exists():
-            continue
-        folder = staging / case / paths.ASSIGNMENT
-        submissions.write_submission(submissions.parse(code.read_text()), folder, release)
-        examples.append(Example(case, folder))
-    if not examples:
-        raise FileNotFoundError(f"no example submissions under {root / 'submitted'} nor {CORPUS}")
-    return examples, f"grading corpus cases ({', '.join(e.name for e in examples)}); " + (
-        "submitted/ has no students yet"
-    )
+    if not found:
+        raise FileNotFoundError(f"no example submissions under {root / 'submitted'}")
+    return [Example(p.parent.name, p) for p in found]
 
 
-def correct_example(examples: list[Example]) -> Example:
-    """The example that looks complete and correct by its name, else the first."""
-    for hint in CORRECT_HINTS:
-        for example in examples:
-            if hint in example.name.lower():
-                return example
-    return examples[0]
+def correct_example(found: list[Example]) -> Example:
+    """The example whose name says it is correct, else the first."""
+    return next((e for e in found if "correct" in e.name.lower()), found[0])
 
 
-def copy_course(root: Path, dest: Path) -> Path:
-    """``dest`` holding the course's config, source, release and data (no submissions)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for item in COURSE_ITEMS:
-        src = root / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item, ignore=_IGNORE, dirs_exist_ok=True)
-        elif src.exists():
-            shutil.copy2(src, dest / item)
-    return dest
-
-
-def _vary(folder: Path, copy: int, example: str) -> None:
-    """Append a markdown cell naming the copy to each readable notebook in ``folder``."""
-    for path in folder.glob("*.ipynb"):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001 - an unreadable example stays as it is
-            continue
-        cell = nbformat.v4.new_markdown_cell(
-            f"*Benchmark copy {copy} of the example `{example}`.*", id=f"bench-copy-{copy}"
-        )
-        nb.cells.append(cell)
-        nbformat.write(nb, path)
-
-
-def add_submissions(course: Path, examples: list[Example], count: int) -> list[str]:
-    """``count`` students cycling through ``examples``; returns their ids."""
+def add_submissions(course: Path, chosen: list[Example], count: int) -> list[str]:
+    """``count`` students cycling through ``chosen``; returns their ids."""
     students = []
     for i in range(count):
-        example = examples[i % len(examples)]
+        example = chosen[i % len(chosen)]
         student = f"b{i:02d}-{example.name}"
         target = paths.Course.at(course).submitted(student)
         shutil.copytree(example.folder, target, ignore=_IGNORE)
-        _vary(target, i, example.name)
+        for path in target.glob("*.ipynb"):
+            nb = nbformat.read(path, as_version=4)
+            text = f"*Benchmark copy {i} of the example `{example.name}`.*"
+            nb.cells.append(nbformat.v4.new_markdown_cell(text, id=f"bench-copy-{i}"))
+            nbformat.write(nb, path)
         students.append(student)
     return students
+
+
+@contextlib.contextmanager
+def scratch(count: int, correct_only: bool = False, keep: bool = False) -> Iterator[Scratch]:
+    """A scratch course with ``count`` copies of the examples (of the correct one only),
+    its course bundle cached as after a first ``make grade``; removed afterwards
+    unless ``keep``."""
+    root = paths.course_root()
+    base = Path(tempfile.mkdtemp(prefix="lab3-bench-"))
+    if keep:
+        print(f"bench: scratch course under {base}", file=sys.stderr)
+    try:
+        found = examples(root)
+        chosen = [correct_example(found)] if correct_only else found
+        for item in COURSE_ITEMS:
+            src, dest = root / item, base / "course" / item
+            if src.is_dir():
+                shutil.copytree(src, dest, ignore=_IGNORE)
+            elif src.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dest)
+        made = Scratch(base, chosen, add_submissions(base / "course", chosen, count))
+        reset(made.course)
+        _python(made.course, WARM_CACHE)
+        yield made
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def environment(course: Path) -> dict[str, str]:
@@ -113,43 +124,12 @@ def environment(course: Path) -> dict[str, str]:
     env["LAB3_COURSE_ROOT"] = str(course)
     env.pop("LAB3_DB_URL", None)  # the scratch course has its own SQLite gradebook
     env["MPLBACKEND"] = "Agg"
-    venv_bin = str(Path(sys.executable).parent)
-    env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
 
-OUTPUTS = ("gradebook.db", "gradebook.db-journal", "autograded", "feedback", "reports")
-
-
-CACHE = ".cache"  # autograded/.cache: the pipeline's template gradebook, kept by reset()
-
-
-def reset(course: Path) -> None:
-    """A fresh gradebook that knows the assignment, and no grading outputs (not timed).
-
-    The pipeline's cache (``autograded/.cache``: the course bundle's template
-    gradebook, keyed by the course's digest) is kept, as it is for every ``make
-    grade`` after the first; :func:`warm_cache` fills it before the timed runs.
-    """
-    for name in OUTPUTS:
-        path = course / name
-        if name == "autograded" and path.is_dir():
-            for child in path.iterdir():
-                if child.name == CACHE:
-                    continue
-                if child.is_dir():
-                    shutil.rmtree(child)
-                else:
-                    child.unlink()
-        elif path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-    code = (
-        "import sys; from pathlib import Path; from kmeans_em_lab.course import release; "
-        "release.generate(Path(sys.argv[1]), use_db=True)"
-    )
+def _python(course: Path, code: str) -> None:
     subprocess.run(
         [sys.executable, "-c", code, str(course)],
         cwd=course,
@@ -160,25 +140,30 @@ def reset(course: Path) -> None:
     )
 
 
-def warm_cache(course: Path) -> float:
-    """Build the course bundle once (its template gradebook is cached); the seconds it took."""
-    code = (
-        "import sys, time; from pathlib import Path; "
-        "from kmeans_em_lab.pipeline.driver import course_bundle, settings; "
-        "from kmeans_em_lab.pipeline.worker.config import skip_slow_optional_imports; "
-        "skip_slow_optional_imports(); start = time.perf_counter(); "
-        "course_bundle.build(settings.Settings(root=Path(sys.argv[1]))); "
-        "print(time.perf_counter() - start)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(course)],
-        cwd=course,
-        env=environment(course),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(done.stdout.strip().splitlines()[-1])
+GENERATE = (
+    "import sys; from pathlib import Path; from kmeans_em_lab.course import release; "
+    "release.generate(Path(sys.argv[1]), use_db=True)"
+)
+WARM_CACHE = (  # the course bundle's template gradebook, as any first make grade leaves it
+    "import sys; from pathlib import Path; "
+    "from kmeans_em_lab.pipeline.driver import course_bundle, settings; "
+    "course_bundle.build(settings.Settings(root=Path(sys.argv[1])))"
+)
+
+
+def reset(course: Path) -> None:
+    """A fresh gradebook that knows the assignment, and no grading outputs (not timed);
+    ``autograded/.cache`` is kept, as it is for every ``make grade`` after the first."""
+    autograded = course / "autograded"
+    targets = [course / name for name in OUTPUTS]
+    if autograded.is_dir():
+        targets += [p for p in autograded.iterdir() if p.name != CACHE]
+    for path in targets:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    _python(course, GENERATE)
 
 
 def tool(name: str) -> str:

@@ -196,26 +196,6 @@ def part_numbers(title: str) -> set[str]:
     return set(re.findall(r"(?:^|/ )(\d+[a-z]?)\. ", title))
 
 
-def _family(part: str) -> str:
-    return part.rstrip("abcdefghijklmnopqrstuvwxyz")
-
-
-def overlaps(ids: Iterable[str], parts: Iterable[str]) -> bool:
-    """Whether parts ``ids`` and ``parts`` share one; a bare number that is no part of its
-    own (``"1"``, from an older results file) stands for all its lettered parts (``"1a"``,
-    ``"1b"``, ...); one that is (``"4"``) stands for itself, not for ``"4b"``."""
-
-    def older(part: str) -> bool:
-        return part == _family(part) and part not in ALL_PARTS
-
-    parts = set(parts)
-    for i in ids:
-        for p in parts:
-            if i == p or (older(i) and i == _family(p)) or (older(p) and p == _family(i)):
-                return True
-    return False
-
-
 def split_sections(markdown: str) -> list[tuple[str, str]]:
     """(title, body) of every ``## `` section of a results file, in order."""
     sections: list[tuple[str, list[str]]] = []
@@ -243,10 +223,10 @@ def _describe(header: str) -> str:
     return "; ".join(words)
 
 
-def earlier_sections(markdown: str, parts: Iterable[int]) -> tuple[list[Section], str]:
-    """The sections of an earlier results file about none of ``parts``, each marked as
-    kept from that run, with their goals; and that run's description ("" if none kept)."""
-    parts = {str(p) for p in parts}
+def earlier_sections(markdown: str, parts: Iterable[str]) -> tuple[list[Section], str]:
+    """The sections of an earlier results file about parts the bench still has but none of
+    ``parts``, each marked as kept from that run, with their goals; and that run's
+    description ("" if none kept)."""
     sections = split_sections(markdown)
     found = dict(sections)
     goal_tables = parse_tables(found.get("Goals", ""))
@@ -256,14 +236,14 @@ def earlier_sections(markdown: str, parts: Iterable[int]) -> tuple[list[Section]
     kept = []
     for title, body in sections:
         numbers = part_numbers(title)
-        if not numbers or overlaps(numbers, parts):
+        if not numbers or not numbers <= set(ALL_PARTS) or numbers & set(parts):
             continue
         if not body.startswith(KEPT_MARK):
             body = f"{KEPT_MARK}: {describe}.*\n\n{body}"
         section = Section(title, body)
         for row in goal_rows:
             name, measured, target, verdict = row[:4]
-            if overlaps([min(part_numbers(name), default="")], numbers):
+            if min(part_numbers(name), default="") in numbers:
                 run = row[4].replace(THIS_RUN, EARLIER_RUN, 1) if len(row) > 4 else EARLIER_RUN
                 section.goals.append(Goal(name, measured, target, from_verdict.get(verdict), run))
         kept.append(section)

@@ -208,8 +208,8 @@ def _limits(f: Figures) -> list[str]:
     ceiling = f"about {1 / dispatch:.0f} submissions a second" if dispatch else "-"
     return [
         "Correct submissions are the cheap case: a submission whose code never ends costs "
-        "the cell's full time limit (part 1a's per-example table: the original lab's code "
-        "takes several times a correct one's time in a worker), so use the class's own mix "
+        "the cell's full time limit (part 4: the original lab's EM never ends in one cell), "
+        "so use the class's own mix "
         "for CPU per submission when it is known (part 1a's 40 copies are one such mix).",
         "The next limits, past the driver: **the scheduler**, which sends each submission "
         f"to a worker and its result back ({fmt_seconds(dispatch)} per submission for a "

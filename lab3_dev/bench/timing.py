@@ -1,16 +1,20 @@
-"""Side-by-side timing: candidates and their baseline measured in alternation.
+"""Side by side: the things compared run in alternation, round after round.
 
-Figures are medians of several rounds, and ratios are medians of the
-per-round ratios, so load from other processes (which changes slowly) hits
-the baseline and the candidate alike and mostly cancels.
+Figures are medians over rounds and ratios medians of the per-round ratios, so
+load from other processes (which changes slowly) hits the baseline and the
+candidate alike and mostly cancels.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def median(values) -> float | None:
@@ -29,42 +33,39 @@ def fmt_load(load: tuple[float, float, float]) -> str:
     return " / ".join(f"{x:.2f}" for x in load)
 
 
-def calls_per_round(func: Callable[[], object], min_seconds: float) -> int:
-    """How many calls of ``func`` make one round last ``min_seconds`` (at least 1)."""
-    start = time.perf_counter()
-    func()
-    once = max(time.perf_counter() - start, 1e-7)
-    return max(1, int(min_seconds / once + 0.5))
-
-
-def interleaved(
-    funcs: Mapping[str, Callable[[], object]], rounds: int, min_seconds: float = 0.02
-) -> dict[str, list[float]]:
-    """Seconds per call of each function, one figure per round; the functions
-    alternate within every round (the first one first in even rounds, last in odd ones)."""
-    numbers = {name: calls_per_round(f, min_seconds) for name, f in funcs.items()}
-    out: dict[str, list[float]] = {name: [] for name in funcs}
-    names = list(funcs)
+def alternate(
+    runs: Mapping[str, Callable[[], T]], rounds: int, what: str = ""
+) -> dict[str, list[T]]:
+    """Each of ``runs`` called once per round, the order reversed every other round;
+    what each call returned, round by round. ``what`` names the part in progress lines."""
+    out: dict[str, list[T]] = {name: [] for name in runs}
     for r in range(rounds):
-        for name in names if r % 2 == 0 else names[::-1]:
-            f, n = funcs[name], numbers[name]
-            start = time.perf_counter()
-            for _ in range(n):
-                f()
-            out[name].append((time.perf_counter() - start) / n)
+        for name in list(runs) if r % 2 == 0 else list(runs)[::-1]:
+            if what:
+                load = fmt_load(loadavg())
+                print(
+                    f"bench: {what}, round {r + 1}/{rounds}: {name} (load {load})", file=sys.stderr
+                )
+            out[name].append(runs[name]())
     return out
 
 
-def paired_ratio(baseline: list[float], candidate: list[float]) -> float | None:
-    """Median over rounds of baseline / candidate (> 1: the candidate is faster)."""
-    ratios = [b / c for b, c in zip(baseline, candidate, strict=True) if b and c]
-    return median(ratios)
+def per_call(func: Callable[[], object], min_seconds: float) -> Callable[[], float]:
+    """A function that calls ``func`` enough times to last ``min_seconds`` (at least
+    once) and returns the seconds per call."""
+    start = time.perf_counter()
+    func()
+    calls = max(1, round(min_seconds / max(time.perf_counter() - start, 1e-7)))
+
+    def timed() -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            func()
+        return (time.perf_counter() - start) / calls
+
+    return timed
 
 
-def quartiles(values) -> tuple[float, float]:
-    """Lower and upper quartiles (the values themselves when fewer than 4)."""
-    values = sorted(values)
-    if len(values) < 4:
-        return values[0], values[-1]
-    q = statistics.quantiles(values, n=4)
-    return q[0], q[2]
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float | None:
+    """Median over rounds of numerator / denominator of the same round."""
+    return median(n / d for n, d in zip(numerators, denominators, strict=False) if n and d)
