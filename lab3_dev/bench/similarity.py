@@ -26,111 +26,66 @@ import nbformat
 
 from kmeans_em_lab.course import paths, points
 from kmeans_em_lab.similarity.page import MAX_PAIRS_SHOWN
-from lab3_dev.bench.timing import loadavg, median
+from lab3_dev.bench.report import Goal, Section, fmt_seconds
+from lab3_dev.bench.timing import median
 
 TITLE = "7. The similarity report at class size"
 STUDENTS, QUICK_STUDENTS = 1000, 200
 ROUNDS, QUICK_ROUNDS = 3, 1
 SEEDS, QUICK_SEEDS = (0, 1, 2, 3, 4, 5), (0,)
-GOAL_SECONDS = 60.0  # for 1,000 students (the issue's goal)
+GOAL_SECONDS = 60.0  # for 1,000 students
+OURS, THEIRS = "ours", "copydetect"
 
 
-def _answers_by_lineage(students) -> dict[tuple, dict]:
-    """Lineage -> the probes' answers as the grader keeps them (JSON)."""
-    from lab3_dev.similarity import calibrate, classgen
-
-    out: dict[tuple, dict] = {}
-    for student in students:
-        key = tuple(student.lineage[f] for f in classgen.FUNCTIONS)
-        if key not in out:
-            (found,) = calibrate.submissions([student])
-            out[key] = {probe: a.to_json() for probe, a in found.answers.items()}
-    return out
-
-
-def scratch_class(n: int, root: Path) -> Path:
-    """A scratch course under ``root`` with ``n`` generated students' autograded notebooks."""
+def scratch_class(n: int, root: Path) -> None:
+    """A scratch course in ``root`` with ``n`` generated students' autograded notebooks."""
     from kmeans_em_lab.similarity import answers
-    from lab3_dev.similarity import classgen
+    from lab3_dev.similarity import calibrate, classgen
 
     course = paths.Course.at(paths.course_root())
     for folder in (course.source, course.release):
         target = root / folder.relative_to(course.root)
         shutil.copytree(folder, target, ignore=shutil.ignore_patterns("data", "*.csv"))
-    students = classgen.scaled(n)
-    by_lineage = _answers_by_lineage(students)
     release = nbformat.read(course.release_notebook, as_version=4)
     scratch = paths.Course.at(root)
-    for student in students:
+    by_lineage: dict[tuple, dict] = {}  # lineage -> the probes' answers (JSON)
+    for student in classgen.scaled(n):
+        key = tuple(student.lineage[f] for f in classgen.FUNCTIONS)
+        if key not in by_lineage:
+            (found,) = calibrate.submissions([student])
+            by_lineage[key] = {probe: a.to_json() for probe, a in found.answers.items()}
         nb = nbformat.from_dict(release)
         for cell in nb.cells:
             function = points.grade_id(cell) if points.is_solution(cell) else None
-            if function in student.code:
-                cell.source = student.code[function]
-        key = tuple(student.lineage[f] for f in classgen.FUNCTIONS)
+            cell.source = student.code.get(function, cell.source)
         answers.store(nb, by_lineage[key])
         out = scratch.autograded(student.name) / scratch.notebook
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out)
-    return root
 
 
-def time_report(root: Path, rounds: int) -> dict:
+def run(quick: bool = False, keep: bool = False) -> Section:
+    """Part 7's section."""
     from kmeans_em_lab import similarity
-
-    course = paths.Course.at(root)
-    seconds, worth, compared = [], 0, 0
-    for _ in range(rounds):
-        started = time.perf_counter()
-        page, compared, worth = similarity.report(course)
-        seconds.append(time.perf_counter() - started)
-    return {
-        "seconds": seconds,
-        "students": compared,
-        "worth": worth,
-        "page_bytes": page.stat().st_size,
-    }
-
-
-def calibration(seeds) -> list[dict]:
     from lab3_dev.similarity import calibrate, classgen
 
-    out = []
-    for seed in seeds:
-        result = calibrate.run(classgen.build(seed=seed))
-        kinds = sorted(set(result.kinds.values()))
-        out.append({
-            "seed": seed,
-            "found": {k: (result.found(k, "ours"), result.found(k, "copydetect")) for k in kinds},
-            "recall": (result.copied_recall("ours"), result.copied_recall("copydetect")),
-            "false_positives": (
-                result.false_positives("ours"), result.false_positives("copydetect")
-            ),
-            "copydetect_threshold": result.copydetect_threshold,
-        })  # fmt: skip
-    return out
-
-
-def run(quick: bool = False, keep: bool = False):
-    """Part 7's section."""
-    from lab3_dev.bench.report import Goal, Section, fmt_seconds
-
     n = QUICK_STUDENTS if quick else STUDENTS
-    rounds = QUICK_ROUNDS if quick else ROUNDS
     scratch = Path(tempfile.mkdtemp(prefix="lab3-bench-similarity-"))
     try:
-        load_before = loadavg()
         made = time.perf_counter()
-        scratch_class(n, scratch / "course")
+        scratch_class(n, scratch)
         made = time.perf_counter() - made
-        timed = time_report(scratch / "course", rounds)
-        load_after = loadavg()
+        seconds = []
+        for _ in range(QUICK_ROUNDS if quick else ROUNDS):
+            started = time.perf_counter()
+            page, students, worth = similarity.report(paths.Course.at(scratch))
+            seconds.append(time.perf_counter() - started)
+        page_bytes = page.stat().st_size
     finally:
         if keep:
             print(f"scratch course kept: {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    found = calibration(QUICK_SEEDS if quick else SEEDS)
     sec = Section(
         TITLE,
         f"`make similarity` (`kmeans_em_lab.similarity.report`) on {n:,} generated students "
@@ -138,76 +93,67 @@ def run(quick: bool = False, keep: bool = False):
         "disguised afresh, so every student has copies), each an autograded notebook with "
         "the probes' answers in its metadata, in a scratch course; timed end to end (reading "
         "the notebooks, the reference's answers, the fingerprint index and the evidence on "
-        f"every pair it finds, the page), median of {rounds} run(s). Making the class "
-        f"(not timed) took {fmt_seconds(made)}. Load before / after: "
-        f"{'/'.join(f'{x:.2f}' for x in load_before)} / "
-        f"{'/'.join(f'{x:.2f}' for x in load_after)}.",
+        f"every pair it finds, the page), median of {len(seconds)} run(s). Making the class "
+        f"(not timed) took {fmt_seconds(made)}.",
     )
-    table = sec.table("", ["students", "report (median)", "runs", "pairs worth a look", "page"])
-    table.add(
-        f"{timed['students']:,}",
-        fmt_seconds(median(timed["seconds"])),
-        ", ".join(fmt_seconds(s) for s in timed["seconds"]),
-        f"{timed['worth']:,}",
-        f"{timed['page_bytes'] / 1024:.0f} KiB",
+    sec.table("", ["students", "report (median)", "runs", "pairs worth a look", "page"]).add(
+        f"{students:,}",
+        fmt_seconds(median(seconds)),
+        ", ".join(map(fmt_seconds, seconds)),
+        f"{worth:,}",
+        f"{page_bytes / 1024:.0f} KiB",
     )
-    cal = sec.table(
-        "Calibration on the generated class (18 students, 153 pairs; "
-        "`lab3_dev/similarity/calibrate.py`), one row per seed of the disguiser: copied pairs "
-        "at or above the threshold and false positives, this check / copydetect (its "
-        "threshold set just above its highest independent pair).",
-        ["seed", "disguised", "one function", "rewritten", "copied pairs found",
-         "false positives (common-mistake pairs)", "copydetect threshold"],
-    )  # fmt: skip
-    for f in found:
-
-        def both(kind, f=f):
-            (ours, total), (theirs, _) = f["found"].get(kind, ((0, 0), (0, 0)))
-            return f"{ours}/{total} / {theirs}/{total}"
-
-        cal.add(
-            f["seed"],
-            both("disguised"),
-            both("one function"),
-            both("rewritten"),
-            f"{f['recall'][0]:.0%} / {f['recall'][1]:.0%}",
-            f"{f['false_positives'][0]} / {f['false_positives'][1]} "
-            f"({f['found']['common mistake'][0][0]} / {f['found']['common mistake'][1][0]})",
-            f"{f['copydetect_threshold']:.2f}",
-        )
-    from lab3_dev.similarity import classgen
-
     one = classgen.build()
-    independent = sum(s.kind == "independent" for s in one)
     sec.notes.append(
         "Most pairs worth a look are copies by construction: each repetition of the class "
-        f"({len(one)} students) holds its {independent} independent students again with the "
-        f"same code, so each appears about {n // len(one)} times; the page shows the first "
-        f"{MAX_PAIRS_SHOWN} pairs in full and counts the rest."
+        f"({len(one)} students) holds its {sum(s.kind == 'independent' for s in one)} "
+        f"independent students again with the same code, so each appears about "
+        f"{n // len(one)} times; the page shows the first {MAX_PAIRS_SHOWN} pairs in full and "
+        "counts the rest."
     )
-    seconds = median(timed["seconds"])
     sec.goals.append(
         Goal(
             f"7. similarity report for {n:,} students",
-            fmt_seconds(seconds),
+            fmt_seconds(median(seconds)),
             f"<= {GOAL_SECONDS:.0f} s" + (" (for 1,000)" if n != STUDENTS else ""),
-            seconds <= GOAL_SECONDS,
+            median(seconds) <= GOAL_SECONDS,
         )
     )
-    copied = sum(f["found"][k][0][1] for f in found for k in f["found"] if _copied(k))
-    hits = sum(f["found"][k][0][0] for f in found for k in f["found"] if _copied(k))
-    false = sum(f["false_positives"][0] for f in found)
+    kinds = ("disguised", "one function", "rewritten")
+    cal = sec.table(
+        "Calibration on the generated class (`lab3_dev/similarity/calibrate.py`), one row "
+        "per seed of the disguiser: copied pairs at or above the threshold and false "
+        "positives, this check / copydetect (its threshold set just above its highest "
+        "independent pair).",
+        ["seed", *kinds, "copied pairs found", "false positives (common-mistake pairs)",
+         "copydetect threshold"],
+    )  # fmt: skip
+    hits = copied = false = 0
+    for seed in QUICK_SEEDS if quick else SEEDS:
+        result = calibrate.run(classgen.build(seed=seed))
+        for kind in set(result.kinds.values()) - {"independent", "common mistake"}:
+            found, total = result.found(kind, OURS)
+            hits, copied = hits + found, copied + total
+        false += result.false_positives(OURS)
+
+        def both(kind: str, result=result) -> str:
+            return " / ".join("{}/{}".format(*result.found(kind, tool)) for tool in (OURS, THEIRS))
+
+        cal.add(
+            seed,
+            *map(both, kinds),
+            f"{result.copied_recall(OURS):.0%} / {result.copied_recall(THEIRS):.0%}",
+            f"{result.false_positives(OURS)} / {result.false_positives(THEIRS)} "
+            f"({result.found('common mistake', OURS)[0]} / "
+            f"{result.found('common mistake', THEIRS)[0]})",
+            f"{result.copydetect_threshold:.2f}",
+        )
     sec.goals.append(
         Goal(
-            f"7. calibration: copied pairs found, no independent pair ({len(found)} seed(s))",
+            f"7. calibration: copied pairs found, no independent pair ({len(cal.rows)} seed(s))",
             f"{hits}/{copied} ({hits / max(1, copied):.0%}), {false} false positive(s)",
             ">= 95%, 0",
             hits >= 0.95 * copied and false == 0,
         )
     )
-    sec.data.update(timed=timed, calibration=found, made=made)
     return sec
-
-
-def _copied(kind: str) -> bool:
-    return kind not in ("independent", "common mistake")
