@@ -170,14 +170,6 @@ def measure(
     return costs
 
 
-def _nice_ceiling(seconds: float) -> int:
-    """A round number of seconds at or above ``seconds`` (1, 2, 5, 10, 20, 30, 60, ...)."""
-    for step in (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900):
-        if seconds <= step:
-            return step
-    return int(math.ceil(seconds / 300) * 300)
-
-
 def run(**options) -> Section:
     """Part 4's section; ``options`` are those of :func:`measure`."""
     return section(measure(**options))
@@ -219,7 +211,7 @@ def section(costs: CellCosts) -> Section:
             continue
         rows.append(cell.id)
         if not ok:
-            verdict = f"TOO LOW: raise to >= {_nice_ceiling(needed)} s"
+            verdict = f"TOO LOW: raise to >= {math.ceil(needed)} s"
         elif cell.id in orig.stopped:
             verdict = "ok for the reference; the original lab did not finish (see notes)"
         else:

@@ -7,6 +7,8 @@ import platform
 import sys
 from importlib import metadata
 
+import psutil
+
 from kmeans_em_lab.pipeline.driver.settings import usable_cores
 from lab3_dev.bench.report import Section, fmt_mib
 from lab3_dev.bench.timing import fmt_load, loadavg
@@ -17,24 +19,10 @@ PACKAGES = ("numpy", "scipy", "scikit-learn", "nbgrader", "nbclient", "ipykernel
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+            found = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _memory_bytes() -> int | None:
-    try:
-        import psutil
-
-        return psutil.virtual_memory().total
-    except ImportError:
-        try:
-            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (ValueError, OSError):
-            return None
+        found = []
+    return found[0] if found else platform.processor() or platform.machine()
 
 
 def _version(name: str) -> str:
@@ -45,11 +33,8 @@ def _version(name: str) -> str:
 
 
 def _blas() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown"
     import numpy  # noqa: F401 (loads its BLAS so threadpoolctl sees it)
+    from threadpoolctl import threadpool_info
 
     found = {
         f"{p.get('internal_api')} {p.get('version') or ''} ({p.get('num_threads')} threads)"
@@ -64,7 +49,7 @@ def header(load_before: tuple[float, float, float], load_after=None, command: st
     table = section.table("", ["item", "value"])
     table.add("CPU", _cpu_model())
     table.add("cores", f"{os.cpu_count()} ({usable_cores()} usable by this process)")
-    table.add("memory", fmt_mib(_memory_bytes()))
+    table.add("memory", fmt_mib(psutil.virtual_memory().total))
     table.add("OS", f"{platform.system()} {platform.release()}")
     table.add("Python", sys.version.split()[0])
     for name in PACKAGES:

@@ -82,18 +82,10 @@ class Section:
 
 
 def _cell(value) -> str:
-    text = value if isinstance(value, str) else fmt_value(value)
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def fmt_value(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return fmt_seconds(value)
-    return str(value)
+    """A table cell: text as it is, a float as seconds, None as "-", anything else as str."""
+    if not isinstance(value, str):
+        value = fmt_seconds(value) if value is None or isinstance(value, float) else str(value)
+    return value.replace("|", "\\|").replace("\n", " ")
 
 
 def fmt_seconds(seconds: float | None) -> str:
@@ -145,47 +137,31 @@ def parse_tables(markdown: str) -> list[list[list[str]]]:
     Raises ``ValueError`` when a table's rows do not all have the header's width
     or the second line is not a rule.
     """
-    tables, current = [], []
+    blocks, current = [], []
     for line in markdown.splitlines() + [""]:
         if line.startswith("|"):
             current.append(line)
-            continue
-        if current:
-            tables.append(_parse_table(current))
+        elif current:
+            blocks.append(current)
             current = []
+    tables = []
+    for lines in blocks:
+        rows = [_split(line) for line in lines]
+        if len(rows) < 2 or not all(c and set(c) <= set("-: ") for c in rows[1]):
+            raise ValueError(f"no rule line under {lines[0]!r}")
+        for line, row in zip(lines, rows, strict=True):
+            if len(row) != len(rows[0]):
+                raise ValueError(f"row of {len(row)} cells under {len(rows[0])} headers: {line!r}")
+        tables.append([rows[0], *rows[2:]])
     return tables
 
 
 def _split(line: str) -> list[str]:
+    """The cells of a table line (``\\|`` is a pipe inside a cell)."""
     inner = line.strip()
-    if not (inner.startswith("|") and inner.endswith("|")):
+    if len(inner) < 2 or not inner.endswith("|"):
         raise ValueError(f"table line not enclosed in pipes: {line!r}")
-    cells, buf, escaped = [], "", False
-    for ch in inner[1:-1]:
-        if ch == "|" and not escaped:
-            cells.append(buf.strip())
-            buf = ""
-        else:
-            buf += ch
-        escaped = ch == "\\" and not escaped
-    cells.append(buf.strip())
-    return cells
-
-
-def _parse_table(lines: list[str]) -> list[list[str]]:
-    if len(lines) < 2:
-        raise ValueError(f"table without a rule line: {lines}")
-    header = _split(lines[0])
-    rule = _split(lines[1])
-    if len(rule) != len(header) or not all(set(c) <= set("-: ") and c for c in rule):
-        raise ValueError(f"bad rule line under {lines[0]!r}: {lines[1]!r}")
-    rows = [header]
-    for line in lines[2:]:
-        row = _split(line)
-        if len(row) != len(header):
-            raise ValueError(f"row of {len(row)} cells under {len(header)} headers: {line!r}")
-        rows.append(row)
-    return rows
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", inner[1:-1])]
 
 
 # ----------------------------------------------------------------------------- earlier results
