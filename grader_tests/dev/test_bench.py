@@ -216,7 +216,7 @@ def test_part1a_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
     assert sandbox.met is True and sandbox.measured == "1.00x"  # median of 1.0, 1.0, 1.25
     assert len(section.goals) == 2
 
-    memory = grading.memory(found, 4)
+    memory = grading.memory(found, 4, 2)
     rows = _well_formed(memory)[2]
     assert _column(rows, "workers (max)")[1] == "7 MiB"  # the fake "worker" role
     assert _goal(memory, "peak RSS of a grading worker over 2 submissions").met is True

@@ -59,7 +59,10 @@ def throughput(submissions: int = 40, rounds: int = 3, keep: bool = False) -> li
             "part 1a",
         )
         names = ", ".join(e.name for e in s.examples)
-    return [throughput_section(runs, workers, cores, submissions, names), memory(runs, workers)]
+    return [
+        throughput_section(runs, workers, cores, submissions, names),
+        memory(runs, workers, submissions),
+    ]
 
 
 def throughput_section(
@@ -96,9 +99,8 @@ def throughput_section(
     return sec
 
 
-def memory(runs: dict[str, list[Run]], workers: int) -> Section:
-    """Part 5: peak memory of part 1a's runs, by process."""
-    n = len(next(iter(runs.values()))[0].scores)
+def memory(runs: dict[str, list[Run]], workers: int, n: int) -> Section:
+    """Part 5: peak memory of part 1a's runs (``n`` submissions), by process."""
     sec = Section(
         "5. Memory",
         "Peak resident memory (VmHWM, sampled every 0.2 s) of the processes of part 1a's "
