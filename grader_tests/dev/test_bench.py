@@ -328,6 +328,12 @@ def test_tables_with_ragged_rows_are_rejected():
         table.add(1, 2, 3)
     with pytest.raises(ValueError):
         parse_tables("| a | b |\n| --- | --- |\n| 1 |\n")
+    assert [report.fmt_seconds(s) for s in (-0.0076, 0.0, 2.5, 150.0)] == [
+        "-7.6 ms",
+        "0 µs",
+        "2.5 s",
+        "150 s",
+    ]
 
 
 def test_parts_argument():

@@ -122,7 +122,7 @@ def section(
          "wall - CPU / cores"],
     )  # fmt: skip
     for label, these in runs.items():
-        split = [cpu_split(r) for r in these]
+        split = [r.cpu_split() for r in these]
         wall = median(times(these))
 
         def med(role: str, split=split) -> float | None:
@@ -142,17 +142,6 @@ def section(
     if dispatches:
         _dispatch_table(sec, dispatches, copies)
     return sec
-
-
-def cpu_split(run: Run) -> dict[str, float]:
-    """CPU seconds of a run by role: kernels, workers, the commands themselves, the rest."""
-    split = {role: run.sampler.cpu(role) if run.sampler else 0.0 for role in ROLES}
-    split["other"] = max(0.0, run.cpu - sum(split.values()))
-    split["all"] = max(run.cpu, sum(split.values()))
-    return split
-
-
-ROLES = ("kernel", "worker", "command")
 
 
 def _dispatch_table(sec: Section, dispatches: list[Dispatch], copies: int) -> None:

@@ -92,6 +92,8 @@ def fmt_seconds(seconds: float | None) -> str:
     """Seconds with three significant digits in a readable unit."""
     if seconds is None:
         return "-"
+    if seconds < 0:
+        return "-" + fmt_seconds(-seconds)
     if seconds >= 100:
         return f"{seconds:.0f} s"
     if seconds >= 1:

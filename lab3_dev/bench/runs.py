@@ -24,6 +24,7 @@ from lab3_dev.bench.report import Goal, Section, Table, fmt_ratio, fmt_seconds
 from lab3_dev.bench.timing import fmt_load, loadavg, median, paired_ratio
 
 SANDBOX_COST_GOAL = 1.10  # sandboxed time / --no-sandbox time, at most
+ROLES = ("kernel", "worker", "command")  # the processes' roles CPU is split by (:mod:`.memory`)
 EXECUTE_TIMEOUT = 600  # seconds a cell may run in the floor's nbconvert (none comes close)
 
 
@@ -40,6 +41,14 @@ class Run:
     maxrss: int = 0  # bytes: the largest single process waited for (ru_maxrss)
     sampler: TreeSampler | None = None
     scores: dict[str, float] = field(default_factory=dict)  # student -> total (grading runs)
+
+    def cpu_split(self) -> dict[str, float]:
+        """CPU seconds by process: kernels, workers, the commands themselves, the others
+        (what wait4 reported beyond them), all (their sum, or wait4's figure if larger)."""
+        split = {role: self.sampler.cpu(role) if self.sampler else 0.0 for role in ROLES}
+        split["other"] = max(0.0, self.cpu - sum(split.values()))
+        split["all"] = max(self.cpu, sum(split.values()))
+        return split
 
 
 def run(label: str, cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> Run:
