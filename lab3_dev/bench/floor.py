@@ -126,7 +126,7 @@ def section(
         wall = median(times(these))
 
         def med(role: str, split=split) -> float | None:
-            return median(s[role] for s in split)
+            return median(getattr(s, role) for s in split)
 
         cpu.add(
             label,

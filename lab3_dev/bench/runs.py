@@ -42,13 +42,24 @@ class Run:
     sampler: TreeSampler | None = None
     scores: dict[str, float] = field(default_factory=dict)  # student -> total (grading runs)
 
-    def cpu_split(self) -> dict[str, float]:
-        """CPU seconds by process: kernels, workers, the commands themselves, the others
-        (what wait4 reported beyond them), all (their sum, or wait4's figure if larger)."""
-        split = {role: self.sampler.cpu(role) if self.sampler else 0.0 for role in ROLES}
-        split["other"] = max(0.0, self.cpu - sum(split.values()))
-        split["all"] = max(self.cpu, sum(split.values()))
-        return split
+    def cpu_split(self) -> CpuSplit:
+        roles = [self.sampler.cpu(role) if self.sampler else 0.0 for role in ROLES]
+        return CpuSplit(*roles, other=max(0.0, self.cpu - sum(roles)))
+
+
+@dataclass(frozen=True)
+class CpuSplit:
+    """CPU seconds of a run by process, as sampled; ``other``: what wait4 reported for the
+    commands and the descendants they reaped beyond the sampled figures."""
+
+    kernel: float
+    worker: float
+    command: float
+    other: float
+
+    @property
+    def all(self) -> float:
+        return self.kernel + self.worker + self.command + self.other
 
 
 def run(label: str, cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> Run:
