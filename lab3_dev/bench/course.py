@@ -53,6 +53,8 @@ class Scratch:
         return environment(self.course)
 
     def log(self, name: str) -> Path:
+        """The log file of the runs called ``name`` (appended to, round after round)."""
+        (self.base / "logs").mkdir(exist_ok=True)
         return self.base / "logs" / (re.sub(r"[^\w.-]+", "-", name).strip("-") + ".log")
 
 

@@ -56,11 +56,11 @@ def run(copies: int = 8, rounds: int = 3, keep: bool = False) -> Section:
 
         def nbgrader() -> Run:
             done = nbgrader_autograde(s.course, s.log(NBGRADER))
-            autograded = sorted((s.course / "autograded").glob(f"*/{paths.ASSIGNMENT}"))
+            found = sorted((s.course / "autograded").glob(f"*/{paths.ASSIGNMENT}/{paths.NOTEBOOK}"))
             if not kept:
-                if len(autograded) != copies:
+                if len(found) != copies:
                     raise RuntimeError(f"nbgrader did not autograde all: {tail(done.log)}")
-                for folder in autograded:
+                for folder in (nb.parent for nb in found):
                     kept.append(shutil.copytree(folder, s.base / "kept" / folder.parent.name))
             return done
 

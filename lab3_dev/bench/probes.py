@@ -22,6 +22,7 @@ import io
 import tempfile
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -30,7 +31,7 @@ from kmeans_em_lab.course import paths, points, submissions
 from kmeans_em_lab.similarity import cells, probes
 from kmeans_em_lab.time_limit import OutOfTime, time_limit
 from lab3_dev.bench.report import Goal, Section, fmt_seconds
-from lab3_dev.bench.timing import median
+from lab3_dev.bench.timing import alternate, median
 
 TITLE = "4b. The similarity probes' cost and time limit"
 CORRECT = ("solution", "fault_slow_correct")  # the rule's cases: correct code
@@ -122,14 +123,11 @@ def run(passes: int = 5, rounds: int = 3) -> Section:
         table.add(case, *(fmt_seconds(v) if v is not None else "limit" for v in figures.values()))
         if case in CORRECT:
             slowest = max([slowest, *(v for v in figures.values() if v is not None)])
-        on, off = [], []
-        for r in range(rounds):
-            order = (True, False) if r % 2 == 0 else (False, True)
-            for probes_on in order:
-                (on if probes_on else off).append(in_kernel(codes, probes_on))
-        kernel.add(case, fmt_seconds(median(off)), fmt_seconds(median(on)),
-                   fmt_seconds(median(on) - median(off)))  # fmt: skip
-        section.data[case] = {"in_process": figures, "on": on, "off": off}
+        both = {
+            probes_on: partial(in_kernel, codes, probes_on == "on") for probes_on in ("on", "off")
+        }
+        on, off = (median(seconds) for seconds in alternate(both, rounds).values())
+        kernel.add(case, fmt_seconds(off), fmt_seconds(on), fmt_seconds(on - off))
     ratio = probes.CELL_SECONDS / slowest if slowest else float("inf")
     section.goals.append(Goal(
         f"4b. probe cell limit >= {RULE}x the slowest correct case's probes of one function",
