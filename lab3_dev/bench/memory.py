@@ -67,23 +67,23 @@ class TreeSampler:
     processes: dict[int, ProcessPeak] = field(default_factory=dict)
     max_total: int = 0  # largest sum of RSS over the trees at one sample
 
-    def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="tree-sampler", daemon=True)
-
     def start(self) -> TreeSampler:
+        """Sample now and every ``interval`` seconds until :meth:`stop`."""
+        stopped = self._stopped = threading.Event()
+
+        def loop() -> None:
+            while True:
+                self.sample()
+                if stopped.wait(self.interval):
+                    return
+
+        self._thread = threading.Thread(target=loop, name="tree-sampler", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopped.set()
         self._thread.join()
-
-    def _loop(self) -> None:
-        while True:
-            self.sample()
-            if self._stop.wait(self.interval):
-                break
 
     def sample(self) -> None:
         procs = []
