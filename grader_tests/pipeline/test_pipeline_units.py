@@ -719,6 +719,39 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
         disconnect(client, cluster)
 
 
+def _sys_path() -> list[str]:
+    import sys
+
+    return list(sys.path)
+
+
+def test_the_local_cluster_s_folder_is_private_and_forgotten_once_closed(tmp_path, monkeypatch):
+    """Dask puts its folder first on the scheduler's (this process's) and the workers'
+    ``sys.path``: by default ``/tmp/dask-scratch-space``, which any user of the machine may
+    make first and fill with modules the grader then imports. Here a folder of the test's
+    stands for /tmp, with such a folder made in it beforehand."""
+    import sys
+    import tempfile
+
+    from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
+
+    planted = tmp_path / "tmp" / "dask-scratch-space"
+    planted.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    client, cluster = connect(Settings(root=tmp_path, workers=1))
+    try:
+        scratch = cluster.lab3_scratch
+        (worker_path,) = client.run(_sys_path).values()
+        dask_paths = [p for p in [*sys.path, *worker_path] if "dask-scratch-space" in p]
+        assert len(dask_paths) >= 3  # the scheduler's, a worker's, their parent
+        assert all(p.startswith(scratch + os.sep) for p in dask_paths), dask_paths
+        assert os.stat(scratch).st_mode & 0o077 == 0 and os.stat(scratch).st_uid == os.geteuid()
+    finally:
+        disconnect(client, cluster)
+    assert not os.path.exists(scratch)
+    assert not [p for p in sys.path if p.startswith(scratch)]
+
+
 def test_an_execution_count_a_kernel_sent_as_text_is_dropped():
     """nbclient copies a kernel message's execution_count into the cell; a text there would
     make the notebook invalid and the submission impossible to save."""

@@ -34,6 +34,9 @@ import contextlib
 import logging
 import os
 import queue
+import shutil
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -131,6 +134,11 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         log.info("connected to the Dask scheduler %s", settings.scheduler)
         return client, None
     _preload_fork_server()
+    # Dask's folder for the scheduler and the workers, which it puts first on their
+    # sys.path: by default /tmp/dask-scratch-space, which any user of the machine can make
+    # first and fill with modules; a private folder (0700) of this run's instead
+    scratch = tempfile.mkdtemp(prefix="lab3-dask-")
+    dask.config.set({"temporary-directory": scratch})  # the scheduler's (in this process)
     # a scheduler runs whatever a client that reaches it sends, and any user of this
     # machine can reach 127.0.0.1: every connection of the local cluster is TLS with a
     # key made for this run and held in memory, and one without it is refused
@@ -144,6 +152,7 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         protocol="tls://",
         security=security,
         dashboard_address=None,  # no web server: it would listen on every interface
+        local_directory=scratch,
         silence_logs=logging.ERROR,
         preload=["kmeans_em_lab.pipeline.worker.task"],
         memory_limit=WORKER_MEMORY,
@@ -151,10 +160,11 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         # otherwise have the server's, from when it started (an earlier run in this process)
         env={**os.environ, QUIET_ENV: "1"},
     )
+    cluster.lab3_scratch = scratch  # removed by disconnect
     try:
         client = Client(cluster, security=security, set_as_default=False)
     except BaseException:
-        cluster.close(timeout=10)
+        disconnect(None, cluster)
         raise
     log.info(
         "local Dask cluster: %d worker process(es) at %s",
@@ -165,12 +175,23 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
 
 
 def disconnect(client, cluster) -> None:
-    """Leave the scheduler; stop the local cluster (its workers and their kernels)."""
-    with contextlib.suppress(Exception):
-        client.close(timeout=10)
+    """Leave the scheduler; stop the local cluster (its workers and their kernels) and
+    remove its folder, from this process's ``sys.path`` too (where the scheduler put it:
+    once the folder is gone, another user could make one of that name)."""
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close(timeout=10)
     if cluster is not None:
         with contextlib.suppress(Exception):
             cluster.close(timeout=10)
+        scratch = getattr(cluster, "lab3_scratch", None)
+        if scratch is not None:
+            sys.path[:] = [p for p in sys.path if not _inside(p, scratch)]
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder + os.sep)
 
 
 class SetupError(RuntimeError):
