@@ -370,15 +370,16 @@ def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
     zone file (nbgrader's own reader opened it: the collect stopped there, or filled the
     instructor's memory); a folder of more files and folders than
     ``SubmissionLimits.files`` is not collected (300,000 empty files took minutes); a
-    folder ``timestamp.txt/``, a path longer than intake reads, or any error copying one
-    folder leaves that folder out, and the collect goes on with the others (nbgrader's
-    loop stopped at the first error)."""
+    folder ``timestamp.txt/``, a path longer than intake reads, a folder its student
+    removes once it is listed, or any error copying one folder leaves that folder out, and
+    the collect goes on with the others (nbgrader's loop stopped at the first error)."""
     from nbgrader.apps import CollectApp
 
     monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
     course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
     inbound = tmp_path / "exchange" / course_id / "inbound"
-    for student, files in (("ann", 0), ("bob", 250), ("cat", 0), ("dan", 0), ("eve", 0)):
+    students_ = (("ann", 0), ("bob", 250), ("cat", 0), ("dan", 0), ("eve", 0), ("fay", 0))
+    for student, files in students_:
         folder = inbound / f"{student}+lab3+2026-12-07 08:00:00.000000 UTC+abc"
         folder.mkdir(parents=True)
         (folder / paths.NOTEBOOK).write_bytes(notebook(student))
@@ -398,6 +399,13 @@ def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
         write_files(dest, files)
 
     monkeypatch.setattr(exchange_collect, "write_files", failing)
+    listed = exchange_collect.CheckedExchangeCollect.init_src
+
+    def listed_then_removed(self):  # fay removes her folder once the collect has listed it
+        listed(self)
+        shutil.rmtree(inbound / "fay+lab3+2026-12-07 08:00:00.000000 UTC+abc")
+
+    monkeypatch.setattr(exchange_collect.CheckedExchangeCollect, "init_src", listed_then_removed)
     earlier = course / "submitted" / "ann" / paths.ASSIGNMENT
     earlier.mkdir(parents=True)
     (earlier / "timestamp.txt").write_text("2026-12-07 07:00:00 /proc/self/mem")
@@ -415,6 +423,7 @@ def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
     assert "bob+lab3+2026-12-07 08:00:00.000000 UTC+abc holds more than 200 files" in said
     assert "a path of more than 1024 bytes" in said
     assert "eve+lab3+2026-12-07 08:00:00.000000 UTC+abc (OSError)" in said
+    assert "fay+lab3+2026-12-07 08:00:00.000000 UTC+abc (FileNotFoundError)" in said
     assert "\x1b" not in said
 
 

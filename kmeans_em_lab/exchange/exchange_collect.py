@@ -111,26 +111,52 @@ class CheckedExchangeCollect(ExchangeCollect):
         except KeyError:
             return f"uid {info.st_uid}"
 
-    def _owner_uid(self, path: Path) -> int | None:
-        """The user id of ``path``'s owner when owners are checked (:meth:`_owner`)."""
-        if not self.check_owner or pwd is None:
-            return None
-        return os.lstat(path).st_uid
-
     def init_src(self):
         super().init_src()
         self.src_records = [r for r in self.src_records if r["username"] is not None]
 
     def copy_files(self):
-        """nbgrader's, reading the time of a submission collected before as intake does
-        (:func:`.intake.read_submission_time`): nbgrader's own reader hands its third word
-        to dateutil's ``gettz``, which opens it as a zone file."""
-        coursedir = self.coursedir
-        coursedir.get_existing_timestamp = lambda dest: read_submission_time(Path(dest))
-        try:
-            super().copy_files()
-        finally:
-            del coursedir.get_existing_timestamp
+        """nbgrader's loop over the students, each apart: whatever collecting one raises
+        (its folder, listed, may be gone when its turn comes: its student removed it)
+        leaves that student uncollected, said in the log, and the others are collected.
+        nbgrader's loop stopped at the first error."""
+        course, assignment = self.coursedir.course_id, self.coursedir.assignment_id
+        if not self.src_records:
+            self.log.warning("No submissions of '%s' for course '%s' to collect",
+                             assignment, course)  # fmt: skip
+        else:
+            self.log.info("Processing %d submissions of '%s' for course '%s'",
+                          len(self.src_records), assignment, course)  # fmt: skip
+        for record in self.src_records:
+            try:
+                self._collect(record)
+            except Exception as err:  # noqa: BLE001 - one student's folder, never the collect
+                self.log.warning("Not collected: inbound folder %s (%s)",
+                                 for_terminal(record["filename"]), type(err).__name__)  # fmt: skip
+
+    def _collect(self, record: dict) -> None:
+        """One student's latest folder into ``submitted/``, as nbgrader's loop does it, with
+        the owner already checked (:meth:`_path_to_record`) and the time of a submission
+        collected before read as intake reads it (:func:`.intake.read_submission_time`:
+        nbgrader's own reader hands its third word to dateutil's ``gettz``, which opens it
+        as a zone file)."""
+        student, assignment = record["username"], self.coursedir.assignment_id
+        src = os.path.join(self.inbound_path, record["filename"])
+        dest = self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if os.path.isdir(dest):
+            before, now = read_submission_time(Path(dest)), record["timestamp"]
+            newer = self.update and (before is None or now > before)
+            if not (newer or (self.before_duedate and before != now)):
+                self.log.info("%s: %s %s", "No newer submission to collect" if self.update else
+                              "Submission already exists, use --update to update", student,
+                              assignment)  # fmt: skip
+                return
+            self.log.info("Updating submission: %s %s", student, assignment)
+            remove(Path(dest))
+        else:
+            self.log.info("Collecting submission: %s %s", student, assignment)
+        self.do_copy(src, dest)
 
     def do_copy(self, src, dest, log=None):
         """The regular files under ``src`` into ``dest`` (:meth:`_files`). Whatever
@@ -156,6 +182,11 @@ class CheckedExchangeCollect(ExchangeCollect):
         ``timestamp.txt`` (the grader writes the time of the folder's name); paths longer
         than intake reads; files past ``max_file_size`` or the folder past
         ``max_dir_size`` (nbgrader's limits, kilobytes, counted in the bytes read)."""
+        # a folder gone since it was listed (or no longer a folder) raises: not collected
+        info = os.lstat(src)
+        if not stat.S_ISDIR(info.st_mode):
+            raise NotADirectoryError(f"no longer a folder: {src.name}")
+        owner = info.st_uid if self.check_owner and pwd is not None else None
         most = SubmissionLimits(config=self.config).files
         found = walk(src, ignored=frozenset(), max_entries=most)
         if found.stopped:
@@ -167,7 +198,6 @@ class CheckedExchangeCollect(ExchangeCollect):
             )
             return None, []
         left_out = [f"{entry.rel} ({entry.why})" for entry in found.left_out]
-        owner = self._owner_uid(src)
         # the time its name gives, as nbgrader submit writes it (checked: _path_to_record)
         files = {"timestamp.txt": src.name.rsplit("+", 3)[2].encode() + b"\n"}
         total = 0
