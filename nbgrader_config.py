@@ -105,6 +105,12 @@ c.FileNameCollectorPlugin.named_regexp = (
 # named as `nbgrader submit` names them and owned by the user they name, copied without
 # following a link (README: "JupyterHub: nbgrader's exchange").
 c.ExchangeFactory.collect = "kmeans_em_lab.exchange.exchange_collect.CheckedExchangeCollect"
+# Releasing into it (`nbgrader release_assignment lab3`): the exchange's root and the course's
+# inbound/ made sticky, so that no student can rename what another user owns in them (the
+# course's folder, a classmate's submission); the collect refuses folders that are not so.
+c.ExchangeFactory.release_assignment = (
+    "kmeans_em_lab.exchange.exchange_release.ProtectedExchangeReleaseAssignment"
+)
 
 # Returning grades (`make canvas`, also run by `make grade` once the roster
 # exists): reports/canvas_grades.csv for Canvas's gradebook import.

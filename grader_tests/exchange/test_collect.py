@@ -23,6 +23,7 @@ import os
 import pwd
 import re
 import shutil
+import stat
 import zipfile
 from pathlib import Path
 
@@ -271,6 +272,9 @@ def test_jupyterhub_exchange_release_fetch_submit_collect(course, tmp_path, monk
 
     # instructor: nbgrader release_assignment lab3
     nbgrader(ReleaseAssignmentApp, lab, exchange, cwd=course, monkeypatch=monkeypatch)
+    inbound = tmp_path / "exchange" / course_id.split("=", 1)[1] / "inbound"
+    for folder in (tmp_path / "exchange", inbound):  # no student renames another's entries
+        assert folder.stat().st_mode & stat.S_ISVTX, folder
     # student alice, in her home: nbgrader fetch_assignment lab3, work, nbgrader submit lab3
     home = tmp_path / "alice"
     home.mkdir()
@@ -361,6 +365,45 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     assert os.geteuid() != 0 or "hard.txt (a file of another user)" in said
     assert os.geteuid() != 0 or "late.txt (unreadable, another user's" in said
     assert "mallory\\x1b[2J" in said and "\x1b" not in said
+
+
+@pytest.mark.parametrize("how", ["link", "not sticky", "another user's"])
+def test_the_exchange_collect_refuses_course_folders_a_student_could_have_swapped(
+    course, tmp_path, monkeypatch, capfd, how
+):
+    """nbgrader's exchange root (0777) and inbound/ (2733) have no sticky bit: a student
+    could move the course's folder aside and put their own in its place (classmates
+    fetched the student's files and submitted into the student's inbound/), or rename a
+    classmate's submission. The course's release makes both sticky; its collect refuses
+    course folders that are links, another user's, or open to renames."""
+    from nbgrader.apps import CollectApp
+
+    if how == "another user's" and os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
+    root = tmp_path / "exchange"
+    real = tmp_path / "elsewhere" / course_id
+    (real / "inbound" / "me+lab3+2026-12-07 08:00:00.000000 UTC+abc").mkdir(parents=True)
+    root.mkdir()
+    if how == "link":
+        (root / course_id).symlink_to(real)
+    else:
+        real.rename(root / course_id)
+        if how == "not sticky":
+            (root / course_id / "inbound").chmod(0o2733)
+        else:
+            os.chown(root / course_id, 65534, 65534)
+    exchange = f"--Exchange.root={root}"
+    owners = "--CollectApp.check_owner=False"
+    with pytest.raises((SystemExit, Exception)):
+        nbgrader(CollectApp, paths.ASSIGNMENT, exchange, owners, cwd=course,
+                 monkeypatch=monkeypatch)  # fmt: skip
+    assert students(course) == []
+    said = "".join(capfd.readouterr())
+    assert "Not collecting: " in said
+    assert {"link": "is not a folder", "not sticky": "no sticky bit",
+            "another user's": "belongs to another user"}[how] in said  # fmt: skip
 
 
 def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
 
+from kmeans_em_lab.exchange.exchange_release import exchange_problem
 from kmeans_em_lab.pipeline.driver.intake import (
     MAX_PATH_BYTES,
     STUDENT_ID,
@@ -112,6 +113,11 @@ class CheckedExchangeCollect(ExchangeCollect):
             return f"uid {info.st_uid}"
 
     def init_src(self):
+        # the course's folders themselves first: a student who could swap them chose what
+        # classmates fetched and read what they submitted (exchange_release)
+        problem = exchange_problem(self.root, self.coursedir.course_id, self.coursedir.groupshared)
+        if problem:
+            self.fail(f"Not collecting: {problem}")
         super().init_src()
         self.src_records = [r for r in self.src_records if r["username"] is not None]
 
