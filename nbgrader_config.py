@@ -111,6 +111,9 @@ c.ExchangeFactory.collect = "kmeans_em_lab.exchange.exchange_collect.CheckedExch
 c.ExchangeFactory.release_assignment = (
     "kmeans_em_lab.exchange.exchange_release.ProtectedExchangeReleaseAssignment"
 )
+# `nbgrader list --inbound` printed what students named their folders raw and opened their
+# notebooks following links: refused (the collect checks both)
+c.ExchangeFactory.list = "kmeans_em_lab.exchange.exchange_collect.CheckedExchangeList"
 
 # Returning grades (`make canvas`, also run by `make grade` once the roster
 # exists): reports/canvas_grades.csv for Canvas's gradebook import.

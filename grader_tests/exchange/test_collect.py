@@ -367,6 +367,69 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     assert "mallory\\x1b[2J" in said and "\x1b" not in said
 
 
+@pytest.mark.parametrize(
+    "how", ["root a link", "course a link", "root another user's", "above another user's"]
+)
+def test_the_release_refuses_exchange_folders_a_student_made_first(
+    course, tmp_path, monkeypatch, capfd, how
+):
+    """A student who makes the exchange's root, a folder above it, or the course's folder
+    in it before the first release chose what classmates fetch and where they submit, and
+    with a link there nbgrader's release made the link's target (a folder of the
+    instructor's) world-writable. The course's release refuses all of them, following no
+    link, and changes nothing."""
+    from nbgrader.apps import ReleaseAssignmentApp
+
+    if "another" in how and os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
+    mine = tmp_path / "instructor-home"
+    mine.mkdir(mode=0o755)
+    above = tmp_path / "shared"
+    above.mkdir()
+    root = above / "exchange"
+    if how == "root a link":
+        root.symlink_to(mine)
+    elif how == "course a link":
+        root.mkdir()
+        root.chmod(0o1777)
+        (root / course_id).symlink_to(mine)
+    elif how == "root another user's":
+        root.mkdir()
+        root.chmod(0o1777)
+        os.chown(root, 65534, 65534)
+    else:
+        os.chown(above, 65534, 65534)
+    with pytest.raises((SystemExit, Exception)):
+        nbgrader(ReleaseAssignmentApp, paths.ASSIGNMENT, f"--Exchange.root={root}",
+                 cwd=course, monkeypatch=monkeypatch)  # fmt: skip
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o755 and list(mine.iterdir()) == []
+    said = "".join(capfd.readouterr())
+    assert "Not releasing" in said
+    assert {"root a link": "is not a folder", "course a link": "is not a folder",
+            "root another user's": "belongs to another user",
+            "above another user's": "belongs to another user"}[how] in said  # fmt: skip
+
+
+def test_the_inbound_listing_is_refused(course, tmp_path, monkeypatch, capfd):
+    """``nbgrader list --inbound`` printed the names students gave their folders raw and
+    opened their notebooks following links (a FIFO held it forever)."""
+    from nbgrader.apps import ListApp
+
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
+    inbound = tmp_path / "exchange" / course_id / "inbound"
+    folder = inbound / "me\x1b[2J+lab3+2026-12-07 08:00:00.000000 UTC+abc"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "lab3.ipynb")
+    with pytest.raises((SystemExit, Exception)):
+        nbgrader(ListApp, "--inbound", f"--Exchange.root={tmp_path / 'exchange'}",
+                 f"--course={course_id}", cwd=course, monkeypatch=monkeypatch)  # fmt: skip
+    said = "".join(capfd.readouterr())
+    assert "nbgrader collect lab3" in said and "\x1b" not in said
+
+
 @pytest.mark.parametrize("how", ["link", "not sticky", "another user's"])
 def test_the_exchange_collect_refuses_course_folders_a_student_could_have_swapped(
     course, tmp_path, monkeypatch, capfd, how

@@ -40,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.list import ExchangeList
 
 from kmeans_em_lab.exchange.exchange_release import exchange_problem
 from kmeans_em_lab.pipeline.driver.intake import (
@@ -237,3 +238,18 @@ class CheckedExchangeCollect(ExchangeCollect):
             files[entry.rel] = data
             total += len(data)
         return files, left_out
+
+
+class CheckedExchangeList(ExchangeList):
+    """nbgrader's list, without ``--inbound``: that listing prints the names students gave
+    their folders as they are (terminal escapes included) and opens every notebook in
+    them, following links (a FIFO held it forever). ``nbgrader collect`` checks both."""
+
+    def start(self):
+        if self.inbound:
+            self.fail(
+                "`nbgrader list --inbound` shows what students put in the exchange unchecked "
+                "(names with terminal escapes, links, FIFOs): run `nbgrader collect lab3`, "
+                "then look in submitted/"
+            )
+        return super().start()

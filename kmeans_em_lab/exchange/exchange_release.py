@@ -17,35 +17,102 @@ a name that is never collected).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from pathlib import Path
 
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
 
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
-def add_sticky(folder: str) -> None:
-    """``chmod +t folder`` (it is the caller's, or the caller is root)."""
-    os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_ISVTX)
+
+def _trusted_owner(info: os.stat_result, groupshared: bool = False) -> bool:
+    """A folder of root's, of this user's or (``groupshared``) of one of this user's groups."""
+    return info.st_uid in (0, os.geteuid()) or (groupshared and info.st_gid in os.getgroups())
+
+
+def _open_folder(path: str, groupshared: bool) -> int:
+    """A descriptor of the folder ``path`` itself (never a link's target), or
+    ``PermissionError`` saying why it is not the instructor's to use."""
+    try:
+        fd = os.open(path, _FOLDER)
+    except OSError as err:
+        why = f"{for_terminal(path)} is not a folder (a link?): {err.strerror}"
+        raise PermissionError(why) from None
+    if not _trusted_owner(os.fstat(fd), groupshared):
+        os.close(fd)
+        raise PermissionError(f"{for_terminal(path)} belongs to another user")
+    return fd
+
+
+def _ancestors_problem(path: str) -> str | None:
+    """Why a folder above ``path`` lets another user replace what is below it: one (or a
+    link) that is not root's or this user's, or that others may write without its sticky
+    bit."""
+    for folder in Path(os.path.abspath(path)).parents:
+        try:
+            info = os.lstat(folder)
+        except OSError as err:
+            return f"{for_terminal(str(folder))}: {err.strerror}"
+        if info.st_uid not in (0, os.geteuid()):
+            return f"{for_terminal(str(folder))} belongs to another user (uid {info.st_uid})"
+        opened = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)  # (a link's mode means nothing)
+        if opened and not stat.S_ISLNK(info.st_mode) and not info.st_mode & stat.S_ISVTX:
+            return f"{for_terminal(str(folder))} lets other users rename what is in it"
+    return None
+
+
+def make_folder(path: str, mode: int, groupshared: bool = False) -> None:
+    """``path`` a folder of the instructor's with ``mode`` (made if missing), set through a
+    descriptor of the folder itself: a link put in its place is refused, never followed
+    (``chmod`` on a link an instructor's release made the link's target world-writable)."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    fd = _open_folder(path, groupshared)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 class ProtectedExchangeReleaseAssignment(ExchangeReleaseAssignment):
-    """nbgrader's release, with the exchange's root and the course's ``inbound/`` sticky."""
+    """nbgrader's release, with the exchange's root and the course's ``inbound/`` sticky, and
+    every folder of the course's in the exchange made or checked without following a link."""
 
     def ensure_root(self):
-        super().ensure_root()
+        groupshared = self.coursedir.groupshared
+        mode = 0o1777 | ((stat.S_IWGRP | stat.S_ISGID) if groupshared else 0)
         try:
-            add_sticky(self.root)
-        except PermissionError:
-            self.fail(
-                f"Could not add the sticky bit to the exchange {self.root} (`chmod +t` it as "
-                "its owner): without it any user can replace the course's folder in it"
-            )
+            os.makedirs(os.path.dirname(os.path.abspath(self.root)), exist_ok=True)
+        except OSError as err:
+            self.fail(f"Could not make the folder of the exchange {for_terminal(self.root)}: {err}")
+        problem = _ancestors_problem(self.root)
+        if problem:
+            self.fail(f"Not releasing into the exchange {for_terminal(self.root)}: {problem}")
+        try:
+            make_folder(self.root, mode, groupshared)
+        except PermissionError as err:
+            self.fail(f"Not releasing into the exchange: {err} (make it as root: "
+                      f"`mkdir -m 1777 {for_terminal(self.root)}`)")  # fmt: skip
 
     def init_dest(self):
+        # the course's folders made, or checked, before nbgrader's own steps (which follow
+        # links): then no other user may rename or replace them in the sticky root
+        groupshared = self.coursedir.groupshared
+        shared = (stat.S_IWGRP | stat.S_ISGID) if groupshared else 0
+        course = os.path.join(self.root, self.coursedir.course_id)
+        try:
+            make_folder(course, 0o755 | shared, groupshared)
+            make_folder(os.path.join(course, "outbound"), 0o755 | shared, groupshared)
+            make_folder(os.path.join(course, "inbound"),
+                        0o3733 | (stat.S_IRGRP if groupshared else 0), groupshared)  # fmt: skip
+        except PermissionError as err:
+            self.fail(f"Not releasing: {err}")
         super().init_dest()
-        add_sticky(self.inbound_path)  # nbgrader checked it is the instructor's
+        make_folder(self.inbound_path, 0o3733 | (stat.S_IRGRP if groupshared else 0), groupshared)
 
 
 def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> str | None:
@@ -60,6 +127,9 @@ def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> st
         "run `nbgrader release_assignment` with the course's nbgrader_config.py, or "
         f"`chmod +t {for_terminal(root)} {for_terminal(inbound)}`"
     )
+    problem = _ancestors_problem(root)
+    if problem:
+        return problem
     for folder, mine in ((root, False), (course, True), (inbound, True)):
         shown = for_terminal(folder)
         try:
@@ -68,6 +138,10 @@ def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> st
             return f"{shown}: {err.strerror}"
         if not stat.S_ISDIR(info.st_mode):
             return f"{shown} is not a folder (a link?): someone may have replaced it"
+        if not mine and not _trusted_owner(info, groupshared):
+            return (
+                f"{shown} belongs to another user (uid {info.st_uid}): it may have been made for it"
+            )
         if (
             mine
             and info.st_uid != os.geteuid()
