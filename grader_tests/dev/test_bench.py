@@ -235,28 +235,7 @@ def test_the_sandbox_goal_fails_when_scores_differ_or_it_costs_too_much(tmp_path
     assert runs.sandbox_goal("1a", "x", [], []).met is None  # not measured
 
 
-def test_part2_compares_the_sandboxed_pipeline_with_the_floor_and_no_sandbox(tmp_path):
-    scores = {"b00-ada_correct": 100.0}
-
-    def runs_of(label, times, scores=scores):
-        return [_run(label, t, tmp_path, scores) for t in times]
-
-    found = {
-        "floor": runs_of("floor", (10.0, 10.0, 10.0), {}),
-        "make grade --workers 1": runs_of("grade", (12.0, 13.0, 11.0)),
-        "make grade --workers 1 --no-sandbox": runs_of("plain", (11.0, 12.0, 11.0)),
-        "nbgrader autograde lab3 --student S": runs_of("nbgrader", (14.0, 14.0, 14.0)),
-    }
-    section = grading.overhead_section(found, "ada_correct")
-    assert _goal(section, "pipeline (sandboxed) vs executing it").measured == "1.20x"
-    assert _goal(section, "sandbox costs at most 10% (part 2, one submission)").met is True
-    assert len(section.goals) == 2
-    main = _well_formed(section)[2]
-    assert _column(main, "ratio to floor") == ["1.00x", "1.20x", "1.10x", "1.40x"]
-    assert _column(main, "scores vs make grade --workers 1")[:2] == ["-", "baseline"]
-
-
-def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
+def test_parts_1b_and_2_compare_make_grade_with_the_floor_of_the_same_round(tmp_path):
     scores = {f"b0{i}-ada": 100.0 for i in range(4)}
     found = {
         floor.NBGRADER: [
@@ -269,8 +248,8 @@ def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
             for s in (20.0, 30.0)
         ],
     }
-    dispatches = [Dispatch(5.0, 0.4, 3.0, 4, 4, ["graded"])]
-    section = floor.section(found, dispatches, "ada", 4, 4, 2)
+    dispatches = [Dispatch(5.0, 0.4, 3.0, 4, ["graded"])]
+    section = floor.section("1b", found, dispatches, "ada", 4, 4, 2)
     goal = _goal(section, "the floor: executing the same notebooks (4 correct submissions")
     assert goal.met is False and goal.measured == "1.15x" and goal.target == "<= 0.9x"
     assert _goal(section, "scheduling overhead per submission").measured == "100 ms"
@@ -284,15 +263,31 @@ def test_part1b_compares_make_grade_with_the_floor_of_the_same_round(tmp_path):
     ]
     assert _column(main, "load at start")[0] == "0.50 / 0.60 / 0.70"
     assert _column(cpu, "command") == [floor.NBGRADER, floor.FLOOR, floor.GRADE]
-    assert _column(cpu, "others (sandbox launchers, ...)")[2] == "2 s"  # 42 - 24 - 12 - 4
-    assert _column(cpu, "CPU / cores")[2] == "21 s"
+    assert _column(cpu, "others")[2] == "2 s"  # 42 - 24 - 12 - 4
     assert _column(dask, "per submission") == ["100 ms"]
     figures = scale.read(render(machine.header(loadavg()), [section]))
     assert figures.cpu == pytest.approx((24 + 12) / 4) and figures.cluster_start == 5.0
 
     found[floor.FLOOR][0].returncode = 1
-    goal = _goal(floor.section(found, [], "ada", 4, 4, 2), "executing the same notebooks")
+    goal = _goal(floor.section("1b", found, [], "ada", 4, 4, 2), "executing the same notebooks")
     assert goal.met is False and "a floor run failed" in goal.measured
+
+    one = {"b00-ada": 100.0}
+    found = {
+        label: [_run(label, t, tmp_path, one if label != floor.FLOOR else {}) for t in times]
+        for label, times in (
+            (floor.NBGRADER, (14.0, 14.0, 14.0)),
+            (floor.FLOOR, (10.0, 10.0, 10.0)),
+            (floor.GRADE, (12.0, 13.0, 11.0)),
+            (floor.PLAIN, (11.0, 12.0, 11.0)),
+        )
+    }
+    section = floor.section("2", found, [], "ada", 1, 1, 1)
+    assert _goal(section, "one submission, sandboxed").measured == "1.20x"
+    assert _goal(section, "sandbox costs at most 10% (part 2, one submission)").met is True
+    assert len(section.goals) == 2
+    main = _well_formed(section)[2]
+    assert _column(main, "ratio to floor") == ["1.40x", "1.00x", "1.20x", "1.10x"]
 
 
 def test_processes_are_classified_kernels_workers_launchers():
@@ -427,7 +422,8 @@ def test_the_results_file_is_well_formed_and_has_every_goal():
     numbered = [t.split(".")[0] for t in titles[2:-1]]
     assert numbered == list(report.ALL_PARTS), numbered
     assert titles[-1] == scale.TITLE  # the model last, after every part
-    assert scale.largest_cores(scale.read(text)), "the model's figures are all in the file"
+    figures = scale.read(text)
+    assert figures.cpu and figures.rate and figures.cluster_start, "the model's figures are there"
 
 
 SCALE_INPUT = """## Machine
@@ -465,16 +461,14 @@ def test_the_scale_model_reads_its_figures_from_the_parts_and_applies_the_formul
     assert scale.estimate(figures, 1000, 4) == (pytest.approx(6 + 4 + 2500), "cores")
     assert scale.estimate(figures, 300, 4)[0] == pytest.approx(6 + 0.8 + 750)  # near 200
     assert scale.estimate(figures, 1600, 1000) == (pytest.approx(6 + 4 + 40), "driver")
-    assert scale.largest_cores(figures) == 400  # 10 s x 40 a second
     section = scale.section(SCALE_INPUT)
     assert not section.goals  # a model: no goal of its own
-    figures_table, times = parse_tables(section.markdown())
-    assert times[0][:3] == ["students", "1 core", "2 cores"]
+    inputs, times = parse_tables(section.markdown())
+    assert inputs[1][0] == "10 s" and inputs[1][-1] == "about 400"  # 10 s x 40 a second
+    assert times[0][:3] == ["students", "1 core", "4 cores"]
     row = next(r for r in times if r[0] == "1,000")
     assert row[1] == "2 h 47 min"  # 10 s + 1000 x 10 s
-    assert row[-2] == "49 s"  # 256 cores: 10 s + 1000 x 10 s / 256
-    assert row[-1] == "35 s (driver)"  # 512 cores: 10 s + 1000 / 40
+    assert row[-1] == "49 s"  # 256 cores: 10 s + 1000 x 10 s / 256
     assert scale.fmt_duration(45) == "45 s" and scale.fmt_duration(600) == "10 min"
-    assert figures_table[1][1] == "10 s"
     empty = scale.section("## Machine\n")
-    assert all(cell == "-" for row in parse_tables(empty.markdown())[1][1:] for cell in row[1:])
+    assert all(cell == "-" for table in parse_tables(empty.markdown()) for cell in table[1][1:])

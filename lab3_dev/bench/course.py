@@ -93,14 +93,11 @@ def add_submissions(course: Path, chosen: list[Example], count: int) -> list[str
 
 
 @contextlib.contextmanager
-def scratch(count: int, correct_only: bool = False, keep: bool = False) -> Iterator[Scratch]:
+def scratch(count: int, correct_only: bool = False) -> Iterator[Scratch]:
     """A scratch course with ``count`` copies of the examples (of the correct one only),
-    its course bundle cached as after a first ``make grade``; removed afterwards
-    unless ``keep``."""
+    its course bundle cached as after a first ``make grade``; removed afterwards."""
     root = paths.course_root()
     base = Path(tempfile.mkdtemp(prefix="lab3-bench-"))
-    if keep:
-        print(f"bench: scratch course under {base}", file=sys.stderr)
     try:
         found = examples(root)
         chosen = [correct_example(found)] if correct_only else found
@@ -116,8 +113,7 @@ def scratch(count: int, correct_only: bool = False, keep: bool = False) -> Itera
         _python(made.course, WARM_CACHE)
         yield made
     finally:
-        if not keep:
-            shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def environment(course: Path) -> dict[str, str]:

@@ -1,10 +1,9 @@
 """Commands on a scratch course, timed: ``nbgrader autograde``, ``make grade``, the floor.
 
-Every command runs as a user runs it (``python -m kmeans_em_lab grade``, nbgrader's
-and Jupyter's own command lines), its output to a log, its process tree sampled
-(:mod:`.memory`); a grading run starts from a fresh gradebook and its scores are
-read back from it. :func:`compare` is the table of runs made side by side
-(:func:`.timing.alternate`), each against a baseline of the same round.
+Every command runs as a user runs it, its output to a log, its process tree
+sampled (:mod:`.memory`); a grading run starts from a fresh gradebook and its
+scores are read back from it. :func:`compare` is the table of runs made side by
+side, each against a baseline of the same round.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ class Run:
     load: tuple[float, float, float]  # load average just before
     log: Path
     cpu: float = 0.0  # user + system seconds of the processes and the descendants they reaped
-    maxrss: int = 0  # bytes: the largest single process waited for (ru_maxrss)
     sampler: TreeSampler | None = None
     scores: dict[str, float] = field(default_factory=dict)  # student -> total (grading runs)
 
@@ -66,7 +64,7 @@ def run(label: str, cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> R
     """``cmds`` started at once and waited for, timed, their output to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     load = loadavg()
-    codes, cpu, maxrss = [], 0.0, 0
+    codes, cpu = [], 0.0
     with open(log, "ab") as out:
         start = time.perf_counter()
         procs = [
@@ -79,10 +77,9 @@ def run(label: str, cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> R
             proc.returncode = os.waitstatus_to_exitcode(status)
             codes.append(proc.returncode)
             cpu += usage.ru_utime + usage.ru_stime
-            maxrss = max(maxrss, usage.ru_maxrss * 1024)
         seconds = time.perf_counter() - start
         sampler.stop()
-    return Run(label, seconds, max(codes), load, log, cpu, maxrss, sampler)
+    return Run(label, seconds, max(codes), load, log, cpu, sampler)
 
 
 def gradebook_scores(course: Path) -> dict[str, float]:
@@ -114,10 +111,8 @@ def grade(course: Path, workers: int, log: Path, sandbox: bool = True) -> Run:
 
 
 def execute(folders: list[Path], work: Path, lanes: int, env: dict, log: Path) -> Run:
-    """The floor: fresh copies of ``folders`` in ``work`` (not timed), then their notebooks
-    executed in place by ``jupyter nbconvert --execute`` in a plain ``python3`` kernel,
-    ``lanes`` nbconvert processes at once, each running its share one after the other
-    (a cell that fails makes its process exit non-zero)."""
+    """The floor: fresh copies of ``folders`` in ``work`` (not timed), their notebooks
+    executed in place by ``jupyter nbconvert --execute``, ``lanes`` processes at once."""
     shutil.rmtree(work, ignore_errors=True)
     notebooks = []
     for i, folder in enumerate(folders):

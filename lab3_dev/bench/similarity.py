@@ -1,18 +1,11 @@
-"""Part 7 of ``bench/results.md``: the similarity report at class size, and its calibration.
+"""Part 7: the similarity report at class size, and its calibration against copydetect.
 
-A scratch course holds N generated students (:func:`lab3_dev.similarity.classgen.scaled`:
-the calibration class repeated, each repetition disguised afresh), each an autograded
-notebook (the release with the student's solution cells, the probes' answers in its
-metadata as the grader keeps them). :func:`kmeans_em_lab.similarity.report` is timed on
-it, end to end: reading the notebooks, the reference's answers, the evidence, the page.
-
-The probes' answers are computed once per *lineage* (where each function's code came
-from, :class:`lab3_dev.similarity.classgen.Student`): copies keep their original's
-behaviour by construction (a calibration test checks it), so running every copy's
-functions again would time the class's generation, not the report.
-
-The calibration (:mod:`lab3_dev.similarity.calibrate`: the check and copydetect on the
-generated class) runs on several seeds of the disguiser; ``--quick`` runs one.
+:func:`kmeans_em_lab.similarity.report` is timed end to end on a scratch course
+of N generated students (:func:`lab3_dev.similarity.classgen.scaled`), each an
+autograded notebook with the probes' answers in its metadata. The answers are
+computed once per lineage (where each function's code came from): copies behave
+as their original by construction. The calibration
+(:mod:`lab3_dev.similarity.calibrate`) runs on several seeds of the disguiser.
 """
 
 from __future__ import annotations
@@ -25,15 +18,11 @@ from pathlib import Path
 import nbformat
 
 from kmeans_em_lab.course import paths, points
-from kmeans_em_lab.similarity.page import MAX_PAIRS_SHOWN
 from lab3_dev.bench.report import Goal, Section, fmt_seconds
 from lab3_dev.bench.timing import median
 
 TITLE = "7. The similarity report at class size"
-STUDENTS, QUICK_STUDENTS = 1000, 200
-ROUNDS, QUICK_ROUNDS = 3, 1
-SEEDS, QUICK_SEEDS = (0, 1, 2, 3, 4, 5), (0,)
-GOAL_SECONDS = 60.0  # for 1,000 students
+GOAL_SECONDS, GOAL_STUDENTS = 60.0, 1000
 OURS, THEIRS = "ours", "copydetect"
 
 
@@ -64,72 +53,46 @@ def scratch_class(n: int, root: Path) -> None:
         nbformat.write(nb, out)
 
 
-def run(quick: bool = False, keep: bool = False) -> Section:
-    """Part 7's section."""
+def run(n: int, rounds: int, seeds: int) -> Section:
+    """Part 7's section: the report on ``n`` students, the calibration on ``seeds`` seeds."""
     from kmeans_em_lab import similarity
     from lab3_dev.similarity import calibrate, classgen
 
-    n = QUICK_STUDENTS if quick else STUDENTS
-    scratch = Path(tempfile.mkdtemp(prefix="lab3-bench-similarity-"))
-    try:
-        made = time.perf_counter()
-        scratch_class(n, scratch)
-        made = time.perf_counter() - made
+    with tempfile.TemporaryDirectory(prefix="lab3-bench-similarity-") as tmp:
+        scratch_class(n, Path(tmp))
         seconds = []
-        for _ in range(QUICK_ROUNDS if quick else ROUNDS):
+        for _ in range(rounds):
             started = time.perf_counter()
-            page, students, worth = similarity.report(paths.Course.at(scratch))
+            page, students, worth = similarity.report(paths.Course.at(Path(tmp)))
             seconds.append(time.perf_counter() - started)
         page_bytes = page.stat().st_size
-    finally:
-        if keep:
-            print(f"scratch course kept: {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
     sec = Section(
         TITLE,
-        f"`make similarity` (`kmeans_em_lab.similarity.report`) on {n:,} generated students "
-        "(`lab3_dev/similarity/classgen.py`: the calibration class repeated, each repetition "
-        "disguised afresh, so every student has copies), each an autograded notebook with "
-        "the probes' answers in its metadata, in a scratch course; timed end to end (reading "
-        "the notebooks, the reference's answers, the fingerprint index and the evidence on "
-        f"every pair it finds, the page), median of {len(seconds)} run(s). Making the class "
-        f"(not timed) took {fmt_seconds(made)}.",
+        f"`make similarity` on {n:,} generated students (the calibration class repeated, "
+        "each repetition disguised afresh, so every student has copies) in a scratch course, "
+        "timed end to end (the notebooks, the reference's answers, the fingerprint index, the "
+        f"evidence on every pair found, the page), median of {len(seconds)} run(s).",
     )
-    sec.table("", ["students", "report (median)", "runs", "pairs worth a look", "page"]).add(
-        f"{students:,}",
-        fmt_seconds(median(seconds)),
-        ", ".join(map(fmt_seconds, seconds)),
-        f"{worth:,}",
-        f"{page_bytes / 1024:.0f} KiB",
-    )
-    one = classgen.build()
-    sec.notes.append(
-        "Most pairs worth a look are copies by construction: each repetition of the class "
-        f"({len(one)} students) holds its {sum(s.kind == 'independent' for s in one)} "
-        f"independent students again with the same code, so each appears about "
-        f"{n // len(one)} times; the page shows the first {MAX_PAIRS_SHOWN} pairs in full and "
-        "counts the rest."
+    sec.table("", ["students", "report (median)", "pairs worth a look", "page"]).add(
+        f"{students:,}", median(seconds), f"{worth:,}", f"{page_bytes / 1024:.0f} KiB"
     )
     sec.goals.append(
         Goal(
             f"7. similarity report for {n:,} students",
             fmt_seconds(median(seconds)),
-            f"<= {GOAL_SECONDS:.0f} s" + (" (for 1,000)" if n != STUDENTS else ""),
+            f"<= {GOAL_SECONDS:.0f} s (for {GOAL_STUDENTS:,})",
             median(seconds) <= GOAL_SECONDS,
         )
     )
     kinds = ("disguised", "one function", "rewritten")
     cal = sec.table(
-        "Calibration on the generated class (`lab3_dev/similarity/calibrate.py`), one row "
-        "per seed of the disguiser: copied pairs at or above the threshold and false "
-        "positives, this check / copydetect (its threshold set just above its highest "
-        "independent pair).",
-        ["seed", *kinds, "copied pairs found", "false positives (common-mistake pairs)",
-         "copydetect threshold"],
+        "Calibration on the generated class, one row per seed of the disguiser: copied pairs "
+        "found and false positives, this check / copydetect (its threshold just above its "
+        "highest independent pair).",
+        ["seed", *kinds, "copied pairs found", "false positives", "copydetect threshold"],
     )  # fmt: skip
     hits = copied = false = 0
-    for seed in QUICK_SEEDS if quick else SEEDS:
+    for seed in range(seeds):
         result = calibrate.run(classgen.build(seed=seed))
         for kind in set(result.kinds.values()) - {"independent", "common mistake"}:
             found, total = result.found(kind, OURS)
@@ -143,9 +106,7 @@ def run(quick: bool = False, keep: bool = False) -> Section:
             seed,
             *map(both, kinds),
             f"{result.copied_recall(OURS):.0%} / {result.copied_recall(THEIRS):.0%}",
-            f"{result.false_positives(OURS)} / {result.false_positives(THEIRS)} "
-            f"({result.found('common mistake', OURS)[0]} / "
-            f"{result.found('common mistake', THEIRS)[0]})",
+            f"{result.false_positives(OURS)} / {result.false_positives(THEIRS)}",
             f"{result.copydetect_threshold:.2f}",
         )
     sec.goals.append(
