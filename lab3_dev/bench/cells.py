@@ -20,8 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from kmeans_em_lab.course import paths, submissions
-from kmeans_em_lab.course import points as nbgrader_points
+from kmeans_em_lab.course import paths, points, submissions
 from lab3_dev.bench.report import Goal, Section, fmt_seconds
 from lab3_dev.bench.timing import median
 
@@ -61,35 +60,26 @@ class Timings:
         )
 
 
-def limits(root: Path | None = None):
-    """nbgrader's ``(timeout_func, default)`` from the course's ``nbgrader_config.py``."""
-    config = paths.Course.at(root).load_config()
+def limits():
+    """The limit nbgrader gives a cell (a function of the cell) and the default one, in
+    seconds, from the course's ``nbgrader_config.py``."""
+    config = paths.Course.at(None).load_config()
     default = float(config.Execute.get("timeout", 30) or 30)
     func = config.Execute.get("timeout_func")
-    return (func if callable(func) else (lambda cell: default)), default
+
+    def limit(cell) -> float:
+        found = func(cell) if callable(func) else None
+        return default if found is None else float(found)
+
+    return limit, default
 
 
-def notebook(replace: dict[str, str] | None = None, root: Path | None = None):
+def notebook(replace: dict[str, str] | None = None):
     """The source notebook (hidden tests included) with some cells' code replaced."""
-    source = (root or paths.course_root()) / "source" / paths.ASSIGNMENT / paths.NOTEBOOK
-    nb = nbformat.read(source, as_version=4)
+    nb = nbformat.read(paths.course_root() / "source" / paths.ASSIGNMENT / paths.NOTEBOOK, 4)
     for cell in nb.cells:
         cell.source = (replace or {}).get(cell.id, cell.source)
     return nb
-
-
-def code_cells(nb, root: Path | None = None) -> list[Cell]:
-    timeout_func, default = limits(root)
-    return [
-        Cell(
-            cell.id,
-            nbgrader_points.grade_id(cell),
-            nbgrader_points.points_of(cell) if nbgrader_points.is_graded(cell) else None,
-            float(default if timeout_func(cell) is None else timeout_func(cell)),
-        )
-        for cell in nb.cells
-        if cell.cell_type == "code"
-    ]
 
 
 def run_in_kernel(nb, workdir: Path, timings: Timings, cap: float = 60.0) -> None:
@@ -98,13 +88,12 @@ def run_in_kernel(nb, workdir: Path, timings: Timings, cap: float = 60.0) -> Non
     again (every random draw is reseeded, so it would be)."""
     from nbclient import NotebookClient
 
-    timeout_func, default = limits()
+    limit, _ = limits()
     seconds: dict[str, float] = {}
     allowed: dict[str, float] = {}
 
     def cell_cap(cell) -> int:
-        limit = timeout_func(cell)
-        allowed[cell.id] = min(float(default if limit is None else limit), cap)
+        allowed[cell.id] = min(limit(cell), cap)
         return 1 if cell.id in timings.stopped else max(1, int(allowed[cell.id]))
 
     class TimedClient(NotebookClient):
@@ -145,19 +134,19 @@ class CellCosts:
     cap: float  # no cell ran longer than min(its limit, cap)
 
 
-def measure(
-    ref_passes: int = 3, orig_passes: int = 1, cap: float = 60.0, root: Path | None = None
-) -> CellCosts:
-    root = root or paths.course_root()
+def measure(ref_passes: int = 3, orig_passes: int = 1, cap: float = 60.0) -> CellCosts:
+    root, (limit, _) = paths.course_root(), limits()
     original = submissions.parse((root / ORIGINAL_CASE).read_text()).replace
-    costs = CellCosts(code_cells(notebook(root=root), root), Timings(), Timings(), cap)
+    found = [Cell(c.id, points.grade_id(c), points.points_of(c) if points.is_graded(c) else None,
+                  limit(c)) for c in notebook().cells if c.cell_type == "code"]  # fmt: skip
+    costs = CellCosts(found, Timings(), Timings(), cap)
     with tempfile.TemporaryDirectory(prefix="lab3-bench-cells-") as tmp:
         workdir = Path(tmp) / paths.ASSIGNMENT
         shutil.copytree(root / "source" / paths.ASSIGNMENT, workdir)
         for _ in range(ref_passes):
-            run_in_kernel(notebook(root=root), workdir, costs.reference, cap)
+            run_in_kernel(notebook(), workdir, costs.reference, cap)
         for _ in range(orig_passes):
-            run_in_kernel(notebook(original, root), workdir, costs.original, cap)
+            run_in_kernel(notebook(original), workdir, costs.original, cap)
     return costs
 
 

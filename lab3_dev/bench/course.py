@@ -1,10 +1,9 @@
 """A scratch copy of the course with N varied copies of the example submissions.
 
-The examples are the students under ``submitted/`` (each ``submitted/<student>/lab3``
-folder as it is). Copy ``i`` of an example gets a markdown cell naming the copy,
-so that the files differ while the grades cannot. The scratch course has its own
-SQLite gradebook and the commands run on it see it as the course
-(``LAB3_COURSE_ROOT``).
+The examples are the students under ``submitted/``. Copy ``i`` of an example
+gets a markdown cell naming it, so the files differ while the grades cannot.
+The scratch course has its own SQLite gradebook; the commands run on it see it
+as the course (``LAB3_COURSE_ROOT``).
 """
 
 from __future__ import annotations
@@ -28,6 +27,15 @@ COURSE_ITEMS = ("nbgrader_config.py", "source", "release", "data")
 OUTPUTS = ("gradebook.db", "gradebook.db-journal", "feedback", "reports")
 CACHE = ".cache"  # autograded/.cache: the pipeline's template gradebook, kept by reset()
 _IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+GENERATE = (
+    "import sys; from pathlib import Path; from kmeans_em_lab.course import release; "
+    "release.generate(Path(sys.argv[1]), use_db=True)"
+)
+WARM_CACHE = (  # the course bundle's template gradebook, as any first make grade leaves it
+    "import sys; from pathlib import Path; "
+    "from kmeans_em_lab.pipeline.driver import course_bundle, settings; "
+    "course_bundle.build(settings.Settings(root=Path(sys.argv[1])))"
+)
 
 
 @dataclass(frozen=True)
@@ -38,11 +46,8 @@ class Example:
 
 @dataclass(frozen=True)
 class Scratch:
-    """A scratch course and the students put in it."""
-
     base: Path  # the course is base/course, logs under base/logs
     examples: list[Example]
-    students: list[str]
 
     @property
     def course(self) -> Path:
@@ -59,12 +64,7 @@ class Scratch:
 
 
 def examples(root: Path) -> list[Example]:
-    """The example submissions, the students under ``submitted/``."""
-    found = sorted(
-        p
-        for p in paths.Course.at(root).submitted_root.glob(f"*/{paths.ASSIGNMENT}")
-        if p.is_dir() and not p.parent.name.startswith(".")
-    )
+    found = sorted(paths.Course.at(root).submitted_root.glob(f"[!.]*/{paths.ASSIGNMENT}"))
     if not found:
         raise FileNotFoundError(f"no example submissions under {root / 'submitted'}")
     return [Example(p.parent.name, p) for p in found]
@@ -80,15 +80,14 @@ def add_submissions(course: Path, chosen: list[Example], count: int) -> list[str
     students = []
     for i in range(count):
         example = chosen[i % len(chosen)]
-        student = f"b{i:02d}-{example.name}"
-        target = paths.Course.at(course).submitted(student)
+        students.append(f"b{i:02d}-{example.name}")
+        target = paths.Course.at(course).submitted(students[-1])
         shutil.copytree(example.folder, target, ignore=_IGNORE)
         for path in target.glob("*.ipynb"):
             nb = nbformat.read(path, as_version=4)
             text = f"*Benchmark copy {i} of the example `{example.name}`.*"
             nb.cells.append(nbformat.v4.new_markdown_cell(text, id=f"bench-copy-{i}"))
             nbformat.write(nb, path)
-        students.append(student)
     return students
 
 
@@ -100,15 +99,14 @@ def scratch(count: int, correct_only: bool = False) -> Iterator[Scratch]:
     base = Path(tempfile.mkdtemp(prefix="lab3-bench-"))
     try:
         found = examples(root)
-        chosen = [correct_example(found)] if correct_only else found
-        for item in COURSE_ITEMS:
-            src, dest = root / item, base / "course" / item
-            if src.is_dir():
-                shutil.copytree(src, dest, ignore=_IGNORE)
-            elif src.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dest)
-        made = Scratch(base, chosen, add_submissions(base / "course", chosen, count))
+        made = Scratch(base, [correct_example(found)] if correct_only else found)
+        made.course.mkdir()
+        for item in (i for i in COURSE_ITEMS if (root / i).exists()):
+            if (root / item).is_dir():
+                shutil.copytree(root / item, made.course / item, ignore=_IGNORE)
+            else:
+                shutil.copy2(root / item, made.course / item)
+        add_submissions(made.course, made.examples, count)
         reset(made.course)
         _python(made.course, WARM_CACHE)
         yield made
@@ -118,35 +116,16 @@ def scratch(count: int, correct_only: bool = False) -> Iterator[Scratch]:
 
 def environment(course: Path) -> dict[str, str]:
     """The environment for commands on the scratch course."""
-    env = dict(os.environ)
-    env["LAB3_COURSE_ROOT"] = str(course)
+    env = dict(os.environ, LAB3_COURSE_ROOT=str(course), MPLBACKEND="Agg")
     env.pop("LAB3_DB_URL", None)  # the scratch course has its own SQLite gradebook
-    env["MPLBACKEND"] = "Agg"
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
 
 def _python(course: Path, code: str) -> None:
-    subprocess.run(
-        [sys.executable, "-c", code, str(course)],
-        cwd=course,
-        env=environment(course),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-GENERATE = (
-    "import sys; from pathlib import Path; from kmeans_em_lab.course import release; "
-    "release.generate(Path(sys.argv[1]), use_db=True)"
-)
-WARM_CACHE = (  # the course bundle's template gradebook, as any first make grade leaves it
-    "import sys; from pathlib import Path; "
-    "from kmeans_em_lab.pipeline.driver import course_bundle, settings; "
-    "course_bundle.build(settings.Settings(root=Path(sys.argv[1])))"
-)
+    cmd = [sys.executable, "-c", code, str(course)]
+    subprocess.run(cmd, cwd=course, env=environment(course), check=True, capture_output=True)
 
 
 def reset(course: Path) -> None:

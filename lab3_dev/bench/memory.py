@@ -1,24 +1,22 @@
-"""The process tree of a command, sampled while it runs (Linux ``/proc``): peak memory, CPU.
+"""A command's process tree, sampled while it runs (Linux ``/proc``): peak memory, CPU.
 
-Every process's own high-water mark (``VmHWM``, the kernel's record of its
-peak resident set) is read at each sample, so short peaks between samples are
-not missed for processes alive at the next sample; its CPU time is the last
-sampled (its last interval before it exits is missed). Processes are sorted
-into roles: the commands themselves, the grading workers, Jupyter kernels (a
-sandboxed kernel's launchers, ``prlimit`` and ``bwrap``, count as others), others.
+Each process's own high-water mark (``VmHWM``) is read at each sample, so short
+peaks between samples are not missed; its CPU time is the last sampled (its
+last interval before it exits is missed). Processes are sorted into roles: the
+commands themselves, the grading workers, Jupyter kernels, others (a sandboxed
+kernel's launchers, ``sh``, ``prlimit`` and ``bwrap``, among them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
 
 import psutil
 
-# A sandboxed kernel starts as sh -> prlimit -> bwrap (which forks bwrap, pid 1 of the
-# sandbox) -> python: the launchers' command lines name ipykernel too, but are not kernels.
-SANDBOX_LAUNCHERS = ("sh", "prlimit", "bwrap")
+SANDBOX_LAUNCHERS = ("sh", "prlimit", "bwrap")  # their command lines name ipykernel too
 
 
 @dataclass
@@ -38,21 +36,17 @@ def classify(proc: psutil.Process, roots: list[int]) -> str:
     cmd = " ".join(argv)
     if "ipykernel" in cmd:
         return "other" if os.path.basename(argv[0]) in SANDBOX_LAUNCHERS else "kernel"
-    if "multiprocessing" in cmd and (
-        "spawn_main" in cmd or "--multiprocessing-fork" in cmd or "forkserver" in cmd
-    ):  # a spawned worker, or the fork server and the workers it forked
-        return "other" if "resource_tracker" in cmd else "worker"
-    return "other"
+    forked = any(w in cmd for w in ("spawn_main", "--multiprocessing-fork", "forkserver"))
+    worker = "multiprocessing" in cmd and forked and "resource_tracker" not in cmd
+    return "worker" if worker else "other"
 
 
-def _peak_rss(pid: int) -> tuple[int, int] | None:
+def _status(pid: int) -> tuple[int, int] | None:
     """(VmHWM, VmRSS) in bytes from /proc/<pid>/status, None when gone or unreadable."""
-    found = {}
     try:
         with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith(("VmHWM:", "VmRSS:")):
-                    found[line[:5]] = int(line.split()[1]) * 1024
+            found = {line[:5]: int(line.split()[1]) * 1024 for line in fh
+                     if line.startswith(("VmHWM:", "VmRSS:"))}  # fmt: skip
     except (OSError, ValueError):
         return None
     return (found["VmHWM"], found["VmRSS"]) if len(found) == 2 else None
@@ -69,13 +63,12 @@ class TreeSampler:
 
     def start(self) -> TreeSampler:
         """Sample now and every ``interval`` seconds until :meth:`stop`."""
-        stopped = self._stopped = threading.Event()
+        self._stopped = threading.Event()
 
         def loop() -> None:
-            while True:
+            self.sample()
+            while not self._stopped.wait(self.interval):
                 self.sample()
-                if stopped.wait(self.interval):
-                    return
 
         self._thread = threading.Thread(target=loop, name="tree-sampler", daemon=True)
         self._thread.start()
@@ -88,29 +81,23 @@ class TreeSampler:
     def sample(self) -> None:
         procs = []
         for pid in self.pids:
-            try:
+            with contextlib.suppress(psutil.Error):
                 root = psutil.Process(pid)
                 procs += [root, *root.children(recursive=True)]
-            except psutil.Error:
-                continue
         total = 0
         for proc in procs:
-            numbers = _peak_rss(proc.pid)
+            numbers = _status(proc.pid)
             if numbers is None:
                 continue
-            entry = self.processes.setdefault(proc.pid, ProcessPeak(classify(proc, self.pids)))
-            if entry.role in ("worker", "other"):
-                # a child seen between fork and exec shows its parent's command line:
-                # once it has exec'd, its role and its peak start afresh
-                role = classify(proc, self.pids)
-                if role != entry.role:
-                    entry.role, entry.peak = role, 0
+            role = classify(proc, self.pids)
+            entry = self.processes.setdefault(proc.pid, ProcessPeak(role))
+            if entry.role in ("worker", "other") and role != entry.role:
+                # seen between fork and exec, it showed its parent's command line
+                entry.role, entry.peak = role, 0
             entry.peak = max(entry.peak, numbers[0])
-            try:
+            with contextlib.suppress(psutil.Error):
                 times = proc.cpu_times()
                 entry.cpu = times.user + times.system
-            except psutil.Error:
-                pass
             total += numbers[1]
         self.max_total = max(self.max_total, total)
 

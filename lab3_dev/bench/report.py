@@ -1,10 +1,8 @@
 """The benchmark's results: tables, sections, goals, rendered as Markdown.
 
-Every part of the benchmark returns a :class:`Section`; :func:`render` puts
-them together under the machine header, with a summary of the goals first.
-:func:`parse_tables` reads the tables back (the tests check they are well-formed).
-A run of some parts keeps the other parts' sections of the previous results file
-(:func:`earlier_sections`), marked as such, goals included.
+Every part returns a :class:`Section`; :func:`render` puts them under the
+machine header, the goals first. :func:`earlier_sections` keeps the sections of
+the parts not run from the previous results file, marked as kept, goals included.
 """
 
 from __future__ import annotations
@@ -46,10 +44,6 @@ class Goal:
     met: bool | None  # None: not measured in this run
     run: str = THIS_RUN  # which run measured it (the goals table's last column)
 
-    @property
-    def verdict(self) -> str:
-        return VERDICTS[self.met]
-
 
 VERDICTS = {True: "met", False: "NOT MET", None: "not measured"}
 
@@ -61,7 +55,7 @@ class Section:
     tables: list[tuple[str, Table]] = field(default_factory=list)  # (caption, table)
     notes: list[str] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
-    data: dict = field(default_factory=dict)  # raw figures, for tests and callers
+    data: dict = field(default_factory=dict)  # raw figures, for the tests
 
     def table(self, caption: str, headers: list[str]) -> Table:
         table = Table(headers)
@@ -69,16 +63,10 @@ class Section:
         return table
 
     def markdown(self) -> str:
-        parts = [f"## {self.title}"]
-        if self.intro:
-            parts.append(self.intro)
-        for caption, table in self.tables:
-            if caption:
-                parts.append(caption)
-            parts.append(table.markdown())
-        if self.notes:
-            parts.append("\n".join(f"- {note}" for note in self.notes))
-        return "\n\n".join(parts)
+        parts = [f"## {self.title}", self.intro]
+        parts += [text for caption, table in self.tables for text in (caption, table.markdown())]
+        parts.append("\n".join(f"- {note}" for note in self.notes))
+        return "\n\n".join(p for p in parts if p)
 
 
 def _cell(value) -> str:
@@ -114,22 +102,14 @@ def fmt_mib(nbytes: float | None) -> str:
 GOAL_COLUMNS = ["goal", "measured", "target", "verdict", "measured in"]
 
 
-def goals_table(sections: list[Section]) -> Table:
-    table = Table(GOAL_COLUMNS)
-    for section in sections:
-        for goal in section.goals:
-            table.add(goal.name, goal.measured, goal.target, goal.verdict, goal.run)
-    return table
-
-
 def render(header: Section, sections: list[Section], footer: Section | None = None) -> str:
     """The whole results file: title, header, goals, sections."""
+    goals = Table(GOAL_COLUMNS)
+    for g in (g for section in sections for g in section.goals):
+        goals.add(g.name, g.measured, g.target, VERDICTS[g.met], g.run)
     parts = ["# Lab 3 benchmark results", header.markdown()]
-    if any(s.goals for s in sections):
-        parts.append("## Goals\n\n" + goals_table(sections).markdown())
-    parts += [s.markdown() for s in sections]
-    if footer is not None:
-        parts.append(footer.markdown())
+    parts += ["## Goals\n\n" + goals.markdown()] if goals.rows else []
+    parts += [s.markdown() for s in [*sections, *([footer] if footer else [])]]
     return "\n\n".join(parts) + "\n"
 
 
@@ -176,53 +156,34 @@ def part_numbers(title: str) -> set[str]:
 
 def split_sections(markdown: str) -> list[tuple[str, str]]:
     """(title, body) of every ``## `` section of a results file, in order."""
-    sections: list[tuple[str, list[str]]] = []
-    for line in markdown.splitlines():
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), []))
-        elif sections:
-            sections[-1][1].append(line)
-    return [(title, "\n".join(body).strip()) for title, body in sections]
-
-
-def _describe(header: str) -> str:
-    """The earlier run in a few words, from its Machine section."""
-    tables = parse_tables(header)
-    items = {row[0]: row[1] for row in tables[0][1:]} if tables else {}
-    words = [items.get("command", "command unknown")]
-    if "load average (1/5/15 min) before" in items:
-        words.append(
-            f"load average before {items['load average (1/5/15 min) before']}, after "
-            f"{items.get('load average (1/5/15 min) after', '?')}"
-        )
-    wall = re.search(r"Benchmark wall time: ([^\n]*)", header)
-    if wall:
-        words.append(f"wall time {wall.group(1).strip()}")
-    return "; ".join(words)
+    chunks = re.split(r"^## (.*)$", markdown, flags=re.MULTILINE)[1:]
+    return [(t.strip(), body.strip()) for t, body in zip(chunks[::2], chunks[1::2], strict=True)]
 
 
 def earlier_sections(markdown: str, parts: Iterable[str]) -> tuple[list[Section], str]:
     """The sections of an earlier results file about parts the bench still has but none of
     ``parts``, each marked as kept from that run, with their goals; and that run's
-    description ("" if none kept)."""
-    sections = split_sections(markdown)
-    found = dict(sections)
-    goal_tables = parse_tables(found.get("Goals", ""))
-    goal_rows = goal_tables[0][1:] if goal_tables else []
-    describe = _describe(found.get("Machine", ""))
+    command, load and wall time ("" if none kept)."""
+    found = split_sections(markdown)
+    goal_tables = parse_tables(dict(found).get("Goals", ""))
+    machine = dict(found).get("Machine", "")
+    items = dict(re.findall(r"^\| (.+?) \| (.*) \|$", machine, flags=re.MULTILINE))
+    load = [items.get(f"load average (1/5/15 min) {w}", "?") for w in ("before", "after")]
+    wall = re.search(r"Benchmark wall time: ([^\n]*)", machine)
+    describe = f"{items.get('command', 'command unknown')}; load average before {load[0]}, " + (
+        f"after {load[1]}; wall time {wall.group(1).strip() if wall else '?'}"
+    )
     from_verdict = {v: k for k, v in VERDICTS.items()}
     kept = []
-    for title, body in sections:
+    for title, body in found:
         numbers = part_numbers(title)
         if not numbers or not numbers <= set(ALL_PARTS) or numbers & set(parts):
             continue
         if not body.startswith(KEPT_MARK):
             body = f"{KEPT_MARK}: {describe}.*\n\n{body}"
-        section = Section(title, body)
-        for row in goal_rows:
-            name, measured, target, verdict = row[:4]
+        kept.append(Section(title, body))
+        for name, measured, target, verdict, run in goal_tables[0][1:] if goal_tables else []:
             if min(part_numbers(name), default="") in numbers:
-                run = row[4].replace(THIS_RUN, EARLIER_RUN, 1) if len(row) > 4 else EARLIER_RUN
-                section.goals.append(Goal(name, measured, target, from_verdict.get(verdict), run))
-        kept.append(section)
+                run = run.replace(THIS_RUN, EARLIER_RUN, 1)
+                kept[-1].goals.append(Goal(name, measured, target, from_verdict.get(verdict), run))
     return kept, describe if kept else ""
