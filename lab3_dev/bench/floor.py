@@ -122,8 +122,8 @@ def section(
          "the command's own processes", "others", "wall - CPU / cores"],
     )  # fmt: skip
     for label, these in runs.items():
-        split, wall = [r.cpu_split() for r in these], median(times(these))
-        med = [median(getattr(s, role) for s in split)
+        wall = median(times(these))
+        med = [median(r.cpu_by(role) for r in these)
                for role in ("all", "kernel", "worker", "command", "other")]  # fmt: skip
         cpu.add(label, wall, *med, wall - med[0] / cores)
     if dispatches:

@@ -25,26 +25,18 @@ def _cpu_model() -> str:
     return found[0] if found else platform.processor() or platform.machine()
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _blas() -> str:
     import numpy  # noqa: F401 (loads its BLAS so threadpoolctl sees it)
     from threadpoolctl import threadpool_info
 
-    found = {
+    return ", ".join(sorted({
         f"{p.get('internal_api')} {p.get('version') or ''} ({p.get('num_threads')} threads)"
-        for p in threadpool_info()
-        if p.get("user_api") == "blas"
-    }
-    return ", ".join(sorted(found)) or "unknown"
+        for p in threadpool_info() if p.get("user_api") == "blas"
+    })) or "unknown"  # fmt: skip
 
 
-def header(load_before: tuple[float, float, float], load_after=None, command: str = "") -> Section:
+def header(load_before, load_after=None, command: str = "") -> Section:
+    """The Machine section: the hardware, the packages, the load before and after the run."""
     section = Section("Machine")
     table = section.table("", ["item", "value"])
     table.add("CPU", _cpu_model())
@@ -53,15 +45,17 @@ def header(load_before: tuple[float, float, float], load_after=None, command: st
     table.add("OS", f"{platform.system()} {platform.release()}")
     table.add("Python", sys.version.split()[0])
     for name in PACKAGES:
-        table.add(name, _version(name))
+        try:
+            table.add(name, metadata.version(name))
+        except metadata.PackageNotFoundError:
+            table.add(name, "not installed")
     table.add("BLAS", _blas())
     table.add("load average (1/5/15 min) before", fmt_load(load_before))
     table.add("load average (1/5/15 min) after", fmt_load(load_after or loadavg()))
     if command:
         table.add("command", f"`{command}`")
     section.notes.append(
-        "The machine is shared: other processes' load shows in the load averages. "
-        "Each figure is a median of several rounds and each ratio the median of "
-        "per-round ratios against a baseline run in alternation, so that load mostly cancels."
+        "Each figure is a median of rounds and each ratio the median of per-round ratios "
+        "against a baseline run in alternation, so other programs' load mostly cancels."
     )
     return section

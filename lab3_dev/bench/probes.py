@@ -1,18 +1,11 @@
 """Part 4b: what the similarity probes add to grading, and their cells' time limit.
 
-The probes (:mod:`kmeans_em_lab.similarity.probes`) run after a submission's
-cells whenever the similarity report is on. Measured on the corpus's solution,
-its slow-but-correct case and the original lab's code (whose ``EM`` never ends
-on some inputs):
-
-- **each function's probe calls in this process**: through the same recorder and
-  JSON a kernel uses, median of ``passes``, stopped at the probe cells' limit.
-  The rule: the limit (``probes.CELL_SECONDS``) is at least 10x the slowest
-  correct case's figure;
-- **in a sandboxed kernel**: the release's setup cell and the six function cells
-  run by :class:`~kmeans_em_lab.pipeline.worker.execute.ResilientExecute` (the grading
-  executor) with ``run_probes`` on and off, alternating, ``rounds`` times: the
-  difference is what the probes add to one submission's grading.
+On the corpus's solution, its slow-but-correct case and the original lab's
+code: each function's probe calls in this process, through the recorder and
+JSON a kernel uses, stopped at the probe cells' limit (``probes.CELL_SECONDS``,
+at least 10x the slowest correct case's); and the release's setup cell and the
+six function cells run by the grading executor in a sandboxed kernel with the
+probes on and off, alternating: what the probes add to grading one submission.
 """
 
 from __future__ import annotations
@@ -42,12 +35,9 @@ RULE = 10  # the limit is at least this many times the slowest correct case's pr
 def function_cells(case: str) -> list[str]:
     """The release's setup cell, then the six function cells of corpus ``case``."""
     release = submissions.release_notebook()
-    setup = next(
-        c.source for c in nbformat.read(release, as_version=4).cells
-        if points.grade_id(c) == "setup"
-    )  # fmt: skip
-    found = submissions.load_cases(paths.course_root() / "corpus" / "validity" / "cases")
-    chosen = found[case]
+    nb = nbformat.read(release, as_version=4)
+    setup = next(c.source for c in nb.cells if points.grade_id(c) == "setup")
+    chosen = submissions.load_cases(paths.course_root() / "corpus" / "validity" / "cases")[case]
     base = submissions.source_solutions() if chosen.base == "solution" else {}
     template = cells.template(release).code
     return [setup] + [
@@ -99,17 +89,13 @@ def in_kernel(codes: list[str], run_probes: bool) -> float:
 def run(passes: int = 5, rounds: int = 3) -> Section:
     section = Section(
         TITLE,
-        "The ungraded probe cells run after a submission's cells when the similarity report "
-        f'is on (README, "Which submissions were written together"). Each cell\'s limit is '
-        f"`probes.CELL_SECONDS` = {probes.CELL_SECONDS:g} s; the rule: at least {RULE}x the "
-        "slowest correct case's probes of one function. In process: each function's probe "
-        f"calls through the kernel's recorder and JSON, median of {passes} passes. In a "
-        "kernel: the release's setup cell and the six function cells run by the grading "
-        f"executor (sandboxed) with the probes on and off, alternating, {rounds} rounds "
-        "(medians); the difference is what the probes add to grading one submission.",
+        f"Each probe cell's limit is `probes.CELL_SECONDS` = {probes.CELL_SECONDS:g} s; the "
+        f"rule: at least {RULE}x the slowest correct case's probes of one function. In "
+        f"process: median of {passes} passes. In a kernel: the setup and function cells run "
+        f"by the grading executor (sandboxed), probes on and off, {rounds} rounds (medians).",
     )
     table = section.table(
-        "Seconds per function's probes, in process ('limit': stopped at the limit)",
+        "Seconds per function's probes, in process ('limit': stopped at it)",
         ["case", *probes.functions()],
     )
     kernel = section.table(

@@ -19,7 +19,7 @@ from pathlib import Path
 from kmeans_em_lab.course import paths
 from lab3_dev.bench import course as scratch
 from lab3_dev.bench.memory import TreeSampler
-from lab3_dev.bench.report import Goal, Section, Table, fmt_ratio, fmt_seconds
+from lab3_dev.bench.report import Goal, Section, fmt_ratio, fmt_seconds
 from lab3_dev.bench.timing import fmt_load, loadavg, median, paired_ratio
 
 SANDBOX_COST_GOAL = 1.10  # sandboxed time / --no-sandbox time, at most
@@ -40,24 +40,12 @@ class Run:
     sampler: TreeSampler | None = None
     scores: dict[str, float] = field(default_factory=dict)  # student -> total (grading runs)
 
-    def cpu_split(self) -> CpuSplit:
-        roles = [self.sampler.cpu(role) if self.sampler else 0.0 for role in ROLES]
-        return CpuSplit(*roles, other=max(0.0, self.cpu - sum(roles)))
-
-
-@dataclass(frozen=True)
-class CpuSplit:
-    """CPU seconds of a run by process, as sampled; ``other``: what wait4 reported for the
-    commands and the descendants they reaped beyond the sampled figures."""
-
-    kernel: float
-    worker: float
-    command: float
-    other: float
-
-    @property
-    def all(self) -> float:
-        return self.kernel + self.worker + self.command + self.other
+    def cpu_by(self, role: str) -> float:
+        """CPU seconds of the processes of ``role`` (:mod:`.memory`), "other": what wait4
+        reported beyond the sampled ones, "all": every process's."""
+        sampled = {r: self.sampler.cpu(r) if self.sampler else 0.0 for r in ROLES}
+        other = max(0.0, self.cpu - sum(sampled.values()))
+        return {**sampled, "other": other, "all": sum(sampled.values()) + other}[role]
 
 
 def run(label: str, cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> Run:
@@ -82,25 +70,23 @@ def run(label: str, cmds: list[list[str]], cwd: Path, env: dict, log: Path) -> R
     return Run(label, seconds, max(codes), load, log, cpu, sampler)
 
 
-def gradebook_scores(course: Path) -> dict[str, float]:
-    """Student -> total score of the assignment in the scratch course's gradebook."""
+def _graded(label: str, cmd: list[str], course: Path, log: Path) -> Run:
+    """``cmd`` on a fresh gradebook, and the scores it left there (student -> total)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return {s.student.id: float(s.score) for s in gb.assignment_submissions(paths.ASSIGNMENT)}
-
-
-def _graded(label: str, cmd: list[str], course: Path, log: Path) -> Run:
     scratch.reset(course)
     done = run(label, [cmd], course, scratch.environment(course), log)
-    done.scores = gradebook_scores(course)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        found = gb.assignment_submissions(paths.ASSIGNMENT)
+        done.scores = {s.student.id: float(s.score) for s in found}
     return done
 
 
-def nbgrader_autograde(course: Path, log: Path, student: str | None = None) -> Run:
+def nbgrader_autograde(course: Path, log: Path) -> Run:
     """``nbgrader autograde lab3`` (one process, one submission after the other)."""
-    cmd = [scratch.tool("nbgrader"), "autograde", paths.ASSIGNMENT]
-    return _graded("nbgrader", cmd + (["--student", student] if student else []), course, log)
+    return _graded(
+        "nbgrader", [scratch.tool("nbgrader"), "autograde", paths.ASSIGNMENT], course, log
+    )
 
 
 def grade(course: Path, workers: int, log: Path, sandbox: bool = True) -> Run:
@@ -128,7 +114,10 @@ def execute(folders: list[Path], work: Path, lanes: int, env: dict, log: Path) -
 
 
 def same_scores(run: Run, baseline: Run) -> str:
-    """``identical``, or how the scores of ``run`` differ from those of ``baseline``."""
+    """``identical``, or how the scores of ``run`` differ from those of ``baseline``
+    ("" when ``run`` has none: not a grading run)."""
+    if not run.scores:
+        return ""
     if run.scores.keys() != baseline.scores.keys():
         return f"different students ({len(run.scores)} vs {len(baseline.scores)})"
     differ = {s: run.scores[s] - baseline.scores[s] for s in run.scores}
@@ -143,52 +132,38 @@ def times(runs: list[Run]) -> list[float]:
 
 
 def compare(
-    sec: Section,
-    runs: dict[str, list[Run]],
-    baseline: str,
-    count: int,
+    sec: Section, runs: dict[str, list[Run]], baseline: str, count: int, *, scores_of: str,
     speedup: bool = False,
-    scores_of: str = "nbgrader",
-) -> Table:
+) -> None:  # fmt: skip
     """The table of ``runs`` (label -> one run per round) against ``baseline`` of the same
     round: a ratio of times (``speedup``: the baseline's over the run's), and the scores
-    against those of ``scores_of``."""
+    against those of ``scores_of``; a note for each run that failed."""
     ratio = f"speed-up vs {baseline}" if speedup else f"ratio to {baseline}"
-    table = sec.table(
-        "",
-        ["command", "runs", "wall time", "per submission", ratio, "ratio per round",
-         "scores vs " + scores_of, "exit codes", "load at start"],
-    )  # fmt: skip
-    base, reference = runs[baseline], runs.get(scores_of, [])
+    table = sec.table("", ["command", "wall time", "per submission", ratio, "ratio per round",
+                           "scores vs " + scores_of, "load at start"])  # fmt: skip
     for label, these in runs.items():
-        per_round = [
-            b.seconds / r.seconds if speedup else r.seconds / b.seconds
-            for b, r in zip(base, these, strict=False)
-            if b.seconds and r.seconds
-        ]
-        checks = [same_scores(r, s) for r, s in zip(these, reference, strict=False) if r.scores]
+        per_round = [b.seconds / r.seconds if speedup else r.seconds / b.seconds
+                     for b, r in zip(runs[baseline], these, strict=False)]  # fmt: skip
+        checks = [same_scores(r, s) for r, s in zip(these, runs[scores_of], strict=False)]
         wall = median(times(these))
         table.add(
             label,
-            len(these),
             fmt_seconds(wall),
             fmt_seconds(wall / count),
             fmt_ratio(median(per_round)),
             ", ".join(map(fmt_ratio, per_round)),
-            "baseline" if label == scores_of else "; ".join(checks) or "-",
-            ",".join(str(r.returncode) for r in these),
+            "baseline" if label == scores_of else "; ".join(c for c in checks if c) or "-",
             fmt_load(these[0].load),
         )
     for r in (r for these in runs.values() for r in these if r.returncode):
         sec.notes.append(f"{r.label} exited {r.returncode}: {tail(r.log)}")
-    return table
 
 
 def sandbox_goal(part: str, what: str, sandboxed: list[Run], plain: list[Run]) -> Goal:
     """The sandbox's cost: the same command sandboxed and with ``--no-sandbox`` of the same
     round, time against time (median over rounds), their scores equal."""
     ratio = paired_ratio(times(sandboxed), times(plain))
-    checks = [same_scores(s, p) for s, p in zip(sandboxed, plain, strict=False)]
+    checks = [same_scores(s, p) or "none" for s, p in zip(sandboxed, plain, strict=False)]
     equal = bool(checks) and all(c == "identical" for c in checks)
     return Goal(
         f"{part}. sandbox costs at most {SANDBOX_COST_GOAL - 1:.0%} (part {part}, {what})",
