@@ -191,7 +191,7 @@ SCORES = {"b00-ada_correct": 100.0, "b01-grace_original": 42.5}
 
 
 def test_part1a_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
-    default, plain, per_core = grading.labels(4, 2)
+    default, plain, per_core = grading.DEFAULT, grading.PLAIN, grading.PER_CORE
     found = {
         grading.NBGRADER: [_run("n", s, tmp_path, SCORES) for s in (100.0, 120.0, 80.0)],
         default: [_run("d", s, tmp_path, SCORES, worker=1) for s in (50.0, 40.0, 50.0)],

@@ -16,16 +16,8 @@ from lab3_dev.bench.runs import Run, compare, grade, nbgrader_autograde, sandbox
 from lab3_dev.bench.timing import alternate, median, paired_ratio
 
 SPEEDUP_GOAL = 2.3  # nbgrader's time / the pipeline's (default workers), at least
-NBGRADER = "nbgrader autograde lab3"
-
-
-def labels(workers: int, cores: int) -> tuple[str, str, str]:
-    """The pipeline's runs: the default workers, the same with --no-sandbox, one per core."""
-    return (
-        f"make grade ({workers} workers)",
-        f"make grade --no-sandbox ({workers} workers)",
-        f"make grade ({cores} workers, one per core)",
-    )
+NBGRADER, DEFAULT = "nbgrader autograde lab3", "make grade (default workers)"
+PLAIN, PER_CORE = "make grade --no-sandbox (default workers)", "make grade (a worker per core)"
 
 
 def throughput(submissions: int, rounds: int) -> list[Section]:
@@ -33,14 +25,13 @@ def throughput(submissions: int, rounds: int) -> list[Section]:
     from kmeans_em_lab.pipeline.driver import settings
 
     workers, cores = settings.default_workers(), settings.usable_cores()
-    default, plain, per_core = labels(workers, cores)
     with scratch(submissions) as s:
         runs = alternate(
             {
                 NBGRADER: lambda: nbgrader_autograde(s.course, s.log(NBGRADER)),
-                default: lambda: grade(s.course, workers, s.log(default)),
-                plain: lambda: grade(s.course, workers, s.log(plain), sandbox=False),
-                per_core: lambda: grade(s.course, cores, s.log(per_core)),
+                DEFAULT: lambda: grade(s.course, workers, s.log(DEFAULT)),
+                PLAIN: lambda: grade(s.course, workers, s.log(PLAIN), sandbox=False),
+                PER_CORE: lambda: grade(s.course, cores, s.log(PER_CORE)),
             },
             rounds,
             "part 1a",
@@ -55,10 +46,10 @@ def throughput(submissions: int, rounds: int) -> list[Section]:
 def throughput_section(
     runs: dict[str, list[Run]], workers: int, cores: int, n: int, examples: str
 ) -> Section:
-    default, plain, _ = labels(workers, cores)
     sec = Section(
         "1a. Autograde throughput",
-        f"{n} submissions: copies of the examples {examples}, cycled. `make grade`: "
+        f"{n} submissions: copies of the examples {examples}, cycled. The default workers: "
+        f"{workers}; a worker per core: {cores}. `make grade`: "
         "`python -m kmeans_em_lab grade --workers N --force` (autograde, HTML feedback, "
         "grades CSV and class report), every kernel sandboxed unless `--no-sandbox`. Each "
         f"run on a fresh gradebook, {len(runs[NBGRADER])} round(s) side by side, the order "
@@ -66,7 +57,7 @@ def throughput_section(
         "round (median over rounds).",
     )
     compare(sec, runs, NBGRADER, n, speedup=True, scores_of=NBGRADER)
-    speedup = paired_ratio(times(runs[NBGRADER]), times(runs[default]))
+    speedup = paired_ratio(times(runs[NBGRADER]), times(runs[DEFAULT]))
     sec.goals.append(
         Goal(
             f"1a. make grade (local Dask, default workers ({workers})) vs sequential nbgrader",
@@ -75,7 +66,7 @@ def throughput_section(
             None if speedup is None else speedup >= SPEEDUP_GOAL,
         )
     )
-    sec.goals.append(sandbox_goal("1a", f"default workers ({workers})", runs[default], runs[plain]))
+    sec.goals.append(sandbox_goal("1a", f"default workers ({workers})", runs[DEFAULT], runs[PLAIN]))
     return sec
 
 
@@ -103,7 +94,7 @@ def memory(runs: dict[str, list[Run]], workers: int, n: int) -> Section:
             f"{fmt_mib(max(peaks('kernel'), default=None))} / {fmt_mib(median(peaks('kernel')))}",
             fmt_mib(max((s.max_total for s in samplers), default=None)),
         )
-    worst = max((p for r in runs[labels(workers, 1)[0]] if r.sampler
+    worst = max((p for r in runs[DEFAULT] if r.sampler
                  for p in r.sampler.peaks("worker")), default=None)  # fmt: skip
     sec.goals.append(
         Goal(

@@ -95,25 +95,20 @@ def run(passes: int = 5, rounds: int = 3) -> Section:
         f"by the grading executor (sandboxed), probes on and off, {rounds} rounds (medians).",
     )
     table = section.table(
-        "Seconds per function's probes, in process ('limit': stopped at it)",
-        ["case", *probes.functions()],
-    )
-    kernel = section.table(
-        "One submission's function cells in a kernel, with and without the probes",
-        ["case", "probes off", "probes on", "added by the probes"],
+        "Seconds of each function's probes in process ('limit': stopped at it), and of one "
+        "submission's function cells in a kernel with the probes off and on:",
+        ["case", *probes.functions(), "kernel, probes off", "probes on", "added by the probes"],
     )
     slowest = 0.0
     for case in CASES:
         codes = function_cells(case)
-        figures = in_process(codes, passes)
-        table.add(case, *(fmt_seconds(v) if v is not None else "limit" for v in figures.values()))
+        figures = list(in_process(codes, passes).values())
         if case in CORRECT:
-            slowest = max([slowest, *(v for v in figures.values() if v is not None)])
-        both = {
-            probes_on: partial(in_kernel, codes, probes_on == "on") for probes_on in ("on", "off")
-        }
+            slowest = max([slowest, *(v for v in figures if v is not None)])
+        both = {on: partial(in_kernel, codes, on) for on in (True, False)}
         on, off = (median(seconds) for seconds in alternate(both, rounds).values())
-        kernel.add(case, fmt_seconds(off), fmt_seconds(on), fmt_seconds(on - off))
+        table.add(case, *("limit" if v is None else fmt_seconds(v) for v in figures), off, on,
+                  on - off)  # fmt: skip
     ratio = probes.CELL_SECONDS / slowest if slowest else float("inf")
     section.goals.append(Goal(
         f"4b. probe cell limit >= {RULE}x the slowest correct case's probes of one function",

@@ -28,12 +28,8 @@ class Table:
         self.rows.append([_cell(c) for c in cells])
 
     def markdown(self) -> str:
-        lines = [
-            "| " + " | ".join(self.headers) + " |",
-            "|" + "|".join(" --- " for _ in self.headers) + "|",
-        ]
-        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        return "\n".join(lines)
+        rows = [self.headers, ["---"] * len(self.headers), *self.rows]
+        return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
 @dataclass
@@ -114,26 +110,16 @@ def render(header: Section, sections: list[Section], footer: Section | None = No
 
 
 def parse_tables(markdown: str) -> list[list[list[str]]]:
-    """Every pipe table in ``markdown`` as a list of rows (header first, rule dropped).
-
-    Raises ``ValueError`` when a table's rows do not all have the header's width
-    or the second line is not a rule.
-    """
-    blocks, current = [], []
-    for line in markdown.splitlines() + [""]:
-        if line.startswith("|"):
-            current.append(line)
-        elif current:
-            blocks.append(current)
-            current = []
+    """Every pipe table in ``markdown`` as a list of rows (header first, rule dropped);
+    ``ValueError`` when a row's width is not the header's or the rule is missing."""
     tables = []
-    for lines in blocks:
+    for block in re.findall(r"(?:^\|.*(?:\n|$))+", markdown, flags=re.MULTILINE):
+        lines = block.strip().splitlines()
         rows = [_split(line) for line in lines]
         if len(rows) < 2 or not all(c and set(c) <= set("-: ") for c in rows[1]):
             raise ValueError(f"no rule line under {lines[0]!r}")
-        for line, row in zip(lines, rows, strict=True):
-            if len(row) != len(rows[0]):
-                raise ValueError(f"row of {len(row)} cells under {len(rows[0])} headers: {line!r}")
+        if any(len(row) != len(rows[0]) for row in rows):
+            raise ValueError(f"a row's width is not the header's in the table {lines[0]!r}")
         tables.append([rows[0], *rows[2:]])
     return tables
 
