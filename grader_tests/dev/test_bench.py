@@ -283,7 +283,7 @@ def test_parts_1b_and_2_compare_make_grade_with_the_floor_of_the_same_round(tmp_
         )
     }
     section = floor.section("2", found, [], "ada", 1, 1, 1)
-    assert _goal(section, "one submission, sandboxed").measured == "1.20x"
+    assert _goal(section, "pipeline (sandboxed) vs executing it").measured == "1.20x"
     assert _goal(section, "sandbox costs at most 10% (part 2, one submission)").met is True
     assert len(section.goals) == 2
     main = _well_formed(section)[2]
