@@ -105,4 +105,4 @@ class TreeSampler:
         return [p.peak for p in self.processes.values() if p.role == role]
 
     def cpu(self, role: str) -> float:
-        return sum(p.cpu for p in self.processes.values() if p.role == role)
+        return sum((p.cpu for p in self.processes.values() if p.role == role), 0.0)
