@@ -167,6 +167,7 @@ def test_the_floor_executes_every_notebook_in_lanes_from_fresh_copies(tmp_path):
 
 
 def _run(label, seconds, tmp_path, scores=None, **cpu) -> runs.Run:
+    (tmp_path / "log").write_text("the run's output\n")
     run = runs.Run(label, seconds, 0, (0.5, 0.6, 0.7), tmp_path / "log")
     run.scores = dict(scores or {})
     run.cpu = cpu.pop("total", 0.0)

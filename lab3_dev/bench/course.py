@@ -144,6 +144,5 @@ def reset(course: Path) -> None:
 
 
 def tool(name: str) -> str:
-    """An executable of the venv (``nbgrader``, ``jupyter``), else from PATH."""
-    local = Path(sys.executable).parent / name
-    return str(local) if local.exists() else (shutil.which(name) or name)
+    """An executable of this Python's environment (``nbgrader``, ``jupyter``)."""
+    return str(Path(sys.executable).parent / name)

@@ -17,12 +17,9 @@ PACKAGES = ("numpy", "scipy", "scikit-learn", "nbgrader", "nbclient", "ipykernel
 
 
 def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            found = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
-    except OSError:
-        found = []
-    return found[0] if found else platform.processor() or platform.machine()
+    with open("/proc/cpuinfo") as fh:
+        found = [line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")]
+    return found[0] if found else platform.machine()
 
 
 def _blas() -> str:

@@ -22,11 +22,7 @@ def median(values) -> float | None:
     return statistics.median(values) if values else None
 
 
-def loadavg() -> tuple[float, float, float]:
-    try:
-        return os.getloadavg()
-    except OSError:  # not on every platform
-        return (float("nan"),) * 3
+loadavg = os.getloadavg  # (1, 5, 15 minutes)
 
 
 def fmt_load(load: tuple[float, float, float]) -> str:
@@ -42,10 +38,8 @@ def alternate(
     for r in range(rounds):
         for name in list(runs) if r % 2 == 0 else list(runs)[::-1]:
             if what:
-                load = fmt_load(loadavg())
-                print(
-                    f"bench: {what}, round {r + 1}/{rounds}: {name} (load {load})", file=sys.stderr
-                )
+                progress = f"{what}, round {r + 1}/{rounds}: {name} (load {fmt_load(loadavg())})"
+                print(f"bench: {progress}", file=sys.stderr)
             out[name].append(runs[name]())
     return out
 
