@@ -202,12 +202,8 @@ def test_part1a_pairs_each_run_with_nbgrader_in_its_round(tmp_path):
     section = grading.throughput_section(found, 4, 2, 40, "ada_correct, grace_original")
     main = _well_formed(section)[2]
     assert _column(main, "command") == list(found)
-    assert _column(main, "speed-up vs nbgrader autograde lab3") == [
-        "1.00x",
-        "2.00x",
-        "2.00x",
-        "1.25x",
-    ]
+    speedups = ["1.00x", "2.00x", "2.00x", "1.25x"]
+    assert _column(main, "speed-up vs nbgrader autograde lab3") == speedups
     assert _column(main, "ratio per round")[1] == "2.00x, 3.00x, 1.60x"  # round by round
     scores = _column(main, "scores vs nbgrader autograde lab3")
     assert scores[:3] == ["baseline"] + ["identical; identical; identical"] * 2
@@ -257,11 +253,8 @@ def test_parts_1b_and_2_compare_make_grade_with_the_floor_of_the_same_round(tmp_
     main, cpu, dask = _well_formed(section)[2:]
     assert _column(main, "ratio to floor") == ["1.90x", "1.00x", "1.15x"]
     assert _column(main, "ratio per round")[2] == "0.80x, 1.50x"
-    assert _column(main, "scores vs nbgrader autograde lab3") == [
-        "baseline",
-        "-",
-        "identical; identical",
-    ]
+    scores = ["baseline", "-", "identical; identical"]
+    assert _column(main, "scores vs nbgrader autograde lab3") == scores
     assert _column(main, "load at start")[0] == "0.50 / 0.60 / 0.70"
     assert _column(cpu, "command") == [floor.NBGRADER, floor.FLOOR, floor.GRADE]
     assert _column(cpu, "others")[2] == "2 s"  # 42 - 24 - 12 - 4
@@ -324,12 +317,8 @@ def test_tables_with_ragged_rows_are_rejected():
         table.add(1, 2, 3)
     with pytest.raises(ValueError):
         parse_tables("| a | b |\n| --- | --- |\n| 1 |\n")
-    assert [report.fmt_seconds(s) for s in (-0.0076, 0.0, 2.5, 150.0)] == [
-        "-7.6 ms",
-        "0 µs",
-        "2.5 s",
-        "150 s",
-    ]
+    shown = ["-7.6 ms", "0 µs", "2.5 s", "150 s"]
+    assert [report.fmt_seconds(s) for s in (-0.0076, 0.0, 2.5, 150.0)] == shown
 
 
 def test_parts_argument():
