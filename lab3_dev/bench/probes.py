@@ -53,16 +53,15 @@ def in_process(codes: list[str], passes: int) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
         for function in probes.functions():
             times: list[float] = []
-            for _ in range(passes):
-                started = time.perf_counter()
-                try:
+            try:
+                for _ in range(passes):
+                    started = time.perf_counter()
                     with time_limit(probes.CELL_SECONDS):
                         probes.record_in_process(function, namespace)
-                except OutOfTime:
-                    times = []
-                    break
-                times.append(time.perf_counter() - started)
-            out[function] = median(times) if times else None
+                    times.append(time.perf_counter() - started)
+            except OutOfTime:
+                times = []
+            out[function] = median(times)
     return out
 
 
