@@ -89,7 +89,8 @@ def section(
     cores = settings.usable_cores()
     sec = Section(
         TITLES[part],
-        f"{copies} copies of the correct example `{example}`, {len(runs[GRADE])} round(s) "
+        f"{copies} cop{'ies' if copies > 1 else 'y'} of the correct example `{example}`, "
+        f"{len(runs[GRADE])} round(s) "
         "side by side (the order reversed every other round). **The floor**: the notebooks "
         "`nbgrader autograde` wrote in the first round (the hidden tests put back) executed "
         "again from fresh copies with `jupyter nbconvert --execute` in a plain `python3` "

@@ -48,7 +48,7 @@ def read(markdown: str) -> Figures:
     found = dict(split_sections(markdown))
     part1b = next((b for t, b in found.items() if t.startswith("1b.")), "")
     part6 = next((b for t, b in found.items() if t.startswith("6.")), "")
-    copies = re.search(r"(\d+) copies of the correct example", part1b)
+    copies = re.search(r"(\d+) cop(?:ies|y) of the correct example", part1b)
     cpu = None
     for row in _rows(part1b, "worker processes"):
         parts = [seconds(row["kernels"]), seconds(row["worker processes"])]
