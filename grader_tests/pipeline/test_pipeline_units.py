@@ -690,11 +690,10 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
     sends (``run_on_scheduler``: code in the driver, which holds the course secret and
     writes the gradebook): the local cluster speaks TLS with a key of its own run only,
     and serves no web page."""
+    import subprocess
+    import sys
     import urllib.error
     import urllib.request
-
-    from distributed import Client
-    from distributed.security import Security
 
     from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
 
@@ -707,14 +706,27 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
             with pytest.raises(urllib.error.HTTPError, match="404"):  # no page served
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=5)
         assert client.submit(sum, [1, 2]).result() == 3  # the run's own client works
-        for other in (
-            address.replace("tls://", "tcp://"),  # plain TCP
-            address,  # TLS, no certificate
+        # each other client in a process of its own, as another user would connect (a
+        # refused Client collected while another is made can hang Dask's loop runner)
+        attempt = (
+            "import sys\n"
+            "from distributed import Client\n"
+            "from distributed.security import Security\n"
+            "key = Security.temporary() if sys.argv[2] == 'key' else None\n"
+            "try:\n"
+            "    Client(sys.argv[1], security=key, timeout=5, set_as_default=False)\n"
+            "except Exception:\n"
+            "    sys.exit(3)\n"
+            "print('connected')\n"
+        )
+        for other, key in (
+            (address.replace("tls://", "tcp://"), "none"),  # plain TCP
+            (address, "none"),  # TLS, no certificate
+            (address, "key"),  # a key of another run
         ):
-            with pytest.raises(Exception):  # noqa: B017 - refused, however Dask words it
-                Client(other, timeout=3, set_as_default=False)
-        with pytest.raises(Exception):  # noqa: B017 - a key of another run
-            Client(address, security=Security.temporary(), timeout=3, set_as_default=False)
+            tried = subprocess.run([sys.executable, "-c", attempt, other, key],
+                                   capture_output=True, text=True, timeout=120)  # fmt: skip
+            assert tried.returncode == 3 and "connected" not in tried.stdout, (other, key)
     finally:
         disconnect(client, cluster)
 
