@@ -368,7 +368,14 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
 
 
 @pytest.mark.parametrize(
-    "how", ["root a link", "course a link", "root another user's", "above another user's"]
+    "how",
+    [
+        "root a link",
+        "course a link",
+        "root another user's",
+        "above another user's",
+        "course another user's, of my group",
+    ],  # fmt: skip
 )
 def test_the_release_refuses_exchange_folders_a_student_made_first(
     course, tmp_path, monkeypatch, capfd, how
@@ -399,17 +406,21 @@ def test_the_release_refuses_exchange_folders_a_student_made_first(
         root.mkdir()
         root.chmod(0o1777)
         os.chown(root, 65534, 65534)
-    else:
+    elif how == "above another user's":
         os.chown(above, 65534, 65534)
+    else:  # in a groupshared exchange, a folder takes the group of the setgid root
+        root.mkdir()
+        root.chmod(0o3777)
+        (root / course_id).mkdir()
+        os.chown(root / course_id, 65534, os.getegid())
+    shared = f"--CourseDirectory.groupshared={'group' in how}"
     with pytest.raises((SystemExit, Exception)):
-        nbgrader(ReleaseAssignmentApp, paths.ASSIGNMENT, f"--Exchange.root={root}",
+        nbgrader(ReleaseAssignmentApp, paths.ASSIGNMENT, f"--Exchange.root={root}", shared,
                  cwd=course, monkeypatch=monkeypatch)  # fmt: skip
     assert stat.S_IMODE(mine.stat().st_mode) == 0o755 and list(mine.iterdir()) == []
     said = "".join(capfd.readouterr())
     assert "Not releasing" in said
-    assert {"root a link": "is not a folder", "course a link": "is not a folder",
-            "root another user's": "belongs to another user",
-            "above another user's": "belongs to another user"}[how] in said  # fmt: skip
+    assert ("is not a folder" if "link" in how else "belongs to another user") in said
 
 
 def test_the_inbound_listing_is_refused(course, tmp_path, monkeypatch, capfd):

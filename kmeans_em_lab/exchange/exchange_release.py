@@ -30,8 +30,10 @@ _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
 def _trusted_owner(info: os.stat_result, groupshared: bool = False) -> bool:
-    """A folder of root's, of this user's or (``groupshared``) of one of this user's groups."""
-    return info.st_uid in (0, os.geteuid()) or (groupshared and info.st_gid in os.getgroups())
+    """A folder of root's or of this user's. Its group is never enough, ``groupshared`` or
+    not: in a setgid root every folder a student makes takes the root's group (root's,
+    when root made it), and a release run as root could change any folder's mode."""
+    return info.st_uid in (0, os.geteuid())
 
 
 def _open_folder(path: str, groupshared: bool) -> int:
@@ -84,7 +86,7 @@ class ProtectedExchangeReleaseAssignment(ExchangeReleaseAssignment):
 
     def ensure_root(self):
         groupshared = self.coursedir.groupshared
-        mode = 0o1777 | ((stat.S_IWGRP | stat.S_ISGID) if groupshared else 0)
+        mode = 0o1777  # sticky, never setgid: no folder made in it takes the root's group
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.root)), exist_ok=True)
         except OSError as err:
@@ -119,7 +121,7 @@ def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> st
     """Why the course's folders in the exchange ``root`` cannot be trusted (None: they can):
     the root and ``inbound/`` must be folders (not links) in which only an entry's owner
     may rename it (sticky, or writable by no one else), the course's folder and
-    ``inbound/`` this user's (or, ``groupshared``, of one of this user's groups) and
+    ``inbound/`` this user's (never another's for its group, ``groupshared`` or not) and
     writable by no other user but through ``inbound/``'s sticky bit."""
     course = os.path.join(root, course_id)
     inbound = os.path.join(course, "inbound")
@@ -142,11 +144,7 @@ def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> st
             return (
                 f"{shown} belongs to another user (uid {info.st_uid}): it may have been made for it"
             )
-        if (
-            mine
-            and info.st_uid != os.geteuid()
-            and not (groupshared and info.st_gid in os.getgroups())
-        ):
+        if mine and info.st_uid != os.geteuid():
             owner = f"another user (uid {info.st_uid})"
             return f"{shown} belongs to {owner}: someone may have replaced it"
         others_write = info.st_mode & (stat.S_IWOTH | (0 if groupshared else stat.S_IWGRP))
