@@ -375,6 +375,7 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
         "root another user's",
         "above another user's",
         "course another user's, of my group",
+        "root a link, in a group",
     ],  # fmt: skip
 )
 def test_the_release_refuses_exchange_folders_a_student_made_first(
@@ -396,7 +397,7 @@ def test_the_release_refuses_exchange_folders_a_student_made_first(
     above = tmp_path / "shared"
     above.mkdir()
     root = above / "exchange"
-    if how == "root a link":
+    if how.startswith("root a link"):  # (groupshared: nbgrader checks no root at all)
         root.symlink_to(mine)
     elif how == "course a link":
         root.mkdir()

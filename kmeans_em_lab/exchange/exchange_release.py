@@ -75,7 +75,14 @@ def make_folder(path: str, mode: int, groupshared: bool = False) -> None:
         os.mkdir(path, 0o700)
     fd = _open_folder(path, groupshared)
     try:
-        os.fchmod(fd, mode)
+        info = os.fstat(fd)
+        if info.st_uid == os.geteuid():
+            os.fchmod(fd, mode)
+        elif stat.S_IMODE(info.st_mode) != mode:  # root's, made by an administrator
+            raise PermissionError(
+                f"{for_terminal(path)} is root's with mode {stat.S_IMODE(info.st_mode):o}, not "
+                f"{mode:o}: ask an administrator to `chmod {mode:o}` it"
+            )
     finally:
         os.close(fd)
 
@@ -97,13 +104,14 @@ class ProtectedExchangeReleaseAssignment(ExchangeReleaseAssignment):
         try:
             make_folder(self.root, mode, groupshared)
         except PermissionError as err:
-            self.fail(f"Not releasing into the exchange: {err} (make it as root: "
-                      f"`mkdir -m 1777 {for_terminal(self.root)}`)")  # fmt: skip
+            self.fail(f"Not releasing into the exchange: {err}")
 
     def init_dest(self):
         # the course's folders made, or checked, before nbgrader's own steps (which follow
         # links): then no other user may rename or replace them in the sticky root
         groupshared = self.coursedir.groupshared
+        if groupshared:  # nbgrader's start() checks the root only when not groupshared
+            self.ensure_root()
         shared = (stat.S_IWGRP | stat.S_ISGID) if groupshared else 0
         course = os.path.join(self.root, self.coursedir.course_id)
         try:
@@ -147,7 +155,9 @@ def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> st
         if mine and info.st_uid != os.geteuid():
             owner = f"another user (uid {info.st_uid})"
             return f"{shown} belongs to {owner}: someone may have replaced it"
-        others_write = info.st_mode & (stat.S_IWOTH | (0 if groupshared else stat.S_IWGRP))
+        # the root opened to the group needs the sticky bit too, groupshared or not
+        group = 0 if groupshared and mine else stat.S_IWGRP
+        others_write = info.st_mode & (stat.S_IWOTH | group)
         if others_write and not info.st_mode & stat.S_ISVTX:
             return f"{shown} lets other users rename what is in it (no sticky bit): {fix}"
     return None
