@@ -29,14 +29,14 @@ from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
-def _trusted_owner(info: os.stat_result, groupshared: bool = False) -> bool:
+def _trusted_owner(info: os.stat_result) -> bool:
     """A folder of root's or of this user's. Its group is never enough, ``groupshared`` or
     not: in a setgid root every folder a student makes takes the root's group (root's,
     when root made it), and a release run as root could change any folder's mode."""
     return info.st_uid in (0, os.geteuid())
 
 
-def _open_folder(path: str, groupshared: bool) -> int:
+def _open_folder(path: str) -> int:
     """A descriptor of the folder ``path`` itself (never a link's target), or
     ``PermissionError`` saying why it is not the instructor's to use."""
     try:
@@ -44,7 +44,7 @@ def _open_folder(path: str, groupshared: bool) -> int:
     except OSError as err:
         why = f"{for_terminal(path)} is not a folder (a link?): {err.strerror}"
         raise PermissionError(why) from None
-    if not _trusted_owner(os.fstat(fd), groupshared):
+    if not _trusted_owner(os.fstat(fd)):
         os.close(fd)
         raise PermissionError(f"{for_terminal(path)} belongs to another user")
     return fd
@@ -59,7 +59,7 @@ def _ancestors_problem(path: str) -> str | None:
             info = os.lstat(folder)
         except OSError as err:
             return f"{for_terminal(str(folder))}: {err.strerror}"
-        if info.st_uid not in (0, os.geteuid()):
+        if not _trusted_owner(info):
             return f"{for_terminal(str(folder))} belongs to another user (uid {info.st_uid})"
         opened = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)  # (a link's mode means nothing)
         if opened and not stat.S_ISLNK(info.st_mode) and not info.st_mode & stat.S_ISVTX:
@@ -67,13 +67,13 @@ def _ancestors_problem(path: str) -> str | None:
     return None
 
 
-def make_folder(path: str, mode: int, groupshared: bool = False) -> None:
+def make_folder(path: str, mode: int) -> None:
     """``path`` a folder of the instructor's with ``mode`` (made if missing), set through a
     descriptor of the folder itself: a link put in its place is refused, never followed
     (``chmod`` on a link an instructor's release made the link's target world-writable)."""
     with contextlib.suppress(FileExistsError):
         os.mkdir(path, 0o700)
-    fd = _open_folder(path, groupshared)
+    fd = _open_folder(path)
     try:
         info = os.fstat(fd)
         if info.st_uid == os.geteuid():
@@ -92,7 +92,6 @@ class ProtectedExchangeReleaseAssignment(ExchangeReleaseAssignment):
     every folder of the course's in the exchange made or checked without following a link."""
 
     def ensure_root(self):
-        groupshared = self.coursedir.groupshared
         mode = 0o1777  # sticky, never setgid: no folder made in it takes the root's group
         try:
             os.makedirs(os.path.dirname(os.path.abspath(self.root)), exist_ok=True)
@@ -102,7 +101,7 @@ class ProtectedExchangeReleaseAssignment(ExchangeReleaseAssignment):
         if problem:
             self.fail(f"Not releasing into the exchange {for_terminal(self.root)}: {problem}")
         try:
-            make_folder(self.root, mode, groupshared)
+            make_folder(self.root, mode)
         except PermissionError as err:
             self.fail(f"Not releasing into the exchange: {err}")
 
@@ -113,16 +112,16 @@ class ProtectedExchangeReleaseAssignment(ExchangeReleaseAssignment):
         if groupshared:  # nbgrader's start() checks the root only when not groupshared
             self.ensure_root()
         shared = (stat.S_IWGRP | stat.S_ISGID) if groupshared else 0
+        inbound = 0o3733 | (stat.S_IRGRP if groupshared else 0)  # sticky: nbgrader's lacks it
         course = os.path.join(self.root, self.coursedir.course_id)
         try:
-            make_folder(course, 0o755 | shared, groupshared)
-            make_folder(os.path.join(course, "outbound"), 0o755 | shared, groupshared)
-            make_folder(os.path.join(course, "inbound"),
-                        0o3733 | (stat.S_IRGRP if groupshared else 0), groupshared)  # fmt: skip
+            make_folder(course, 0o755 | shared)
+            make_folder(os.path.join(course, "outbound"), 0o755 | shared)
+            make_folder(os.path.join(course, "inbound"), inbound)
         except PermissionError as err:
             self.fail(f"Not releasing: {err}")
         super().init_dest()
-        make_folder(self.inbound_path, 0o3733 | (stat.S_IRGRP if groupshared else 0), groupshared)
+        make_folder(self.inbound_path, inbound)  # nbgrader's ensure_directory reset its mode
 
 
 def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> str | None:
@@ -148,7 +147,7 @@ def exchange_problem(root: str, course_id: str, groupshared: bool = False) -> st
             return f"{shown}: {err.strerror}"
         if not stat.S_ISDIR(info.st_mode):
             return f"{shown} is not a folder (a link?): someone may have replaced it"
-        if not mine and not _trusted_owner(info, groupshared):
+        if not mine and not _trusted_owner(info):
             return (
                 f"{shown} belongs to another user (uid {info.st_uid}): it may have been made for it"
             )
