@@ -609,6 +609,24 @@ def test_cells_past_the_notebooks_time_budget_are_not_run(tmp_path):
     assert "third" not in text and "ran past its time limit (2 s for all its cells" in text
 
 
+def test_a_cell_past_the_length_the_grader_runs_is_not_run_and_the_notebook_goes_on(tmp_path):
+    """IPython compiles a cell's statements one by one: a cell of a million one-line
+    statements held the kernel past its time limit, in a phase that ignores the interrupt
+    under load, so the rest of the notebook scored 0 or not by the machine's load. A cell
+    past ``max_cell_chars`` is not run (its error says why); the cells after it run."""
+    cells = ["x = 1", "y = 2\n" + "a = 0\n" * 20, "print('after', x)"]
+    last, _ = _run_cells(tmp_path, cells, max_cell_chars=100)
+    first, long_cell = _run_cells.notebook.cells[:2]
+    assert first.execution_count and long_cell.execution_count is None
+    (error,) = long_cell.outputs
+    assert error.ename == "CellTooLong"
+    assert error.evalue == "cell #1 not run: it holds 126 characters, more than the 100 " \
+        "the grader runs in one cell"  # fmt: skip
+    assert "after 1" in json.dumps(last.outputs)
+    events = _run_cells.executor.resources[verdicts.EVENTS]
+    assert [e.code for e in events[1]] == [verdicts.CELL_TOO_LONG]
+
+
 def test_kernel_caps_output_before_it_reaches_the_grader(tmp_path):
     cell, received = _run_cells(tmp_path, "print('x' * 200_000_000)\nprint('after')")
     assert sum(received) < 2_000_000  # what crossed the wire, not just what was saved

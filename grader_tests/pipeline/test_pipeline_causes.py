@@ -347,6 +347,27 @@ def test_a_function_whose_cell_imports_forbidden_code_is_forbidden_code(source, 
         )
 
 
+def test_a_function_whose_cell_was_too_long_to_run_says_so():
+    """The grader does not run a cell past ``max_cell_chars``: the tests of the function
+    it defines say that cell was not run and why, not only "not defined"."""
+    definition = solution("K_Means")
+    definition.source += "from sklearn.cluster import KMeans\n"  # not run: not forbidden either
+    too_long = Event(verdicts.CELL_TOO_LONG, "cell K_Means (#0) not run: it holds 9 characters")
+    refused = {
+        "check": "K_Means",
+        "refused": "K_Means is not defined: run the cell that defines it",
+    }
+    nb = judged([definition, graded("test_K_Means_hidden", hidden("K_Means"), 10)],
+                {1: ("K_Means", refused)}, events={0: [too_long]})  # fmt: skip
+    (entry,) = nb.cells[1].metadata["lab3"]["causes"]
+    assert entry == {
+        "code": "cell_too_long",
+        "message": "cell K_Means (#0) not run: it holds 9 characters, so this function is "
+        "not defined",
+    }
+    assert incidents.flags(nb) == [too_long.message]
+
+
 # -- each pipeline cause, exactly -----------------------------------------------------------------
 
 FAILED = verdicts.Verdict(False, "the cell failed")
@@ -404,7 +425,13 @@ def test_a_long_solution_cells_imports_are_read_line_by_line(monkeypatch):
     short.source = "import sklearn.cluster\n" + short.source
     long_.source += "from scipy.cluster import vq\nimport os, sklearn\n" + "a\n" * 4_000_000
     nb = nbformat.v4.new_notebook(cells=[short, long_])
-    assert causes.forbidden_imports(nb) == {"Set": "sklearn", "Update": "scipy.cluster, sklearn"}
+    found = causes.not_defined_because(nb)
+    assert {function: cause.code for function, cause in found.items()} == {
+        "Set": "forbidden_code",
+        "Update": "forbidden_code",
+    }
+    assert "imports sklearn: " in found["Set"].message
+    assert "imports scipy.cluster, sklearn: " in found["Update"].message
     assert parsed == [len(short.source)]  # the long cell was never parsed
     assert causes._imports_by_line("x = 1\n  import numpy as np, sklearn\nfrom . import a") == [
         "numpy",
@@ -424,5 +451,5 @@ def test_a_solution_cells_imports_are_read_line_by_line_when_the_parser_fails(mo
     cell.source = "import sklearn.cluster\n" + cell.source
     with monkeypatch.context() as patched:  # undone before pytest parses to report
         patched.setattr(causes.ast, "parse", broken)
-        found = causes.forbidden_imports(nbformat.v4.new_notebook(cells=[cell]))
-    assert found == {"Set": "sklearn"}
+        found = causes.not_defined_because(nbformat.v4.new_notebook(cells=[cell]))
+    assert "imports sklearn: " in found["Set"].message

@@ -42,6 +42,8 @@ CAUSES: dict[str, str] = {
     "crash, or too much memory).",
     "kernel_unresponsive": "The notebook ignored the interrupt at the time limit and was stopped.",
     "not_run": "The cell did not run: the notebook stopped in an earlier cell.",
+    "cell_too_long": "The cell holds more code than the grader runs in one cell, so it was "
+    "not run and nothing it defines exists.",
     "output_cut": "The cell printed more than the output limit, so its output was cut.",
     "output_flood": "The cell sent output the grader does not take (too large, unreadable, too "
     "many messages, or late too often), so the notebook stopped there.",

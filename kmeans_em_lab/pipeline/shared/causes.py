@@ -22,10 +22,11 @@ writes it.
 decided, never from the names or texts of errors in the cell's outputs:
 
 1. an event that stopped the cell: ``time_limit``, ``kernel_died``,
-   ``kernel_unresponsive``, ``not_run``;
+   ``kernel_unresponsive``, ``not_run``, ``cell_too_long``;
 2. the grader's judgement of the cell's record names them
    (``not_defined`` becomes ``forbidden_code`` when the cell that defines the
-   function imports a forbidden package, which the sandbox does not have);
+   function imports a forbidden package, which the sandbox does not have, and
+   ``cell_too_long`` when the grader did not run that cell);
 3. a plain test cell (no record): the error its kernel reported;
 4. else the generic ``wrong_result``;
 
@@ -135,18 +136,32 @@ def _imports_by_line(source: str) -> list[str]:
     return found
 
 
-def forbidden_imports(nb) -> dict[str, str]:
-    """function -> the forbidden packages its defining cell imports (scikit-learn and the
-    like are not even installed where students' code runs, so such a function is never
-    defined and its tests' refusal says "not defined"). Read from the cell's source."""
+def not_defined_because(nb) -> dict[str, Cause]:
+    """function -> why the cell that defines it cannot define it, which its tests' "not
+    defined" refusal does not say: the grader did not run the cell (too long), or the cell
+    imports a forbidden package (scikit-learn and the like are not even installed where
+    students' code runs). Read from the cell's own events and source."""
     out = {}
     for cell in nb.cells:
         if cell.get("cell_type") != "code" or not points.is_solution(cell):
             continue
+        function = str(points.grade_id(cell))
+        too_long = [e for e in verdicts.read_events(cell) if e.code == verdicts.CELL_TOO_LONG]
+        if too_long:
+            out[function] = Cause(
+                verdicts.CELL_TOO_LONG,
+                f"{too_long[0].message}, so this function is not defined",
+            )
+            continue
         found = _imports(notebook_text(cell.get("source")))
         forbidden = sorted({hit for name in found if (hit := forbidden_package(name))})
         if forbidden:
-            out[str(points.grade_id(cell))] = ", ".join(forbidden[:5])
+            out[function] = Cause(
+                "forbidden_code",
+                f"the cell that defines this function imports {', '.join(forbidden[:5])}: the "
+                "lab asks you to write the algorithm with numpy yourself, so this function "
+                "scores 0",
+            )
     return out
 
 
@@ -156,26 +171,21 @@ def classify(
     events: Iterable[verdicts.Event] = (),
     judged=None,
     reply: verdicts.Reply | None = None,
-    forbidden_import: str = "",
+    not_defined: Cause | None = None,
 ) -> list[Cause]:
     """The causes of a graded cell whose ``verdict`` is a failure (see the module's rules).
 
     ``events``: what the grader observed in the cell; ``judged``: the grader's
     :class:`kmeans_em_lab.checks.Judgement` of the cell's record, when it has one;
-    ``reply``: the kernel's reply, for a plain test cell; ``forbidden_import``:
-    the forbidden packages the cell defining the function under test imports.
+    ``reply``: the kernel's reply, for a plain test cell; ``not_defined``: why the
+    function under test is not defined, when its own cell says (:func:`not_defined_because`).
     """
     events = list(events)
     found = [Cause(e.code, e.message) for e in events if e.code in verdicts.STOPS]
     if not found and judged is not None and judged.message:
         found = [Cause(known(code), message) for code, message in judged.causes]
-        if forbidden_import:
-            instead = Cause(
-                "forbidden_code",
-                f"the cell that defines this function imports {forbidden_import}: the lab "
-                "asks you to write the algorithm with numpy yourself, so this function scores 0",
-            )
-            found = [instead if c.code == "not_defined" else c for c in found]
+        if not_defined is not None:
+            found = [not_defined if c.code == "not_defined" else c for c in found]
     if not found and reply is not None and reply.status == "error":
         code = KERNEL_ERRORS.get(reply.ename, "raised_exception")
         found = [Cause(code, verdict.message or explain(code))]

@@ -9,7 +9,8 @@ submission brings there is removed before judging):
 - **events** (:class:`Event`), observed by the executor
   (:class:`.execute.ResilientExecute`) on any code cell: the cell's time limit,
   the kernel's death, a kernel that ignored the interrupt, one output too
-  large to read, a cell not run after those, output cut to the byte budget.
+  large to read, a cell not run after those, a cell too long to run, output cut to
+  the byte budget.
   Flags (:mod:`.incidents`) and the causes of stopped cells come from these alone;
 - the **verdict** (:class:`Verdict`) of every graded cell, reached by
   :class:`.judge.JudgeRecords`: a stopping event fails the cell; otherwise the
@@ -40,10 +41,11 @@ TIME_LIMIT = "time_limit"
 KERNEL_DIED = "kernel_died"
 KERNEL_UNRESPONSIVE = "kernel_unresponsive"
 NOT_RUN = "not_run"
+CELL_TOO_LONG = "cell_too_long"  # not run: its source is longer than the grader runs
 OUTPUT_CUT = "output_cut"
 OUTPUT_FLOOD = "output_flood"  # output the grader does not take: the notebook stops there
 # events that stop a cell: it fails, whatever its record says
-STOPS = (TIME_LIMIT, KERNEL_DIED, KERNEL_UNRESPONSIVE, OUTPUT_FLOOD, NOT_RUN)
+STOPS = (TIME_LIMIT, KERNEL_DIED, KERNEL_UNRESPONSIVE, OUTPUT_FLOOD, NOT_RUN, CELL_TOO_LONG)
 
 EVENTS = "lab3_events"  # resources key: cell index -> list of Event (the executor's)
 REPLIES = "lab3_replies"  # resources key: cell index -> Reply (the kernel's execute_reply)

@@ -55,7 +55,7 @@ from traitlets import Bool, Dict, Float, Integer
 
 from kmeans_em_lab import checks
 from kmeans_em_lab.course import points
-from kmeans_em_lab.pipeline.shared import contained, verdicts
+from kmeans_em_lab.pipeline.shared import causes, contained, verdicts
 from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.shared.verdicts import EVENTS, REPLIES, Event, Reply, cell_label
 from kmeans_em_lab.pipeline.worker.limit_bytes import held_bytes, note, utf8_prefix
@@ -72,6 +72,7 @@ KERNEL_DIED = "KernelDied"
 KERNEL_UNRESPONSIVE = "KernelUnresponsive"
 OUTPUT_LOST = "OutputLost"
 NOT_RUN = "CellNotRun"
+CELL_TOO_LONG = "CellTooLong"
 # iopub messages that carry what a cell shows (counted against the cell's byte budget)
 _COUNTED = frozenset({
     "stream", "display_data", "execute_result", "update_display_data", "error",
@@ -308,6 +309,16 @@ class ResilientExecute(Execute):
         "(ZeroMQ's MAXMSGSIZE), so no single output can fill the grader's memory",
     )
 
+    max_cell_chars = setting(
+        Integer,
+        causes.PARSED_CHARS,
+        "characters of a cell's source the kernel is given (-1: no limit); a longer cell is "
+        "not run, its error says why, and the notebook goes on (IPython compiles a cell's "
+        "statements one by one: a million one-line statements held the kernel past its time "
+        "limit in a phase that ignores the interrupt, so the score of everything after "
+        "depended on the machine's load)",
+    )
+
     run_probes = setting(
         Bool,
         False,
@@ -453,6 +464,15 @@ class ResilientExecute(Execute):
             message = f"not run: {self._halted}"
             self._observe(index, verdicts.NOT_RUN, message)
             cell.outputs = [] if graded else [error_output(NOT_RUN, message)]
+            cell.execution_count = None
+            return cell, resources
+        if 0 <= self.max_cell_chars < len(cell.source):
+            message = (
+                f"cell {cell_label(cell, index)} not run: it holds {len(cell.source):,} "
+                f"characters, more than the {self.max_cell_chars:,} the grader runs in one cell"
+            )
+            self._observe(index, verdicts.CELL_TOO_LONG, message)
+            cell.outputs = [] if graded else [error_output(CELL_TOO_LONG, message)]
             cell.execution_count = None
             return cell, resources
         check = checks.cell_check(cell.source) if graded else None

@@ -32,6 +32,7 @@ def flags(notebook: Path | nbformat.NotebookNode) -> list[str]:
                 verdicts.OUTPUT_FLOOD,
                 verdicts.TIME_LIMIT,
                 verdicts.OUTPUT_CUT,
+                verdicts.CELL_TOO_LONG,
             ):
                 found.append(event.message)
     if not_run:

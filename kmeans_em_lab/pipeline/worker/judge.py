@@ -77,7 +77,7 @@ class JudgeRecords(NbGraderPreprocessor):
         self._served = resources.get(SERVED, {})
         self._events = resources.get(EVENTS, {})
         self._replies = resources.get(REPLIES, {})
-        self._forbidden_imports = None  # read in the child, once per child
+        self._not_defined = None  # read in the child, once per child
         graded = []
         for index, cell in enumerate(nb.cells):
             verdicts.forget(cell)  # only the grader writes under its key
@@ -100,8 +100,8 @@ class JudgeRecords(NbGraderPreprocessor):
 
     def _judged(self, nb, index: int) -> dict:
         """What the grader writes under its key in graded cell ``index`` (run in the child)."""
-        if self._forbidden_imports is None:
-            self._forbidden_imports = causes.forbidden_imports(nb)
+        if self._not_defined is None:
+            self._not_defined = causes.not_defined_because(nb)
         cell = nb.cells[index]
         events = self._events.get(index, [])
         stops = [e for e in events if e.code in verdicts.STOPS]
@@ -131,7 +131,7 @@ class JudgeRecords(NbGraderPreprocessor):
                 events=events,
                 judged=judged,
                 reply=self._replies.get(index) if check is None else None,
-                forbidden_import=self._forbidden_imports.get(function, ""),
+                not_defined=self._not_defined.get(function),
             )
             causes.write(cell, found)
         return verdicts.grader_data(cell)
