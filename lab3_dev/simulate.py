@@ -39,7 +39,10 @@ folder, as the tests start it; skipped when not installed).
 
 Each (N, database) runs in a process of its own (the memory is that run's),
 in a scratch course removed afterwards; the scores in its ``grades.csv`` are
-checked against the templates' totals.
+checked against the templates' totals. The driver is reached through its public
+entry point alone: :func:`~kmeans_em_lab.pipeline.driver.run.grade` with a
+:class:`~kmeans_em_lab.pipeline.driver.cluster.Backend` of stand-ins, and the phases
+read from the :class:`~kmeans_em_lab.pipeline.driver.timeline.Timeline` it marks.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ import time
 from datetime import UTC
 from pathlib import Path
 
+from kmeans_em_lab.pipeline.driver import timeline as phases
 from kmeans_em_lab.pipeline.shared.jobs import FAILED, GRADED, GradingResult
 from lab3_dev.postgres import Postgres
 
@@ -267,34 +271,27 @@ def synthetic(made: list[dict], files, index: int) -> GradingResult:
     )
 
 
-class Clock:
-    """Moments of one run, in seconds since it started, and the resident set sampled."""
+class Memory:
+    """The resident set of this process, sampled: its peak, and its peak while results
+    are being saved (from the first handed to the cluster to the last saved)."""
 
-    def __init__(self):
+    def __init__(self, timeline):
         import psutil
 
-        self.start = time.monotonic()
-        self.marks: dict[str, float] = {}
-        self.saves: list[tuple[float, int]] = []  # (moment, results saved so far)
         self.peak = 0
         self.peak_saving = 0
-        self.saving = False
+        self._timeline = timeline
         self._proc = psutil.Process()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
-    def now(self) -> float:
-        return time.monotonic() - self.start
-
-    def mark(self, name: str) -> None:
-        self.marks[name] = self.now()
-
     def _sample(self) -> None:
         while not self._done.wait(SAMPLE):
             rss = self._proc.memory_info().rss
             self.peak = max(self.peak, rss)
-            if self.saving:
+            marks = self._timeline.marks
+            if phases.DISPATCH in marks and phases.SAVED not in marks:
                 self.peak_saving = max(self.peak_saving, rss)
 
     def stop(self) -> None:
@@ -302,43 +299,31 @@ class Clock:
         self._thread.join()
 
 
-def run_one(course: Path, made: list[dict], out: Path) -> None:
-    """``make grade --force`` on ``course`` with the stand-in for the cluster; figures to
-    ``out`` (JSON)."""
-    clock = Clock()
-    from kmeans_em_lab.pipeline.driver.settings import Settings
-    from kmeans_em_lab.pipeline.worker.config import (
-        quiet_known_warnings,
-        skip_slow_optional_imports,
-    )
+class StandInCluster:
+    """:class:`.cluster.Background`'s interface, with no cluster behind it."""
 
-    skip_slow_optional_imports()  # as `make grade` does, before anything imports nbgrader
-    quiet_known_warnings()
-    from kmeans_em_lab.pipeline.driver import cluster, run, store
+    def __init__(self, settings, submissions):
+        self.workers = 0
 
-    class StandInCluster:
-        def __init__(self, settings, submissions):
-            self.workers = 0
+    def client(self):
+        return None
 
-        def client(self):
-            return None
+    def describe(self) -> str:
+        return "a stand-in for the cluster (synthetic results, no kernels)"
 
-        def describe(self) -> str:
-            return "a stand-in for the cluster (synthetic results, no kernels)"
+    def close(self) -> None:
+        pass
 
-        def close(self) -> None:
-            pass
+
+def stand_in_dispatcher(made: list[dict]):
+    """A :class:`.cluster.Dispatcher` stand-in: each submission's synthetic result handed
+    to ``save`` as it is taken, the events as the real one sends them."""
 
     class StandInDispatcher:
-        """:class:`.cluster.Dispatcher`'s contract: each submission's result handed to
-        ``save`` as it arrives, the events, student -> what ``save`` kept."""
-
         def __init__(self, client, bundle, settings, options, events):
             self.events = events
 
         def run(self, submissions, save):
-            clock.mark("dispatch")
-            clock.saving = True
             results = {}
             for files in submissions:
                 self.events.started(files.student)
@@ -350,58 +335,43 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
                 results[files.student] = kept
                 self.events.finished(kept)
                 self.events.tick()
-            clock.mark("handed")
             return results
 
-    cluster.Background = StandInCluster
-    cluster.Dispatcher = StandInDispatcher
-    real_clear, real_close, real_batch = store.clear, store.Writer.close, store.save_batch
-    real_report = run._report
-    saved = [0]
+    return StandInDispatcher
 
-    def marked(function, before: str, after: str):
-        """``function``, its start and end marked on the clock."""
 
-        def wrapper(*args, **kwargs):
-            clock.mark(before)
-            try:
-                return function(*args, **kwargs)
-            finally:
-                clock.mark(after)
-
-        return wrapper
-
-    def close(self):
-        real_close(self)
-        clock.mark("saved")
-        clock.saving = False
-
-    def save_batch(settings, book, results, digest):
-        outcomes = real_batch(settings, book, results, digest)
-        saved[0] += len(outcomes)
-        clock.saves.append((clock.now(), saved[0]))
-        return outcomes
-
-    store.clear = marked(real_clear, "clear", "cleared")
-    store.Writer.close, store.save_batch = close, save_batch
-    run._report = marked(real_report, "report", "reported")
-    real_similarity = getattr(run, "_similarity", None)
-    if real_similarity is not None:  # part of the report; timed on its own
-        run._similarity = marked(real_similarity, "similarity", "similar")
-    status = run.grade(Settings(root=course.resolve(), force=True))  # `make grade --force`
-    clock.mark("end")
-    clock.stop()
-    out.write_text(
-        json.dumps(
-            {
-                "status": status,
-                "marks": clock.marks,
-                "saves": clock.saves,
-                "peak": clock.peak,
-                "peak_saving": clock.peak_saving,
-            }
-        )
+def run_one(course: Path, made: list[dict], out: Path) -> None:
+    """``make grade --force`` on ``course``, its results from the stand-ins for the
+    cluster; the driver's timeline and memory to ``out`` (JSON)."""
+    timeline = phases.Timeline()
+    memory = Memory(timeline)
+    from kmeans_em_lab.pipeline.driver.settings import Settings
+    from kmeans_em_lab.pipeline.worker.config import (
+        quiet_known_warnings,
+        skip_slow_optional_imports,
     )
+
+    skip_slow_optional_imports()  # as `make grade` does, before anything imports nbgrader
+    quiet_known_warnings()
+    from kmeans_em_lab.pipeline.driver import run
+    from kmeans_em_lab.pipeline.driver.cluster import Backend
+
+    backend = Backend(cluster=StandInCluster, dispatcher=stand_in_dispatcher(made))
+    settings = Settings(root=course.resolve(), force=True)  # `make grade --force`
+    status = run.grade(settings, backend, timeline)
+    timeline.mark("end")
+    memory.stop()
+    figures = {
+        "status": status,
+        "marks": timeline.marks,
+        "saves": timeline.saves,
+        "peak": memory.peak,
+        "peak_saving": memory.peak_saving,
+        "similarity_seconds": timeline.seconds(phases.SIMILARITY),
+        "report_seconds": timeline.seconds(phases.REPORT),
+        "clear_seconds": timeline.seconds(phases.CLEAR),
+    }
+    out.write_text(json.dumps(figures))
 
 
 # -- the whole simulation ------------------------------------------------------------------
@@ -561,20 +531,16 @@ def simulate(
         if database == "postgresql":
             postgres.drop(name)
     marks, saves = figures["marks"], figures["saves"]
-    span = marks["saved"] - marks["dispatch"]
+    span = marks[phases.SAVED] - marks[phases.DISPATCH]
     figures["rate"] = n / span if span > 0 else float("inf")
     low = next(s for s in saves if s[1] >= 0.1 * n)
     high = next(s for s in saves if s[1] >= 0.9 * n)
     figures["sustained"] = (high[1] - low[1]) / (high[0] - low[0]) if high[0] > low[0] else None
     # the similarity report (reports/similarity.html), when it ran, apart from the rest
-    figures["similarity_seconds"] = (
-        marks["similar"] - marks["similarity"] if "similar" in marks else None
-    )
-    figures["report_seconds"] = (
-        marks["reported"] - marks["report"] - (figures["similarity_seconds"] or 0.0)
-    )
-    figures["clear_seconds"] = marks["cleared"] - marks["clear"]
-    figures["start_seconds"] = marks["dispatch"]
+    if not similarity:
+        figures["similarity_seconds"] = None
+    figures["report_seconds"] -= figures["similarity_seconds"] or 0.0
+    figures["start_seconds"] = marks[phases.DISPATCH]
     print(
         f"{database} N={n}: {figures['rate']:.1f} results/s (sustained "
         f"{figures['sustained'] or 0:.1f}), report {figures['report_seconds']:.1f} s, "

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from kmeans_em_lab.pipeline.driver import timeline as phases
 from kmeans_em_lab.pipeline.shared.jobs import GRADED, CellResult, GradedCells, GradingResult
 from lab3_dev import simulate
 from lab3_dev.bench.report import parse_tables
@@ -142,6 +143,11 @@ def test_a_small_class_through_the_real_driver_reports_every_student_escaped(tmp
     assert done.returncode == 0, log[-3000:]
     figures = json.loads(out.read_text())
     assert figures["status"] == 1, "a grading that failed makes the run exit 1"
+    # the driver's own timeline: its phases in order, every result it saved counted
+    order = [phases.CLEAR, phases.DISPATCH, phases.SAVED, phases.REPORT, phases.SIMILARITY]
+    assert sorted(order, key=figures["marks"].__getitem__) == order
+    not_saved = sum(simulate.kind(i) == "failed" for i in range(N_SMALL))  # marked failed
+    assert [count for _, count in figures["saves"]] == list(range(1, N_SMALL - not_saved + 1))
 
     special = {simulate.kind(i): simulate.student_id(i) for i in range(N_SMALL)}
     with open(course / "reports" / "grades.csv", newline="") as fh:

@@ -16,4 +16,5 @@ Nothing here runs on a worker. Modules, one job each:
 - :mod:`.settings`    what a run grades and how (course root, workers, limits, config)
 - :mod:`.stamps`      hashes of what was graded, so a re-run regrades only what changed
 - :mod:`.store`       on the driver, the one writer: files, gradebook scores, stamps
+- :mod:`.timeline`    moments of a run (each phase, each result saved), for whoever measures it
 """

@@ -429,3 +429,15 @@ class Dispatcher:
             if key is not None:
                 self._starts[key] = self._starts.get(key, 0) + 1
             self.events.started(event.get("student", "?"))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What grades a run's submissions: ``cluster(settings, submissions)`` starts it in the
+    background (:class:`Background`'s interface: ``client()``, ``describe()``, ``close()``)
+    and ``dispatcher(client, bundle, settings, options, events)`` hands it the work
+    (:class:`Dispatcher`'s: ``run(submissions, save)``). ``make grade``'s is Dask's; the
+    benchmark's class-size simulation gives the driver a stand-in of its own."""
+
+    cluster: Callable[[Settings, int], Background] = Background
+    dispatcher: Callable[..., Dispatcher] = Dispatcher

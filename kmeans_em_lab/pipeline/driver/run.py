@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kmeans_em_lab.course.secret import course_secret
+from kmeans_em_lab.pipeline.driver import timeline as phases
+from kmeans_em_lab.pipeline.driver.timeline import Timeline
 from kmeans_em_lab.pipeline.shared.untrusted_text import for_log, for_terminal
 
 if TYPE_CHECKING:  # imported where used: nbgrader's gradebook is slow to import
+    from kmeans_em_lab.pipeline.driver.cluster import Backend
     from kmeans_em_lab.pipeline.shared.scores import GradebookRef
 
 log = logging.getLogger(__name__)
@@ -39,10 +42,13 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def grade(settings) -> int:
+def grade(settings, backend: Backend | None = None, timeline: Timeline | None = None) -> int:
     """Grade ``settings``' class (:class:`.settings.Settings`): the run behind
-    ``make grade``; its exit status (module docstring)."""
+    ``make grade``; its exit status (module docstring). ``backend``: what grades the
+    submissions (:class:`.cluster.Backend`, Dask's by default); ``timeline``: marked with
+    the run's phases as they happen (:mod:`.timeline`)."""
     from kmeans_em_lab.pipeline.driver import intake
+    from kmeans_em_lab.pipeline.driver.cluster import Backend
     from kmeans_em_lab.pipeline.shared.course_config import load_course_config
 
     if settings.sandbox and not settings.scheduler:
@@ -65,14 +71,13 @@ def grade(settings) -> int:
         return EXIT_SETUP
     for folder in rejected:  # escaped by intake; the rest of the class is graded
         print(f"grade: not graded: submitted/{folder}", file=sys.stderr)
-    status = _grade(settings, config, students)
+    status = _grade(settings, config, students, backend or Backend(), timeline or Timeline())
     return EXIT_FAILED if rejected and status == EXIT_OK else status
 
 
-def _grade(settings, config, students: list[str]) -> int:
+def _grade(settings, config, students: list[str], backend: Backend, timeline: Timeline) -> int:
     from sqlalchemy.engine import make_url
 
-    from kmeans_em_lab.pipeline.driver.cluster import Background
     from kmeans_em_lab.pipeline.driver.cluster import SetupError as ClusterSetupError
     from kmeans_em_lab.pipeline.driver.prepare import SetupError, prepare
     from kmeans_em_lab.pipeline.shared import scores
@@ -98,7 +103,7 @@ def _grade(settings, config, students: list[str]) -> int:
     )
     # The cluster starts meanwhile (its workers import nbgrader while the release is
     # checked and the submissions are read).
-    cluster = Background(settings, len(to_grade)) if to_grade else None
+    cluster = backend.cluster(settings, len(to_grade)) if to_grade else None
     closing: threading.Thread | None = None
     graded = False
     try:
@@ -116,7 +121,7 @@ def _grade(settings, config, students: list[str]) -> int:
         results: dict[str, dict] = {}
         if to_grade:
             try:
-                results = _run(settings, config, book, to_grade, cluster)
+                results = _run(settings, config, book, to_grade, cluster, backend, timeline)
             except (ClusterSetupError, SetupError) as err:
                 print(f"grade: {err}", file=sys.stderr)
                 return EXIT_SETUP
@@ -133,13 +138,16 @@ def _grade(settings, config, students: list[str]) -> int:
         elif cluster is not None:
             cluster.close()
     try:
-        return _report(settings, book, layout, outcomes, results)
+        with timeline.phase(phases.REPORT):
+            return _report(settings, book, layout, outcomes, results, timeline)
     finally:
         if closing is not None:
             closing.join()
 
 
-def _report(settings, book: GradebookRef, layout, outcomes: dict, results: dict) -> int:
+def _report(
+    settings, book: GradebookRef, layout, outcomes: dict, results: dict, timeline: Timeline
+) -> int:
     """Feedback check, grades CSV, class report (PNG and page), the terminal's table and
     summary; returns the exit status."""
     from kmeans_em_lab.pipeline.driver import stamps
@@ -178,7 +186,10 @@ def _report(settings, book: GradebookRef, layout, outcomes: dict, results: dict)
     html_path = write_html(settings, table, layout, outcomes, found, title)
     # after the class page, which is there whatever the similarity report's process does,
     # and then again, to link to the report
-    if _similarity(settings, [s for s, o in outcomes.items() if o.get("status") == "graded"]):
+    graded = [s for s, o in outcomes.items() if o.get("status") == "graded"]
+    with timeline.phase(phases.SIMILARITY):
+        similar = _similarity(settings, graded)
+    if similar:
         html_path = write_html(settings, table, layout, outcomes, found, title)
     _say()
     _say(terminal_table(table, layout, outcomes))
@@ -248,10 +259,18 @@ def _similarity(settings, graded: list[str]) -> Path | None:
     return page
 
 
-def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> dict[str, dict]:
+def _run(
+    settings,
+    config,
+    book: GradebookRef,
+    to_grade: list[str],
+    cluster,
+    backend: Backend,
+    timeline: Timeline,
+) -> dict[str, dict]:
     """Grade ``to_grade`` on the cluster; student -> final result (already saved)."""
     from kmeans_em_lab.pipeline.driver import course_bundle, intake, stamps, store
-    from kmeans_em_lab.pipeline.driver.cluster import Dispatcher, Events
+    from kmeans_em_lab.pipeline.driver.cluster import Events
     from kmeans_em_lab.pipeline.driver.progress import Progress
     from kmeans_em_lab.pipeline.driver.settings import notebook_budget, submission_deadline
     from kmeans_em_lab.pipeline.reports.report import preload_matplotlib
@@ -267,11 +286,17 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
     # the cluster is up (or the run stops here) before any score is touched
     client = cluster.client()
     digest = bundle.digest
-    store.clear(settings, book, to_grade)
+    with timeline.phase(phases.CLEAR):
+        store.clear(settings, book, to_grade)
     progress = Progress(len(to_grade))
+
+    def saved(outcome: dict) -> None:
+        progress.finished(outcome)
+        timeline.saved()
+
     # the one writer: results are saved in its thread as they arrive; the progress line
     # counts a graded submission once its stamp is written
-    writer = store.Writer(settings, book, digest, saved=progress.finished)
+    writer = store.Writer(settings, book, digest, saved=saved)
     # the hidden tests' inputs are drawn here: the secret never reaches a worker
     secret = b"" if settings.fixed_inputs else course_secret(settings.root)
     limits = intake.SubmissionLimits(config=config)  # the course's nbgrader_config.py
@@ -349,8 +374,10 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
         retrying=progress.retrying,
         tick=progress.tick,
     )
+    timeline.mark(phases.DISPATCH)
     try:
-        results = Dispatcher(client, bundle, settings, options, events).run(submissions(), save)
+        dispatcher = backend.dispatcher(client, bundle, settings, options, events)
+        results = dispatcher.run(submissions(), save)
     except BaseException as err:
         if isinstance(err, KeyboardInterrupt):
             progress.close()
@@ -358,6 +385,7 @@ def _run(settings, config, book: GradebookRef, to_grade: list[str], cluster) -> 
             writer.close()  # what had arrived is saved (and stamped)
         raise
     writer.close()
+    timeline.mark(phases.SAVED)
     results.update(writer.outcomes)
     for student, result in results.items():
         if result["status"] == "failed":
