@@ -20,7 +20,7 @@ class Plan:
     """How much each part measures: the default run's figures (``QUICK``: a smoke run's)."""
 
     submissions: int = 40  # 1a: copies of the examples graded
-    rounds: int = 3  # 1a, 1b, 4b, 7: rounds side by side
+    rounds: int = 3  # 1a, 1b, 7: rounds side by side
     correct: int = 8  # 1b: copies of the correct example graded
     repeats: int = 5  # 2: rounds of one submission
     kmeans_rounds: int = 30  # 3
@@ -78,7 +78,7 @@ def _builders(parts: tuple[str, ...], quick: bool) -> dict[str, object]:
         "3": ("3. Reference implementations",
               lambda: reference.run(plan.kmeans_rounds, plan.em_rounds)),
         "4": ("4. Hidden tests' cost", lambda: cells.run(plan.cell_passes, cap=plan.cell_cap)),
-        "4b": (probes.TITLE, lambda: probes.run(plan.probe_passes, plan.rounds)),
+        "4b": (probes.TITLE, lambda: probes.run(plan.probe_passes)),
         "6": ("6. The driver at class size (simulation)",
               lambda: simulate.section(simulate.measure(sizes), quick)),
         "7": (similarity.TITLE, lambda: similarity.run(plan.students, plan.rounds, plan.seeds)),

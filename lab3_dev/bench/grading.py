@@ -3,9 +3,8 @@
 Side by side, round after round, on copies of the examples: ``nbgrader
 autograde lab3`` (sequential) against ``python -m kmeans_em_lab grade --force``
 (``make grade``: a local Dask cluster) with the default workers, sandboxed and
-with ``--no-sandbox``, and with one worker per core (why two per core); every
-run's scores compared with nbgrader's. Part 5: each run's process tree, sampled
-for peak memory.
+with ``--no-sandbox``; every run's scores compared with nbgrader's. Part 5: each
+run's process tree, sampled for peak memory.
 """
 
 from __future__ import annotations
@@ -17,39 +16,36 @@ from lab3_dev.bench.timing import alternate, median, paired_ratio
 
 SPEEDUP_GOAL = 2.3  # nbgrader's time / the pipeline's (default workers), at least
 NBGRADER, DEFAULT = "nbgrader autograde lab3", "make grade (default workers)"
-PLAIN, PER_CORE = "make grade --no-sandbox (default workers)", "make grade (a worker per core)"
+PLAIN = "make grade --no-sandbox (default workers)"
 
 
 def throughput(submissions: int, rounds: int) -> list[Section]:
     """Parts 1a and 5."""
     from kmeans_em_lab.pipeline.driver import settings
 
-    workers, cores = settings.default_workers(), settings.usable_cores()
+    workers = settings.default_workers()
     with scratch(submissions) as s:
         runs = alternate(
             {
                 NBGRADER: lambda: nbgrader_autograde(s.course, s.log(NBGRADER)),
                 DEFAULT: lambda: grade(s.course, workers, s.log(DEFAULT)),
                 PLAIN: lambda: grade(s.course, workers, s.log(PLAIN), sandbox=False),
-                PER_CORE: lambda: grade(s.course, cores, s.log(PER_CORE)),
             },
             rounds,
             "part 1a",
         )
         names = ", ".join(e.name for e in s.examples)
     return [
-        throughput_section(runs, workers, cores, submissions, names),
+        throughput_section(runs, workers, submissions, names),
         memory(runs, workers, submissions),
     ]
 
 
-def throughput_section(
-    runs: dict[str, list[Run]], workers: int, cores: int, n: int, examples: str
-) -> Section:
+def throughput_section(runs: dict[str, list[Run]], workers: int, n: int, examples: str) -> Section:
     sec = Section(
         "1a. Autograde throughput",
         f"{n} submissions: copies of the examples {examples}, cycled. The default workers: "
-        f"{workers}; a worker per core: {cores}. `make grade`: "
+        f"{workers}. `make grade`: "
         "`python -m kmeans_em_lab grade --workers N --force` (autograde, HTML feedback, "
         "grades CSV and class report), every kernel sandboxed unless `--no-sandbox`. Each "
         f"run on a fresh gradebook, {len(runs[NBGRADER])} round(s) side by side, the order "

@@ -1,22 +1,17 @@
-"""Part 4b: what the similarity probes add to grading, and their cells' time limit.
+"""Part 4b: the similarity probes' cost against their cells' time limit.
 
 On the corpus's solution, its slow-but-correct case and the original lab's
 code: each function's probe calls in this process, through the recorder and
 JSON a kernel uses, stopped at the probe cells' limit (``probes.CELL_SECONDS``,
-at least 10x the slowest correct case's); and the release's setup cell and the
-six function cells run by the grading executor in a sandboxed kernel with the
-probes on and off, alternating: what the probes add to grading one submission.
+at least 10x the slowest correct case's).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import tempfile
 import time
 import warnings
-from functools import partial
-from pathlib import Path
 
 import nbformat
 
@@ -24,7 +19,7 @@ from kmeans_em_lab.course import paths, points, submissions
 from kmeans_em_lab.similarity import cells, probes
 from kmeans_em_lab.time_limit import OutOfTime, time_limit
 from lab3_dev.bench.report import Goal, Section, fmt_seconds
-from lab3_dev.bench.timing import alternate, median
+from lab3_dev.bench.timing import median
 
 TITLE = "4b. The similarity probes' cost and time limit"
 CORRECT = ("solution", "fault_slow_correct")  # the rule's cases: correct code
@@ -65,38 +60,16 @@ def in_process(codes: list[str], passes: int) -> dict[str, float | None]:
     return out
 
 
-def in_kernel(codes: list[str], run_probes: bool) -> float:
-    """Seconds ``ResilientExecute`` takes on ``codes`` in a sandboxed kernel (start to stop)."""
-    from traitlets.config import Config
-
-    from kmeans_em_lab.pipeline.worker.execute import ResilientExecute
-
-    with tempfile.TemporaryDirectory(prefix="lab3-bench-probes-") as scratch:
-        config = Config()
-        config.KernelManager.transport = "ipc"
-        config.KernelManager.ip = str(Path(scratch) / "kernel")
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(code) for code in codes]
-        executor = ResilientExecute(
-            config=config, timeout=60, shutdown_kernel="immediate", run_probes=run_probes
-        )
-        started = time.perf_counter()
-        executor.preprocess(nb, {"metadata": {"path": scratch}})
-        return time.perf_counter() - started
-
-
-def run(passes: int = 5, rounds: int = 3) -> Section:
+def run(passes: int = 5) -> Section:
     section = Section(
         TITLE,
         f"Each probe cell's limit is `probes.CELL_SECONDS` = {probes.CELL_SECONDS:g} s; the "
         f"rule: at least {RULE}x the slowest correct case's probes of one function. In "
-        f"process: median of {passes} passes. In a kernel: the setup and function cells run "
-        f"by the grading executor (sandboxed), probes on and off, {rounds} rounds (medians).",
+        f"process: median of {passes} passes.",
     )
     table = section.table(
-        "Seconds of each function's probes in process ('limit': stopped at it), and of one "
-        "submission's function cells in a kernel with the probes off and on:",
-        ["case", *probes.functions(), "kernel, probes off", "probes on", "added by the probes"],
+        "Seconds of each function's probes in process ('limit': stopped at it):",
+        ["case", *probes.functions()],
     )
     slowest = 0.0
     for case in CASES:
@@ -104,10 +77,7 @@ def run(passes: int = 5, rounds: int = 3) -> Section:
         figures = list(in_process(codes, passes).values())
         if case in CORRECT:
             slowest = max([slowest, *(v for v in figures if v is not None)])
-        both = {on: partial(in_kernel, codes, on) for on in (True, False)}
-        on, off = (median(seconds) for seconds in alternate(both, rounds).values())
-        table.add(case, *("limit" if v is None else fmt_seconds(v) for v in figures), off, on,
-                  on - off)  # fmt: skip
+        table.add(case, *("limit" if v is None else fmt_seconds(v) for v in figures))
     ratio = probes.CELL_SECONDS / slowest if slowest else float("inf")
     section.goals.append(Goal(
         f"4b. probe cell limit >= {RULE}x the slowest correct case's probes of one function",
