@@ -731,6 +731,67 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
         disconnect(client, cluster)
 
 
+def _tls_backend() -> str:
+    from distributed.comm import registry
+
+    return type(registry.backends["tls"]).__name__
+
+
+def test_idle_connections_to_the_local_cluster_are_capped_and_timed_out(tmp_path, monkeypatch):
+    """Every user of the machine reaches the local cluster's ports on 127.0.0.1, and may
+    open connections and never start their TLS handshake: Dask waited for each forever, and
+    thousands used up the driver's open files (grading stalled, then stopped). A listener
+    holds at most ``MAX_PENDING`` of them, each ``HANDSHAKE_SECONDS`` at most, and the
+    run's own client goes on working."""
+    import socket
+    import time
+
+    import psutil
+
+    from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
+    from kmeans_em_lab.pipeline.shared import guarded_tls
+
+    def held_by_the_scheduler(port: int) -> int:
+        return sum(
+            1 for c in psutil.Process().net_connections("tcp")
+            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+        )  # fmt: skip
+
+    def closed(sock: socket.socket) -> bool:
+        try:
+            return sock.recv(1) == b""
+        except BlockingIOError:
+            return False
+        except ConnectionError:
+            return True
+
+    monkeypatch.setattr(guarded_tls, "HANDSHAKE_SECONDS", 3.0)
+    client, cluster = connect(Settings(root=tmp_path, workers=1))
+    idle: list[socket.socket] = []
+    try:
+        host, port = cluster.scheduler_address.removeprefix("tls://").rsplit(":", 1)
+        port = int(port)
+        own = held_by_the_scheduler(port)  # the cluster's own connections
+        for _ in range(300):
+            idle.append(socket.create_connection((host, port)))
+            idle[-1].setblocking(False)
+        time.sleep(1.0)  # accepted meanwhile: the oldest past the cap closed at once
+        assert held_by_the_scheduler(port) <= own + guarded_tls.MAX_PENDING
+        shut = {id(sock) for sock in idle if closed(sock)}
+        assert len(shut) >= 300 - guarded_tls.MAX_PENDING
+        assert client.submit(sum, [1, 2]).result() == 3
+        deadline = time.monotonic() + 60
+        while len(shut) < len(idle) and time.monotonic() < deadline:
+            shut |= {id(sock) for sock in idle if id(sock) not in shut and closed(sock)}
+            time.sleep(0.5)
+        assert len(shut) == len(idle)  # the rest, at their time limit
+        assert set(client.run(_tls_backend).values()) == {"GuardedTLSBackend"}  # workers'
+    finally:
+        for sock in idle:
+            sock.close()
+        disconnect(client, cluster)
+
+
 def _sys_path() -> list[str]:
     import sys
 

@@ -49,6 +49,7 @@ class Kernel:
     def __init__(self, cwd: Path, package: Path, start: dict | None = None, **traits):
         self.folder = cwd
         self.ipc = Path(tempfile.mkdtemp(prefix="l3", dir="/tmp"))  # socket paths < 100 bytes
+        (self.ipc / "ipc").mkdir()  # the sandbox makes it; a kernel without it needs it too
         self.loop = asyncio.new_event_loop()
         self.km = SandboxedKernelManager(
             transport="ipc", ip=str(self.ipc / "ipc" / "k"), kernel_package=str(package), **traits
@@ -362,6 +363,30 @@ def test_no_other_user_reaches_what_the_kernel_writes(kernel):
         ran = subprocess.run([*other, "/bin/sh", "-c", '"$0" -c "print(1)"', scratch / "py"],
                              capture_output=True, text=True)  # fmt: skip
         assert ran.returncode != 0 and "ermission denied" in ran.stderr, ran
+
+
+@pytest.mark.parametrize("boxed", [True, False], ids=["sandboxed", "no-sandbox"])
+def test_the_connection_file_is_written_in_a_private_folder(course, monkeypatch, boxed):
+    """jupyter_client names a kernel's connection file in /tmp with mkstemp, then removes
+    it and opens the name again, following a link: another user of the machine could put
+    one there in between, and the grader wrote the kernel's key through it into any file
+    it can write (the gradebook). The file is written in a private folder instead."""
+    if boxed and check_sandbox() is not None:
+        pytest.skip(f"the sandbox cannot start here: {check_sandbox()}")
+
+    def shared_tmp(*args, **kwargs):
+        raise AssertionError("a connection file named in the shared /tmp")
+
+    monkeypatch.setattr("jupyter_client.connect.tempfile.mkstemp", shared_tmp)
+    k = Kernel(course["folder"], course["package"], sandbox=boxed)
+    try:
+        written = Path(k.km.connection_file)
+        assert written.is_file() and json.loads(written.read_text())["key"]
+        info = written.parent.stat()
+        assert info.st_mode & 0o777 == 0o700 and info.st_uid == os.geteuid()
+    finally:
+        k.close()
+    assert not written.parent.exists()
 
 
 @pytest.mark.slow

@@ -127,6 +127,8 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     from distributed import Client, LocalCluster
     from distributed.security import Security
 
+    from kmeans_em_lab.pipeline.shared import guarded_tls
+
     dask.config.set(_dask_config())  # for this process's scheduler and its local workers
     if settings.scheduler:
         # waits distributed.comm.timeouts.connect (30 s) for the scheduler
@@ -134,6 +136,9 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         log.info("connected to the Dask scheduler %s", settings.scheduler)
         return client, None
     _preload_fork_server()
+    # the scheduler and the nannies listen in this process: other users of the machine
+    # reach their ports, and may hold connections without ever finishing a handshake
+    guarded_tls.install()
     # Dask's folder for the scheduler and the workers, which it puts first on their
     # sys.path: by default /tmp/dask-scratch-space, which any user of the machine can make
     # first and fill with modules; a private folder (0700) of this run's instead

@@ -196,6 +196,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     )
 
     _scratch: Path | None = None  # the notebook folder's copy, in a private folder of its own
+    _connection_dir: Path | None = None  # without the sandbox: the connection file's folder
     _cgroup: Path | None = None
     _sockets: Path | None = None  # this kernel's own socket folder (kept across a restart)
     _ip: str | None = None  # ip as configured
@@ -224,8 +225,19 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     # -- start and cleanup ------------------------------------------------------------
 
+    def _private_connection_file(self, folder: Path) -> None:
+        """The kernel's connection file (its key and addresses) written in ``folder``, a
+        private folder of the grader's: by default jupyter_client names it in /tmp with
+        mkstemp, then removes it and opens the name again without O_EXCL or O_NOFOLLOW, so
+        another user of the machine could put a link there between the two, and the
+        grader wrote through it (the gradebook, the course secret, any file it can write)."""
+        self.connection_file = str(folder / "connection.json")
+
     async def _async_pre_start_kernel(self, **kw):
         if not self.sandbox:
+            if self._connection_dir is None:
+                self._connection_dir = Path(tempfile.mkdtemp(prefix=PREFIX))
+            self._private_connection_file(self._connection_dir)
             return await super()._async_pre_start_kernel(**kw)
         if self.transport != "ipc" or not os.path.isabs(self.ip):
             raise SandboxError(
@@ -248,6 +260,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         scratch = private / "submission"
         scratch.mkdir(mode=0o700)
         self._scratch = scratch
+        self._private_connection_file(private)  # not mounted: bound read-only on its own
         try:
             if kw.get("cwd"):  # nbclient's: the notebook's folder (without, nothing is copied)
                 copy_folder(Path(kw["cwd"]), scratch, self.max_copy_bytes)
@@ -278,6 +291,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             if self.sandbox:
                 self._kill_sandbox()
                 self._release(sockets=not restart)
+            elif self._connection_dir is not None and not restart:
+                remove_tree(self._connection_dir)
+                self._connection_dir = None
 
     cleanup_resources = _async_cleanup_resources  # AsyncKernelManager binds the base's
     pre_start_kernel = _async_pre_start_kernel

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import psutil
 
+from kmeans_em_lab.pipeline.shared import guarded_tls
 from kmeans_em_lab.pipeline.shared.jobs import (
     ERROR,
     GradingResult,
@@ -53,6 +54,10 @@ LOG_TAIL = 64 * 1024  # bytes of the worker's own output sent back with one resu
 
 
 # -- once per worker process -------------------------------------------------------
+
+# imported before a worker listens (by the fork server of the local cluster, as a preload
+# by `dask worker`; dask_setup runs after): its tls:// listener is the guarded one
+guarded_tls.install()
 
 _SCRATCH: Path | None = None
 _LOG: Path | None = None

@@ -1,0 +1,62 @@
+"""Dask's TLS listener, with a limit on the connections still waiting for their handshake.
+
+Every process of the local cluster listens on 127.0.0.1, which every user of the
+machine reaches (a hub whose students' servers run there). TLS refuses whoever has
+not the run's key, but Dask's listener waits for a connection's handshake with no
+time limit: another user holding thousands of idle connections used up the driver's
+file descriptors, and grading stalled, then stopped. Here a handshake must finish
+within :data:`HANDSHAKE_SECONDS`, and past :data:`MAX_PENDING` connections waiting for
+one, the oldest is closed: a listener never holds more than that many. The cluster's
+own connections finish their handshake in milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+from collections import OrderedDict
+
+from distributed.comm import registry
+from distributed.comm.tcp import TLSBackend, TLSListener
+
+HANDSHAKE_SECONDS = 10.0  # a connection's TLS handshake must finish within it
+MAX_PENDING = 64  # connections a listener holds while they wait for their handshake
+OPEN_FILES = 65_536  # the soft limit on open files raised to this (within the hard one)
+
+
+class GuardedTLSListener(TLSListener):
+    """:class:`~distributed.comm.tcp.TLSListener` whose handshakes are timed and counted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pending: OrderedDict = OrderedDict()  # streams waiting, the oldest first
+
+    async def _prepare_stream(self, stream, address):
+        self._pending[stream] = None
+        while len(self._pending) > MAX_PENDING:
+            oldest, _ = self._pending.popitem(last=False)
+            oldest.close()  # its handshake fails: Dask drops it
+        try:
+            return await asyncio.wait_for(
+                super()._prepare_stream(stream, address), HANDSHAKE_SECONDS
+            )
+        except TimeoutError:
+            stream.close()
+            return None
+        finally:
+            self._pending.pop(stream, None)
+
+
+class GuardedTLSBackend(TLSBackend):
+    _listener_class = GuardedTLSListener
+
+
+def install() -> None:
+    """Every ``tls://`` listener this process opens from now on is guarded; its soft limit
+    on open files is raised (as ``dask scheduler`` does), for the cluster's own
+    connections."""
+    registry.backends["tls"] = GuardedTLSBackend()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
