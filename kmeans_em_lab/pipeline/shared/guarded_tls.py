@@ -19,7 +19,9 @@ from collections import OrderedDict
 from distributed.comm import registry
 from distributed.comm.tcp import TLSBackend, TLSListener
 
-HANDSHAKE_SECONDS = 10.0  # a connection's TLS handshake must finish within it
+# a connection's TLS handshake must finish within it: Dask's own client gives up connecting
+# then (distributed.comm.timeouts.connect)
+HANDSHAKE_SECONDS = 30.0
 MAX_PENDING = 64  # connections a listener holds while they wait for their handshake
 OPEN_FILES = 65_536  # the soft limit on open files raised to this (within the hard one)
 
