@@ -127,7 +127,7 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     from distributed import Client, LocalCluster
     from distributed.security import Security
 
-    from kmeans_em_lab.pipeline.shared import guarded_tls
+    from kmeans_em_lab.pipeline.shared import guarded_ports
 
     dask.config.set(_dask_config())  # for this process's scheduler and its local workers
     if settings.scheduler:
@@ -137,8 +137,10 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         return client, None
     _preload_fork_server()
     # the scheduler and the nannies listen in this process: other users of the machine
-    # reach their ports, and may hold connections without ever finishing a handshake
-    guarded_tls.install()
+    # reach their ports, and may hold connections without ever finishing a handshake (the
+    # local workers, forked from the fork server, are guarded by .warm)
+    guarded_ports.install()
+    guarded_ports.refuse_http()
     # Dask's folder for the scheduler and the workers, which it puts first on their
     # sys.path: by default /tmp/dask-scratch-space, which any user of the machine can make
     # first and fill with modules; a private folder (0700) of this run's instead

@@ -13,8 +13,8 @@ Imports nothing of the driver, the worker, the pages or the reports. Modules, on
 - :mod:`.forged_metadata` ``ForgetForgedMetadata``: a submission's nbgrader metadata made the
   course's (or removed) before nbgrader reads it
 - :mod:`.grouping`      graded cells -> lab functions (``test_<Function>_<what>``)
-- :mod:`.guarded_tls`   Dask's TLS listener with a time limit and a cap on handshakes still
-  pending (other users of the machine reach the local cluster's ports)
+- :mod:`.guarded_ports` Dask's listeners against other users of the machine: TLS handshakes
+  timed and capped, the local cluster's web servers closing every connection
 - :mod:`.jobs`          what travels between the driver and a worker: the course bundle, a
   submission, the run's options, the typed ``GradingResult``
 - :mod:`.scores`        gradebook reads and writes (zeroing a student, scores per cell)

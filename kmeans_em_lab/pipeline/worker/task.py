@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psutil
 
-from kmeans_em_lab.pipeline.shared import guarded_tls
+from kmeans_em_lab.pipeline.shared import guarded_ports
 from kmeans_em_lab.pipeline.shared.jobs import (
     ERROR,
     GradingResult,
@@ -57,7 +57,7 @@ LOG_TAIL = 64 * 1024  # bytes of the worker's own output sent back with one resu
 
 # imported before a worker listens (by the fork server of the local cluster, as a preload
 # by `dask worker`; dask_setup runs after): its tls:// listener is the guarded one
-guarded_tls.install()
+guarded_ports.install()
 
 _SCRATCH: Path | None = None
 _LOG: Path | None = None

@@ -6,7 +6,8 @@ nbconvert, SQLAlchemy and the pipeline's grading code (the worker's grader, with
 the checks, the judge and the feedback page it imports) are loaded once per
 ``make grade`` instead of once per worker, and each worker starts with them
 already in memory. :func:`.config.skip_slow_optional_imports` runs first, as
-in every other grading process.
+in every other grading process. The Dask listeners of those workers are guarded
+against other users of the machine (:mod:`..shared.guarded_ports`).
 """
 
 from __future__ import annotations
@@ -18,3 +19,7 @@ skip_slow_optional_imports()
 import nbgrader.apps  # noqa: E402, F401
 
 import kmeans_em_lab.pipeline.worker.grader  # noqa: E402, F401
+from kmeans_em_lab.pipeline.shared import guarded_ports  # noqa: E402
+
+guarded_ports.install()
+guarded_ports.refuse_http()
