@@ -738,6 +738,20 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
         disconnect(client, cluster)
 
 
+def test_the_owner_of_a_local_peer_socket_is_read_from_the_kernel():
+    import socket
+
+    from kmeans_em_lab.pipeline.shared.guarded_ports import peer_uid
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname())
+        accepted, _ = server.accept()
+        with client, accepted:
+            assert peer_uid(accepted) == os.geteuid()
+    with socket.socket(socket.AF_INET6) as unconnected:
+        assert peer_uid(unconnected) is None
+
+
 def _tls_backend() -> str:
     from distributed.comm import registry
 
@@ -750,7 +764,9 @@ def test_idle_connections_to_the_local_cluster_are_capped_and_timed_out(tmp_path
     thousands used up the driver's open files (grading stalled, then stopped). A listener
     holds at most ``MAX_PENDING`` of them, each ``HANDSHAKE_SECONDS`` at most, and the
     run's own client goes on working."""
+    import shutil
     import socket
+    import subprocess
     import time
 
     import psutil
@@ -793,6 +809,29 @@ def test_idle_connections_to_the_local_cluster_are_capped_and_timed_out(tmp_path
             time.sleep(0.5)
         assert len(shut) == len(idle)  # the rest, at their time limit
         assert set(client.run(_tls_backend).values()) == {"GuardedTLSBackend"}  # workers'
+        if os.geteuid() == 0 and shutil.which("setpriv"):  # another user: refused at once
+            other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+            hold = (  # fewer than the listener would hold, were they the grader's
+                "import socket, sys, time\n"
+                "held = [socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+                "        for _ in range(40)]\n"
+                "time.sleep(1.5)\n"
+                "def shut(s):\n"
+                "    s.settimeout(0.1)\n"
+                "    try:\n"
+                "        return s.recv(1) == b''\n"
+                "    except ConnectionError:\n"
+                "        return True\n"
+                "    except OSError:\n"
+                "        return False\n"
+                "print(sum(map(shut, held)))\n"
+            )
+            done = subprocess.run(
+                [*other, "/bin/sh", "-c", '"$0" -c "$1" "$2"', "/usr/bin/python3", hold, str(port)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert done.stdout.strip() == "40", done  # each closed by the scheduler at once
+            assert client.submit(sum, [1, 2]).result() == 3
     finally:
         for sock in idle:
             sock.close()

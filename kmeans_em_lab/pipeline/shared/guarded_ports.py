@@ -6,10 +6,11 @@ machine reaches (a hub whose students' servers run there):
 - **TLS**: the cluster refuses whoever has not the run's key, but Dask's listener
   waited for a connection's handshake with no time limit: another user holding
   thousands of idle connections used up the driver's file descriptors, and grading
-  stalled, then stopped. Here a handshake must finish within
+  stalled, then stopped. Here a connection from a socket of this machine that belongs
+  to another user is closed as it is accepted (its owner read from the kernel's socket
+  table, :func:`peer_uid`); any other must finish its handshake within
   :data:`HANDSHAKE_SECONDS`, and past :data:`MAX_PENDING` connections waiting for one
-  the oldest is closed: a listener never holds more than that many. The cluster's own
-  connections finish their handshake in milliseconds (:func:`install`).
+  the oldest is closed: a listener never holds more than that many (:func:`install`).
 - **HTTP**: each scheduler and worker also runs a web server. The local cluster's serves
   no page (its routes are emptied), yet it kept an idle connection open for an hour:
   in the local cluster it closes every connection as it accepts it
@@ -19,7 +20,10 @@ machine reaches (a hub whose students' servers run there):
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
+import socket
+import struct
 from collections import OrderedDict
 
 from distributed.comm import registry
@@ -33,6 +37,41 @@ MAX_PENDING = 64  # connections a listener holds while they wait for their hands
 OPEN_FILES = 65_536  # the soft limit on open files raised to this (within the hard one)
 
 
+# the kernel's socket table (sock_diag over netlink, linux/inet_diag.h): one socket's entry
+_SOCK_DIAG, _BY_FAMILY, _REQUEST, _ERROR = 4, 20, 1, 2
+_ALL_STATES, _NO_COOKIE = 0xFFFFFFFF, 0xFFFFFFFF
+_UID_AT = 16 + 4 + 48 + 12  # nlmsghdr, then inet_diag_msg: family..retrans, id, 3 counters
+
+
+def peer_uid(connection: socket.socket) -> int | None:
+    """The owner of the socket at the other end of TCP ``connection`` when that socket is
+    one of this machine's (IPv4); None when it is not found here (another host) or the
+    table cannot be read."""
+    try:
+        if connection.family != socket.AF_INET:
+            return None
+        local, peer = connection.getsockname(), connection.getpeername()
+        sockid = (
+            struct.pack("!HH", peer[1], local[1])
+            + socket.inet_aton(peer[0]) + bytes(12)
+            + socket.inet_aton(local[0]) + bytes(12)
+            + struct.pack("=III", 0, _NO_COOKIE, _NO_COOKIE)
+        )  # fmt: skip
+        request = struct.pack("=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, _ALL_STATES)
+        request += sockid
+        header = struct.pack("=LHHLL", 16 + len(request), _BY_FAMILY, _REQUEST, 1, 0)
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _SOCK_DIAG) as table:
+            table.settimeout(1.0)
+            table.sendto(header + request, (0, 0))
+            answer = table.recv(8192)
+        _, kind = struct.unpack_from("=LH", answer)
+        if kind == _ERROR or len(answer) < _UID_AT + 4:
+            return None
+        return struct.unpack_from("=I", answer, _UID_AT)[0]
+    except (OSError, struct.error, ValueError):
+        return None
+
+
 class GuardedTLSListener(TLSListener):
     """:class:`~distributed.comm.tcp.TLSListener` whose handshakes are timed and counted."""
 
@@ -41,6 +80,10 @@ class GuardedTLSListener(TLSListener):
         self._pending: OrderedDict = OrderedDict()  # streams waiting, the oldest first
 
     async def _prepare_stream(self, stream, address):
+        owner = peer_uid(stream.socket) if stream.socket is not None else None
+        if owner is not None and owner != os.geteuid():  # another user of this machine
+            stream.close()
+            return None
         self._pending[stream] = None
         while len(self._pending) > MAX_PENDING:
             oldest, _ = self._pending.popitem(last=False)
