@@ -21,5 +21,5 @@ import nbgrader.apps  # noqa: E402, F401
 import kmeans_em_lab.pipeline.worker.grader  # noqa: E402, F401
 from kmeans_em_lab.pipeline.shared import guarded_ports  # noqa: E402
 
-guarded_ports.install()
+# the TLS guard came with the grader (its task module installs it); the web servers:
 guarded_ports.refuse_http()
