@@ -752,6 +752,80 @@ def test_the_owner_of_a_local_peer_socket_is_read_from_the_kernel():
         assert peer_uid(unconnected) is None
 
 
+_HELD_BY_ANOTHER_USER = 40  # fewer than a listener would hold, were they the grader's
+
+
+def _closed_at_once_of_another_user_s(port: int) -> int:
+    """How many of the connections uid 65534 opens to 127.0.0.1:``port`` are closed within
+    1.5 s (run as root)."""
+    import subprocess
+
+    hold = (
+        "import socket, sys, time\n"
+        "held = [socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+        f"        for _ in range({_HELD_BY_ANOTHER_USER})]\n"
+        "time.sleep(1.5)\n"
+        "def shut(s):\n"
+        "    s.settimeout(0.1)\n"
+        "    try:\n"
+        "        return s.recv(1) == b''\n"
+        "    except ConnectionError:\n"
+        "        return True\n"
+        "    except OSError:\n"
+        "        return False\n"
+        "print(sum(map(shut, held)))\n"
+    )
+    other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    done = subprocess.run(
+        [*other, "/bin/sh", "-c", '"$0" -c "$1" "$2"', "/usr/bin/python3", hold, str(port)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="opens connections as another user (uid 65534)")
+@pytest.mark.parametrize("local", [True, False], ids=["local-cluster", "admin-cluster"])
+def test_only_the_local_cluster_refuses_other_users_connections(local, monkeypatch):
+    """Every process of the local cluster is the grader's, so its listeners close another
+    user's connection at once. A cluster of the administrator's may run its scheduler and
+    workers as different users of one host: its workers (which import the worker's task
+    module as their preload) keep the cap and the time limit, and reach one another."""
+    import asyncio
+    import subprocess
+    import sys
+
+    from distributed.comm import listen, registry
+    from distributed.security import Security
+
+    from kmeans_em_lab.pipeline.shared import guarded_ports
+
+    monkeypatch.setitem(registry.backends, "tls", registry.backends["tls"])
+    preloaded = subprocess.run(
+        [sys.executable, "-c", "import kmeans_em_lab.pipeline.worker.task as t, "
+         "distributed.comm.registry as r; print(type(r.backends['tls']).__name__)"],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert preloaded.stdout.split() == ["GuardedTLSBackend"], preloaded  # a `dask worker`'s
+    guarded_ports.install(local=local)
+    security = Security.temporary()
+
+    async def closed_at_once() -> int:
+        async def ignore(comm):
+            await comm.close()
+
+        listener = listen("tls://127.0.0.1:0", ignore, **security.get_listen_args("scheduler"))
+        await listener.start()
+        try:
+            port = int(listener.contact_address.rsplit(":", 1)[1])
+            return await asyncio.to_thread(_closed_at_once_of_another_user_s, port)
+        finally:
+            listener.stop()
+
+    closed = asyncio.run(closed_at_once())
+    assert closed == (_HELD_BY_ANOTHER_USER if local else 0)
+
+
 def _tls_backend() -> str:
     from distributed.comm import registry
 
@@ -766,7 +840,6 @@ def test_idle_connections_to_the_local_cluster_are_capped_and_timed_out(tmp_path
     run's own client goes on working."""
     import shutil
     import socket
-    import subprocess
     import time
 
     import psutil
@@ -808,29 +881,9 @@ def test_idle_connections_to_the_local_cluster_are_capped_and_timed_out(tmp_path
             shut |= {id(sock) for sock in idle if id(sock) not in shut and closed(sock)}
             time.sleep(0.5)
         assert len(shut) == len(idle)  # the rest, at their time limit
-        assert set(client.run(_tls_backend).values()) == {"GuardedTLSBackend"}  # workers'
+        assert set(client.run(_tls_backend).values()) == {"LocalTLSBackend"}  # workers'
         if os.geteuid() == 0 and shutil.which("setpriv"):  # another user: refused at once
-            other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-            hold = (  # fewer than the listener would hold, were they the grader's
-                "import socket, sys, time\n"
-                "held = [socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
-                "        for _ in range(40)]\n"
-                "time.sleep(1.5)\n"
-                "def shut(s):\n"
-                "    s.settimeout(0.1)\n"
-                "    try:\n"
-                "        return s.recv(1) == b''\n"
-                "    except ConnectionError:\n"
-                "        return True\n"
-                "    except OSError:\n"
-                "        return False\n"
-                "print(sum(map(shut, held)))\n"
-            )
-            done = subprocess.run(
-                [*other, "/bin/sh", "-c", '"$0" -c "$1" "$2"', "/usr/bin/python3", hold, str(port)],
-                capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
-            assert done.stdout.strip() == "40", done  # each closed by the scheduler at once
+            assert _closed_at_once_of_another_user_s(port) == _HELD_BY_ANOTHER_USER
             assert client.submit(sum, [1, 2]).result() == 3
     finally:
         for sock in idle:

@@ -139,7 +139,7 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
     # the scheduler and the nannies listen in this process: other users of the machine
     # reach their ports, and may hold connections without ever finishing a handshake (the
     # local workers, forked from the fork server, are guarded by .warm)
-    guarded_ports.install()
+    guarded_ports.install(local=True)
     guarded_ports.refuse_http()
     # Dask's folder for the scheduler and the workers, which it puts first on their
     # sys.path: by default /tmp/dask-scratch-space, which any user of the machine can make

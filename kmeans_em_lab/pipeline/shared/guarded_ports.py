@@ -6,11 +6,15 @@ machine reaches (a hub whose students' servers run there):
 - **TLS**: the cluster refuses whoever has not the run's key, but Dask's listener
   waited for a connection's handshake with no time limit: another user holding
   thousands of idle connections used up the driver's file descriptors, and grading
-  stalled, then stopped. Here a connection from a socket of this machine that belongs
-  to another user is closed as it is accepted (its owner read from the kernel's socket
-  table, :func:`peer_uid`); any other must finish its handshake within
+  stalled, then stopped. Here a connection must finish its handshake within
   :data:`HANDSHAKE_SECONDS`, and past :data:`MAX_PENDING` connections waiting for one
   the oldest is closed: a listener never holds more than that many (:func:`install`).
+  In the local cluster, whose processes all belong to the user running ``make grade``,
+  a connection from a socket of this machine that belongs to another user is also
+  closed as it is accepted (its owner read from the kernel's socket table,
+  :func:`peer_uid`): a flood of them never takes a place the cluster's own need. A
+  cluster of the administrator's (``--scheduler``) may run its scheduler and workers
+  as different users, so its workers keep the cap and the time limit only.
 - **HTTP**: each scheduler and worker also runs a web server. The local cluster's serves
   no page (its routes are emptied), yet it kept an idle connection open for an hour:
   in the local cluster it closes every connection as it accepts it
@@ -75,15 +79,18 @@ def peer_uid(connection: socket.socket) -> int | None:
 class GuardedTLSListener(TLSListener):
     """:class:`~distributed.comm.tcp.TLSListener` whose handshakes are timed and counted."""
 
+    other_users_refused = False  # close a connection from another user's local socket
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._pending: OrderedDict = OrderedDict()  # streams waiting, the oldest first
 
     async def _prepare_stream(self, stream, address):
-        owner = peer_uid(stream.socket) if stream.socket is not None else None
-        if owner is not None and owner != os.geteuid():  # another user of this machine
-            stream.close()
-            return None
+        if self.other_users_refused and stream.socket is not None:
+            owner = peer_uid(stream.socket)
+            if owner is not None and owner != os.geteuid():  # another user of this machine
+                stream.close()
+                return None
         self._pending[stream] = None
         while len(self._pending) > MAX_PENDING:
             oldest, _ = self._pending.popitem(last=False)
@@ -103,6 +110,18 @@ class GuardedTLSBackend(TLSBackend):
     _listener_class = GuardedTLSListener
 
 
+class LocalTLSListener(GuardedTLSListener):
+    """A guarded listener that also closes, as it accepts it, a connection from a socket of
+    this machine owned by another user: for the local cluster, all of whose processes are
+    the grader's."""
+
+    other_users_refused = True
+
+
+class LocalTLSBackend(TLSBackend):
+    _listener_class = LocalTLSListener
+
+
 class RefusingHTTPServer(HTTPServer):
     """Dask's web server, closing every connection as it accepts it."""
 
@@ -110,11 +129,12 @@ class RefusingHTTPServer(HTTPServer):
         stream.close()
 
 
-def install() -> None:
-    """Every ``tls://`` listener this process opens from now on is guarded; its soft limit
-    on open files is raised (as ``dask scheduler`` does), for the cluster's own
-    connections."""
-    registry.backends["tls"] = GuardedTLSBackend()
+def install(*, local: bool = False) -> None:
+    """Every ``tls://`` listener this process opens from now on is guarded, and with
+    ``local`` (a process of the local cluster) also closes other users' connections at
+    once; the soft limit on open files is raised (as ``dask scheduler`` does), for the
+    cluster's own connections."""
+    registry.backends["tls"] = LocalTLSBackend() if local else GuardedTLSBackend()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)
     if soft != resource.RLIM_INFINITY and soft < wanted:

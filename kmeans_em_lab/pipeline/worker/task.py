@@ -56,7 +56,8 @@ LOG_TAIL = 64 * 1024  # bytes of the worker's own output sent back with one resu
 # -- once per worker process -------------------------------------------------------
 
 # imported before a worker listens (by the fork server of the local cluster, as a preload
-# by `dask worker`; dask_setup runs after): its tls:// listener is the guarded one
+# by `dask worker`; dask_setup runs after): its tls:// listener is the guarded one (the
+# local cluster's fork server then makes it refuse other users too, in .warm)
 guarded_ports.install()
 
 _SCRATCH: Path | None = None
