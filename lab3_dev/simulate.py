@@ -344,6 +344,8 @@ def run_one(course: Path, made: list[dict], out: Path) -> None:
     """``make grade --force`` on ``course``, its results from the stand-ins for the
     cluster; the driver's timeline and memory to ``out`` (JSON)."""
     timeline = phases.Timeline()
+    # sampled from before the driver is imported: its peak counts what `make grade`'s
+    # process holds from its start (nbgrader, SQLAlchemy, the driver), not only the run
     memory = Memory(timeline)
     from kmeans_em_lab.pipeline.driver.settings import Settings
     from kmeans_em_lab.pipeline.worker.config import (
