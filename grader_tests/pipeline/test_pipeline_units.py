@@ -689,12 +689,14 @@ def _http_port(dask_worker) -> int:
     return dask_worker.http_server.port
 
 
-def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
+def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path, recwarn):
     """Any user of the machine reaches 127.0.0.1, and a Dask scheduler runs what a client
     sends (``run_on_scheduler``: code in the driver, which holds the course secret and
     writes the gradebook): the local cluster speaks TLS with a key of its own run only,
-    and serves no web page: its web servers close every connection as they accept it."""
+    and serves no web page: its web servers close every connection as they accept it.
+    Dask's usual web port, held by someone else, changes nothing and warns of nothing."""
     import itertools
+    import socket
     import subprocess
     import sys
     import urllib.error
@@ -702,8 +704,15 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
 
     from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
 
+    usual = socket.socket()
+    try:
+        usual.bind(("127.0.0.1", 8787))
+        usual.listen()
+    except OSError:
+        pass  # held already
     client, cluster = connect(Settings(root=tmp_path, workers=1))
     try:
+        assert not [w for w in recwarn if "already in use" in str(w.message)]
         address = cluster.scheduler_address
         assert address.startswith("tls://127.0.0.1:")
         ports = [cluster.scheduler.http_server.port, *client.run(_http_port).values()]
@@ -736,6 +745,7 @@ def test_the_local_cluster_refuses_a_client_without_the_run_s_key(tmp_path):
             assert tried.returncode == 3 and "connected" not in tried.stdout, (other, key)
     finally:
         disconnect(client, cluster)
+        usual.close()
 
 
 def test_the_owner_of_a_local_peer_socket_is_read_from_the_kernel():

@@ -159,6 +159,9 @@ def connect(settings: Settings, workers: int | None = None) -> tuple[object, obj
         protocol="tls://",
         security=security,
         dashboard_address=None,  # no dashboard (its web server keeps no route: _dask_config)
+        # the scheduler's web server on a port of the system's choosing, not Dask's 8787,
+        # which another cluster, or another user of the machine, may hold (Dask then warns)
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         local_directory=scratch,
         silence_logs=logging.ERROR,
         preload=["kmeans_em_lab.pipeline.worker.task"],
