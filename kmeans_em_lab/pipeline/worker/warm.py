@@ -21,5 +21,8 @@ import nbgrader.apps  # noqa: E402, F401
 import kmeans_em_lab.pipeline.worker.grader  # noqa: E402, F401
 from kmeans_em_lab.pipeline.shared import guarded_ports  # noqa: E402
 
-# the TLS guard came with the grader (its task module installs it); the web servers:
+# every process of the local cluster is the grader's: its workers close other users'
+# connections at once (the grader's task module installed the guard of any worker), and
+# their web servers every connection
+guarded_ports.install(local=True)
 guarded_ports.refuse_http()
