@@ -758,11 +758,35 @@ def test_the_owner_of_a_local_peer_socket_is_read_from_the_kernel():
         accepted, _ = server.accept()
         with client, accepted:
             assert peer_uid(accepted) == os.geteuid()
+        closing = socket.create_connection(server.getsockname())
+        accepted, _ = server.accept()
+        closing.close()  # its entry stays a while, with no owner (read as root's)
+        with accepted:
+            assert peer_uid(accepted) is None
     with socket.socket(socket.AF_INET6) as unconnected:
         assert peer_uid(unconnected) is None
 
 
 _HELD_BY_ANOTHER_USER = 40  # fewer than a listener would hold, were they the grader's
+
+
+def _another_user_connects_and_closes(port: int, times: int) -> None:
+    """uid 65534 connects to 127.0.0.1:``port`` and closes at once, ``times`` times (as
+    root)."""
+    import subprocess
+
+    flood = (
+        "import socket, sys\n"
+        "for _ in range(int(sys.argv[2])):\n"
+        "    socket.create_connection(('127.0.0.1', int(sys.argv[1]))).close()\n"
+    )
+    other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    done = subprocess.run(
+        [*other, "/bin/sh", "-c", '"$0" -c "$1" "$2" "$3"', "/usr/bin/python3", flood, str(port),
+         str(times)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done
 
 
 def _closed_at_once_of_another_user_s(port: int) -> int:
@@ -798,10 +822,14 @@ def _closed_at_once_of_another_user_s(port: int) -> int:
 @pytest.mark.parametrize("local", [True, False], ids=["local-cluster", "admin-cluster"])
 def test_only_the_local_cluster_refuses_other_users_connections(local, monkeypatch):
     """Every process of the local cluster is the grader's, so its listeners close another
-    user's connection at once. A cluster of the administrator's may run its scheduler and
-    workers as different users of one host: its workers (which import the worker's task
-    module as their preload) keep the cap and the time limit, and reach one another."""
+    user's connection at once, held or closed already: a flood of connections opened and
+    closed at once never takes the place of one of the grader's waiting for its handshake
+    (a closed socket's entry reads as root's, the grader's when it grades as root). A
+    cluster of the administrator's may run its scheduler and workers as different users
+    of one host: its workers (which import the worker's task module as their preload)
+    keep the cap and the time limit, and reach one another."""
     import asyncio
+    import socket
     import subprocess
     import sys
 
@@ -828,12 +856,28 @@ def test_only_the_local_cluster_refuses_other_users_connections(local, monkeypat
         await listener.start()
         try:
             port = int(listener.contact_address.rsplit(":", 1)[1])
-            return await asyncio.to_thread(_closed_at_once_of_another_user_s, port)
+            closed = await asyncio.to_thread(_closed_at_once_of_another_user_s, port)
+            waiting = socket.create_connection(("127.0.0.1", port))  # the grader's, slow
+            waiting.setblocking(False)
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(
+                _another_user_connects_and_closes, port, 4 * guarded_ports.MAX_PENDING
+            )
+            await asyncio.sleep(1.0)
+            try:
+                evicted = waiting.recv(1) == b""
+            except BlockingIOError:
+                evicted = False
+            except ConnectionError:
+                evicted = True
+            waiting.close()
+            return closed, evicted
         finally:
             listener.stop()
 
-    closed = asyncio.run(closed_at_once())
+    closed, evicted = asyncio.run(closed_at_once())
     assert closed == (_HELD_BY_ANOTHER_USER if local else 0)
+    assert evicted is not local  # the cap alone: the grader's waiting one was closed
 
 
 def _tls_backend() -> str:

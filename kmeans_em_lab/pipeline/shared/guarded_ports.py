@@ -10,9 +10,11 @@ machine reaches (a hub whose students' servers run there):
   :data:`HANDSHAKE_SECONDS`, and past :data:`MAX_PENDING` connections waiting for one
   the oldest is closed: a listener never holds more than that many (:func:`install`).
   In the local cluster, whose processes all belong to the user running ``make grade``,
-  a connection from a socket of this machine that belongs to another user is also
-  closed as it is accepted (its owner read from the kernel's socket table,
-  :func:`peer_uid`): a flood of them never takes a place the cluster's own need. A
+  a connection is also closed as it is accepted unless it comes from a connected socket
+  of this machine of that user (its owner read from the kernel's socket table,
+  :func:`peer_uid`; a peer closed already reads as root's there): a flood of other
+  users' connections, held or closed at once, never takes a place the cluster's own
+  need. A
   cluster of the administrator's (``--scheduler``) may run its scheduler and workers
   as different users, so its workers keep the cap and the time limit only.
 - **HTTP**: each scheduler and worker also runs a web server. The local cluster's serves
@@ -24,6 +26,7 @@ machine reaches (a hub whose students' servers run there):
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import resource
 import socket
@@ -44,36 +47,47 @@ OPEN_FILES = 65_536  # the soft limit on open files raised to this (within the h
 # the kernel's socket table (sock_diag over netlink, linux/inet_diag.h): one socket's entry
 _SOCK_DIAG, _BY_FAMILY, _REQUEST, _ERROR = 4, 20, 1, 2
 _ALL_STATES, _NO_COOKIE = 0xFFFFFFFF, 0xFFFFFFFF
+_STATE_AT = 16 + 1  # nlmsghdr, then inet_diag_msg: family, state
 _UID_AT = 16 + 4 + 48 + 12  # nlmsghdr, then inet_diag_msg: family..retrans, id, 3 counters
+_ESTABLISHED = 1  # a TCP state (linux/tcp_states.h)
+UNREADABLE = -1  # peer_uid: the socket table cannot be read here
 
 
 def peer_uid(connection: socket.socket) -> int | None:
     """The owner of the socket at the other end of TCP ``connection`` when that socket is
-    one of this machine's (IPv4); None when it is not found here (another host) or the
-    table cannot be read."""
+    one of this machine's (IPv4) and still connected; None when there is no such socket
+    here (another host's, or one closed already: the kernel keeps a closed socket's
+    entry a while with no owner, which reads as root's); :data:`UNREADABLE` when the
+    table cannot be read (no netlink here)."""
     try:
         if connection.family != socket.AF_INET:
             return None
         local, peer = connection.getsockname(), connection.getpeername()
-        sockid = (
-            struct.pack("!HH", peer[1], local[1])
-            + socket.inet_aton(peer[0]) + bytes(12)
-            + socket.inet_aton(local[0]) + bytes(12)
-            + struct.pack("=III", 0, _NO_COOKIE, _NO_COOKIE)
-        )  # fmt: skip
-        request = struct.pack("=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, _ALL_STATES)
-        request += sockid
-        header = struct.pack("=LHHLL", 16 + len(request), _BY_FAMILY, _REQUEST, 1, 0)
+    except OSError:  # reset already
+        return None
+    sockid = (
+        struct.pack("!HH", peer[1], local[1])
+        + socket.inet_aton(peer[0]) + bytes(12)
+        + socket.inet_aton(local[0]) + bytes(12)
+        + struct.pack("=III", 0, _NO_COOKIE, _NO_COOKIE)
+    )  # fmt: skip
+    request = struct.pack("=BBBBI", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, _ALL_STATES)
+    request += sockid
+    header = struct.pack("=LHHLL", 16 + len(request), _BY_FAMILY, _REQUEST, 1, 0)
+    try:
         with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _SOCK_DIAG) as table:
             table.settimeout(1.0)
             table.sendto(header + request, (0, 0))
             answer = table.recv(8192)
         _, kind = struct.unpack_from("=LH", answer)
-        if kind == _ERROR or len(answer) < _UID_AT + 4:
+        if kind == _ERROR:
+            (errno_,) = struct.unpack_from("=i", answer, 16)
+            return None if -errno_ == errno.ENOENT else UNREADABLE
+        if answer[_STATE_AT] != _ESTABLISHED:
             return None
         return struct.unpack_from("=I", answer, _UID_AT)[0]
-    except (OSError, struct.error, ValueError):
-        return None
+    except (OSError, struct.error, IndexError):
+        return UNREADABLE
 
 
 class GuardedTLSListener(TLSListener):
@@ -88,7 +102,7 @@ class GuardedTLSListener(TLSListener):
     async def _prepare_stream(self, stream, address):
         if self.other_users_refused and stream.socket is not None:
             owner = peer_uid(stream.socket)
-            if owner is not None and owner != os.geteuid():  # another user of this machine
+            if owner != os.geteuid() and owner != UNREADABLE:  # not a connected peer of ours
                 stream.close()
                 return None
         self._pending[stream] = None
@@ -111,9 +125,9 @@ class GuardedTLSBackend(TLSBackend):
 
 
 class LocalTLSListener(GuardedTLSListener):
-    """A guarded listener that also closes, as it accepts it, a connection from a socket of
-    this machine owned by another user: for the local cluster, all of whose processes are
-    the grader's."""
+    """A guarded listener that also closes, as it accepts it, any connection but one from a
+    connected socket of this machine of its own user: for the local cluster, all of whose
+    processes are the grader's."""
 
     other_users_refused = True
 
