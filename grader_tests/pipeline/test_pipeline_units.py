@@ -951,6 +951,30 @@ def _sys_path() -> list[str]:
     return list(sys.path)
 
 
+def test_a_local_worker_the_cluster_s_close_leaves_running_is_ended(tmp_path, monkeypatch):
+    """The driver's exit waits for every process it started: when the cluster's close
+    timed out (its connections lost in a flood of other users' connections), a worker it
+    left running held ``make grade`` after its last line, for good. Here the close fails
+    outright."""
+    import psutil
+
+    from kmeans_em_lab.pipeline.driver.cluster import connect, disconnect
+
+    client, cluster = connect(Settings(root=tmp_path, workers=1))
+    (pid,) = client.run(os.getpid).values()
+    close = cluster.close
+
+    def timed_out(*args, **kwargs):
+        raise TimeoutError("the cluster did not close in time")
+
+    monkeypatch.setattr(cluster, "close", timed_out)
+    try:
+        disconnect(client, cluster)
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    finally:
+        close(timeout=10)
+
+
 def test_the_local_cluster_s_folder_is_private_and_forgotten_once_closed(tmp_path, monkeypatch):
     """Dask puts its folder first on the scheduler's (this process's) and the workers'
     ``sys.path``: by default ``/tmp/dask-scratch-space``, which any user of the machine may
