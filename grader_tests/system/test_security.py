@@ -467,6 +467,31 @@ def page_problems(course: Path, student: str) -> list[str]:
         found += [f"{page.name}: <{t.name}>" for t in soup.find_all(["iframe", "object", "embed"])]
         if START not in text:
             found.append(f"{page.name}: no summary")
+    return found + verdict_problems(course, student)
+
+
+def verdict_problems(course: Path, student: str) -> list[str]:
+    """The grader's verdicts in the student's autograded notebook (the error outputs of its
+    graded cells, which the feedback page and the formgrader show) holding a control or
+    format character of the student's: a colour would restyle or hide the grader's words
+    on the page, a right-to-left override reverse them."""
+    from kmeans_em_lab.pipeline.shared.causes import graded_code_cell
+    from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
+    from kmeans_em_lab.pipeline.worker.score_from_verdicts import VERDICT_PREFIX
+
+    notebook = course / "autograded" / student / paths.ASSIGNMENT / paths.NOTEBOOK
+    if not notebook.exists():
+        return []
+    found = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for output in cell.get("outputs", []) if graded_code_cell(cell) else []:
+            if output.get("output_type") != "error":
+                continue
+            words = [output.get("evalue", "")] + [
+                line.removeprefix(VERDICT_PREFIX) for line in output.get("traceback", [])
+            ]
+            raw = [w for w in words if for_log(w) != w]
+            found += [f"{notebook.name}: a verdict holds raw {for_log(w)[:80]!r}" for w in raw]
     return found
 
 

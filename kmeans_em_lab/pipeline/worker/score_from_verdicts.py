@@ -27,19 +27,30 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from kmeans_em_lab.pipeline.shared import verdicts
 from kmeans_em_lab.pipeline.shared.causes import graded_code_cell
-from kmeans_em_lab.pipeline.shared.untrusted_text import notebook_text, without_lone_surrogates
+from kmeans_em_lab.pipeline.shared.untrusted_text import (
+    for_log,
+    notebook_text,
+    without_lone_surrogates,
+)
 
 VERDICT = "AssertionError"  # ename of the error output a failed verdict becomes
+VERDICT_PREFIX = f"\x1b[0;31m{VERDICT}\x1b[0m: "  # the grader's own colour, before the message
 QUOTED = "quoted"  # output metadata key (under verdicts.KEY): what the quoted output was
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 def verdict_output(message: str) -> NotebookNode:
+    """The error output a failed verdict becomes. Its message quotes the student's words
+    (an exception's message, a warning, the repr of a returned value), written here with
+    every control and format character but newlines and tabs as its escape: the page
+    colours an error's terminal escapes, so a student's would restyle or hide the
+    grader's words after them, and a right-to-left override would reverse them."""
+    message = for_log(message)
     return NotebookNode(
         output_type="error",
         ename=VERDICT,
         evalue=message,
-        traceback=[f"\x1b[0;31m{VERDICT}\x1b[0m: {message}"],
+        traceback=[f"{VERDICT_PREFIX}{message}"],
     )
 
 
