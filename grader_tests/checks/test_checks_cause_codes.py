@@ -198,7 +198,22 @@ def test_a_hidden_checks_judgement_names_its_causes(check, replacement, expected
 
 
 def test_a_passing_record_has_no_cause():
-    assert judgement("Set", record_in_process("Set", notebook())) == checks.Judgement()
+    assert judgement("Set", record_in_process("Set", notebook())) == checks.PASSED
+
+
+@pytest.mark.parametrize("check", ["Set", "EM", "K_Means_1d"])
+def test_a_record_whose_calls_failed_without_a_message_fails(check):
+    """A record is the kernel's, and the kernel runs the student's code: one can claim that
+    every call raised an exception with no message at all. A failure without a message
+    used to read as a pass (full points for nothing); it fails, and says so."""
+    plan = checks.plan(check)
+    record = {"check": check, "refused": "", "outcomes": [
+        {"label": call["label"], "error": ""} for call in plan["calls"]
+    ]}  # fmt: skip
+    found = judgement(check, record, "")
+    assert not found.passed and found.message == checks.NO_MESSAGE
+    assert codes(found) and all(problem for _, problem in found.causes)
+    assert checks.judge(check, record, "") == checks.NO_MESSAGE
 
 
 def test_missing_and_refused_records_have_their_causes():

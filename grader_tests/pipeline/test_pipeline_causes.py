@@ -200,6 +200,20 @@ def test_causes_are_counted_in_students_per_function_and_cause():
     assert causes.csv_field({}) == ""
 
 
+def test_a_cause_s_example_is_the_message_most_of_its_students_got():
+    """A student's record may carry any words for its own loss: the first student in order
+    (``aaa``) does not choose the example the class report gives for everyone's."""
+    shared = "EM is not defined: run the cell that defines it"
+    forged = "EM could not be graded: a fault of the grader; your instructor will add the points"
+    found = {
+        "aaa": {"EM": [cause("not_defined", message=forged)]},
+        "bob": {"EM": [cause("not_defined", message=shared)]},
+        "eve": {"EM": [cause("not_defined", message=shared)]},
+    }
+    (row,) = causes.count(found, LAYOUT)
+    assert (row.code, row.students, row.example) == ("not_defined", 3, shared)
+
+
 def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, tmp_path):
     folder = tmp_path / "autograded" / "grace" / "lab3"
     folder.mkdir(parents=True)

@@ -192,13 +192,33 @@ def _plan_text(check: str, draw: draws.Draw | None, seed_offset: int, course: st
 # -- judging -----------------------------------------------------------------------------------
 
 
+NO_MESSAGE = "this test failed, and what failed left no message: it scores 0"
+"""A failure's message when what failed gave none (a forged record's empty error)."""
+
+
 @dataclass(frozen=True)
 class Judgement:
-    """The verdict on one graded cell's record: its message ('' when it passes) and the
-    cause of each problem, ``(code, problem)`` pairs with codes of :data:`.cause_codes.CAUSES`."""
+    """The verdict on one graded cell's record: whether it passes, its message, and the
+    cause of each problem, ``(code, problem)`` pairs with codes of :data:`.cause_codes.CAUSES`.
+
+    Only the judge's own success says ``passed`` (the default is a failure); a failure
+    always has a message (:data:`NO_MESSAGE` when it was given none), so no text a record
+    carries, an empty one included, can read as a pass."""
 
     message: str = ""
     causes: tuple[tuple[str, str], ...] = ()
+    passed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.passed and (self.message or self.causes):
+            raise ValueError("a passing judgement has no message and no cause")
+        if not self.passed and not self.message.strip():
+            object.__setattr__(self, "message", NO_MESSAGE)
+            causes = tuple((code, problem or NO_MESSAGE) for code, problem in self.causes)
+            object.__setattr__(self, "causes", causes or ((cause_codes.GENERIC, NO_MESSAGE),))
+
+
+PASSED = Judgement(passed=True)
 
 
 def _failed(message: str, cause: str) -> Judgement:
@@ -250,14 +270,15 @@ def judgement(
         return Judgement(message, _public_causes(check, message, last))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
         return _failed(f"{type(err).__name__}: {str(err)[:500]}", cause_codes.GENERIC)
-    return Judgement()
+    return PASSED
 
 
 def judge(
     check: str, record, cell_source: str = "", served: Mapping[str, int] | None = None
 ) -> str:
     """'' when the record passes ``check``, else the failure message (see :func:`judgement`)."""
-    return judgement(check, record, cell_source, served).message
+    judged = judgement(check, record, cell_source, served)
+    return "" if judged.passed else judged.message
 
 
 def public_test_code(cell_source: str) -> str:
@@ -447,14 +468,15 @@ def judged_in_process(check: str, namespace: dict) -> Judgement:
 def run_hidden_checks(name: str, namespace: dict) -> None:
     """Plan, record and judge the hidden check ``name`` on a namespace in this process;
     ``AssertionError`` with the student's feedback when it fails."""
-    message = judged_in_process(name, namespace).message
-    if message:
-        raise AssertionError(message)
+    judged = judged_in_process(name, namespace)
+    if not judged.passed:
+        raise AssertionError(judged.message)
 
 
 def verdicts(namespace: dict) -> dict[str, str]:
     """Every hidden check on a namespace, in this process: '' where it passes, else its message."""
-    return {name: judged_in_process(name, namespace).message for name in CHECKS}
+    judged = {name: judged_in_process(name, namespace) for name in CHECKS}
+    return {name: "" if j.passed else j.message for name, j in judged.items()}
 
 
 def run_public_prelude(function: str, namespace: dict) -> recorder.PublicRecording:

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,8 +324,12 @@ def count(found: Mapping[str, Mapping[str, list[Cause]]], layout) -> list[CauseC
             for cause in listed:
                 tally.setdefault((function, cause.code), []).append(cause)
     order = {f: i for i, f in enumerate(_functions(layout))}
+    # the example: the message most students of the cause got (the first student's on a
+    # tie), so that one student's words, forged in its own record, stand for no one else's
     rows = [
-        CauseCount(function, code, len(listed), listed[0].message)
+        CauseCount(
+            function, code, len(listed), Counter(c.message for c in listed).most_common(1)[0][0]
+        )
         for (function, code), listed in tally.items()
     ]
     return sorted(rows, key=lambda r: (order.get(r.function, len(order)), -r.students, r.code))

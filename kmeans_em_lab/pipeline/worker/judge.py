@@ -116,7 +116,7 @@ class JudgeRecords(NbGraderPreprocessor):
             # the helpers' calls the grader answered in the cell (absent: not counted)
             served = self._served.get(index)
             judged = checks.judgement(check, record, cell.source, served)
-            verdict = Verdict(not judged.message, judged.message)
+            verdict = Verdict(judged.passed, judged.message)
         else:
             reply = self._replies.get(index, Reply("missing"))
             verdict = Verdict(reply.status == "ok", _reply_message(reply))
