@@ -770,29 +770,34 @@ def test_the_owner_of_a_local_peer_socket_is_read_from_the_kernel():
 _HELD_BY_ANOTHER_USER = 40  # fewer than a listener would hold, were they the grader's
 
 
+def _as_another_user(code: str, *args) -> str:
+    """What ``code`` prints, run by the system's Python as uid 65534 with ``args`` (as
+    root; the venv's Python is not that user's to read)."""
+    import subprocess
+
+    other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    done = subprocess.run(
+        [*other, "/usr/bin/python3", "-c", code, *map(str, args)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done
+    return done.stdout
+
+
 def _another_user_connects_and_closes(port: int, times: int) -> None:
     """uid 65534 connects to 127.0.0.1:``port`` and closes at once, ``times`` times (as
     root)."""
-    import subprocess
-
     flood = (
         "import socket, sys\n"
         "for _ in range(int(sys.argv[2])):\n"
         "    socket.create_connection(('127.0.0.1', int(sys.argv[1]))).close()\n"
     )
-    other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-    done = subprocess.run(
-        [*other, "/bin/sh", "-c", '"$0" -c "$1" "$2" "$3"', "/usr/bin/python3", flood, str(port),
-         str(times)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done
+    _as_another_user(flood, port, times)
 
 
 def _closed_at_once_of_another_user_s(port: int) -> int:
     """How many of the connections uid 65534 opens to 127.0.0.1:``port`` are closed within
     1.5 s (run as root)."""
-    import subprocess
 
     hold = (
         "import socket, sys, time\n"
@@ -809,13 +814,7 @@ def _closed_at_once_of_another_user_s(port: int) -> int:
         "        return False\n"
         "print(sum(map(shut, held)))\n"
     )
-    other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
-    done = subprocess.run(
-        [*other, "/bin/sh", "-c", '"$0" -c "$1" "$2"', "/usr/bin/python3", hold, str(port)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done
-    return int(done.stdout)
+    return int(_as_another_user(hold, port))
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="opens connections as another user (uid 65534)")

@@ -14,9 +14,8 @@ machine reaches (a hub whose students' servers run there):
   of this machine of that user (its owner read from the kernel's socket table,
   :func:`peer_uid`; a peer closed already reads as root's there): a flood of other
   users' connections, held or closed at once, never takes a place the cluster's own
-  need. A
-  cluster of the administrator's (``--scheduler``) may run its scheduler and workers
-  as different users, so its workers keep the cap and the time limit only.
+  need. A cluster of the administrator's (``--scheduler``) may run its scheduler and
+  workers as different users, so its workers keep the cap and the time limit only.
 - **HTTP**: each scheduler and worker also runs a web server. The local cluster's serves
   no page (its routes are emptied), yet it kept an idle connection open for an hour:
   in the local cluster it closes every connection as it accepts it
