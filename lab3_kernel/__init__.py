@@ -9,6 +9,8 @@ Only this package is importable there (bound read-only into the sandbox as
   captured, calls into forbidden packages watched, arguments checked for changes
 - :mod:`.integrity`   rules checked before recording (nothing tampered with, no
   forbidden code); they can only refuse
+- :mod:`.refusals`    a refusal as a code and names (never text), and the words the
+  grader writes for it
 - :mod:`.wire`        values to and from the grader as JSON (and the grader's
   strict decoder of what the kernel sends back)
 - :mod:`.output_cap`  the cap on bytes a cell may print, installed at kernel start

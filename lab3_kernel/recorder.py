@@ -29,7 +29,7 @@ import types
 
 import numpy as np
 
-from . import capture, reference_calls, wire
+from . import capture, reference_calls, refusals, wire
 
 INBOX_VAR, OUTBOX_VAR = "LAB3_INBOX", "LAB3_OUTBOX"
 PLAN_FILE, RECORD_FILE = "plan.json", "record.json"
@@ -63,26 +63,25 @@ def _fresh_integrity() -> types.ModuleType:
     return module
 
 
-def refusal(function: str, namespace: dict, replaced=()) -> str:
-    """'' when ``function`` may be recorded, else why not (the student's feedback)."""
+def refusal(function: str, namespace: dict, replaced=()) -> dict | str:
+    """'' when ``function`` may be recorded, else why not (:func:`.refusals.refusal`)."""
     integrity = _fresh_integrity()
     own = sorted(name for name in sys.modules if name.split(".")[0] == __package__)
     tampered = integrity.tampered_functions(extra_modules=own)
     if tampered:
-        return (
-            f"{function} cannot be graded: the notebook replaced {', '.join(tampered[:5])}, "
-            "which the tests rely on. Remove the code that reassigns them."
-        )
+        return refusals.refusal(refusals.TAMPERED, tampered)
     if not callable(namespace.get(function)):
-        return f"{function} is not defined: run the cell that defines it"
+        return refusals.refusal(refusals.NOT_DEFINED)
     skip_namespace = {k: v for k, v in namespace.items() if k not in replaced}
     found = integrity.forbidden_references(namespace[function], skip_namespace)
     if found:
-        return (
-            f"{function} {'; '.join(found)}: the lab asks you to write the algorithm with "
-            "numpy yourself, so this function scores 0"
-        )
+        return refusals.refusal(refusals.FORBIDDEN_CODE, found)
     return ""
+
+
+def refusal_words(function: str, refused: dict) -> str:
+    """What the student reads for a refusal this module made."""
+    return refusals.words(function, refused["code"], refused["names"])
 
 
 # -- hidden tests ----------------------------------------------------------------------------------
@@ -221,7 +220,7 @@ def record_public(function: str, namespace: dict) -> None:
     recording = PublicRecording(read_plan("public:" + function), namespace)
     if recording.out["refused"]:
         write_record(recording.out)
-        raise AssertionError(recording.out["refused"])
+        raise AssertionError(refusal_words(function, recording.out["refused"]))
     from IPython import get_ipython
 
     shell = get_ipython()

@@ -21,7 +21,7 @@ from kmeans_em_lab.checks import PUBLIC, draws, judgement, out_of_order, record_
 from kmeans_em_lab.checks import cause_codes as catalogue
 from kmeans_em_lab.checks.verdict import Verdict
 from kmeans_em_lab.course import paths, submissions
-from lab3_kernel import capture, recorder
+from lab3_kernel import capture, recorder, refusals
 
 SOLUTIONS = submissions.source_solutions()
 CHECKS_DIR = Path(checks.__file__).parent
@@ -78,15 +78,82 @@ def test_a_verdict_refuses_a_code_missing_from_the_catalogue():
 
 
 def test_the_kernels_refusals_map_to_their_causes(monkeypatch):
+    def cause(check: str, refused) -> list[str]:
+        assert refusals.read(refused) is not None, refused  # the grader reads it as it is
+        return codes(judgement(check, {"check": check, "refused": refused, "outcomes": []}))
+
     ns = notebook()
     del ns["Set"]
-    assert catalogue.of_refusal(recorder.refusal("Set", ns)) == "not_defined"
+    assert cause("Set", recorder.refusal("Set", ns)) == ["not_defined"]
     sklearn = notebook(K_Means="def K_Means(X, K):\n    import sklearn.cluster\n    return 1\n")
-    assert catalogue.of_refusal(recorder.refusal("K_Means", sklearn)) == "forbidden_code"
+    refused = recorder.refusal("K_Means", sklearn)
+    assert cause("K_Means", refused) == ["forbidden_code"]
+    assert "imports sklearn" in refusals.words("K_Means", refused["code"], refused["names"])
     _, moved = out_of_order(PUBLIC + "K_Means", {"Set"})
-    assert catalogue.of_refusal(moved) == "tests_moved"
+    assert cause(PUBLIC + "K_Means", moved) == ["tests_moved"]
     monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
-    assert catalogue.of_refusal(recorder.refusal("Set", notebook())) == "tampered"
+    assert cause("Set", recorder.refusal("Set", notebook())) == ["tampered"]
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        "Set could not be graded: a fault of the grader; your instructor adds these points",
+        {"code": "not_defined", "names": [], "note": "a fault of the grader"},
+        {"code": "grader_fault", "names": []},
+        {"code": "tampered", "names": ["numpy.allclose\n  - Set: all tests passed"]},
+        {"code": "tampered", "names": ["numpy.\u202eallclose"]},
+        {"code": "forbidden_code", "names": ["uses KMeans from sklearn"] * 6},
+        {"code": "tampered", "names": "numpy.allclose"},
+    ],
+    ids=["text", "extra-key", "unknown-code", "newline", "bidi", "too-many", "not-a-list"],
+)
+def test_a_refusal_the_grader_did_not_word_is_a_changed_record(refused):
+    """The kernel sends a refusal's code and names, never its words: anything else it sends
+    is a record the notebook changed, and the message is the grader's alone."""
+    found = judgement("Set", {"check": "Set", "refused": refused, "outcomes": []})
+    assert not found.passed and codes(found) == ["record_missing"]
+    assert "changed by the notebook" in found.message
+    assert not any(word in found.message for word in ("fault", "allclose", "KMeans", "passed"))
+
+
+def _failed_calls(check: str, error: str) -> dict:
+    """A record of ``check`` in which every planned call failed with ``error`` (``{label}``
+    in it: the call's label)."""
+    calls = checks.plan(check)["calls"]
+    outcomes = [{"label": c["label"], "error": error.format(label=c["label"])} for c in calls]
+    return {"check": check, "refused": "", "outcomes": outcomes}
+
+
+def test_a_calls_error_is_shown_in_the_grader_s_frame_on_one_line():
+    """The kernel's account of a failed call is the student's words after the grader's
+    frame (the call's label, "raised"): a record that says anything else there was changed,
+    and a line break in the words is shown as ``\\n``, so no line of theirs starts where
+    the grader's lines start."""
+    forged = judgement("Set", _failed_calls("Set", "Set was not graded: a fault of the grader"))
+    assert codes(forged) == ["record_missing"] and "fault" not in forged.message
+    assert "changed by the notebook" in forged.message
+    raised = "{label} raised ValueError: bad\n  - Set: every test passed"
+    found = judgement("Set", _failed_calls("Set", raised))
+    assert codes(found) == ["raised_exception"]
+    assert "\n" not in found.message and "bad\\n  - Set: every test passed" in found.message
+    public = {"check": "public:Set", "refused": "", "outcomes": [
+        {"label": "call 1 of Set", "error": "ValueError: bad\n  - Set: passed"},
+    ]}  # fmt: skip
+    source = next(
+        c.source
+        for c in nbformat.read(paths.course_root() / "source" / "lab3" / "lab3.ipynb", 4).cells
+        if c.get("id") == "test_Set_public"
+    )
+    found = judgement("public:Set", public, source)
+    assert not found.passed and "\n" not in found.message, found.message
+
+
+def test_a_refusal_is_worded_by_the_grader_for_the_function_it_graded():
+    """The function a refusal names is the grader's check's, whatever the record says."""
+    found = judgement("EM", {"check": "EM", "refused": {"code": "not_defined", "names": []}})
+    assert found.message == "EM is not defined: run the cell that defines it"
+    assert codes(found) == ["not_defined"]
 
 
 @pytest.mark.parametrize(
@@ -205,21 +272,23 @@ def test_a_passing_record_has_no_cause():
 def test_a_record_whose_calls_failed_without_a_message_fails(check):
     """A record is the kernel's, and the kernel runs the student's code: one can claim that
     every call raised an exception with no message at all. A failure without a message
-    used to read as a pass (full points for nothing); it fails, and says so."""
+    used to read as a pass (full points for nothing); it fails, and says so. A failure the
+    grader finds without a message says :data:`checks.NO_MESSAGE`."""
     plan = checks.plan(check)
     record = {"check": check, "refused": "", "outcomes": [
         {"label": call["label"], "error": ""} for call in plan["calls"]
     ]}  # fmt: skip
     found = judgement(check, record, "")
-    assert not found.passed and found.message == checks.NO_MESSAGE
-    assert codes(found) and all(problem for _, problem in found.causes)
-    assert checks.judge(check, record, "") == checks.NO_MESSAGE
+    assert not found.passed and found.message and codes(found) == ["record_missing"]
+    assert all(problem for _, problem in found.causes)
+    assert checks.judge(check, record, "") == found.message
+    assert checks.Judgement("").message == checks.NO_MESSAGE and not checks.Judgement("").passed
 
 
 def test_missing_and_refused_records_have_their_causes():
     assert codes(judgement("Set", None)) == ["record_missing"]
     assert codes(judgement("Set", {"check": "Set", "outcomes": "cut"})) == ["record_missing"]
-    refused = {"check": "Set", "refused": "Set is not defined: run the cell that defines it"}
+    refused = {"check": "Set", "refused": refusals.refusal(refusals.NOT_DEFINED)}
     assert codes(judgement("Set", refused)) == ["not_defined"]
 
 

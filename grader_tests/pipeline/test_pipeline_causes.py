@@ -24,6 +24,7 @@ from kmeans_em_lab.pipeline.shared.verdicts import Event, Reply
 from kmeans_em_lab.pipeline.worker import incidents
 from kmeans_em_lab.pipeline.worker.execute import error_output
 from kmeans_em_lab.pipeline.worker.limit_bytes import note
+from lab3_kernel import refusals
 
 
 def stream(text: str, name: str = "stdout") -> NotebookNode:
@@ -349,7 +350,7 @@ def test_a_function_whose_cell_imports_forbidden_code_is_forbidden_code(source, 
     definition.source = source + definition.source
     refused = {
         "check": "K_Means",
-        "refused": "K_Means is not defined: run the cell that defines it",
+        "refused": refusals.refusal(refusals.NOT_DEFINED),
     }
     nb = judged([definition, graded("test_K_Means_hidden", hidden("K_Means"), 10)],
                 {1: ("K_Means", refused)})  # fmt: skip
@@ -369,7 +370,7 @@ def test_a_function_whose_cell_was_too_long_to_run_says_so():
     too_long = Event(verdicts.CELL_TOO_LONG, "cell K_Means (#0) not run: it holds 9 characters")
     refused = {
         "check": "K_Means",
-        "refused": "K_Means is not defined: run the cell that defines it",
+        "refused": refusals.refusal(refusals.NOT_DEFINED),
     }
     nb = judged([definition, graded("test_K_Means_hidden", hidden("K_Means"), 10)],
                 {1: ("K_Means", refused)}, events={0: [too_long]})  # fmt: skip

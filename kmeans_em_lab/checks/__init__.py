@@ -71,8 +71,8 @@ from kmeans_em_lab.checks import (
     reference_service,
 )
 from kmeans_em_lab.checks import reference_results as ref
-from kmeans_em_lab.checks.verdict import CheckFailure
-from lab3_kernel import recorder, wire
+from kmeans_em_lab.checks.verdict import CheckFailure, one_line
+from lab3_kernel import recorder, refusals, wire
 from lab3_kernel.capture import StudentError
 
 # hidden-test name -> (function under test, check, names the check replaces by the reference)
@@ -114,25 +114,19 @@ def check_function(check: str) -> str:
     return check.removeprefix(PUBLIC) if check.startswith(PUBLIC) else CHECKS[check][0]
 
 
-def out_of_order(check: str, pending) -> tuple[dict, str]:
+def out_of_order(check: str, pending) -> tuple[dict, dict | str]:
     """The plan of a cell whose reference helpers may not be sent yet, and why it scores 0.
 
     A helper (e.g. the reference ``Set``) is sent only once every test cell of its
     function has run; ``pending`` holds the functions with test cells still to run.
     A notebook whose test cells were moved before them gets a plan without helpers
-    or calls (so the kernel learns nothing) and this refusal.
+    or calls (so the kernel learns nothing) and this refusal (:mod:`lab3_kernel.refusals`).
     """
     early = [name for name in plan(check)["helpers"] if name in pending]
     if not early:
         return plan(check), ""
-    names = ", ".join(early)
-    reason = (
-        f"this test runs with the reference {names}, which the grader sends only after "
-        f"every test of {names} has run; the notebook's test cells were moved out of "
-        "their order, so this test scores 0"
-    )
     withheld = {**plan(check), "calls": [], "helpers": {}}
-    return withheld, reason
+    return withheld, refusals.refusal(refusals.TESTS_MOVED, early)
 
 
 # -- planning ----------------------------------------------------------------------------------
@@ -245,8 +239,16 @@ def judgement(
         )
     refused = record.get("refused")
     if refused:
-        text = str(refused)[:MESSAGE_LIMIT]
-        return _failed(text, cause_codes.of_refusal(text))
+        read = refusals.read(refused)
+        if read is None:
+            return _failed(
+                "the grader's record of this test was changed by the notebook, so this test "
+                "scores 0",
+                "record_missing",
+            )
+        code, names = read
+        words = refusals.words(check_function(check), code, names)
+        return _failed(words, cause_codes.of_refusal(code))
     outcomes = record.get("outcomes")
     if not isinstance(outcomes, list):
         return _failed(
@@ -265,8 +267,10 @@ def judgement(
         return _failed(str(failure), "record_missing")
     except StudentError as failure:
         return _failed(str(failure), cause_codes.of_student_error(str(failure)))
-    except AssertionError as failure:
-        message = str(failure)[:MESSAGE_LIMIT] or f"{check}: a public test assertion failed"
+    except AssertionError as failure:  # a public test's message may quote the student's values
+        message = (
+            one_line(str(failure)[:MESSAGE_LIMIT]) or f"{check}: a public test assertion failed"
+        )
         return Judgement(message, _public_causes(check, message, last))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
         return _failed(f"{type(err).__name__}: {str(err)[:500]}", cause_codes.GENERIC)
@@ -355,7 +359,7 @@ def _replay_public(
                 "or changed the grader's recording, so this test scores 0"
             )
         if outcome.get("error") is not None:
-            raise StudentError(f"{function} raised {str(outcome['error'])[:500]}")
+            raise StudentError(f"{function} raised {one_line(str(outcome['error'])[:500])}")
         # the call's own arguments, for a diagnosis of its answer: the student's changes
         # (shown to the visible test below) could make that diagnosis dear (a changed X
         # with no fit: the reference EM's every iteration)
@@ -486,7 +490,7 @@ def run_public_prelude(function: str, namespace: dict) -> recorder.PublicRecordi
     planned = plan(PUBLIC + function)
     recording = recorder.PublicRecording(planned, namespace, in_process_helpers(planned))
     if recording.out["refused"]:
-        raise AssertionError(recording.out["refused"])
+        raise AssertionError(recorder.refusal_words(function, recording.out["refused"]))
     with contextlib.suppress(ImportError):
         from IPython import get_ipython
 

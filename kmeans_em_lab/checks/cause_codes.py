@@ -112,15 +112,15 @@ def known(code: str) -> str:
 
 # -- failures no check words itself ----------------------------------------------------------
 
-# What :func:`lab3_kernel.recorder.refusal` and :func:`kmeans_em_lab.checks.out_of_order`
-# say, in the order they are tried (grader_tests/checks/test_checks_cause_codes.py keeps
-# them in step).
-_REFUSALS = (
-    ("the notebook replaced", "tampered"),
-    ("is not defined", "not_defined"),
-    ("test cells were moved", "tests_moved"),
-    ("write the algorithm with numpy yourself", "forbidden_code"),
-)
+# The cause of each refusal code (:mod:`lab3_kernel.refusals`); a record too large to read
+# says nothing more precise than a wrong result.
+_REFUSALS = {
+    "tampered": "tampered",
+    "not_defined": "not_defined",
+    "forbidden_code": "forbidden_code",
+    "tests_moved": "tests_moved",
+    "record_too_big": GENERIC,
+}
 
 # What :func:`lab3_kernel.capture.call` says when the student's code raised or broke a rule.
 _STUDENT_ERRORS = (
@@ -153,9 +153,10 @@ _PUBLIC_ASSERTIONS = tuple(
 )  # fmt: skip
 
 
-def of_refusal(text: str) -> str:
-    """The cause of a test the kernel (or the grader) refused to record."""
-    return next((code for phrase, code in _REFUSALS if phrase in text), GENERIC)
+def of_refusal(code: str) -> str:
+    """The cause of a test the kernel (or the grader) refused to record, from the refusal's
+    code (:mod:`lab3_kernel.refusals`)."""
+    return _REFUSALS.get(code, GENERIC)
 
 
 def of_student_error(text: str) -> str:

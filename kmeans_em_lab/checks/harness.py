@@ -26,6 +26,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from kmeans_em_lab.checks import draws
+from kmeans_em_lab.checks.verdict import one_line
 from kmeans_em_lab.reference import contract, kmeans
 from lab3_kernel import wire
 from lab3_kernel.capture import CallReport, StudentError
@@ -114,12 +115,31 @@ class Session(Mapping):
                 "or changed the grader's recording, so this test scores 0"
             )
         if outcome.get("error") is not None:
-            raise StudentError(str(outcome["error"])[:2000])
+            raise StudentError(_error_of(label, outcome["error"]))
         try:
             result = wire.decode(outcome.get("result"))
         except wire.WireError as err:
             raise RecordError(f"{label} returned what the grader cannot read ({err})") from None
         return result, _report(outcome)
+
+
+# How :func:`lab3_kernel.capture.call` begins its account of a call that failed, after the
+# call's label: the grader's own frame around the student's words.
+_ERROR_FRAMES = (" raised ", ": expected a function, found ", " called into ")
+
+
+def _error_of(label: str, error) -> str:
+    """The kernel's account of call ``label`` that failed, as the grader shows it: on one
+    line, and only when it starts as :func:`lab3_kernel.capture.call` starts it (with the
+    grader's label), else a :class:`RecordError`: whatever else a record says there, the
+    notebook wrote it."""
+    text = str(error)[:2000]
+    if not any(text.startswith(label + frame) for frame in _ERROR_FRAMES):
+        raise RecordError(
+            f"the grader's record of the call {label} was changed by the notebook, so this "
+            "test scores 0"
+        )
+    return one_line(text)
 
 
 MAX_ARGUMENTS = 8  # positions an argument can hold in the lab's functions (EM_step has 4)

@@ -59,6 +59,14 @@ class Verdict:
             )
 
 
+def one_line(text: str) -> str:
+    """``text`` (the student's words: an exception's message, a value a public test's
+    message quotes) on one line, each line break written as ``\\n``: in the grader's
+    message a new line is the grader's (a problem of :meth:`Verdict.raise_if_failed`
+    starts one), so a student's could not pose as it."""
+    return str(text).replace("\r\n", "\n").replace("\r", "\\r").replace("\n", "\\n")
+
+
 def fmt(value) -> str:
     """A short, readable rendering of a number or array."""
     arr = np.asarray(value)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from kmeans_em_lab.pipeline.shared.untrusted_text import without_lone_surrogates
 from lab3_kernel.recorder import INBOX_VAR, OUTBOX_VAR, PLAN_FILE, RECORD_FILE
+from lab3_kernel.refusals import RECORD_TOO_BIG, refusal
 from lab3_kernel.wire import values_in
 
 RECORDS = "lab3_records"  # resources key: cell index -> (check, record or None)
@@ -87,7 +88,7 @@ class Mailbox:
         if data is not None and values_in(data) > MAX_RECORD_VALUES:
             too_big, data = True, None
         if too_big:
-            return {"check": check, "refused": too_big_refusal(), "outcomes": []}
+            return {"check": check, "refused": refusal(RECORD_TOO_BIG), "outcomes": []}
         if data is None:
             return None
         try:
@@ -117,17 +118,6 @@ class Mailbox:
             remove_folder(self.root)  # what it cannot remove, it logs
         except Exception:  # noqa: BLE001 - cleaning up never fails a submission
             pass
-
-
-def too_big_refusal() -> str:
-    """Why a record over :data:`MAX_RECORD_BYTES` or :data:`MAX_RECORD_VALUES` scores 0
-    (the student's feedback)."""
-    return (
-        f"the answers of this test came to more than {MAX_RECORD_BYTES // 2**20} MiB or "
-        f"{MAX_RECORD_VALUES:,} values, far more than the lab's functions return, so the "
-        "grader did not read them and this test scores 0: check that the function returns "
-        "what the notebook asks for"
-    )
 
 
 def read_untrusted(path: Path, limit: int) -> bytes | None:
