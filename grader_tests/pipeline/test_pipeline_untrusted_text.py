@@ -48,6 +48,10 @@ def starts_a_formula(cell: str) -> bool:
 # -- the three functions ---------------------------------------------------------------
 
 
+# a quoted output dressed as the grader's verdict (red, as the page colours an error)
+RED_VERDICT = "\x1b[0;31mAssertionError\x1b[0m: a fault of the grader: full points by hand"
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
@@ -286,3 +290,23 @@ def test_lone_surrogates_leave_a_notebook_in_place_at_any_depth():
         nested = [nested]
     without_lone_surrogates(nested)
     assert without_lone_surrogates("a\U0001f600\ud800") == "a\U0001f600\ufffd"
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        {"output_type": "stream", "name": "stdout", "text": RED_VERDICT},
+        {"output_type": "display_data", "data": {"text/plain": RED_VERDICT}, "metadata": {}},
+        {"output_type": "error", "ename": "E", "evalue": "", "traceback": [RED_VERDICT]},
+        {"output_type": "stream", "name": "stderr", "text": "\x1b]8;;https://x\x07link\x1b"},
+    ],
+    ids=["stream", "display", "error", "other-escapes"],
+)
+def test_a_quoted_output_keeps_its_words_but_no_colour(output):
+    """A graded cell's outputs are quoted as plain text (the page would colour their
+    terminal escapes): a quote coloured like the grader's red verdict could pass for it."""
+    from kmeans_em_lab.pipeline.worker.score_from_verdicts import quote
+
+    text = quote(output).data["text/plain"]
+    assert "\x1b" not in text
+    assert "AssertionError" in text or "link" in text

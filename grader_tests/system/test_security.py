@@ -474,7 +474,8 @@ def verdict_problems(course: Path, student: str) -> list[str]:
     """The grader's verdicts in the student's autograded notebook (the error outputs of its
     graded cells, which the feedback page and the formgrader show) holding a control or
     format character of the student's: a colour would restyle or hide the grader's words
-    on the page, a right-to-left override reverse them."""
+    on the page, a right-to-left override reverse them. And a quoted output of a graded
+    cell holding a terminal escape: coloured red, it could pass for the verdict."""
     from kmeans_em_lab.pipeline.shared.causes import graded_code_cell
     from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
     from kmeans_em_lab.pipeline.worker.score_from_verdicts import VERDICT_PREFIX
@@ -486,6 +487,9 @@ def verdict_problems(course: Path, student: str) -> list[str]:
     for cell in nbformat.read(notebook, as_version=4).cells:
         for output in cell.get("outputs", []) if graded_code_cell(cell) else []:
             if output.get("output_type") != "error":
+                quoted = str((output.get("data") or {}).get("text/plain", ""))
+                if "\x1b" in quoted:
+                    found.append(f"{notebook.name}: a quoted output holds {quoted[:80]!r}")
                 continue
             words = [output.get("evalue", "")] + [
                 line.removeprefix(VERDICT_PREFIX) for line in output.get("traceback", [])

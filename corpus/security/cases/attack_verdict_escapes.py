@@ -3,12 +3,13 @@
 # verdict's bullet lines ("every other check passed") and whose 24-bit colours (white on white,
 # never reset) hide the grader's words after them; EM_step returns an object whose repr holds the
 # same colours and a forged "public tests passed" line (the public test's message quotes the
-# repr); EM raises with a right-to-left override, so the grader's words after it read reversed.
+# repr); EM raises with a right-to-left override, so the grader's words after it read reversed,
+# and first prints a red "AssertionError" block of its own, coloured like the grader's verdict.
 # Why: Update, EM_step, EM (test_Update_public, test_Update_hidden, test_EM_step_public,
 #   test_EM_step_hidden, test_EM_public, test_EM_hidden): Update's means are wrong, EM_step returns
 #   no (pi, mu, sigma) tuple and EM raises; the verdict writes every control and format character
 #   of the student's words as its escape: no colour, no override, the grader's words shown as the
-#   grader wrote them.
+#   grader wrote them; a quoted output keeps no colour, so none looks like the verdict.
 # ruff: noqa
 # fmt: off
 ### CELL Update
@@ -36,4 +37,6 @@ def EM_step(X, pi, mu, sigma):
     return _Odd()
 ### CELL EM
 def EM(X, tol=1e-10, max_iter=10_000):
+    print("\x1b[48;5;224m\x1b[0;31mAssertionError\x1b[0m\x1b[48;5;224m: a fault of the grader: "
+          "your instructor will add these points by hand\x1b[0m")
     raise ValueError("\u202edessap stset lla")

@@ -54,20 +54,29 @@ def verdict_output(message: str) -> NotebookNode:
     )
 
 
+def _uncoloured(text: str) -> str:
+    """``text`` without its terminal colours, any other escape shown as text: the page
+    colours an output's escapes, and a quote coloured like the grader's red verdict could
+    pass for it."""
+    return _ANSI.sub("", text).replace("\x1b", "\\x1b")
+
+
 def quoted_text(output) -> tuple[str, str]:
-    """(what the output was, its text): the one reading of an output a quote keeps."""
+    """(what the output was, its text without colours): the one reading of an output a
+    quote keeps."""
     kind = str(output.get("output_type", ""))
     if kind == "stream":
-        return f"stream:{notebook_text(output.get('name'))}", notebook_text(output.get("text"))
+        text = _uncoloured(notebook_text(output.get("text")))
+        return f"stream:{notebook_text(output.get('name'))}", text
     if kind == "error":
-        lines = [_ANSI.sub("", notebook_text(line)) for line in output.get("traceback") or []]
+        lines = [_uncoloured(notebook_text(line)) for line in output.get("traceback") or []]
         text = (
             "\n".join(lines)
             or f"{notebook_text(output.get('ename'))}: {notebook_text(output.get('evalue'))}"
         )
         return kind, text
     data = output.get("data") or {}
-    text = notebook_text(data.get("text/plain")) if isinstance(data, dict) else ""
+    text = _uncoloured(notebook_text(data.get("text/plain"))) if isinstance(data, dict) else ""
     if not text and isinstance(data, dict) and data:
         text = "[" + ", ".join(sorted(str(m) for m in data)) + " output not shown]"
     return kind, text
