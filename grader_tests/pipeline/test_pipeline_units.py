@@ -545,6 +545,40 @@ def test_dask_watchdog_kills_kernels_retries_once_gives_up_on_worker_killers(tmp
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
 
 
+def test_tasks_no_worker_starts_are_given_up_and_the_batch_ends(tmp_path, monkeypatch):
+    """A task the cluster never starts (here: it asks for a resource no worker has; in a
+    run, one whose dependency Dask lost) sends no event, and its worker-side watchdog never
+    runs: past :func:`stall_limit` without any task started or finished, the driver gives
+    up on what it waits for, and after a second such wait on the rest of the class. A
+    submission that does run is graded meanwhile, and every result is saved once."""
+    from kmeans_em_lab.pipeline.driver import cluster
+
+    real_submit = cluster.Dispatcher._submit
+
+    def submit(self, bundle, submission, attempt, requeue):
+        if submission.student.startswith("ok"):
+            return real_submit(self, bundle, submission, attempt, requeue)
+        return self.client.submit(
+            cluster.run_task, self.settings.job, bundle, submission, self.options,
+            key=cluster.task_key(submission, self.bundle, attempt, requeue),
+            resources={"no-such-resource": 1}, pure=False,
+        )  # fmt: skip
+
+    monkeypatch.setattr(cluster.Dispatcher, "_submit", submit)
+    monkeypatch.setattr(cluster, "stall_limit", lambda options: 3.0)
+    students = ["ok1", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]
+    results, _, saved = _dispatch(tmp_path, students, "pipeline_fixtures.fake_jobs:job")
+    assert set(results) == set(students)
+    assert results["ok1"]["status"] == "graded"
+    for student in students[1:]:
+        assert results[student]["status"] == "failed", results[student]
+        assert "nothing started or finished on the cluster for 3 s" in results[student]["message"]
+    assert sorted(s for s, _ in saved) == sorted(students), "each final result saved once"
+    monkeypatch.undo()  # the limit itself: past the longest a task may run, or never
+    assert cluster.stall_limit(cluster.TaskOptions(deadline=100.0, grace=10.0)) > 110.0
+    assert cluster.stall_limit(cluster.TaskOptions()) == float("inf")
+
+
 def test_a_job_that_holds_the_interpreter_lock_still_ends_its_worker(tmp_path):
     """The watchdog is a thread, which cannot run while a C-level search holds the lock:
     faulthandler ends the process all the same, soon after the deadline and the grace."""

@@ -18,6 +18,10 @@ Faults, and who handles them:
   slot: a submission given up that had not started on :data:`WORKER_DEATHS`
   workers (the ``lab3-started`` events) was such a bystander, and is submitted
   again (at most :data:`MAX_REQUEUES` times) instead of failing;
+- nothing started or finished for longer than any task may run
+  (:func:`stall_limit`: a task no worker starts, as one whose dependency Dask
+  lost): the tasks still waited for are given up (``failed``, graded by the
+  next run); a second such wait in a row gives up the rest of the class too;
 - a driver stopped half way: results already saved have their stamps, so the
   next run grades only the others. Task keys are made from the stamps'
   digests (student, submission, course, attempt), so a key names one grading.
@@ -50,7 +54,7 @@ from kmeans_em_lab.pipeline.shared.jobs import (
     SubmissionFiles,
     TaskOptions,
 )
-from kmeans_em_lab.pipeline.worker.task import QUIET_ENV, STARTED_TOPIC, run_task
+from kmeans_em_lab.pipeline.worker.task import LOCKED_MARGIN, QUIET_ENV, STARTED_TOPIC, run_task
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,17 @@ WORKER_DEATHS = 2  # workers one submission may take down before it is given up
 MAX_REQUEUES = 3  # times a bystander of other submissions' worker deaths is submitted again
 POLL = 0.1  # seconds between looks at the finished tasks (and progress redraws)
 SLOTS_REFRESH = 5.0  # seconds between asks of the scheduler for its kernel slots
+# seconds, past the longest a task may run (:func:`stall_limit`), with no task started or
+# finished before the driver gives up on the tasks it still waits for
+STALL_MARGIN = 120.0
+
+
+def stall_limit(options: TaskOptions) -> float:
+    """Seconds without a task started or finished after which nothing the cluster holds
+    will come back: a task's watchdog ends it, at worst with its worker, within its
+    deadline, grace and last resort (:mod:`.task`), and a worker that died is replaced
+    and starts the next; :data:`STALL_MARGIN` more for that. Without a deadline, never."""
+    return options.deadline + options.grace + LOCKED_MARGIN + STALL_MARGIN
 
 
 @dataclass
@@ -363,6 +378,19 @@ class Dispatcher:
             running[future] = (submission, attempt, requeue)
             finished.add(future)
 
+        def given_up(submission: SubmissionFiles, attempt: int) -> GradingResult:
+            result = GradingResult.not_graded(
+                submission.student,
+                FAILED,
+                f"nothing started or finished on the cluster for {limit:.0f} s: given up on, "
+                "not graded (the next make grade grades it)",
+            )
+            result.attempts, result.submission = attempt, submission.digest
+            result.sandbox = self.options.sandbox
+            return result
+
+        limit = stall_limit(self.options)
+        quiet_since, stalls = time.monotonic(), 0
         try:
             while pending is not None or running:
                 if pending is not None and time.monotonic() - asked > SLOTS_REFRESH:
@@ -371,10 +399,30 @@ class Dispatcher:
                     submit(pending, 1)
                     pending = next(todo, None)
                 done = finished.next_batch(block=False)
-                self._drain(started)
+                # (submission, attempt, requeue, its result) of each task that ended
+                ended = []
                 for future in done:
+                    if future not in running:  # one given up on below, ended since
+                        continue
                     submission, attempt, requeue = running.pop(future)
                     result = self._collect(future, submission, attempt, started)
+                    ended.append((submission, attempt, requeue, result))
+                if self._drain(started) or ended:
+                    quiet_since, stalls = time.monotonic(), 0
+                elif running and time.monotonic() - quiet_since > limit:
+                    # nothing started or finished for longer than any task may run: what
+                    # the cluster still holds will not come back (a task no worker starts)
+                    stalls += 1
+                    log.warning("the cluster made no progress for %.0f s", limit)
+                    for future, (submission, attempt, requeue) in list(running.items()):
+                        future.cancel()
+                        del running[future]
+                        ended.append((submission, attempt, requeue, given_up(submission, attempt)))
+                    while stalls > 1 and pending is not None:  # twice in a row: the cluster's
+                        ended.append((pending, 0, 0, given_up(pending, 0)))
+                        pending = next(todo, None)
+                    quiet_since = time.monotonic()
+                for submission, attempt, requeue, result in ended:
                     if result.bystander and requeue < MAX_REQUEUES:
                         log.warning(
                             "%s: the worker it waited on died before it started; sent again",
@@ -407,7 +455,7 @@ class Dispatcher:
                     results[submission.student] = outcome
                     self.events.finished(outcome)
                 self.events.tick()
-                if not done:
+                if not ended:
                     time.sleep(POLL)
         finally:
             for future in running:
@@ -460,12 +508,15 @@ class Dispatcher:
         result.sandbox = self.options.sandbox
         return result
 
-    def _drain(self, started: queue.Queue) -> None:
+    def _drain(self, started: queue.Queue) -> int:
+        """The tasks' start events counted and shown; returns how many there were."""
+        count = 0
         while True:
             try:
                 event = started.get_nowait()
             except queue.Empty:
-                return
+                return count
+            count += 1
             key = event.get("key")
             if key is not None:
                 self._starts[key] = self._starts.get(key, 0) + 1
