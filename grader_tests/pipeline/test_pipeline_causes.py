@@ -187,7 +187,10 @@ def test_causes_are_counted_in_students_per_function_and_cause():
         "ada": {},
         "alan": {"EM": [cause("not_implemented", message="EM raised NotImplementedError")]},
         "grace": {"Set": [cause("wrong_assignment")], "EM": [cause("time_limit")]},
-        "blank": {"Set": [cause("not_implemented")], "EM": [cause("not_implemented")]},
+        "blank": {
+            "Set": [cause("not_implemented")],
+            "EM": [cause("not_implemented", message="EM raised NotImplementedError")],
+        },
     }
     rows = [(r.function, r.code, r.students) for r in causes.count(found, LAYOUT)]
     assert rows == [
@@ -212,7 +215,25 @@ def test_a_cause_s_example_is_the_message_most_of_its_students_got():
         "eve": {"EM": [cause("not_defined", message=shared)]},
     }
     (row,) = causes.count(found, LAYOUT)
-    assert (row.code, row.students, row.example) == ("not_defined", 3, shared)
+    assert (row.code, row.students, row.example, row.example_students) == (
+        "not_defined", 3, shared, 2
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [["forged", "EM raised ZeroDivisionError"], ["forged", "forged", "a", "b", "c"]],
+    ids=["one-each", "two-colluders"],
+)
+def test_a_cause_gives_no_example_no_more_than_half_of_its_students_got(messages):
+    """Messages quoting a student's own words usually all differ: the first student in
+    order, or two students sending the same words, would otherwise make theirs the example
+    shown under the grader's explanation for everyone's loss."""
+    found = {
+        f"s{i}": {"EM": [cause("raised_exception", message=m)]} for i, m in enumerate(messages)
+    }
+    (row,) = causes.count(found, LAYOUT)
+    assert (row.students, row.example, row.example_students) == (len(messages), "", 0)
 
 
 def test_the_class_reads_each_students_notebook_or_the_outcome(judged_notebook, tmp_path):

@@ -121,8 +121,11 @@ def test_the_causes_table_counts_students_per_function_and_cause(page):
         ("EM", "not_implemented", "1"),
         ("EM", "time_limit", "1"),
     ]
-    assert "e.g. C should be a dict, got &lt;script&gt;x&lt;/script&gt;" in table
+    assert 'class="example"' not in table  # a message one student got alone is no example
     assert "The function is not written yet" in table  # the cause's meaning
+    shared = {s: {"Set": [Cause("clusters_not_dict", "got <script>x</script>")]} for s in "ab"}
+    table = "".join(class_page._causes_table(LAYOUT, shared))
+    assert "e.g. (2 of 2 students) got &lt;script&gt;x&lt;/script&gt;" in table, table
 
 
 def test_a_row_per_student_links_to_their_feedback(page):

@@ -6,8 +6,8 @@ pages it links to):
 - the class figure of :mod:`.report` (score histogram, full marks per
   function, the most frequent causes), inline as a base64 PNG;
 - why points were lost: per function, each cause (:mod:`.causes`) with the
-  number of students who lost points for it, its meaning and one message of
-  it as an example;
+  number of students who lost points for it, its meaning and, as an example,
+  the message more than half of them got (none when no message is that common);
 - a row per student: points per function, total, status and flags, the
   causes, and a link to the student's feedback page
   (``../feedback/<student>/<assignment>/<notebook>.html``, relative, so the
@@ -123,10 +123,16 @@ def _causes_table(layout: AssignmentCells, causes) -> list[str]:
         "<th>what it means, and an example</th></tr></thead><tbody>"
     )
     for c in counts:
+        example = (
+            f'<br><span class="example">e.g. ({c.example_students} of {c.students} students) '
+            f"{_e(sentence(c.example))}</span>"
+            if c.example
+            else ""
+        )
         out.append(
             f"<tr><td>{_e(c.function)}</td><td><code>{_e(c.code)}</code></td>"
             f'<td class="num">{c.students}</td><td><span class="meaning">{_e(c.explanation)}'
-            f'</span><br><span class="example">e.g. {_e(sentence(c.example))}</span></td></tr>'
+            f"</span>{example}</td></tr>"
         )
     return [*out, "</tbody></table>"]
 

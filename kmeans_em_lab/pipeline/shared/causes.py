@@ -265,12 +265,14 @@ def by_function(per_cell: Mapping[str, list[Cause]], functions) -> dict[str, lis
 
 @dataclass(frozen=True)
 class CauseCount:
-    """How many students lost points of ``function`` for ``code``, and one message of it."""
+    """How many students lost points of ``function`` for ``code``, and the message more
+    than half of them got (``example``, got by ``example_students``; "" and 0: none)."""
 
     function: str
     code: str
     students: int
-    example: str
+    example: str = ""
+    example_students: int = 0
 
     @property
     def explanation(self) -> str:
@@ -315,6 +317,15 @@ def _functions(layout) -> list[str]:
     return list(group(layout.grade_ids, layout.functions))
 
 
+def _example(listed: list[Cause]) -> tuple[str, int]:
+    """The message more than half of a cause's students got, and how many got it; none
+    (``("", 0)``) when no message is shared so widely. A message often quotes the student's
+    own words (an exception's), which a student, or two students together, could otherwise
+    make the one example the class report shows under the grader's explanation."""
+    message, got = Counter(c.message for c in listed).most_common(1)[0]
+    return (message, got) if got >= 2 and 2 * got > len(listed) else ("", 0)
+
+
 def count(found: Mapping[str, Mapping[str, list[Cause]]], layout) -> list[CauseCount]:
     """Per function (in the notebook's order), each cause with the number of students who
     lost points for it, most frequent first."""
@@ -324,12 +335,8 @@ def count(found: Mapping[str, Mapping[str, list[Cause]]], layout) -> list[CauseC
             for cause in listed:
                 tally.setdefault((function, cause.code), []).append(cause)
     order = {f: i for i, f in enumerate(_functions(layout))}
-    # the example: the message most students of the cause got (the first student's on a
-    # tie), so that one student's words, forged in its own record, stand for no one else's
     rows = [
-        CauseCount(
-            function, code, len(listed), Counter(c.message for c in listed).most_common(1)[0][0]
-        )
+        CauseCount(function, code, len(listed), *_example(listed))
         for (function, code), listed in tally.items()
     ]
     return sorted(rows, key=lambda r: (order.get(r.function, len(order)), -r.students, r.code))
