@@ -31,6 +31,7 @@ import json
 import os
 import socket
 import struct
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -58,21 +59,34 @@ def send_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(_LENGTH.pack(len(payload)) + payload)
 
 
-def recv_frame(sock: socket.socket, limit: int) -> bytes | None:
-    """One frame's payload; None when the peer closed first or announced more than ``limit``."""
-    head = _recv_exactly(sock, _LENGTH.size)
+def recv_frame(sock: socket.socket, limit: int, deadline: float | None = None) -> bytes | None:
+    """One frame's payload; None when the peer closed first, announced more than ``limit``,
+    or had not sent it all by ``deadline`` (a ``time.monotonic()`` time; None: no deadline
+    but the socket's timeout on each read)."""
+    head = _recv_exactly(sock, _LENGTH.size, deadline)
     if head is None:
         return None
     (size,) = _LENGTH.unpack(head)
     if size > limit:
         return None
-    return _recv_exactly(sock, size)
+    return _recv_exactly(sock, size, deadline)
 
 
-def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
+def _recv_exactly(sock: socket.socket, size: int, deadline: float | None) -> bytes | None:
     chunks, got = [], 0
     while got < size:
-        chunk = sock.recv(min(size - got, 1 << 20))
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            timeout = sock.gettimeout()
+            sock.settimeout(left if timeout is None else min(timeout, left))
+        try:
+            chunk = sock.recv(min(size - got, 1 << 20))
+        except TimeoutError:
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            raise
         if not chunk:
             return None
         chunks.append(chunk)

@@ -230,8 +230,33 @@ def test_a_file_name_that_is_not_utf8_is_walked_digested_and_shown(tmp_path):
     assert stamps.folder_digest(folder) != stamps.folder_digest(tmp_path / "missing")
     sub = intake.inspect("eve", folder, "lab3.ipynb")
     assert sub.problem is None
-    assert sub.flags == ["left out: link" + "bad\\udcff\\x1b[2J.txt (symbolic link)"]
+    assert sub.flags == ['left out: "link' + 'bad\\udcff\\x1b[2J.txt" (symbolic link)']
     assert set(store.submission_files(sub, "lab3.ipynb").files) == {bad, "lab3.ipynb"}
+
+
+def test_a_file_name_or_a_notebook_key_cannot_pass_for_a_flag_of_the_grader(tmp_path):
+    """Flags are joined with "; ": a left-out file named ``notes; kernel died in cell ...``
+    read as a second flag in the grader's words, and a notebook's extra key was quoted by
+    the schema's error as the reason for its 0. A name of other than plain characters is
+    shown in quotes; a schema error that quotes the notebook is not repeated."""
+    folder = tmp_path / "lab3"
+    folder.mkdir()
+    (folder / "lab3.ipynb").write_text(_nb())
+    forged = 'notes; kernel died in cell test_Set_hidden (#19) "x'
+    (folder / forged).symlink_to("/proc/self/mem")
+    (folder / "plain_name.txt").symlink_to("/proc/self/mem")
+    sub = intake.inspect("eve", folder, "lab3.ipynb")
+    assert sub.flags == [
+        'left out: "notes; kernel died in cell test_Set_hidden (#19) \\"x" (symbolic link), '
+        "plain_name.txt (symbolic link)"
+    ]
+    raw = _raw_nb()
+    raw["graded: 100/100; kernel died in cell test_EM_hidden (#49)"] = 1
+    sub = intake.inspect("eve", _submit(tmp_path / "keyed", raw), "lab3.ipynb")
+    assert sub.problem == (
+        '"lab3.ipynb" is not a readable notebook (invalid JSON?): it does not follow '
+        "nbformat 4's schema (open it in Jupyter and save it)"
+    )
 
 
 def test_the_digest_reads_no_more_than_its_entry_limit(tmp_path, monkeypatch):
@@ -456,7 +481,7 @@ def test_a_renamed_notebook_over_its_limit_is_named(tmp_path):
     size = (folder / "lab3 (1).ipynb").stat().st_size
     sub = intake.inspect("alice", folder, "lab3.ipynb", _limits(notebook_bytes=size - 1))
     assert sub.problem == (
-        f"'lab3 (1).ipynb' is {size:,} bytes, over the {size - 1:,} bytes limit "
+        f'"lab3 (1).ipynb" is {size:,} bytes, over the {size - 1:,} bytes limit '
         "(SubmissionLimits.notebook_bytes in nbgrader_config.py): not graded"
     )
 

@@ -10,9 +10,11 @@ bounded size and cost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
+import time
 
 import numpy as np
 import pytest
@@ -98,6 +100,63 @@ def test_only_the_served_cells_helpers_are_answered(server):
     reply = raw_call(server, json.dumps({"helper": "EM_step", "args": [], "rng": None}).encode())
     assert "no reference helper is served" in reply["error"]
     assert raw_call(server, b"not even JSON")["error"] == reply["error"]
+
+
+def _frame(helper: str) -> bytes:
+    payload = json.dumps({"helper": helper, "args": [X2.tolist(), X2[:2].tolist()], "rng": None})
+    return struct.pack(">I", len(payload)) + payload.encode()
+
+
+def _reply(sock) -> dict:
+    size = struct.unpack(">I", sock.recv(4))[0]
+    data = b""
+    while len(data) < size:
+        data += sock.recv(size - len(data))
+    return json.loads(data)
+
+
+def test_a_call_held_open_into_a_later_cell_is_refused(server):
+    """A kernel thread that connects while a test cell binds ``Set`` and sends its call
+    only in a later cell, which binds another helper, is not answered with the first
+    cell's ``Set``: a call is answered with the helpers of the cell it was made in."""
+    frame = _frame("Set")
+    server.serve(["Set"])
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(server.path))
+        sock.sendall(frame[:10])
+        time.sleep(0.3)  # accepted and read in part while Set is served
+        server.stop_serving()
+        server.serve(["Set"])  # a later cell that binds Set again is another cell
+        sock.sendall(frame[10:])
+        reply = _reply(sock)
+    assert "has ended" in reply["error"], reply
+    assert server.stop_serving() == {}  # nothing answered
+    server.serve(["Set"])
+    assert "error" not in raw_call(server, frame[4:])  # a call made in this cell: answered
+
+
+def test_a_call_trickled_in_is_dropped_at_its_deadline(server, monkeypatch):
+    """One byte a second never reaches the idle time, but the call must arrive whole
+    within ``REQUEST_SECONDS`` of its connection: past it, it is dropped unanswered, and
+    the server answers the next call."""
+    from kmeans_em_lab.pipeline.worker import reference_server
+
+    monkeypatch.setattr(reference_server, "REQUEST_SECONDS", 1.0)
+    frame = _frame("Set")
+    server.serve(["Set"])
+    start = time.monotonic()
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(server.path))
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for byte in frame[:20]:  # 6 s of it, if it were read to its end
+                sock.sendall(bytes([byte]))
+                time.sleep(0.3)
+        reply = _reply(sock)
+        dropped = time.monotonic() - start
+    assert "took more than 1 s to send" in reply["error"], reply
+    assert dropped < 6.0  # dropped at its deadline, not read to its end
+    helpers = stand_ins(server, ["Set"], {})
+    assert helpers["Set"](X2, X2[:2])[1] == contract.Set(X2, X2[:2])[1]
 
 
 def test_the_server_counts_the_calls_it_answered_in_a_cell(server):

@@ -76,7 +76,7 @@ def public_verdict(mutant: Mutant | None, function: str | None = None) -> str:
     planned = checks.plan(check)
     recording = recorder.PublicRecording(planned, ns, checks.in_process_helpers(planned))
     if recording.out["refused"]:
-        return str(recording.out["refused"])
+        return recorder.refusal_words(function, recording.out["refused"])
     in_kernel = ""
     try:
         code = compile(checks.public_test_code(cell), f"<public test of {function}>", "exec")

@@ -165,11 +165,39 @@ def discover(
     return list(dict.fromkeys(only))
 
 
-def shown(name: str) -> str:
+# A name shown as it is: ASCII letters, digits and ``. _ - + @ /``, as most file names are.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._+@/-]{1,200}", re.ASCII)
+
+
+def shown(name: str, always: bool = False) -> str:
     """``name`` as a flag or problem quotes a student's file name: every character that does
     not print itself written as its escape (``\\x1b``, ``\\u202e``;
-    :func:`.untrusted_text.for_terminal`)."""
-    return for_terminal(name)
+    :func:`.untrusted_text.for_terminal`), and in double quotes (``"``: ``\\"``) unless
+    it is plain (:data:`_PLAIN_NAME`) and not ``always``: ``notes; kernel died in cell
+    ...`` would otherwise read as a second flag in the grader's words."""
+    text = for_terminal(name)
+    if _PLAIN_NAME.fullmatch(text) and not always:
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+# A schema error's text the grader repeats: a path and words (``data.cells must be array``),
+# no quote, brace or other punctuation, which only the notebook's own keys and values bring.
+_SCHEMA_WORDS = re.compile(r"[A-Za-z0-9_.\[\]() ]{1,120}", re.ASCII)
+
+
+def _unreadable(err: Exception) -> str:
+    """Why a notebook could not be read, in the grader's words. The parser's own errors say
+    where (``Expecting value: line 1 column 1``); a schema error's text can quote the
+    notebook (``data must not contain {'...'} properties``), and is repeated only when it
+    is a path and plain words (:data:`_SCHEMA_WORDS`)."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    if isinstance(err, json.JSONDecodeError | UnicodeDecodeError | RecursionError) or (
+        type(err) is ValueError
+    ):
+        return text if len(text) <= 200 else text[:197] + "..."
+    schema = "it does not follow nbformat 4's schema (open it in Jupyter and save it)"
+    return f"{schema}: {text}" if _SCHEMA_WORDS.fullmatch(text) else schema
 
 
 def size(n: int) -> str:
@@ -484,10 +512,10 @@ def inspect(
     if expected is None:
         if len(candidates) == 1:
             expected = candidates[0]
-            label = f"'{shown(expected.rel)}'"
+            label = shown(expected.rel, always=True)
             sub.flags.append(f"renamed notebook: graded {label} as {notebook_name}")
         elif candidates:
-            names = ", ".join(f"'{shown(e.rel)}'" for e in candidates)
+            names = ", ".join(shown(e.rel, always=True) for e in candidates)
             sub.problem = (
                 f"no {notebook_name} but {len(candidates)} notebooks ({names}): "
                 "cannot tell which one to grade"
@@ -530,11 +558,9 @@ def inspect(
             notebook = gradable(raw, data, rewrite=replaced)
         del raw
     except Exception as err:  # noqa: BLE001 - any unreadable file is the same problem
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        reason = reason if len(reason) <= 200 else reason[:197] + "..."
         sub.problem = (
-            f"'{shown(expected.rel)}' is not a readable notebook (invalid JSON?): "
-            f"{shown(str(reason))}"
+            f"{shown(expected.rel, always=True)} is not a readable notebook (invalid JSON?): "
+            f"{for_terminal(_unreadable(err))}"
         )
         return sub
     if cells > limits.cells:

@@ -11,7 +11,10 @@ Requests are answered one at a time by one thread
 (:class:`kmeans_em_lab.checks.reference_service.Service`): a kernel that opens
 many connections only waits longer for its own answers, and the grader spends
 at most what one call costs at a time. A connection that sends nothing for
-:data:`IDLE_SECONDS` is dropped. A call made while no helper is served, or once
+:data:`IDLE_SECONDS`, or has not sent its whole call :data:`REQUEST_SECONDS` after
+it was accepted, is dropped. A call is answered with the helpers of the cell it
+was made in: one read whole only once that cell has ended is refused, as is
+one made while no helper is served, or once
 the cell's or the notebook's CPU budget is spent, is refused before any of it is
 decoded (reading it costs the grader no more than sending it costs the kernel).
 """
@@ -38,6 +41,9 @@ from lab3_kernel.reference_calls import SOCKET_VAR, recv_frame, send_frame
 SANDBOX_FOLDER = "/lab3/reference"
 SOCKET_NAME = "helpers.sock"
 IDLE_SECONDS = 5.0  # a connection silent this long is dropped
+# a request must have arrived whole this long after it was accepted (a correct one, at most
+# 1 MiB over a local socket, takes milliseconds); one trickled in is dropped unanswered
+REQUEST_SECONDS = 10.0
 MAX_SOCKET_PATH = 100  # bytes: Linux refuses a Unix socket path over 107
 _POLL = 0.2  # seconds between looks at the stop flag
 
@@ -105,12 +111,14 @@ class ReferenceServer:
         try:
             conn.settimeout(IDLE_SECONDS)
             service = self._service
-            request = recv_frame(conn, MAX_REQUEST_BYTES)
+            request = recv_frame(conn, MAX_REQUEST_BYTES, time.monotonic() + REQUEST_SECONDS)
             if request is None:
                 reply = refusal(
-                    f"the call was cut short or is over {MAX_REQUEST_BYTES // 2**20} MiB, "
-                    "so it is not answered"
+                    f"the call was cut short, took more than {REQUEST_SECONDS:g} s to send or "
+                    f"is over {MAX_REQUEST_BYTES // 2**20} MiB, so it is not answered"
                 )
+            elif service is not self._service:  # connected in a cell that has ended since
+                reply = refusal("the cell that made this call has ended, so it is not answered")
             elif unread := self._unread(service):  # refused before any of it is decoded
                 reply = refusal(unread)
             else:
