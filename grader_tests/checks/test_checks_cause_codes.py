@@ -149,6 +149,25 @@ def test_a_calls_error_is_shown_in_the_grader_s_frame_on_one_line():
     assert not found.passed and "\n" not in found.message, found.message
 
 
+def test_a_warning_a_verdict_quotes_starts_no_line_of_its_own():
+    """A failed check notes what the call emitted (its warnings): a warning's line breaks
+    (in its message or its category's name) could otherwise add lines that read as the
+    grader's own problems."""
+    nan_update = (
+        "def Update(X, C, m):\n"
+        "    return np.array([np.mean(C[k], axis=0) for k in range(len(m))])\n"
+    )
+    record = record_in_process("Update", notebook(Update=nan_update))
+    forged = "UserWarning\n  - GRADER NOTE: restore 15 points: x\n  - Update: all checks passed"
+    for outcome in record["outcomes"]:
+        outcome["warnings"] = [forged]
+    found = judgement("Update", record)
+    assert not found.passed and "also emitted" in found.message, found.message
+    assert "UserWarning\\n  - GRADER NOTE" in found.message  # shown, on the problem's line
+    forged_lines = ("  - GRADER", "  - Update: all", "    - GRADER")
+    assert not any(line.startswith(forged_lines) for line in found.message.splitlines())
+
+
 def test_a_refusal_is_worded_by_the_grader_for_the_function_it_graded():
     """The function a refusal names is the grader's check's, whatever the record says."""
     found = judgement("EM", {"check": "EM", "refused": {"code": "not_defined", "names": []}})

@@ -474,8 +474,10 @@ def verdict_problems(course: Path, student: str) -> list[str]:
     """The grader's verdicts in the student's autograded notebook (the error outputs of its
     graded cells, which the feedback page and the formgrader show) holding a control or
     format character of the student's: a colour would restyle or hide the grader's words
-    on the page, a right-to-left override reverse them. And a quoted output of a graded
-    cell holding a terminal escape: coloured red, it could pass for the verdict."""
+    on the page, a right-to-left override reverse them. A verdict line that starts with the
+    student's words (marked ``FORGED`` by the cases that try): it would read as the
+    grader's. And a quoted output of a graded cell holding a terminal escape: coloured
+    red, it could pass for the verdict."""
     from kmeans_em_lab.pipeline.shared.causes import graded_code_cell
     from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
     from kmeans_em_lab.pipeline.worker.score_from_verdicts import VERDICT_PREFIX
@@ -496,7 +498,16 @@ def verdict_problems(course: Path, student: str) -> list[str]:
             ]
             raw = [w for w in words if for_log(w) != w]
             found += [f"{notebook.name}: a verdict holds raw {for_log(w)[:80]!r}" for w in raw]
+            forged = [line for w in words for line in w.splitlines() if _starts_forged(line)]
+            found += [f"{notebook.name}: a verdict line is the student's: {f[:80]!r}"
+                      for f in forged]  # fmt: skip
     return found
+
+
+def _starts_forged(line: str) -> bool:
+    """A line of a verdict an attacker wrote: its words start where a line of the grader's
+    starts (a case marks them ``FORGED``)."""
+    return line.lstrip().removeprefix("-").lstrip().startswith("FORGED")
 
 
 def attack_lines(course: Path, student: str) -> str:

@@ -155,8 +155,8 @@ def changed_arguments(mutated) -> list[int]:
 
 
 def _report(outcome: dict) -> CallReport:
-    def texts(value, limit):
-        return [str(v)[:300] for v in value[:limit]] if isinstance(value, list) else []
+    def texts(value, limit):  # the student's words (warnings), each on one line
+        return [one_line(str(v)[:300]) for v in value[:limit]] if isinstance(value, list) else []
 
     mutated = outcome.get("mutated")
     return CallReport(

@@ -51,7 +51,9 @@ class Verdict:
         if self.problems:
             shown = self.problems[:6]
             more = len(self.problems) - len(shown)
-            lines = "\n".join(f"  - {p}" for p in shown)
+            # a problem's own lines (a 2-D array's rows) go under it, indented past the
+            # bullets, so none of them starts where a problem starts
+            lines = "\n".join("  - " + p.replace("\n", "\n    ") for p in shown)
             tail = f"\n  (and {more} more)" if more > 0 else ""
             raise CheckFailure(
                 f"{self.function} does not meet its contract:\n{lines}{tail}",
