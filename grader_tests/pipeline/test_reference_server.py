@@ -45,15 +45,20 @@ def stand_ins(server, names, namespace):
     )
 
 
+def _reply(sock) -> dict:
+    """The server's answer on ``sock``: one frame of JSON."""
+    size = struct.unpack(">I", sock.recv(4))[0]
+    data = b""
+    while len(data) < size:
+        data += sock.recv(size - len(data))
+    return json.loads(data)
+
+
 def raw_call(server, payload: bytes) -> dict:
     with socket.socket(socket.AF_UNIX) as sock:
         sock.connect(str(server.path))
         sock.sendall(struct.pack(">I", len(payload)) + payload)
-        size = struct.unpack(">I", sock.recv(4))[0]
-        data = b""
-        while len(data) < size:
-            data += sock.recv(size - len(data))
-    return json.loads(data)
+        return _reply(sock)
 
 
 def test_stand_ins_answer_as_the_reference_does(server):
@@ -105,14 +110,6 @@ def test_only_the_served_cells_helpers_are_answered(server):
 def _frame(helper: str) -> bytes:
     payload = json.dumps({"helper": helper, "args": [X2.tolist(), X2[:2].tolist()], "rng": None})
     return struct.pack(">I", len(payload)) + payload.encode()
-
-
-def _reply(sock) -> dict:
-    size = struct.unpack(">I", sock.recv(4))[0]
-    data = b""
-    while len(data) < size:
-        data += sock.recv(size - len(data))
-    return json.loads(data)
 
 
 def test_a_call_held_open_into_a_later_cell_is_refused(server):
