@@ -181,9 +181,13 @@ def shown(name: str, always: bool = False) -> str:
     return '"' + text.replace('"', '\\"') + '"'
 
 
-# A schema error's text the grader repeats: a path and words (``data.cells must be array``),
-# no quote, brace or other punctuation, which only the notebook's own keys and values bring.
-_SCHEMA_WORDS = re.compile(r"[A-Za-z0-9_.\[\]() ]{1,120}", re.ASCII)
+# A schema error's text the grader repeats: a path of one-word keys and indices, then the
+# validator's own words (``data.cells[0] must be valid exactly by one definition (0 matches
+# found)``); a key of the notebook's with a space, a quote or a brace in it is not repeated.
+_SCHEMA_WORDS = re.compile(
+    r"data(\.[A-Za-z_]{1,40}|\[\d{1,6}\]){0,8} must [a-z ]{1,60}( \(\d{1,6} matches found\))?",
+    re.ASCII,
+)
 
 
 def _unreadable(err: Exception) -> str:
