@@ -273,7 +273,7 @@ def judgement(
         )
         return Judgement(message, _public_causes(check, message, last))
     except Exception as err:  # noqa: BLE001 - the visible test on odd answers: a failure
-        return _failed(f"{type(err).__name__}: {str(err)[:500]}", cause_codes.GENERIC)
+        return _failed(one_line(f"{type(err).__name__}: {str(err)[:500]}"), cause_codes.GENERIC)
     return PASSED
 
 

@@ -172,13 +172,15 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9._+@/-]{1,200}", re.ASCII)
 def shown(name: str, always: bool = False) -> str:
     """``name`` as a flag or problem quotes a student's file name: every character that does
     not print itself written as its escape (``\\x1b``, ``\\u202e``;
-    :func:`.untrusted_text.for_terminal`), and in double quotes (``"``: ``\\"``) unless
-    it is plain (:data:`_PLAIN_NAME`) and not ``always``: ``notes; kernel died in cell
-    ...`` would otherwise read as a second flag in the grader's words."""
+    :func:`.untrusted_text.for_terminal`), and in double quotes (``"`` written ``\\"``,
+    ``\\`` written ``\\\\``) unless it is plain (:data:`_PLAIN_NAME`) and not
+    ``always``: ``notes; kernel died in cell ...`` would otherwise read as a second flag
+    in the grader's words."""
     text = for_terminal(name)
     if _PLAIN_NAME.fullmatch(text) and not always:
         return text
-    return '"' + text.replace('"', '\\"') + '"'
+    # the name's own backslashes and quotes escaped first, so none of them ends the quotes
+    return '"' + for_terminal(name.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 # A schema error's text the grader repeats: a path of one-word keys and indices, then the
