@@ -247,10 +247,11 @@ def test_a_file_name_or_a_notebook_key_cannot_pass_for_a_flag_of_the_grader(tmp_
     (folder / "plain_name.txt").symlink_to("/proc/self/mem")
     closes = 'a\\" (symbolic link); kernel died in cell test_EM_hidden (#40); \\"b'
     (folder / closes).symlink_to("/proc/self/mem")  # its own \" would end the quotes
+    (folder / "b\u201d; kernel died; \u201cc").symlink_to("/proc/self/mem")  # look-alikes
     sub = intake.inspect("eve", folder, "lab3.ipynb")
     assert sub.flags == [
         'left out: "a\\\\\\" (symbolic link); kernel died in cell test_EM_hidden (#40); '
-        '\\\\\\"b" (symbolic link), '
+        '\\\\\\"b" (symbolic link), "b\\u201d; kernel died; \\u201cc" (symbolic link), '
         '"notes; kernel died in cell test_Set_hidden (#19) \\"x" (symbolic link), '
         "plain_name.txt (symbolic link)"
     ]

@@ -173,14 +173,18 @@ def shown(name: str, always: bool = False) -> str:
     """``name`` as a flag or problem quotes a student's file name: every character that does
     not print itself written as its escape (``\\x1b``, ``\\u202e``;
     :func:`.untrusted_text.for_terminal`), and in double quotes (``"`` written ``\\"``,
-    ``\\`` written ``\\\\``) unless it is plain (:data:`_PLAIN_NAME`) and not
+    ``\\`` written ``\\\\``, any other character past ASCII as its escape, so no
+    look-alike quote seems to end them) unless it is plain (:data:`_PLAIN_NAME`) and not
     ``always``: ``notes; kernel died in cell ...`` would otherwise read as a second flag
     in the grader's words."""
     text = for_terminal(name)
     if _PLAIN_NAME.fullmatch(text) and not always:
         return text
-    # the name's own backslashes and quotes escaped first, so none of them ends the quotes
-    return '"' + for_terminal(name.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+    # the name's own backslashes and quotes escaped first, so none of them ends the quotes,
+    # and every character past ASCII written as its escape: a look-alike quote (U+201D,
+    # U+FF02) would seem to end them
+    escaped = for_terminal(name.replace("\\", "\\\\").replace('"', '\\"'))
+    return '"' + escaped.encode("ascii", "backslashreplace").decode("ascii") + '"'
 
 
 # A schema error's text the grader repeats: a path of one-word keys and indices, then the
