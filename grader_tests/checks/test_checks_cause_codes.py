@@ -137,6 +137,10 @@ def test_a_calls_error_is_shown_in_the_grader_s_frame_on_one_line():
     found = judgement("Set", _failed_calls("Set", raised))
     assert codes(found) == ["raised_exception"]
     assert "\n" not in found.message and "bad\\n  - Set: every test passed" in found.message
+    wraps = "{label} raised ValueError: " + " " * 1500 + "FORGED\u2028  - Set: passed\x85x"
+    found = judgement("Set", _failed_calls("Set", wraps))
+    assert len(found.message.splitlines()) == 1  # no line break of any kind, and no run of
+    assert "spaces] FORGED\\u2028  - Set: passed\\x85x" in found.message  # spaces that wraps
     public = {"check": "public:Set", "refused": "", "outcomes": [
         {"label": "call 1 of Set", "error": "ValueError: bad\n  - Set: passed"},
     ]}  # fmt: skip

@@ -299,8 +299,10 @@ def test_lone_surrogates_leave_a_notebook_in_place_at_any_depth():
         {"output_type": "display_data", "data": {"text/plain": RED_VERDICT}, "metadata": {}},
         {"output_type": "error", "ename": "E", "evalue": "", "traceback": [RED_VERDICT]},
         {"output_type": "stream", "name": "stderr", "text": "\x1b]8;;https://x\x07link\x1b"},
+        {"output_type": "error", "ename": RED_VERDICT, "evalue": "", "traceback": []},
+        {"output_type": "display_data", "data": {RED_VERDICT: "x"}, "metadata": {}},
     ],
-    ids=["stream", "display", "error", "other-escapes"],
+    ids=["stream", "display", "error", "other-escapes", "error-no-traceback", "mime-name"],
 )
 def test_a_quoted_output_keeps_its_words_but_no_colour(output):
     """A graded cell's outputs are quoted as plain text (the page would colour their

@@ -3,6 +3,8 @@ readable renderings of numbers and types its messages quote."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from kmeans_em_lab.checks.cause_codes import CAUSES
@@ -61,12 +63,19 @@ class Verdict:
             )
 
 
+# every line break ``str.splitlines`` knows (a log read line by line splits at each)
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LONG_SPACE = re.compile(r"\s{9,}")  # a run that would wrap a page's line by itself
+
+
 def one_line(text: str) -> str:
-    """``text`` (the student's words: an exception's message, a value a public test's
-    message quotes) on one line, each line break written as ``\\n``: in the grader's
-    message a new line is the grader's (a problem of :meth:`Verdict.raise_if_failed`
-    starts one), so a student's could not pose as it."""
-    return str(text).replace("\r\n", "\n").replace("\r", "\\r").replace("\n", "\\n")
+    """``text`` (the student's words: an exception's message, a warning, a value a public
+    test's message quotes) on one line: each line break written as its escape (``\\n``),
+    each run of more than 8 spaces as ``[n spaces]``. In the grader's message a new line
+    is the grader's (a problem of :meth:`Verdict.raise_if_failed` starts one), so a
+    student's could not pose as it, nor spaces that wrap the page's line there."""
+    text = _LINE_BREAK.sub(lambda m: "\\n" if m[0] == "\r\n" else ascii(m[0])[1:-1], str(text))
+    return _LONG_SPACE.sub(lambda m: f" [{len(m[0])} spaces] ", text)
 
 
 def fmt(value) -> str:

@@ -63,23 +63,22 @@ def _uncoloured(text: str) -> str:
 
 def quoted_text(output) -> tuple[str, str]:
     """(what the output was, its text without colours): the one reading of an output a
-    quote keeps."""
+    quote keeps. Every text it can hold is uncoloured, the fallbacks too (an error's name
+    and value when its traceback is empty, the names of an output's other types)."""
     kind = str(output.get("output_type", ""))
     if kind == "stream":
-        text = _uncoloured(notebook_text(output.get("text")))
-        return f"stream:{notebook_text(output.get('name'))}", text
-    if kind == "error":
-        lines = [_uncoloured(notebook_text(line)) for line in output.get("traceback") or []]
-        text = (
-            "\n".join(lines)
-            or f"{notebook_text(output.get('ename'))}: {notebook_text(output.get('evalue'))}"
+        kind = f"stream:{notebook_text(output.get('name'))}"
+        text = notebook_text(output.get("text"))
+    elif kind == "error":
+        text = "\n".join(notebook_text(line) for line in output.get("traceback") or []) or (
+            f"{notebook_text(output.get('ename'))}: {notebook_text(output.get('evalue'))}"
         )
-        return kind, text
-    data = output.get("data") or {}
-    text = _uncoloured(notebook_text(data.get("text/plain"))) if isinstance(data, dict) else ""
-    if not text and isinstance(data, dict) and data:
-        text = "[" + ", ".join(sorted(str(m) for m in data)) + " output not shown]"
-    return kind, text
+    else:
+        data = output.get("data") or {}
+        text = notebook_text(data.get("text/plain")) if isinstance(data, dict) else ""
+        if not text and isinstance(data, dict) and data:
+            text = "[" + ", ".join(sorted(str(m) for m in data)) + " output not shown]"
+    return kind, _uncoloured(text)
 
 
 def quote(output) -> NotebookNode:
