@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook
 from kmeans_em_lab.checks import CHECKS, cell_check, out_of_order, plan
 from kmeans_em_lab.checks import reference_results as ref
 from kmeans_em_lab.course import paths, points, release, submissions
+from lab3_kernel import refusals
 
 ROOT = paths.course_root()
 SOURCE_NB = ROOT / "source" / paths.ASSIGNMENT / paths.NOTEBOOK
@@ -276,10 +277,11 @@ def test_a_reference_helper_is_withheld_while_its_functions_tests_are_pending():
     """Cells moved before the tests of the functions whose reference they run with get no
     helper (and no call to make): the grader scores them 0 with its own refusal."""
     withheld, reason = out_of_order("public:EM", pending={"EM_step"})
-    assert "EM_step" in reason and "out of their order" in reason
+    assert reason == {"code": "tests_moved", "names": ["EM_step"]}
+    assert "out of their order" in refusals.words("EM", reason["code"], reason["names"])
     assert withheld["helpers"] == {}
     withheld, reason = out_of_order("K_Means", pending={"Set", "EM"})
-    assert "Set" in reason and withheld["calls"] == []
+    assert reason["names"] == ["Set"] and withheld["calls"] == []
     sent, reason = out_of_order("public:EM", pending={"EM"})
     assert reason == "" and set(sent["helpers"]) == {"K_Means", "EM_step"}
     # names and parameters only: the grader answers the calls, no code is sent
