@@ -35,6 +35,7 @@ from kmeans_em_lab.course import paths
 from kmeans_em_lab.exchange import exchange_collect
 from kmeans_em_lab.exchange.collect import CHUNK, CheckedZipCollectApp
 from kmeans_em_lab.pipeline.driver import intake
+from kmeans_em_lab.pipeline.shared.untrusted_text import quoted_name
 from kmeans_em_lab.pipeline.worker.usage_watch import remove_folder
 
 ROOT = paths.course_root()
@@ -205,7 +206,7 @@ def test_lms_download_is_collected_and_bad_entries_are_reported(course, tmp_path
         assert_ready_to_grade(course, student, notebook(student))
         assert (
             f"collected  {student}: submitted/{student}/lab3/lab3.ipynb + data "
-            f"(from submissions/{name})" in out
+            f"(from {quoted_name('submissions/' + name)})" in out
         )
     skipped = [line for line in out.splitlines() if line.startswith("SKIPPED")]
     assert len(skipped) == 3, out
@@ -361,10 +362,65 @@ def test_the_exchange_collect_takes_nothing_a_student_controls_on_trust(
     said = "".join(capfd.readouterr())
     assert "notes.txt (symbolic link)" in said and "source (symbolic link)" in said
     assert f"names victim but belongs to {me}" in said
-    assert os.geteuid() != 0 or f"zzz999 (names {me} but belongs to " in said
+    assert os.geteuid() != 0 or f'zzz999" (names {me} but belongs to ' in said
     assert os.geteuid() != 0 or "hard.txt (a file of another user)" in said
     assert os.geteuid() != 0 or "late.txt (unreadable, another user's" in said
     assert "mallory\\x1b[2J" in said and "\x1b" not in said
+
+
+# A student's file name that, written as it is in a line of the collect's, reads as more
+# of the collect's own words: its own quote, a look-alike quote, a line separator.
+HOSTILE_NAMES = (
+    'x.txt" (student 22222): not a notebook, and collected  12345: submitted.txt',
+    "y.txt\u201d: not a notebook\u2028collected  12345: all OK.txt",
+)
+QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')  # a name in the collect's quotes, escapes kept
+
+
+def test_a_collect_quotes_a_student_s_file_name_in_its_own_lines(
+    course, tmp_path, monkeypatch, capfd
+):
+    """A file name is the student's: both collects (a zip download, the exchange) show a
+    name in double quotes, its own quotes and backslashes escaped, every character past
+    ASCII written as its escape, so no part of it reads as a status of the collect's."""
+    from nbgrader.apps import CollectApp
+
+    entries = {f"eve_22222_1_{name}": b"x" for name in HOSTILE_NAMES}
+    entries["smithjohn_12345_6789012_lab3.ipynb"] = notebook("smith")
+    download = make_zip(tmp_path / "d.zip", entries)
+    assert run_collect(course, download) == collect_command.EXIT_SKIPPED
+    out = capfd.readouterr().out
+    skipped = [line for line in out.splitlines() if line.startswith("SKIPPED")]
+    assert len(skipped) == len(HOSTILE_NAMES), out
+    for line in skipped:
+        rest = line.removeprefix("SKIPPED    ")
+        quoted = QUOTED.match(rest)
+        assert quoted and rest[quoted.end() :] == " (student 22222): not a notebook", line
+        assert rest.isascii(), line
+    assert [line.split()[0] for line in out.splitlines()[:-1]] == ["collected", *["SKIPPED"] * 2]
+
+    monkeypatch.setenv("LAB3_DB_URL", f"sqlite:///{tmp_path / 'gradebook.db'}")
+    course_id = paths.Course.at(ROOT).load_config().CourseDirectory.course_id
+    folder = tmp_path / "exchange" / course_id / "inbound" / "eve+lab3+2026-12-07 08:00:00 UTC+a"
+    folder.mkdir(parents=True)
+    (folder / paths.NOTEBOOK).write_bytes(notebook("eve"))
+    for name in HOSTILE_NAMES:
+        (folder / name).symlink_to("/proc/self/environ")
+    exchange = f"--Exchange.root={tmp_path / 'exchange'}"
+    owners = "--CollectApp.check_owner=False"  # the folder belongs to this test's user
+    nbgrader(CollectApp, paths.ASSIGNMENT, exchange, owners, cwd=course, monkeypatch=monkeypatch)
+    assert students(course) == ["12345", "eve"]
+    said = "".join(capfd.readouterr())
+    left_out = [line for line in said.splitlines() if "Not collected from" in line]
+    assert len(left_out) == len(HOSTILE_NAMES), said
+    for line in left_out:
+        rest = line.split("Not collected from ", 1)[1]
+        folder_name = QUOTED.match(rest)
+        assert folder_name and rest[folder_name.end() :].startswith(": "), line
+        rest = rest[folder_name.end() + 2 :]
+        name = QUOTED.match(rest)
+        assert name and rest[name.end() :] == " (symbolic link)", line
+        assert line.isascii(), line
 
 
 @pytest.mark.parametrize(
@@ -538,10 +594,10 @@ def test_the_exchange_collect_reads_no_student_time_and_keeps_to_the_file_limit(
     cat_copy = course / "submitted" / "cat" / paths.ASSIGNMENT
     assert sorted(p.name for p in cat_copy.iterdir()) == [paths.NOTEBOOK, "timestamp.txt"]
     said = "".join(capfd.readouterr())
-    assert "bob+lab3+2026-12-07 08:00:00.000000 UTC+abc holds more than 200 files" in said
+    assert '"bob+lab3+2026-12-07 08:00:00.000000 UTC+abc" holds more than 200 files' in said
     assert "a path of more than 1024 bytes" in said
-    assert "eve+lab3+2026-12-07 08:00:00.000000 UTC+abc (OSError)" in said
-    assert "fay+lab3+2026-12-07 08:00:00.000000 UTC+abc (FileNotFoundError)" in said
+    assert '"eve+lab3+2026-12-07 08:00:00.000000 UTC+abc" (OSError)' in said
+    assert '"fay+lab3+2026-12-07 08:00:00.000000 UTC+abc" (FileNotFoundError)' in said
     assert "\x1b" not in said
 
 
@@ -690,7 +746,7 @@ def test_paths_outside_the_download_are_refused(course, tmp_path, capsys, unpack
     assert students(course) == ["12345"]
     for name, student in zip(outside, ("11111", "11112", "11113"), strict=True):
         assert (
-            f"SKIPPED    submissions.zip: {name!r} (student {student}): a path outside the "
+            f'SKIPPED    submissions.zip: "{name}" (student {student}): a path outside the '
             "download (absolute, with .., or too long): not unpacked" in out
         ), out
     [files] = unpacked

@@ -52,6 +52,7 @@ from traitlets.config import Configurable
 from kmeans_em_lab.course import paths
 from kmeans_em_lab.pipeline.driver.intake import MAX_PATH_BYTES, MiB, SubmissionLimits
 from kmeans_em_lab.pipeline.shared.folders import IGNORED, walk
+from kmeans_em_lab.pipeline.shared.untrusted_text import quoted_name
 
 EXPECTED_NAMES = (
     "Canvas `smithjohn_12345_6789012_lab3.ipynb`, "
@@ -124,19 +125,19 @@ class BoundedExtractor(ExtractorPlugin):
                 target = os.path.normpath(os.path.join(extracted_path, rel, name))
                 shown = os.path.relpath(src, archive_path)
                 if rel == "." and Path(name).suffix.lower() == ".zip":
-                    self._unzip(src, shown, os.path.splitext(target)[0])
+                    self._unzip(src, quoted_name(shown), os.path.splitext(target)[0])
                 else:
                     self._copy(src, target, top=rel == ".")
 
     # -- what is left out ----------------------------------------------------------------
 
-    def _shown(self, target: str) -> str:
+    def _rel(self, target: str) -> str:
         return Path(os.path.relpath(target, self._extracted)).as_posix()
 
     def _why_not(self, target: str, size: int, top: bool = False) -> str | None:
         """Why the file that would be ``target`` (``size`` bytes) is not written: None when
         it is, '' for what operating systems add to archives (left out without a word)."""
-        parts = Path(self._shown(target)).parts
+        parts = Path(self._rel(target)).parts
         if JUNK & set(parts) or parts[-1].startswith("._"):
             return ""
         suffix = Path(target).suffix.lower()
@@ -159,7 +160,7 @@ class BoundedExtractor(ExtractorPlugin):
 
     def _leave_out(self, target: str, why: str) -> None:
         if why:
-            self.left_out.append((self._shown(target), target, why))
+            self.left_out.append((quoted_name(self._rel(target)), target, why))
 
     # -- files passed, zips ----------------------------------------------------------------
 
@@ -213,7 +214,7 @@ class BoundedExtractor(ExtractorPlugin):
                     why = (
                         "a path outside the download (absolute, with .., or too long): not unpacked"
                     )
-                    notes.append((f"{shown}: {name!r}", name, why))
+                    notes.append((f"{shown}: {quoted_name(name, always=True)}", name, why))
                     continue
                 target = os.path.join(dest, *name.split("/"))
                 why = self._why_not(target, info.file_size)
@@ -224,7 +225,7 @@ class BoundedExtractor(ExtractorPlugin):
                 if why is None:
                     plan.append((info, target))
                 elif why:
-                    notes.append((self._shown(target), target, why))
+                    notes.append((quoted_name(self._rel(target)), target, why))
             size = sum(info.file_size for info, _ in plan)
             bytes_left = self.limits.total_bytes - self.unpacked_bytes
             if size > bytes_left:
@@ -336,7 +337,7 @@ class CheckedZipCollectApp(ZipCollectApp):
             )
         )
 
-    def _shown(self, path: str | Path) -> str:
+    def _rel(self, path: str | Path) -> str:
         """A path as the instructor knows it: inside the download, or inside the course."""
         extracted = self._format_collect_path(self.extracted_directory)
         path = Path(path)
@@ -344,6 +345,10 @@ class CheckedZipCollectApp(ZipCollectApp):
             if path.is_relative_to(base):
                 return path.relative_to(base).as_posix()
         return str(path)
+
+    def _shown(self, path: str | Path) -> str:
+        """:meth:`_rel` as a line of the collect quotes it (:func:`.quoted_name`)."""
+        return quoted_name(self._rel(path))
 
     def _release_files(self) -> list[Path]:
         """The release's files other than notebooks (the data), relative to the release."""
@@ -391,7 +396,7 @@ class CheckedZipCollectApp(ZipCollectApp):
         by_student: dict[str, list[str]] = {}
         for path in src_files:
             shown = self._shown(path)
-            parts = Path(shown).parts
+            parts = Path(self._rel(path)).parts
             if JUNK & set(parts) or parts[-1].startswith("._"):
                 continue
             if Path(path).suffix.lower() != ".ipynb":
@@ -406,11 +411,13 @@ class CheckedZipCollectApp(ZipCollectApp):
                 )
                 continue
             if not SAFE_ID.fullmatch(student):
-                self.problems.append(f"{shown}: student id {student!r} is not a folder name")
+                self.problems.append(
+                    f"{shown}: student id {quoted_name(student, always=True)} is not a folder name"
+                )
                 continue
             others = other_ids(named_regexp, path, student, top)
             if others:
-                readings = ", ".join(sorted({student, *others}))
+                readings = ", ".join(quoted_name(r) for r in sorted({student, *others}))
                 self.problems.append(
                     f"{shown}: the file name reads as more than one student id ({readings}): "
                     "not collected; copy it by hand to the right student's folder"
@@ -488,7 +495,7 @@ def _copy_folder(download: Path, target: Path, course_root: Path) -> list:
     members = DownloadLimits(config=config).members
     notebook_bytes = SubmissionLimits(config=config).notebook_bytes
     found = folders.walk(download, ignored=frozenset(), max_entries=members)
-    shown = target.name
+    shown = quoted_name(target.name)
     if found.stopped:
         why = (
             f"more than the {members:,} entries a collect unpacks (DownloadLimits.members in "
@@ -496,7 +503,8 @@ def _copy_folder(download: Path, target: Path, course_root: Path) -> list:
         )
         return [(shown, None, why)]
     left_out = [
-        (f"{shown}/{e.rel}", f"{shown}/{e.rel}", f"{e.why}: not collected") for e in found.left_out
+        (quoted_name(f"{target.name}/{e.rel}"), f"{target.name}/{e.rel}", f"{e.why}: not collected")
+        for e in found.left_out
     ]
     for entry in found.files:
         dest = target / folders.safe_relative(entry.rel)

@@ -51,7 +51,7 @@ from kmeans_em_lab.pipeline.driver.intake import (
     read_submission_time,
 )
 from kmeans_em_lab.pipeline.shared.folders import read_regular, remove, walk, write_files
-from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal, quoted_name
 
 try:
     import pwd
@@ -93,7 +93,7 @@ class CheckedExchangeCollect(ExchangeCollect):
         return record
 
     def _left_out(self, name: str, why: str) -> dict:
-        self.log.warning("Not collected: inbound folder %s (%s)", for_terminal(name), why)
+        self.log.warning("Not collected: inbound folder %s (%s)", quoted_name(name), why)
         return {"username": None, "filename": name, "timestamp": datetime.min}
 
     def _owner(self, path: str) -> str | None:
@@ -139,7 +139,7 @@ class CheckedExchangeCollect(ExchangeCollect):
                 self._collect(record)
             except Exception as err:  # noqa: BLE001 - one student's folder, never the collect
                 self.log.warning("Not collected: inbound folder %s (%s)",
-                                 for_terminal(record["filename"]), type(err).__name__)  # fmt: skip
+                                 quoted_name(record["filename"]), type(err).__name__)  # fmt: skip
 
     def _collect(self, record: dict) -> None:
         """One student's latest folder into ``submitted/``, as nbgrader's loop does it, with
@@ -170,7 +170,7 @@ class CheckedExchangeCollect(ExchangeCollect):
         copying one folder raises leaves that student uncollected, said in the log, and
         the collect goes on with the others: nbgrader's loop over the students stopped
         at the first error."""
-        name = for_terminal(os.path.basename(src))
+        name = quoted_name(os.path.basename(src))
         try:
             files, left_out = self._files(Path(src))
             if files is not None:
@@ -200,11 +200,11 @@ class CheckedExchangeCollect(ExchangeCollect):
             self.log.warning(
                 "Not collected: inbound folder %s holds more than %d files and folders "
                 "(SubmissionLimits.files in nbgrader_config.py)",
-                for_terminal(src.name),
+                quoted_name(src.name),
                 most,
             )
             return None, []
-        left_out = [f"{entry.rel} ({entry.why})" for entry in found.left_out]
+        left_out = [f"{quoted_name(entry.rel)} ({entry.why})" for entry in found.left_out]
         # the time its name gives, as nbgrader submit writes it (checked: _path_to_record)
         files = {"timestamp.txt": src.name.rsplit("+", 3)[2].encode() + b"\n"}
         total = 0
@@ -221,10 +221,13 @@ class CheckedExchangeCollect(ExchangeCollect):
             if owner is not None and entry.stat.st_uid != owner:
                 # a hard link to a file the student cannot read (where the system lets
                 # anyone link to any file): only the student's own files are collected
-                left_out.append(f"{entry.rel} (a file of another user)")
+                left_out.append(f"{quoted_name(entry.rel)} (a file of another user)")
                 continue
             if len(entry.rel.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES:
-                left_out.append(f"{entry.rel[:80]}... (a path of more than {MAX_PATH_BYTES} bytes)")
+                left_out.append(
+                    f"{quoted_name(entry.rel[:80] + '...')} "
+                    f"(a path of more than {MAX_PATH_BYTES} bytes)"
+                )
                 continue
             data = None
             if entry.size <= max_file and total + entry.size <= max_total:
@@ -232,7 +235,7 @@ class CheckedExchangeCollect(ExchangeCollect):
                 # replaced since by a link to another user's file
                 data = read_regular(src, entry.rel, limit=max_file, owner=owner)
             if data is None or total + len(data) > max_total:
-                left_out.append(f"{entry.rel} (unreadable, another user's, or over "
+                left_out.append(f"{quoted_name(entry.rel)} (unreadable, another user's, or over "
                                 "CourseDirectory.max_file_size or max_dir_size)")  # fmt: skip
                 continue
             files[entry.rel] = data

@@ -52,7 +52,7 @@ from traitlets.config import Configurable
 
 from kmeans_em_lab.pipeline.shared.course_config import setting
 from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, why_unreadable
-from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_terminal, quoted_name
 from lab3_kernel.wire import values_in
 
 MiB = 2**20
@@ -151,7 +151,7 @@ def discover(
         why = unusable_id(name)
         if why:
             if rejected is not None:
-                rejected.append(f"{shown(str(path.relative_to(submitted)))}: {why}")
+                rejected.append(f"{quoted_name(str(path.relative_to(submitted)))}: {why}")
             continue
         found.append(name)
     if only is None:
@@ -159,32 +159,10 @@ def discover(
     missing = [s for s in only if s not in found]
     if missing:
         raise KeyError(
-            f"no submission folder for {', '.join(shown(s) for s in missing)} "
+            f"no submission folder for {', '.join(quoted_name(s) for s in missing)} "
             f"(looked for {Path(submitted)}/<student>/{assignment}/)"
         )
     return list(dict.fromkeys(only))
-
-
-# A name shown as it is: ASCII letters, digits and ``. _ - + @ /``, as most file names are.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9._+@/-]{1,200}", re.ASCII)
-
-
-def shown(name: str, always: bool = False) -> str:
-    """``name`` as a flag or problem quotes a student's file name: every character that does
-    not print itself written as its escape (``\\x1b``, ``\\u202e``;
-    :func:`.untrusted_text.for_terminal`), and in double quotes (``"`` written ``\\"``,
-    ``\\`` written ``\\\\``, any other character past ASCII as its escape, so no
-    look-alike quote seems to end them) unless it is plain (:data:`_PLAIN_NAME`) and not
-    ``always``: ``notes; kernel died in cell ...`` would otherwise read as a second flag
-    in the grader's words."""
-    text = for_terminal(name)
-    if _PLAIN_NAME.fullmatch(text) and not always:
-        return text
-    # the name's own backslashes and quotes escaped first, so none of them ends the quotes,
-    # and every character past ASCII written as its escape: a look-alike quote (U+201D,
-    # U+FF02) would seem to end them
-    escaped = for_terminal(name.replace("\\", "\\\\").replace('"', '\\"'))
-    return '"' + escaped.encode("ascii", "backslashreplace").decode("ascii") + '"'
 
 
 # A schema error's text the grader repeats: a path of one-word keys and indices, then the
@@ -281,7 +259,7 @@ def _short(rel: str, most: int = 80) -> str:
 
 def left_out_flag(items: list[tuple[str, str]], most: int = 5) -> str:
     """The flag for what was left out of grading: ``left out: data (symbolic link), ...``."""
-    names = ", ".join(f"{shown(_short(rel))} ({why})" for rel, why in items[:most])
+    names = ", ".join(f"{quoted_name(_short(rel))} ({why})" for rel, why in items[:most])
     more = f" and {len(items) - most} more" if len(items) > most else ""
     return f"left out: {names}{more}"
 
@@ -522,17 +500,17 @@ def inspect(
     if expected is None:
         if len(candidates) == 1:
             expected = candidates[0]
-            label = shown(expected.rel, always=True)
+            label = quoted_name(expected.rel, always=True)
             sub.flags.append(f"renamed notebook: graded {label} as {notebook_name}")
         elif candidates:
-            names = ", ".join(shown(e.rel, always=True) for e in candidates)
+            names = ", ".join(quoted_name(e.rel, always=True) for e in candidates)
             sub.problem = (
                 f"no {notebook_name} but {len(candidates)} notebooks ({names}): "
                 "cannot tell which one to grade"
             )
             return sub
         else:
-            names = ", ".join(shown(e.rel) for e in files[:5])
+            names = ", ".join(quoted_name(e.rel) for e in files[:5])
             sub.problem = f"no notebook: {notebook_name} is missing (found {names})"
             return sub
     # the limits, from the walk's sizes: nothing has been read yet
@@ -569,7 +547,7 @@ def inspect(
         del raw
     except Exception as err:  # noqa: BLE001 - any unreadable file is the same problem
         sub.problem = (
-            f"{shown(expected.rel, always=True)} is not a readable notebook (invalid JSON?): "
+            f"{quoted_name(expected.rel, always=True)} is not a readable notebook (invalid JSON?): "
             f"{for_terminal(_unreadable(err))}"
         )
         return sub

@@ -17,7 +17,10 @@ opens ``grades.csv`` (``=HYPERLINK(...)``). Each sink calls one function here:
   rule against CSV injection) gets a leading ``'``, then the same escapes; a
   number is left as it is;
 - :func:`for_log`: the same escapes but for newlines and tabs, so a log stays
-  readable line by line and ``cat`` of it cannot drive a terminal.
+  readable line by line and ``cat`` of it cannot drive a terminal;
+- :func:`quoted_name`: a student's file name inside a line of the grader's (a flag,
+  a problem, what a collect left out), in quotes unless it is plain, so that no part
+  of the name reads as the grader's own words.
 
 - :func:`without_lone_surrogates`: decoded JSON (a record, a kernel's message, a
   notebook) with every lone surrogate replaced, since no UTF-8 file can hold one
@@ -133,3 +136,25 @@ def without_lone_surrogates(value):
                 elif isinstance(item, dict | list):
                     stack.append(item)
     return value
+
+
+# A name shown as it is: ASCII letters, digits and ``. _ - + @ /``, as most file names are.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._+@/-]{1,200}", re.ASCII)
+
+
+def quoted_name(name, always: bool = False) -> str:
+    """``name`` (a student's file name) as a line of the grader's quotes it: every character
+    that does not print itself written as its escape (:func:`for_terminal`), and in double
+    quotes (``"`` written ``\\"``, ``\\`` written ``\\\\``, any other character past
+    ASCII as its escape, so no look-alike quote seems to end them) unless it is plain
+    (:data:`_PLAIN_NAME`) and not ``always``: ``notes; kernel died in cell ...`` would
+    otherwise read as a second flag in the grader's words."""
+    name = str(name)
+    text = for_terminal(name)
+    if _PLAIN_NAME.fullmatch(text) and not always:
+        return text
+    # the name's own backslashes and quotes escaped first, so none of them ends the quotes,
+    # and every character past ASCII written as its escape: a look-alike quote (U+201D,
+    # U+FF02) would seem to end them
+    escaped = for_terminal(name.replace("\\", "\\\\").replace('"', '\\"'))
+    return '"' + escaped.encode("ascii", "backslashreplace").decode("ascii") + '"'
