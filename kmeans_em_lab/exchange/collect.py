@@ -367,7 +367,7 @@ class CheckedZipCollectApp(ZipCollectApp):
         """`` (student <id>)`` when ``path`` reads as a student's file, else ''."""
         named_regexp = getattr(self.collector_plugin_inst, "named_regexp", "")
         match = re.match(named_regexp, path) if named_regexp and path else None
-        return f" (student {match['student_id']})" if match else ""
+        return f" (student {quoted_name(match['student_id'])})" if match else ""
 
     # -- nbgrader's steps, checked -------------------------------------------------------
 
