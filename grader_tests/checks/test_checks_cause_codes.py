@@ -141,6 +141,9 @@ def test_a_calls_error_is_shown_in_the_grader_s_frame_on_one_line():
     found = judgement("Set", _failed_calls("Set", wraps))
     assert len(found.message.splitlines()) == 1  # no line break of any kind, and no run of
     assert "spaces] FORGED\\u2028  - Set: passed\\x85x" in found.message  # spaces that wraps
+    tabs = "{label} raised ValueError: x" + ("\t" * 8 + "\u00b7") * 3 + "   - FORGED: passed"
+    found = judgement("Set", _failed_calls("Set", tabs))
+    assert "\t" not in found.message and "\\t\\t\\t\\t\\t\\t\\t\\t\u00b7" in found.message
     public = {"check": "public:Set", "refused": "", "outcomes": [
         {"label": "call 1 of Set", "error": "ValueError: bad\n  - Set: passed"},
     ]}  # fmt: skip
@@ -170,6 +173,25 @@ def test_a_warning_a_verdict_quotes_starts_no_line_of_its_own():
     assert "UserWarning\\n  - GRADER NOTE" in found.message  # shown, on the problem's line
     forged_lines = ("  - GRADER", "  - Update: all", "    - GRADER")
     assert not any(line.startswith(forged_lines) for line in found.message.splitlines())
+
+
+def test_a_line_of_stderr_a_verdict_quotes_cannot_push_words_to_a_line_of_their_own():
+    """A failed check notes the last line a call wrote to stderr: its spaces and tabs,
+    which a page's pre-wrapped text would wrap at, are shown as the student's other words
+    in a verdict are (``[100 spaces]``, ``\\t``), so none of it starts a line that reads
+    as the grader's."""
+    nan_update = (
+        "def Update(X, C, m):\n"
+        "    return np.array([np.mean(C[k], axis=0) for k in range(len(m))])\n"
+    )
+    record = record_in_process("Update", notebook(Update=nan_update))
+    forged = "x" + " " * 100 + "- FORGED: all checks passed" + "\t" * 12 + "- FORGED TAB\n"
+    for outcome in record["outcomes"]:
+        outcome["stderr"] = "an earlier line\n" + forged
+    found = judgement("Update", record)
+    assert not found.passed and "stderr: x [100 spaces] - FORGED" in found.message, found.message
+    assert "\t" not in found.message and "passed\\t\\t" in found.message
+    assert "an earlier line" not in found.message  # the last line, as before
 
 
 def test_a_refusal_is_worded_by_the_grader_for_the_function_it_graded():

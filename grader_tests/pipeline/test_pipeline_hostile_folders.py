@@ -777,9 +777,43 @@ def test_a_folder_named_like_a_file_the_grader_writes_is_left_out(tmp_path):
     assert sent["lab3.ipynb"] == _nb().encode()
 
 
-def test_files_that_lie_under_another_file_are_never_sent():
+def test_files_that_stand_where_the_grader_writes_are_never_sent():
+    """No folder can hold a file and a folder of one name: a path under another path of the
+    submission, under a file the grader writes (the course's data, the page), or a file
+    where the grader needs a folder (``data``) is left out, with why."""
     files = {"a": b"", "a/b": b"", "a/b/c": b"", "ab/c": b"", "x/y": b"", "x/y/z": b""}
-    assert store.under_another(files) == ["a/b", "a/b/c", "x/y/z"]
+    assert list(store.collisions(files, frozenset())) == ["a/b", "a/b/c", "x/y/z"]
+    written = frozenset({"lab3.ipynb", "data/spotify.p", "lab3.html", "timestamp.txt"})
+    files = {"data": b"", "data/spotify.p/n": b"", "lab3.html/f": b"", "data2/x": b"",
+             "lab3.html": b"", "datax": b""}  # fmt: skip
+    found = store.collisions(files, written)
+    assert found == {
+        "data": "a file named like a folder the grader writes",
+        "data/spotify.p/n": "in a folder named like a file the grader writes",
+        "lab3.html/f": "in a folder named like a file the grader writes",
+    }
+
+
+def test_a_submission_s_folder_where_the_course_writes_a_file_is_left_out(tmp_path):
+    """A folder ``data/spotify.p/`` stands where autograde copies the course's data file,
+    ``lab3.html/`` where the page goes, a file ``data`` where the data's folder goes: each
+    is left out and flagged, and the rest of the submission is sent."""
+    from kmeans_em_lab.course import paths
+    from kmeans_em_lab.pipeline.driver import course_bundle
+    from kmeans_em_lab.pipeline.driver.settings import Settings
+
+    written = course_bundle.written_beside_submission(Settings(root=paths.course_root()))
+    assert {"lab3.ipynb", "data/spotify.p", "data/GMM.p", "lab3.html"} <= written
+    for odd in ("data/spotify.p/notes.txt", "lab3.html/f.txt", "data"):
+        folder = tmp_path / odd.replace("/", "_") / "lab3"
+        (folder / odd).parent.mkdir(parents=True)
+        (folder / odd).write_text("x")
+        (folder / "lab3.ipynb").write_text(_nb())
+        (folder / "notes.md").write_text("mine")
+        sub = intake.inspect("ada", folder, "lab3.ipynb")
+        sent = store.submission_files(sub, "lab3.ipynb", written=written)
+        assert sorted(sent.files) == ["lab3.ipynb", "notes.md"], odd
+        assert any(odd in f and "named like a" in f for f in sub.flags), sub.flags
 
 
 def test_a_failure_names_no_folder_of_the_worker(tmp_path, monkeypatch):

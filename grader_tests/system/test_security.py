@@ -98,6 +98,7 @@ _SYMLINK = re.compile(r"^#\s*Symlink:\s*(\S+)\s*->\s*(\S+)\s*$", re.M)
 _MOVE = re.compile(r"^#\s*Move:\s*(.+?)\s+after\s+(\S+)\s*$", re.M)
 _FIFO = re.compile(r"^#\s*Fifo:\s*(\S+)\s*$", re.M)
 _FILES = re.compile(r"^#\s*Files:\s*(\d+)\s+in\s+(\S+)\s*$", re.M)
+_FILE = re.compile(r"^#\s*File:\s*(\S+)\s*$", re.M)
 _CELLS = re.compile(r"^#\s*Cells:\s*(\d+)\s*$", re.M)
 _RENAME = re.compile(r"^#\s*Rename:\s*(\S+)\s*$", re.M)
 _MARKDOWN = re.compile(r"^#\s*Markdown(?: repeated (\d+) times)?:\s?(.*)$", re.M)
@@ -138,10 +139,17 @@ def case_moves(name: str) -> list[tuple[list[str], str]]:
 
 def case_extras(name: str) -> tuple[list[str], list[tuple[int, str]], int]:
     """The ``# Fifo:``, ``# Files: <n> in <folder>`` and ``# Cells: <n>`` lines of a case:
-    FIFOs to make, small files to add, empty markdown cells to append to the notebook."""
+    FIFOs to make, small files to add (in a folder that replaces a file of that name),
+    empty markdown cells to append to the notebook."""
     text = (CASES_DIR / f"{name}.py").read_text()
     files = [(int(n), folder) for n, folder in _FILES.findall(text)]
     return _FIFO.findall(text), files, sum(int(n) for n in _CELLS.findall(text))
+
+
+def case_files(name: str) -> list[str]:
+    """The ``# File: <path>`` lines of a case: one-byte files, each replacing what is there
+    (a folder of the release's)."""
+    return _FILE.findall((CASES_DIR / f"{name}.py").read_text())
 
 
 def case_markdown(name: str) -> str:
@@ -219,9 +227,16 @@ def build_security_course(root: Path, cases: dict[str, submissions.Case]) -> Pat
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             os.mkfifo(folder / relative)
         for count, relative in many:
+            if (folder / relative).is_file():  # a folder where the release has a file
+                (folder / relative).unlink()
             (folder / relative).mkdir(parents=True, exist_ok=True)
             for n in range(count):
                 (folder / relative / f"f{n}.txt").write_bytes(b"x")
+        for relative in case_files(name):
+            if (folder / relative).is_dir():
+                shutil.rmtree(folder / relative)
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(b"x")
         if cells or case_markdown(name) or case_code(name):
             nb = nbformat.read(notebook, as_version=4)
             nb.cells += [nbformat.v4.new_markdown_cell("") for _ in range(cells)]
@@ -504,10 +519,17 @@ def verdict_problems(course: Path, student: str) -> list[str]:
     return found
 
 
+# words an attacker marks FORGED after a tab or a run of spaces: the page's pre-wrapped
+# lines would break there, and the words start a line of their own
+_PUSHED_FORGED = re.compile(r"(\t| {4,})[-\s]*FORGED")
+
+
 def _starts_forged(line: str) -> bool:
     """A line of a verdict an attacker wrote: its words start where a line of the grader's
-    starts (a case marks them ``FORGED``)."""
-    return line.lstrip().removeprefix("-").lstrip().startswith("FORGED")
+    starts (a case marks them ``FORGED``), or would once the page wraps the line."""
+    return bool(
+        line.lstrip().removeprefix("-").lstrip().startswith("FORGED") or _PUSHED_FORGED.search(line)
+    )
 
 
 def attack_lines(course: Path, student: str) -> str:
@@ -895,6 +917,17 @@ def test_no_flag_comes_from_what_a_notebook_printed_or_raised(graded, case):
 
 
 @pytest.mark.slow
+def test_no_flag_or_reason_quotes_words_a_notebook_marked_forged(graded):
+    """A flag, a reason for a 0, the terminal and the CSV are in the grader's words: what a
+    case marks ``FORGED`` (in its output, its stderr, its exceptions) reaches none of them."""
+    for n, run in enumerate(graded.runs, 1):
+        for case, flags in run.flags.items():
+            assert not [f for f in flags if "FORGED" in f], f"run {n}: {case} flagged {flags}"
+        assert "FORGED" not in run.terminal, f"run {n}: the terminal quotes a FORGED line"
+        assert not [c for row in run.csv_rows for c in row if "FORGED" in c], f"run {n}: CSV"
+
+
+@pytest.mark.slow
 def test_the_terminal_and_the_csv_hold_no_raw_control_character_or_formula(graded):
     for n, run in enumerate(graded.runs, 1):
         assert run.terminal.strip(), f"run {n}: nothing printed was captured"
@@ -1043,11 +1076,12 @@ def test_the_extra_keys_are_well_formed(tmp_path):
         if case_links(n)
         or case_moves(n)
         or any(case_extras(n))
+        or case_files(n)
         or case_notebook(n) != paths.NOTEBOOK
         or case_markdown(n)
         or case_code(n)
     ]
-    assert names, "no case uses Symlink, Move, Fifo, Files, Cells, Rename, Markdown or Code"
+    assert names, "no case uses Symlink, Move, Fifo, Files, File, Cells, Rename, Markdown or Code"
     course = build_security_course(tmp_path, {n: load_cases()[n] for n in names})
     for name in names:
         folder = course / "submitted" / name / paths.ASSIGNMENT
@@ -1059,6 +1093,8 @@ def test_the_extra_keys_are_well_formed(tmp_path):
             assert stat.S_ISFIFO((folder / relative).lstat().st_mode), name
         for count, relative in many:
             assert len(os.listdir(folder / relative)) == count, name
+        for relative in case_files(name):
+            assert (folder / relative).read_bytes() == b"x", name
         if cells:
             nb = nbformat.read(folder / case_notebook(name), as_version=4)
             assert len(nb.cells) >= cells, name

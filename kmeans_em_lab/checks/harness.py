@@ -159,9 +159,11 @@ def _report(outcome: dict) -> CallReport:
         return [one_line(str(v)[:300]) for v in value[:limit]] if isinstance(value, list) else []
 
     mutated = outcome.get("mutated")
+    stderr = str(outcome.get("stderr") or "")[-2000:]
     return CallReport(
         warnings=texts(outcome.get("warnings"), 50),
-        stderr=str(outcome.get("stderr") or "")[-2000:],
+        # its lines kept apart (a verdict quotes the last), each as one_line shows it
+        stderr="\n".join(one_line(line) for line in stderr.splitlines()),
         stdout_chars=outcome["stdout_chars"] if type(outcome.get("stdout_chars")) is int else 0,
         # argument positions, each once (a forged list of thousands would be judged one by one)
         mutated=changed_arguments(mutated),

@@ -65,16 +65,23 @@ class Verdict:
 
 # every line break ``str.splitlines`` knows (a log read line by line splits at each)
 _LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_LONG_SPACE = re.compile(r"\s{9,}")  # a run that would wrap a page's line by itself
+# every other space but the ASCII one (a tab spans up to 8 columns, U+3000 two)
+_OTHER_SPACE = re.compile(r"[^\S ]")
+# spaces that, repeated between single characters, would push the next words to the start
+# of a page's line: more than :data:`MOST_SPACES` in a row
+MOST_SPACES = 3
+_LONG_SPACE = re.compile(f" {{{MOST_SPACES + 1},}}")
 
 
 def one_line(text: str) -> str:
-    """``text`` (the student's words: an exception's message, a warning, a value a public
-    test's message quotes) on one line: each line break written as its escape (``\\n``),
-    each run of more than 8 spaces as ``[n spaces]``. In the grader's message a new line
-    is the grader's (a problem of :meth:`Verdict.raise_if_failed` starts one), so a
+    """``text`` (the student's words: an exception's message, a warning, a line of its
+    stderr, a value a public test's message quotes) on one line: each line break and every
+    space but the ASCII one (a tab) written as its escape (``\\n``, ``\\t``), each run of
+    more than :data:`MOST_SPACES` spaces as ``[n spaces]``. In the grader's message a new
+    line is the grader's (a problem of :meth:`Verdict.raise_if_failed` starts one), so a
     student's could not pose as it, nor spaces that wrap the page's line there."""
     text = _LINE_BREAK.sub(lambda m: "\\n" if m[0] == "\r\n" else ascii(m[0])[1:-1], str(text))
+    text = _OTHER_SPACE.sub(lambda m: ascii(m[0])[1:-1], text)
     return _LONG_SPACE.sub(lambda m: f" [{len(m[0])} spaces] ", text)
 
 

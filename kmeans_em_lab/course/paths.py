@@ -17,6 +17,11 @@ DATA_FILES = ("spotify.p", "GMM.p")
 CONFIG_FILE = "nbgrader_config.py"
 
 
+def page_name(notebook: str) -> str:
+    """The name of a notebook's feedback page (nbgrader's: the notebook's, as ``.html``)."""
+    return f"{Path(notebook).stem}.html"
+
+
 def course_root() -> Path:
     env = os.environ.get("LAB3_COURSE_ROOT")
     return Path(env).resolve() if env else Path(__file__).resolve().parents[2]

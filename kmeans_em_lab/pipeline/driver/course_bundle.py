@@ -19,8 +19,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-from kmeans_em_lab.course.paths import CONFIG_FILE
+from kmeans_em_lab.course.paths import CONFIG_FILE, page_name
 from kmeans_em_lab.pipeline.driver import stamps
+from kmeans_em_lab.pipeline.driver.intake import NBGRADER_FILES
 from kmeans_em_lab.pipeline.driver.prepare import SetupError
 from kmeans_em_lab.pipeline.driver.settings import Settings
 from kmeans_em_lab.pipeline.shared.folders import read_regular, walk, write_atomically
@@ -47,6 +48,14 @@ def _released(course) -> set[str]:
     if not course.release.is_dir():
         return {course.notebook}
     return {course.notebook, *_regular_files(course.release)}
+
+
+def written_beside_submission(settings: Settings) -> frozenset[str]:
+    """The paths, relative to a submission's folder, that nbgrader and the grader write in
+    its copies: the source assignment's files the kernel is given (autograde copies them
+    over the student's), nbgrader's submission time, the feedback page."""
+    notebook = settings.notebook
+    return frozenset({*_released(settings.course), *NBGRADER_FILES, page_name(notebook)})
 
 
 def course_files(settings: Settings) -> dict[str, bytes]:

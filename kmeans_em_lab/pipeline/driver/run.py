@@ -300,6 +300,7 @@ def _run(
     # the hidden tests' inputs are drawn here: the secret never reaches a worker
     secret = b"" if settings.fixed_inputs else course_secret(settings.root)
     limits = intake.SubmissionLimits(config=config)  # the course's nbgrader_config.py
+    written = course_bundle.written_beside_submission(settings)
     flags: dict[str, list[str]] = {}
 
     def submissions():
@@ -309,8 +310,9 @@ def _run(
             folder = settings.submitted / student / settings.assignment
             try:
                 sub = intake.inspect(student, folder, settings.notebook, limits)
-                files = None if sub.problem else store.submission_files(sub, settings.notebook,
-                                                                        secret)  # fmt: skip
+                files = None
+                if not sub.problem:
+                    files = store.submission_files(sub, settings.notebook, secret, written)
             except Exception as err:  # noqa: BLE001 - one submission never stops the batch
                 log.error(  # escaped: what it raised may quote the submission
                     "Reading %s's submission failed:\n%s",

@@ -68,10 +68,16 @@ def mark_failed(settings: Settings, book: GradebookRef, student: str) -> None:
 
 
 def submission_files(
-    sub: intake.Submission, notebook_name: str, secret: bytes = b""
+    sub: intake.Submission,
+    notebook_name: str,
+    secret: bytes = b"",
+    written: frozenset[str] = frozenset(),
 ) -> SubmissionFiles:
     """The files of a gradable submission, the notebook under ``notebook_name``, with its
     draw of the hidden tests' inputs from the course ``secret`` (b"": the fixed inputs).
+    ``written``: the paths nbgrader and the grader write beside them
+    (:func:`.course_bundle.written_beside_submission`); a file that would stand in the way
+    of one of them is left out (:func:`collisions`).
 
     Walked by :func:`.folders.walk`: symbolic links, FIFOs and devices are never
     followed nor opened, and other notebooks are left out (only the one being
@@ -103,9 +109,9 @@ def submission_files(
             missed.append((sub.notebook.name, "unreadable, or changed while read"))
             notebook = b""
     files[notebook_name] = notebook
-    for rel in under_another(files):
+    for rel, why in collisions(files, written | {notebook_name}).items():
         del files[rel]
-        missed.append((rel, "in a folder named like a file the grader writes"))
+        missed.append((rel, why))
     if missed:
         sub.flags.append(intake.left_out_flag(missed))
     digest = stamps.folder_digest(sub.folder)
@@ -113,15 +119,28 @@ def submission_files(
     return SubmissionFiles(student=sub.student, digest=digest, files=files, draw=draw)
 
 
-def under_another(files: dict[str, bytes]) -> list[str]:
-    """The paths of ``files`` that lie under another of its paths (``lab3.ipynb/x`` beside
-    ``lab3.ipynb``): no folder can hold both, so they cannot be written."""
-    names = set(files)
-    return sorted(
-        rel
-        for rel in names
-        if any("/".join(rel.split("/")[:i]) in names for i in range(1, rel.count("/") + 1))
-    )
+def _parents(rel: str) -> list[str]:
+    """The folders ``rel`` lies in: ``a/b/c`` -> ``a``, ``a/b``."""
+    parts = rel.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def collisions(files: dict[str, bytes], written: frozenset[str]) -> dict[str, str]:
+    """The paths of ``files`` that cannot be written beside the others and ``written``
+    (files nbgrader and the grader write in the same folders: the notebook, the course's
+    data, the page), each with why: one under another's name (``lab3.ipynb/x``, a folder
+    ``data/spotify.p/`` where autograde copies the course's file, ``lab3.html/`` where the
+    page goes), or a file where one of ``written`` needs a folder (a file ``data``). Such a
+    folder once made nbgrader's autograde raise for that student on every run."""
+    names = set(files) | written
+    needed = {folder for rel in written for folder in _parents(rel)}
+    found = {}
+    for rel in sorted(files):
+        if rel in needed:
+            found[rel] = "a file named like a folder the grader writes"
+        elif any(parent in names for parent in _parents(rel)):
+            found[rel] = "in a folder named like a file the grader writes"
+    return found
 
 
 SAVE_BATCH = 25  # results saved in one gradebook transaction, at most

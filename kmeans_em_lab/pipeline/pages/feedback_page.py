@@ -70,6 +70,7 @@ from nbformat.notebooknode import NotebookNode
 from traitlets import Bool
 from traitlets.config import Config
 
+from kmeans_em_lab.course.paths import page_name
 from kmeans_em_lab.pipeline.pages import mathml, page_style, student_html
 from kmeans_em_lab.pipeline.shared import contained
 from kmeans_em_lab.pipeline.shared.forged_metadata import CELL_TYPES
@@ -472,7 +473,7 @@ def make_page(api, assignment: str, student: str, page: Path, notebook: Path) ->
 def _regenerate_one(api, course, student: str, notebook: str) -> bool:
     from kmeans_em_lab.pipeline.shared.folders import remove
 
-    page = course.feedback(student) / f"{Path(notebook).stem}.html"
+    page = course.feedback(student) / page_name(notebook)
     made = make_page(api, course.assignment, student, page, course.autograded(student) / notebook)
     if not made["success"]:
         return False

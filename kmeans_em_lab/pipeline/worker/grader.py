@@ -22,7 +22,7 @@ from functools import partial
 
 from nbgrader.api import MissingEntry
 
-from kmeans_em_lab.course.paths import Course
+from kmeans_em_lab.course.paths import Course, page_name
 from kmeans_em_lab.pipeline.pages.feedback_page import PAGE_LIMITS, make_page
 from kmeans_em_lab.pipeline.shared import contained, scores
 from kmeans_em_lab.pipeline.shared.course_config import course_id, load_course_config
@@ -41,7 +41,7 @@ from kmeans_em_lab.pipeline.shared.jobs import (
 )
 from kmeans_em_lab.pipeline.worker import incidents
 from kmeans_em_lab.pipeline.worker.config import grading_config
-from kmeans_em_lab.pipeline.worker.task import scratch
+from kmeans_em_lab.pipeline.worker.task import scratch, without_worker_paths
 
 _EXCEPTION_LINE = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)\w*): (.+)$")
 
@@ -113,11 +113,11 @@ class PrivateCourse:
             return GradingResult.not_graded(
                 student,
                 ERROR,
-                error_summary(log, run.get("error", "")),
+                without_worker_paths(error_summary(log, run.get("error", ""))),
                 log=log + run.get("error", ""),
             )
         flags = incidents.flags(notebook)
-        page = self.folders.feedback(student) / f"{notebook.stem}.html"
+        page = self.folders.feedback(student) / page_name(notebook.name)
         step = partial(make_page, self.api, self.bundle.assignment, student, page, notebook)
         made = contained.run_steps([step], PAGE_LIMITS)[0]
         if isinstance(made, contained.Stopped):
@@ -127,8 +127,9 @@ class PrivateCourse:
             remove(page)
         else:
             log += made["log"]
-            if not made["success"]:
-                flags.append("feedback not generated: " + error_summary(log, made["error"]))
+            if not made["success"]:  # in the words of the page's own step, not the kernel's
+                why = error_summary(made["log"], made["error"])
+                flags.append("feedback not generated: " + without_worker_paths(why))
             elif made["problem"]:
                 flags.append(made["problem"])
         row = scores.student_scores(self.book, student)
@@ -147,7 +148,7 @@ class PrivateCourse:
                 read_files(self.folders.autograded(student)), notebook.name
             ),
             feedback=graded_files_only(
-                read_files(self.folders.feedback(student)), f"{notebook.stem}.html"
+                read_files(self.folders.feedback(student)), page_name(notebook.name)
             ),
         )
 

@@ -343,8 +343,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._output.seek(0, os.SEEK_END)
             self._output.seek(max(0, self._output.tell() - OUTPUT_TAIL))
             tail = self._output.read().decode("utf-8", "replace").strip()
-            if tail:
-                self.log.info("Sandboxed kernel's own output (last lines):\n%s", tail)
+            if tail:  # each line marked as the kernel's: none reads as a line of the log's
+                quoted = "\n".join(f"  | {line}" for line in tail.splitlines())
+                self.log.info("Sandboxed kernel's own output (last lines):\n%s", quoted)
             self._output.close()
             self._output = None
         if self._cgroup is not None:
