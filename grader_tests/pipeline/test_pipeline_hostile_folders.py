@@ -224,14 +224,18 @@ def test_a_file_name_that_is_not_utf8_is_walked_digested_and_shown(tmp_path):
     folder = tmp_path / "lab3"
     folder.mkdir()
     (folder / "lab3.ipynb").write_text(_nb())
-    bad = os.fsdecode(b"bad\xff\x1b[2J.txt")
+    bad = os.fsdecode(b"bad\xff.txt")
     (folder / bad).write_text("x")
-    (folder / ("link" + bad)).symlink_to("/proc/self/mem")
+    (folder / os.fsdecode(b"linkbad\xff\x1b[2J.txt")).symlink_to("/proc/self/mem")
+    (folder / os.fsdecode(b"bad\xff\x1b[2J.txt")).write_text("x")  # nbgrader's log quotes it
     assert stamps.folder_digest(folder) != stamps.folder_digest(tmp_path / "missing")
     sub = intake.inspect("eve", folder, "lab3.ipynb")
     assert sub.problem is None
-    assert sub.flags == ['left out: "link' + 'bad\\udcff\\x1b[2J.txt" (symbolic link)']
+    assert sub.flags == ['left out: "linkbad\\udcff\\x1b[2J.txt" (symbolic link)']
     assert set(store.submission_files(sub, "lab3.ipynb").files) == {bad, "lab3.ipynb"}
+    assert sub.flags[-1] == (
+        'left out: "bad\\udcff\\x1b[2J.txt" (a name holding a control character or line break)'
+    )
 
 
 def test_a_file_name_or_a_notebook_key_cannot_pass_for_a_flag_of_the_grader(tmp_path):

@@ -148,8 +148,10 @@ def case_extras(name: str) -> tuple[list[str], list[tuple[int, str]], int]:
 
 def case_files(name: str) -> list[str]:
     """The ``# File: <path>`` lines of a case: one-byte files, each replacing what is there
-    (a folder of the release's)."""
-    return _FILE.findall((CASES_DIR / f"{name}.py").read_text())
+    (a folder of the release's); ``\\n``, ``\\xNN``, ``\\uNNNN`` in a path are the
+    characters they name (a space is ``\\x20``)."""
+    found = _FILE.findall((CASES_DIR / f"{name}.py").read_text())
+    return [path.encode("ascii").decode("unicode_escape") for path in found]
 
 
 def case_markdown(name: str) -> str:
@@ -916,15 +918,33 @@ def test_no_flag_comes_from_what_a_notebook_printed_or_raised(graded, case):
         assert run.flags[case] == [], f"run {n}: {case} flagged {run.flags[case]}"
 
 
+# a line of a student's log that reads as nbgrader's ("[ERROR] FORGED ...", "ValueError:
+# FORGED ...") and could be taken for a failed step's reason
+_LOG_FORGED = re.compile(r"\s*(\[[A-Za-z]+\]\s*|[\w.]+: )?FORGED")
+# a file name as the grader quotes it (untrusted_text.quoted_name): the student's words
+_QUOTED_NAME = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
 @pytest.mark.slow
 def test_no_flag_or_reason_quotes_words_a_notebook_marked_forged(graded):
     """A flag, a reason for a 0, the terminal and the CSV are in the grader's words: what a
-    case marks ``FORGED`` (in its output, its stderr, its exceptions) reaches none of them."""
+    case marks ``FORGED`` (in its output, its stderr, its exceptions) reaches none of them
+    but inside the double quotes a file name is shown in; and no line of a student's log
+    reads as nbgrader's with such words."""
+
+    def forged(text: str) -> bool:
+        return "FORGED" in _QUOTED_NAME.sub('""', text)
+
     for n, run in enumerate(graded.runs, 1):
         for case, flags in run.flags.items():
-            assert not [f for f in flags if "FORGED" in f], f"run {n}: {case} flagged {flags}"
-        assert "FORGED" not in run.terminal, f"run {n}: the terminal quotes a FORGED line"
-        assert not [c for row in run.csv_rows for c in row if "FORGED" in c], f"run {n}: CSV"
+            assert not [f for f in flags if forged(f)], f"run {n}: {case} flagged {flags}"
+        assert not forged(run.terminal), f"run {n}: the terminal quotes a FORGED line"
+        assert not [c for row in run.csv_rows for c in row if forged(c)], f"run {n}: CSV"
+    logs = sorted((graded.course / "reports" / "logs").glob("*.log"))
+    assert logs, "no student's log"
+    for log in logs:
+        lines = log.read_text(errors="replace").splitlines()
+        assert not [line for line in lines if _LOG_FORGED.match(line)], log.name
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from kmeans_em_lab.checks.policy import (
     UPDATE_ATOL,
     UPDATE_RTOL,
 )
-from kmeans_em_lab.checks.verdict import Verdict, check_not_mutated, describe, fmt
+from kmeans_em_lab.checks.verdict import Verdict, check_not_mutated, describe, fmt, one_line
 from kmeans_em_lab.reference import kmeans
 
 
@@ -205,7 +205,8 @@ def _compare_set(v: Verdict, call_text: str, X, m, result, report) -> None:
         return
     if sorted(C.keys(), key=str) != sorted(range(K), key=str):
         v.add(
-            f"{call_text}: C should have the integer keys 0..{K - 1}, got {list(C.keys())}",
+            f"{call_text}: C should have the integer keys 0..{K - 1}, "
+            f"got {one_line(repr(list(C.keys()))[:200])}",
             cause="cluster_keys",
         )
         return

@@ -92,7 +92,7 @@ def fmt(value) -> str:
         try:
             return f"{float(arr):.6g}"
         except (TypeError, ValueError):
-            return repr(value)[:80]
+            return one_line(repr(value)[:80])  # an object of the student's: its own text
     return np.array2string(arr, precision=4, threshold=8, edgeitems=2, max_line_width=120)
 
 

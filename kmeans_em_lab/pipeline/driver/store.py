@@ -44,7 +44,7 @@ from kmeans_em_lab.pipeline.shared.jobs import (
     outcome,
 )
 from kmeans_em_lab.pipeline.shared.scores import GradebookRef
-from kmeans_em_lab.pipeline.shared.untrusted_text import for_log
+from kmeans_em_lab.pipeline.shared.untrusted_text import for_log, has_control
 
 
 def clear_outputs(settings: Settings, student: str) -> None:
@@ -92,6 +92,9 @@ def submission_files(
     used = 0
     for entry in walk(sub.folder).files:
         if PurePosixPath(entry.rel).suffix == ".ipynb" or entry.rel in sub.left_out:
+            continue
+        if has_control(entry.rel):  # nbgrader's log quotes a file it copies by its name
+            missed.append((entry.rel, "a name holding a control character or line break"))
             continue
         if budget is not None and used + entry.size > budget:
             missed.append((entry.rel, "over the total size limit"))

@@ -138,6 +138,17 @@ def without_lone_surrogates(value):
     return value
 
 
+# control characters (C0, DEL, C1) and the line and paragraph separators
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character or a line or paragraph separator: a file
+    name nbgrader writes in its log as it is (``Copying <name> -> ...``) would start lines
+    of its own there, that read as nbgrader's."""
+    return bool(_CONTROL.search(text))
+
+
 # A name shown as it is: ASCII letters, digits and ``. _ - + @ /``, as most file names are.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._+@/-]{1,200}", re.ASCII)
 
