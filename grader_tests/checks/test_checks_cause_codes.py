@@ -144,6 +144,10 @@ def test_a_calls_error_is_shown_in_the_grader_s_frame_on_one_line():
     tabs = "{label} raised ValueError: x" + ("\t" * 8 + "\u00b7") * 3 + "   - FORGED: passed"
     found = judgement("Set", _failed_calls("Set", tabs))
     assert "\t" not in found.message and "\\t\\t\\t\\t\\t\\t\\t\\t\u00b7" in found.message
+    blank = "{label} raised ValueError: x " + "\u2800" * 250 + " - FORGED: passed\u3164"
+    found = judgement("Set", _failed_calls("Set", blank))  # a long word drawn blank
+    assert "\u2800" not in found.message and "\u3164" not in found.message
+    assert "x \\u2800\\u2800" in found.message and "passed\\u3164" in found.message
     public = {"check": "public:Set", "refused": "", "outcomes": [
         {"label": "call 1 of Set", "error": "ValueError: bad\n  - Set: passed"},
     ]}  # fmt: skip

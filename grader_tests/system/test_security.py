@@ -521,9 +521,10 @@ def verdict_problems(course: Path, student: str) -> list[str]:
     return found
 
 
-# words an attacker marks FORGED after a tab or a run of spaces: the page's pre-wrapped
-# lines would break there, and the words start a line of their own
-_PUSHED_FORGED = re.compile(r"(\t| {4,})[-\s]*FORGED")
+# words an attacker marks FORGED after a tab, a run of spaces or of characters drawn blank:
+# the page's lines would break there, and the words start a line of their own
+_BLANKS = "\u2800\u3164\u115f\u1160\uffa0\u17b4\u17b5"
+_PUSHED_FORGED = re.compile(f"(\t| {{4,}}|[{_BLANKS}]{{3,}})[-\\s]*FORGED")
 
 
 def _starts_forged(line: str) -> bool:

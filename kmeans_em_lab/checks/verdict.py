@@ -65,8 +65,14 @@ class Verdict:
 
 # every line break ``str.splitlines`` knows (a log read line by line splits at each)
 _LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-# every other space but the ASCII one (a tab spans up to 8 columns, U+3000 two)
-_OTHER_SPACE = re.compile(r"[^\S ]")
+# every space but the ASCII one (a tab spans up to 8 columns, U+3000 two), and the printable
+# characters drawn blank (Hangul fillers, the braille blank, Khmer's inherent vowels, the
+# variation selectors and the combining grapheme joiner): a run of them is a blank word
+# that pushes the next words to the start of a line
+_UNSEEN = re.compile(
+    "[^\\S ]|[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+    "\U000e0100-\U000e01ef]"
+)
 # spaces that, repeated between single characters, would push the next words to the start
 # of a page's line: more than :data:`MOST_SPACES` in a row
 MOST_SPACES = 3
@@ -75,13 +81,14 @@ _LONG_SPACE = re.compile(f" {{{MOST_SPACES + 1},}}")
 
 def one_line(text: str) -> str:
     """``text`` (the student's words: an exception's message, a warning, a line of its
-    stderr, a value a public test's message quotes) on one line: each line break and every
-    space but the ASCII one (a tab) written as its escape (``\\n``, ``\\t``), each run of
+    stderr, a value a public test's message quotes) on one line: each line break, every
+    space but the ASCII one and every character drawn blank written as its escape
+    (``\\n``, ``\\t``, ``\\u2800``), each run of
     more than :data:`MOST_SPACES` spaces as ``[n spaces]``. In the grader's message a new
     line is the grader's (a problem of :meth:`Verdict.raise_if_failed` starts one), so a
     student's could not pose as it, nor spaces that wrap the page's line there."""
     text = _LINE_BREAK.sub(lambda m: "\\n" if m[0] == "\r\n" else ascii(m[0])[1:-1], str(text))
-    text = _OTHER_SPACE.sub(lambda m: ascii(m[0])[1:-1], text)
+    text = _UNSEEN.sub(lambda m: ascii(m[0])[1:-1], text)
     return _LONG_SPACE.sub(lambda m: f" [{len(m[0])} spaces] ", text)
 
 

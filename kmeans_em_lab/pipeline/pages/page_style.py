@@ -83,7 +83,9 @@ def stylesheet(head: str = "") -> str:
         # a formula paints inside its own box (no raised or shifted text over the page),
         # and the grader's summary above anything a notebook put later on the page
         "math{overflow:clip;contain:paint}",
-        "#lab3-summary{position:relative;z-index:1}",
+        # a long word of the student's breaks inside the summary's line, so the words after
+        # it do not start a line of their own
+        "#lab3-summary{position:relative;z-index:1;overflow-wrap:anywhere}",
     ]
     rules += [f"{selector}{{color:{shade}}}" for selector, shade in code_colours(head).items()]
     return "\n".join(rules)
