@@ -147,9 +147,7 @@ class PrivateCourse:
             autograded=graded_files_only(
                 read_files(self.folders.autograded(student)), notebook.name
             ),
-            feedback=graded_files_only(
-                read_files(self.folders.feedback(student)), page_name(notebook.name)
-            ),
+            feedback=graded_files_only(read_files(self.folders.feedback(student)), page.name),
         )
 
     def _cells(self, student: str, notebook) -> GradedCells:
